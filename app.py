@@ -1,0 +1,207 @@
+"""Summarizer — the main page: upload a paper or paste an article, review its sections,
+summarize, read and download the Markdown. The page only calls the ``summarizer`` library.
+
+Results live in ``st.session_state`` (per browser session), so downloading — which uses the
+rerun-free ``on_click="ignore"`` — and any other rerun keep them (field note 22).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from summarizer.errors import SummarizerError
+from summarizer.session import settings_from_session
+
+st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
+
+STATE_ICONS = {"queued": "⏳", "running": "🔄", "retrying": "🔁", "done": "✅", "cached": "💾",
+               "failed": "❌", "skipped": "➖"}
+
+
+def _secrets():
+    try:
+        return st.secrets
+    except Exception:
+        return None
+
+
+def current_settings():
+    return settings_from_session(st.session_state, _secrets())
+
+
+def fail(message: str) -> None:
+    st.error(message, icon="⚠️")
+
+
+def load_upload(upload, settings) -> None:
+    """Parse an uploaded file once per content; keep the document in the session."""
+    from summarizer.loading import load_bytes
+
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    if st.session_state.get("doc_digest") == digest:
+        return
+    with st.spinner(f"Reading {upload.name} …"):
+        doc = load_bytes(data, upload.name, settings.parser, settings.max_pages)
+    _set_document(doc, digest)
+
+
+def load_paste(text: str) -> None:
+    from summarizer.loading import load_text
+
+    digest = hashlib.sha256(text.encode("utf-8", errors="ignore")).hexdigest()
+    if st.session_state.get("doc_digest") == digest:
+        return
+    doc = load_text(text, "pasted text")
+    _set_document(doc, digest)
+
+
+def _set_document(doc, digest: str) -> None:
+    st.session_state["doc"] = doc
+    st.session_state["doc_digest"] = digest
+    st.session_state.pop("result", None)
+    st.session_state.pop("markdown", None)
+
+
+def show_sections(doc) -> None:
+    """The detected sections, with the option to include or exclude each one."""
+    import pandas as pd
+
+    rows = [{"include": s.summarizable or (s.included and s.kind not in ("references", "acknowledgements", "caption")),
+             "title": ("  " * (s.level - 1)) + s.title, "kind": s.kind, "level": s.level,
+             "page": s.page_start, "words": len(s.text.split()) if doc.language != "zh" else len(s.text)}
+            for s in doc.sections]
+    frame = pd.DataFrame(rows)
+    edited = st.data_editor(
+        frame, hide_index=True, width="stretch", key=f"review_{st.session_state.get('doc_digest')}",
+        disabled=["title", "kind", "level", "page", "words"],
+        column_config={"include": st.column_config.CheckboxColumn("include", help="summarize this section")},
+    )
+    for section, include in zip(doc.sections, edited["include"].tolist()):
+        section.included = bool(include)
+        if include and section.kind in ("references", "acknowledgements", "caption"):
+            section.kind = "other"  # the user asked for it explicitly
+
+
+def run_summary(doc, settings, only: set[int] | None = None) -> None:
+    from summarizer.engine import run
+    from summarizer.render import render_markdown
+
+    board = st.container(border=True)
+    board.markdown(f"**Summarizing with** `{settings.backend_label}`")
+    progress = board.progress(0.0)
+    slots = {}
+    todo = [i for i, s in enumerate(doc.sections) if s.summarizable and (only is None or i in only)]
+    finished = 0
+    previous = st.session_state.get("result") if only is not None else None
+    for event in run(doc, settings, only=only, previous=previous):
+        if event.kind == "section" and event.result is not None:
+            r = event.result
+            if r.index not in slots:
+                slots[r.index] = board.empty()
+            detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status == "retrying" else "")
+            slots[r.index].markdown(f"{STATE_ICONS.get(r.status, '')} {r.title} · *{r.status}*{detail}")
+            if r.finished and r.status != "skipped" and r.index in todo:
+                finished += 1
+                progress.progress(min(1.0, finished / max(1, len(todo))), text=f"{finished}/{len(todo)} sections")
+        elif event.kind == "done":
+            st.session_state["result"] = event.summary
+            st.session_state["markdown"] = render_markdown(event.summary, settings.include_reasoning)
+
+
+def show_result(settings) -> None:
+    from summarizer.render import summary_filename
+
+    result = st.session_state["result"]
+    markdown = st.session_state["markdown"]
+    doc = result.document
+    usage = result.usage
+    cols = st.columns([3, 1])
+    with cols[0]:
+        st.subheader("Summary")
+        st.caption(f"Backend: {result.backend}")
+    with cols[1]:
+        st.download_button("⬇️ Download Markdown", data=markdown.encode("utf-8"),
+                           file_name=summary_filename(doc.title, doc.source), mime="text/markdown",
+                           on_click="ignore", type="primary", key="download_md")
+    if usage.requests:
+        cost = f", ≈ ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
+        st.caption(f"{usage.requests} requests · {usage.tokens_in} tokens in · {usage.tokens_out} tokens out{cost}")
+    failed = result.failed
+    if failed:
+        st.warning(f"{len(failed)} section(s) failed: " + "; ".join(f"{r.title}: {r.error}" for r in failed))
+        if st.button(f"Retry the {len(failed)} failed section(s)", key="retry_failed"):
+            try:
+                run_summary(doc, settings, only={r.index for r in failed})
+            except SummarizerError as exc:
+                fail(str(exc))
+            st.rerun()
+    with st.container(border=True):
+        st.markdown(markdown)
+    reasoning = [r for r in result.sections if r.reasoning]
+    if reasoning:
+        with st.expander("The model's reasoning per section"):
+            for r in reasoning:
+                st.markdown(f"**{r.title}** — {r.reasoning}")
+
+
+def main() -> None:
+    settings = current_settings()
+    st.title("📄 Summarizer")
+    st.caption("Section-by-section Markdown summaries of research papers and news articles. "
+               f"Backend in use: **{settings.backend_label}** — change it on the Settings page.")
+    if settings.backend == "llm" and not settings.api_key and "127.0.0.1" not in settings.base_url \
+            and "localhost" not in settings.base_url:
+        st.info("The LLM backend has no API key yet: add one on the Settings page (it is kept for this session only).")
+
+    upload_tab, paste_tab = st.tabs(["Upload a file", "Paste text"])
+    with upload_tab:
+        upload = st.file_uploader("A PDF paper, or a .txt / .md / .html article", type=["pdf", "txt", "md", "html", "htm", "mmd"],
+                                  key="upload")
+        if upload is not None:
+            try:
+                load_upload(upload, settings)
+            except SummarizerError as exc:
+                fail(f"{upload.name}: {exc}")
+            except Exception as exc:  # never a traceback in the page
+                fail(f"{upload.name} could not be read ({exc.__class__.__name__}).")
+    with paste_tab:
+        with st.form("paste_form"):
+            text = st.text_area("Article or paper text (Markdown headings are used as sections)", height=220,
+                                key="paste_text")
+            submitted = st.form_submit_button("Use this text")
+        if submitted:
+            try:
+                load_paste(text)
+            except SummarizerError as exc:
+                fail(str(exc))
+
+    doc = st.session_state.get("doc")
+    if doc is None:
+        st.markdown("Upload a paper or paste an article to begin.")
+        return
+    st.subheader(doc.title)
+    meta = [doc.source, f"{len(doc.sections)} sections", "Chinese" if doc.language == "zh" else "English"]
+    if doc.page_count:
+        meta.insert(1, f"{doc.page_count} pages")
+    if doc.authors:
+        meta.append(", ".join(doc.authors[:6]))
+    st.caption(" · ".join(meta))
+    for notice in doc.notices:
+        st.info(notice)
+    with st.expander("Sections found", expanded="result" not in st.session_state):
+        show_sections(doc)
+    if st.button("Summarize", type="primary", key="summarize"):
+        try:
+            run_summary(doc, settings)
+        except SummarizerError as exc:
+            fail(str(exc))
+        except Exception as exc:
+            fail(f"The summary could not be made ({exc.__class__.__name__}); please try again.")
+    if "result" in st.session_state and st.session_state["result"].document is doc:
+        show_result(settings)
+
+
+main()

@@ -1,0 +1,45 @@
+"""Summarizer: section-by-section Markdown summaries of research papers and news articles.
+
+The library behind the web app and the CLI. Stages, each a module you can read alone:
+``loading`` (file/bytes/text) → ``pdf_parser`` / ``text_parser`` → ``document.Document`` →
+``engine.run`` over a backend (``extractive_backend`` or ``llm_backend``) → ``render``.
+
+Importing this package stays light: heavy packages (PyMuPDF, spaCy, openai, tiktoken) are
+imported by the functions that use them.
+"""
+
+from __future__ import annotations
+
+from .document import Document, Section
+from .errors import InputError, SummarizerError
+from .settings import Settings
+
+__version__ = "0.1.0"
+__all__ = ["Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
+
+
+def load(source, name: str | None = None, **kwargs) -> Document:
+    """A ``Document`` from a path, bytes (with ``name``) or text."""
+    from pathlib import Path
+
+    from .loading import load_bytes, load_path, load_text
+
+    if isinstance(source, bytes):
+        return load_bytes(source, name or "upload", **kwargs)
+    if isinstance(source, Path) or (isinstance(source, str) and name is None and "\n" not in source
+                                    and len(source) < 4096 and Path(source).exists()):
+        return load_path(source, **kwargs)
+    return load_text(source, name or "pasted text")
+
+
+def summarize(document: Document, settings: Settings | None = None, **kwargs):
+    """Summarize a document; returns a ``results.DocumentSummary``."""
+    from .engine import summarize_document
+
+    return summarize_document(document, settings or Settings.from_env(), **kwargs)
+
+
+def to_markdown(result, include_reasoning: bool = False) -> str:
+    from .render import render_markdown
+
+    return render_markdown(result, include_reasoning)

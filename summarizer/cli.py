@@ -1,0 +1,192 @@
+"""The command line: ``python -m summarizer summarize|sections|prompts ...``.
+
+It calls the same library as the web app. Bad input prints one clear line on stderr and exits
+with 2; a run where some sections failed exits with 3; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import InputError, SummarizerError
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_SECTIONS_FAILED = 0, 2, 3
+
+
+def _read_input(source: str, parser: str, max_pages: int | None):
+    from .loading import load_path, load_text
+
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        from .loading import load_bytes
+
+        if not data.strip():
+            raise InputError("Standard input is empty: there is nothing to summarize.")
+        return load_bytes(data, "stdin", parser, max_pages) if data.lstrip()[:5] == b"%PDF-" else load_text(
+            data.decode("utf-8", errors="replace"), "stdin")
+    return load_path(source, parser, max_pages)
+
+
+def _settings(args):
+    from .settings import Settings
+
+    return Settings.from_env(
+        backend=args.backend, model=args.model, base_url=args.base_url, language=args.lang,
+        workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
+        length=args.length, parser=args.parser,
+    )
+
+
+def _progress(event, stream) -> None:
+    if event.kind == "section" and event.result and event.result.finished and event.result.status != "skipped":
+        r = event.result
+        mark = {"done": "ok", "cached": "cached", "failed": "FAILED"}.get(r.status, r.status)
+        extra = f" — {r.error}" if r.status == "failed" else ""
+        print(f"  [{mark}] {r.title}{extra}", file=stream, flush=True)
+
+
+def cmd_summarize(args) -> int:
+    from .engine import summarize_document
+    from .render import render_markdown
+
+    settings = _settings(args)
+    settings.validate()
+    doc = _read_input(args.input, settings.parser, None)
+    if settings.prompts_dir:
+        from .prompts import load_prompts
+
+        problems = load_prompts(settings.prompts_dir).errors
+        for p in problems:
+            print(f"warning: {p}", file=sys.stderr)
+    quiet = args.json or args.quiet
+    if not quiet:
+        print(f"Summarizing '{doc.title}' with backend: {settings.backend_label}", file=sys.stderr)
+    result = summarize_document(doc, settings, on_event=None if quiet else (lambda e: _progress(e, sys.stderr)))
+    markdown = render_markdown(result, include_reasoning=args.reasoning)
+    if args.output:
+        out = Path(args.output)
+        tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
+        tmp.write_text(markdown, encoding="utf-8")
+        os.replace(tmp, out)
+    if args.json:
+        payload = {
+            "title": doc.title,
+            "backend": result.backend,
+            "summary": result.overview,
+            "markdown": markdown,
+            "sections": [r.as_json() for r in result.sections],
+            "usage": result.usage.as_json(),
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif not args.output:
+        sys.stdout.write(markdown)
+    if not quiet:
+        where = f" → {args.output}" if args.output else ""
+        print(f"Done with backend {result.backend}{where}", file=sys.stderr)
+    if result.failed:
+        print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
+        return EXIT_SECTIONS_FAILED
+    return EXIT_OK
+
+
+def cmd_sections(args) -> int:
+    doc = _read_input(args.input, args.parser, None)
+    if args.json:
+        data = doc.as_json()
+        print(json.dumps({"title": data["title"], "sections": data["sections"], "authors": data["authors"],
+                          "language": data["language"], "notices": data["notices"]}, ensure_ascii=False, indent=2))
+    else:
+        print(doc.title)
+        for s in doc.sections:
+            page = f"p.{s.page_start}" if s.page_start else ""
+            print(f"{'  ' * (s.level - 1)}- {s.title}  [{s.kind}] {page}")
+    return EXIT_OK
+
+
+def cmd_prompts(args) -> int:
+    from .prompts import load_prompts
+
+    if args.action == "list":
+        prompts = load_prompts(args.prompts)
+        for p in prompts.prompts.values():
+            mark = " (user)" if p.name in prompts.overridden else ""
+            print(f"{p.name:14} {p.role:9} {', '.join(p.kinds) or '-':28} {p.description}{mark}")
+        for e in prompts.errors:
+            print(f"error: {e}", file=sys.stderr)
+        return EXIT_OK
+    if args.action == "show":
+        if not args.name:
+            raise InputError("Name the prompt to show, e.g. 'prompts show method'.")
+        prompt = load_prompts(args.prompts).get(args.name)
+        print(json.dumps(prompt.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    folder = args.name or args.prompts
+    if not folder:
+        raise InputError("Name the folder to check, e.g. 'prompts check my_prompts/'.")
+    if not Path(folder).is_dir():
+        raise InputError(f"There is no folder at '{folder}'.")
+    prompts = load_prompts(folder)
+    files = sorted(Path(folder).glob("*.json5"))
+    for e in prompts.errors:
+        print(f"error: {e}")
+    print(f"{len(files) - len(prompts.errors)} of {len(files)} prompt file(s) valid.")
+    return EXIT_BAD_INPUT if prompts.errors else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m summarizer",
+                                     description="Section-by-section Markdown summaries of papers and articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("summarize", help="summarize a PDF, text or Markdown file (or '-' for stdin)")
+    s.add_argument("input")
+    s.add_argument("-o", "--output", help="write the Markdown here")
+    s.add_argument("--backend", choices=["extractive", "llm"])
+    s.add_argument("--lang", choices=["auto", "en", "zh"], help="output language (default: the source's)")
+    s.add_argument("--length", choices=["short", "medium", "long"])
+    s.add_argument("--model")
+    s.add_argument("--base-url")
+    s.add_argument("--workers", type=int)
+    s.add_argument("--no-cache", action="store_true")
+    s.add_argument("--prompts", help="folder of prompt files used over the defaults")
+    s.add_argument("--parser", choices=["pymupdf", "nougat"], default=None)
+    s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
+    s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    s.add_argument("-q", "--quiet", action="store_true")
+    s.set_defaults(func=cmd_summarize)
+
+    c = sub.add_parser("sections", help="show the sections found in an input")
+    c.add_argument("input")
+    c.add_argument("--parser", choices=["pymupdf", "nougat"], default="pymupdf")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_sections)
+
+    p = sub.add_parser("prompts", help="list, show or check prompt files")
+    p.add_argument("action", choices=["list", "show", "check"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--prompts", help="folder of user prompt files")
+    p.set_defaults(func=cmd_prompts)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SummarizerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code if exc.exit_code != 1 else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

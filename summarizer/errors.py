@@ -1,0 +1,46 @@
+"""Our own exception types. Every one carries a one-line message meant for a person.
+
+The UI and the CLI show ``str(error)`` and nothing else: no traceback ever reaches a user.
+"""
+
+from __future__ import annotations
+
+
+class SummarizerError(Exception):
+    """Base class: ``str(err)`` is a single human sentence."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+        self.message = str(self)
+
+
+class InputError(SummarizerError):
+    """The input cannot be read or holds nothing to summarize."""
+
+    exit_code = 2
+
+
+class ScannedPdfError(InputError):
+    """The PDF has pages but no text layer."""
+
+
+class EncryptedPdfError(InputError):
+    """The PDF needs a password we do not have."""
+
+
+class ConfigError(SummarizerError):
+    """A setting is invalid (base URL, model, worker count, prompt folder ...)."""
+
+    exit_code = 2
+
+
+class BackendError(SummarizerError):
+    """A summarization backend failed for one section or one call."""
+
+
+class PromptError(SummarizerError):
+    """A prompt file is invalid; carries the file name and line where known."""
+
+    exit_code = 2

@@ -1,0 +1,56 @@
+"""The built-in backend: extractive summaries, no network, no key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .document import Document
+from .extractive import summarize_text
+from .news import news_overview
+from .results import SectionResult, Usage
+from .settings import LENGTHS, Settings
+
+
+class ExtractiveBackend:
+    """Per section: the most central sentences; overall: from the abstract, or the lead for news."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.label = settings.backend_label
+        self.scale = LENGTHS.get(settings.length, 1.0)
+
+    def prepare(self, document: Document, report: Callable[[str], None] | None = None) -> None:
+        return None
+
+    def summarize_section(self, document: Document, result: SectionResult,
+                          report: Callable[[SectionResult], None]) -> SectionResult:
+        section = document.sections[result.index]
+        lang = document.language
+        text = summarize_text(section.text, lang, scale=self.scale)
+        sentences = _bullets(text, lang)
+        result.summary = sentences
+        result.fields = {"summary": sentences}
+        result.status = "done"
+        result.attempts = 1
+        return result
+
+    def synthesize(self, document: Document, results: list[SectionResult]) -> tuple[str, dict]:
+        lang = document.language
+        if document.genre == "article":
+            headline, paragraph = news_overview(document.text, lang, scale=self.scale)
+            return f"**{headline}**\n\n{paragraph}".strip(), {"headline": headline, "summary": paragraph}
+        source = document.abstract.strip()
+        if source:
+            text = summarize_text(source, lang, budget=int((110 if lang == "zh" else 70) * self.scale) or None)
+        else:
+            text = summarize_text(document.text, lang, budget=int((160 if lang == "zh" else 90) * self.scale))
+        return text, {"tldr": text}
+
+    def usage(self) -> Usage:
+        return Usage()
+
+
+def _bullets(text: str, lang: str) -> str:
+    from .sentences import split_sentences
+
+    return "\n".join(f"- {s}" for s in split_sentences(text, lang)) if text else ""

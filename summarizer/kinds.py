@@ -1,0 +1,90 @@
+"""Map section titles to canonical kinds (English and Chinese), then fill gaps by position."""
+
+from __future__ import annotations
+
+import re
+
+# Ordered: the first pattern that matches wins.
+_RULES: list[tuple[str, str]] = [
+    ("abstract", r"^(abstract|summary|摘\s*要|内容摘要|概要)$"),
+    ("acknowledgements", r"acknowledg|^thanks$|致\s*谢|鸣谢"),
+    ("references", r"^(references?|bibliography|works cited|literature cited|参考文献|引用文献)"),
+    ("acknowledgements", r"^(funding|financial support|grant information|基金|资助)"),
+    ("acknowledgements", r"author(s)?'? contributions?|^contributions? of authors|作者贡献"),
+    ("appendix", r"^(appendix|appendices|supplementary|supplemental|附\s*录)"),
+    ("limitations", r"limitation|threats to validity|局限|不足"),
+    ("related_work", r"related (work|research|literature)|prior work|previous work|literature review|state of the art"
+                     r"|相关(工作|研究)|文献综述|研究现状"),
+    ("introduction", r"^(introduction|overview|motivation|引\s*言|绪\s*论|介\s*绍|前\s*言|背景与意义|概\s*述|导\s*论)"),
+    ("background", r"^(background|preliminar|notation|problem (statement|formulation|setting|definition)|definitions"
+                   r"|研究背景|背\s*景|预备知识|基础知识|问题(描述|定义))"),
+    ("conclusion", r"conclu|summary and (future|outlook)|future work|closing remarks|final remarks"
+                   r"|结\s*论|总\s*结|结\s*语|展\s*望|小\s*结"),
+    ("discussion", r"^(discussion|analysis|讨\s*论|分\s*析)"),
+    ("results", r"^(results?|findings|evaluation results|main results|performance|结\s*果|实验结果)"),
+    ("experiments", r"experiment|evaluation|empirical|benchmark|case stud|simulation|实\s*验|评\s*估|测\s*试|仿\s*真|实\s*证"),
+    ("method", r"method|approach|model|framework|algorithm|architecture|design|implementation|system|proposed|protocol"
+               r"|方\s*法|模\s*型|算\s*法|设\s*计|实\s*现|框\s*架|系\s*统|方\s*案|原\s*理"),
+]
+_COMPILED = [(kind, re.compile(pattern, re.I)) for kind, pattern in _RULES]
+_NUMBER_PREFIX = re.compile(
+    r"^\s*(?:(?:appendix\s+)?(?:[A-Z]|\d+)(?:\.\d+)*\.?(?=\s)|[IVXLC]+\.(?=\s)"
+    r"|第[一二三四五六七八九十百\d]+[章节部分篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])\s*",
+    re.I,
+)
+
+
+def strip_number(title: str) -> str:
+    """Drop a leading section number ("2.1", "IV.", "第3章", "一、")."""
+    stripped = _NUMBER_PREFIX.sub("", title, count=1).strip()
+    return stripped or title.strip()
+
+
+def kind_from_title(title: str) -> str | None:
+    """The kind a heading names, or None when the title is a name (e.g. of an algorithm)."""
+    if re.match(r"^\s*(appendix|appendices|supplementary material|附\s*录)", title, re.I):
+        return "appendix"
+    text = strip_number(title).strip().rstrip(".:：").lower()
+    if not text:
+        return None
+    for kind, pattern in _COMPILED:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def assign_kinds(titles: list[str], levels: list[int]) -> list[str]:
+    """Kinds for a whole paper: titles first, then position for sections named otherwise.
+
+    A level-1 section with an unrecognised title that sits between the introduction (or
+    background/related work) and the experiments is the paper's method; one after the results
+    is discussion; anything after the references is an appendix. Subsections inherit the
+    kind of their parent when their own title says nothing.
+    """
+    named = [kind_from_title(t) for t in titles]
+    kinds: list[str] = []
+    seen: set[str] = set()
+    parent = "other"
+    after_references = False
+    for i, (kind, level) in enumerate(zip(named, levels)):
+        if kind == "references":
+            after_references = True
+        if kind is None:
+            if level > 1 and parent not in ("other",):
+                kind = parent
+            elif after_references:
+                kind = "appendix"
+            elif seen & {"results", "experiments"} and not seen & {"conclusion"}:
+                later = set(filter(None, named[i + 1:]))
+                kind = "discussion" if "conclusion" in later or not later else "experiments"
+            elif seen & {"introduction", "background", "related_work"} or i > 0:
+                kind = "method" if not seen & {"conclusion"} else "other"
+            else:
+                kind = "other"
+        if kind == "method" and level > 1 and parent in {"experiments", "results", "appendix"}:
+            kind = parent  # "Model" under "Experiments" is still experiments
+        if level == 1:
+            parent = kind
+        kinds.append(kind)
+        seen.add(kind)
+    return kinds

@@ -1,0 +1,87 @@
+"""Load an input — a path, uploaded bytes, or pasted text — into a ``Document``.
+
+PDFs go to the chosen parser; text, Markdown and Nougat ``.mmd`` to the text parser; HTML is
+reduced to its main text. Bytes that are not valid UTF-8 are decoded with a clear fallback.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from .document import Document
+from .errors import InputError
+from .text_parser import parse_text
+
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+
+
+def decode_text(data: bytes) -> tuple[str, str | None]:
+    """(text, notice): UTF-8 (with or without BOM), then GB18030 for Chinese, else replacement."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            if encoding == "gb18030" and re.search(r"[\x80-\xff]", data.decode("latin-1")) is None:
+                break
+            return text, None if encoding == "utf-8-sig" else "The file was not UTF-8; it was read as GB18030 (Chinese)."
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace"), "The file is not valid UTF-8; unreadable bytes were replaced."
+
+
+def html_to_text(markup: str) -> tuple[str, str | None]:
+    """Main text and title of an HTML page (scripts, styles and navigation dropped)."""
+    title_m = re.search(r"<title[^>]*>(.*?)</title>", markup, re.I | re.S)
+    title = html.unescape(title_m.group(1)).strip() if title_m else None
+    body = re.sub(r"<(script|style|nav|header|footer|aside|noscript)[^>]*>.*?</\1>", " ", markup, flags=re.I | re.S)
+    body = re.sub(r"<h([1-6])[^>]*>(.*?)</h\1>", lambda m: f"\n\n{'#' * int(m.group(1))} {m.group(2)}\n\n", body, flags=re.I | re.S)
+    body = re.sub(r"</(p|div|li|br|tr|section|article)>|<br\s*/?>", "\n\n", body, flags=re.I)
+    body = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    body = re.sub(r"[ \t]+", " ", body)
+    return re.sub(r"\n\s*\n\s*(\n\s*)+", "\n\n", body).strip(), title
+
+
+def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int | None = None) -> Document:
+    """A document from uploaded or read bytes; the kind is decided by content, then by name."""
+    if not data or not data.strip():
+        raise InputError(f"'{name}' is empty.")
+    suffix = Path(name).suffix.lower()
+    if data.lstrip()[:5] == b"%PDF-" or suffix == ".pdf":
+        if parser == "nougat":
+            from .nougat_parser import parse_pdf_nougat
+
+            return parse_pdf_nougat(data, name)
+        from .pdf_parser import DEFAULT_MAX_PAGES, parse_pdf
+
+        return parse_pdf(data, name, max_pages=max_pages or DEFAULT_MAX_PAGES)
+    if len(data) > MAX_TEXT_BYTES:
+        raise InputError(f"'{name}' is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB of text; split it into smaller files.")
+    text, notice = decode_text(data)
+    if suffix in (".html", ".htm") or re.match(r"\s*(<!doctype html|<html)", text[:200], re.I):
+        text, title = html_to_text(text)
+        doc = parse_text(text, name, title=title)
+    else:
+        doc = parse_text(text, name)
+    if notice:
+        doc.notices.append(notice)
+    return doc
+
+
+def load_path(path: str | Path, parser: str = "pymupdf", max_pages: int | None = None) -> Document:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"There is no file at '{path}'.")
+    if p.is_dir():
+        raise InputError(f"'{path}' is a folder; give a file.")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"'{path}' cannot be read ({exc.strerror or exc.__class__.__name__}).") from exc
+    return load_bytes(data, p.name, parser, max_pages)
+
+
+def load_text(text: str, source: str = "pasted text") -> Document:
+    if len(text.encode("utf-8", errors="ignore")) > MAX_TEXT_BYTES:
+        raise InputError(f"The pasted text is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB; split it into smaller parts.")
+    return parse_text(text, source)

@@ -1,0 +1,594 @@
+"""Read a PDF paper into a ``Document`` with PyMuPDF, the way its authors structured it.
+
+Stages, each a function: open (errors → our messages) → lines in reading order (two columns
+handled, running headers/footers, page and line numbers dropped, captions set apart) → body style
+statistics → heading candidates from every signal together (outline checked against the page
+text, font size/weight relative to the body, numbering patterns, position) → levels → title,
+authors, abstract → sections with kinds.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .document import Document, Section
+from .errors import EncryptedPdfError, InputError, ScannedPdfError
+from .kinds import assign_kinds, kind_from_title
+from .language import detect_language
+
+DEFAULT_MAX_PAGES = 600
+
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+_CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|algorithm|listing|图|表)\s*[\dA-Z IVX]+[.:：]?", re.I)
+_NUMBERING = re.compile(
+    r"^(?P<num>(?:appendix\s+)?(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])(?:\s+|(?=[\u4e00-\u9fff]))(?P<rest>\S.*)$"
+)
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B$|-B$|CMBX|CMSSBX", re.I)
+_ONLY_NUMBER = re.compile(r"^[\s\divxlcIVXLC.\-–—()/|]*$")
+_RUN_IN_ABSTRACT = re.compile(r"^\s*(abstract|摘\s*要)\s*[—–:：.\-]\s*", re.I)
+
+
+@dataclass
+class Line:
+    """One text line with its dominant style and place."""
+
+    text: str
+    size: float
+    bold: bool
+    font: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    page: int
+    block: int
+    first_in_block: bool = False
+    last_in_block: bool = False
+    style_break: bool = False  # the line's first span differs in style from the rest
+    max_size: float = 0.0  # largest letter size on the line (small-caps headings)
+
+    @property
+    def style(self) -> tuple[float, bool]:
+        return (round(self.size * 2) / 2, self.bold)
+
+
+@dataclass
+class Heading:
+    index: int  # index of its (first) line
+    end: int  # index after its last line
+    title: str
+    level: int
+    numbered: bool
+
+
+@dataclass
+class PageText:
+    lines: list[Line] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+
+
+def open_pdf(data: bytes, password: str = ""):
+    """Open PDF bytes; translate every failure into a sentence a person understands."""
+    import pymupdf
+
+    if not data:
+        raise InputError("The file is empty.")
+    if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF" not in data[:1024]:
+        raise InputError("This file is not a PDF (it does not start with the PDF signature).")
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # PyMuPDF raises FileDataError and friends
+        raise InputError("This PDF is damaged and cannot be opened; try re-exporting or re-downloading it.") from exc
+    if doc.needs_pass and not doc.authenticate(password or ""):
+        raise EncryptedPdfError(
+            "This PDF is protected by a password; remove the protection (or print it to a new PDF) and upload it again."
+        )
+    if doc.page_count == 0:
+        raise InputError("This PDF has no pages.")
+    return doc
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text.translate(_LIGATURES)) if any(ord(c) > 0xFB00 for c in text) else text
+    text = text.translate(_LIGATURES).replace("\u00ad", "").replace("\x00", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _is_bold(span: dict) -> bool:
+    return bool(span["flags"] & 16) or bool(_BOLD_FONT.search(span.get("font", "")))
+
+
+def _rows(block: dict) -> list[list[dict]]:
+    """Spans grouped into visual rows: PyMuPDF may report "1" and "Introduction" of one
+    heading as two lines of the same block; they share a baseline, so they are one row."""
+    rows: list[list[dict]] = []
+    last_box = None
+    for raw in block.get("lines", []):
+        d = raw.get("dir", (1, 0))
+        if abs(d[1]) > 0.5:
+            continue  # rotated text: margins, arXiv stamps
+        spans = [s for s in raw["spans"] if s["text"]]
+        if not spans:
+            continue
+        x0, y0, x1, y1 = raw["bbox"]
+        if rows and last_box and abs((y0 + y1) / 2 - (last_box[1] + last_box[3]) / 2) < 2.5 and x0 >= last_box[2] - 1:
+            rows[-1].append({"text": " ", "size": spans[0]["size"], "flags": spans[0]["flags"], "font": spans[0]["font"]})
+            rows[-1].extend(spans)
+            last_box = (last_box[0], min(last_box[1], y0), x1, max(last_box[3], y1))
+            rows[-1][0]["_bbox"] = last_box
+        else:
+            spans[0] = dict(spans[0], _bbox=(x0, y0, x1, y1))
+            rows.append(spans)
+            last_box = (x0, y0, x1, y1)
+    return rows
+
+
+def _block_lines(block: dict, page_no: int, block_no: int) -> list[Line]:
+    out: list[Line] = []
+    for spans in _rows(block):
+        text = _clean("".join(s["text"] for s in spans))
+        if not text:
+            continue
+        weights: Counter = Counter()
+        bold_chars = chars = 0
+        max_size = 0.0
+        for s in spans:
+            n = len(s["text"].strip())
+            weights[round(s["size"], 1)] += n
+            chars += n
+            bold_chars += n if _is_bold(s) else 0
+            if n and re.search(r"\w", s["text"]):
+                max_size = max(max_size, s["size"])
+        size = weights.most_common(1)[0][0] if weights else 0.0
+        visible = [s for s in spans if s["text"].strip()]
+        first_bold = _is_bold(visible[0]) if visible else False
+        rest_bold = [_is_bold(s) for s in visible[1:]]
+        style_break = bool(visible) and first_bold and bool(rest_bold) and not all(rest_bold)
+        x0, y0, x1, y1 = spans[0]["_bbox"]
+        line = Line(text, size, chars > 0 and bold_chars / chars >= 0.85, visible[0]["font"] if visible else "",
+                    x0, y0, x1, y1, page_no, block_no, style_break=style_break)
+        line.max_size = max_size or size
+        out.append(line)
+    if out:
+        out[0].first_in_block = True
+        out[-1].last_in_block = True
+    return out
+
+
+def _reading_order(blocks: list[dict], width: float) -> list[dict]:
+    """Order blocks for one or two columns: full-width blocks cut the page into bands,
+    and inside a band the left column is read before the right."""
+    mid = width / 2
+    def column(b: dict) -> int:
+        x0, _, x1, _ = b["bbox"]
+        if x1 <= mid + width * 0.03:
+            return 0
+        if x0 >= mid - width * 0.03:
+            return 1
+        return -1  # spans both columns
+    text_blocks = sorted(blocks, key=lambda b: (b["bbox"][1], b["bbox"][0]))
+    two_col = sum(1 for b in text_blocks if column(b) == 1) >= 2 and sum(1 for b in text_blocks if column(b) == 0) >= 2
+    if not two_col:
+        return text_blocks
+    ordered: list[dict] = []
+    band: list[dict] = []
+    for b in text_blocks:
+        if column(b) == -1 and (b["bbox"][2] - b["bbox"][0]) > width * 0.55:
+            ordered.extend(sorted(band, key=lambda x: (column(x), x["bbox"][1])))
+            band = []
+            ordered.append(b)
+        else:
+            band.append(b)
+    ordered.extend(sorted(band, key=lambda x: (max(column(x), 0), x["bbox"][1])))
+    return ordered
+
+
+def extract_pages(doc, max_pages: int) -> list[PageText]:
+    """Lines of every page in reading order; captions set apart."""
+    import pymupdf
+
+    flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_MEDIABOX_CLIP
+    pages: list[PageText] = []
+    block_no = 0
+    for page_no in range(min(doc.page_count, max_pages)):
+        page = doc[page_no]
+        try:
+            data = page.get_text("dict", flags=flags)
+        except Exception:
+            pages.append(PageText())
+            continue
+        blocks = [b for b in data.get("blocks", []) if b.get("type") == 0]
+        pt = PageText()
+        for block in _reading_order(blocks, page.rect.width):
+            lines = _block_lines(block, page_no, block_no)
+            block_no += 1
+            if lines and _CAPTION.match(lines[0].text) and len(lines[0].text.split()) > 2:
+                pt.captions.append(" ".join(line.text for line in lines))
+                continue
+            pt.lines.extend(lines)
+        pages.append(pt)
+    return pages
+
+
+def _drop_running_lines(pages: list[PageText], heights: list[float]) -> None:
+    """Remove running headers/footers (repeated at the page edges), page and line numbers."""
+    def key(line: Line) -> str:
+        return re.sub(r"\d+", "#", line.text.lower())
+    edge_counts: Counter = Counter()
+    for pt, h in zip(pages, heights):
+        seen = set()
+        for line in pt.lines:
+            if line.y1 < h * 0.09 or line.y0 > h * 0.91:
+                seen.add(key(line))
+        edge_counts.update(seen)
+    threshold = max(2, int(len(pages) * 0.3))
+    for pt, h in zip(pages, heights):
+        kept = []
+        for line in pt.lines:
+            at_edge = line.y1 < h * 0.09 or line.y0 > h * 0.91
+            if _ONLY_NUMBER.match(line.text) and len(line.text) <= 8:
+                continue  # page numbers, line numbers, stray roman numerals
+            if at_edge and edge_counts[key(line)] >= threshold and len(pages) >= 3:
+                continue
+            kept.append(line)
+        pt.lines = kept
+
+
+def _body_style(lines: list[Line]) -> tuple[float, bool]:
+    weights: Counter = Counter()
+    for line in lines:
+        weights[line.style] += len(line.text)
+    if not weights:
+        return (10.0, False)
+    return weights.most_common(1)[0][0]
+
+
+def _numbering(text: str) -> tuple[str | None, str]:
+    m = _NUMBERING.match(text)
+    if not m:
+        return None, text
+    return m.group("num").rstrip("."), m.group("rest").strip()
+
+
+def _number_depth(num: str) -> int:
+    num = re.sub(r"^appendix\s+", "", num, flags=re.I)
+    if re.match(r"^[一二三四五六七八九十]+、$|^第", num):
+        return 1
+    if num.startswith(("（", "(")):
+        return 2
+    return num.count(".") + 1
+
+
+def _looks_like_heading_text(text: str) -> bool:
+    words = text.split()
+    _, rest = _numbering(text)
+    if not re.search(r"[A-Za-z]{3}|[\u4e00-\u9fff]{2}", rest) or len(text) > 140 or len(words) > 18:
+        return False
+    if _CAPTION.match(text) or re.match(r"^(proof|definition|theorem|lemma|corollary|remark|example|proposition|claim|note)\b", text, re.I):
+        return False
+    if re.search(r"[=<>{}\[\]|@]|https?://|\.com\b|\.edu\b|\.org\b", text):
+        return False
+    if text.endswith((",", ";", "，", "；", "-")) or re.match(r"^[\W\d_]", text) and not _NUMBERING.match(text):
+        return False
+    return True
+
+
+def detect_headings(lines: list[Line], body: tuple[float, bool]) -> list[Heading]:
+    """Headings from font, weight, numbering and position, considered together."""
+    body_size, body_bold = body
+    candidates: list[Heading] = []
+    i = 0
+    style_counts: Counter = Counter(line.style for line in lines)
+    total = len(lines) or 1
+    while i < len(lines):
+        line = lines[i]
+        larger = line.size >= body_size + 0.9 or (line.max_size >= body_size + 1.5 and len(line.text) < 80)
+        bolder = line.bold and not body_bold and line.size >= body_size - 0.6
+        num, rest = _numbering(line.text)
+        shouted = bool(num) and rest.isupper() and len(rest) > 3 and line.size >= body_size - 1.2
+        if not line.first_in_block or not (larger or bolder or shouted) or style_counts[line.style] / total > 0.25:
+            i += 1
+            continue
+        # a heading may wrap onto up to two more lines of the same style and block
+        j = i + 1
+        parts = [line.text]
+        while j < len(lines) and j - i < 3 and lines[j].block == line.block and lines[j].style == line.style:
+            parts.append(lines[j].text)
+            j += 1
+        text = " ".join(parts)
+        followed = j < len(lines)
+        if followed and lines[j].block == line.block and lines[j].style != line.style and not larger:
+            # bold run-in lead ("Proof." / "Setup:") followed by body text in the same block
+            i = j
+            continue
+        if line.style_break and not larger:
+            i = j
+            continue
+        num, _ = _numbering(text)
+        if _looks_like_heading_text(text) and (num or not text.endswith(".") or kind_from_title(text.rstrip("."))):
+            candidates.append(Heading(i, j, text, 0, bool(num)))
+        i = j
+    return candidates
+
+
+def assign_levels(headings: list[Heading], lines: list[Line]) -> None:
+    """Levels from numbering depth; unnumbered headings take the level of numbered ones of the
+    same style, else rank by font size. Consistent within the paper."""
+    style_level: dict[tuple[float, bool], Counter] = {}
+    for h in headings:
+        num, _ = _numbering(h.title)
+        if num:
+            h.level = _number_depth(num)
+            style_level.setdefault(lines[h.index].style, Counter())[h.level] += 1
+    sizes = sorted({lines[h.index].style for h in headings}, key=lambda s: (-s[0], not s[1]))
+    rank = {s: i + 1 for i, s in enumerate(sizes)}
+    for h in headings:
+        if h.level:
+            continue
+        style = lines[h.index].style
+        if style in style_level:
+            h.level = style_level[style].most_common(1)[0][0]
+        else:
+            known = [(s, c.most_common(1)[0][0]) for s, c in style_level.items()]
+            bigger = [lvl for s, lvl in known if s[0] > style[0] + 0.4 or (abs(s[0] - style[0]) <= 0.4 and s[1] and not style[1])]
+            smaller = [lvl for s, lvl in known if s[0] < style[0] - 0.4]
+            if bigger:
+                h.level = max(bigger) + 1
+            elif smaller:
+                h.level = max(1, min(smaller) - 1)
+            else:
+                h.level = min(rank[style], 3)
+    # numbering letters after roman sections are IEEE subsections ("I." then "A.")
+    seen_roman = False
+    for h in headings:
+        num, _ = _numbering(h.title)
+        if num and re.fullmatch(r"[IVX]+", num):
+            seen_roman = True
+        elif num and seen_roman and re.fullmatch(r"[A-H]", num):
+            h.level = 2
+    top = min((h.level for h in headings), default=1)
+    prev = 0
+    for h in headings:
+        h.level = min(max(1, h.level - top + 1), prev + 1)
+        prev = h.level
+
+
+def _outline_headings(doc, lines: list[Line]) -> list[Heading]:
+    """Headings from the PDF outline, each located in the page text; stale entries dropped."""
+    try:
+        toc = doc.get_toc(simple=True)
+    except Exception:
+        return []
+    if len(toc) < 2:
+        return []
+    by_page: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_page.setdefault(line.page, []).append(i)
+
+    def norm(s: str) -> str:
+        return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", s.lower())
+
+    found: list[Heading] = []
+    last = -1
+    for level, title, page in toc:
+        target = norm(_clean(title))
+        bare = norm(_numbering(_clean(title))[1])
+        if not target:
+            continue
+        hit = None
+        for p in (page - 1, page - 2, page):
+            for i in by_page.get(p, []):
+                if i <= last or not lines[i].first_in_block and not norm(lines[i].text).startswith(bare):
+                    continue
+                text = norm(lines[i].text)
+                joined = norm(lines[i].text + " " + lines[i + 1].text) if i + 1 < len(lines) else text
+                if text and (text in (target, bare) or text.endswith(bare) and len(text) - len(bare) <= 6
+                             or (len(target) > 12 and joined.startswith(bare) and len(joined) <= len(target) + 40)):
+                    hit = i
+                    break
+            if hit is not None:
+                break
+        if hit is None:
+            continue
+        end = hit + 1
+        while end < len(lines) and lines[end].block == lines[hit].block and end - hit < 3 and \
+                norm(" ".join(x.text for x in lines[hit:end])) != target and norm(lines[end].text) in target:
+            end += 1
+        found.append(Heading(hit, end, " ".join(x.text for x in lines[hit:end]), level, True))
+        last = hit
+    if len(found) < max(2, 0.6 * len(toc)):
+        return []
+    top = min(h.level for h in found)
+    for h in found:
+        h.level = h.level - top + 1
+    return found
+
+
+def _title_and_authors(lines: list[Line], first_heading: int, meta_title: str) -> tuple[str, list[str], int]:
+    """Title: the largest text on page 1 above the first heading; authors: the short lines under it."""
+    front = []
+    for i, line in enumerate(lines[:60]):
+        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or \
+                kind_from_title(line.text) in ("abstract", "introduction") or (i >= first_heading and front):
+            break
+        front.append(i)
+    best = None
+    for i in front:
+        line = lines[i]
+        if len(line.text) < 3 or not re.search(r"[A-Za-z\u4e00-\u9fff]{2}", line.text):
+            continue
+        if best is None or line.size > lines[best].size + 0.5:
+            best = i
+    if best is None:
+        return (meta_title or "").strip(), [], 0
+    title_lines = [best]
+    k = best + 1
+    while k < len(lines) and abs(lines[k].size - lines[best].size) < 0.5 and lines[k].page == 0 and len(title_lines) < 4:
+        title_lines.append(k)
+        k += 1
+    title = " ".join(lines[i].text for i in title_lines)
+    authors: list[str] = []
+    end = k
+    for j in range(k, min(k + 8, len(lines))):
+        line = lines[j]
+        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) is not None \
+                or len(line.text.split()) > 16:
+            break
+        text = re.sub(r"[\d∗*†‡§¶,]+$", "", line.text)
+        if re.search(r"@|university|institute|department|laborator|college|school|foundation|大学|研究所|学院|\d{4,}",
+                     text, re.I):
+            end = j + 1
+            continue
+        names = [n.strip(" ∗*†‡§¶0-9") for n in re.split(r",|\band\b|&|，|、|;", text) if n.strip()]
+        if names and all(1 <= len(n.split()) <= 4 and len(n) <= 40 for n in names):
+            authors.extend(n for n in names if n)
+            end = j + 1
+        else:
+            break
+    k = end
+    if len(title) > 300 or (meta_title and len(title) < 4):
+        title = meta_title
+    return title.strip(), authors[:30], k
+
+
+def _paragraphs(lines: list[Line], lang: str) -> str:
+    """Join lines into paragraphs: blocks become paragraphs, lines inside them are joined."""
+    out: list[str] = []
+    current: list[str] = []
+    joiner = "" if lang == "zh" else " "
+    for line in lines:
+        if line.first_in_block and current:
+            out.append(joiner.join(current))
+            current = []
+        text = line.text
+        if current and current[-1].endswith("-") and text[:1].islower():
+            current[-1] = current[-1][:-1] + text
+            continue
+        current.append(text)
+    if current:
+        out.append(joiner.join(current))
+    return "\n\n".join(p for p in out if p.strip())
+
+
+def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAULT_MAX_PAGES,
+              use_outline: bool = True) -> Document:
+    """Parse PDF bytes into a ``Document``."""
+    doc = open_pdf(data)
+    notices: list[str] = []
+    try:
+        page_count = doc.page_count
+        if page_count > max_pages:
+            notices.append(f"Only the first {max_pages} of {page_count} pages were read (page limit).")
+        pages = extract_pages(doc, max_pages)
+        heights = [doc[i].rect.height for i in range(len(pages))]
+        _drop_running_lines(pages, heights)
+        lines = [line for pt in pages for line in pt.lines]
+        captions = [c for pt in pages for c in pt.captions]
+        chars = sum(len(line.text) for line in lines)
+        if chars < 40 * min(page_count, max_pages) * 0.25 and chars < 200:
+            has_images = any(doc[i].get_images() for i in range(min(len(pages), 5)))
+            if chars == 0 and not has_images and getattr(doc, "is_repaired", False):
+                raise InputError("This PDF is damaged (truncated or corrupted) and no text could be read from it.")
+            if has_images or chars == 0:
+                raise ScannedPdfError(
+                    "This PDF has no text layer (it looks scanned); choose the Nougat parser, or run OCR on it first."
+                )
+        if not lines:
+            raise InputError("No text could be read from this PDF.")
+        headings = _outline_headings(doc, lines) if use_outline else []
+        body = _body_style(lines)
+        if not headings:
+            headings = detect_headings(lines, body)
+            assign_levels(headings, lines)
+        meta_title = (doc.metadata or {}).get("title") or ""
+    finally:
+        doc.close()
+    return build_document(lines, headings, captions, source, meta_title, page_count, notices)
+
+
+def build_document(lines: list[Line], headings: list[Heading], captions: list[str], source: str,
+                   meta_title: str, page_count: int, notices: list[str]) -> Document:
+    """Cut the lines at the headings into sections; find title, authors and abstract."""
+    lang = detect_language(" ".join(line.text for line in lines[:400]))
+    first_heading = headings[0].index if headings else len(lines)
+    title, authors, front_end = _title_and_authors(lines, first_heading, meta_title)
+    # headings inside the title block are the title, not sections
+    headings = [h for h in headings if h.index >= front_end or kind_from_title(h.title) == "abstract"]
+    first_heading = headings[0].index if headings else len(lines)
+
+    sections: list[Section] = []
+    preamble = lines[front_end:first_heading]
+    abstract = ""
+    if preamble:
+        text = _paragraphs(preamble, lang)
+        m = _RUN_IN_ABSTRACT.search(text)
+        if m:
+            before, after = text[: m.start()].strip(), text[m.end():].strip()
+            # IEEE: "Abstract—..." then "Index Terms—..."
+            abstract = re.split(r"\n\n(?=(index terms|keywords|key words|关键词)\s*[—–:：-])", after, flags=re.I)[0]
+            if before:
+                sections.append(Section("Front matter", before, 1, "other", preamble[0].page + 1))
+            sections.append(Section("Abstract", after, 1, "abstract", preamble[0].page + 1))
+        elif not headings:
+            paragraphs = [p for p in text.split("\n\n") if p.strip()]
+            first_words = len(paragraphs[0].split()) if paragraphs else 0
+            if len(paragraphs) > 1 and 30 <= first_words <= 400:
+                abstract = paragraphs[0]
+                sections.append(Section("Abstract", abstract, 1, "abstract", preamble[0].page + 1))
+                paragraphs = paragraphs[1:]
+            sections.append(Section("Body", "\n\n".join(paragraphs), 1, "body", preamble[0].page + 1))
+        elif len(text.split()) >= 30 or (lang == "zh" and len(text) >= 80):
+            abstract = text if preamble[0].page == 0 else ""
+            kind = "abstract" if abstract else "other"
+            sections.append(Section("Abstract" if abstract else "Front matter", text, 1, kind, preamble[0].page + 1))
+        elif len(text.split()) > 12:  # a few words are the author block, already read
+            sections.append(Section("Front matter", text, 1, "other", preamble[0].page + 1))
+
+    for h in headings:
+        if kind_from_title(h.title) == "abstract":
+            h.level = 1
+    titles = [h.title for h in headings]
+    kinds = assign_kinds(titles, [h.level for h in headings])
+    for n, h in enumerate(headings):
+        end = headings[n + 1].index if n + 1 < len(headings) else len(lines)
+        body_lines = lines[h.end:end]
+        text = _paragraphs(body_lines, lang)
+        run_in = _RUN_IN_ABSTRACT.match(text)
+        if kinds[n] == "abstract" and run_in:
+            text = text[run_in.end():]
+        page = lines[h.index].page + 1
+        last_page = (body_lines[-1].page + 1) if body_lines else page
+        sections.append(Section(h.title, text, h.level, kinds[n], page, last_page))
+        if kinds[n] == "abstract" and not abstract:
+            abstract = text
+
+    if not headings and sections:
+        sections = _split_headingless(sections, lang)
+    if captions:
+        sections.append(Section("Figure and table captions", "\n\n".join(captions), 1, "caption"))
+    if not any(s.text.strip() for s in sections):
+        raise InputError("No readable text was found in this PDF.")
+    return Document(title=title or source, source=source, sections=sections, authors=authors,
+                    abstract=abstract, language=lang, genre="paper", page_count=page_count, notices=notices)
+
+
+def _split_headingless(sections: list[Section], lang: str) -> list[Section]:
+    """A paper without headings (a letter): keep the abstract, cut the body into parts."""
+    from .text_parser import _chunk_paragraphs
+
+    out = [s for s in sections if s.kind == "abstract"]
+    body = "\n\n".join(s.text for s in sections if s.kind != "abstract")
+    if out and not body:
+        return sections
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    refs = next((i for i, p in enumerate(paragraphs) if re.match(r"^\s*\[?1[\].]\s+\S", p) and i > len(paragraphs) * 0.6), None)
+    tail = paragraphs[refs:] if refs is not None else []
+    paragraphs = paragraphs[:refs] if refs is not None else paragraphs
+    for n, part in enumerate(_chunk_paragraphs(paragraphs, lang), 1):
+        out.append(Section(f"Part {n}", "\n\n".join(part), 1, "body"))
+    if tail:
+        out.append(Section("References", "\n\n".join(tail), 1, "references"))
+    return out

@@ -1,0 +1,248 @@
+"""Prompts as data: JSON5 files validated into ``PromptTemplate`` objects, and ``route_prompt``.
+
+A template names its variables as ``{name}``; only known names are allowed and each role has the
+ones it must use (a section prompt without ``{section_text}`` would summarize nothing). Other
+braces (JSON examples) are left alone. A broken file is reported with its name and line, and the
+default for that prompt is used instead, so the app keeps running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import PromptError
+from .paths import PROMPTS_DIR
+
+_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+#: Variables every template may use, and what they hold.
+VARIABLES = {
+    "title": "the document title",
+    "brief": "a short brief of the whole paper (title + abstract)",
+    "section_title": "the title of the section being summarized",
+    "section_text": "the section text, passed as delimited data",
+    "kind": "the section kind (method, results, ...)",
+    "language": "the output language, in words",
+    "max_words": "the length limit for the summary",
+    "fields": "the JSON answer fields, with what each must hold",
+    "abstract": "the abstract (brief prompt)",
+    "section_summaries": "the section summaries (synthesis prompt)",
+    "chunk_summaries": "summaries of the parts of one long section (merge prompt)",
+}
+REQUIRED = {
+    "section": {"section_text"},
+    "brief": {"abstract"},
+    "synthesis": {"section_summaries"},
+    "merge": {"chunk_summaries"},
+}
+
+
+@dataclass
+class PromptTemplate:
+    """One prompt: which sections it serves, its messages, and the answer it asks for."""
+
+    name: str
+    role: str = "section"
+    description: str = ""
+    kinds: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    system: str = ""
+    user: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    max_words: int = 150
+    max_output_tokens: int = 800
+    examples: list[dict] = field(default_factory=list)
+    source: str = ""  # file it came from
+
+    @property
+    def variables(self) -> set[str]:
+        return set(_VAR.findall(self.system)) | set(_VAR.findall(self.user))
+
+    def validate(self) -> None:
+        where = self.source or self.name
+        if not _SAFE_NAME.match(self.name):
+            raise PromptError(f"{where}: the prompt name '{self.name}' may only use letters, digits, '-' and '_'.")
+        if self.role not in REQUIRED:
+            raise PromptError(f"{where}: unknown role '{self.role}' (use one of {', '.join(REQUIRED)}).")
+        if not self.user.strip():
+            raise PromptError(f"{where}: the user template is empty.")
+        unknown = sorted(self.variables - set(VARIABLES))
+        if unknown:
+            raise PromptError(f"{where}: unknown variable {{{unknown[0]}}} (known: {', '.join(sorted(VARIABLES))}).")
+        missing = sorted(REQUIRED[self.role] - self.variables)
+        if missing:
+            raise PromptError(f"{where}: the template must use {{{missing[0]}}}.")
+        if "reasoning" in self.fields and list(self.fields)[0] != "reasoning":
+            raise PromptError(f"{where}: 'reasoning' must be the first answer field, so the answer is never cut off.")
+        if not isinstance(self.max_words, int) or not 10 <= self.max_words <= 2000:
+            raise PromptError(f"{where}: max_words must be a whole number between 10 and 2000.")
+
+    def render(self, values: dict[str, object]) -> list[dict[str, str]]:
+        """Chat messages with the variables filled in; unknown braces stay as written."""
+        full = {"fields": self.fields_spec(), "max_words": self.max_words, **values}
+
+        def fill(template: str) -> str:
+            return _VAR.sub(lambda m: str(full.get(m.group(1), m.group(0))), template)
+
+        messages = [{"role": "system", "content": fill(self.system)}] if self.system.strip() else []
+        for example in self.examples:
+            if example.get("user") and example.get("assistant"):
+                messages.append({"role": "user", "content": str(example["user"])})
+                messages.append({"role": "assistant", "content": str(example["assistant"])})
+        messages.append({"role": "user", "content": fill(self.user)})
+        return messages
+
+    def fields_spec(self) -> str:
+        return json.dumps(self.fields, ensure_ascii=False, indent=2)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "role": self.role, "description": self.description, "kinds": self.kinds,
+            "keywords": self.keywords, "system": self.system, "user": self.user, "fields": self.fields,
+            "max_words": self.max_words, "max_output_tokens": self.max_output_tokens, "examples": self.examples,
+        }
+
+
+def _line_of(exc: Exception) -> str:
+    m = re.search(r"line (\d+)|<string>:(\d+)", str(exc))
+    return f" line {m.group(1) or m.group(2)}:" if m else ""
+
+
+def parse_prompt(text: str, source: str = "<prompt>") -> PromptTemplate:
+    """Parse and validate one JSON5 prompt text."""
+    import json5
+
+    try:
+        data = json5.loads(text)
+    except ValueError as exc:
+        raise PromptError(f"{source}:{_line_of(exc)} this is not valid JSON5 ({str(exc).splitlines()[0]}).") from exc
+    if not isinstance(data, dict):
+        raise PromptError(f"{source}: a prompt file must hold one object {{...}}.")
+    known = set(PromptTemplate.__dataclass_fields__) - {"source"}
+    extra = sorted(set(data) - known)
+    if extra:
+        raise PromptError(f"{source}: unknown field '{extra[0]}'.")
+    if "name" not in data:
+        raise PromptError(f"{source}: the prompt has no name.")
+    try:
+        prompt = PromptTemplate(**data, source=source)
+    except TypeError as exc:
+        raise PromptError(f"{source}: {exc}.") from exc
+    for attr in ("system", "user", "description"):
+        if not isinstance(getattr(prompt, attr), str):
+            raise PromptError(f"{source}: '{attr}' must be text.")
+    if not isinstance(prompt.fields, dict):
+        raise PromptError(f"{source}: 'fields' must map each answer field to what it holds.")
+    prompt.validate()
+    return prompt
+
+
+@dataclass
+class PromptSet:
+    """The prompts in force: defaults, overridden by valid user files; errors kept for display."""
+
+    prompts: dict[str, PromptTemplate]
+    errors: list[str] = field(default_factory=list)
+    overridden: set[str] = field(default_factory=set)
+
+    def get(self, name: str) -> PromptTemplate:
+        if name not in self.prompts:
+            raise PromptError(f"There is no prompt named '{name}'.")
+        return self.prompts[name]
+
+    def section_prompts(self) -> list[PromptTemplate]:
+        return [p for p in self.prompts.values() if p.role == "section"]
+
+
+def _read_dir(folder: Path) -> tuple[dict[str, PromptTemplate], list[str]]:
+    prompts: dict[str, PromptTemplate] = {}
+    errors: list[str] = []
+    if not folder.is_dir():
+        return prompts, errors
+    for path in sorted(folder.glob("*.json5")):
+        try:
+            prompt = parse_prompt(path.read_text(encoding="utf-8"), path.name)
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(f"{path.name}: cannot be read ({exc.__class__.__name__}).")
+            continue
+        except PromptError as exc:
+            errors.append(str(exc))
+            continue
+        prompts[prompt.name] = prompt
+    return prompts, errors
+
+
+def load_prompts(user_dir: Path | str | None = None) -> PromptSet:
+    """Defaults from ``prompts/``; valid files in ``user_dir`` override them by name."""
+    defaults, errors = _read_dir(PROMPTS_DIR)
+    if errors:  # a broken default is a bug in the package, not a user error
+        raise PromptError("; ".join(errors))
+    prompts = dict(defaults)
+    overridden: set[str] = set()
+    if user_dir:
+        user, user_errors = _read_dir(Path(user_dir))
+        errors.extend(f"{e} The default is used instead." for e in user_errors)
+        for name, prompt in user.items():
+            prompts[name] = prompt
+            if name in defaults:
+                overridden.add(name)
+    return PromptSet(prompts, errors, overridden)
+
+
+def default_prompts() -> dict[str, PromptTemplate]:
+    return _read_dir(PROMPTS_DIR)[0]
+
+
+def route_prompt(prompts: PromptSet, kind: str, title: str, genre: str = "paper") -> PromptTemplate:
+    """The section prompt for a section: by kind, then by heading keyword, then the generic one."""
+    section = prompts.section_prompts()
+    if genre == "article":
+        for p in section:
+            if "news" in p.kinds:
+                return p
+    lowered = title.lower()
+    by_keyword = next((p for p in section if any(k.lower() in lowered for k in p.keywords)), None)
+    if kind in ("other", "body") and by_keyword is not None:
+        return by_keyword
+    for p in section:
+        if kind in p.kinds:
+            return p
+    if by_keyword is not None:
+        return by_keyword
+    for p in section:
+        if "other" in p.kinds:
+            return p
+    return section[0]
+
+
+def safe_prompt_path(folder: Path, name: str) -> Path:
+    """The file for prompt ``name`` inside ``folder``; refuses names that would leave it."""
+    if not _SAFE_NAME.match(name):
+        raise PromptError(f"'{name}' is not a valid prompt name (letters, digits, '-' and '_' only).")
+    path = (folder / f"{name}.json5").resolve()
+    if path.parent != folder.resolve():
+        raise PromptError(f"'{name}' is not a valid prompt name.")
+    return path
+
+
+def save_user_prompt(folder: Path, prompt: PromptTemplate) -> Path:
+    """Validate and write a user prompt atomically (temp file + rename)."""
+    prompt.validate()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = safe_prompt_path(folder, prompt.name)
+    header = f"// User copy of the '{prompt.name}' prompt, edited in Summarizer's Settings page.\n"
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(header + json.dumps(prompt.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def reset_user_prompt(folder: Path, name: str) -> None:
+    path = safe_prompt_path(folder, name)
+    if path.exists():
+        path.unlink()

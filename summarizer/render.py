@@ -1,0 +1,81 @@
+"""Markdown rendering, in one place: the only code that writes heading markers.
+
+Titles are stripped of any Markdown heading markers they carry before one marker is added, so
+``## ## Title`` cannot happen (field note 17). Section order is the document's order.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from .results import DocumentSummary
+
+_MARKERS = re.compile(r"^\s*(#+\s*)+")
+
+
+def clean_title(title: str) -> str:
+    """A title as plain heading text: no leading '#', no line breaks."""
+    title = _MARKERS.sub("", title.replace("\n", " ")).strip()
+    return re.sub(r"\s+", " ", title) or "Untitled"
+
+
+def heading(level: int, title: str) -> str:
+    return f"{'#' * max(1, min(6, level))} {clean_title(title)}"
+
+
+def _demote(markdown: str, floor: int) -> str:
+    """Keep headings inside a model's answer below the section heading that holds them."""
+    def fix(m: re.Match) -> str:
+        return "#" * min(6, max(len(m.group(1)), floor)) + " "
+    return re.sub(r"^(#{1,6})\s+", fix, markdown, flags=re.M)
+
+
+def render_markdown(result: DocumentSummary, include_reasoning: bool = False, when: datetime | None = None) -> str:
+    doc = result.document
+    when = when or datetime.now(timezone.utc)
+    lines = [heading(1, doc.title), ""]
+    meta = [f"**Source:** {doc.source}", f"**Backend:** {result.backend}"]
+    if doc.page_count:
+        meta.append(f"**Pages:** {doc.page_count}")
+    meta.append(f"**Generated:** {when.strftime('%Y-%m-%d %H:%M UTC')}")
+    lines.append(" · ".join(meta))
+    if doc.authors:
+        lines += ["", f"**Authors:** {', '.join(doc.authors)}"]
+    for notice in result.notices:
+        lines += ["", f"> **Note:** {notice}"]
+    lines += ["", heading(2, "Overall summary"), ""]
+    if result.overview:
+        lines.append(_demote(result.overview.strip(), 3))
+    else:
+        lines.append(f"> **No overall summary:** {result.overview_error or 'nothing was summarized.'}")
+    skipped = []
+    for r in result.sections:
+        if r.status == "skipped":
+            skipped.append(clean_title(r.title))
+            continue
+        level = 2 + max(0, min(r.level, 4) - 1)
+        lines += ["", heading(level, r.title), ""]
+        if r.status == "failed":
+            lines.append(f"> **Not summarized:** {r.error or 'this section failed.'}")
+            continue
+        if r.status in ("queued", "running", "retrying"):
+            lines.append("> **Not summarized yet.**")
+            continue
+        lines.append(_demote(r.summary.strip(), level + 1) if r.summary.strip() else "*(nothing to summarize)*")
+        if r.note:
+            lines += ["", f"*Note: {r.note}*"]
+        if include_reasoning and r.reasoning:
+            lines += ["", f"> *Reasoning:* {r.reasoning}"]
+    if skipped:
+        lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def summary_filename(title: str, source: str = "") -> str:
+    """``<paper name>.summary.md``: from the file name when there is one, else the title."""
+    base = re.sub(r"\.(pdf|txt|md|markdown|html?|mmd)$", "", source.split("/")[-1], flags=re.I) if source else ""
+    if not base or base in ("pasted text", "-", "stdin"):
+        base = title
+    base = re.sub(r"[^\w\u4e00-\u9fff\-. ]+", "", base).strip().replace(" ", "_")[:80] or "summary"
+    return f"{base}.summary.md"

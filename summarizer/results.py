@@ -1,0 +1,74 @@
+"""What a run produces: per-section results, the overall summary, and usage totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .document import Document
+
+#: States a section goes through; the UI shows them as they change.
+STATES = ("queued", "running", "retrying", "done", "failed", "cached", "skipped")
+
+
+@dataclass
+class SectionResult:
+    index: int
+    title: str
+    kind: str
+    level: int
+    status: str = "queued"
+    summary: str = ""
+    fields: dict = field(default_factory=dict)
+    reasoning: str = ""
+    error: str = ""
+    note: str = ""  # e.g. "unstructured answer", "split into 3 parts"
+    prompt: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cached: bool = False
+    attempts: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed", "cached", "skipped")
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("done", "cached")
+
+    def as_json(self) -> dict:
+        return {
+            "title": self.title, "kind": self.kind, "level": self.level,
+            "status": "done" if self.status == "cached" else self.status,
+            "summary": self.summary, "error": self.error, "prompt": self.prompt,
+            "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
+            "cached": self.cached, "attempts": self.attempts,
+        }
+
+
+@dataclass
+class Usage:
+    tokens_in: int = 0
+    tokens_out: int = 0
+    requests: int = 0
+    cost_usd: float | None = None
+
+    def as_json(self) -> dict:
+        return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "requests": self.requests,
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}
+
+
+@dataclass
+class DocumentSummary:
+    document: Document
+    backend: str
+    overview: str
+    sections: list[SectionResult]
+    overview_fields: dict = field(default_factory=dict)
+    overview_error: str = ""
+    usage: Usage = field(default_factory=Usage)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SectionResult]:
+        return [s for s in self.sections if s.status == "failed"]

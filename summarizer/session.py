@@ -1,0 +1,30 @@
+"""Per-session settings for the web app, built from the session's own state (never globals).
+
+The UI stores plain values in ``st.session_state``; this module turns them into ``Settings``.
+The key is taken from the session first, then ``st.secrets``, then ``OPENAI_API_KEY``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .settings import Settings
+
+SETTINGS_KEY = "summarizer_settings"
+FIELDS = ("backend", "model", "base_url", "language", "length", "workers", "context_window", "use_cache",
+          "include_reasoning", "prompts_dir", "max_pages")
+
+
+def settings_from_session(state: Mapping, secrets: Mapping | None = None) -> Settings:
+    stored = dict(state.get(SETTINGS_KEY, {}) or {})
+    overrides = {k: stored[k] for k in FIELDS if stored.get(k) not in (None, "")}
+    settings = Settings.from_env(**overrides)
+    key = stored.get("api_key") or ""
+    if not key and secrets is not None:
+        try:
+            key = str(secrets.get("OPENAI_API_KEY", "") or "")
+        except Exception:  # no secrets file: st.secrets raises on access
+            key = ""
+    if key:
+        settings.api_key = key
+    return settings

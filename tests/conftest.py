@@ -1,0 +1,69 @@
+"""Shared fixtures: an isolated app home, the local LLM server, generated and corpus PDFs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(ROOT))
+
+from llm_server import LLMServer  # noqa: E402
+from pdf_factory import make_paper  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own data/cache folder, and no key or endpoint from the environment."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SUMMARIZER_HOME", str(home))
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_BACKEND"):
+        monkeypatch.delenv(var, raising=False)
+    from summarizer.tokens import get_tokenizer
+
+    get_tokenizer.cache_clear()
+    return home
+
+
+@pytest.fixture
+def llm_server():
+    with LLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def paper_pdf() -> bytes:
+    return make_paper()
+
+
+def corpus_papers() -> Path:
+    folder = CORPUS / "papers"
+    if not folder.is_dir():
+        pytest.skip(f"the shared corpus is not at {folder}")
+    return folder
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    return corpus_papers()
+
+
+def llm_settings(server: LLMServer, **changes):
+    from summarizer.settings import Settings
+
+    base = dict(backend="llm", model="test-model", base_url=server.base_url, api_key="sk-test-0000",
+                workers=4, max_attempts=4, timeout=10)
+    base.update(changes)
+    return Settings(**base)
+
+
+@pytest.fixture
+def env_clean():
+    return dict(os.environ)

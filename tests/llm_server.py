@@ -1,0 +1,268 @@
+"""A real OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
+
+It speaks ``POST /v1/chat/completions`` (plain JSON and ``stream=true`` server-sent events) and
+``GET /v1/models``. Switches make it misbehave the ways real endpoints do: latency, 429 with
+``Retry-After``, 500, context-length errors, ``finish_reason=length``, malformed JSON, HTML
+instead of JSON, unknown models and bad keys. Every request it receives is recorded.
+
+Answers are derived from the request, so tests can check what was sent: the summary names the
+section title it was asked about and quotes the first words of the section text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Behaviour:
+    latency: float = 0.0
+    context_limit: int = 1_000_000  # in (rough) tokens: chars / 4
+    rate_limit_every: int = 0  # every Nth request answers 429
+    rate_limit_first: int = 0  # the first N requests answer 429
+    retry_after: str | None = "0"
+    error_500_first: int = 0
+    length_first: int = 0  # the first N requests end with finish_reason=length
+    length_always: bool = False
+    malformed: bool = False  # answer prose with loose JSON (json5 only)
+    garbage: bool = False  # answer text with no JSON at all
+    html: bool = False  # answer an HTML page instead of JSON
+    required_key: str | None = None
+    models: tuple[str, ...] | None = None  # None accepts any model
+    answer_language: str | None = None  # "en" forces English answers
+    fail_when: str | None = None  # a substring: requests containing it answer 500 always
+    wrong_language_first: int = 0
+
+
+@dataclass
+class Recorded:
+    path: str
+    headers: dict
+    body: dict
+    at: float
+
+
+@dataclass
+class ServerState:
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    requests: list[Recorded] = field(default_factory=list)
+    active: int = 0
+    peak: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self, **changes) -> None:
+        with self.lock:
+            self.behaviour = Behaviour(**changes)
+            self.requests.clear()
+            self.active = self.peak = 0
+
+    @property
+    def chat_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+
+def rough_tokens(messages: list[dict]) -> int:
+    """Prompt tokens as an OpenAI server counts them (cl100k, from the app's local encoder files)."""
+    from summarizer.tokens import get_tokenizer
+
+    tok = get_tokenizer("cl100k_base")
+    return sum(tok.count(m.get("content", "")) + 4 for m in messages) + 3
+
+
+def _answer(body: dict, b: Behaviour, n: int) -> str:
+    user = body["messages"][-1]["content"]
+    title = re.search(r'Section "([^"]*)"', user) or re.search(r"Part: (.*)", user) or re.search(r"Section: (.*)", user)
+    title_text = title.group(1) if title else "the paper"
+    data = re.search(r"<(section|article|parts|summaries|abstract)>\n(.*?)\n</\1>", user, re.S)
+    snippet = " ".join((data.group(2) if data else "").split()[:8])
+    chinese = "Simplified Chinese" in body["messages"][0]["content"] + user and b.answer_language != "en" \
+        and n > b.wrong_language_first
+    if chinese:
+        summary = f"- 本节（{title_text}）讨论了主要内容：{snippet}"
+    else:
+        summary = f"- This part ({title_text}) says: {snippet}"
+    if "<summaries>" in user:
+        obj = {"reasoning": "central claim", "tldr": f"Overall: {snippet}" if not chinese else f"总体：{snippet}",
+               "contributions": ["first contribution"], "method": "a method", "results": "results 42%",
+               "limitations": "", "audience": "researchers"}
+    elif "<abstract>" in user:
+        obj = {"reasoning": "brief", "brief": f"Brief: {snippet}"}
+    elif "headline" in body["messages"][0]["content"]:
+        obj = {"reasoning": "key fact", "headline": f"Headline about {snippet}", "summary": summary,
+               "key_numbers": [], "quote": ""}
+    else:
+        obj = {"reasoning": "short thought", "summary": summary}
+    if b.malformed:
+        text = json.dumps(obj, ensure_ascii=False)
+        text = text.replace('"reasoning"', "reasoning").rstrip("}") + ",}"
+        return f"Here is the JSON you asked for:\n```json\n{text}\n```\nHope this helps!"
+    if b.garbage:
+        return "I think this section is about things. " + snippet
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def make_handler(state: ServerState):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:  # keep test output quiet
+            return
+
+        def _send(self, code: int, payload: dict | str, headers: dict | None = None, ctype="application/json") -> None:
+            raw = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+            data = raw.encode("utf-8")
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/").endswith("/models"):
+                self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in
+                                                           (state.behaviour.models or ("test-model",))]})
+            else:
+                self._send(404, {"error": {"message": "not found"}})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except json.JSONDecodeError:
+                self._send(400, {"error": {"message": "invalid JSON body"}})
+                return
+            with state.lock:
+                state.requests.append(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
+                n = len(state.chat_requests)
+                state.active += 1
+                state.peak = max(state.peak, state.active)
+                b = state.behaviour
+            try:
+                self._handle(body, b, n)
+            finally:
+                with state.lock:
+                    state.active -= 1
+
+        def _handle(self, body: dict, b: Behaviour, n: int) -> None:
+            if not self.path.endswith("/chat/completions"):
+                self._send(404, {"error": {"message": f"unknown path {self.path}"}})
+                return
+            if b.latency:
+                time.sleep(b.latency)
+            if b.html:
+                self._send(200, "<html><body><h1>Welcome to nginx!</h1></body></html>", ctype="text/html")
+                return
+            auth = self.headers.get("Authorization", "")
+            if b.required_key is not None and auth != f"Bearer {b.required_key}":
+                self._send(401, {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error"}})
+                return
+            if b.models is not None and body.get("model") not in b.models:
+                self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist"}})
+                return
+            if n <= b.rate_limit_first or (b.rate_limit_every and n % b.rate_limit_every == 0):
+                headers = {"Retry-After": b.retry_after} if b.retry_after is not None else {}
+                self._send(429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}, headers)
+                return
+            if n <= b.error_500_first:
+                self._send(500, {"error": {"message": "internal error"}})
+                return
+            messages = body.get("messages", [])
+            if b.fail_when and any(b.fail_when in m.get("content", "") for m in messages):
+                self._send(500, {"error": {"message": "this request always fails"}})
+                return
+            prompt = rough_tokens(messages)
+            max_tokens = body.get("max_tokens") or body.get("max_completion_tokens") or 0
+            if prompt + max_tokens > b.context_limit:
+                self._send(400, {"error": {"message": f"This model's maximum context length is {b.context_limit} tokens. "
+                                                      f"However, you requested {prompt + max_tokens} tokens.",
+                                           "code": "context_length_exceeded"}})
+                return
+            text = _answer(body, b, n)
+            finish = "stop"
+            if b.length_always or n <= b.length_first:
+                text, finish = text[: max(10, len(text) // 3)], "length"
+            usage = {"prompt_tokens": prompt, "completion_tokens": len(text) // 4 + 1,
+                     "total_tokens": prompt + len(text) // 4 + 1}
+            if body.get("stream"):
+                self._stream(body, text, finish, usage)
+                return
+            self._send(200, {
+                "id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()),
+                "model": body.get("model"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+                "usage": usage,
+            })
+
+        def _stream(self, body: dict, text: str, finish: str, usage: dict) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            pieces = [text[i:i + 16] for i in range(0, len(text), 16)] or [""]
+            for i, piece in enumerate(pieces):
+                chunk = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": int(time.time()),
+                         "model": body.get("model"),
+                         "choices": [{"index": 0, "delta": {"content": piece} if i else {"role": "assistant", "content": piece},
+                                      "finish_reason": None}]}
+                self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+            last = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": int(time.time()),
+                    "model": body.get("model"), "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
+                    "usage": usage}
+            self.wfile.write(f"data: {json.dumps(last)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+            self.close_connection = True
+
+    return Handler
+
+
+class LLMServer:
+    """``with LLMServer() as server:`` — ``server.base_url`` ends in ``/v1``."""
+
+    def __init__(self, **behaviour) -> None:
+        self.state = ServerState(Behaviour(**behaviour))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.state))
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def start(self) -> LLMServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> LLMServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main() -> None:
+    """Run the server in the foreground: ``python tests/llm_server.py [PORT] [LATENCY]``."""
+    import sys
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    latency = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    server = LLMServer(latency=latency)
+    server.httpd.server_close()
+    server.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(server.state))
+    print(server.base_url, flush=True)
+    server.httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

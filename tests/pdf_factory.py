@@ -1,0 +1,61 @@
+"""PDFs made by the tests with PyMuPDF: papers with real structure, and hostile files."""
+
+from __future__ import annotations
+
+import pymupdf
+
+LOREM = (
+    "The proposed approach improves the accuracy of sparse retrieval by 12.5% on three benchmarks. "
+    "We evaluate it against strong baselines and report the mean of five runs. "
+    "Each component is motivated by an analysis of the errors made by earlier systems. "
+    "The results hold across domains, languages and document lengths. "
+)
+
+DEFAULT_SECTIONS = [
+    ("Abstract", 1, "We present Sparrow, a method for fast retrieval over long scientific documents. "
+     "Sparrow reduces latency by 40% while keeping recall within 1 point of the dense baseline."),
+    ("1 Introduction", 1, "Retrieval over long documents is slow and expensive. " + LOREM * 3),
+    ("2 Sparrow", 1, "Sparrow builds a two-level index of sections and sentences. " + LOREM * 2),
+    ("2.1 Index construction", 2, "The index stores section centroids and sentence postings. " + LOREM * 2),
+    ("3 Experiments", 1, "We test on PubMed and arXiv collections with 10,000 queries. " + LOREM * 3),
+    ("4 Conclusion", 1, "Sparrow makes long-document retrieval practical on commodity hardware. " + LOREM),
+    ("References", 1, "[1] A. Author. A paper about retrieval. In Proc. of a Conference, 2020.\n"
+     "[2] B. Author. Another paper about indexes. Journal of Things, 2021."),
+]
+
+
+def make_paper(sections=DEFAULT_SECTIONS, title: str = "Sparrow: Fast Retrieval for Long Documents",
+               authors: str = "Ada Lovelace and Alan Turing", outline: bool = False, page_break_after: int = 3,
+               body_font: str = "tiro", heading_font: str = "tibo") -> bytes:
+    """A two-page paper: larger bold headings, body text, a references section."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    y = 72.0
+    toc = []
+
+    def write(text: str, size: float, font: str, gap: float = 6) -> None:
+        nonlocal page, y
+        box = pymupdf.Rect(72, y, 523, 800)
+        needed = page.insert_textbox(box, text, fontsize=size, fontname=font)
+        lines_used = (box.height - needed) / (size * 1.2) if needed >= 0 else 0
+        y += max(size * 1.3, box.height - needed) + gap if needed >= 0 else 0
+        if needed < 0:
+            raise ValueError("text does not fit the page; make it shorter")
+        del lines_used
+
+    write(title, 18, heading_font, 10)
+    write(authors, 11, body_font, 18)
+    for n, (heading, level, body) in enumerate(sections):
+        if n == page_break_after:
+            page = doc.new_page(width=595, height=842)
+            y = 72.0
+        toc.append([level, heading, doc.page_count])
+        write(heading, 14 if level == 1 else 12, heading_font, 4)
+        for para in body.split("\n"):
+            write(para, 10, body_font, 6)
+        page.insert_text((290, 820), str(doc.page_count), fontsize=9, fontname=body_font)
+    if outline:
+        doc.set_toc(toc)
+    data = doc.tobytes()
+    doc.close()
+    return data

@@ -1,0 +1,72 @@
+import json
+
+import pytest
+from conftest import CORPUS
+
+from summarizer.extractive import rank_sentences, summarize_text
+from summarizer.news import clean_news, headline, news_overview
+
+ARTICLE = (
+    "The city council approved a $3.5 million budget for school repairs on Monday. "
+    "The vote was 7-2 after a long debate about roofs, heating and safety. "
+    "Council member Ana Ruiz said the repairs were overdue. "
+    "The weather was sunny. "
+    "The budget for school repairs will be spent over two years, starting with heating. "
+    "Parents welcomed the school repairs budget at the meeting."
+)
+
+
+def test_central_sentences_win_over_off_topic_ones():
+    ranked = rank_sentences(__import__("summarizer.sentences", fromlist=["x"]).split_sentences(ARTICLE))
+    weather = next(r for r in ranked if "weather" in r.text)
+    assert weather.score == min(r.score for r in ranked)
+
+
+def test_summary_respects_budget_and_order():
+    summary = summarize_text(ARTICLE, "en", budget=30)
+    assert len(summary.split()) <= 30 + 20  # the last sentence may cross the budget
+    assert "weather" not in summary
+    first, *_ = summary.split(". ")
+    assert ARTICLE.index(first[:20]) <= ARTICLE.index(summary.split(". ")[-1][:20])
+
+
+def test_short_text_is_returned_whole():
+    assert summarize_text("One sentence only.", "en") == "One sentence only."
+    assert summarize_text("", "en") == ""
+
+
+def test_chinese_summary_uses_source_sentences():
+    text = ("国务院常务会议决定，进一步加大对小微企业的支持力度。会议指出，今年将新增减税降费1.2万亿元。"
+            "天气很好。会议要求各地落实小微企业减税政策，确保政策红利惠及市场主体。")
+    summary = summarize_text(text, "zh", budget=40)
+    assert "天气很好" not in summary
+    assert all(part in text for part in summary.split("。") if part)
+
+
+def test_news_cleanup_keeps_numbers():
+    dirty = "Share this withEmailFacebookTwitterCopy this linkLONDON — Prices rose 3.5% to £1,200.\u200b"
+    assert clean_news(dirty) == "Prices rose 3.5% to £1,200."
+    assert clean_news("（原题为《雄安新区启动》）涉及３个村，共５４个。") == "涉及3个村,共54个。".replace(",", "，")
+
+
+def test_headline_is_short_and_from_the_lead():
+    line, paragraph = news_overview(ARTICLE, "en")
+    assert line and len(line.split()) <= 30
+    assert "budget" in line
+    assert paragraph
+
+
+def test_headline_compresses_long_chinese_lead():
+    lead = ("规划提出，到2025年，深圳金融产业支柱地位和资源配置能力进一步增强，金融国际化程度和全球影响力进一步提升，"
+            "金融创新能力和综合实力跻身全球金融中心城市前列。")
+    out = headline(lead + "深圳金融业规划发布。", "zh")
+    assert len(out) < len(lead)
+
+
+@pytest.mark.skipif(not (CORPUS / "news" / "en.jsonl").exists(), reason="shared corpus not present")
+def test_corpus_news_summaries_are_extractive_and_nonempty():
+    rows = [json.loads(line) for line in (CORPUS / "news" / "en.jsonl").read_text().splitlines()[:5]]
+    for row in rows:
+        line, paragraph = news_overview(row["article"], "en")
+        assert line and paragraph
+        assert paragraph.split(" ")[0] in row["article"]

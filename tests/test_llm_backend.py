@@ -1,0 +1,181 @@
+"""The llm backend against a real OpenAI-compatible server on 127.0.0.1 (no client mocking)."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import llm_settings
+from llm_server import rough_tokens
+
+from summarizer.engine import summarize_document
+from summarizer.llm_backend import LLMBackend, split_to_fit
+from summarizer.llm_client import AdaptiveLimit, ChatClient
+from summarizer.pdf_parser import parse_pdf
+from summarizer.render import render_markdown
+from summarizer.text_parser import parse_text
+from summarizer.tokens import get_tokenizer
+
+
+def _backend(server, **changes):
+    settings = llm_settings(server, **changes)
+    return settings, LLMBackend(settings, client=ChatClient(settings, backoff_base=0.01))
+
+
+def test_paper_end_to_end_through_http(llm_server, paper_pdf):
+    settings, backend = _backend(llm_server)
+    doc = parse_pdf(paper_pdf, "sparrow.pdf")
+    result = summarize_document(doc, settings, backend=backend)
+    assert not result.failed
+    done = [r for r in result.sections if r.status == "done"]
+    assert [r.title for r in done] == ["Abstract", "1 Introduction", "2 Sparrow", "2.1 Index construction",
+                                      "3 Experiments", "4 Conclusion"]
+    assert next(r for r in result.sections if r.title == "References").status == "skipped"
+    # each section was sent its own text, with the shared brief, through its own prompt
+    sent = [r.body for r in llm_server.state.chat_requests]
+    users = [b["messages"][-1]["content"] for b in sent]
+    assert any("Sparrow builds a two-level index" in u and "<section>" in u for u in users)
+    assert all("We present Sparrow" in u for u in users if "<section>" in u)
+    assert next(r for r in result.sections if r.title == "2 Sparrow").prompt == "method"
+    assert next(r for r in result.sections if r.title == "3 Experiments").prompt == "experiments"
+    assert all(b["model"] == "test-model" for b in sent)
+    assert all(r.headers.get("authorization") == "Bearer sk-test-0000" for r in llm_server.state.chat_requests)
+    assert result.overview.startswith("**TL;DR:**")
+    assert "llm (test-model @ 127.0.0.1" in result.backend
+    md = render_markdown(result)
+    assert "This part (2 Sparrow) says: Sparrow builds a two-level index" in md
+    assert "short thought" not in md  # reasoning is not in the download by default
+    assert "short thought" in render_markdown(result, include_reasoning=True)
+    assert result.usage.requests == len(sent)
+    assert all(r.tokens_in > 0 and r.attempts == 1 for r in done)
+
+
+def test_loose_json_is_parsed_and_garbage_kept_as_raw(llm_server):
+    doc = parse_text("# T\n\n## Introduction\nSome intro text here.\n\n## Method\nThe method text.")
+    llm_server.state.reset(malformed=True)
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    assert all(r.status == "done" and r.summary.startswith("- This part") for r in result.sections)
+    llm_server.state.reset(garbage=True)
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    assert all("I think this section is about things" in r.summary for r in result.sections)
+    assert all("expected format" in r.note for r in result.sections)
+
+
+def test_long_section_is_chunked_within_budget_and_merged(llm_server):
+    paragraph = "Sparse retrieval indexes store postings for every term in the collection. " * 20
+    doc = parse_text("# T\n\n## Method\n" + "\n\n".join([paragraph] * 12))
+    settings, backend = _backend(llm_server, context_window=2500)
+    llm_server.state.reset(context_limit=2500)
+    result = summarize_document(doc, settings, backend=backend)
+    method = result.sections[0]
+    assert method.status == "done", method.error
+    assert "parts" in method.note
+    tok = get_tokenizer("cl100k_base")
+    for req in llm_server.state.chat_requests:
+        sent = sum(tok.count(m["content"]) + 4 for m in req.body["messages"]) + 3
+        assert sent + req.body["max_tokens"] <= 2500
+        assert rough_tokens(req.body["messages"]) + req.body["max_tokens"] <= 2500
+    assert any("<parts>" in r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests)
+
+
+def test_split_to_fit_respects_limit():
+    tok = get_tokenizer("cl100k_base")
+    text = "\n\n".join(["word " * 300, "short para.", "x" * 5000])
+    chunks = split_to_fit(text, 200, tok)
+    assert all(tok.count(c) <= 200 for c in chunks)
+    assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+def test_retries_honour_retry_after_and_recover(llm_server):
+    llm_server.state.reset(rate_limit_first=2, retry_after="0.3")
+    doc = parse_text("# T\n\n## Introduction\nIntro text.")
+    settings, backend = _backend(llm_server, workers=1)
+    start = time.monotonic()
+    result = summarize_document(doc, settings, backend=backend)
+    assert time.monotonic() - start >= 0.6
+    assert result.sections[0].status == "done"
+    assert result.sections[0].attempts == 3
+
+
+def test_auth_and_model_errors_are_explained_not_retried(llm_server):
+    llm_server.state.reset(required_key="sk-right")
+    doc = parse_text("# T\n\n## Introduction\nIntro text.\n\n## Method\nMethod text.")
+    settings, backend = _backend(llm_server, api_key="sk-wrong-secret-key")
+    result = summarize_document(doc, settings, backend=backend)
+    assert all(r.status == "failed" for r in result.sections)
+    assert "rejected the API key (401)" in result.sections[0].error
+    assert "127.0.0.1" in result.sections[0].error
+    assert "sk-wrong-secret-key" not in result.sections[0].error
+    assert len(llm_server.state.chat_requests) == 2  # one per section, no retries
+    llm_server.state.reset(models=("real-model",))
+    settings, backend = _backend(llm_server, model="no-such-model")
+    result = summarize_document(doc, settings, backend=backend)
+    assert "no-such-model" in result.sections[0].error and "404" in result.sections[0].error
+
+
+def test_one_failing_section_does_not_stop_the_others(llm_server):
+    llm_server.state.reset(fail_when="POISON")
+    doc = parse_text("# T\n\n## Introduction\nIntro text.\n\n## Method\nPOISON text.\n\n## Results\nResults text.")
+    settings, backend = _backend(llm_server, max_attempts=2)
+    result = summarize_document(doc, settings, backend=backend)
+    assert [r.status for r in result.sections] == ["done", "failed", "done"]
+    assert "500" in result.sections[1].error
+    md = render_markdown(result)
+    assert "> **Not summarized:**" in md and "Results" in md
+
+
+def test_cut_answer_is_retried_once_and_never_shown_complete(llm_server):
+    doc = parse_text("# T\n\n## Introduction\nIntro text.")
+    llm_server.state.reset(length_first=1)
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    assert result.sections[0].status == "done"
+    second = llm_server.state.chat_requests[1].body
+    assert second["max_tokens"] > llm_server.state.chat_requests[0].body["max_tokens"]
+    assert "Be terse" in second["messages"][-1]["content"]
+    llm_server.state.reset(length_always=True)
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    assert result.sections[0].status == "failed" and "cut off" in result.sections[0].error
+
+
+def test_cache_makes_a_rerun_free(llm_server, paper_pdf):
+    doc = parse_pdf(paper_pdf)
+    settings, backend = _backend(llm_server)
+    summarize_document(doc, settings, backend=backend)
+    first = len(llm_server.state.chat_requests)
+    settings, backend = _backend(llm_server)
+    again = summarize_document(doc, settings, backend=backend)
+    assert len(llm_server.state.chat_requests) == first
+    assert all(r.status == "cached" and r.cached for r in again.sections if r.status != "skipped")
+
+
+def test_chinese_output_is_checked_and_reasked(llm_server):
+    doc = parse_text("# T\n\n## Introduction\nThe introduction explains the problem of retrieval in detail.")
+    llm_server.state.reset(wrong_language_first=1)
+    settings, backend = _backend(llm_server, language="zh", use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    assert "本节" in result.sections[0].summary
+    assert "not written in Simplified Chinese" in llm_server.state.chat_requests[1].body["messages"][-1]["content"]
+
+
+def test_sections_run_concurrently(llm_server):
+    llm_server.state.reset(latency=0.3)
+    doc = parse_text("# T\n\n" + "\n\n".join(f"## Part {i}\nText of part {i}." for i in range(8)))
+    settings, backend = _backend(llm_server, workers=8, use_cache=False)
+    start = time.monotonic()
+    summarize_document(doc, settings, backend=backend)
+    elapsed = time.monotonic() - start
+    assert llm_server.state.peak >= 4
+    assert elapsed < 8 * 0.3
+
+
+def test_adaptive_limit_backs_off_and_recovers():
+    limit = AdaptiveLimit(8)
+    limit.rate_limited()
+    limit.rate_limited()
+    assert limit.limit == 2
+    for _ in range(10):
+        limit.succeeded()
+    assert limit.limit > 2

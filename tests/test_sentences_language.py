@@ -1,0 +1,30 @@
+from summarizer.language import cjk_share, detect_language
+from summarizer.sentences import split_sentences
+
+
+def test_abbreviations_and_decimals_do_not_split():
+    text = "We follow Smith et al. in Fig. 3 and Sec. 2. It is 3.5% better than e.g. BM25. Done."
+    assert split_sentences(text) == [
+        "We follow Smith et al. in Fig. 3 and Sec. 2.",
+        "It is 3.5% better than e.g. BM25.",
+        "Done.",
+    ]
+
+
+def test_glued_sentences_are_separated():
+    assert split_sentences("The funding ends.Park View said it may go.") == [
+        "The funding ends.", "Park View said it may go."]
+
+
+def test_lowercased_corpus_still_splits():
+    assert len(split_sentences("the cells grew . the dose was 5 mg . we stopped .")) == 3
+
+
+def test_chinese_sentences():
+    assert split_sentences("我们提出了一种新方法。它很好！你觉得呢？", "zh") == ["我们提出了一种新方法。", "它很好！", "你觉得呢？"]
+
+
+def test_language_detection():
+    assert detect_language("深度学习在自然语言处理中的应用越来越广泛。") == "zh"
+    assert detect_language("Deep learning is widely used in NLP, e.g. 中文 appears once.") == "en"
+    assert cjk_share("") == 0.0
