@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from .document import Document
 from .extractive import summarize_text
-from .news import news_overview
+from .news import long_overview, news_overview
 from .results import SectionResult, Usage
 from .settings import LENGTHS, Settings
 
@@ -43,7 +43,8 @@ class ExtractiveBackend:
         if source:
             text = summarize_text(source, lang, budget=int((110 if lang == "zh" else 70) * self.scale) or None)
         else:
-            text = summarize_text(document.text, lang, budget=int((160 if lang == "zh" else 90) * self.scale))
+            body = "\n\n".join(s.text for s in document.sections if s.summarizable)
+            text = long_overview(body or document.text, lang, scale=self.scale)
         return text, {"tldr": text}
 
     def usage(self) -> Usage:

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from .extractive import _size, rank_sentences, select, terms
+from .extractive import RankedSentence, _size, rank_sentences, select, terms
 from .sentences import split_sentences
 
 _BOILERPLATE = [
@@ -94,8 +94,12 @@ def headline(text: str, lang: str, budget: int | None = None, sentences: list[st
         bag = Counter(terms(clause, lang))
         weight = sum((1 + math.log(c)) * idf.get(t, 0) * centroid[t] for t, c in bag.items())
         scored.append((weight / (1 + 0.15 * i), i, clause))
-    picked, used = [], 0
+    # In English the first clause holds the subject, so it always opens the line; Chinese
+    # clauses stand alone well enough to be picked freely.
+    picked, used = ([(0, units[0])], _size(units[0], lang)) if lang != "zh" else ([], 0)
     for _, i, clause in sorted(scored, reverse=True):
+        if picked and i == picked[0][0] and lang != "zh":
+            continue
         size = _size(clause, lang)
         if picked and used + size > budget * 1.2:
             continue
@@ -110,15 +114,95 @@ def headline(text: str, lang: str, budget: int | None = None, sentences: list[st
     return joined if joined.endswith(("。", ".", "!", "?", "！", "？", "”", '"')) else joined + end
 
 
+_ATTRIBUTION = re.compile(
+    r",?\s+(?:(?:he|she|they|police|officials?|authorities|experts?|sources?|the (?:\w+ ){0,3}\w+|[A-Z]\w+(?: [A-Z]\w+){0,2})"
+    r" (?:said|says|told [\w ]{1,40}|reported|added|explained|claimed|confirmed|announced)(?: on \w+(?: \w+)?)?"
+    r"|according to [^,.]{1,60})$"
+)
+
+
+def compress(sentence: str, lang: str) -> str:
+    """Drop asides that carry little content: parentheticals, dash asides, trailing attributions."""
+    if lang == "zh":
+        return re.sub(r"[（(](?![^（）()]*\d)[^（）()]{0,40}[)）]", "", sentence).strip() or sentence
+    out = re.sub(r"\s*\((?![^()]*\d)[^()]{0,80}\)", "", sentence)  # asides with numbers stay
+    out = re.sub(r"\s+[-–—]\s+[^-–—]{1,80}?\s+[-–—]\s+", " ", out)
+    core = out.rstrip(".").rstrip()
+    trimmed = _ATTRIBUTION.sub("", core)
+    if trimmed != core and len(trimmed.split()) >= 6:
+        out = trimmed.rstrip(",") + "."
+    out = re.sub(r"\s{2,}", " ", out).strip()
+    return out if len(out.split()) >= 4 else sentence
+
+
+def _is_hook(sentence: str, lang: str) -> bool:
+    """Questions, quotations and fragments open features but rarely carry the news."""
+    return sentence.endswith(("?", "？")) or sentence.startswith(('"', "“", "‘", "'")) or \
+        (lang != "zh" and len(sentence.split()) < 8)
+
+
+def _centrality(sentences: list[str], lang: str) -> list[float]:
+    """Cosine of each sentence with the TF-IDF centroid of the article."""
+    bags = [Counter(terms(s, lang)) for s in sentences]
+    df: Counter = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    n = len(sentences)
+    idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+    centroid: Counter = Counter()
+    for bag in bags:
+        for t in bag:
+            centroid[t] += idf[t]
+    norm_c = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
+    scores = []
+    for bag in bags:
+        vec = {t: (1 + math.log(k)) * idf[t] for t, k in bag.items()}
+        norm_v = math.sqrt(sum(x * x for x in vec.values())) or 1.0
+        scores.append(sum(vec[t] * centroid[t] for t in vec) / (norm_v * norm_c))
+    return scores
+
+
+#: How much of the ranking counts as "strong" sentences, relative to the paragraph budget.
+_KEEP = {False: 3.0, True: 2.0}
+
+
 def news_overview(text: str, lang: str, scale: float = 1.0) -> tuple[str, str]:
-    """(one-liner, short paragraph) for a news article."""
+    """(one-liner, short paragraph) for a news article.
+
+    The one-liner comes from the opening: in English the first of the first three sentences that
+    best represents the article (feature stories open with a hook; Chinese news leads are written
+    as summaries, so they are kept); the paragraph adds the most central other sentences, in order.
+    """
     text = clean_news(text)
-    sentences = split_sentences(text, lang)
+    sentences = [compress(s, lang) for s in split_sentences(text, lang)]
     if not sentences:
         return "", ""
-    line = headline(text, lang, sentences=sentences)
+    start = 0
+    if lang != "zh":
+        central = _centrality(sentences, lang)
+        start = max(range(min(3, len(sentences))),
+                    key=lambda i: central[i] * 0.5 ** i * (0.3 if _is_hook(sentences[i], lang) else 1.0))
+    rest = sentences[start:]
+    line = headline("", lang, sentences=rest)
     budget = int((150 if lang == "zh" else 75) * scale)
-    ranked = rank_sentences(sentences, lang, position_bias=1.5)
-    picked = select(ranked, budget, lang)
-    paragraph = ("" if lang == "zh" else " ").join(p.text for p in picked)
-    return line, paragraph
+    ranked = [r if not _is_hook(r.text, lang) else RankedSentence(r.index, r.text, r.score * 0.4)
+              for r in rank_sentences(sentences, lang, position_bias=1.5) if r.index != start]
+    # the lead order, with the weakest sentences skipped, up to the budget
+    kept = select(ranked, int(budget * _KEEP[lang == "zh"]), lang)
+    paragraph_parts, used = [], 0
+    for p in kept:
+        if used >= budget:
+            break
+        paragraph_parts.append(p.text)
+        used += _size(p.text, lang)
+    return line, ("" if lang == "zh" else " ").join(paragraph_parts)
+
+
+def long_overview(text: str, lang: str, scale: float = 1.0) -> str:
+    """A long article without headings: its most central sentences, about 5% of its length."""
+    from .extractive import summarize_text
+
+    total = _size(text, lang)
+    lo, hi = (200, 600) if lang == "zh" else (100, 300)
+    budget = int(min(hi, max(lo, total * 0.06)) * scale)
+    return summarize_text(clean_news(text), lang, budget=budget, position_bias=0.5)

@@ -70,3 +70,21 @@ def test_corpus_news_summaries_are_extractive_and_nonempty():
         line, paragraph = news_overview(row["article"], "en")
         assert line and paragraph
         assert paragraph.split(" ")[0] in row["article"]
+
+
+def test_genre_detection_separates_news_from_scholarly_prose():
+    from summarizer.text_parser import detect_genre
+
+    news = "The council voted on Monday to approve the budget, the mayor said. " * 30
+    paper = "We report the results of a study of 40 patients; the analysis shows significant effects. " * 30
+    assert detect_genre(news, "en") == "article"
+    assert detect_genre(paper, "en") == "paper"
+    assert detect_genre("word " * 3000, "en") == "paper"
+
+
+def test_english_headline_never_starts_with_a_dangling_clause():
+    lead = ("A young woman on Reddit has shared a set of inspiring before and after images, which showcase how an "
+            "exercise plan she began 20 months ago in an effort to lessen her depression has helped her mentally, "
+            "and has also ensured a dramatic physical transformation over many months of hard work.")
+    line = headline(lead, "en")
+    assert line.startswith("A young woman on Reddit")
