@@ -76,7 +76,7 @@ def test_genre_detection_separates_news_from_scholarly_prose():
     from summarizer.text_parser import detect_genre
 
     news = "The council voted on Monday to approve the budget, the mayor said. " * 30
-    paper = "We report the results of a study of 40 patients; the analysis shows significant effects. " * 30
+    paper = "We report the results of a study of 40 patients; the analysis shows significant effects. " * 60
     assert detect_genre(news, "en") == "article"
     assert detect_genre(paper, "en") == "paper"
     assert detect_genre("word " * 3000, "en") == "paper"
