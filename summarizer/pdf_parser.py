@@ -27,6 +27,7 @@ _NUMBERING = re.compile(
     r"^(?P<num>(?:appendix\s+)?(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])(?:\s+|(?=[\u4e00-\u9fff]))(?P<rest>\S.*)$"
 )
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B$|-B$|CMBX|CMSSBX", re.I)
+_ITALIC_FONT = re.compile(r"italic|ital|oblique|-It$|-BoldIt|CMTI|CMSL", re.I)
 _ONLY_NUMBER = re.compile(r"^[\s\divxlcIVXLC.\-–—()/|]*$")
 _RUN_IN_ABSTRACT = re.compile(r"^\s*(abstract|摘\s*要)\s*[—–:：.\-]\s*", re.I)
 
@@ -49,10 +50,17 @@ class Line:
     last_in_block: bool = False
     style_break: bool = False  # the line's first span differs in style from the rest
     max_size: float = 0.0  # largest letter size on the line (small-caps headings)
+    italic: bool = False
+    lead: str = ""  # a bold/italic run-in lead ("1.1. Driving Factors.") followed by plain text
+    page_width: float = 612.0
 
     @property
-    def style(self) -> tuple[float, bool]:
-        return (round(self.size * 2) / 2, self.bold)
+    def centered(self) -> bool:
+        return abs((self.x0 + self.x1) / 2 - self.page_width / 2) < 12 and (self.x1 - self.x0) < self.page_width * 0.6
+
+    @property
+    def style(self) -> tuple[float, bool, bool]:
+        return (round(self.size * 2) / 2, self.bold, self.italic)
 
 
 @dataclass
@@ -103,7 +111,7 @@ def _is_bold(span: dict) -> bool:
 
 def _rows(block: dict) -> list[list[dict]]:
     """Spans grouped into visual rows: PyMuPDF may report "1" and "Introduction" of one
-    heading as two lines of the same block; they share a baseline, so they are one row."""
+    heading as two lines of the same block; they overlap vertically, so they are one row."""
     rows: list[list[dict]] = []
     last_box = None
     for raw in block.get("lines", []):
@@ -114,7 +122,10 @@ def _rows(block: dict) -> list[list[dict]]:
         if not spans:
             continue
         x0, y0, x1, y1 = raw["bbox"]
-        if rows and last_box and abs((y0 + y1) / 2 - (last_box[1] + last_box[3]) / 2) < 2.5 and x0 >= last_box[2] - 1:
+        overlap = 0.0
+        if last_box:
+            overlap = (min(y1, last_box[3]) - max(y0, last_box[1])) / max(1e-6, min(y1 - y0, last_box[3] - last_box[1]))
+        if rows and last_box and overlap > 0.5 and x0 >= last_box[2] - 1:
             rows[-1].append({"text": " ", "size": spans[0]["size"], "flags": spans[0]["flags"], "font": spans[0]["font"]})
             rows[-1].extend(spans)
             last_box = (last_box[0], min(last_box[1], y0), x1, max(last_box[3], y1))
@@ -126,31 +137,51 @@ def _rows(block: dict) -> list[list[dict]]:
     return rows
 
 
-def _block_lines(block: dict, page_no: int, block_no: int) -> list[Line]:
+def _styled(span: dict) -> tuple[bool, bool]:
+    return _is_bold(span), bool(span["flags"] & 2 or _ITALIC_FONT.search(span.get("font", "")))
+
+
+def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) -> list[Line]:
     out: list[Line] = []
     for spans in _rows(block):
         text = _clean("".join(s["text"] for s in spans))
         if not text:
             continue
         weights: Counter = Counter()
-        bold_chars = chars = 0
+        fonts: Counter = Counter()
+        bold_chars = italic_chars = chars = 0
         max_size = 0.0
         for s in spans:
             n = len(s["text"].strip())
             weights[round(s["size"], 1)] += n
+            fonts[s.get("font", "")] += n
             chars += n
-            bold_chars += n if _is_bold(s) else 0
+            bold, italic = _styled(s)
+            bold_chars += n if bold else 0
+            italic_chars += n if italic else 0
             if n and re.search(r"\w", s["text"]):
                 max_size = max(max_size, s["size"])
         size = weights.most_common(1)[0][0] if weights else 0.0
         visible = [s for s in spans if s["text"].strip()]
-        first_bold = _is_bold(visible[0]) if visible else False
-        rest_bold = [_is_bold(s) for s in visible[1:]]
-        style_break = bool(visible) and first_bold and bool(rest_bold) and not all(rest_bold)
+        # a run-in lead: leading spans whose weight/slant differ from the rest of the line
+        lead = ""
+        if len(visible) > 1:
+            first = _styled(visible[0])
+            n = next((k for k, sp in enumerate(visible) if _styled(sp) != first), None)
+            if n is not None and any(first) and all(_styled(sp) == _styled(visible[n]) for sp in visible[n:]):
+                lead_parts = []
+                for sp in spans:
+                    if sp is visible[n]:
+                        break
+                    lead_parts.append(sp["text"])
+                lead = _clean("".join(lead_parts))
         x0, y0, x1, y1 = spans[0]["_bbox"]
-        line = Line(text, size, chars > 0 and bold_chars / chars >= 0.85, visible[0]["font"] if visible else "",
-                    x0, y0, x1, y1, page_no, block_no, style_break=style_break)
+        line = Line(text, size, chars > 0 and bold_chars / chars >= 0.85, fonts.most_common(1)[0][0] if fonts else "",
+                    x0, y0, x1, y1, page_no, block_no, style_break=bool(lead))
         line.max_size = max_size or size
+        line.italic = chars > 0 and italic_chars / chars >= 0.85
+        line.lead = lead
+        line.page_width = page_width
         out.append(line)
     if out:
         out[0].first_in_block = True
@@ -203,7 +234,7 @@ def extract_pages(doc, max_pages: int) -> list[PageText]:
         blocks = [b for b in data.get("blocks", []) if b.get("type") == 0]
         pt = PageText()
         for block in _reading_order(blocks, page.rect.width):
-            lines = _block_lines(block, page_no, block_no)
+            lines = _block_lines(block, page_no, block_no, page.rect.width)
             block_no += 1
             if lines and _CAPTION.match(lines[0].text) and len(lines[0].text.split()) > 2:
                 pt.captions.append(" ".join(line.text for line in lines))
@@ -237,12 +268,12 @@ def _drop_running_lines(pages: list[PageText], heights: list[float]) -> None:
         pt.lines = kept
 
 
-def _body_style(lines: list[Line]) -> tuple[float, bool]:
+def _body_style(lines: list[Line]) -> tuple[float, bool, bool]:
     weights: Counter = Counter()
     for line in lines:
         weights[line.style] += len(line.text)
     if not weights:
-        return (10.0, False)
+        return (10.0, False, False)
     return weights.most_common(1)[0][0]
 
 
@@ -273,42 +304,114 @@ def _looks_like_heading_text(text: str) -> bool:
         return False
     if text.endswith((",", ";", "，", "；", "-")) or re.match(r"^[\W\d_]", text) and not _NUMBERING.match(text):
         return False
+    if rest[:1].islower():
+        return False  # "3 of the validators ..." is a line of prose under a fraction
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", rest))
+    if cjk and ("。" in rest or re.search(r"[，,；;]", rest) or cjk > 30):
+        return False
     return True
 
 
-def detect_headings(lines: list[Line], body: tuple[float, bool]) -> list[Heading]:
-    """Headings from font, weight, numbering and position, considered together."""
-    body_size, body_bold = body
+def _family(font: str) -> str:
+    """A font's family: "LMRoman12-Bold" and "LMRoman10-Regular" are both "lmroman"."""
+    base = font.split("+")[-1].split("-")[0].split(",")[0]
+    base = re.sub(r"\d+|(bold|italic|ital|oblique|medi|regular|regu|semibold|light|caps|mt|ps)$", "", base, flags=re.I)
+    return base.lower()
+
+
+def _prose_follows(lines: list[Line], j: int, body_size: float) -> bool:
+    """True when body prose (or another heading) comes soon after a heading candidate."""
+    for line in lines[j:j + 4]:
+        words = len(line.text.split()) + len(re.findall(r"[\u4e00-\u9fff]", line.text)) // 2
+        if abs(line.size - body_size) <= 1.0 and words >= 5:
+            return True
+        if _NUMBERING.match(line.text) and line.first_in_block:
+            return True
+    return j >= len(lines)
+
+
+def _run_in_heading(line: Line) -> str | None:
+    """The title of a numbered run-in heading set in bold or italic at the start of a line."""
+    if not line.lead:
+        return None
+    num, rest = _numbering(line.lead)
+    title = rest.strip().rstrip(".:—–- ").strip()
+    if not num or not title or not _looks_like_heading_text(line.lead):
+        return None
+    if len(line.text) - len(line.lead) < 3:
+        return None
+    return line.lead.strip().rstrip(".:—–- ").strip()
+
+
+def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> list[Heading]:
+    """Headings from font, weight, numbering and position, considered together.
+
+    A line is a heading when it starts a block, reads like a title, and at least one of:
+    it is set larger or bolder than the body (in a style that is not itself common); or it is
+    numbered, stands alone in its block, and differs from body prose by capitals, italics, font
+    family, a multi-level number ("2.1") or a title that names a section kind.
+    """
+    body_size, body_bold, body_italic = body
+    family_weight: Counter = Counter()
+    for line in lines:
+        if line.style == body:
+            family_weight[_family(line.font)] += len(line.text)
+    body_family = family_weight.most_common(1)[0][0] if family_weight else ""
     candidates: list[Heading] = []
-    i = 0
     style_counts: Counter = Counter(line.style for line in lines)
     total = len(lines) or 1
+    i = 0
     while i < len(lines):
         line = lines[i]
-        larger = line.size >= body_size + 0.9 or (line.max_size >= body_size + 1.5 and len(line.text) < 80)
-        bolder = line.bold and not body_bold and line.size >= body_size - 0.6
-        num, rest = _numbering(line.text)
-        shouted = bool(num) and rest.isupper() and len(rest) > 3 and line.size >= body_size - 1.2
-        if not line.first_in_block or not (larger or bolder or shouted) or style_counts[line.style] / total > 0.25:
+        if not line.first_in_block:
+            i += 1
+            continue
+        run_in = _run_in_heading(line)
+        if run_in:
+            # "1.1. Driving Factors. There are many goals ..." — the lead is the heading,
+            # the rest of the line is the first line of its body
+            line.text = line.text[len(line.lead):].strip()
+            line.lead = ""
+            candidates.append(Heading(i, i, run_in, 0, True))
             i += 1
             continue
         # a heading may wrap onto up to two more lines of the same style and block
         j = i + 1
-        parts = [line.text]
         while j < len(lines) and j - i < 3 and lines[j].block == line.block and lines[j].style == line.style:
-            parts.append(lines[j].text)
             j += 1
-        text = " ".join(parts)
-        followed = j < len(lines)
-        if followed and lines[j].block == line.block and lines[j].style != line.style and not larger:
-            # bold run-in lead ("Proof." / "Setup:") followed by body text in the same block
-            i = j
+        text = " ".join(x.text for x in lines[i:j])
+        if not _looks_like_heading_text(text):
+            i += 1
+            continue
+        num, rest = _numbering(text)
+        standalone = lines[j - 1].last_in_block or (j < len(lines) and lines[j].style != line.style
+                                                    and lines[j].first_in_block)
+        larger = line.size >= body_size + 0.9 or (line.max_size >= body_size + 1.5 and len(line.text) < 80)
+        bolder = line.bold and not body_bold and line.size >= body_size - 0.6
+        rare = style_counts[line.style] / total <= 0.25
+        caps = rest.isupper() and len(re.sub(r"[^A-Z]", "", rest)) > 3
+        italic = line.italic and not body_italic
+        other_family = _family(line.font) != body_family and not line.font.lower().startswith(("cmmi", "cmsy", "cmex"))
+        deep = bool(num) and bool(re.fullmatch(r"\d+(\.\d+)+", num))
+        known = kind_from_title(text) is not None
+        by_style = (larger or bolder) and rare
+        by_number = bool(num) and standalone and (caps or italic or other_family or deep or known or line.centered) \
+            and line.max_size >= body_size - 1.5
+        by_name = known and standalone and len(text.split()) <= 4 and (caps or italic or other_family or line.bold)
+        if not (by_style or by_number or by_name):
+            i += 1
+            continue
+        if by_style and not (by_number or by_name) and not _prose_follows(lines, j, body_size):
+            i = j  # large text inside a figure or a table, not a heading
+            continue
+        if by_style and not (by_number or by_name) and j < len(lines) and lines[j].block == line.block \
+                and lines[j].style != line.style and not larger:
+            i = j  # bold run-in lead ("Proof." / "Setup:") followed by body text in the same block
             continue
         if line.style_break and not larger:
             i = j
             continue
-        num, _ = _numbering(text)
-        if _looks_like_heading_text(text) and (num or not text.endswith(".") or kind_from_title(text.rstrip("."))):
+        if num or not text.endswith(".") or known:
             candidates.append(Heading(i, j, text, 0, bool(num)))
         i = j
     return candidates
@@ -317,7 +420,7 @@ def detect_headings(lines: list[Line], body: tuple[float, bool]) -> list[Heading
 def assign_levels(headings: list[Heading], lines: list[Line]) -> None:
     """Levels from numbering depth; unnumbered headings take the level of numbered ones of the
     same style, else rank by font size. Consistent within the paper."""
-    style_level: dict[tuple[float, bool], Counter] = {}
+    style_level: dict[tuple[float, bool, bool], Counter] = {}
     for h in headings:
         num, _ = _numbering(h.title)
         if num:
@@ -407,51 +510,57 @@ def _outline_headings(doc, lines: list[Line]) -> list[Heading]:
     return found
 
 
-def _title_and_authors(lines: list[Line], first_heading: int, meta_title: str) -> tuple[str, list[str], int]:
-    """Title: the largest text on page 1 above the first heading; authors: the short lines under it."""
-    front = []
+_NOT_TITLE = re.compile(
+    r"arxiv|preprint|draft|typeset|submitted|accepted|published|proceedings|conference|journal|workshop|vol\.|volume"
+    r"|issn|doi|copyright|©|licen[cs]e|https?://|www\.|@|page \d|^\d+$", re.I)
+_CODE_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9/\-_.: ]+$")  # "APS/123-QED", "MRL-0006"
+_NOT_A_NAME = re.compile(r"draft|abstract|research|\blab\b|version|版本|founder|limitation|©|\d{3,}", re.I)
+
+
+def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str], int]:
+    """Title: the largest (then boldest) line near the top of page 1, with the lines of the same
+    style that continue it; authors: the short name lines under it. Returns where they end."""
+    front: list[int] = []
     for i, line in enumerate(lines[:60]):
-        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or \
-                kind_from_title(line.text) in ("abstract", "introduction") or (i >= first_heading and front):
+        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) in ("abstract", "introduction"):
             break
         front.append(i)
-    best = None
-    for i in front:
-        line = lines[i]
-        if len(line.text) < 3 or not re.search(r"[A-Za-z\u4e00-\u9fff]{2}", line.text):
-            continue
-        if best is None or line.size > lines[best].size + 0.5:
-            best = i
-    if best is None:
+    candidates = [i for i in front[:30] if re.search(r"[A-Za-z\u4e00-\u9fff]{2}", lines[i].text)
+                  and not _NOT_TITLE.search(lines[i].text) and not _CODE_LIKE.match(lines[i].text)
+                  and len(lines[i].text) >= 4]
+    if not candidates:
         return (meta_title or "").strip(), [], 0
+    best = max(candidates, key=lambda i: (round(lines[i].size * 2) / 2, lines[i].bold, -i))
     title_lines = [best]
     k = best + 1
-    while k < len(lines) and abs(lines[k].size - lines[best].size) < 0.5 and lines[k].page == 0 and len(title_lines) < 4:
+    while k < len(lines) and lines[k].page == 0 and len(title_lines) < 4 and \
+            abs(lines[k].size - lines[best].size) < 0.5 and lines[k].bold == lines[best].bold and \
+            not _NOT_TITLE.search(lines[k].text):
         title_lines.append(k)
         k += 1
-    title = " ".join(lines[i].text for i in title_lines)
+    title = re.sub(r"[∗*†‡§¶]+|\s\d$", "", " ".join(lines[i].text for i in title_lines)).strip()
     authors: list[str] = []
     end = k
-    for j in range(k, min(k + 8, len(lines))):
+    for j in range(k, min(k + 40, len(lines))):
         line = lines[j]
         if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) is not None \
-                or len(line.text.split()) > 16:
+                or len(line.text.split()) > 16 or _NUMBERING.match(line.text) and line.size > lines[best].size - 6 and \
+                j > k + 2 and False:
             break
         text = re.sub(r"[\d∗*†‡§¶,]+$", "", line.text)
-        if re.search(r"@|university|institute|department|laborator|college|school|foundation|大学|研究所|学院|\d{4,}",
-                     text, re.I):
+        if re.search(r"@|universit|institut|department|laborator|college|school|foundation|centre|center|corporation"
+                     r"|inc\.|ltd|大学|研究所|学院|研究院|公司|\d{4,}|^\d", text, re.I):
             end = j + 1
             continue
-        names = [n.strip(" ∗*†‡§¶0-9") for n in re.split(r",|\band\b|&|，|、|;", text) if n.strip()]
+        names = [n.strip(" ∗*†‡§¶0-9⊣") for n in re.split(r",|\band\b|&|，|、|;", text) if n.strip(" ∗*†‡§¶0-9⊣")]
         if names and all(1 <= len(n.split()) <= 4 and len(n) <= 40 for n in names):
-            authors.extend(n for n in names if n)
+            authors.extend(n for n in names if not _NOT_A_NAME.search(n))
             end = j + 1
         else:
             break
-    k = end
-    if len(title) > 300 or (meta_title and len(title) < 4):
-        title = meta_title
-    return title.strip(), authors[:30], k
+    if len(title) > 300 or len(title) < 4:
+        title = meta_title or title
+    return title.strip(), authors[:60], end
 
 
 def _paragraphs(lines: list[Line], lang: str) -> str:
@@ -513,8 +622,7 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[st
                    meta_title: str, page_count: int, notices: list[str]) -> Document:
     """Cut the lines at the headings into sections; find title, authors and abstract."""
     lang = detect_language(" ".join(line.text for line in lines[:400]))
-    first_heading = headings[0].index if headings else len(lines)
-    title, authors, front_end = _title_and_authors(lines, first_heading, meta_title)
+    title, authors, front_end = _title_and_authors(lines, meta_title)
     # headings inside the title block are the title, not sections
     headings = [h for h in headings if h.index >= front_end or kind_from_title(h.title) == "abstract"]
     first_heading = headings[0].index if headings else len(lines)
