@@ -87,8 +87,12 @@ def score_paper(meta: dict, data: bytes) -> dict:
     title_ok = difflib.SequenceMatcher(None, norm(doc.title), norm(meta["title"])).ratio() >= 0.9
     abstract_ok = None
     if meta.get("abstract"):
-        words = set(re.findall(r"\w+", meta["abstract"].lower()))
-        got = set(re.findall(r"\w+", doc.abstract.lower()))
+        def units(text: str) -> set[str]:
+            text = re.sub(r"\s+", "", text.lower()) if meta.get("language") == "zh" else text.lower()
+            if meta.get("language") == "zh":
+                return {text[i:i + 2] for i in range(len(text) - 1)}
+            return set(re.findall(r"\w+", text))
+        words, got = units(meta["abstract"]), units(doc.abstract)
         abstract_ok = len(words & got) / max(1, len(words)) >= 0.8
     return {"p": p, "r": r, "f1": f_all, "f1_l1": f_l1, "title": title_ok, "abstract": abstract_ok,
             "seconds": elapsed, "pages": doc.page_count or 0}

@@ -27,6 +27,11 @@ _RULES: list[tuple[str, str]] = [
                r"|方\s*法|模\s*型|算\s*法|设\s*计|实\s*现|框\s*架|系\s*统|方\s*案|原\s*理"),
 ]
 _COMPILED = [(kind, re.compile(pattern, re.I)) for kind, pattern in _RULES]
+_ZH_ANYWHERE = [(kind, re.compile(p)) for kind, p in [
+    ("related_work", r"相关工作|研究现状|文献综述"), ("background", r"背景|预备知识|问题(描述|定义)"),
+    ("conclusion", r"结论|总结|展望"), ("results", r"结果"), ("experiments", r"实验|评估|测试|仿真"),
+    ("discussion", r"讨论|分析"), ("method", r"方法|模型|算法|设计|实现|框架|系统|方案|原理"),
+]]
 _NUMBER_PREFIX = re.compile(
     r"^\s*(?:(?:appendix\s+)?(?:[A-Z]|\d+)(?:\.\d+)*\.?(?=\s)|[IVXLC]+\.(?=\s)"
     r"|第[一二三四五六七八九十百\d]+[章节部分篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])\s*",
@@ -50,6 +55,10 @@ def kind_from_title(title: str) -> str | None:
     for kind, pattern in _COMPILED:
         if pattern.search(text):
             return kind
+    if re.search(r"[\u4e00-\u9fff]", text):  # Chinese titles name the kind at the end: "……的研究背景"
+        for kind, pattern in _ZH_ANYWHERE:
+            if pattern.search(text):
+                return kind
     return None
 
 

@@ -28,6 +28,8 @@ _NUMBERING = re.compile(
 )
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B$|-B$|CMBX|CMSSBX", re.I)
 _ITALIC_FONT = re.compile(r"italic|ital|oblique|-It$|-BoldIt|CMTI|CMSL", re.I)
+_CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$")
+_CJK_START = re.compile(r"^[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _ONLY_NUMBER = re.compile(r"^[\s\divxlcIVXLC.\-–—()/|]*$")
 _RUN_IN_ABSTRACT = re.compile(r"^\s*(abstract|摘\s*要)\s*[—–:：.\-]\s*", re.I)
 
@@ -166,9 +168,12 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
         # a run-in lead: leading spans whose weight/slant differ from the rest of the line
         lead = ""
         if len(visible) > 1:
-            first = _styled(visible[0])
-            n = next((k for k, sp in enumerate(visible) if _styled(sp) != first), None)
-            if n is not None and any(first) and all(_styled(sp) == _styled(visible[n]) for sp in visible[n:]):
+            # an optional plain number ("1.1."), then bold/italic spans, then plain text to the end
+            a = 1 if not any(_styled(visible[0])) and re.fullmatch(r"[\dA-Z]+(\.\d+)*\.?", visible[0]["text"].strip()) else 0
+            first = _styled(visible[a]) if a < len(visible) else (False, False)
+            n = next((k for k in range(a, len(visible)) if _styled(visible[k]) != first), None)
+            if n is not None and any(first) and all(_styled(sp) == _styled(visible[n]) for sp in visible[n:]) \
+                    and not any(_styled(visible[n])):
                 lead_parts = []
                 for sp in spans:
                     if sp is visible[n]:
@@ -304,8 +309,12 @@ def _looks_like_heading_text(text: str) -> bool:
         return False
     if text.endswith((",", ";", "，", "；", "-")) or re.match(r"^[\W\d_]", text) and not _NUMBERING.match(text):
         return False
-    if rest[:1].islower():
-        return False  # "3 of the validators ..." is a line of prose under a fraction
+    if not re.match(r"[A-Za-z\u4e00-\u9fff“\"'(]", rest) or rest[:1].islower():
+        return False  # "3 of the validators ..." / "2 + 1, and ..." are prose under a fraction
+    if re.search(r"[≡≤≥∑∫∈∉→←⊕⊗×±∀∃≈∼√∂∇]", text):
+        return False  # an equation
+    if re.search(r"[†‡§¶∗]", text):
+        return False  # an author name with its footnote marks
     cjk = len(re.findall(r"[\u4e00-\u9fff]", rest))
     if cjk and ("。" in rest or re.search(r"[，,；;]", rest) or cjk > 30):
         return False
@@ -323,7 +332,7 @@ def _prose_follows(lines: list[Line], j: int, body_size: float) -> bool:
     """True when body prose (or another heading) comes soon after a heading candidate."""
     for line in lines[j:j + 4]:
         words = len(line.text.split()) + len(re.findall(r"[\u4e00-\u9fff]", line.text)) // 2
-        if abs(line.size - body_size) <= 1.0 and words >= 5:
+        if abs(line.size - body_size) <= 1.6 and words >= 5:
             return True
         if _NUMBERING.match(line.text) and line.first_in_block:
             return True
@@ -401,7 +410,7 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> list[H
         if not (by_style or by_number or by_name):
             i += 1
             continue
-        if by_style and not (by_number or by_name) and not _prose_follows(lines, j, body_size):
+        if by_style and not (by_number or by_name or known) and not _prose_follows(lines, j, body_size):
             i = j  # large text inside a figure or a table, not a heading
             continue
         if by_style and not (by_number or by_name) and j < len(lines) and lines[j].block == line.block \
@@ -414,7 +423,15 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> list[H
         if num or not text.endswith(".") or known:
             candidates.append(Heading(i, j, text, 0, bool(num)))
         i = j
-    return candidates
+    # A title that repeats on one page, or repeats with math in it, is a table header; papers do
+    # repeat real subsection names ("Description", "Recommendations") in different sections.
+    def key(h: Heading) -> str:
+        return re.sub(r"\W|\d", "", h.title.lower())
+    repeats = Counter(key(h) for h in candidates)
+    per_page = Counter((key(h), lines[h.index].page) for h in candidates)
+    return [h for h in candidates if repeats[key(h)] < 3 or not (
+        any(per_page[(key(h), p)] > 1 for p in {lines[x.index].page for x in candidates if key(x) == key(h)})
+        or re.search(r"[\u0370-\u03ff]", h.title))]
 
 
 def assign_levels(headings: list[Heading], lines: list[Line]) -> None:
@@ -517,6 +534,32 @@ _CODE_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9/\-_.: ]+$")  # "APS/123-QED", "MRL-00
 _NOT_A_NAME = re.compile(r"draft|abstract|research|\blab\b|version|版本|founder|limitation|©|\d{3,}", re.I)
 
 
+def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading]:
+    """The outline's headings (with its levels), plus headings it lacks that the page text shows.
+
+    Outlines can be partial (entries whose titles are citation keys cannot be located) or stale;
+    the text-based headings fill the gaps, at the level of the nearest outline heading with the
+    same numbering depth or, failing that, their own.
+    """
+    by_index = {h.index: h for h in outline}
+    merged = list(outline)
+    for h in found:
+        twin = by_index.get(h.index)
+        if twin is not None:
+            if h.end == h.index:  # run-in heading: keep the body that follows on the same line
+                twin.end, twin.title = h.end, h.title
+            continue
+        if any(o.index <= h.index < max(o.end, o.index + 1) for o in outline):
+            continue
+        merged.append(h)
+    merged.sort(key=lambda h: h.index)
+    prev = 0
+    for h in merged:
+        h.level = max(1, min(h.level, prev + 1))
+        prev = h.level
+    return merged
+
+
 def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str], int]:
     """Title: the largest (then boldest) line near the top of page 1, with the lines of the same
     style that continue it; authors: the short name lines under it. Returns where they end."""
@@ -566,19 +609,22 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
 def _paragraphs(lines: list[Line], lang: str) -> str:
     """Join lines into paragraphs: blocks become paragraphs, lines inside them are joined."""
     out: list[str] = []
-    current: list[str] = []
-    joiner = "" if lang == "zh" else " "
+    current = ""
     for line in lines:
         if line.first_in_block and current:
-            out.append(joiner.join(current))
-            current = []
+            out.append(current)
+            current = ""
         text = line.text
-        if current and current[-1].endswith("-") and text[:1].islower():
-            current[-1] = current[-1][:-1] + text
-            continue
-        current.append(text)
+        if not current:
+            current = text
+        elif current.endswith("-") and text[:1].islower():
+            current = current[:-1] + text  # a hyphen left at a line end
+        elif _CJK_END.search(current) and _CJK_START.match(text):
+            current += text  # Chinese lines join without a space
+        else:
+            current += " " + text
     if current:
-        out.append(joiner.join(current))
+        out.append(current)
     return "\n\n".join(p for p in out if p.strip())
 
 
@@ -607,11 +653,11 @@ def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAUL
                 )
         if not lines:
             raise InputError("No text could be read from this PDF.")
-        headings = _outline_headings(doc, lines) if use_outline else []
-        body = _body_style(lines)
-        if not headings:
-            headings = detect_headings(lines, body)
-            assign_levels(headings, lines)
+        outline = _outline_headings(doc, lines) if use_outline else []
+        headings = detect_headings(lines, _body_style(lines))
+        assign_levels(headings, lines)
+        if outline:
+            headings = _merge_outline(outline, headings)
         meta_title = (doc.metadata or {}).get("title") or ""
     finally:
         doc.close()
@@ -630,7 +676,12 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[st
     sections: list[Section] = []
     preamble = lines[front_end:first_heading]
     abstract = ""
-    if preamble:
+    explicit_abstract = any(kind_from_title(h.title) == "abstract" for h in headings)
+    if preamble and explicit_abstract:
+        text = _paragraphs(preamble, lang)
+        if len(text.split()) > 12:
+            sections.append(Section("Front matter", text, 1, "other", preamble[0].page + 1))
+    elif preamble:
         text = _paragraphs(preamble, lang)
         m = _RUN_IN_ABSTRACT.search(text)
         if m:
@@ -663,6 +714,8 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[st
     for n, h in enumerate(headings):
         end = headings[n + 1].index if n + 1 < len(headings) else len(lines)
         body_lines = lines[h.end:end]
+        if kinds[n] == "abstract":
+            body_lines = _drop_author_lines(body_lines)
         text = _paragraphs(body_lines, lang)
         run_in = _RUN_IN_ABSTRACT.match(text)
         if kinds[n] == "abstract" and run_in:
@@ -681,6 +734,19 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[st
         raise InputError("No readable text was found in this PDF.")
     return Document(title=title or source, source=source, sections=sections, authors=authors,
                     abstract=abstract, language=lang, genre="paper", page_count=page_count, notices=notices)
+
+
+_AFFILIATION = re.compile(r"@|universit|institut|department|laborator|college|school|centre|center|[†‡§¶∗]|\d{4,}"
+                          r"|大学|研究所|学院", re.I)
+
+
+def _drop_author_lines(lines: list[Line]) -> list[Line]:
+    """Author and affiliation lines that the reading order put under an abstract heading."""
+    k = 0
+    while k < len(lines) and len(lines[k].text.split()) < 9 and (_AFFILIATION.search(lines[k].text) or
+                                                                  lines[k].bold or len(lines[k].text.split()) <= 4):
+        k += 1
+    return lines[k:] if k < len(lines) else lines
 
 
 def _split_headingless(sections: list[Section], lang: str) -> list[Section]:
