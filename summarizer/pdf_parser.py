@@ -283,10 +283,19 @@ def _body_style(lines: list[Line]) -> tuple[float, bool, bool]:
 
 
 def _numbering(text: str) -> tuple[str | None, str]:
+    """(number, title) of a numbered heading; (None, text) when there is no number.
+
+    A lone capital is a section letter only when a period follows it and it is A–H ("A. Setup"),
+    or when it names an appendix ("Appendix C"); otherwise "A High-Level Interface" and
+    "J. Smith" would be numbered.
+    """
     m = _NUMBERING.match(text)
     if not m:
         return None, text
-    return m.group("num").rstrip("."), m.group("rest").strip()
+    raw = m.group("num")
+    if re.fullmatch(r"[A-Z]\.?", raw) and not re.fullmatch(r"[A-H]\.", raw):
+        return None, text
+    return raw.rstrip("."), m.group("rest").strip()
 
 
 def _number_depth(num: str) -> int:
@@ -313,8 +322,10 @@ def _looks_like_heading_text(text: str) -> bool:
         return False  # "3 of the validators ..." / "2 + 1, and ..." are prose under a fraction
     if re.search(r"[≡≤≥∑∫∈∉→←⊕⊗×±∀∃≈∼√∂∇]", text):
         return False  # an equation
-    if re.search(r"[†‡§¶∗]", text):
-        return False  # an author name with its footnote marks
+    if re.search(r"[†‡§¶∗]|[A-Za-z] ?,\d{1,3}\b", text):
+        return False  # an author name with its footnote marks or affiliation numbers
+    if re.match(r"(keywords|key words|index terms|ccs concepts|acm reference format|关键词|关键字)\b", rest, re.I):
+        return False  # metadata of the front matter, not a section
     cjk = len(re.findall(r"[\u4e00-\u9fff]", rest))
     if cjk and ("。" in rest or re.search(r"[，,；;]", rest) or cjk > 30):
         return False
@@ -576,9 +587,16 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
     best = max(candidates, key=lambda i: (round(lines[i].size * 2) / 2, lines[i].bold, -i))
     title_lines = [best]
     k = best + 1
-    while k < len(lines) and lines[k].page == 0 and len(title_lines) < 4 and \
-            abs(lines[k].size - lines[best].size) < 0.5 and lines[k].bold == lines[best].bold and \
-            not _NOT_TITLE.search(lines[k].text):
+    def continues(line: Line) -> bool:
+        """Same style, or a subtitle: bold like the title and nearly as large."""
+        top = lines[best]
+        same = abs(line.size - top.size) < 0.5
+        heading_like = _numbering(line.text)[0] or (kind_from_title(line.text) and len(line.text.split()) <= 3)
+        subtitle = line.size >= max(0.8 * top.size, 12.0) and line.size < top.size and not heading_like
+        authors = re.search(r"[a-z]{2}\d+(,\d+)*\b|[†‡§¶∗]|@", line.text)
+        return (same or subtitle) and line.bold == top.bold and not _NOT_TITLE.search(line.text) and not authors
+
+    while k < len(lines) and lines[k].page == 0 and len(title_lines) < 4 and continues(lines[k]):
         title_lines.append(k)
         k += 1
     title = re.sub(r"[∗*†‡§¶]+|\s\d$", "", " ".join(lines[i].text for i in title_lines)).strip()
