@@ -10,7 +10,6 @@ authors, abstract → sections with kinds.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -102,7 +101,6 @@ def open_pdf(data: bytes, password: str = ""):
 
 
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text.translate(_LIGATURES)) if any(ord(c) > 0xFB00 for c in text) else text
     text = text.translate(_LIGATURES).replace("\u00ad", "").replace("\x00", "")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -206,7 +204,9 @@ def _reading_order(blocks: list[dict], width: float) -> list[dict]:
             return 1
         return -1  # spans both columns
     text_blocks = sorted(blocks, key=lambda b: (b["bbox"][1], b["bbox"][0]))
-    two_col = sum(1 for b in text_blocks if column(b) == 1) >= 2 and sum(1 for b in text_blocks if column(b) == 0) >= 2
+    lefts = [b["bbox"] for b in text_blocks if column(b) == 0]
+    rights = [b["bbox"] for b in text_blocks if column(b) == 1]
+    two_col = any(r[1] < a[3] and a[1] < r[3] for a in lefts for r in rights)  # side by side somewhere
     if not two_col:
         return text_blocks
     ordered: list[dict] = []

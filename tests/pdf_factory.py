@@ -59,3 +59,30 @@ def make_paper(sections=DEFAULT_SECTIONS, title: str = "Sparrow: Fast Retrieval 
     data = doc.tobytes()
     doc.close()
     return data
+
+
+def build_pdf(pages: list[list[tuple]], outline: list | None = None) -> bytes:
+    """A PDF from explicit items: (text, x, y, width, size, font) per item, one list per page.
+
+    Paragraph items wrap inside a box of the given width; fonts are PyMuPDF base-14 names
+    ("tiro", "tibo", "tiit", "helv", "hebo") or "china-s" for Chinese.
+    """
+    doc = pymupdf.open()
+    for items in pages:
+        page = doc.new_page(width=595, height=842)
+        for text, x, y, width, size, font in items:
+            rect = pymupdf.Rect(x, y, x + width, y + 400)
+            if page.insert_textbox(rect, text, fontsize=size, fontname=font) < 0:
+                raise ValueError(f"text does not fit: {text[:40]}")
+    if outline:
+        doc.set_toc(outline)
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+def prose(topic: str, n: int = 3) -> str:
+    """A paragraph of plain sentences about ``topic``."""
+    base = [f"This paragraph discusses {topic} in some detail.", f"The {topic} results are reported with care.",
+            f"Further work on {topic} remains open."]
+    return " ".join((base * n)[: n * 3 // 1])

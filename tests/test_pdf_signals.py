@@ -1,0 +1,121 @@
+"""Each parsing signal on a PDF made for it: numbering styles, capitals and italics, two columns,
+running headers, ligatures and hyphenation, captions, run-in abstracts, Chinese headings."""
+
+from __future__ import annotations
+
+from pdf_factory import build_pdf, prose
+
+from summarizer.pdf_parser import parse_pdf
+
+
+def _titles(doc):
+    return [(s.title, s.level, s.kind) for s in doc.sections if s.kind != "caption"]
+
+
+def test_ieee_style_caps_and_italic_subsections_with_run_in_abstract():
+    page = [
+        ("Reward Design for Traffic Control", 72, 60, 450, 20, "tiro"),
+        ("Ada Lovelace and Alan Turing", 72, 100, 450, 11, "tiro"),
+        ("Abstract - We compare reward functions for traffic signal control and find that queue length works best.",
+         72, 130, 450, 9, "tibo"),
+        ("I. INTRODUCTION", 72, 180, 450, 10, "tiro"),
+        (prose("traffic"), 72, 200, 450, 10, "tiro"),
+        ("II. METHODS", 72, 290, 450, 10, "tiro"),
+        ("A. Agent Design", 72, 310, 450, 10, "tiit"),
+        (prose("agents"), 72, 330, 450, 10, "tiro"),
+        ("B. Environment", 72, 420, 450, 10, "tiit"),
+        (prose("simulation"), 72, 440, 450, 10, "tiro"),
+    ]
+    doc = parse_pdf(build_pdf([page]))
+    assert doc.title == "Reward Design for Traffic Control"
+    assert doc.abstract.startswith("We compare reward functions")
+    assert _titles(doc)[1:] == [("I. INTRODUCTION", 1, "introduction"), ("II. METHODS", 1, "method"),
+                                ("A. Agent Design", 2, "method"), ("B. Environment", 2, "method")]
+
+
+def test_decimal_numbering_levels_and_appendix_after_references():
+    items = [("Numbered Sections Paper", 72, 50, 450, 18, "tibo")]
+    y = 90
+    for head, size in [("1 Introduction", 13), ("1.1 Scope", 11), ("1.1.1 Fine Detail", 10.5), ("2 FooNet", 13),
+                       ("References", 13), ("Appendix A Proofs", 13)]:
+        items.append((head, 72, y, 450, size, "tibo"))
+        items.append((prose(head.split()[-1].lower(), 2), 72, y + 18, 450, 10, "tiro"))
+        y += 100
+    doc = parse_pdf(build_pdf([items]))
+    assert _titles(doc) == [("1 Introduction", 1, "introduction"), ("1.1 Scope", 2, "introduction"),
+                            ("1.1.1 Fine Detail", 3, "introduction"), ("2 FooNet", 1, "method"),
+                            ("References", 1, "references"), ("Appendix A Proofs", 1, "appendix")]
+
+
+def test_two_columns_are_read_left_then_right():
+    left = "Left column sentence number one. " * 8
+    right = "Right column sentence number two. " * 8
+    page = [("Two Column Paper", 72, 50, 450, 18, "tibo"),
+            ("1 Introduction", 50, 100, 230, 12, "tibo"),
+            (left, 50, 120, 230, 10, "tiro"),
+            (right, 315, 100, 230, 10, "tiro")]
+    doc = parse_pdf(build_pdf([page]))
+    intro = next(s for s in doc.sections if s.title == "1 Introduction")
+    assert intro.text.index("Left column") < intro.text.index("Right column")
+
+
+def test_running_headers_page_numbers_ligatures_hyphenation_and_captions():
+    pages = []
+    for n in range(1, 4):
+        items = [("Journal of Careful Tests, Vol. 3", 72, 20, 450, 8, "tiro"),
+                 (str(n), 290, 800, 40, 9, "tiro")]
+        if n == 1:
+            items += [("Careful Parsing", 72, 60, 450, 18, "tibo"), ("1 Introduction", 72, 100, 450, 13, "tibo"),
+                      ("We find that the flow of text survives. The method handles summari-\nzation of long documents.",
+                       72, 120, 450, 10, "tiro"),
+                      ("Figure 1: Overview of the parsing pipeline with its stages.", 72, 200, 450, 9, "tiro")]
+        else:
+            items += [(f"{n} Section {n}", 72, 60, 450, 13, "tibo"), (prose(f"topic {n}"), 72, 80, 450, 10, "tiro")]
+        pages.append(items)
+    doc = parse_pdf(build_pdf(pages))
+    body = "\n".join(s.text for s in doc.sections if s.kind != "caption")
+    assert "Journal of Careful Tests" not in body
+    assert "find that the flow" in body
+    assert "summarization" in body
+    assert "Figure 1: Overview" not in body
+    captions = next(s for s in doc.sections if s.kind == "caption")
+    assert "Figure 1: Overview of the parsing pipeline" in captions.text and not captions.summarizable
+    assert not any(line.strip() in {"1", "2", "3"} for line in body.splitlines())
+
+
+def test_chinese_headings_and_abstract():
+    page = [("基于深度学习的文本摘要方法研究", 72, 50, 450, 18, "china-s"),
+            ("摘要", 72, 90, 450, 14, "china-s"),
+            ("本文提出了一种新的文本摘要方法，在两个数据集上取得了更好的效果。", 72, 112, 450, 10, "china-s"),
+            ("一、引言", 72, 150, 450, 14, "china-s"),
+            ("近年来，自动文摘技术发展迅速，已经广泛应用于新闻和科研领域。" * 2, 72, 172, 450, 10, "china-s"),
+            ("（一）研究背景", 72, 230, 450, 12, "china-s"),
+            ("文本摘要的研究已有几十年的历史，早期方法以抽取式为主。" * 2, 72, 252, 450, 10, "china-s"),
+            ("二、实验结果", 72, 310, 450, 14, "china-s"),
+            ("我们在两个数据集上进行了实验，结果表明方法有效。" * 2, 72, 332, 450, 10, "china-s")]
+    doc = parse_pdf(build_pdf([page]))
+    assert doc.language == "zh"
+    assert doc.title == "基于深度学习的文本摘要方法研究"
+    assert doc.abstract.startswith("本文提出了一种新的文本摘要方法")
+    assert _titles(doc) == [("摘要", 1, "abstract"), ("一、引言", 1, "introduction"),
+                            ("（一）研究背景", 2, "background"), ("二、实验结果", 1, "results")]
+    assert "近年来，自动文摘技术发展迅速" in doc.sections[1].text  # Chinese lines join without spaces
+
+
+def test_partial_outline_is_completed_from_the_text():
+    items = [("Outline Paper", 72, 50, 450, 18, "tibo")]
+    y = 90
+    for head in ("1 Introduction", "2 Method", "3 Results"):
+        items += [(head, 72, y, 450, 13, "tibo"), (prose(head[2:].lower(), 2), 72, y + 18, 450, 10, "tiro")]
+        y += 110
+    outline = [[1, "1 Introduction", 1], [1, "2 Method dahlmeier-ng-2012", 1], [1, "3 Results", 1]]
+    doc = parse_pdf(build_pdf([items], outline=outline))
+    assert [s.title for s in doc.sections] == ["1 Introduction", "2 Method", "3 Results"]
+
+
+def test_ligatures_and_soft_hyphens_are_repaired():
+    from summarizer.pdf_parser import _clean
+
+    assert _clean("We ﬁnd the ﬂow of eﬀort and ﬃne ﬄuid") == "We find the flow of effort and ffine ffluid"
+    assert _clean("summari\u00adzation  of\ttext") == "summarization of text"
+    assert _clean("（一）研究背景") == "（一）研究背景"  # full-width forms are kept as written
