@@ -16,8 +16,10 @@ from summarizer.session import settings_from_session
 
 st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
 
-STATE_ICONS = {"queued": "⏳", "running": "🔄", "retrying": "🔁", "done": "✅", "cached": "💾",
-               "failed": "❌", "skipped": "➖"}
+# Material icons ship with Streamlit's own font, so they render without an emoji font.
+STATE_ICONS = {"queued": ":material/schedule:", "running": ":material/autorenew:", "retrying": ":material/replay:",
+               "done": ":green[:material/check_circle:]", "cached": ":blue[:material/inventory_2:]",
+               "failed": ":red[:material/error:]", "skipped": ":gray[:material/remove:]"}
 
 
 def _secrets():
@@ -40,11 +42,11 @@ def load_upload(upload, settings) -> None:
     from summarizer.loading import load_bytes
 
     data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data + settings.parser.encode()).hexdigest()
     if st.session_state.get("doc_digest") == digest:
         return
     with st.spinner(f"Reading {upload.name} …"):
-        doc = load_bytes(data, upload.name, settings.parser, settings.max_pages)
+        doc = load_bytes(data, upload.name, settings.parser, settings.max_pages, settings.nougat_checkpoint)
     _set_document(doc, digest)
 
 
@@ -89,8 +91,8 @@ def run_summary(doc, settings, only: set[int] | None = None) -> None:
     from summarizer.engine import run
     from summarizer.render import render_markdown
 
-    board = st.container(border=True)
-    board.markdown(f"**Summarizing with** `{settings.backend_label}`")
+    status = st.status(f"Summarizing with {settings.backend_label} …", expanded=True)
+    board = status.container()
     progress = board.progress(0.0)
     slots = {}
     todo = [i for i, s in enumerate(doc.sections) if s.summarizable and (only is None or i in only)]
@@ -109,6 +111,9 @@ def run_summary(doc, settings, only: set[int] | None = None) -> None:
         elif event.kind == "done":
             st.session_state["result"] = event.summary
             st.session_state["markdown"] = render_markdown(event.summary, settings.include_reasoning)
+            failed = len(event.summary.failed)
+            status.update(label=f"Summarized with {settings.backend_label}" + (f" — {failed} section(s) failed" if failed else ""),
+                          state="error" if failed else "complete", expanded=False)
 
 
 def show_result(settings) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from summarizer.errors import ConfigError
+from summarizer.nougat_parser import nougat_available
 from summarizer.session import SETTINGS_KEY, settings_from_session
 from summarizer.settings import LANGUAGES, LENGTHS
 
@@ -47,6 +48,17 @@ with st.form("settings_form"):
     workers = cols[2].number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers), key="set_workers")
     context = st.number_input("Context window (tokens; 0 = from the model table)", min_value=0, max_value=2_000_000,
                               value=int(current.context_window or 0), step=1024, key="set_context")
+    st.markdown("**Reading PDFs**")
+    pcols = st.columns(2)
+    parsers = ["pymupdf", "nougat"] if nougat_available() else ["pymupdf"]
+    parser = pcols[0].selectbox("PDF parser", parsers, index=parsers.index(current.parser) if current.parser in parsers else 0,
+                                key="set_parser", help="Nougat (OCR for scanned papers) appears here once "
+                                "requirements-nougat.txt is installed; it is slow on a CPU.")
+    nougat_ckpt = pcols[1].text_input("Nougat checkpoint folder", value=current.nougat_checkpoint or "",
+                                      key="set_nougat", disabled=len(parsers) == 1,
+                                      help="A local folder with Nougat's config.json and weights; never downloaded by the app.")
+    max_pages = st.number_input("Page limit per PDF", min_value=1, max_value=5000, value=int(current.max_pages),
+                                key="set_max_pages")
     use_cache = st.checkbox("Reuse cached answers", value=current.use_cache, key="set_cache")
     reasoning = st.checkbox("Include the model's reasoning in the downloaded Markdown", value=current.include_reasoning,
                             key="set_reasoning")
@@ -55,7 +67,8 @@ with st.form("settings_form"):
 if saved:
     new = {**stored, "backend": backend, "base_url": base_url.strip(), "model": model.strip(), "language": language,
            "length": length, "workers": int(workers), "context_window": int(context) or None,
-           "use_cache": use_cache, "include_reasoning": reasoning}
+           "use_cache": use_cache, "include_reasoning": reasoning, "parser": parser,
+           "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages)}
     if clear_key:
         new["api_key"] = ""
     elif api_key.strip():

@@ -17,7 +17,13 @@ from .errors import InputError, SummarizerError
 EXIT_OK, EXIT_BAD_INPUT, EXIT_SECTIONS_FAILED = 0, 2, 3
 
 
-def _read_input(source: str, parser: str, max_pages: int | None):
+def _parsers() -> list[str]:
+    from .nougat_parser import nougat_available
+
+    return ["pymupdf", "nougat"] if nougat_available() else ["pymupdf"]
+
+
+def _read_input(source: str, parser: str, max_pages: int | None, checkpoint: str | None = None):
     from .loading import load_path, load_text
 
     if source == "-":
@@ -26,9 +32,9 @@ def _read_input(source: str, parser: str, max_pages: int | None):
 
         if not data.strip():
             raise InputError("Standard input is empty: there is nothing to summarize.")
-        return load_bytes(data, "stdin", parser, max_pages) if data.lstrip()[:5] == b"%PDF-" else load_text(
+        return load_bytes(data, "stdin", parser, max_pages, checkpoint) if data.lstrip()[:5] == b"%PDF-" else load_text(
             data.decode("utf-8", errors="replace"), "stdin")
-    return load_path(source, parser, max_pages)
+    return load_path(source, parser, max_pages, checkpoint)
 
 
 def _settings(args):
@@ -55,7 +61,7 @@ def cmd_summarize(args) -> int:
 
     settings = _settings(args)
     settings.validate()
-    doc = _read_input(args.input, settings.parser, None)
+    doc = _read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
     if settings.prompts_dir:
         from .prompts import load_prompts
 
@@ -94,7 +100,10 @@ def cmd_summarize(args) -> int:
 
 
 def cmd_sections(args) -> int:
-    doc = _read_input(args.input, args.parser, None)
+    from .settings import Settings
+
+    settings = Settings.from_env()
+    doc = _read_input(args.input, args.parser, settings.max_pages, settings.nougat_checkpoint)
     if args.json:
         data = doc.as_json()
         print(json.dumps({"title": data["title"], "sections": data["sections"], "authors": data["authors"],
@@ -153,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int)
     s.add_argument("--no-cache", action="store_true")
     s.add_argument("--prompts", help="folder of prompt files used over the defaults")
-    s.add_argument("--parser", choices=["pymupdf", "nougat"], default=None)
+    s.add_argument("--parser", choices=_parsers(), default=None,
+                   help="PDF parser (nougat is offered when requirements-nougat.txt is installed)")
     s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     s.add_argument("-q", "--quiet", action="store_true")
@@ -161,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("sections", help="show the sections found in an input")
     c.add_argument("input")
-    c.add_argument("--parser", choices=["pymupdf", "nougat"], default="pymupdf")
+    c.add_argument("--parser", choices=_parsers(), default="pymupdf")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_sections)
 

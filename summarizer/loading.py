@@ -42,7 +42,8 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
     return re.sub(r"\n\s*\n\s*(\n\s*)+", "\n\n", body).strip(), title
 
 
-def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int | None = None) -> Document:
+def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int | None = None,
+               nougat_checkpoint: str | None = None) -> Document:
     """A document from uploaded or read bytes; the kind is decided by content, then by name."""
     if not data or not data.strip():
         raise InputError(f"'{name}' is empty.")
@@ -51,7 +52,7 @@ def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int |
         if parser == "nougat":
             from .nougat_parser import parse_pdf_nougat
 
-            return parse_pdf_nougat(data, name)
+            return parse_pdf_nougat(data, name, nougat_checkpoint)
         from .pdf_parser import DEFAULT_MAX_PAGES, parse_pdf
 
         return parse_pdf(data, name, max_pages=max_pages or DEFAULT_MAX_PAGES)
@@ -68,7 +69,8 @@ def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int |
     return doc
 
 
-def load_path(path: str | Path, parser: str = "pymupdf", max_pages: int | None = None) -> Document:
+def load_path(path: str | Path, parser: str = "pymupdf", max_pages: int | None = None,
+              nougat_checkpoint: str | None = None) -> Document:
     p = Path(path)
     if not p.exists():
         raise InputError(f"There is no file at '{path}'.")
@@ -78,7 +80,7 @@ def load_path(path: str | Path, parser: str = "pymupdf", max_pages: int | None =
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"'{path}' cannot be read ({exc.strerror or exc.__class__.__name__}).") from exc
-    return load_bytes(data, p.name, parser, max_pages)
+    return load_bytes(data, p.name, parser, max_pages, nougat_checkpoint)
 
 
 def load_text(text: str, source: str = "pasted text") -> Document:

@@ -63,6 +63,7 @@ class Settings:
     tokens_per_minute: int | None = None
     prompts_dir: str | None = None
     parser: str = "pymupdf"
+    nougat_checkpoint: str | None = None
     max_pages: int = 600
     context_windows: dict[str, int] = field(default_factory=lambda: dict(CONTEXT_WINDOWS))
     prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(PRICES))
@@ -75,6 +76,7 @@ class Settings:
             model=env.get("SUMMARIZER_MODEL", DEFAULT_MODEL),
             base_url=env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
             api_key=env.get("OPENAI_API_KEY", ""),
+            nougat_checkpoint=env.get("NOUGAT_CHECKPOINT") or None,
         )
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -112,6 +114,8 @@ class Settings:
             raise ConfigError(f"Unknown output language '{self.language}': choose auto, en or zh.")
         if self.length not in LENGTHS:
             raise ConfigError(f"Unknown length '{self.length}': choose short, medium or long.")
+        if self.parser not in ("pymupdf", "nougat"):
+            raise ConfigError(f"Unknown parser '{self.parser}': choose pymupdf or nougat.")
         if not 1 <= int(self.workers) <= 64:
             raise ConfigError("The number of workers must be between 1 and 64.")
         if self.backend == "llm":

@@ -1,0 +1,188 @@
+"""End to end in a real browser: `streamlit run app.py` on a free loopback port, driven by Debian's
+Chromium through Playwright. Upload a real paper, wait for the summary, download the Markdown;
+paste an article; switch to the LLM backend (a local OpenAI-compatible server) on Settings.
+
+Skipped, with the reason printed, only when Chromium or Playwright is not installed (`.ci/run`
+installs both on CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+        "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+def _skip_reason() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install playwright)"
+    return None
+
+
+REASON = _skip_reason()
+if REASON:
+    print(f"\nSKIPPING browser tests: {REASON}", file=sys.stderr)
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_BACKEND"):
+        env.pop(var, None)
+    log = open(tmp_path / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    assert "Traceback" not in (tmp_path / "streamlit.log").read_text(errors="replace")
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _paper() -> tuple[str, bytes]:
+    real = CORPUS / "papers" / "casper-ffg.pdf"
+    if real.exists():
+        return real.name, real.read_bytes()
+    from pdf_factory import make_paper
+
+    return "sparrow.pdf", make_paper()
+
+
+def _wait_text(page, text: str, timeout: float = 90_000) -> None:
+    page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+
+
+def _upload_and_summarize(page, tmp_path, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    page.locator("input[type=file]").first.set_input_files(str(path))
+    _wait_text(page, "Sections found")
+    page.get_by_role("button", name="Summarize").click()
+    _wait_text(page, "Download Markdown")
+
+
+def _download(page, tmp_path) -> tuple[str, str]:
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Markdown").click()
+    download = info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    return download.suggested_filename, target.read_text(encoding="utf-8")
+
+
+def test_upload_summarize_download_in_a_browser(app_url, browser, tmp_path):
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
+    page.goto(app_url)
+    _wait_text(page, "Upload a paper or paste an article")
+    name, data = _paper()
+    _upload_and_summarize(page, tmp_path, name, data)
+    filename, markdown = _download(page, tmp_path)
+    assert filename == name.replace(".pdf", ".summary.md")
+    assert markdown.startswith("# ")
+    assert "## Overall summary" in markdown and "extractive (built-in, offline)" in markdown
+    if name == "casper-ffg.pdf":
+        assert markdown.startswith("# Casper the Friendly Finality Gadget")
+        assert "## 1. Introduction" in markdown and "## 5. Conclusions" in markdown
+    # the page keeps its results after the download
+    time.sleep(1)
+    assert page.get_by_text("Overall summary").count() >= 1
+    shot = tmp_path / "result-page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot of the result page: {shot}")
+
+
+def test_paste_article_in_a_browser(app_url, browser, tmp_path):
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
+    page.goto(app_url)
+    page.get_by_role("tab", name="Paste text").click()
+    article = ("Council passes school budget\n\nThe city council approved a $3.5 million budget for school repairs on "
+               "Monday, after a 7-2 vote.\n\nParents welcomed the plan, which starts with heating in July.")
+    page.get_by_label("Article or paper text").fill(article)
+    page.get_by_role("button", name="Use this text").click()
+    _wait_text(page, "Sections found")
+    page.get_by_role("button", name="Summarize").click()
+    _wait_text(page, "Download Markdown")
+    _, markdown = _download(page, tmp_path)
+    assert markdown.startswith("# Council passes school budget")
+    assert "$3.5 million" in markdown
+
+
+def test_llm_backend_through_settings_in_a_browser(app_url, browser, tmp_path, llm_server):
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
+    page.goto(f"{app_url}/Settings")
+    _wait_text(page, "Backend in use")
+    page.get_by_text("llm", exact=True).click()
+    page.get_by_role("textbox", name="Base URL").fill(llm_server.base_url)
+    page.get_by_role("textbox", name="Model").fill("test-model")
+    page.get_by_role("textbox", name="API key").fill("sk-browser-test-key")
+    page.get_by_role("button", name="Save settings").click()
+    _wait_text(page, "Saved. Backend in use: llm (test-model")
+    page.get_by_role("link", name="app").first.click()
+    _wait_text(page, "Upload a paper or paste an article")
+    name, data = _paper()
+    _upload_and_summarize(page, tmp_path, name, data)
+    _, markdown = _download(page, tmp_path)
+    assert "llm (test-model @ 127.0.0.1" in markdown
+    assert "This part (" in markdown  # answers from the local server
+    assert "sk-browser-test-key" not in markdown
+    assert llm_server.state.chat_requests
+    shot = tmp_path / "llm-result-page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot of the LLM result page: {shot}")
+
+
+def test_browser_tools_present_on_ci():
+    """On CI the browser test must run, not skip."""
+    if os.environ.get("CI") and shutil.which("chromium") is None:
+        pytest.fail("CI must install Chromium for the browser test")
