@@ -97,10 +97,16 @@ def run_summary(doc, settings, only: set[int] | None = None) -> None:
     slots = {}
     todo = [i for i, s in enumerate(doc.sections) if s.summarizable and (only is None or i in only)]
     finished = 0
+    counter = board.empty()
+    spent: dict[int, tuple[int, int]] = {}
     previous = st.session_state.get("result") if only is not None else None
     for event in run(doc, settings, only=only, previous=previous):
         if event.kind == "section" and event.result is not None:
             r = event.result
+            if settings.backend == "llm":
+                spent[r.index] = (r.tokens_in, r.tokens_out)
+                counter.caption(f"So far: {sum(a for a, _ in spent.values()):,} tokens in · "
+                                f"{sum(b for _, b in spent.values()):,} tokens out")
             if r.index not in slots:
                 slots[r.index] = board.empty()
             detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status == "retrying" else "")
@@ -198,6 +204,13 @@ def main() -> None:
         st.info(notice)
     with st.expander("Sections found", expanded="result" not in st.session_state):
         show_sections(doc)
+    if settings.backend == "llm":
+        try:
+            from summarizer.costs import estimate_run
+
+            st.caption(f"Estimate before sending: {estimate_run(doc, settings).describe()}")
+        except SummarizerError as exc:
+            fail(str(exc))
     if st.button("Summarize", type="primary", key="summarize"):
         try:
             run_summary(doc, settings)

@@ -1,0 +1,74 @@
+"""Before a run: how many tokens it will send and receive, and what that costs.
+
+The estimate renders each section's real prompt, counts it with the same tokenizer the budget
+uses, adds the parts a long section is split into and the merge and synthesis calls, and
+assumes each answer fills about two thirds of its reserved room. Unknown prices give tokens only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .document import Document
+from .settings import Settings
+
+
+@dataclass
+class Estimate:
+    calls: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None
+    exact_tokens: bool
+    per_section: dict[int, int]  # section index → input tokens
+
+    def describe(self) -> str:
+        cost = f" ≈ ${self.cost_usd:.4f}" if self.cost_usd is not None else " (no price known for this model)"
+        approx = "" if self.exact_tokens else " (estimated: no tokenizer available)"
+        return f"{self.calls} calls · ~{self.tokens_in:,} tokens in · ~{self.tokens_out:,} tokens out{cost}{approx}"
+
+
+def estimate_run(document: Document, settings: Settings, section_prompts: dict[int, str] | None = None) -> Estimate:
+    from .llm_backend import LLMBackend, split_to_fit
+    from .prompts import load_prompts
+
+    backend = LLMBackend(settings, prompts=load_prompts(settings.prompts_dir), client=_NoClient(), cache=None,
+                         section_prompts=section_prompts)
+    backend.language = settings.language_name(document.language)
+    backend.brief = document.abstract[:2000] or document.title
+    calls = tokens_in = tokens_out = 0
+    per_section: dict[int, int] = {}
+    for i, section in enumerate(document.sections):
+        if not section.summarizable:
+            continue
+        prompt = backend.prompt_for(document, i)
+        values = {"title": document.title, "brief": backend.brief, "section_title": section.title, "kind": section.kind,
+                  "section_text": "", "max_words": backend._words(prompt), "language": backend.language}
+        overhead = backend._count_messages(prompt.render(values))
+        room = backend._budget(prompt).room_for_text(overhead)
+        chunks = split_to_fit(section.text, max(room, 200), backend.tokenizer) if room > 0 else [section.text]
+        section_in = sum(overhead + backend.tokenizer.count(c) for c in chunks)
+        out = int(prompt.max_output_tokens * 0.66)
+        calls += len(chunks) + (1 if len(chunks) > 1 else 0)
+        tokens_out += out * (len(chunks) + (1 if len(chunks) > 1 else 0))
+        if len(chunks) > 1:
+            section_in += overhead + out * len(chunks)
+        per_section[i] = section_in
+        tokens_in += section_in
+    if per_section:
+        synthesis = backend.prompts.get("synthesis")
+        calls += 1
+        tokens_in += backend._count_messages(synthesis.render({"title": document.title, "brief": backend.brief,
+                                                                "section_summaries": "", "language": backend.language})) \
+            + int(synthesis.max_output_tokens * 0.66) * len(per_section) // 2
+        tokens_out += int(synthesis.max_output_tokens * 0.66)
+    price = settings.price
+    cost = (tokens_in * price[0] + tokens_out * price[1]) / 1_000_000 if price else None
+    return Estimate(calls, tokens_in, tokens_out, cost, backend.tokenizer.exact, per_section)
+
+
+class _NoClient:
+    """Stands in for the chat client: an estimate never sends anything."""
+
+    def complete(self, *args, **kwargs):
+        raise RuntimeError("an estimate sends no requests")
