@@ -63,31 +63,48 @@ def load_paste(text: str) -> None:
 def _set_document(doc, digest: str) -> None:
     st.session_state["doc"] = doc
     st.session_state["doc_digest"] = digest
-    st.session_state.pop("result", None)
-    st.session_state.pop("markdown", None)
+    for key in ("result", "markdown", "result_digest"):
+        st.session_state.pop(key, None)
 
 
-def show_sections(doc) -> None:
-    """The detected sections, with the option to include or exclude each one."""
+def review_sections(doc, settings):
+    """The section review table: include, rename, merge up, choose a prompt. Returns the reviewed
+    document and the chosen prompts; nothing has been sent yet."""
     import pandas as pd
 
-    rows = [{"include": s.summarizable or (s.included and s.kind not in ("references", "acknowledgements", "caption")),
-             "title": ("  " * (s.level - 1)) + s.title, "kind": s.kind, "level": s.level,
-             "page": s.page_start, "words": len(s.text.split()) if doc.language != "zh" else len(s.text)}
-            for s in doc.sections]
-    frame = pd.DataFrame(rows)
+    from summarizer.prompts import load_prompts, route_prompt
+    from summarizer.review import SectionChoice, apply_review, default_choices
+    from summarizer.tokens import tokenizer_for_model
+
+    prompts = load_prompts(settings.prompts_dir)
+    for problem in prompts.errors:
+        st.warning(problem)
+    tokenizer = tokenizer_for_model(settings.model)
+    names = ["auto"] + sorted(p.name for p in prompts.section_prompts())
+    rows = []
+    for section, choice in zip(doc.sections, default_choices(doc)):
+        routed = route_prompt(prompts, section.kind, section.title, doc.genre).name
+        rows.append({"include": choice.include, "title": section.title, "merge ↑": False, "kind": section.kind,
+                     "level": section.level, "page": section.page_start, "tokens": tokenizer.count(section.text),
+                     "prompt": "auto", "auto prompt": routed})
     edited = st.data_editor(
-        frame, hide_index=True, width="stretch", key=f"review_{st.session_state.get('doc_digest')}",
-        disabled=["title", "kind", "level", "page", "words"],
-        column_config={"include": st.column_config.CheckboxColumn("include", help="summarize this section")},
+        pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_{st.session_state.get('doc_digest')}",
+        disabled=["kind", "level", "page", "tokens", "auto prompt"],
+        column_config={
+            "include": st.column_config.CheckboxColumn("include", help="summarize this section"),
+            "title": st.column_config.TextColumn("title", help="rename the section"),
+            "merge ↑": st.column_config.CheckboxColumn("merge ↑", help="merge into the section above"),
+            "prompt": st.column_config.SelectboxColumn("prompt", options=names, help="the prompt used (LLM backend)"),
+        },
     )
-    for section, include in zip(doc.sections, edited["include"].tolist()):
-        section.included = bool(include)
-        if include and section.kind in ("references", "acknowledgements", "caption"):
-            section.kind = "other"  # the user asked for it explicitly
+    if not tokenizer.exact:
+        st.caption("Token counts are estimates: the tokenizer files could not be loaded.")
+    choices = [SectionChoice(bool(r["include"]), str(r["title"]), bool(r["merge ↑"]), str(r["prompt"]))
+               for r in edited.to_dict("records")]
+    return apply_review(doc, choices)
 
 
-def run_summary(doc, settings, only: set[int] | None = None) -> None:
+def run_summary(doc, settings, only: set[int] | None = None, section_prompts: dict[int, str] | None = None) -> None:
     from summarizer.engine import run
     from summarizer.render import render_markdown
 
@@ -100,7 +117,7 @@ def run_summary(doc, settings, only: set[int] | None = None) -> None:
     counter = board.empty()
     spent: dict[int, tuple[int, int]] = {}
     previous = st.session_state.get("result") if only is not None else None
-    for event in run(doc, settings, only=only, previous=previous):
+    for event in run(doc, settings, only=only, previous=previous, section_prompts=section_prompts):
         if event.kind == "section" and event.result is not None:
             r = event.result
             if settings.backend == "llm":
@@ -116,6 +133,7 @@ def run_summary(doc, settings, only: set[int] | None = None) -> None:
                 progress.progress(min(1.0, finished / max(1, len(todo))), text=f"{finished}/{len(todo)} sections")
         elif event.kind == "done":
             st.session_state["result"] = event.summary
+            st.session_state["result_digest"] = st.session_state.get("doc_digest")
             st.session_state["markdown"] = render_markdown(event.summary, settings.include_reasoning)
             failed = len(event.summary.failed)
             status.update(label=f"Summarized with {settings.backend_label}" + (f" — {failed} section(s) failed" if failed else ""),
@@ -145,7 +163,8 @@ def show_result(settings) -> None:
         st.warning(f"{len(failed)} section(s) failed: " + "; ".join(f"{r.title}: {r.error}" for r in failed))
         if st.button(f"Retry the {len(failed)} failed section(s)", key="retry_failed"):
             try:
-                run_summary(doc, settings, only={r.index for r in failed})
+                run_summary(doc, settings, only={r.index for r in failed},
+                            section_prompts=st.session_state.get("chosen_prompts"))
             except SummarizerError as exc:
                 fail(str(exc))
             st.rerun()
@@ -202,23 +221,24 @@ def main() -> None:
     st.caption(" · ".join(meta))
     for notice in doc.notices:
         st.info(notice)
-    with st.expander("Sections found", expanded="result" not in st.session_state):
-        show_sections(doc)
-    if settings.backend == "llm":
-        try:
-            from summarizer.costs import estimate_run
+    with st.expander("Sections found — review before summarizing", expanded="result" not in st.session_state):
+        reviewed, chosen = review_sections(doc, settings)
+        if settings.backend == "llm":
+            try:
+                from summarizer.costs import estimate_run
 
-            st.caption(f"Estimate before sending: {estimate_run(doc, settings).describe()}")
-        except SummarizerError as exc:
-            fail(str(exc))
+                st.caption(f"Estimate before sending: {estimate_run(reviewed, settings, chosen).describe()}")
+            except SummarizerError as exc:
+                fail(str(exc))
     if st.button("Summarize", type="primary", key="summarize"):
+        st.session_state["chosen_prompts"] = chosen
         try:
-            run_summary(doc, settings)
+            run_summary(reviewed, settings, section_prompts=chosen)
         except SummarizerError as exc:
             fail(str(exc))
         except Exception as exc:
             fail(f"The summary could not be made ({exc.__class__.__name__}); please try again.")
-    if "result" in st.session_state and st.session_state["result"].document is doc:
+    if "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest"):
         show_result(settings)
 
 

@@ -16,6 +16,101 @@ from summarizer.settings import LANGUAGES, LENGTHS
 st.set_page_config(page_title="Summarizer · Settings", page_icon="⚙️", layout="wide")
 
 
+def prompt_editor(settings) -> None:
+    """Edit a prompt's fields with live validation, preview it on the current document with its
+    token count, save it to the user prompt folder, reset it, diff it against the default, and
+    export or import a prompt set."""
+    import difflib
+    import json
+    from pathlib import Path
+
+    from summarizer.errors import PromptError
+    from summarizer.prompts import (
+        PromptTemplate,
+        default_prompts,
+        export_prompt_set,
+        import_prompt_set,
+        load_prompts,
+        reset_user_prompt,
+        save_user_prompt,
+    )
+    from summarizer.settings import user_prompts_dir
+    from summarizer.tokens import tokenizer_for_model
+
+    folder = Path(settings.prompts_dir) if settings.prompts_dir else user_prompts_dir()
+    prompts = load_prompts(folder)
+    defaults = default_prompts()
+    for problem in prompts.errors:
+        st.error(problem)
+    st.caption(f"Defaults ship with the app and are never changed; your edits are saved in {folder}.")
+    name = st.selectbox("Prompt", sorted(prompts.prompts), key="pe_name",
+                        format_func=lambda n: n + ("  (edited)" if n in prompts.overridden else ""))
+    prompt = prompts.get(name)
+    st.caption(prompt.description)
+    version = st.session_state.get("pe_version", 0)  # bumped on reset so the fields reload
+    system = st.text_area("System message", prompt.system, height=160, key=f"pe_system_{name}_{version}")
+    user = st.text_area("User template (variables in {braces})", prompt.user, height=200, key=f"pe_user_{name}_{version}")
+    fields_text = st.text_area("Answer fields (JSON: field → what it holds; reasoning first)",
+                               json.dumps(prompt.fields, ensure_ascii=False, indent=2), height=140,
+                               key=f"pe_fields_{name}_{version}")
+    cols = st.columns(2)
+    max_words = cols[0].number_input("Summary length (words)", 10, 2000, int(prompt.max_words), key=f"pe_words_{name}_{version}")
+    max_out = cols[1].number_input("Output room (tokens)", 50, 32000, int(prompt.max_output_tokens),
+                                   key=f"pe_out_{name}_{version}")
+    edited = None
+    try:
+        fields = json.loads(fields_text)
+        if not isinstance(fields, dict):
+            raise PromptError(f"{name}: the answer fields must be a JSON object.")
+        edited = PromptTemplate(**{**prompt.to_dict(), "system": system, "user": user, "fields": fields,
+                                   "max_words": int(max_words), "max_output_tokens": int(max_out)}, source=name)
+        edited.validate()
+        st.success("Valid prompt.", icon=":material/check:")
+    except (PromptError, ValueError) as exc:
+        edited = None
+        st.error(str(exc) if isinstance(exc, PromptError) else f"{name}: the answer fields are not valid JSON ({exc}).")
+    if edited is not None:
+        doc = st.session_state.get("doc")
+        section = next((s for s in (doc.sections if doc else []) if s.summarizable), None)
+        values = {"title": doc.title if doc else "An example paper", "brief": (doc.abstract if doc else "")[:1500],
+                  "section_title": section.title if section else "Introduction", "kind": section.kind if section else "introduction",
+                  "section_text": section.text if section else "Example section text.", "language": settings.language_name(
+                      doc.language if doc else "en"), "abstract": (doc.abstract if doc else "An abstract."),
+                  "section_summaries": "## Introduction\n- …", "chunk_summaries": "[part 1]\n- …"}
+        messages = edited.render(values)
+        tokens = sum(tokenizer_for_model(settings.model).count(m["content"]) for m in messages)
+        with st.expander(f"Preview on {'“' + section.title + '”' if section else 'an example'} — {tokens:,} tokens"):
+            for m in messages:
+                st.markdown(f"**{m['role']}**")
+                st.code(m["content"][:6000], language=None, wrap_lines=True)
+    b1, b2, b3 = st.columns(3)
+    if b1.button("Save", type="primary", disabled=edited is None, key="pe_save"):
+        save_user_prompt(folder, edited)
+        st.success(f"Saved '{name}'. Sections that use it will be re-run; the others come from the cache.")
+    if b2.button("Reset to default", disabled=name not in prompts.overridden, key="pe_reset"):
+        reset_user_prompt(folder, name)
+        st.session_state["pe_version"] = version + 1
+        st.rerun()
+    if name in defaults:
+        diff = list(difflib.unified_diff(json.dumps(defaults[name].to_dict(), ensure_ascii=False, indent=1).splitlines(),
+                                         json.dumps((edited or prompt).to_dict(), ensure_ascii=False, indent=1).splitlines(),
+                                         "default", "yours", lineterm=""))
+        with st.expander("Difference from the default" + ("" if diff else " (none)")):
+            st.code("\n".join(diff) or "identical", language="diff")
+    b3.download_button("Export prompt set", export_prompt_set(prompts), file_name="summarizer-prompts.json",
+                       mime="application/json", on_click="ignore", key="pe_export")
+    upload = st.file_uploader("Import a prompt set", type=["json", "json5"], key="pe_import")
+    if upload is not None and st.button("Import", key="pe_import_go"):
+        try:
+            imported, errors = import_prompt_set(folder, upload.getvalue().decode("utf-8", errors="replace"))
+            if imported:
+                st.success(f"Imported: {', '.join(imported)}.")
+            for e in errors:
+                st.error(e)
+        except PromptError as exc:
+            st.error(str(exc))
+
+
 def _secrets():
     try:
         return st.secrets
@@ -28,58 +123,65 @@ stored = dict(st.session_state.get(SETTINGS_KEY, {}) or {})
 
 st.title("⚙️ Settings")
 st.caption(f"Backend in use: **{current.backend_label}**")
+model_tab, prompts_tab = st.tabs(["Model and output", "Prompts"])
 
-with st.form("settings_form"):
-    backend = st.radio("Backend", ["extractive", "llm"], index=["extractive", "llm"].index(current.backend),
-                       horizontal=True, key="set_backend",
-                       help="extractive: built in, offline, no key. llm: any OpenAI-compatible endpoint.")
-    st.markdown("**Model endpoint** (OpenAI, DeepSeek, Qwen, a local vLLM or Ollama …)")
-    base_url = st.text_input("Base URL", value=current.base_url, key="set_base_url",
-                             help="e.g. https://api.openai.com/v1, https://api.deepseek.com/v1, http://localhost:11434/v1")
-    model = st.text_input("Model", value=current.model, key="set_model")
-    hint = "•••••• (set; leave empty to keep)" if stored.get("api_key") else "kept for this browser session only"
-    api_key = st.text_input("API key", value="", type="password", key="set_api_key", placeholder=hint)
-    clear_key = st.checkbox("Forget the key", value=False, key="set_clear_key")
-    cols = st.columns(3)
-    language = cols[0].selectbox("Output language", list(LANGUAGES), index=list(LANGUAGES).index(current.language),
-                                 format_func=lambda k: {"auto": "same as source", "en": "English", "zh": "中文 (Chinese)"}[k],
-                                 key="set_language")
-    length = cols[1].selectbox("Summary length", list(LENGTHS), index=list(LENGTHS).index(current.length), key="set_length")
-    workers = cols[2].number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers), key="set_workers")
-    context = st.number_input("Context window (tokens; 0 = from the model table)", min_value=0, max_value=2_000_000,
-                              value=int(current.context_window or 0), step=1024, key="set_context")
-    st.markdown("**Reading PDFs**")
-    pcols = st.columns(2)
-    parsers = ["pymupdf", "nougat"] if nougat_available() else ["pymupdf"]
-    parser = pcols[0].selectbox("PDF parser", parsers, index=parsers.index(current.parser) if current.parser in parsers else 0,
-                                key="set_parser", help="Nougat (OCR for scanned papers) appears here once "
-                                "requirements-nougat.txt is installed; it is slow on a CPU.")
-    nougat_ckpt = pcols[1].text_input("Nougat checkpoint folder", value=current.nougat_checkpoint or "",
-                                      key="set_nougat", disabled=len(parsers) == 1,
-                                      help="A local folder with Nougat's config.json and weights; never downloaded by the app.")
-    max_pages = st.number_input("Page limit per PDF", min_value=1, max_value=5000, value=int(current.max_pages),
-                                key="set_max_pages")
-    use_cache = st.checkbox("Reuse cached answers", value=current.use_cache, key="set_cache")
-    reasoning = st.checkbox("Include the model's reasoning in the downloaded Markdown", value=current.include_reasoning,
-                            key="set_reasoning")
-    saved = st.form_submit_button("Save settings", type="primary")
+with model_tab:
 
-if saved:
-    new = {**stored, "backend": backend, "base_url": base_url.strip(), "model": model.strip(), "language": language,
-           "length": length, "workers": int(workers), "context_window": int(context) or None,
-           "use_cache": use_cache, "include_reasoning": reasoning, "parser": parser,
-           "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages)}
-    if clear_key:
-        new["api_key"] = ""
-    elif api_key.strip():
-        new["api_key"] = "".join(api_key.split())
-    st.session_state[SETTINGS_KEY] = new
-    try:
-        settings_from_session(st.session_state, _secrets()).validate()
-        st.success(f"Saved. Backend in use: {settings_from_session(st.session_state, _secrets()).backend_label}")
-    except ConfigError as exc:
-        st.error(str(exc))
+    with st.form("settings_form"):
+        backend = st.radio("Backend", ["extractive", "llm"], index=["extractive", "llm"].index(current.backend),
+                           horizontal=True, key="set_backend",
+                           help="extractive: built in, offline, no key. llm: any OpenAI-compatible endpoint.")
+        st.markdown("**Model endpoint** (OpenAI, DeepSeek, Qwen, a local vLLM or Ollama …)")
+        base_url = st.text_input("Base URL", value=current.base_url, key="set_base_url",
+                                 help="e.g. https://api.openai.com/v1, https://api.deepseek.com/v1, http://localhost:11434/v1")
+        model = st.text_input("Model", value=current.model, key="set_model")
+        hint = "•••••• (set; leave empty to keep)" if stored.get("api_key") else "kept for this browser session only"
+        api_key = st.text_input("API key", value="", type="password", key="set_api_key", placeholder=hint)
+        clear_key = st.checkbox("Forget the key", value=False, key="set_clear_key")
+        cols = st.columns(3)
+        language = cols[0].selectbox("Output language", list(LANGUAGES), index=list(LANGUAGES).index(current.language),
+                                     format_func=lambda k: {"auto": "same as source", "en": "English", "zh": "中文 (Chinese)"}[k],
+                                     key="set_language")
+        length = cols[1].selectbox("Summary length", list(LENGTHS), index=list(LENGTHS).index(current.length), key="set_length")
+        workers = cols[2].number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers), key="set_workers")
+        context = st.number_input("Context window (tokens; 0 = from the model table)", min_value=0, max_value=2_000_000,
+                                  value=int(current.context_window or 0), step=1024, key="set_context")
+        st.markdown("**Reading PDFs**")
+        pcols = st.columns(2)
+        parsers = ["pymupdf", "nougat"] if nougat_available() else ["pymupdf"]
+        parser = pcols[0].selectbox("PDF parser", parsers, index=parsers.index(current.parser) if current.parser in parsers else 0,
+                                    key="set_parser", help="Nougat (OCR for scanned papers) appears here once "
+                                    "requirements-nougat.txt is installed; it is slow on a CPU.")
+        nougat_ckpt = pcols[1].text_input("Nougat checkpoint folder", value=current.nougat_checkpoint or "",
+                                          key="set_nougat", disabled=len(parsers) == 1,
+                                          help="A local folder with Nougat's config.json and weights; never downloaded by the app.")
+        max_pages = st.number_input("Page limit per PDF", min_value=1, max_value=5000, value=int(current.max_pages),
+                                    key="set_max_pages")
+        use_cache = st.checkbox("Reuse cached answers", value=current.use_cache, key="set_cache")
+        reasoning = st.checkbox("Include the model's reasoning in the downloaded Markdown", value=current.include_reasoning,
+                                key="set_reasoning")
+        saved = st.form_submit_button("Save settings", type="primary")
 
-effective = settings_from_session(st.session_state, _secrets())
-st.caption(f"Effective endpoint: {effective.base_url} · model {effective.model} · context "
-           f"{effective.effective_context} tokens · key {'set' if effective.api_key else 'not set'}")
+    if saved:
+        new = {**stored, "backend": backend, "base_url": base_url.strip(), "model": model.strip(), "language": language,
+               "length": length, "workers": int(workers), "context_window": int(context) or None,
+               "use_cache": use_cache, "include_reasoning": reasoning, "parser": parser,
+               "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages)}
+        if clear_key:
+            new["api_key"] = ""
+        elif api_key.strip():
+            new["api_key"] = "".join(api_key.split())
+        st.session_state[SETTINGS_KEY] = new
+        try:
+            settings_from_session(st.session_state, _secrets()).validate()
+            st.success(f"Saved. Backend in use: {settings_from_session(st.session_state, _secrets()).backend_label}")
+        except ConfigError as exc:
+            st.error(str(exc))
+
+    effective = settings_from_session(st.session_state, _secrets())
+    st.caption(f"Effective endpoint: {effective.base_url} · model {effective.model} · context "
+               f"{effective.effective_context} tokens · key {'set' if effective.api_key else 'not set'}")
+
+
+with prompts_tab:
+    prompt_editor(settings_from_session(st.session_state, _secrets()))

@@ -50,9 +50,14 @@ def plan(document: Document) -> list[SectionResult]:
 
 
 def run(document: Document, settings, backend=None, only: set[int] | None = None,
-        previous: DocumentSummary | None = None) -> Iterator[Event]:
-    """Summarize ``document``; with ``only`` and ``previous``, redo just those sections."""
-    backend = backend or make_backend(settings)
+        previous: DocumentSummary | None = None, section_prompts: dict[int, str] | None = None) -> Iterator[Event]:
+    """Summarize ``document``; with ``only`` and ``previous``, redo just those sections.
+
+    ``section_prompts`` maps a section index to the prompt the user chose for it (LLM backend).
+    """
+    if backend is None:
+        backend = make_backend(settings, section_prompts=section_prompts) if settings.backend == "llm" \
+            else make_backend(settings)
     results = plan(document)
     if previous is not None and only is not None:
         for i, old in enumerate(previous.sections):

@@ -246,3 +246,37 @@ def reset_user_prompt(folder: Path, name: str) -> None:
     path = safe_prompt_path(folder, name)
     if path.exists():
         path.unlink()
+
+
+PROMPT_SET_FORMAT = "summarizer-prompts/1"
+
+
+def export_prompt_set(prompts: PromptSet, names: list[str] | None = None) -> str:
+    """One JSON file holding the given prompts (default: all in force)."""
+    chosen = [prompts.prompts[n] for n in (names or sorted(prompts.prompts))]
+    return json.dumps({"format": PROMPT_SET_FORMAT, "prompts": [p.to_dict() for p in chosen]}, ensure_ascii=False, indent=2)
+
+
+def import_prompt_set(folder: Path, text: str) -> tuple[list[str], list[str]]:
+    """Validate every prompt in an exported set and write the valid ones to ``folder``.
+
+    Returns (imported names, errors); nothing invalid is written.
+    """
+    import json5
+
+    try:
+        data = json5.loads(text)
+    except ValueError as exc:
+        raise PromptError(f"The prompt set is not valid JSON ({str(exc).splitlines()[0]}).") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("prompts"), list):
+        raise PromptError("This file is not a Summarizer prompt set (it has no 'prompts' list).")
+    imported, errors = [], []
+    for n, item in enumerate(data["prompts"], 1):
+        label = f"prompt {n}" + (f" ('{item.get('name')}')" if isinstance(item, dict) and item.get("name") else "")
+        try:
+            prompt = parse_prompt(json.dumps(item, ensure_ascii=False), label)
+            save_user_prompt(folder, prompt)
+            imported.append(prompt.name)
+        except PromptError as exc:
+            errors.append(str(exc))
+    return imported, errors

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from urllib.parse import urlparse
 
 from .errors import ConfigError
+from .paths import data_dir
 
 BACKENDS = ("extractive", "llm")
 LANGUAGES = {"auto": "the language of the source text", "en": "English", "zh": "Simplified Chinese"}
@@ -34,6 +35,11 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-4.1-nano": (0.10, 0.40), "gpt-3.5-turbo": (0.50, 1.50), "deepseek-chat": (0.27, 1.10),
     "deepseek-reasoner": (0.55, 2.19), "qwen-plus": (0.40, 1.20), "qwen-turbo": (0.05, 0.20),
 }
+
+
+def user_prompts_dir():
+    """Where edited prompts live: the app's data folder (defaults in prompts/ are never written)."""
+    return data_dir() / "prompts"
 
 
 def _by_prefix(table: dict, model: str):
@@ -77,6 +83,7 @@ class Settings:
             base_url=env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
             api_key=env.get("OPENAI_API_KEY", ""),
             nougat_checkpoint=env.get("NOUGAT_CHECKPOINT") or None,
+            prompts_dir=env.get("SUMMARIZER_PROMPTS") or str(user_prompts_dir()),
         )
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
