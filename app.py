@@ -104,7 +104,8 @@ def review_sections(doc, settings):
     return apply_review(doc, choices)
 
 
-def run_summary(doc, settings, only: set[int] | None = None, section_prompts: dict[int, str] | None = None) -> None:
+def run_summary(doc, settings, only: set[int] | None = None, section_prompts: dict[int, str] | None = None,
+                feedback: dict[int, str] | None = None) -> None:
     from summarizer.engine import run
     from summarizer.render import render_markdown
 
@@ -117,7 +118,7 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
     counter = board.empty()
     spent: dict[int, tuple[int, int]] = {}
     previous = st.session_state.get("result") if only is not None else None
-    for event in run(doc, settings, only=only, previous=previous, section_prompts=section_prompts):
+    for event in run(doc, settings, only=only, previous=previous, section_prompts=section_prompts, feedback=feedback):
         if event.kind == "section" and event.result is not None:
             r = event.result
             if settings.backend == "llm":
@@ -165,6 +166,23 @@ def show_result(settings) -> None:
             try:
                 run_summary(doc, settings, only={r.index for r in failed},
                             section_prompts=st.session_state.get("chosen_prompts"))
+            except SummarizerError as exc:
+                fail(str(exc))
+            st.rerun()
+    problems = result.needs_recheck()
+    flagged = [r for r in result.sections if r.unverified_numbers or r.unverified_quotes]
+    if flagged or result.overview_unverified:
+        lines = [f"**{r.title}**: " + ", ".join(r.unverified_numbers + [f"“{q}”" for q in r.unverified_quotes])
+                 for r in flagged]
+        if result.overview_unverified:
+            lines.append("**Overall summary**: " + ", ".join(result.overview_unverified))
+        st.warning("Not found in the source text — check these before you use them (marked in the Markdown):\n\n"
+                   + "\n".join(f"- {line}" for line in lines))
+        if problems and settings.backend == "llm" and st.button(f"Re-ask {len(problems)} section(s), naming the problem",
+                                                                key="recheck"):
+            try:
+                run_summary(doc, settings, only=set(problems), section_prompts=st.session_state.get("chosen_prompts"),
+                            feedback=problems)
             except SummarizerError as exc:
                 fail(str(exc))
             st.rerun()

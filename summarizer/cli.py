@@ -71,7 +71,14 @@ def cmd_summarize(args) -> int:
     quiet = args.json or args.quiet
     if not quiet:
         print(f"Summarizing '{doc.title}' with backend: {settings.backend_label}", file=sys.stderr)
-    result = summarize_document(doc, settings, on_event=None if quiet else (lambda e: _progress(e, sys.stderr)))
+    progress = None if quiet else (lambda e: _progress(e, sys.stderr))
+    result = summarize_document(doc, settings, on_event=progress)
+    if args.recheck and settings.backend == "llm" and result.needs_recheck():
+        from .engine import recheck
+
+        if not quiet:
+            print(f"Re-asking {len(result.needs_recheck())} section(s) with untraceable numbers …", file=sys.stderr)
+        result = recheck(doc, settings, result)
     markdown = render_markdown(result, include_reasoning=args.reasoning)
     if args.output:
         out = Path(args.output)
@@ -86,6 +93,7 @@ def cmd_summarize(args) -> int:
             "markdown": markdown,
             "sections": [r.as_json() for r in result.sections],
             "usage": result.usage.as_json(),
+            "unverified_numbers": result.unverified_count,
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif not args.output:
@@ -165,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--parser", choices=_parsers(), default=None,
                    help="PDF parser (nougat is offered when requirements-nougat.txt is installed)")
     s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
+    s.add_argument("--recheck", action="store_true",
+                   help="re-ask once the sections whose numbers or quotations are not in the source (llm)")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     s.add_argument("-q", "--quiet", action="store_true")
     s.set_defaults(func=cmd_summarize)

@@ -14,7 +14,14 @@ from dataclasses import dataclass, replace
 
 from .document import Document
 from .errors import SummarizerError
+from .faithfulness import check_summary
 from .results import DocumentSummary, SectionResult
+
+
+def verify(result: SectionResult, source: str) -> None:
+    """Record what in the section's summary cannot be traced to the section's text."""
+    check = check_summary(result.summary, source)
+    result.unverified_numbers, result.unverified_quotes, result.unverified_names = check.numbers, check.quotes, check.names
 
 
 @dataclass
@@ -50,10 +57,12 @@ def plan(document: Document) -> list[SectionResult]:
 
 
 def run(document: Document, settings, backend=None, only: set[int] | None = None,
-        previous: DocumentSummary | None = None, section_prompts: dict[int, str] | None = None) -> Iterator[Event]:
+        previous: DocumentSummary | None = None, section_prompts: dict[int, str] | None = None,
+        feedback: dict[int, str] | None = None) -> Iterator[Event]:
     """Summarize ``document``; with ``only`` and ``previous``, redo just those sections.
 
-    ``section_prompts`` maps a section index to the prompt the user chose for it (LLM backend).
+    ``section_prompts`` maps a section index to the prompt the user chose for it (LLM backend);
+    ``feedback`` names a problem found in a previous answer, for a re-ask.
     """
     if backend is None:
         backend = make_backend(settings, section_prompts=section_prompts) if settings.backend == "llm" \
@@ -63,7 +72,9 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         for i, old in enumerate(previous.sections):
             if i < len(results) and i not in only:
                 results[i] = old
-    todo = [r for r in results if r.status == "queued"]
+    todo = [r for r in results if r.status == "queued" and (only is None or r.index in only)]
+    if feedback and hasattr(backend, "feedback"):
+        backend.feedback = dict(feedback)
     backend.prepare(document)
     updates: queue.Queue = queue.Queue()
 
@@ -75,6 +86,9 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         report(result)
         try:
             backend.summarize_section(document, result, report)
+            if result.ok:
+                section = document.sections[result.index]
+                verify(result, f"{document.title}\n{section.title}\n{section.text}")
         except SummarizerError as exc:
             result.status, result.error = "failed", str(exc)
         except Exception as exc:  # a bug must not take the other sections down
@@ -104,8 +118,19 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         error = str(exc)
     summary = DocumentSummary(document, backend.label, overview, results, fields, error, backend.usage(),
                               list(document.notices))
+    if overview:
+        summary.overview_unverified = check_summary(overview, document.text).numbers
     yield Event("overview", summary=summary)
     yield Event("done", summary=summary)
+
+
+def recheck(document: Document, settings, result: DocumentSummary, backend=None) -> DocumentSummary:
+    """Re-ask, once, each section whose summary has untraceable numbers or quotations, naming them."""
+    problems = result.needs_recheck()
+    if not problems:
+        return result
+    return summarize_document(document, settings, backend=backend, only=set(problems), previous=result,
+                              feedback=problems)
 
 
 def summarize_document(document: Document, settings, on_event: Callable[[Event], None] | None = None,

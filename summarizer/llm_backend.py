@@ -26,6 +26,8 @@ from .settings import LENGTHS, Settings
 from .tokens import TokenBudget, Tokenizer, tokenizer_for_model
 
 BRIEF_TOKENS = 400
+RECHECK = ("\n\nA check of your previous answer for this section found a problem: {problem}. Answer again, "
+           "using only numbers, quotations and names that appear in the text above, copied exactly.")
 TERSE = "\n\nYour previous answer was cut off. Be terse: reasoning under 15 words, summary under {n} words."
 
 
@@ -43,6 +45,7 @@ class LLMBackend:
         self.section_prompts = section_prompts or {}
         self.brief = ""
         self.language = "English"
+        self.feedback: dict[int, str] = {}  # section index → a problem found in its previous answer
         self._usage = Usage()
         self.scale = LENGTHS.get(settings.length, 1.0)
 
@@ -77,10 +80,12 @@ class LLMBackend:
         return " ".join(out)
 
     def _ask(self, prompt: PromptTemplate, values: dict, result: SectionResult | None,
-             report: Callable[[SectionResult], None] | None) -> ParsedAnswer:
-        """One budgeted, cached, checked call for ``prompt``."""
+             report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
+        """One budgeted, cached, checked call for ``prompt``; ``extra`` is appended to the request."""
         values = {**values, "max_words": self._words(prompt), "language": self.language}
         messages = prompt.render(values)
+        if extra:
+            messages[-1] = {"role": "user", "content": messages[-1]["content"] + extra}
         prompt_tokens = self._count_messages(messages)
         budget = self._budget(prompt)
         if prompt_tokens + prompt.max_output_tokens + budget.safety_margin > budget.context_window:
@@ -181,9 +186,10 @@ class LLMBackend:
         room = self._budget(prompt).room_for_text(self._count_messages(empty))
         if room < 200:
             raise BackendError("The model's context window is too small for this prompt; raise the context window in Settings.")
-        chunks = split_to_fit(section.text, room, self.tokenizer)
+        extra = RECHECK.format(problem=self.feedback[result.index]) if result.index in self.feedback else ""
+        chunks = split_to_fit(section.text, room - self.tokenizer.count(extra), self.tokenizer)
         if len(chunks) == 1:
-            answer = self._ask(prompt, {**values, "section_text": chunks[0]}, result, report)
+            answer = self._ask(prompt, {**values, "section_text": chunks[0]}, result, report, extra)
         else:
             result.note = f"long section: summarized in {len(chunks)} parts, then merged"
             parts = []
@@ -192,6 +198,8 @@ class LLMBackend:
                                           "section_text": chunk}, result, report)
                 parts.append(field_text(part.fields.get("summary", "")) or part.raw)
             answer = self._merge(document, section.title, parts, result, report)
+            if extra:
+                result.note = (result.note + "; " if result.note else "") + "re-asked about untraceable numbers"
         return self._fill(result, answer)
 
     def _merge(self, document: Document, title: str, parts: list[str], result: SectionResult,

@@ -46,7 +46,10 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
         lines += ["", f"> **Note:** {notice}"]
     lines += ["", heading(2, "Overall summary"), ""]
     if result.overview:
-        lines.append(_demote(result.overview.strip(), 3))
+        from .faithfulness import Check, mark_unverified
+
+        overview = mark_unverified(result.overview.strip(), Check(result.overview_unverified), "overview")
+        lines.append(_demote(overview, 3))
     else:
         lines.append(f"> **No overall summary:** {result.overview_error or 'nothing was summarized.'}")
     skipped = []
@@ -62,7 +65,13 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
         if r.status in ("queued", "running", "retrying"):
             lines.append("> **Not summarized yet.**")
             continue
-        lines.append(_demote(r.summary.strip(), level + 1) if r.summary.strip() else "*(nothing to summarize)*")
+        if r.summary.strip():
+            from .faithfulness import Check, mark_unverified
+
+            marked = mark_unverified(r.summary.strip(), Check(r.unverified_numbers, r.unverified_quotes), f"s{r.index + 1}")
+            lines.append(_demote(marked, level + 1))
+        else:
+            lines.append("*(nothing to summarize)*")
         if r.note:
             lines += ["", f"*Note: {r.note}*"]
         if include_reasoning and r.reasoning:

@@ -27,6 +27,9 @@ class SectionResult:
     tokens_out: int = 0
     cached: bool = False
     attempts: int = 0
+    unverified_numbers: list[str] = field(default_factory=list)
+    unverified_quotes: list[str] = field(default_factory=list)
+    unverified_names: list[str] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -43,6 +46,8 @@ class SectionResult:
             "summary": self.summary, "error": self.error, "prompt": self.prompt,
             "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
             "cached": self.cached, "attempts": self.attempts,
+            "unverified_numbers": list(self.unverified_numbers), "unverified_quotes": list(self.unverified_quotes),
+            "unverified_names": list(self.unverified_names),
         }
 
 
@@ -68,6 +73,18 @@ class DocumentSummary:
     overview_error: str = ""
     usage: Usage = field(default_factory=Usage)
     notices: list[str] = field(default_factory=list)
+    overview_unverified: list[str] = field(default_factory=list)
+
+    @property
+    def unverified_count(self) -> int:
+        return sum(len(s.unverified_numbers) for s in self.sections) + len(self.overview_unverified)
+
+    def needs_recheck(self) -> dict[int, str]:
+        """Sections whose summary holds numbers, quotations or names not found in their text."""
+        from .faithfulness import Check
+
+        return {s.index: Check(s.unverified_numbers, s.unverified_quotes, s.unverified_names).problem()
+                for s in self.sections if s.ok and (s.unverified_numbers or s.unverified_quotes)}
 
     @property
     def failed(self) -> list[SectionResult]:

@@ -37,6 +37,7 @@ class Behaviour:
     answer_language: str | None = None  # "en" forces English answers
     fail_when: str | None = None  # a substring: requests containing it answer 500 always
     wrong_language_first: int = 0
+    invent_number: bool = False  # answers add a number that is not in the text, unless re-asked
 
 
 @dataclass
@@ -86,9 +87,11 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
         summary = f"- 本节（{title_text}）讨论了主要内容：{snippet}"
     else:
         summary = f"- This part ({title_text}) says: {snippet}"
+    if b.invent_number and "A check of your previous answer" not in user and "<section>" in user:
+        summary += " Revenue grew by 97.3% in a year."
     if "<summaries>" in user:
         obj = {"reasoning": "central claim", "tldr": f"Overall: {snippet}" if not chinese else f"总体：{snippet}",
-               "contributions": ["first contribution"], "method": "a method", "results": "results 42%",
+               "contributions": ["first contribution"], "method": "a method", "results": "as reported",
                "limitations": "", "audience": "researchers"}
     elif "<abstract>" in user:
         obj = {"reasoning": "brief", "brief": f"Brief: {snippet}"}

@@ -116,3 +116,39 @@ def test_server_speaks_streaming_too(llm_server):
         {"role": "system", "content": "s"}, {"role": "user", "content": 'Section "X"\n<section>\nhello world\n</section>'}])
     text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     assert json.loads(text)["summary"].startswith("- This part (X) says: hello world")
+
+
+def test_untraceable_numbers_are_flagged_and_reasked_once(llm_server, tmp_path):
+    from summarizer.engine import recheck
+
+    llm_server.state.reset(invent_number=True)
+    settings = llm_settings(llm_server)
+    backend = LLMBackend(settings, client=ChatClient(settings, backoff_base=0.01))
+    doc = parse_text(PAPER)
+    first = summarize_document(doc, settings, backend=backend)
+    flagged = [r for r in first.sections if r.unverified_numbers]
+    assert flagged and all(r.unverified_numbers == ["97.3"] for r in flagged)
+    md = render_markdown(first)
+    assert "97.3%[^s" in md and "this number was not found in the source text" in md
+    sent_before = len(llm_server.state.chat_requests)
+    again = recheck(doc, settings, first, backend=LLMBackend(settings, client=ChatClient(settings, backoff_base=0.01)))
+    reasks = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests[sent_before:]
+              if "<section>" in r.body["messages"][-1]["content"]]
+    assert len(reasks) == len(flagged) and all("these numbers do not appear in the text: 97.3" in m for m in reasks)
+    assert again.unverified_count == 0 and not again.needs_recheck()
+
+
+def test_json_output_carries_unverified_numbers(llm_server, tmp_path):
+    llm_server.state.reset(invent_number=True)
+    md = tmp_path / "p.md"
+    md.write_text(PAPER)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_API_KEY": "sk-x"}
+    proc = subprocess.run([sys.executable, "-m", "summarizer", "summarize", str(md), "--backend", "llm", "--base-url",
+                           llm_server.base_url, "--model", "m", "--json", "--no-cache"], capture_output=True, env=env)
+    data = json.loads(proc.stdout)
+    assert data["unverified_numbers"] >= 4
+    assert all(s["unverified_numbers"] == ["97.3"] for s in data["sections"] if s["status"] == "done")
+    proc = subprocess.run([sys.executable, "-m", "summarizer", "summarize", str(md), "--backend", "llm", "--base-url",
+                           llm_server.base_url, "--model", "m", "--json", "--no-cache", "--recheck"],
+                          capture_output=True, env=env)
+    assert json.loads(proc.stdout)["unverified_numbers"] == 0

@@ -1,0 +1,205 @@
+"""The faithfulness check: every number, quotation and (cheaply) name in a summary is traced to
+its source text; what cannot be traced is reported (field note 13).
+
+Numbers are compared by value, not by spelling: 1,200 = 1200 = 1.2k = 1.2 thousand = 一千二百;
+3.5% = 3.5 percent; 2024年3月 = March 2024; 1.2万 = 12,000; "$3.5 million" = 3,500,000.
+A number written with less precision matches a more precise source value it rounds from
+("1.2 million" ← 1,234,567). Ranges count as their two ends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_SCALE_WORDS = {
+    "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "millions": 1e6, "b": 1e9, "bn": 1e9,
+    "billion": 1e9, "billions": 1e9, "trillion": 1e12, "tn": 1e12,
+    "千": 1e3, "万": 1e4, "百万": 1e6, "千万": 1e7, "亿": 1e8, "万亿": 1e12,
+}
+_MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+
+_ARABIC = re.compile(
+    r"(?<![A-Za-z0-9_.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<scale>万亿|百万|千万|[千万亿]|(?:thousand|millions?|billions?|trillion|mn|bn|tn|[kKmMbB])(?![A-Za-z])))?"
+)
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 1e4, "亿": 1e8}
+_CHINESE = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]{2,}|[十百千万亿]")
+_CN_NOT_NUMBERS = ("十分", "万一", "一一", "千万别", "百分之百")
+_MONTH_DATE = re.compile(r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                         r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?=\d)", re.I)
+_QUOTE = re.compile(r"[“\"「『]([^”\"」』]{3,300})[”\"」』]")
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+_COMMON = frozenset("""The This That These Those It Its In On At For From With And But Or Not No Yes We Our They Their
+He She His Her A An As By To Of Key Headline Summary Contributions Method Results Limitations Who Quote Note
+TL DR Overall Part Section Figure Table Abstract Introduction Conclusion Discussion Monday Tuesday Wednesday
+Thursday Friday Saturday Sunday January February March April May June July August September October November
+December""".split())
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    """A number as written, with the values it may stand for: (value, precision step) pairs.
+
+    "3.5 million" stands for 3,500,000 (step 100,000); an ambiguous "100m" for 100,000,000 or
+    for 100 (metres), so both are kept.
+    """
+
+    text: str
+    candidates: tuple[tuple[float, float], ...]
+
+
+@dataclass
+class Check:
+    """What in a summary could not be traced to its source."""
+
+    numbers: list[str] = field(default_factory=list)
+    quotes: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.numbers or self.quotes or self.names)
+
+    def problem(self) -> str:
+        """The problem, named for a re-ask."""
+        parts = []
+        if self.numbers:
+            parts.append("these numbers do not appear in the text: " + ", ".join(self.numbers))
+        if self.quotes:
+            parts.append("these quotations are not in the text: " + "; ".join(f"“{q}”" for q in self.quotes))
+        if self.names:
+            parts.append("these names are not in the text: " + ", ".join(self.names))
+        return "; ".join(parts)
+
+
+def chinese_to_number(text: str) -> float | None:
+    """一千二百 → 1200, 三点五 → 3.5, 两万 → 20000, 十二 → 12; None when it is not a number."""
+    if "点" in text:
+        whole, _, frac = text.partition("点")
+        w = chinese_to_number(whole) if whole else 0.0
+        if w is None or not frac or any(c not in _CN_DIGITS for c in frac):
+            return None
+        return w + float("0." + "".join(str(_CN_DIGITS[c]) for c in frac))
+    if all(c in _CN_DIGITS for c in text):
+        return float("".join(str(_CN_DIGITS[c]) for c in text)) if len(text) > 1 else float(_CN_DIGITS[text])
+    total, section, digit = 0.0, 0.0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (digit if digit is not None else 1) * _CN_UNITS[ch]
+            digit = None
+        elif ch in _CN_BIG:
+            section += digit or 0
+            total = (total + section) * _CN_BIG[ch] if ch == "亿" else total + section * _CN_BIG[ch]
+            section, digit = 0.0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _step(number: str) -> float:
+    decimals = number.split(".")[1] if "." in number else ""
+    return 10.0 ** -len(decimals)
+
+
+def numbers_in(text: str) -> list[NumberMention]:
+    """Every number written in ``text``, with the values it may stand for."""
+    found: list[NumberMention] = []
+    for m in _ARABIC.finditer(text):
+        raw = m.group("num").replace(",", "")
+        value, step = float(raw), _step(raw)
+        word = (m.group("scale") or "").strip()
+        scale = _SCALE_WORDS.get(word.lower(), _SCALE_WORDS.get(word, 1.0)) if word else 1.0
+        if word and len(word) == 1 and word.lower() in "kmb":
+            attached = m.end("num") == m.start("scale")
+            currency = bool(re.search(r"[$£€¥]\s*$", text[max(0, m.start() - 2):m.start()]))
+            if not attached or (word.lower() == "m" and not currency):
+                found.append(NumberMention(m.group("num"), ((value * scale, step * scale), (value, step))))
+                continue
+        candidates = ((value * scale, step * scale),) if scale != 1.0 else ((value, step),)
+        if scale != 1.0:
+            candidates += ((value, step),)  # "1.2万" also matches a source that writes "1.2"
+        found.append(NumberMention(m.group(0).strip(), candidates))
+    for m in _CHINESE.finditer(text):
+        chunk, start = m.group(0), m.start()
+        if any(text.startswith(w, start) for w in _CN_NOT_NUMBERS) or (start > 0 and text[start - 1].isdigit()):
+            continue
+        if len(chunk) == 1 and chunk in _CN_BIG:
+            continue  # 万/亿 after Arabic digits is a scale, handled above
+        value = chinese_to_number(chunk)
+        if value is not None:
+            step = 0.1 ** len(chunk.split("点")[1]) if "点" in chunk else 1.0
+            found.append(NumberMention(chunk, ((value, step),)))
+    for m in _MONTH_DATE.finditer(text):
+        month = _MONTHS.get(m.group(1).lower().rstrip("."))
+        if month:
+            found.append(NumberMention(m.group(1), ((float(month), 1.0),)))
+    return found
+
+
+def _traceable(mention: NumberMention, source_values: list[tuple[float, float]]) -> bool:
+    """True when some value the mention may stand for equals a source value, or is that value
+    rounded to the precision the summary wrote it with."""
+    for value, step in mention.candidates:
+        for src, _ in source_values:
+            if abs(value - src) <= step / 2 + 1e-9 * max(1.0, abs(src)):
+                return True
+    return False
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").lower()
+    return re.sub(r"[\s\"“”「」『』]+", " ", text).strip()
+
+
+def check_summary(summary: str, source: str) -> Check:
+    """Numbers, quotations and names in ``summary`` that ``source`` does not contain."""
+    source_values = [c for m in numbers_in(source) for c in m.candidates]
+    result = Check()
+    seen: set[str] = set()
+    for mention in numbers_in(summary):
+        if mention.text in seen:
+            continue
+        seen.add(mention.text)
+        if not _traceable(mention, source_values):
+            result.numbers.append(mention.text)
+    plain_source = _normalise(source)
+    for m in _QUOTE.finditer(summary):
+        quote = m.group(1).strip()
+        words = len(quote.split()) + len(re.findall(r"[\u4e00-\u9fff]", quote)) // 2
+        if words >= 3 and _normalise(quote).strip(" .,;:") not in plain_source:
+            result.quotes.append(quote)
+    lowered = source.lower()
+    for m in _NAME.finditer(summary):
+        name = m.group(1)
+        if name.split()[0] in _COMMON or len(name) < 3:
+            continue
+        if name.lower() not in lowered and name not in result.names:
+            result.names.append(name)
+    return result
+
+
+def mark_unverified(markdown: str, check: Check, label: str) -> str:
+    """Mark each untraced number in the Markdown with a footnote that says so."""
+    if not check.numbers and not check.quotes:
+        return markdown
+    out = markdown
+    notes = []
+    for n, item in enumerate(check.numbers + check.quotes, 1):
+        tag = f"[^{label}-{n}]"
+        idx = out.find(item)
+        if idx >= 0:
+            end = idx + len(item)
+            while end < len(out) and out[end] in "%‰”\"」』":
+                end += 1  # after "97.3%" or a closing quotation mark, not inside it
+            out = out[:end] + tag + out[end:]
+        kind = "number" if n <= len(check.numbers) else "quotation"
+        notes.append(f"{tag}: this {kind} was not found in the source text — check it.")
+    return out + "\n\n" + "\n".join(notes)

@@ -1,0 +1,140 @@
+"""Inputs from the web: a news article URL (main text via trafilatura) or an arXiv id/URL (its PDF).
+
+Every failure is one sentence that says what happened and invites the user to paste the text:
+blocked (403), paywalled or script-only pages, timeouts, non-HTML answers. The arXiv base URL is
+configurable (``ARXIV_BASE_URL``) so tests and mirrors work; nothing else is contacted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from .document import Document
+from .errors import InputError
+
+USER_AGENT = "Mozilla/5.0 (compatible; Summarizer/0.1; +https://example.invalid/summarizer)"
+MAX_BYTES = 50 * 1024 * 1024
+PASTE = "open the page in your browser and paste its text instead."
+_ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)$", re.I)
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^?#\s]+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I)
+_PAYWALL = re.compile(r"subscribe to (continue|read)|to continue reading|already a subscriber|paywall|"
+                      r"sign in to read|订阅后(阅读|查看)|付费(阅读|内容)", re.I)
+
+
+@dataclass
+class Fetched:
+    data: bytes
+    content_type: str
+    final_url: str
+
+
+def arxiv_id(text: str) -> str | None:
+    """The arXiv identifier in an id ("2401.01234", "arXiv:2401.01234v2") or an arxiv.org URL."""
+    text = text.strip()
+    m = _ARXIV_ID.match(text)
+    if m:
+        return m.group(1)
+    m = _ARXIV_URL.search(text)
+    return m.group(1) if m else None
+
+
+def is_url(text: str) -> bool:
+    parsed = urlparse(text.strip())
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def fetch(url: str, timeout: float = 30.0) -> Fetched:
+    """GET a URL with a size limit; HTTP and network errors become clear messages."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/pdf,*/*"})
+    host = urlparse(url).netloc or url
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            data = response.read(MAX_BYTES + 1)
+            ctype = response.headers.get("Content-Type", "")
+            final = response.geturl()
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 402, 403):
+            raise InputError(f"{host} refused to give the page (HTTP {exc.code}: blocked or behind a login); {PASTE}") from None
+        if exc.code == 404:
+            raise InputError(f"{host} has no page at that address (HTTP 404); check the link.") from None
+        if exc.code == 429:
+            raise InputError(f"{host} is limiting requests (HTTP 429); try again later or {PASTE}") from None
+        raise InputError(f"{host} answered HTTP {exc.code}; {PASTE}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise InputError(f"Could not reach {host} ({reason}); check your network, or {PASTE}") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"The download from {host} is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    return Fetched(data, ctype.lower(), final)
+
+
+def load_url(url: str, settings=None) -> Document:
+    """A news article (or a PDF) from a URL."""
+    from .loading import load_bytes
+    from .text_parser import parse_text
+
+    got = fetch(url)
+    if got.data.lstrip()[:5] == b"%PDF-" or "application/pdf" in got.content_type:
+        name = urlparse(got.final_url).path.rsplit("/", 1)[-1] or "download.pdf"
+        return load_bytes(got.data, name if name.lower().endswith(".pdf") else name + ".pdf",
+                          getattr(settings, "parser", "pymupdf"), getattr(settings, "max_pages", None))
+    import trafilatura
+
+    from .loading import decode_text
+
+    markup, _ = decode_text(got.data)
+    extracted = trafilatura.bare_extraction(markup, url=got.final_url, with_metadata=True, favor_recall=True)
+    text = (getattr(extracted, "text", None) or "") if extracted is not None else ""
+    host = urlparse(got.final_url).netloc
+    words = len(text.split()) + len(re.findall(r"[\u4e00-\u9fff]", text)) // 2
+    if words < 40:
+        if _PAYWALL.search(markup):
+            raise InputError(f"The article at {host} is behind a paywall; {PASTE}")
+        if re.search(r"<script", markup, re.I) and len(re.sub(r"<[^>]+>|\s", "", re.sub(
+                r"<script.*?</script>", "", markup, flags=re.S | re.I))) < 400:
+            raise InputError(f"The page at {host} builds its text with JavaScript, which is not run here; {PASTE}")
+        raise InputError(f"No article text was found at {host}; {PASTE}")
+    title = getattr(extracted, "title", None)
+    body = text
+    if title and body.startswith(title):
+        body = body[len(title):].lstrip()
+    doc = parse_text(body, got.final_url, title=title)
+    doc.genre = "article"
+    meta = [m for m in (getattr(extracted, "author", None), getattr(extracted, "date", None)) if m]
+    if getattr(extracted, "author", None):
+        doc.authors = [a.strip() for a in re.split(r";|,| and ", extracted.author) if a.strip()]
+    if meta:
+        doc.notices.append("From " + host + ": " + " · ".join(meta))
+    return doc
+
+
+def arxiv_pdf_url(identifier: str) -> str:
+    base = os.environ.get("ARXIV_BASE_URL", "https://arxiv.org").rstrip("/")
+    return f"{base}/pdf/{identifier}"
+
+
+def load_arxiv(identifier: str, settings=None) -> Document:
+    """The PDF of an arXiv paper, parsed like an upload."""
+    from .loading import load_bytes
+
+    got = fetch(arxiv_pdf_url(identifier))
+    if got.data.lstrip()[:5] != b"%PDF-":
+        raise InputError(f"arXiv did not return a PDF for '{identifier}'; check the id (e.g. 2401.01234).")
+    safe = identifier.replace("/", "_")
+    return load_bytes(got.data, f"arXiv-{safe}.pdf", getattr(settings, "parser", "pymupdf"),
+                      getattr(settings, "max_pages", None))
+
+
+def load_reference(text: str, settings=None) -> Document | None:
+    """A document from a URL or an arXiv id, or None when ``text`` is neither."""
+    ident = arxiv_id(text)
+    if ident:
+        return load_arxiv(ident, settings)
+    if is_url(text):
+        return load_url(text.strip(), settings)
+    return None
