@@ -60,6 +60,26 @@ def load_paste(text: str) -> None:
     _set_document(doc, digest)
 
 
+def load_link(link: str, settings) -> None:
+    """Fetch an article URL or an arXiv paper; one clear line when that fails."""
+    from summarizer.fetch import load_reference
+
+    link = link.strip()
+    if not link:
+        fail("Enter a link or an arXiv id first.")
+        return
+    try:
+        with st.spinner(f"Fetching {link} …"):
+            doc = load_reference(link, settings)
+    except SummarizerError as exc:
+        fail(str(exc))
+        return
+    if doc is None:
+        fail("That is neither a web address nor an arXiv id; paste the text in the 'Paste text' tab instead.")
+        return
+    _set_document(doc, hashlib.sha256(link.encode()).hexdigest())
+
+
 def _set_document(doc, digest: str) -> None:
     st.session_state["doc"] = doc
     st.session_state["doc_digest"] = digest
@@ -204,7 +224,7 @@ def main() -> None:
             and "localhost" not in settings.base_url:
         st.info("The LLM backend has no API key yet: add one on the Settings page (it is kept for this session only).")
 
-    upload_tab, paste_tab = st.tabs(["Upload a file", "Paste text"])
+    upload_tab, paste_tab, link_tab = st.tabs(["Upload a file", "Paste text", "From a link"])
     with upload_tab:
         upload = st.file_uploader("A PDF paper, or a .txt / .md / .html article", type=["pdf", "txt", "md", "html", "htm", "mmd"],
                                   key="upload")
@@ -225,6 +245,13 @@ def main() -> None:
                 load_paste(text)
             except SummarizerError as exc:
                 fail(str(exc))
+
+    with link_tab:
+        with st.form("link_form"):
+            link = st.text_input("A news article URL, or an arXiv id / URL (e.g. 2401.01234)", key="link_text")
+            fetch_it = st.form_submit_button("Fetch")
+        if fetch_it:
+            load_link(link, settings)
 
     doc = st.session_state.get("doc")
     if doc is None:

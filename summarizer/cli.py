@@ -34,6 +34,15 @@ def _read_input(source: str, parser: str, max_pages: int | None, checkpoint: str
             raise InputError("Standard input is empty: there is nothing to summarize.")
         return load_bytes(data, "stdin", parser, max_pages, checkpoint) if data.lstrip()[:5] == b"%PDF-" else load_text(
             data.decode("utf-8", errors="replace"), "stdin")
+    from pathlib import Path as _Path
+
+    if not _Path(source).exists():
+        from .fetch import load_reference
+        from .settings import Settings
+
+        doc = load_reference(source, Settings(parser=parser, max_pages=max_pages or 600))
+        if doc is not None:
+            return doc
     return load_path(source, parser, max_pages, checkpoint)
 
 
@@ -159,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Section-by-section Markdown summaries of papers and articles.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("summarize", help="summarize a PDF, text or Markdown file (or '-' for stdin)")
+    s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
     s.add_argument("input")
     s.add_argument("-o", "--output", help="write the Markdown here")
     s.add_argument("--backend", choices=["extractive", "llm"])

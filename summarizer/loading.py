@@ -31,7 +31,20 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
 
 
 def html_to_text(markup: str) -> tuple[str, str | None]:
-    """Main text and title of an HTML page (scripts, styles and navigation dropped)."""
+    """Main text and title of an HTML page: trafilatura's extraction, or plain tag stripping
+    (scripts, styles and navigation dropped) when it finds too little."""
+    try:
+        import trafilatura
+
+        extracted = trafilatura.bare_extraction(markup, with_metadata=True, favor_recall=True)
+        text = getattr(extracted, "text", "") if extracted is not None else ""
+        if text and len(text.split()) + len(re.findall(r"[\u4e00-\u9fff]", text)) // 2 >= 40:
+            title = getattr(extracted, "title", None)
+            if title and text.startswith(title):
+                text = text[len(title):].lstrip()
+            return text, title
+    except Exception:  # a page trafilatura cannot handle still gets the plain extraction below
+        pass
     title_m = re.search(r"<title[^>]*>(.*?)</title>", markup, re.I | re.S)
     title = html.unescape(title_m.group(1)).strip() if title_m else None
     body = re.sub(r"<(script|style|nav|header|footer|aside|noscript)[^>]*>.*?</\1>", " ", markup, flags=re.I | re.S)

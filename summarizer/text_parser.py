@@ -159,6 +159,11 @@ def parse_text(text: str, source: str = "pasted text", title: str | None = None)
             name = "Article" if len(parts) == 1 else f"Part {n}"
             sections.append(Section(title=name, text="\n\n".join(part), level=1, kind="body"))
         genre = detect_genre(preamble, lang)
+        if genre == "article":
+            from .news import clean_news
+
+            for section in sections:
+                section.text = clean_news(section.text)
     else:
         if preamble:
             sections.append(Section(title="Preamble", text=preamble, level=1, kind="other"))
