@@ -116,6 +116,34 @@ def cmd_summarize(args) -> int:
     return EXIT_OK
 
 
+def cmd_batch(args) -> int:
+    from .batch import run_batch
+
+    settings = _settings(args)
+    if args.small_model:
+        settings.small_model = args.small_model
+        settings.route_below_tokens = args.route_below
+    width = 30
+
+    def progress(result, done: int, total: int) -> None:
+        if args.quiet:
+            return
+        filled = int(width * done / max(total, 1))
+        mark = {"done": "ok", "failed": "FAILED", "skipped": "skip"}[result.status]
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
+              end="", file=sys.stderr, flush=True)
+
+    report = run_batch(args.input, args.output, settings, progress)
+    if not args.quiet:
+        print(file=sys.stderr)
+        print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
+              f"{report.failed} failed in {report.seconds:.1f} s → {args.output}", file=sys.stderr)
+    for r in report.results:
+        if r.status == "failed":
+            print(f"  failed: {r.id}: {r.error}", file=sys.stderr)
+    return EXIT_SECTIONS_FAILED if report.failed else EXIT_OK
+
+
 def cmd_sections(args) -> int:
     from .settings import Settings
 
@@ -187,6 +215,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     s.add_argument("-q", "--quiet", action="store_true")
     s.set_defaults(func=cmd_summarize)
+
+    b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV of articles (id, text or url)")
+    b.add_argument("input")
+    b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
+    for flag in ("--backend", "--lang", "--length", "--model", "--base-url", "--prompts"):
+        kwargs = {"choices": {"--backend": ["extractive", "llm"], "--lang": ["auto", "en", "zh"],
+                              "--length": ["short", "medium", "long"]}.get(flag)}
+        b.add_argument(flag, **{k: v for k, v in kwargs.items() if v})
+    b.add_argument("--workers", type=int, help="documents (and model calls) in flight at once")
+    b.add_argument("--no-cache", action="store_true")
+    b.add_argument("--parser", choices=_parsers(), default=None)
+    b.add_argument("--small-model", help="route short documents to this model")
+    b.add_argument("--route-below", type=int, default=2000, help="token threshold for --small-model")
+    b.add_argument("-q", "--quiet", action="store_true")
+    b.set_defaults(func=cmd_batch)
 
     c = sub.add_parser("sections", help="show the sections found in an input")
     c.add_argument("input")

@@ -65,6 +65,8 @@ class Settings:
     max_attempts: int = 5
     use_cache: bool = True
     include_reasoning: bool = False
+    small_model: str | None = None  # routing by length: documents under route_below_tokens use it
+    route_below_tokens: int | None = None
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
     prompts_dir: str | None = None
