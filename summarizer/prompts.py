@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import PromptError
@@ -159,12 +160,40 @@ class PromptSet:
         return [p for p in self.prompts.values() if p.role == "section"]
 
 
+_parsed: dict[tuple, tuple[dict[str, PromptTemplate], list[str]]] = {}
+_parsed_lock = threading.Lock()
+
+
 def _read_dir(folder: Path) -> tuple[dict[str, PromptTemplate], list[str]]:
+    """Prompts in a folder; parsed once per state of its files (JSON5 parsing is slow, and the
+    app and batches load prompts often). Callers get copies they may change."""
+    if not folder.is_dir():
+        return {}, []
+    files = sorted(folder.glob("*.json5"))
+    key = (str(folder.resolve()), tuple((p.name, *_stamp(p)) for p in files))
+    with _parsed_lock:
+        cached = _parsed.get(key)
+    if cached is None:
+        cached = _parse_files(files)
+        with _parsed_lock:
+            _parsed[key] = cached
+    prompts, errors = cached
+    return {n: replace(p, kinds=list(p.kinds), keywords=list(p.keywords), fields=dict(p.fields),
+                       examples=list(p.examples)) for n, p in prompts.items()}, list(errors)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+        return st.st_mtime_ns, st.st_size
+    except OSError:
+        return 0, 0
+
+
+def _parse_files(files: list[Path]) -> tuple[dict[str, PromptTemplate], list[str]]:
     prompts: dict[str, PromptTemplate] = {}
     errors: list[str] = []
-    if not folder.is_dir():
-        return prompts, errors
-    for path in sorted(folder.glob("*.json5")):
+    for path in files:
         try:
             prompt = parse_prompt(path.read_text(encoding="utf-8"), path.name)
         except (OSError, UnicodeDecodeError) as exc:

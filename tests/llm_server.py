@@ -226,12 +226,21 @@ def make_handler(state: ServerState):
     return Handler
 
 
+class QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-answer (a killed batch) are normal here, not errors to print."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        return
+
+
 class LLMServer:
     """``with LLMServer() as server:`` — ``server.base_url`` ends in ``/v1``."""
 
     def __init__(self, **behaviour) -> None:
         self.state = ServerState(Behaviour(**behaviour))
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.state))
+        self.httpd = QuietServer(("127.0.0.1", 0), make_handler(self.state))
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -262,7 +271,7 @@ def main() -> None:
     latency = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
     server = LLMServer(latency=latency)
     server.httpd.server_close()
-    server.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(server.state))
+    server.httpd = QuietServer(("127.0.0.1", port), make_handler(server.state))
     print(server.base_url, flush=True)
     server.httpd.serve_forever()
 
