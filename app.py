@@ -226,8 +226,10 @@ def main() -> None:
 
     upload_tab, paste_tab, link_tab = st.tabs(["Upload a file", "Paste text", "From a link"])
     with upload_tab:
-        upload = st.file_uploader("A PDF paper, or a .txt / .md / .html article", type=["pdf", "txt", "md", "html", "htm", "mmd"],
-                                  key="upload")
+        upload = st.file_uploader(
+            "A PDF paper, or a .txt / .md / .html article", type=["pdf", "txt", "md", "html", "htm", "mmd"], key="upload",
+            help="Up to 100 MB. If an upload fails with error 403 after the page sat idle (the server restarted and "
+                 "your session token expired), reload the page and upload again.")
         if upload is not None:
             try:
                 load_upload(upload, settings)

@@ -158,8 +158,26 @@ def summarize_text(text: str, lang: str = "en", budget: int | None = None, posit
         budget = int(min(hi, max(lo, total * 0.2)) * scale)
     if total <= budget:
         return _join(sentences, lang)
-    picked = select(rank_sentences(sentences, lang, position_bias), budget, lang)
+    picked = select(rank_large(sentences, lang, position_bias), budget, lang)
     return _join([p.text for p in picked], lang)
+
+
+MAX_GRAPH = 1500  # sentences ranked in one graph; the similarity matrix grows with the square
+
+
+def rank_large(sentences: list[str], lang: str, position_bias: float = 1.0) -> list[RankedSentence]:
+    """``rank_sentences`` for texts of any length: very long texts are ranked in blocks, and the
+    best sentences of every block are ranked again together (time and memory stay bounded)."""
+    if len(sentences) <= MAX_GRAPH:
+        return rank_sentences(sentences, lang, position_bias)
+    finalists: list[int] = []
+    for start in range(0, len(sentences), MAX_GRAPH):
+        block = rank_sentences(sentences[start:start + MAX_GRAPH], lang, position_bias if start == 0 else 0.3)
+        keep = max(5, MAX_GRAPH * MAX_GRAPH // len(sentences) // 4)
+        finalists += [start + r.index for r in sorted(block, key=lambda r: -r.score)[:keep]]
+    finalists = sorted(finalists)[:MAX_GRAPH]
+    ranked = rank_sentences([sentences[i] for i in finalists], lang, position_bias)
+    return [RankedSentence(finalists[r.index], r.text, r.score) for r in ranked]
 
 
 def _join(sentences: list[str], lang: str) -> str:

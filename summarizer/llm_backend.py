@@ -187,7 +187,7 @@ class LLMBackend:
         if room < 200:
             raise BackendError("The model's context window is too small for this prompt; raise the context window in Settings.")
         extra = RECHECK.format(problem=self.feedback[result.index]) if result.index in self.feedback else ""
-        chunks = split_to_fit(section.text, room - self.tokenizer.count(extra), self.tokenizer)
+        chunks = split_to_fit(delimit(section.text), room - self.tokenizer.count(extra), self.tokenizer)
         if len(chunks) == 1:
             answer = self._ask(prompt, {**values, "section_text": chunks[0]}, result, report, extra)
         else:
@@ -255,6 +255,15 @@ class LLMBackend:
         if price:
             usage.cost_usd = (usage.tokens_in * price[0] + usage.tokens_out * price[1]) / 1_000_000
         return usage
+
+
+_CLOSING_TAG = re.compile(r"</\s*(section|article|parts|summaries|abstract)\s*>", re.I)
+
+
+def delimit(text: str) -> str:
+    """Section text is data inside <section>…</section>: a closing tag inside it must not end the
+    data early (prompt injection), so it is neutralised."""
+    return _CLOSING_TAG.sub(lambda m: f"</ {m.group(1)}>", text)
 
 
 def _numbered(parts: list[str]) -> str:

@@ -15,19 +15,24 @@ from .errors import InputError
 from .text_parser import parse_text
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
+MAX_PDF_BYTES = 300 * 1024 * 1024
 
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
-    """(text, notice): UTF-8 (with or without BOM), then GB18030 for Chinese, else replacement."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            if encoding == "gb18030" and re.search(r"[\x80-\xff]", data.decode("latin-1")) is None:
-                break
-            return text, None if encoding == "utf-8-sig" else "The file was not UTF-8; it was read as GB18030 (Chinese)."
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace"), "The file is not valid UTF-8; unreadable bytes were replaced."
+    """(text, notice): UTF-8 (with or without BOM); a few bad bytes are replaced; a file in
+    GB18030 (older Chinese Windows files) is read as such; anything else is read with replacements."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    if bad <= max(3, len(lenient) // 200):
+        return lenient, f"The file is not valid UTF-8; {bad} unreadable byte(s) were replaced."
+    try:
+        return data.decode("gb18030"), "The file was not UTF-8; it was read as GB18030 (Chinese)."
+    except UnicodeDecodeError:
+        return lenient, "The file is not valid UTF-8; unreadable bytes were replaced."
 
 
 def html_to_text(markup: str) -> tuple[str, str | None]:
@@ -62,6 +67,8 @@ def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int |
         raise InputError(f"'{name}' is empty.")
     suffix = Path(name).suffix.lower()
     if data.lstrip()[:5] == b"%PDF-" or suffix == ".pdf":
+        if len(data) > MAX_PDF_BYTES:
+            raise InputError(f"'{name}' is larger than {MAX_PDF_BYTES // (1024 * 1024)} MB; split it or compress it first.")
         if parser == "nougat":
             from .nougat_parser import parse_pdf_nougat
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from .extractive import RankedSentence, _size, rank_sentences, select, terms
+from .extractive import RankedSentence, _size, rank_large, select, terms
 from .sentences import split_sentences
 
 _BOILERPLATE = [
@@ -186,7 +186,7 @@ def news_overview(text: str, lang: str, scale: float = 1.0) -> tuple[str, str]:
     line = headline("", lang, sentences=rest)
     budget = int((150 if lang == "zh" else 75) * scale)
     ranked = [r if not _is_hook(r.text, lang) else RankedSentence(r.index, r.text, r.score * 0.4)
-              for r in rank_sentences(sentences, lang, position_bias=1.5) if r.index != start]
+              for r in rank_large(sentences, lang, position_bias=1.5) if r.index != start]
     # the lead order, with the weakest sentences skipped, up to the budget
     kept = select(ranked, int(budget * _KEEP[lang == "zh"]), lang)
     paragraph_parts, used = [], 0

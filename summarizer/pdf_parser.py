@@ -100,6 +100,10 @@ def open_pdf(data: bytes, password: str = ""):
     return doc
 
 
+def _repaired(doc) -> bool:
+    return bool(getattr(doc, "is_repaired", False))
+
+
 def _clean(text: str) -> str:
     text = text.translate(_LIGATURES).replace("\u00ad", "").replace("\x00", "")
     return re.sub(r"\s+", " ", text).strip()
@@ -581,7 +585,7 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
         front.append(i)
     candidates = [i for i in front[:30] if re.search(r"[A-Za-z\u4e00-\u9fff]{2}", lines[i].text)
                   and not _NOT_TITLE.search(lines[i].text) and not _CODE_LIKE.match(lines[i].text)
-                  and len(lines[i].text) >= 4]
+                  and 4 <= len(lines[i].text) <= 300]
     if not candidates:
         return (meta_title or "").strip(), [], 0
     best = max(candidates, key=lambda i: (round(lines[i].size * 2) / 2, lines[i].bold, -i))
@@ -654,7 +658,10 @@ def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAUL
     try:
         page_count = doc.page_count
         if page_count > max_pages:
-            notices.append(f"Only the first {max_pages} of {page_count} pages were read (page limit).")
+            notices.append(f"Only the first {max_pages} of {page_count} pages were read (the page limit, "
+                           "which you can raise in Settings).")
+        if _repaired(doc):
+            notices.append("This PDF was damaged and has been repaired; some text may be missing.")
         pages = extract_pages(doc, max_pages)
         heights = [doc[i].rect.height for i in range(len(pages))]
         _drop_running_lines(pages, heights)

@@ -154,7 +154,8 @@ def parse_text(text: str, source: str = "pasted text", title: str | None = None)
         if doc_title is None and len(paragraphs) > 1 and _size_of(first, lang) <= 25 and not first.endswith((".", "。")):
             doc_title = first.lstrip("# ").strip()
             paragraphs = paragraphs[1:]
-        parts = _chunk_paragraphs(paragraphs, lang)
+        total = sum(_size_of(p, lang) for p in paragraphs)
+        parts = _chunk_paragraphs(paragraphs, lang, target=max(450, total // 150))  # at most ~150 parts
         for n, part in enumerate(parts, 1):
             name = "Article" if len(parts) == 1 else f"Part {n}"
             sections.append(Section(title=name, text="\n\n".join(part), level=1, kind="body"))
