@@ -148,7 +148,11 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
             if r.index not in slots:
                 slots[r.index] = board.empty()
             detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status == "retrying" else "")
-            slots[r.index].markdown(f"{STATE_ICONS.get(r.status, '')} {r.title} · *{r.status}*{detail}")
+            with slots[r.index].container():
+                st.markdown(f"{STATE_ICONS.get(r.status, '')} {r.title} · *{r.status}*{detail}")
+                if r.ok and r.summary:  # sections appear as they finish
+                    with st.expander("summary", expanded=False):
+                        st.markdown(r.summary)
             if r.finished and r.status != "skipped" and r.index in todo:
                 finished += 1
                 progress.progress(min(1.0, finished / max(1, len(todo))), text=f"{finished}/{len(todo)} sections")
@@ -217,7 +221,7 @@ def show_result(settings) -> None:
 
 def main() -> None:
     settings = current_settings()
-    st.title("📄 Summarizer")
+    st.title(":material/summarize: Summarizer")
     st.caption("Section-by-section Markdown summaries of research papers and news articles. "
                f"Backend in use: **{settings.backend_label}** — change it on the Settings page.")
     if settings.backend == "llm" and not settings.api_key and "127.0.0.1" not in settings.base_url \

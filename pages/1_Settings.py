@@ -121,7 +121,7 @@ def _secrets():
 current = settings_from_session(st.session_state, _secrets())
 stored = dict(st.session_state.get(SETTINGS_KEY, {}) or {})
 
-st.title("⚙️ Settings")
+st.title(":material/settings: Settings")
 st.caption(f"Backend in use: **{current.backend_label}**")
 model_tab, prompts_tab = st.tabs(["Model and output", "Prompts"])
 

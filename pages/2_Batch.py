@@ -20,7 +20,7 @@ def _secrets():
 
 
 settings = settings_from_session(st.session_state, _secrets())
-st.title("🗂️ Batch")
+st.title(":material/library_books: Batch")
 st.caption(f"Backend in use: **{settings.backend_label}** — change it on the Settings page.")
 
 uploads = st.file_uploader("PDF papers or article files", type=["pdf", "txt", "md", "html", "htm", "mmd"],

@@ -48,6 +48,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
+def app_log(tmp_path) -> Path:
+    return tmp_path / "streamlit.log"
+
+
+@pytest.fixture
 def app_url(tmp_path):
     port = _free_port()
     env = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
@@ -186,3 +191,57 @@ def test_browser_tools_present_on_ci():
     """On CI the browser test must run, not skip."""
     if os.environ.get("CI") and shutil.which("chromium") is None:
         pytest.fail("CI must install Chromium for the browser test")
+
+
+def test_settings_prompt_change_reaches_the_model(app_url, browser, tmp_path, llm_server, app_log):
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
+    page.goto(f"{app_url}/Settings")
+    _wait_text(page, "Backend in use")
+    page.get_by_text("llm", exact=True).click()
+    page.get_by_role("textbox", name="Base URL").fill(llm_server.base_url)
+    page.get_by_role("textbox", name="Model").fill("test-model")
+    page.get_by_role("textbox", name="API key").fill("sk-browser-prompt-key")
+    page.get_by_role("button", name="Save settings").click()
+    _wait_text(page, "Saved. Backend in use: llm (test-model")
+    page.get_by_role("tab", name="Prompts").click()
+    _wait_text(page, "Defaults ship with the app")
+    system = page.get_by_role("textbox", name="System message")
+    system.fill("You are a terse reviewer. BROWSER-EDIT-MARKER. " + system.input_value())
+    system.press("Tab")
+    _wait_text(page, "Valid prompt.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    _wait_text(page, "Saved '")
+    page.get_by_role("link", name="app").first.click()
+    _wait_text(page, "Upload a paper or paste an article")
+    name, data = _paper()
+    _upload_and_summarize(page, tmp_path, name, data)
+    systems = [r.body["messages"][0]["content"] for r in llm_server.state.chat_requests]
+    assert any("BROWSER-EDIT-MARKER" in m for m in systems)  # the edited prompt is what the model received
+    assert "sk-browser-prompt-key" not in app_log.read_text(errors="replace")
+
+
+def test_two_browser_sessions_are_isolated(app_url, browser, tmp_path):
+    first = browser.new_context().new_page()
+    first.goto(app_url)
+    name, data = _paper()
+    path = tmp_path / name
+    path.write_bytes(data)
+    first.locator("input[type=file]").first.set_input_files(str(path))
+    _wait_text(first, "Sections found")
+    second = browser.new_context().new_page()
+    second.goto(app_url)
+    _wait_text(second, "Upload a paper or paste an article to begin.")
+    assert second.get_by_text("Sections found").count() == 0
+
+
+def test_upload_over_the_limit_is_refused_with_a_message(app_url, browser, tmp_path):
+    page = browser.new_page()
+    page.goto(app_url)
+    _wait_text(page, "Upload a paper or paste an article")
+    big = tmp_path / "huge.pdf"
+    with open(big, "wb") as f:
+        f.write(b"%PDF-1.7\n")
+        f.truncate(101 * 1024 * 1024)
+    page.locator("input[type=file]").first.set_input_files(str(big))
+    _wait_text(page, "File must be 100.0MB or smaller", timeout=30_000)
+    assert page.get_by_text("Traceback").count() == 0
