@@ -12,7 +12,7 @@ import hashlib
 import streamlit as st
 
 from summarizer.errors import SummarizerError
-from summarizer.session import settings_from_session
+from summarizer.session import page_settings
 
 st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
 
@@ -22,15 +22,9 @@ STATE_ICONS = {"queued": ":material/schedule:", "running": ":material/autorenew:
                "failed": ":red[:material/error:]", "skipped": ":gray[:material/remove:]"}
 
 
-def _secrets():
-    try:
-        return st.secrets
-    except Exception:
-        return None
-
 
 def current_settings():
-    return settings_from_session(st.session_state, _secrets())
+    return page_settings(st)
 
 
 def fail(message: str) -> None:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from summarizer.errors import ConfigError
 from summarizer.nougat_parser import nougat_available
-from summarizer.session import SETTINGS_KEY, settings_from_session
+from summarizer.session import SETTINGS_KEY, page_settings
 from summarizer.settings import LANGUAGES, LENGTHS
 
 st.set_page_config(page_title="Summarizer · Settings", page_icon="⚙️", layout="wide")
@@ -111,14 +111,8 @@ def prompt_editor(settings) -> None:
             st.error(str(exc))
 
 
-def _secrets():
-    try:
-        return st.secrets
-    except Exception:
-        return None
 
-
-current = settings_from_session(st.session_state, _secrets())
+current = page_settings(st)
 stored = dict(st.session_state.get(SETTINGS_KEY, {}) or {})
 
 st.title(":material/settings: Settings")
@@ -173,15 +167,15 @@ with model_tab:
             new["api_key"] = "".join(api_key.split())
         st.session_state[SETTINGS_KEY] = new
         try:
-            settings_from_session(st.session_state, _secrets()).validate()
-            st.success(f"Saved. Backend in use: {settings_from_session(st.session_state, _secrets()).backend_label}")
+            page_settings(st).validate()
+            st.success(f"Saved. Backend in use: {page_settings(st).backend_label}")
         except ConfigError as exc:
             st.error(str(exc))
 
-    effective = settings_from_session(st.session_state, _secrets())
+    effective = page_settings(st)
     st.caption(f"Effective endpoint: {effective.base_url} · model {effective.model} · context "
                f"{effective.effective_context} tokens · key {'set' if effective.api_key else 'not set'}")
 
 
 with prompts_tab:
-    prompt_editor(settings_from_session(st.session_state, _secrets()))
+    prompt_editor(page_settings(st))

@@ -7,19 +7,13 @@ import streamlit as st
 
 from summarizer.batch import BatchItem, _safe_id, iter_batch, split_pasted_articles, zip_results
 from summarizer.errors import SummarizerError
-from summarizer.session import settings_from_session
+from summarizer.session import page_settings
 
 st.set_page_config(page_title="Summarizer · Batch", page_icon="🗂️", layout="wide")
 
 
-def _secrets():
-    try:
-        return st.secrets
-    except Exception:
-        return None
 
-
-settings = settings_from_session(st.session_state, _secrets())
+settings = page_settings(st)
 st.title(":material/library_books: Batch")
 st.caption(f"Backend in use: **{settings.backend_label}** — change it on the Settings page.")
 

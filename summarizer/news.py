@@ -75,16 +75,7 @@ def headline(text: str, lang: str, budget: int | None = None, sentences: list[st
     if not sentences:
         return ""
     budget = budget or (32 if lang == "zh" else 22)
-    bags = [Counter(terms(s, lang)) for s in sentences]
-    df: Counter = Counter()
-    for bag in bags:
-        df.update(bag.keys())
-    n = len(sentences)
-    idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-    centroid: Counter = Counter()
-    for bag in bags:
-        for t in bag:
-            centroid[t] += idf[t]
+    _, idf, centroid = _weights(sentences, lang)
     lead = sentences[0]
     if _size(lead, lang) <= budget * 1.3:
         return lead
@@ -141,8 +132,8 @@ def _is_hook(sentence: str, lang: str) -> bool:
         (lang != "zh" and len(sentence.split()) < 8)
 
 
-def _centrality(sentences: list[str], lang: str) -> list[float]:
-    """Cosine of each sentence with the TF-IDF centroid of the article."""
+def _weights(sentences: list[str], lang: str) -> tuple[list[Counter], dict[str, float], Counter]:
+    """Term bags of the sentences, IDF over them, and the article's IDF-weighted centroid."""
     bags = [Counter(terms(s, lang)) for s in sentences]
     df: Counter = Counter()
     for bag in bags:
@@ -153,6 +144,12 @@ def _centrality(sentences: list[str], lang: str) -> list[float]:
     for bag in bags:
         for t in bag:
             centroid[t] += idf[t]
+    return bags, idf, centroid
+
+
+def _centrality(sentences: list[str], lang: str) -> list[float]:
+    """Cosine of each sentence with the TF-IDF centroid of the article."""
+    bags, idf, centroid = _weights(sentences, lang)
     norm_c = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
     scores = []
     for bag in bags:

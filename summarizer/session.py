@@ -28,3 +28,12 @@ def settings_from_session(state: Mapping, secrets: Mapping | None = None) -> Set
     if key:
         settings.api_key = key
     return settings
+
+
+def page_settings(st) -> Settings:
+    """The settings of the browser session a page runs in (``st`` is the streamlit module)."""
+    try:
+        secrets = st.secrets
+    except Exception:  # no secrets file
+        secrets = None
+    return settings_from_session(st.session_state, secrets)

@@ -117,6 +117,18 @@ def _upload_and_summarize(page, tmp_path, name: str, data: bytes) -> None:
     _wait_text(page, "Download Markdown")
 
 
+def _use_llm(page, app_url: str, server, key: str) -> None:
+    """On the Settings page: the LLM backend at the local test server, with ``key``."""
+    page.goto(f"{app_url}/Settings")
+    _wait_text(page, "Backend in use")
+    page.get_by_text("llm", exact=True).click()
+    page.get_by_role("textbox", name="Base URL").fill(server.base_url)
+    page.get_by_role("textbox", name="Model").fill("test-model")
+    page.get_by_role("textbox", name="API key").fill(key)
+    page.get_by_role("button", name="Save settings").click()
+    _wait_text(page, "Saved. Backend in use: llm (test-model")
+
+
 def _download(page, tmp_path) -> tuple[str, str]:
     with page.expect_download() as info:
         page.get_by_role("button", name="Download Markdown").click()
@@ -165,14 +177,7 @@ def test_paste_article_in_a_browser(app_url, browser, tmp_path):
 
 def test_llm_backend_through_settings_in_a_browser(app_url, browser, tmp_path, llm_server):
     page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
-    page.goto(f"{app_url}/Settings")
-    _wait_text(page, "Backend in use")
-    page.get_by_text("llm", exact=True).click()
-    page.get_by_role("textbox", name="Base URL").fill(llm_server.base_url)
-    page.get_by_role("textbox", name="Model").fill("test-model")
-    page.get_by_role("textbox", name="API key").fill("sk-browser-test-key")
-    page.get_by_role("button", name="Save settings").click()
-    _wait_text(page, "Saved. Backend in use: llm (test-model")
+    _use_llm(page, app_url, llm_server, "sk-browser-test-key")
     page.get_by_role("link", name="app").first.click()
     _wait_text(page, "Upload a paper or paste an article")
     name, data = _paper()
@@ -195,14 +200,7 @@ def test_browser_tools_present_on_ci():
 
 def test_settings_prompt_change_reaches_the_model(app_url, browser, tmp_path, llm_server, app_log):
     page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
-    page.goto(f"{app_url}/Settings")
-    _wait_text(page, "Backend in use")
-    page.get_by_text("llm", exact=True).click()
-    page.get_by_role("textbox", name="Base URL").fill(llm_server.base_url)
-    page.get_by_role("textbox", name="Model").fill("test-model")
-    page.get_by_role("textbox", name="API key").fill("sk-browser-prompt-key")
-    page.get_by_role("button", name="Save settings").click()
-    _wait_text(page, "Saved. Backend in use: llm (test-model")
+    _use_llm(page, app_url, llm_server, "sk-browser-prompt-key")
     page.get_by_role("tab", name="Prompts").click()
     _wait_text(page, "Defaults ship with the app")
     system = page.get_by_role("textbox", name="System message")
