@@ -140,6 +140,12 @@ with model_tab:
         workers = cols[2].number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers), key="set_workers")
         context = st.number_input("Context window (tokens; 0 = from the model table)", min_value=0, max_value=2_000_000,
                                   value=int(current.context_window or 0), step=1024, key="set_context")
+        known = current.price or (0.0, 0.0)
+        pc = st.columns(2)
+        price_in = pc[0].number_input("Price, USD per 1M input tokens (0 = unknown)", min_value=0.0, max_value=1000.0,
+                                      value=float(stored.get("price_in", known[0])), step=0.05, key="set_price_in")
+        price_out = pc[1].number_input("Price, USD per 1M output tokens (0 = unknown)", min_value=0.0, max_value=1000.0,
+                                       value=float(stored.get("price_out", known[1])), step=0.05, key="set_price_out")
         st.markdown("**Reading PDFs**")
         pcols = st.columns(2)
         parsers = ["pymupdf", "nougat"] if nougat_available() else ["pymupdf"]
@@ -160,7 +166,8 @@ with model_tab:
         new = {**stored, "backend": backend, "base_url": base_url.strip(), "model": model.strip(), "language": language,
                "length": length, "workers": int(workers), "context_window": int(context) or None,
                "use_cache": use_cache, "include_reasoning": reasoning, "parser": parser,
-               "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages)}
+               "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages),
+               "price_in": float(price_in), "price_out": float(price_out)}
         if clear_key:
             new["api_key"] = ""
         elif api_key.strip():

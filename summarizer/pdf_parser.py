@@ -145,9 +145,31 @@ def _styled(span: dict) -> tuple[bool, bool]:
     return _is_bold(span), bool(span["flags"] & 2 or _ITALIC_FONT.search(span.get("font", "")))
 
 
+def _strip_line_numbers(spans: list[dict]) -> list[dict]:
+    """Drop margin line numbers (review copies): a small number set apart at either end of a row."""
+    visible = [sp for sp in spans if sp["text"].strip()]
+    if len(visible) < 2:
+        return spans
+
+    def is_margin_number(num: dict, neighbour: dict, gap: float) -> bool:
+        return bool(re.fullmatch(r"\d{1,4}", num["text"].strip())) and num["size"] < neighbour["size"] - 1 and gap > 6
+
+    first, second, last, before_last = visible[0], visible[1], visible[-1], visible[-2]
+    if "bbox" in first and "bbox" in second and is_margin_number(first, second, second["bbox"][0] - first["bbox"][2]):
+        spans = [sp for sp in spans if sp is not first]
+        if "_bbox" in first:
+            x0, y0, x1, y1 = first["_bbox"]
+            spans[0] = dict(spans[0], _bbox=(second["bbox"][0], y0, x1, y1))
+    if "bbox" in last and "bbox" in before_last and last is not first and \
+            is_margin_number(last, before_last, last["bbox"][0] - before_last["bbox"][2]):
+        spans = [sp for sp in spans if sp is not last]
+    return spans
+
+
 def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) -> list[Line]:
     out: list[Line] = []
     for spans in _rows(block):
+        spans = _strip_line_numbers(spans)
         text = _clean("".join(s["text"] for s in spans))
         if not text:
             continue

@@ -198,24 +198,36 @@ def test_browser_tools_present_on_ci():
         pytest.fail("CI must install Chromium for the browser test")
 
 
-def test_settings_prompt_change_reaches_the_model(app_url, browser, tmp_path, llm_server, app_log):
+def test_review_summarize_tweak_prompt_resummarize_download(app_url, browser, tmp_path, llm_server, app_log):
+    """The whole prompt loop in a browser: summarize, edit one prompt on Settings, summarize again —
+    only the sections that use the edited prompt are sent again — and download."""
     page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
     _use_llm(page, app_url, llm_server, "sk-browser-prompt-key")
+    page.get_by_role("link", name="app").first.click()
+    _wait_text(page, "Upload a paper or paste an article")
+    name, data = _paper()
+    _upload_and_summarize(page, tmp_path, name, data)
+    first_run = len(llm_server.state.chat_requests)
+    page.get_by_role("link", name="Settings").first.click()
     page.get_by_role("tab", name="Prompts").click()
     _wait_text(page, "Defaults ship with the app")
-    system = page.get_by_role("textbox", name="System message")
+    system = page.get_by_role("textbox", name="System message")  # the first prompt: "abstract"
     system.fill("You are a terse reviewer. BROWSER-EDIT-MARKER. " + system.input_value())
     system.press("Tab")
     _wait_text(page, "Valid prompt.")
     page.get_by_role("button", name="Save", exact=True).click()
     _wait_text(page, "Saved '")
     page.get_by_role("link", name="app").first.click()
-    _wait_text(page, "Upload a paper or paste an article")
-    name, data = _paper()
-    _upload_and_summarize(page, tmp_path, name, data)
-    systems = [r.body["messages"][0]["content"] for r in llm_server.state.chat_requests]
-    assert any("BROWSER-EDIT-MARKER" in m for m in systems)  # the edited prompt is what the model received
-    assert "sk-browser-prompt-key" not in app_log.read_text(errors="replace")
+    _wait_text(page, "Sections found")
+    page.get_by_role("button", name="Summarize").click()
+    _wait_text(page, "Download Markdown")
+    time.sleep(1)
+    again = llm_server.state.chat_requests[first_run:]
+    assert len(again) == 1, [r.body["messages"][-1]["content"][:80] for r in again]  # only the abstract section
+    assert "BROWSER-EDIT-MARKER" in again[0].body["messages"][0]["content"]
+    _, markdown = _download(page, tmp_path)
+    assert "llm (test-model @ 127.0.0.1" in markdown
+    assert "sk-browser-prompt-key" not in app_log.read_text(errors="replace") + markdown
 
 
 def test_two_browser_sessions_are_isolated(app_url, browser, tmp_path):

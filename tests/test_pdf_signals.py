@@ -119,3 +119,23 @@ def test_ligatures_and_soft_hyphens_are_repaired():
     assert _clean("We ﬁnd the ﬂow of eﬀort and ﬃne ﬄuid") == "We find the flow of effort and ffine ffluid"
     assert _clean("summari\u00adzation  of\ttext") == "summarization of text"
     assert _clean("（一）研究背景") == "（一）研究背景"  # full-width forms are kept as written
+
+
+def test_margin_line_numbers_are_removed():
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 60), "Line Numbered Review Copy", fontsize=18, fontname="tibo")
+    page.insert_text((72, 100), "1 Introduction", fontsize=13, fontname="tibo")
+    y = 120
+    for i in range(1, 25):
+        page.insert_text((40, y), str(i), fontsize=7, fontname="tiro")
+        page.insert_text((72, y), f"Body line {i} of the review copy says something.", fontsize=10, fontname="tiro")
+        page.insert_text((540, y), str(i + 100), fontsize=7, fontname="tiro")
+        y += 14
+    parsed = parse_pdf(doc.tobytes())
+    assert [s.title for s in parsed.sections] == ["1 Introduction"]
+    text = parsed.sections[0].text
+    assert text.startswith("Body line 1 of the review copy says something.")
+    assert "101" not in text and "\n5 " not in text
