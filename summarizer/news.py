@@ -112,6 +112,11 @@ _ATTRIBUTION = re.compile(
 )
 
 
+_LEAD_PHRASE = re.compile(
+    r"^(?:In|On|At|After|Before|During|Last|This|Earlier|Later|Meanwhile|However|But|And|Yet|Still|Now|Today|"
+    r"Yesterday|Since|Despite|Although|While|When|As)\b[^,]{0,40},\s+(?=[A-Za-z])")
+
+
 def compress(sentence: str, lang: str) -> str:
     """Drop asides that carry little content: parentheticals, dash asides, trailing attributions."""
     if lang == "zh":
@@ -122,14 +127,22 @@ def compress(sentence: str, lang: str) -> str:
     trimmed = _ATTRIBUTION.sub("", core)
     if trimmed != core and len(trimmed.split()) >= 6:
         out = trimmed.rstrip(",") + "."
+    opener = _LEAD_PHRASE.sub("", out)  # "On Monday, the council ..." → "The council ..."
+    if opener != out and len(opener.split()) >= 6:
+        out = opener[0].upper() + opener[1:]
     out = re.sub(r"\s{2,}", " ", out).strip()
     return out if len(out.split()) >= 4 else sentence
 
 
 def _is_hook(sentence: str, lang: str) -> bool:
-    """Questions, quotations and fragments open features but rarely carry the news."""
-    return sentence.endswith(("?", "？")) or sentence.startswith(('"', "“", "‘", "'")) or \
-        (lang != "zh" and len(sentence.split()) < 8)
+    """Questions, quotations and fragments open features but rarely carry the news; reported
+    speech ("…," he said) is usually paraphrased by editors rather than kept."""
+    if sentence.endswith(("?", "？")) or sentence.startswith(('"', "“", "‘", "'")):
+        return True
+    if lang == "zh":
+        return False
+    return len(sentence.split()) < 8 or (bool(re.search(r'["“”]', sentence)) and
+                                         bool(re.search(r"\b(said|says|told)\b", sentence)))
 
 
 def _weights(sentences: list[str], lang: str) -> tuple[list[Counter], dict[str, float], Counter]:
