@@ -255,3 +255,43 @@ def test_upload_over_the_limit_is_refused_with_a_message(app_url, browser, tmp_p
     page.locator("input[type=file]").first.set_input_files(str(big))
     _wait_text(page, "File must be 100.0MB or smaller", timeout=30_000)
     assert page.get_by_text("Traceback").count() == 0
+
+
+def test_upload_after_the_server_restarted_recovers(browser, tmp_path):
+    """The stale-session case users met (XSRF token from a server that is gone): the page
+    reconnects to the restarted server and the upload goes through; no 403, no traceback."""
+    port = _free_port()
+    env = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                                 str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    return proc
+            except OSError:
+                time.sleep(0.3)
+        proc.kill()
+        pytest.fail("streamlit did not start")
+
+    server = start()
+    try:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}")
+        _wait_text(page, "Upload a paper or paste an article")
+        server.terminate()
+        server.wait(timeout=20)
+        server = start()
+        name, data = _paper()
+        path = tmp_path / name
+        path.write_bytes(data)
+        page.locator("input[type=file]").first.set_input_files(str(path))
+        _wait_text(page, "Sections found", timeout=60_000)
+        body = page.inner_text("body")
+        assert "403" not in body and "Traceback" not in body
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
