@@ -22,6 +22,8 @@ _BOILERPLATE = [
     r"(Email|Facebook|Messenger|Twitter|Pinterest|WhatsApp|LinkedIn)"
     r"(\s*(Email|Facebook|Messenger|Twitter|Pinterest|WhatsApp|LinkedIn|Copy this link))+",
     r"Copy this link",
+    r"\bScroll down for (the )?video\b\.?",
+    r"\b(READ MORE|RELATED|WATCH|VIDEO|PHOTOS|SEE ALSO|CLICK HERE)\s*:[^.\n]{0,120}(?=\s[A-Z]|$)",
     r"^\s*(Share|Subscribe|Sign up|Follow us|Click here|Read more|Advertisement|Related:|READ MORE:|Scroll down for video)\b.*$",
     r"^\s*(By \. [^.]{0,80} \. )?(PUBLISHED|UPDATED|Last updated):[^|]{0,80}\|?.*$",
     r"^\s*By \.\s[^.]{0,80}\s\.\s*",
@@ -198,7 +200,7 @@ def news_overview(text: str, lang: str, scale: float = 1.0) -> tuple[str, str]:
     ranked = [r if not _is_hook(r.text, lang) else RankedSentence(r.index, r.text, r.score * 0.4)
               for r in rank_large(sentences, lang, position_bias=1.5) if r.index != start]
     # the lead order, with the weakest sentences skipped, up to the budget
-    kept = select(ranked, int(budget * _KEEP[lang == "zh"]), lang)
+    kept = select(ranked, int(budget * _KEEP[lang == "zh"]), lang, redundancy=0.7)
     paragraph_parts, used = [], 0
     for p in kept:
         if used >= budget:
