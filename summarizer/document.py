@@ -5,7 +5,7 @@ Loaders and parsers produce it, the summarizer reads it, the renderer turns its 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 #: Canonical section kinds, in the order papers usually present them.
 KINDS = (
@@ -86,6 +86,3 @@ class Document:
             "notices": list(self.notices),
             "sections": [s.as_json() for s in self.sections],
         }
-
-    def to_dict(self) -> dict:
-        return asdict(self)

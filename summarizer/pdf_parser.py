@@ -631,8 +631,7 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
     for j in range(k, min(k + 40, len(lines))):
         line = lines[j]
         if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) is not None \
-                or len(line.text.split()) > 16 or _NUMBERING.match(line.text) and line.size > lines[best].size - 6 and \
-                j > k + 2 and False:
+                or len(line.text.split()) > 16:
             break
         text = re.sub(r"[\d∗*†‡§¶,]+$", "", line.text)
         if re.search(r"@|universit|institut|department|laborator|college|school|foundation|centre|center|corporation"

@@ -136,7 +136,6 @@ def parse_text(text: str, source: str = "pasted text", title: str | None = None)
     headings = _markdown_headings(lines) or _numbered_headings(lines)
 
     doc_title = title
-    preamble_end = headings[0][0] if headings else len(lines)
     if headings and headings[0][0] <= 2 and headings[0][1] == 1 and len(headings) > 1 and \
             all(h[1] > 1 for h in headings[1:]) and kind_from_title(headings[0][2]) is None:
         doc_title = doc_title or headings[0][2]  # "# Paper title" above "## Sections"
