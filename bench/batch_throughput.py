@@ -57,7 +57,7 @@ def main() -> None:
     rows = articles()
     ids = [r["id"] for r in rows]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_API_KEY": "sk-bench"}
-    print(f"{len(rows)} articles, {LATENCY} s per call, 2 calls per article (section + overview)\n")
+    print(f"{len(rows)} articles, {LATENCY} s per call, one call per one-part article (its answer is the overview)\n")
     print("| workers | run | seconds | articles/min | lost | duplicated |")
     print("|---|---|---|---|---|---|")
     with LLMServer(latency=LATENCY) as server, tempfile.TemporaryDirectory() as tmp:

@@ -117,7 +117,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
     except SummarizerError as exc:
         error = str(exc)
     summary = DocumentSummary(document, backend.label, overview, results, fields, error, backend.usage(),
-                              list(document.notices))
+                              list(document.notices) + list(getattr(backend, "notices", [])))
     if overview:
         summary.overview_unverified = check_summary(overview, document.text).numbers
     yield Event("overview", summary=summary)

@@ -18,9 +18,15 @@ class ExtractiveBackend:
         self.settings = settings
         self.label = settings.backend_label
         self.scale = LENGTHS.get(settings.length, 1.0)
+        self.notices: list[str] = []  # said to the user with the result
 
     def prepare(self, document: Document, report: Callable[[str], None] | None = None) -> None:
-        return None
+        wanted = self.settings.language
+        self.notices = []
+        if wanted != "auto" and wanted != document.language:
+            self.notices.append(
+                "The extractive backend quotes the source, so this summary stays in the source's language; "
+                "choose the LLM backend on the Settings page for a summary in another language.")
 
     def summarize_section(self, document: Document, result: SectionResult,
                           report: Callable[[SectionResult], None]) -> SectionResult:

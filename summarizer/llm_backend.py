@@ -238,6 +238,9 @@ class LLMBackend:
         done = [r for r in results if r.ok and r.summary]
         if not done:
             raise BackendError("No section was summarized, so there is nothing to synthesize.")
+        if document.genre == "article" and len(done) == 1:
+            # a news article in one part: its headline and summary are the overview; no extra call
+            return done[0].summary, dict(done[0].fields)
         values = {"title": document.title, "brief": self.brief}
         empty = synthesis.render({**values, "section_summaries": "", "max_words": self._words(synthesis),
                                   "language": self.language})

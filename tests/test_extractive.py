@@ -88,3 +88,15 @@ def test_english_headline_never_starts_with_a_dangling_clause():
             "and has also ensured a dramatic physical transformation over many months of hard work.")
     line = headline(lead, "en")
     assert line.startswith("A young woman on Reddit")
+
+
+def test_extractive_backend_says_it_cannot_translate():
+    from summarizer.engine import summarize_document
+    from summarizer.settings import Settings
+    from summarizer.text_parser import parse_text
+
+    doc = parse_text("Council passes budget\n\nThe council approved a budget of 3 million on Monday.")
+    result = summarize_document(doc, Settings(language="zh"))
+    assert any("stays in the source's language" in n for n in result.notices)
+    again = summarize_document(doc, Settings(language="zh"))
+    assert sum("stays in the source's language" in n for n in again.notices) == 1 and not doc.notices
