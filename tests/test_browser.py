@@ -285,6 +285,7 @@ def test_upload_after_the_server_restarted_recovers(browser, tmp_path):
         server.terminate()
         server.wait(timeout=20)
         server = start()
+        page.wait_for_timeout(8_000)  # the user was idle: the page reconnects in the background meanwhile
         name, data = _paper()
         path = tmp_path / name
         path.write_bytes(data)
