@@ -129,6 +129,17 @@ def _use_llm(page, app_url: str, server, key: str) -> None:
     _wait_text(page, "Saved. Backend in use: llm (test-model")
 
 
+def _summarize_with_llm(browser, app_url: str, server, key: str, tmp_path):
+    """A new page that set the LLM backend on Settings, then uploaded and summarized the paper."""
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
+    _use_llm(page, app_url, server, key)
+    page.get_by_role("link", name="app").first.click()
+    _wait_text(page, "Upload a paper or paste an article")
+    name, data = _paper()
+    _upload_and_summarize(page, tmp_path, name, data)
+    return page
+
+
 def _download(page, tmp_path) -> tuple[str, str]:
     with page.expect_download() as info:
         page.get_by_role("button", name="Download Markdown").click()
@@ -176,12 +187,7 @@ def test_paste_article_in_a_browser(app_url, browser, tmp_path):
 
 
 def test_llm_backend_through_settings_in_a_browser(app_url, browser, tmp_path, llm_server):
-    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
-    _use_llm(page, app_url, llm_server, "sk-browser-test-key")
-    page.get_by_role("link", name="app").first.click()
-    _wait_text(page, "Upload a paper or paste an article")
-    name, data = _paper()
-    _upload_and_summarize(page, tmp_path, name, data)
+    page = _summarize_with_llm(browser, app_url, llm_server, "sk-browser-test-key", tmp_path)
     _, markdown = _download(page, tmp_path)
     assert "llm (test-model @ 127.0.0.1" in markdown
     assert "This part (" in markdown  # answers from the local server
@@ -201,12 +207,7 @@ def test_browser_tools_present_on_ci():
 def test_review_summarize_tweak_prompt_resummarize_download(app_url, browser, tmp_path, llm_server, app_log):
     """The whole prompt loop in a browser: summarize, edit one prompt on Settings, summarize again —
     only the sections that use the edited prompt are sent again — and download."""
-    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
-    _use_llm(page, app_url, llm_server, "sk-browser-prompt-key")
-    page.get_by_role("link", name="app").first.click()
-    _wait_text(page, "Upload a paper or paste an article")
-    name, data = _paper()
-    _upload_and_summarize(page, tmp_path, name, data)
+    page = _summarize_with_llm(browser, app_url, llm_server, "sk-browser-prompt-key", tmp_path)
     first_run = len(llm_server.state.chat_requests)
     page.get_by_role("link", name="Settings").first.click()
     page.get_by_role("tab", name="Prompts").click()
