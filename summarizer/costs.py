@@ -43,9 +43,9 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
             continue
         prompt = backend.prompt_for(document, i)
         values = {"title": document.title, "brief": backend.brief, "section_title": section.title, "kind": section.kind,
-                  "section_text": "", "max_words": backend._words(prompt), "language": backend.language}
-        overhead = backend._count_messages(prompt.render(values))
-        room = backend._budget(prompt).room_for_text(overhead)
+                  "section_text": "", "max_words": backend.words_for(prompt), "language": backend.language}
+        overhead = backend.count_messages(prompt.render(values))
+        room = backend.budget_for(prompt).room_for_text(overhead)
         chunks = split_to_fit(section.text, max(room, 200), backend.tokenizer) if room > 0 else [section.text]
         section_in = sum(overhead + backend.tokenizer.count(c) for c in chunks)
         out = int(prompt.max_output_tokens * 0.66)
@@ -58,7 +58,7 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
     if per_section:
         synthesis = backend.prompts.get("synthesis")
         calls += 1
-        tokens_in += backend._count_messages(synthesis.render({"title": document.title, "brief": backend.brief,
+        tokens_in += backend.count_messages(synthesis.render({"title": document.title, "brief": backend.brief,
                                                                 "section_summaries": "", "language": backend.language})) \
             + int(synthesis.max_output_tokens * 0.66) * len(per_section) // 2
         tokens_out += int(synthesis.max_output_tokens * 0.66)

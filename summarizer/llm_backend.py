@@ -50,13 +50,13 @@ class LLMBackend:
         self.scale = LENGTHS.get(settings.length, 1.0)
 
     # ---- helpers -------------------------------------------------------------------------
-    def _budget(self, prompt: PromptTemplate) -> TokenBudget:
+    def budget_for(self, prompt: PromptTemplate) -> TokenBudget:
         return TokenBudget(self.settings.effective_context, prompt.max_output_tokens)
 
-    def _count_messages(self, messages: list[dict]) -> int:
+    def count_messages(self, messages: list[dict]) -> int:
         return sum(self.tokenizer.count(m["content"]) + 4 for m in messages) + 3
 
-    def _words(self, prompt: PromptTemplate) -> int:
+    def words_for(self, prompt: PromptTemplate) -> int:
         return max(10, int(prompt.max_words * self.scale))
 
     def prompt_for(self, document: Document, index: int) -> PromptTemplate:
@@ -82,12 +82,12 @@ class LLMBackend:
     def _ask(self, prompt: PromptTemplate, values: dict, result: SectionResult | None,
              report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
         """One budgeted, cached, checked call for ``prompt``; ``extra`` is appended to the request."""
-        values = {**values, "max_words": self._words(prompt), "language": self.language}
+        values = {**values, "max_words": self.words_for(prompt), "language": self.language}
         messages = prompt.render(values)
         if extra:
             messages[-1] = {"role": "user", "content": messages[-1]["content"] + extra}
-        prompt_tokens = self._count_messages(messages)
-        budget = self._budget(prompt)
+        prompt_tokens = self.count_messages(messages)
+        budget = self.budget_for(prompt)
         if prompt_tokens + prompt.max_output_tokens + budget.safety_margin > budget.context_window:
             raise BackendError(f"The '{prompt.name}' prompt alone does not fit the model's context window "
                                f"({budget.context_window} tokens); shorten the prompt or raise the context window.")
@@ -113,7 +113,7 @@ class LLMBackend:
         if completion.finish_reason == "length":
             # one retry with more room (as much as the context allows) and a terser instruction
             terse = [*messages[:-1], {"role": "user", "content": messages[-1]["content"]
-                                      + TERSE.format(n=max(20, self._words(prompt) // 2))}]
+                                      + TERSE.format(n=max(20, self.words_for(prompt) // 2))}]
             max_tokens = max(max_tokens, min(max_tokens * 2, room - 40))
             completion = self.client.complete(terse, max_tokens, prompt_tokens + 40, on_retry)
             self._account(result, completion)
@@ -182,8 +182,8 @@ class LLMBackend:
         result.prompt = prompt.name
         values = {"title": document.title, "brief": self.brief, "section_title": section.title,
                   "kind": section.kind if document.genre == "paper" else "news"}
-        empty = prompt.render({**values, "section_text": "", "max_words": self._words(prompt), "language": self.language})
-        room = self._budget(prompt).room_for_text(self._count_messages(empty))
+        empty = prompt.render({**values, "section_text": "", "max_words": self.words_for(prompt), "language": self.language})
+        room = self.budget_for(prompt).room_for_text(self.count_messages(empty))
         if room < 200:
             raise BackendError("The model's context window is too small for this prompt; raise the context window in Settings.")
         extra = RECHECK.format(problem=self.feedback[result.index]) if result.index in self.feedback else ""
@@ -206,8 +206,8 @@ class LLMBackend:
                report: Callable[[SectionResult], None]) -> ParsedAnswer:
         merge = self.prompts.get("merge")
         empty = merge.render({"title": document.title, "section_title": title, "chunk_summaries": "",
-                              "max_words": self._words(merge), "language": self.language})
-        room = self._budget(merge).room_for_text(self._count_messages(empty))
+                              "max_words": self.words_for(merge), "language": self.language})
+        room = self.budget_for(merge).room_for_text(self.count_messages(empty))
         groups: list[list[str]] = [[]]
         used = 0
         for part in parts:
@@ -242,9 +242,9 @@ class LLMBackend:
             # a news article in one part: its headline and summary are the overview; no extra call
             return done[0].summary, dict(done[0].fields)
         values = {"title": document.title, "brief": self.brief}
-        empty = synthesis.render({**values, "section_summaries": "", "max_words": self._words(synthesis),
+        empty = synthesis.render({**values, "section_summaries": "", "max_words": self.words_for(synthesis),
                                   "language": self.language})
-        room = self._budget(synthesis).room_for_text(self._count_messages(empty))
+        room = self.budget_for(synthesis).room_for_text(self.count_messages(empty))
         per = max(60, room // len(done) - 10)
         joined = "\n\n".join(f"## {r.title}\n{self._fit_text(r.summary, per)}" for r in done)
         joined = self._fit_text(joined, room) if self.tokenizer.count(joined) > room else joined
