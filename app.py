@@ -95,11 +95,16 @@ def review_sections(doc, settings):
         st.warning(problem)
     tokenizer = tokenizer_for_model(settings.model)
     names = ["auto"] + sorted(p.name for p in prompts.section_prompts())
+    counted_key = (st.session_state.get("doc_digest"), tokenizer.name)
+    if st.session_state.get("token_counts_key") != counted_key:  # count once per document, not per rerun
+        st.session_state["token_counts"] = [tokenizer.count(s.text) for s in doc.sections]
+        st.session_state["token_counts_key"] = counted_key
+    counts = st.session_state["token_counts"]
     rows = []
-    for section, choice in zip(doc.sections, default_choices(doc)):
+    for section, choice, tokens in zip(doc.sections, default_choices(doc), counts):
         routed = route_prompt(prompts, section.kind, section.title, doc.genre).name
         rows.append({"include": choice.include, "title": section.title, "merge ↑": False, "kind": section.kind,
-                     "level": section.level, "page": section.page_start, "tokens": tokenizer.count(section.text),
+                     "level": section.level, "page": section.page_start, "tokens": tokens,
                      "prompt": "auto", "auto prompt": routed})
     edited = st.data_editor(
         pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_{st.session_state.get('doc_digest')}",
@@ -116,6 +121,18 @@ def review_sections(doc, settings):
     choices = [SectionChoice(bool(r["include"]), str(r["title"]), bool(r["merge ↑"]), str(r["prompt"]))
                for r in edited.to_dict("records")]
     return apply_review(doc, choices)
+
+
+def estimate(doc, settings, chosen: dict[int, str]) -> str:
+    """The cost estimate, recomputed only when the reviewed sections or the settings change."""
+    from summarizer.costs import estimate_run
+
+    key = hashlib.sha256(repr(([(s.title, s.kind, s.included, len(s.text)) for s in doc.sections], sorted(chosen.items()),
+                               sorted(settings.to_public_dict().items(), key=str))).encode()).hexdigest()
+    if st.session_state.get("estimate_key") != key:
+        st.session_state["estimate"] = estimate_run(doc, settings, chosen).describe()
+        st.session_state["estimate_key"] = key
+    return st.session_state["estimate"]
 
 
 def run_summary(doc, settings, only: set[int] | None = None, section_prompts: dict[int, str] | None = None,
@@ -270,9 +287,7 @@ def main() -> None:
         reviewed, chosen = review_sections(doc, settings)
         if settings.backend == "llm":
             try:
-                from summarizer.costs import estimate_run
-
-                st.caption(f"Estimate before sending: {estimate_run(reviewed, settings, chosen).describe()}")
+                st.caption(f"Estimate before sending: {estimate(reviewed, settings, chosen)}")
             except SummarizerError as exc:
                 fail(str(exc))
     if st.button("Summarize", type="primary", key="summarize"):
