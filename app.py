@@ -23,10 +23,6 @@ STATE_ICONS = {"queued": ":material/schedule:", "running": ":material/autorenew:
 
 
 
-def current_settings():
-    return page_settings(st)
-
-
 def fail(message: str) -> None:
     st.error(message, icon="⚠️")
 
@@ -67,6 +63,9 @@ def load_link(link: str, settings) -> None:
             doc = load_reference(link, settings)
     except SummarizerError as exc:
         fail(str(exc))
+        return
+    except Exception as exc:  # never a traceback in the page
+        fail(f"{link} could not be read ({exc.__class__.__name__}); paste the text in the 'Paste text' tab instead.")
         return
     if doc is None:
         fail("That is neither a web address nor an arXiv id; paste the text in the 'Paste text' tab instead.")
@@ -231,7 +230,7 @@ def show_result(settings) -> None:
 
 
 def main() -> None:
-    settings = current_settings()
+    settings = page_settings(st)
     st.title(":material/summarize: Summarizer")
     st.caption("Section-by-section Markdown summaries of research papers and news articles. "
                f"Backend in use: **{settings.backend_label}** — change it on the Settings page.")

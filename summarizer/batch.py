@@ -261,19 +261,37 @@ def route_model(document: Document, settings: Settings) -> Settings:
     return replace(settings, model=settings.small_model) if tokens < settings.route_below_tokens else settings
 
 
-def summarize_item(item: BatchItem, settings: Settings, client=None, cache=None):
-    """Load, route and summarize one item; returns (document, summary, settings used)."""
+def _shared_client(settings: Settings):
+    """One chat client, so one concurrency limit, for every document of a batch (LLM backend)."""
+    if settings.backend != "llm":
+        return None
+    from .llm_client import ChatClient
+
+    return ChatClient(settings)
+
+
+def process_item(item: BatchItem, settings: Settings, client=None) -> BatchResult:
+    """Load, route and summarize one item into a ``BatchResult``; a failure is a result, never a raise."""
     from .engine import summarize_document
 
-    doc = item.load(settings)
-    chosen = route_model(doc, settings)
-    backend = None
-    if chosen.backend == "llm":
-        from .llm_backend import LLMBackend
+    try:
+        doc = item.load(settings)
+        chosen = route_model(doc, settings)
+        backend = None
+        if chosen.backend == "llm":
+            from .llm_backend import LLMBackend
 
-        backend = LLMBackend(chosen, client=client if client and client.settings.model == chosen.model else None,
-                             cache=cache)
-    return doc, summarize_document(doc, chosen, backend=backend), chosen
+            same_model = client is not None and client.settings.model == chosen.model
+            backend = LLMBackend(chosen, client=client if same_model else None)
+        summary = summarize_document(doc, chosen, backend=backend)
+        status = "failed" if summary.failed and not any(s.ok for s in summary.sections) else "done"
+        return BatchResult(item.id, status, f"{item.id}.summary.md", doc.title,
+                           "; ".join(s.error for s in summary.failed)[:500], summary.unverified_count,
+                           render_markdown(summary, settings.include_reasoning))
+    except SummarizerError as exc:
+        return BatchResult(item.id, "failed", error=str(exc))
+    except Exception as exc:  # one document must never stop the batch
+        return BatchResult(item.id, "failed", error=f"Unexpected error ({exc.__class__.__name__}).")
 
 
 def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
@@ -301,30 +319,15 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
                 todo.append(item)
         total = len(items)
         lock = threading.Lock()
-        shared_client = None
-        if settings.backend == "llm":
-            from .llm_client import ChatClient
-
-            shared_client = ChatClient(settings)  # one concurrency limit for the whole batch
-        cache = None
-        if settings.backend == "llm" and settings.use_cache:
-            from .cache import AnswerCache
-
-            cache = AnswerCache()
+        client = _shared_client(settings)
 
         def one(item: BatchItem) -> BatchResult:
-            try:
-                doc, summary, _ = summarize_item(item, settings, shared_client, cache)
-                markdown = render_markdown(summary, settings.include_reasoning)
-                name = f"{item.id}.summary.md"
-                write_atomic(out / name, markdown.encode("utf-8"))
-                status = "failed" if summary.failed and not any(s.ok for s in summary.sections) else "done"
-                result = BatchResult(item.id, status, name, doc.title, "; ".join(s.error for s in summary.failed)[:500],
-                                     summary.unverified_count, markdown)
-            except SummarizerError as exc:
-                result = BatchResult(item.id, "failed", error=str(exc))
-            except Exception as exc:  # one document must never stop the batch
-                result = BatchResult(item.id, "failed", error=f"Unexpected error ({exc.__class__.__name__}).")
+            result = process_item(item, settings, client)
+            if result.markdown:
+                try:
+                    write_atomic(out / result.file, result.markdown.encode("utf-8"))
+                except OSError as exc:
+                    result = BatchResult(item.id, "failed", error=f"Could not write {result.file} ({exc.strerror}).")
             index.append({"id": item.id, "status": result.status, "file": result.file, "title": result.title,
                           "hash": item.content_hash, "settings": key, "error": result.error,
                           "unverified_numbers": result.unverified_numbers, "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
@@ -347,26 +350,10 @@ def iter_batch(items: list[BatchItem], settings: Settings):
     from concurrent.futures import as_completed
 
     settings.validate()
-    client = None
-    if settings.backend == "llm":
-        from .llm_client import ChatClient
-
-        client = ChatClient(settings)
-
-    def one(item: BatchItem) -> BatchResult:
-        try:
-            doc, summary, _ = summarize_item(item, settings, client)
-            markdown = render_markdown(summary, settings.include_reasoning)
-            status = "failed" if summary.failed and not any(s.ok for s in summary.sections) else "done"
-            return BatchResult(item.id, status, f"{item.id}.summary.md", doc.title,
-                               "; ".join(s.error for s in summary.failed)[:500], summary.unverified_count, markdown)
-        except SummarizerError as exc:
-            return BatchResult(item.id, "failed", error=str(exc))
-        except Exception as exc:
-            return BatchResult(item.id, "failed", error=f"Unexpected error ({exc.__class__.__name__}).")
+    client = _shared_client(settings)
 
     with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="doc") as pool:
-        for future in as_completed([pool.submit(one, item) for item in items]):
+        for future in as_completed([pool.submit(process_item, item, settings, client) for item in items]):
             yield future.result()
 
 

@@ -24,19 +24,15 @@ def _parsers() -> list[str]:
 
 
 def _read_input(source: str, parser: str, max_pages: int | None, checkpoint: str | None = None):
-    from .loading import load_path, load_text
+    """A document from a path, '-' (stdin: text or PDF bytes), a URL or an arXiv id."""
+    from .loading import load_bytes, load_path
 
     if source == "-":
         data = sys.stdin.buffer.read()
-        from .loading import load_bytes
-
         if not data.strip():
             raise InputError("Standard input is empty: there is nothing to summarize.")
-        return load_bytes(data, "stdin", parser, max_pages, checkpoint) if data.lstrip()[:5] == b"%PDF-" else load_text(
-            data.decode("utf-8", errors="replace"), "stdin")
-    from pathlib import Path as _Path
-
-    if not _Path(source).exists():
+        return load_bytes(data, "stdin", parser, max_pages, checkpoint)
+    if not Path(source).exists():
         from .fetch import load_reference
         from .settings import Settings
 

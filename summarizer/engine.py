@@ -48,10 +48,14 @@ def plan(document: Document) -> list[SectionResult]:
     """One result slot per section: queued when it will be summarized, skipped otherwise."""
     out = []
     for i, s in enumerate(document.sections):
-        status = "queued" if s.summarizable else "skipped"
-        note = "" if s.summarizable else ("excluded" if not s.included else f"{s.kind}: not summarized by default")
-        if s.summarizable is False and s.included and not s.text.strip():
-            note = "empty"
+        if s.summarizable:
+            status, note = "queued", ""
+        elif not s.included:
+            status, note = "skipped", "excluded"
+        elif not s.text.strip():
+            status, note = "skipped", "empty"
+        else:
+            status, note = "skipped", f"{s.kind}: not summarized by default"
         out.append(SectionResult(i, s.title, s.kind, s.level, status, note=note))
     return out
 

@@ -143,23 +143,27 @@ def select(ranked: list[RankedSentence], budget: int, lang: str, redundancy: flo
     return sorted(chosen, key=lambda r: r.index)
 
 
-def summarize_text(text: str, lang: str = "en", budget: int | None = None, position_bias: float = 1.0,
-                   scale: float = 1.0) -> str:
-    """Extractive summary of ``text`` within ``budget`` words (characters for Chinese).
-
-    Without a budget, the length follows the text: about a fifth of it, bounded.
-    """
+def summary_sentences(text: str, lang: str = "en", budget: int | None = None, position_bias: float = 1.0,
+                      scale: float = 1.0) -> list[str]:
+    """The sentences of an extractive summary of ``text``, in document order, within ``budget``
+    words (characters for Chinese). Without a budget the length follows the text: about a fifth
+    of it, bounded."""
     sentences = split_sentences(text, lang)
     if not sentences:
-        return ""
+        return []
     total = sum(_size(s, lang) for s in sentences)
     if budget is None:
         lo, hi = (80, 300) if lang == "zh" else (40, 160)
         budget = int(min(hi, max(lo, total * 0.2)) * scale)
     if total <= budget:
-        return _join(sentences, lang)
-    picked = select(rank_large(sentences, lang, position_bias), budget, lang)
-    return _join([p.text for p in picked], lang)
+        return sentences
+    return [p.text for p in select(rank_large(sentences, lang, position_bias), budget, lang)]
+
+
+def summarize_text(text: str, lang: str = "en", budget: int | None = None, position_bias: float = 1.0,
+                   scale: float = 1.0) -> str:
+    """``summary_sentences`` joined into running text."""
+    return _join(summary_sentences(text, lang, budget, position_bias, scale), lang)
 
 
 MAX_GRAPH = 1500  # sentences ranked in one graph; the similarity matrix grows with the square

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .document import Document
-from .extractive import summarize_text
+from .extractive import summarize_text, summary_sentences
 from .news import long_overview, news_overview
 from .results import SectionResult, Usage
 from .settings import LENGTHS, Settings
@@ -20,7 +20,7 @@ class ExtractiveBackend:
         self.scale = LENGTHS.get(settings.length, 1.0)
         self.notices: list[str] = []  # said to the user with the result
 
-    def prepare(self, document: Document, report: Callable[[str], None] | None = None) -> None:
+    def prepare(self, document: Document) -> None:
         wanted = self.settings.language
         self.notices = []
         if wanted != "auto" and wanted != document.language:
@@ -32,10 +32,9 @@ class ExtractiveBackend:
                           report: Callable[[SectionResult], None]) -> SectionResult:
         section = document.sections[result.index]
         lang = document.language
-        text = summarize_text(section.text, lang, scale=self.scale)
-        sentences = _bullets(text, lang)
-        result.summary = sentences
-        result.fields = {"summary": sentences}
+        bullets = "\n".join(f"- {s}" for s in summary_sentences(section.text, lang, scale=self.scale))
+        result.summary = bullets
+        result.fields = {"summary": bullets}
         result.status = "done"
         result.attempts = 1
         return result
@@ -55,9 +54,3 @@ class ExtractiveBackend:
 
     def usage(self) -> Usage:
         return Usage()
-
-
-def _bullets(text: str, lang: str) -> str:
-    from .sentences import split_sentences
-
-    return "\n".join(f"- {s}" for s in split_sentences(text, lang)) if text else ""

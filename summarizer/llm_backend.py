@@ -155,7 +155,7 @@ class LLMBackend:
         return True
 
     # ---- the backend interface -----------------------------------------------------------
-    def prepare(self, document: Document, report: Callable[[str], None] | None = None) -> None:
+    def prepare(self, document: Document) -> None:
         """Fix the output language and the brief every section call shares."""
         self.language = self.settings.language_name(document.language)
         abstract = document.abstract.strip()
