@@ -10,12 +10,12 @@ imported by the functions that use them.
 
 from __future__ import annotations
 
-from .document import Document, Section
+from .document import Block, Document, Section
 from .errors import InputError, SummarizerError
 from .settings import Settings
 
 __version__ = "0.1.0"
-__all__ = ["Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
+__all__ = ["Block", "Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
 
 
 def load(source, name: str | None = None, **kwargs) -> Document:

@@ -30,6 +30,32 @@ KINDS = (
 #: Kinds kept in the document but not summarized unless the user asks for them.
 NOT_SUMMARIZED = frozenset({"references", "acknowledgements", "caption"})
 
+#: Kinds of ``Block`` inside a section. Only ``paragraph`` blocks are prose: they make up
+#: ``Section.text`` and are the only source of summary sentences, retrieval passages and citations.
+#: The others are kept for later features (tables, code, equations) but never offered as sentences.
+BLOCK_KINDS = ("paragraph", "code", "table", "equation", "caption", "algorithm", "note", "list")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One typed piece of a section: a prose paragraph, a table, a code listing, ...
+
+    ``page`` is 1-based (the page the block starts on); ``page_end`` is set when a paragraph
+    continues onto a later page.
+    """
+
+    kind: str
+    text: str
+    page: int | None = None
+    page_end: int | None = None
+
+    @property
+    def prose(self) -> bool:
+        return self.kind == "paragraph"
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "text": self.text, "page": self.page, "page_end": self.page_end}
+
 
 @dataclass
 class Section:
@@ -42,6 +68,16 @@ class Section:
     page_start: int | None = None
     page_end: int | None = None
     included: bool = True
+    #: The section's typed blocks in reading order. Parsers that know pages fill it; when it is
+    #: empty, ``paragraphs`` derives paragraph blocks from ``text`` (pages unknown beyond ``page_start``).
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def paragraphs(self) -> list[Block]:
+        """The prose paragraphs of the section, each with the page it starts on where known."""
+        if self.blocks:
+            return [b for b in self.blocks if b.prose]
+        return [Block("paragraph", p.strip(), self.page_start) for p in self.text.split("\n\n") if p.strip()]
 
     @property
     def summarizable(self) -> bool:
@@ -54,7 +90,9 @@ class Section:
             "level": self.level,
             "kind": self.kind,
             "page_start": self.page_start,
+            "page_end": self.page_end,
             "text": self.text,
+            "blocks": [b.as_json() for b in self.blocks],
         }
 
 
