@@ -81,7 +81,9 @@ class PageText:
 
 def open_pdf(data: bytes, password: str = ""):
     """Open PDF bytes; translate every failure into a sentence a person understands."""
-    import pymupdf
+    from .pdf_engine import pymupdf as _load_pymupdf
+
+    pymupdf = _load_pymupdf()
 
     if not data:
         raise InputError("The file is empty.")
@@ -250,7 +252,9 @@ def _reading_order(blocks: list[dict], width: float) -> list[dict]:
 
 def extract_pages(doc, max_pages: int) -> list[PageText]:
     """Lines of every page in reading order; captions set apart."""
-    import pymupdf
+    from .pdf_engine import pymupdf as _load_pymupdf
+
+    pymupdf = _load_pymupdf()
 
     flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_MEDIABOX_CLIP
     pages: list[PageText] = []
