@@ -119,7 +119,7 @@ def _retry_after(exc: Exception) -> float | None:
 class ChatClient:
     """Talks to one OpenAI-compatible endpoint for one run."""
 
-    def __init__(self, settings: Settings, backoff_base: float = 1.0, backoff_cap: float = 30.0) -> None:
+    def __init__(self, settings: Settings, backoff_base: float | None = None, backoff_cap: float | None = None) -> None:
         import openai
 
         self.settings = settings
@@ -134,8 +134,8 @@ class ChatClient:
         )
         self.limit = AdaptiveLimit(settings.workers)
         self.window = RateWindow(settings.requests_per_minute, settings.tokens_per_minute)
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        self.backoff_base = settings.backoff_base if backoff_base is None else backoff_base
+        self.backoff_cap = settings.backoff_cap if backoff_cap is None else backoff_cap
         self.requests = 0
         self._count_lock = threading.Lock()
 
