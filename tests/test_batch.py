@@ -86,6 +86,16 @@ def test_failed_documents_are_redone(tmp_path, llm_server):
     assert len(index) == 4 and all(r["status"] == "done" for r in index)
 
 
+def test_another_model_redoes_the_batch(tmp_path, llm_server):
+    src = _jsonl(tmp_path / "a.jsonl", _articles(3))
+    out = tmp_path / "out"
+    assert run_batch(src, out, llm_settings(llm_server, model="model-a")).done == 3
+    assert run_batch(src, out, llm_settings(llm_server, model="model-a")).skipped == 3
+    other = run_batch(src, out, llm_settings(llm_server, model="model-b"))
+    assert other.done == 3 and other.skipped == 0  # another model's summaries are not "already done"
+    assert "model-b" in {r.body["model"] for r in llm_server.state.chat_requests}
+
+
 def test_second_writer_is_refused_and_stale_lock_taken_over(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
