@@ -99,6 +99,21 @@ def test_retry_limit_is_exact(llm_server):
     assert ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20).attempts == 3
 
 
+def test_backoff_settings_bound_every_wait(llm_server, monkeypatch):
+    """backoff_base/backoff_cap from Settings decide the waits (no test sleeps through production backoff)."""
+    waits: list[float] = []
+    monkeypatch.setattr("summarizer.llm_client.time.sleep", waits.append)
+    llm_server.state.reset(error_500_first=4)
+    settings = llm_settings(llm_server, max_attempts=5, backoff_base=50.0, backoff_cap=0.2)
+    assert ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20).attempts == 5
+    assert len(waits) == 4 and all(0.05 <= w <= 0.2 for w in waits)  # capped, with jitter
+    waits.clear()
+    llm_server.state.reset(error_500_first=2)
+    settings = llm_settings(llm_server, max_attempts=5, backoff_base=0.1, backoff_cap=30.0)
+    ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20)
+    assert 0.05 <= waits[0] <= 0.1 and 0.1 <= waits[1] <= 0.2  # doubles per retry
+
+
 def test_no_request_exceeds_the_context_window(llm_server):
     """A small context window: the brief, the chunks and the cut-off retries all fit it."""
     from llm_server import rough_tokens
@@ -129,6 +144,8 @@ def test_answer_cache_is_per_model_and_host(llm_server):
     again = summarize_document(doc, llm_settings(llm_server, model="model-b"))
     assert len(llm_server.state.chat_requests) > first  # another model is asked, not served model-a's answers
     assert not any(r.cached for r in again.sections)
+    cooler = summarize_document(doc, llm_settings(llm_server, model="model-a", temperature=0.0))
+    assert not any(r.cached for r in cooler.sections)  # other generation parameters: asked again
     from llm_server import LLMServer
 
     with LLMServer() as other:  # another endpoint (host:port) with the same model: asked too
