@@ -85,7 +85,7 @@ MUTATIONS: list[Mutation] = [
              (f"{T_ENGINE}::test_retry_limit_is_exact",)),
     Mutation("retry-after-ignored", "summarizer/llm_client.py",
              r"delay = max\(wait, 0\.0\).*? if wait is not None else backoff", "delay = backoff",
-             (f"{T_BACKEND}::test_retries_honour_retry_after_and_recover",)),
+             (f"{T_ENGINE}::test_retry_after_is_honoured", f"{T_BACKEND}::test_retries_honour_retry_after_and_recover")),
     Mutation("backoff-cap-ignored", "summarizer/llm_client.py",
              r"min\(self\.backoff_cap, (self\.backoff_base \* 2 \*\* \(attempts - 1\))\)", r"\1",
              (f"{T_ENGINE}::test_backoff_settings_bound_every_wait",)),

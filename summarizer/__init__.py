@@ -14,8 +14,32 @@ from .document import Block, Document, Section
 from .errors import InputError, SummarizerError
 from .settings import Settings
 
-__version__ = "0.1.0"
 __all__ = ["Block", "Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
+
+
+def _version() -> str:
+    """The version in pyproject.toml: read from it in a source checkout, from the metadata when installed."""
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    if pyproject.is_file():
+        import tomllib
+
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        if project.get("name") == "summarizer":
+            return str(project["version"])
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("summarizer")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def __getattr__(name: str):
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module 'summarizer' has no attribute {name!r}")
 
 
 def load(source, name: str | None = None, **kwargs) -> Document:

@@ -6,14 +6,13 @@
   ones; a run killed at any moment (SIGKILL) loses and duplicates nothing: an entry is written only
   after its file, and the index is compacted (one line per document) when a run starts.
 * One writer per output folder: a second batch is refused with a message naming the running one.
-  The lock is an ``flock`` on a file, so the kernel releases it when its process dies; a stale
-  lock file from a dead process is therefore taken over, not obeyed.
+  The lock is an OS file lock (``filelock``: flock on POSIX, msvcrt on Windows), so it is released
+  when its process dies; a stale lock file from a dead process is therefore taken over, not obeyed.
 """
 
 from __future__ import annotations
 
 import csv
-import fcntl
 import hashlib
 import io
 import json
@@ -170,38 +169,44 @@ def settings_key(settings: Settings) -> str:
 
 
 class BatchLock:
-    """One writer per output folder, released by the kernel if its process dies."""
+    """One writer per output folder, released by the operating system if its process dies.
+
+    ``filelock`` takes an OS lock on the lock file (``flock`` on POSIX, ``msvcrt.locking`` on
+    Windows), never a "file exists" lock, so a crashed writer cannot leave the folder locked. Who
+    holds it (pid, host, start) is written next to it, for the refusal message.
+    """
 
     def __init__(self, outdir: Path) -> None:
         self.path = outdir / LOCK
-        self.handle = None
+        self.info = outdir / (LOCK + ".json")
+        self._lock = None
 
     def __enter__(self) -> BatchLock:
-        self.handle = open(self.path, "a+")
+        import filelock
+
+        lock = filelock.FileLock(self.path, timeout=0, fallback_to_soft=False, thread_local=False)
         try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.handle.seek(0)
-            info = self.handle.read().strip()
-            self.handle.close()
+            lock.acquire()
+        except filelock.Timeout:
             try:
-                who = json.loads(info)
+                who = json.loads(self.info.read_text(encoding="utf-8"))
                 desc = f"pid {who.get('pid')} on {who.get('host')}, started {who.get('started')}"
-            except (json.JSONDecodeError, AttributeError):
+            except (OSError, ValueError, AttributeError):
                 desc = "another process"
             raise ConfigError(f"Another batch ({desc}) is already writing to '{self.path.parent}'; "
                               "wait for it to finish or choose another output folder.") from None
-        self.handle.seek(0)
-        self.handle.truncate()
-        self.handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                      "started": time.strftime("%Y-%m-%d %H:%M:%S")}))
-        self.handle.flush()
+        except OSError as exc:
+            raise ConfigError(f"The output folder '{self.path.parent}' cannot be locked ({exc.strerror or exc}); "
+                              "choose a folder on a local disk.") from None
+        self._lock = lock
+        write_atomic(self.info, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                            "started": time.strftime("%Y-%m-%d %H:%M:%S")}).encode())
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.handle:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -242,13 +247,12 @@ class BatchIndex:
 
     def append(self, record: dict) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-        with self._lock, open(self.path, "ab") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                os.write(f.fileno(), line)  # one write of one line
-                os.fsync(f.fileno())
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        import filelock
+
+        with self._lock, filelock.FileLock(self.path.with_name(INDEX + ".lock"), fallback_to_soft=False), \
+                open(self.path, "ab") as f:
+            os.write(f.fileno(), line)  # one write of one line, under a cross-process lock
+            os.fsync(f.fileno())
 
 
 def route_model(document: Document, settings: Settings) -> Settings:

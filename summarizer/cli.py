@@ -208,6 +208,9 @@ def cmd_prompts(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m summarizer",
                                      description="Section-by-section Markdown summaries of papers and articles.")
+    from . import _version
+
+    parser.add_argument("--version", action="version", version=f"summarizer {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")

@@ -170,12 +170,25 @@ def test_huge_paste_is_bounded():
 
 
 def test_invalid_utf8_txt_is_read_with_a_notice():
-    data = b"The council approved the budget on Monday. " * 20 + b"\xff\xfe bad bytes \xc3"
+    data = "Zoë’s café: ".encode() + b"The council approved the budget on Monday. " * 20 + b"\xff\xfe bad bytes \xc3"
     doc = load_bytes(data, "notes.txt")
-    assert "approved the budget" in doc.text
+    assert "approved the budget" in doc.text and "Zoë’s café" in doc.text  # UTF-8 with a damaged spot
     assert doc.notices == ["The file is not valid UTF-8; 3 unreadable byte(s) were replaced."]
     gbk = "国务院常务会议决定，进一步加大对小微企业的支持力度。".encode("gb18030") * 5
     assert "小微企业" in load_bytes(gbk, "news.txt").text
+
+
+@pytest.mark.parametrize(("text", "codec"), [
+    ("“Café” — said José Müller, naïve about the façade; déjà vu for Zoë Brontë.", "cp1252"),
+    ("The mayor of Bogotá, Señor Muñoz, opened the año’s budget.", "cp1252"),
+    ("Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
+    ("Größere Bäume wachsen über die Straße, sagte Jürgen Weiß.", "cp1252"),
+    ("Zażółć gęślą jaźń — powiedział minister w środę.", "cp1250"),
+])
+def test_legacy_encodings_decode_without_replacement_characters(text, codec):
+    doc = load_bytes(f"A title\n\n{text}".encode(codec), "legacy.txt")
+    assert text in doc.text and "\ufffd" not in doc.text
+    assert doc.notices and "was read as" in doc.notices[0]
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t  \n", "🙂🎉🚀 😀😀", "\u200b\u200b\ufeff"])

@@ -114,6 +114,15 @@ def test_backoff_settings_bound_every_wait(llm_server, monkeypatch):
     assert 0.05 <= waits[0] <= 0.1 and 0.1 <= waits[1] <= 0.2  # doubles per retry
 
 
+def test_retry_after_is_honoured(llm_server, monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr("summarizer.llm_client.time.sleep", waits.append)
+    llm_server.state.reset(rate_limit_first=2, retry_after="7")
+    settings = llm_settings(llm_server, backoff_base=0.0)
+    assert ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20).attempts == 3
+    assert len(waits) == 2 and all(w >= 7.0 for w in waits)  # the server's wait, not our (zero) backoff
+
+
 def test_no_request_exceeds_the_context_window(llm_server):
     """A small context window: the brief, the chunks and the cut-off retries all fit it."""
     from llm_server import rough_tokens
