@@ -57,10 +57,12 @@ class Usage:
     tokens_out: int = 0
     requests: int = 0
     cost_usd: float | None = None
+    cached_tokens: int = 0  # prompt tokens the provider served from its prefix cache, where it says
 
     def as_json(self) -> dict:
         return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "requests": self.requests,
-                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+                "cached_tokens": self.cached_tokens}
 
 
 @dataclass

@@ -61,8 +61,15 @@ class Settings:
     workers: int = 4
     context_window: int | None = None
     temperature: float = 0.2
-    timeout: float = 120.0
+    timeout: float = 120.0  # stall timeout: seconds with no byte from the server before a call gives up
+    call_timeout: float = 600.0  # total cap on one call, however slowly it streams
+    run_timeout: float = 3600.0  # total cap on one document's run; what finished is kept
     max_attempts: int = 5
+    backoff_base: float = 1.0  # seconds; doubled per attempt, with jitter
+    backoff_cap: float = 30.0
+    retry_after_cap: float = 120.0  # a longer Retry-After fails the call at once, naming the wait
+    server_slots: int | None = None  # requests the server runs at once (llama.cpp: read from /props)
+    check_endpoint: bool = True  # look at the endpoint once before the first call
     use_cache: bool = True
     include_reasoning: bool = False
     small_model: str | None = None  # routing by length: documents under route_below_tokens use it
@@ -87,6 +94,11 @@ class Settings:
             nougat_checkpoint=env.get("NOUGAT_CHECKPOINT") or None,
             prompts_dir=env.get("SUMMARIZER_PROMPTS") or str(user_prompts_dir()),
         )
+        if env.get("SUMMARIZER_TIMEOUT"):
+            try:
+                base = replace(base, timeout=float(env["SUMMARIZER_TIMEOUT"]))
+            except ValueError:
+                raise ConfigError(f"SUMMARIZER_TIMEOUT must be a number of seconds, not '{env['SUMMARIZER_TIMEOUT'][:20]}'.") from None
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
     @property
