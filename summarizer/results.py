@@ -76,6 +76,7 @@ class DocumentSummary:
     usage: Usage = field(default_factory=Usage)
     notices: list[str] = field(default_factory=list)
     overview_unverified: list[str] = field(default_factory=list)
+    stopped: str = ""  # why the run ended early (Stop, time limit, endpoint unavailable); "" when it ran through
 
     @property
     def unverified_count(self) -> int:
