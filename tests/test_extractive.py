@@ -31,7 +31,7 @@ def test_summary_respects_budget_and_order():
 
 
 def test_short_text_is_returned_whole():
-    assert summarize_text("One sentence only.", "en") == "One sentence only."
+    assert summarize_text("Only one sentence is here.", "en") == "Only one sentence is here."
     assert summarize_text("", "en") == ""
 
 
