@@ -160,11 +160,18 @@ def new_paragraph(run: _Run, line: LineLike, geo: PageGeometry, cfg: LayoutSetti
     return line.first_in_block and line.page not in geo.blocks_are_lines
 
 
-def _continues(run: _Run, line: LineLike, cfg: LayoutSettings) -> bool:
-    """A paragraph cut by a column or page break goes on with ``line``."""
+def _continues(run: _Run, line: LineLike, geo: PageGeometry, cfg: LayoutSettings) -> bool:
+    """A paragraph cut by a column or page break goes on with ``line``: the paragraph's sentence
+    is unfinished, the fonts match, and the line reads as running text (it starts in lower case
+    or CJK, or it is as wide as body lines), not as a label inside a figure."""
     prev = run.last
-    return run.kind == "prose" and not ends_sentence(prev.text) and _compatible(prev, line, cfg) \
-        and not _ITEM.match(line.text) and (prev.page != line.page or _column_break(prev, line))
+    if run.kind != "prose" or ends_sentence(prev.text) or not _compatible(prev, line, cfg) or _ITEM.match(line.text):
+        return False
+    if not (prev.page != line.page or _column_break(prev, line)):
+        return False
+    running = bool(re.match(f"^[a-z0-9(\\[{_CJK}]", line.text)) \
+        or line.x1 - line.x0 >= cfg.continuation_width * geo.body_width
+    return running
 
 
 def _is_filler(run: _Run, body_size: float, cfg: LayoutSettings) -> bool:
@@ -182,7 +189,7 @@ def group_lines(lines: Sequence[LineLike], geo: PageGeometry, body_size: float,
             if runs[-1].kind == "prose" and not new_paragraph(runs[-1], line, geo, cfg):
                 runs[-1].lines.append(line)
                 continue
-            back = _cut_paragraph(runs, line, body_size, cfg)
+            back = _cut_paragraph(runs, line, geo, body_size, cfg)
             if back is not None:
                 runs.append(runs.pop(back))  # the filler now comes before the joined paragraph
                 runs[-1].lines.append(line)
@@ -194,17 +201,18 @@ def group_lines(lines: Sequence[LineLike], geo: PageGeometry, body_size: float,
     return runs
 
 
-def _cut_paragraph(runs: list[_Run], line: LineLike, body_size: float, cfg: LayoutSettings) -> int | None:
+def _cut_paragraph(runs: list[_Run], line: LineLike, geo: PageGeometry, body_size: float,
+                   cfg: LayoutSettings) -> int | None:
     """Index of the paragraph that ``line`` continues across a page or column break, if any."""
     for back in range(1, min(cfg.continuation_lookback + 1, len(runs)) + 1):
-        if _continues(runs[-back], line, cfg):
+        if _continues(runs[-back], line, geo, cfg):
             return len(runs) - back
         if not _is_filler(runs[-back], body_size, cfg):
             return None
     return None
 
 
-def _label_or_table(run: _Run, text: str, geo: PageGeometry, cfg: LayoutSettings) -> str:
+def _label_or_table(run: _Run, text: str, geo: PageGeometry, body_size: float, cfg: LayoutSettings) -> str:
     """The kind of a prose run: paragraph, or a table / label that only looks like text."""
     lines = run.lines
     if len(lines) >= cfg.table_lines:
@@ -216,6 +224,8 @@ def _label_or_table(run: _Run, text: str, geo: PageGeometry, cfg: LayoutSettings
         cjk = len(_CJK_CHAR.findall(text))
         if len(text.split()) < cfg.label_words and cjk < 2 * cfg.label_words:
             return "caption"
+        if abs(run.lines[0].size - body_size) > cfg.size_jump and len(run.lines) <= cfg.label_lines:
+            return "caption"  # unfinished text off the body size: a figure's title or legend
     return "paragraph"
 
 
@@ -228,7 +238,7 @@ def build_blocks(lines: Sequence[LineLike], geo: PageGeometry, body_size: float,
             text = ""
             for line in run.lines:
                 text = join_text(text, line.text)
-            kind = _label_or_table(run, text, geo, cfg)
+            kind = _label_or_table(run, text, geo, body_size, cfg)
             if kind == "table":
                 text = "\n".join(x.text for x in run.lines)
         else:

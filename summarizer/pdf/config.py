@@ -48,7 +48,12 @@ class LayoutSettings:
     label_words: int = 4
     #: How many blocks back a paragraph cut by a page or column break is looked for
     #: (footnotes and figure labels may sit between its parts).
-    continuation_lookback: int = 3
+    continuation_lookback: int = 6
+    #: A line that continues a paragraph across a break without starting in lower case must be
+    #: at least this share of the body's usual line width (figure labels are narrow).
+    continuation_width: float = 0.5
+    #: Unfinished text set off the body size in at most this many lines is a figure's title or legend.
+    label_lines: int = 2
 
 
 DEFAULT_LAYOUT = LayoutSettings()
