@@ -10,6 +10,7 @@ authors, abstract → sections with kinds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -17,7 +18,8 @@ from .document import Block, Document, Section
 from .errors import EncryptedPdfError, InputError, ScannedPdfError
 from .kinds import assign_kinds, kind_from_title
 from .language import detect_language
-from .pdf.blocks import build_blocks, join_text, measure, prose_text
+from .pdf.blocks import build_blocks, ends_sentence, join_text, measure, prose_text
+from .pdf.front import author_names, is_affiliation, name_line
 
 DEFAULT_MAX_PAGES = 600
 
@@ -112,8 +114,19 @@ def _repaired(doc) -> bool:
     return bool(getattr(doc, "is_repaired", False))
 
 
+_SPACING_ACCENT = {"ˇ": "\u030c", "˜": "\u0303", "¨": "\u0308", "´": "\u0301", "ˆ": "\u0302", "˚": "\u030a"}
+_ACCENT_BEFORE_LETTER = re.compile("([" + "".join(_SPACING_ACCENT) + "])([A-Za-z])")
+
+
+def _accented(m: re.Match) -> str:
+    """TeX fonts without composed glyphs put a spacing accent before its letter ("Hubiˇcka")."""
+    return unicodedata.normalize("NFC", m.group(2) + _SPACING_ACCENT[m.group(1)])
+
+
 def _clean(text: str) -> str:
     text = text.translate(_LIGATURES).replace("\u00ad", "").replace("\x00", "")
+    if _ACCENT_BEFORE_LETTER.search(text):
+        text = _ACCENT_BEFORE_LETTER.sub(_accented, text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -643,25 +656,25 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
     while k < len(lines) and lines[k].page == 0 and len(title_lines) < 4 and continues(lines[k]):
         title_lines.append(k)
         k += 1
-    title = re.sub(r"[∗*†‡§¶]+|\s\d$", "", " ".join(lines[i].text for i in title_lines)).strip()
-    authors: list[str] = []
+    title = re.sub(r"[∗*†‡§¶⋆]+|\s\d$", "", " ".join(lines[i].text for i in title_lines)).strip()
+    author_lines: list[str] = []
     end = k
     for j in range(k, min(k + 40, len(lines))):
         line = lines[j]
         if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) is not None \
                 or len(line.text.split()) > 16:
             break
-        text = re.sub(r"[\d∗*†‡§¶,]+$", "", line.text)
-        if re.search(r"@|universit|institut|department|laborator|college|school|foundation|centre|center|corporation"
-                     r"|inc\.|ltd|大学|研究所|学院|研究院|公司|\d{4,}|^\d", text, re.I):
+        if is_affiliation(line.text):
             end = j + 1
             continue
-        names = [n.strip(" ∗*†‡§¶0-9⊣") for n in re.split(r",|\band\b|&|，|、|;", text) if n.strip(" ∗*†‡§¶0-9⊣")]
-        if names and all(1 <= len(n.split()) <= 4 and len(n) <= 40 for n in names):
-            authors.extend(n for n in names if not _NOT_A_NAME.search(n))
+        if name_line(line.text):
+            author_lines.append(line.text)
             end = j + 1
+        elif len(line.text.split()) <= 6 and not ends_sentence(line.text):
+            end = j + 1  # a short line of the title block that names no one (a role, a group)
         else:
             break
+    authors = author_names(author_lines)
     if len(title) > 300 or len(title) < 4:
         title = meta_title or title
     return title.strip(), authors[:60], end
