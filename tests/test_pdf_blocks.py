@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pdf_factory import lines_pdf
 
 from summarizer.pdf.blocks import build_blocks, join_text, line_kind, measure
+from summarizer.pdf.front import author_names, is_affiliation, name_line
 from summarizer.pdf_parser import parse_pdf
 
 P1 = [
@@ -76,6 +77,17 @@ def test_authors_lose_affiliation_marks_and_a_name_is_not_cut_at_the_line_break(
     assert doc.authors == ["Axel Donath", "Ada Lovelace", "Alan Turing"]
 
 
+def test_author_lines_of_every_shape():
+    assert author_names(["夏智康⊣ 刘祥§ 芦迪† 吴舒登‡"]) == ["夏智康", "刘祥", "芦迪", "吴舒登"]
+    assert author_names(["张三 李四"]) == ["张三", "李四"]
+    assert author_names(["Maximilian Nöthe ,9 Axel Donath ,10 Erik Tollerud ,2, ∗"]) == [
+        "Maximilian Nöthe", "Axel Donath", "Erik Tollerud"]
+    assert author_names(["Sam Foreman¹, Xiao-Yong Jin¹² & Dr. James C. Osborn"]) == [
+        "Sam Foreman", "Xiao-Yong Jin", "James C. Osborn"]
+    assert is_affiliation("Mountain View, CA") and is_affiliation("December 16, 2018")
+    assert is_affiliation("patrick.hall@h2o.ai") and not name_line("Vivacity Labs NW5 3AQ London")
+
+
 @dataclass
 class FakeLine:
     """A line as the extraction step makes it (the fields the paragraph step reads)."""
@@ -101,8 +113,8 @@ def _zh_page(page: int, y: float = 100) -> list[FakeLine]:
     """Every line its own block, as several Chinese producers write them; sentences end mid-line."""
     out = []
     for text, x in [("第一段开始，这一句没有在行末结束，", 92), ("而是延续到下一行。第二句也延续到", 72),
-                    ("下一行。", 72, ), ("第二段由首行缩进开始。", 92), ("这一行属于第二段。", 72)]:
-        out.append(FakeLine(text, x, y, page, x1=x + 450 if not text.endswith("。") else x + 120))
+                    ("下一行，最后一行正好写满整行。", 72, ), ("第二段由首行缩进开始。", 92), ("这一行属于第二段。", 72)]:
+        out.append(FakeLine(text, x, y, page, x1=522 if text != "这一行属于第二段。" else 300))
         y += 14
     return out
 
@@ -110,8 +122,30 @@ def _zh_page(page: int, y: float = 100) -> list[FakeLine]:
 def test_one_block_per_line_producers_get_paragraphs_from_indentation_and_short_last_lines():
     lines = _zh_page(0)
     blocks = build_blocks(lines, measure(lines, 10.0), 10.0)
-    assert [b.text for b in blocks] == ["第一段开始，这一句没有在行末结束，而是延续到下一行。第二句也延续到下一行。",
+    assert [b.text for b in blocks] == ["第一段开始，这一句没有在行末结束，而是延续到下一行。第二句也延续到下一行，最后一行正好写满整行。",
                                         "第二段由首行缩进开始。这一行属于第二段。"]
+
+
+def test_short_last_line_ends_a_paragraph_without_indentation_or_space():
+    lines = [FakeLine("Block paragraphs have no indentation and no space between them, so the", 72, 100,
+                      last_in_block=False),
+             FakeLine("short last line is what ends them.", 72, 112, x1=250, first_in_block=False, last_in_block=False),
+             FakeLine("The next paragraph starts at the same margin and the same", 72, 124, first_in_block=False),
+             FakeLine("distance, in the same block.", 72, 136, x1=200, first_in_block=False)]
+    blocks = build_blocks(lines, measure(lines, 10.0), 10.0)
+    assert [b.text[:20] for b in blocks] == ["Block paragraphs hav", "The next paragraph s"]
+
+
+def test_a_figure_label_after_a_column_break_does_not_continue_the_sentence():
+    lines = [FakeLine(f"Line {n} of the left column runs from margin to margin and on", 72, 640 + 12 * n, x1=290)
+             for n in range(5)]
+    lines += [FakeLine("The left column ends in the middle of a sentence about the", 72, 700, x1=290),
+              FakeLine("Throughput", 320, 100, x1=370),
+             FakeLine("Latency", 320, 300, x1=360)]
+    blocks = build_blocks(lines, measure(lines, 10.0), 10.0)
+    assert blocks[0].text.endswith("about the") and [b.kind for b in blocks[1:]] == ["caption", "caption"]
+    lines[-2].text = "throughput of the system."  # running text does continue the sentence
+    assert build_blocks(lines, measure(lines, 10.0), 10.0)[0].text.endswith("about the throughput of the system.")
 
 
 def test_unfinished_sentence_continues_past_a_footnote_onto_the_next_page():

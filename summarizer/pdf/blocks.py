@@ -144,7 +144,7 @@ def new_paragraph(run: _Run, line: LineLike, geo: PageGeometry, cfg: LayoutSetti
     if _ITEM.match(line.text) or not _compatible(prev, line, cfg):
         return True
     if prev.page != line.page or _column_break(prev, line):
-        return finished
+        return True  # whether the sentence goes on is decided by ``_continues``
     if line.y1 - prev.y1 > cfg.paragraph_gap * geo.pitch * size:
         return True
     if not finished:

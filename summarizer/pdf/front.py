@@ -11,7 +11,7 @@ _SPLIT = re.compile(rf"\s*(?:[,;，、&]|\band\b|{_MARK}+)\s*", re.I)
 _AFFILIATION = re.compile(
     r"@|https?://|www\.|\.(com|org|edu|net|ai|io)\b|universit|institut|department|laborator|\blabs?\b|college|school"
     r"|foundation|centre|center|corporation|\bcorp\b|company|gmbh|\bllc\b|inc\.|ltd|hospital|academy|division"
-    r"|facility|大学|研究所|学院|研究院|公司|实验室|中心|小组|版本|日期|\d{4,}|^\d", re.I)
+    r"|facility|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|大学|研究所|学院|研究院|公司|实验室|中心|小组|版本|日期|\d{4,}|^\d", re.I)
 _MONTH = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$", re.I)
 _PARTICLE = {"de", "van", "von", "der", "den", "da", "del", "della", "di", "la", "le", "du", "bin", "al", "dos", "das",
              "y", "ten", "ter", "st."}
@@ -57,7 +57,7 @@ def name_line(text: str) -> bool:
     """True when every piece of the line (between separators and marks) is a name; the first and
     the last piece may be a single word, the part of a name cut at a line break."""
     pieces = _pieces(text)
-    if not pieces:
+    if not pieces or is_affiliation(text):
         return False
     inner_ok = all(plausible_name(p) for p in pieces[1:-1])
     ends_ok = all(plausible_name(p) or _name_part(p) for p in {pieces[0], pieces[-1]})
