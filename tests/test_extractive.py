@@ -100,3 +100,27 @@ def test_extractive_backend_says_it_cannot_translate():
     assert any("stays in the source's language" in n for n in result.notices)
     again = summarize_document(doc, Settings(language="zh"))
     assert sum("stays in the source's language" in n for n in again.notices) == 1 and not doc.notices
+
+
+def test_only_whole_sentences_are_offered_as_bullets():
+    from summarizer.extractive import summary_sentences, whole_sentence
+
+    assert whole_sentence("The parser joins lines into paragraphs before it splits sentences.")
+    assert not whole_sentence("where ρ(D) is the density of the dataset under the model.")  # starts mid-sentence
+    assert not whole_sentence("LSM-tree 是一种面向写密集型负载优化的存储结构，已广泛应用于LevelDB、RocksDB、", "zh")
+    assert not whole_sentence("x = (a + b) / (c − d) = 0.5 + 1.2 − 3.4.")  # mostly symbols
+    assert not whole_sentence("Results are in Table 2 (see the.")  # unclosed bracket
+    assert whole_sentence("日志结构合并树是一种面向写密集型负载优化的存储结构。", "zh")
+    text = ("The density of the data set is estimated with a kernel model. "
+            "where ρ(D) is the density of the dataset and it is estimated on every split. "
+            "The estimate converges as the number of samples grows without bound. "
+            "Every run repeats the estimate five times with fresh random seeds. ") * 3
+    picked = summary_sentences(text, "en", budget=30)
+    assert picked and not any(s.startswith("where") for s in picked)
+
+
+def test_a_sentence_the_splitter_cut_inside_a_citation_is_put_back_together():
+    from summarizer.extractive import repaired_sentences
+
+    text = "The data come from the shared task (Ng et al., 2014). It has 50 essays."
+    assert repaired_sentences(text, "en") == ["The data come from the shared task (Ng et al., 2014).", "It has 50 essays."]
