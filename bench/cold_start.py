@@ -41,6 +41,7 @@ def _article(folder: Path) -> Path:
 def _cases(article: Path) -> dict[str, list[str]]:
     py = sys.executable
     return {
+        "python -c pass (interpreter floor)": [py, "-c", "pass"],
         "import summarizer": [py, "-c", "import summarizer"],
         "python -m summarizer --help": [py, "-m", "summarizer", "--help"],
         "summarize 10-page paper": [py, "-m", "summarizer", "summarize", str(PAPER)],
@@ -67,7 +68,9 @@ def _inner(case: str, article: str) -> None:
     times = []
     for _ in range(2):
         start_wall, start_cpu = time.perf_counter(), time.process_time()
-        if case == "import summarizer":
+        if case.startswith("python -c pass"):
+            pass
+        elif case == "import summarizer":
             import summarizer  # noqa: F401  (second round: already imported, ~0)
         else:
             from summarizer.cli import main
