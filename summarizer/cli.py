@@ -85,7 +85,7 @@ def cmd_summarize(args) -> int:
     settings = _settings(args)
     settings.validate()
     doc = _read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
-    if settings.prompts_dir:
+    if settings.prompts_dir and settings.backend == "llm":  # only the LLM reads prompts (JSON5 parsing: ~0.2 s)
         from .prompts import load_prompts
 
         problems = load_prompts(settings.prompts_dir).errors

@@ -88,10 +88,19 @@ class Settings(BaseSettings):
     workers: int = Field(4, ge=1, le=64, description="model calls (or batch documents) in flight at once")
     context_window: int | None = Field(None, ge=256, le=10_000_000, description="context window in tokens (default: from the model table)")
     temperature: float = Field(0.2, ge=0.0, le=2.0, description="sampling temperature")
-    timeout: float = Field(120.0, gt=0, le=3600, description="seconds to wait for one model answer")
+    timeout: float = Field(120.0, gt=0, le=3600,
+                           description="stall timeout: seconds with no byte from the server before a call gives up")
+    call_timeout: float = Field(600.0, gt=0, le=86_400, description="total cap in seconds on one call, however slowly it streams")
+    run_timeout: float = Field(3600.0, gt=0, le=7 * 86_400,
+                               description="total cap in seconds on one document's run; what finished is kept")
     max_attempts: int = Field(5, ge=1, le=20, description="tries per model call (429, 5xx, timeouts are retried)")
     backoff_base: float = Field(1.0, ge=0.0, le=60.0, description="first retry wait in seconds; doubles per retry, with jitter")
     backoff_cap: float = Field(30.0, ge=0.0, le=600.0, description="longest wait between retries in seconds")
+    retry_after_cap: float = Field(120.0, ge=0.0, le=3600.0,
+                                   description="a longer Retry-After fails the call at once, naming the wait asked")
+    server_slots: int | None = Field(None, ge=1, le=1024,
+                                     description="requests the server runs at once (llama.cpp: read from /props)")
+    check_endpoint: bool = Field(True, description="look at the endpoint once before the first call")
     use_cache: bool = Field(True, description="reuse cached answers")
     include_reasoning: bool = Field(False, description="include the model's reasoning in the Markdown")
     small_model: str | None = Field(None, description="model for documents under route_below_tokens (routing by length)")
