@@ -8,13 +8,17 @@ rerun-free ``on_click="ignore"`` — and any other rerun keep them (field note 2
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import streamlit as st
 
 from summarizer.errors import SummarizerError
+from summarizer.logs import configure_app
 from summarizer.session import page_settings
 
 st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
+logger = logging.getLogger("summarizer.app")
+configure_app()  # a rotating log in the data folder; once per process
 
 # Material icons ship with Streamlit's own font, so they render without an emoji font.
 STATE_ICONS = {"queued": ":material/schedule:", "running": ":material/autorenew:", "retrying": ":material/replay:",
@@ -65,7 +69,8 @@ def load_link(link: str, settings) -> None:
     except SummarizerError as exc:
         fail(str(exc))
         return
-    except Exception as exc:  # never a traceback in the page
+    except Exception as exc:  # never a traceback in the page; the traceback goes to the log
+        logger.exception("reading the link %s failed", link[:200])
         fail(f"{link} could not be read ({exc.__class__.__name__}); paste the text in the 'Paste text' tab instead.")
         return
     if doc is None:
@@ -250,7 +255,8 @@ def main() -> None:
                 load_upload(upload, settings)
             except SummarizerError as exc:
                 fail(f"{upload.name}: {exc}")
-            except Exception as exc:  # never a traceback in the page
+            except Exception as exc:  # never a traceback in the page; the traceback goes to the log
+                logger.exception("reading the upload %s failed", upload.name)
                 fail(f"{upload.name} could not be read ({exc.__class__.__name__}).")
     with paste_tab:
         with st.form("paste_form"):
@@ -296,7 +302,8 @@ def main() -> None:
             run_summary(reviewed, settings, section_prompts=chosen)
         except SummarizerError as exc:
             fail(str(exc))
-        except Exception as exc:
+        except Exception as exc:  # the traceback goes to the log
+            logger.exception("the summary run failed")
             fail(f"The summary could not be made ({exc.__class__.__name__}); please try again.")
     if "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest"):
         show_result(settings)

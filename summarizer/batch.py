@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import socket
@@ -32,6 +33,7 @@ from .errors import ConfigError, InputError, SummarizerError
 from .render import render_markdown
 from .settings import Settings
 
+logger = logging.getLogger(__name__)
 INDEX = "index.jsonl"
 LOCK = ".summarizer-batch.lock"
 FILE_TYPES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".mmd")
@@ -294,7 +296,8 @@ def process_item(item: BatchItem, settings: Settings, client=None) -> BatchResul
                            render_markdown(summary, settings.include_reasoning))
     except SummarizerError as exc:
         return BatchResult(item.id, "failed", error=str(exc))
-    except Exception as exc:  # one document must never stop the batch
+    except Exception as exc:  # one document must never stop the batch; the traceback goes to the log
+        logger.exception("batch item %s failed unexpectedly", item.id)
         return BatchResult(item.id, "failed", error=f"Unexpected error ({exc.__class__.__name__}).")
 
 

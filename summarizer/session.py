@@ -28,6 +28,9 @@ def settings_from_session(state: Mapping, secrets: Mapping | None = None) -> Set
             key = ""
     if key:
         settings.api_key = key
+    from .logs import add_secret
+
+    add_secret(settings.clean_key())
     price_in, price_out = stored.get("price_in"), stored.get("price_out")
     if price_in or price_out:  # the user's prices for the chosen model, over the built-in table
         settings.prices[settings.model.lower().split("/")[-1]] = (float(price_in or 0), float(price_out or 0))

@@ -143,6 +143,23 @@ def test_no_request_exceeds_the_context_window(llm_server):
         assert rough_tokens(r.body["messages"]) + r.body["max_tokens"] <= window
 
 
+def test_a_prompt_too_big_for_the_window_is_refused_before_sending(llm_server, tmp_path):
+    """The pre-flight check: a synthesis prompt larger than the context window is never sent."""
+    from llm_server import rough_tokens
+
+    window = 2200
+    synthesis = load_prompts().get("synthesis")
+    synthesis.system += " Keep every field short and plain." * 400  # ~2,800 tokens of instructions
+    save_user_prompt(tmp_path, synthesis)
+    llm_server.state.reset(context_limit=window)
+    settings = llm_settings(llm_server, model="gpt-4", context_window=window, use_cache=False, prompts_dir=str(tmp_path))
+    result = summarize_document(parse_text(PAPER), settings)
+    sent = llm_server.state.chat_requests
+    assert sent and all(rough_tokens(r.body["messages"]) + r.body["max_tokens"] <= window for r in sent)
+    assert not any("Keep every field short" in r.body["messages"][0]["content"] for r in sent)
+    assert all(s.status in ("done", "skipped") for s in result.sections)
+
+
 def test_answer_cache_is_per_model_and_host(llm_server):
     doc = parse_text(PAPER)
     summarize_document(doc, llm_settings(llm_server, model="model-a"))
