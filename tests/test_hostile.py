@@ -280,15 +280,27 @@ def test_corrupted_user_data_and_cache_are_recovered(app_home, paper_pdf):
     assert not summarize_document(doc, Settings()).failed
 
 
-def test_two_sessions_never_share_key_document_or_results(llm_server, paper_pdf):
+def test_two_sessions_never_share_key_document_or_results(llm_server, paper_pdf, app_home):
+    """What two sessions of one server really share — the process environment, the answer cache and the
+    prompt folder on disk, the log — never carries one session's key, and the other session's settings,
+    document and results stay its own."""
+    from summarizer.session import SETTINGS_KEY, settings_from_session
+
+    key = "sk-session-one-4be1f07c"
     one = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    one.session_state["summarizer_settings"] = {"backend": "llm", "base_url": llm_server.base_url,
-                                                "model": "m", "api_key": "sk-session-one"}
+    one.session_state[SETTINGS_KEY] = {"backend": "llm", "base_url": llm_server.base_url, "model": "m", "api_key": key}
     one.run()
     one.file_uploader(key="upload").set_value(("secret-report.pdf", paper_pdf, "application/pdf"))
     one.run()
     one.button(key="summarize").click().run()
+    assert "result" in one.session_state  # session one really ran, with its key on the wire
+    assert {r.headers.get("authorization") for r in llm_server.state.chat_requests} == {f"Bearer {key}"}
+    assert key not in "".join(os.environ.values())  # the key was never put in the shared environment
+    for path in app_home.rglob("*"):  # answer cache, prompt folder, logs: shared on disk, key-free
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
     two = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert "doc" not in two.session_state and "result" not in two.session_state
-    assert "extractive" in two.markdown[0].value or any("extractive" in c.value for c in two.caption)
-    assert all("sk-session-one" not in str(v) for v in (two.session_state[k] for k in two.session_state))
+    mine = settings_from_session(two.session_state)
+    assert mine.backend == "extractive" and mine.api_key == ""
+    assert all(key not in str(two.session_state[k]) for k in two.session_state)
