@@ -80,7 +80,7 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
                 text = text[len(title):].lstrip()
             return text, title
     except Exception:  # a page trafilatura cannot handle still gets the plain extraction below
-        pass
+        logger.warning("trafilatura could not extract the page; using plain tag stripping", exc_info=True)
     title_m = re.search(r"<title[^>]*>(.*?)</title>", markup, re.I | re.S)
     title = html.unescape(title_m.group(1)).strip() if title_m else None
     body = re.sub(r"<(script|style|nav|header|footer|aside|noscript)[^>]*>.*?</\1>", " ", markup, flags=re.I | re.S)

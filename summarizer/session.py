@@ -6,10 +6,12 @@ The key is taken from the session first, then ``st.secrets``, then ``OPENAI_API_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from .settings import Settings
 
+logger = logging.getLogger(__name__)
 SETTINGS_KEY = "summarizer_settings"
 FIELDS = ("backend", "model", "base_url", "language", "length", "workers", "context_window", "use_cache",
           "include_reasoning", "prompts_dir", "max_pages", "parser", "nougat_checkpoint",
@@ -24,7 +26,10 @@ def settings_from_session(state: Mapping, secrets: Mapping | None = None) -> Set
     if not key and secrets is not None:
         try:
             key = str(secrets.get("OPENAI_API_KEY", "") or "")
-        except Exception:  # no secrets file: st.secrets raises on access
+        except FileNotFoundError:  # no secrets file (StreamlitSecretNotFoundError is one): no key from there
+            key = ""
+        except Exception:  # a broken secrets.toml: go on without it, say why in the log
+            logger.warning("st.secrets could not be read", exc_info=True)
             key = ""
     if key:
         settings.api_key = key
@@ -41,6 +46,6 @@ def page_settings(st) -> Settings:
     """The settings of the browser session a page runs in (``st`` is the streamlit module)."""
     try:
         secrets = st.secrets
-    except Exception:  # no secrets file
+    except FileNotFoundError:  # no secrets file (StreamlitSecretNotFoundError is a FileNotFoundError)
         secrets = None
     return settings_from_session(st.session_state, secrets)
