@@ -45,7 +45,7 @@ def session_id(st) -> str:
     sid = next((c for c in candidates if isinstance(c, str) and _SID.match(c)), None) or uuid.uuid4().hex
     if state.get("sid") not in (None, sid):  # another id in the URL (a bookmark): that session now
         for key in ("doc", "doc_digest", "result", "markdown", "result_digest", "run_id", "hist_interrupted",
-                    "hist_restored", "hist_saved", "review_saved", "review_current", SETTINGS_KEY):
+                    "hist_restored", "hist_saved", "run_digest", "review_saved", "review_current", SETTINGS_KEY):
             state.pop(key, None)
     state["sid"] = sid
     return sid
@@ -127,6 +127,7 @@ def show_run(st, history: SQLiteHistory, sid: str, run_id: str, keep_document: b
         state["doc"] = history.load_document(record.info.doc_hash) or summary.document
         state["doc_digest"] = record.info.doc_hash
     state["result"], state["result_digest"], state["run_id"] = summary, record.info.doc_hash, run_id
+    state["run_digest"] = record.info.doc_hash
     state["markdown"] = record.markdown or render_markdown(summary, bool(record.settings.get("include_reasoning")))
     if record.info.status == "running" and record.unfinished:
         state["hist_interrupted"] = run_id
@@ -141,7 +142,7 @@ def _snapshot(st) -> dict:
     key = settings.pop("api_key", "")
     keep = bool(state.get(KEEP_KEY))
     snap = {"settings": settings, "keep_key": keep, "doc_hash": state.get("doc_digest") if "doc" in state else None,
-            "run_id": state.get("run_id") if state.get("result_digest") == state.get("doc_digest") else None,
+            "run_id": state.get("run_id") if state.get("run_digest") == state.get("doc_digest") else None,
             "review": state.get("review_current") or state.get("review_saved"),
             "chosen_prompts": {str(k): v for k, v in (state.get("chosen_prompts") or {}).items()}}
     if keep and key:
@@ -214,7 +215,7 @@ def recorded(st, events: Iterator, document, settings, only: set[int] | None = N
     for event in events:
         recorder(event)
         if recorder.run_id and state.get("run_id") != recorder.run_id:
-            state["run_id"] = recorder.run_id
+            state["run_id"], state["run_digest"] = recorder.run_id, digest
             save_session(st)
         if event.kind == "done":
             summary = event.summary
