@@ -102,7 +102,7 @@ def test_retry_limit_is_exact(llm_server):
 def test_backoff_settings_bound_every_wait(llm_server, monkeypatch):
     """backoff_base/backoff_cap from Settings decide the waits (no test sleeps through production backoff)."""
     waits: list[float] = []
-    monkeypatch.setattr("summarizer.llm_client.time.sleep", waits.append)
+    monkeypatch.setattr("summarizer.llm_client.ChatClient._sleep", lambda self, seconds: waits.append(seconds))
     llm_server.state.reset(error_500_first=4)
     settings = llm_settings(llm_server, max_attempts=5, backoff_base=50.0, backoff_cap=0.2)
     assert ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20).attempts == 5
