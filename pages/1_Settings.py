@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from summarizer import ui_session
 from summarizer.errors import ConfigError
 from summarizer.nougat_parser import nougat_available
 from summarizer.session import SETTINGS_KEY, page_settings
@@ -112,6 +113,7 @@ def prompt_editor(settings) -> None:
 
 
 
+ui_session.init_session(st)  # settings survive a reload
 current = page_settings(st)
 stored = dict(st.session_state.get(SETTINGS_KEY, {}) or {})
 
@@ -203,3 +205,5 @@ with model_tab:
 
 with prompts_tab:
     prompt_editor(page_settings(st))
+
+ui_session.save_session(st)
