@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .document import Block, Document, Section
 from .errors import EncryptedPdfError, InputError, ScannedPdfError
@@ -20,6 +20,7 @@ from .kinds import assign_kinds, kind_from_title
 from .language import detect_language
 from .pdf.blocks import build_blocks, ends_sentence, join_text, measure, prose_text
 from .pdf.front import author_names, is_affiliation, name_line
+from .pdf.outline import keep_numbering
 
 DEFAULT_MAX_PAGES = 600
 
@@ -735,6 +736,8 @@ def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAUL
         assign_levels(headings, lines)
         if outline:
             headings = _merge_outline(outline, headings)
+        levels = keep_numbering([_numbering(h.title)[0] for h in headings], [h.level for h in headings])
+        headings = [replace(h, level=level) for h, level in zip(headings, levels)]
         meta_title = (doc.metadata or {}).get("title") or ""
     finally:
         doc.close()
