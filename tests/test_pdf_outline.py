@@ -37,3 +37,6 @@ def test_subsection_kinds_follow_their_section():
     levels = [1, 1, 2, 2, 3, 1, 2]
     assert assign_kinds(titles, levels) == ["introduction", "experiments", "experiments", "experiments",
                                             "experiments", "results", "results"]
+    # the parent is the enclosing section, not the subsection just before
+    assert assign_kinds(["Introduction", "Related work", "Overview"], [1, 2, 2]) == [
+        "introduction", "related_work", "introduction"]
