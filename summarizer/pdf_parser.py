@@ -494,13 +494,13 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> list[H
         i = j
     # A title that repeats on one page, or repeats with math in it, is a table header; papers do
     # repeat real subsection names ("Description", "Recommendations") in different sections.
-    def key(h: Heading) -> str:
-        return re.sub(r"\W|\d", "", h.title.lower())
-    repeats = Counter(key(h) for h in candidates)
-    per_page = Counter((key(h), lines[h.index].page) for h in candidates)
-    return [h for h in candidates if repeats[key(h)] < 3 or not (
-        any(per_page[(key(h), p)] > 1 for p in {lines[x.index].page for x in candidates if key(x) == key(h)})
-        or re.search(r"[\u0370-\u03ff]", h.title))]
+    # Each key is computed once and grouped in one pass (a rescan per candidate was quadratic).
+    keys = [re.sub(r"\W|\d", "", h.title.lower()) for h in candidates]
+    repeats = Counter(keys)
+    per_page = Counter((k, lines[h.index].page) for k, h in zip(keys, candidates))
+    twice_on_a_page = {k for (k, _), n in per_page.items() if n > 1}
+    return [h for k, h in zip(keys, candidates)
+            if repeats[k] < 3 or not (k in twice_on_a_page or re.search(r"[\u0370-\u03ff]", h.title))]
 
 
 def assign_levels(headings: list[Heading], lines: list[Line]) -> None:
@@ -611,6 +611,7 @@ def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading
     same numbering depth or, failing that, their own.
     """
     by_index = {h.index: h for h in outline}
+    covered = {i for o in outline for i in range(o.index, max(o.end, o.index + 1))}
     merged = list(outline)
     for h in found:
         twin = by_index.get(h.index)
@@ -618,7 +619,7 @@ def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading
             if h.end == h.index:  # run-in heading: keep the body that follows on the same line
                 twin.end, twin.title = h.end, h.title
             continue
-        if any(o.index <= h.index < max(o.end, o.index + 1) for o in outline):
+        if h.index in covered:
             continue
         merged.append(h)
     merged.sort(key=lambda h: h.index)
