@@ -44,3 +44,7 @@ class PromptError(SummarizerError):
     """A prompt file is invalid; carries the file name and line where known."""
 
     exit_code = 2
+
+
+class GarbledPdfError(ScannedPdfError):
+    """The PDF has a text layer, but it extracts as meaningless codes (fonts without a character map)."""

@@ -15,12 +15,13 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .document import Block, Document, Section
-from .errors import EncryptedPdfError, InputError, ScannedPdfError
+from .errors import EncryptedPdfError, GarbledPdfError, InputError, ScannedPdfError
 from .kinds import assign_kinds, kind_from_title
 from .language import detect_language
 from .pdf.blocks import build_blocks, ends_sentence, join_text, measure, prose_text
 from .pdf.front import author_names, is_affiliation, name_line
 from .pdf.outline import keep_numbering
+from .pdf.quality import DEFAULT_QUALITY, check_pages, garbled_share, page_list
 
 DEFAULT_MAX_PAGES = 600
 
@@ -730,6 +731,7 @@ def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAUL
                 raise ScannedPdfError(
                     "This PDF has no text layer (it looks scanned); choose the Nougat parser, or run OCR on it first."
                 )
+        lines = _readable_lines(doc, pages, lines, notices)
         if not lines:
             raise InputError("No text could be read from this PDF.")
         outline = _outline_headings(doc, lines) if use_outline else []
@@ -763,6 +765,34 @@ def _strip_run_in(blocks: list[Block], pattern: re.Pattern) -> tuple[list[Block]
             after = ([Block(b.kind, rest, b.page, b.page_end)] if rest else []) + blocks[n + 1:]
             return blocks[:n], after
     return None
+
+
+def _image_cover(page) -> float:
+    """Share of the page that its images cover (overlaps counted twice, capped at 1)."""
+    area = abs(page.rect.width * page.rect.height) or 1.0
+    try:
+        boxes = [info["bbox"] for info in page.get_image_info()]
+    except Exception:  # a broken image resource: no cover known
+        return 0.0
+    return min(1.0, sum(abs((b[2] - b[0]) * (b[3] - b[1])) for b in boxes) / area)
+
+
+def _readable_lines(doc, pages: list[PageText], lines: list[Line], notices: list[str]) -> list[Line]:
+    """The lines whose text is readable; pages that are garbled or pictures only are named in a
+    notice, and a document that is mostly garbled is refused with the way out."""
+    texts = [" ".join(line.text for line in pt.lines) for pt in pages]
+    cover = [_image_cover(doc[n]) if sum(not c.isspace() for c in t) < DEFAULT_QUALITY.empty_chars else 0.0
+             for n, t in enumerate(texts)]
+    layer = check_pages(texts, cover)
+    with_text = sum(1 for t in texts if t.strip())
+    if layer.garbled_share >= DEFAULT_QUALITY.refuse_share or len(layer.garbled_pages) > with_text * DEFAULT_QUALITY.refuse_share:
+        where = page_list(list(layer.garbled_pages)) or "most pages"
+        raise GarbledPdfError(
+            f"The text of this PDF cannot be read: its fonts carry no character map, so pages {where} extract as "
+            "meaningless codes; choose the Nougat parser, which reads the page images instead.")
+    notices.extend(layer.notices())
+    dropped = set(layer.garbled_pages)
+    return [line for line in lines if line.page not in dropped and garbled_share(line.text) < 0.5]
 
 
 def build_document(lines: list[Line], headings: list[Heading], captions: list[Block], source: str,
