@@ -7,7 +7,7 @@ import pytest
 from pdf_factory import prose, unmapped_pdf
 
 from summarizer.errors import GarbledPdfError
-from summarizer.pdf.quality import check_pages, page_list
+from summarizer.pdf.quality import check_pages, garbled_share, page_list
 from summarizer.pdf_parser import parse_pdf
 
 PAGES = [prose("retrieval", 4), prose("indexing", 4), prose("evaluation", 4)]
@@ -24,7 +24,8 @@ def test_a_garbled_page_is_named_and_left_out():
     assert any("Page(s) 2 have unreadable text" in n and "Nougat" in n for n in doc.notices)
     text = doc.text
     assert "retrieval" in text and "evaluation" in text and "indexing" not in text
-    assert not any("\ue000" <= c <= "\uf8ff" for c in text)
+    blocks = [b.text for s in doc.sections for b in s.blocks]
+    assert not any("\ue000" <= c <= "\uf8ff" or c == "\ufffd" for t in blocks for c in t)
 
 
 def test_a_picture_only_page_is_named():
@@ -41,3 +42,5 @@ def test_page_lists_and_shares():
     assert page_list([2, 4, 5, 6]) == "3, 5–7"
     layer = check_pages(["plain readable text on this page", "\ue001\ue002\ue003 \ue004\ue005" * 10, ""], [0, 0, 0.9])
     assert layer.garbled_pages == (1,) and layer.picture_pages == (2,)
+    assert garbled_share("+HOOR\x03ZRUOG\x03WKLV") == 1.0  # glyph ids read as codes: \x03 is a space
+    assert garbled_share("Plain text, with digits 12 and symbols ±∑.") == 0.0
