@@ -713,8 +713,8 @@ def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAUL
     try:
         page_count = doc.page_count
         if page_count > max_pages:
-            notices.append(f"Only the first {max_pages} of {page_count} pages were read (the page limit, "
-                           "which you can raise in Settings).")
+            notices.append(f"Only the first {max_pages} of {page_count} pages were read (the page limit: raise it in "
+                           "Settings, with --max-pages or with SUMMARIZER_MAX_PAGES).")
         if _repaired(doc):
             notices.append("This PDF was damaged and has been repaired; some text may be missing.")
         pages = extract_pages(doc, max_pages)

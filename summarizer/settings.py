@@ -48,6 +48,17 @@ def _by_prefix(table: dict, model: str):
     return table[best] if best else None
 
 
+def _max_pages_from_env(env) -> int:
+    """``SUMMARIZER_MAX_PAGES``: the page limit per PDF (default 600)."""
+    raw = env.get("SUMMARIZER_MAX_PAGES", "").strip()
+    if not raw:
+        return 600
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"SUMMARIZER_MAX_PAGES must be a whole number of pages, not '{raw[:20]}'.") from None
+
+
 @dataclass
 class Settings:
     """Everything one summarization run needs."""
@@ -86,6 +97,7 @@ class Settings:
             api_key=env.get("OPENAI_API_KEY", ""),
             nougat_checkpoint=env.get("NOUGAT_CHECKPOINT") or None,
             prompts_dir=env.get("SUMMARIZER_PROMPTS") or str(user_prompts_dir()),
+            max_pages=_max_pages_from_env(env),
         )
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -125,6 +137,8 @@ class Settings:
             raise ConfigError(f"Unknown length '{self.length}': choose short, medium or long.")
         if self.parser not in ("pymupdf", "nougat"):
             raise ConfigError(f"Unknown parser '{self.parser}': choose pymupdf or nougat.")
+        if int(self.max_pages) < 1:
+            raise ConfigError("The page limit must be at least 1 page.")
         if not 1 <= int(self.workers) <= 64:
             raise ConfigError("The number of workers must be between 1 and 64.")
         if self.backend == "llm":
