@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import GarbledPdfError
+from .extract import Line, PageText
+
 #: Private-use code points and the replacement character: what a font without a ToUnicode map
 #: (a Type 3 font, a subset CJK font) extracts as.
 _UNKNOWN = re.compile(r"[\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd]")
@@ -95,3 +98,30 @@ def check_pages(page_texts: list[str], image_cover: list[float] | None = None,
         elif chars < cfg.empty_chars and image_cover is not None and image_cover[n] >= cfg.image_cover:
             pictures.append(n)
     return TextLayer(tuple(garbled), tuple(pictures), bad / total if total else 0.0)
+
+
+def _image_cover(page) -> float:
+    """Share of the page that its images cover (overlaps counted twice, capped at 1)."""
+    area = abs(page.rect.width * page.rect.height) or 1.0
+    try:
+        boxes = [info["bbox"] for info in page.get_image_info()]
+    except Exception:  # a broken image resource: no cover known
+        return 0.0
+    return min(1.0, sum(abs((b[2] - b[0]) * (b[3] - b[1])) for b in boxes) / area)
+
+def _readable_lines(doc, pages: list[PageText], lines: list[Line], notices: list[str]) -> list[Line]:
+    """The lines whose text is readable; pages that are garbled or pictures only are named in a
+    notice, and a document that is mostly garbled is refused with the way out."""
+    texts = [" ".join(line.text for line in pt.lines) for pt in pages]
+    cover = [_image_cover(doc[n]) if sum(not c.isspace() for c in t) < DEFAULT_QUALITY.empty_chars else 0.0
+             for n, t in enumerate(texts)]
+    layer = check_pages(texts, cover)
+    with_text = sum(1 for t in texts if t.strip())
+    if layer.garbled_share >= DEFAULT_QUALITY.refuse_share or len(layer.garbled_pages) > with_text * DEFAULT_QUALITY.refuse_share:
+        where = page_list(list(layer.garbled_pages)) or "most pages"
+        raise GarbledPdfError(
+            f"The text of this PDF cannot be read: its fonts carry no character map, so pages {where} extract as "
+            "meaningless codes; choose the Nougat parser, which reads the page images instead.")
+    notices.extend(layer.notices())
+    dropped = set(layer.garbled_pages)
+    return [line for line in lines if line.page not in dropped and garbled_share(line.text) < 0.5]
