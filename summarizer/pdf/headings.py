@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from ..kinds import kind_from_title
+from .config import DEFAULT_HEADINGS, HeadingSettings
 from .extract import _CAPTION, Line, _clean
 
 _NUMBERING = re.compile(
@@ -83,11 +84,11 @@ def _family(font: str) -> str:
     base = re.sub(r"\d+|(bold|italic|ital|oblique|medi|regular|regu|semibold|light|caps|mt|ps)$", "", base, flags=re.I)
     return base.lower()
 
-def _prose_follows(lines: list[Line], j: int, body_size: float) -> bool:
+def _prose_follows(lines: list[Line], j: int, body_size: float, cfg: HeadingSettings = DEFAULT_HEADINGS) -> bool:
     """True when body prose (or another heading) comes soon after a heading candidate."""
-    for line in lines[j:j + 4]:
+    for line in lines[j:j + cfg.prose_window]:
         words = len(line.text.split()) + len(re.findall(r"[\u4e00-\u9fff]", line.text)) // 2
-        if abs(line.size - body_size) <= 1.6 and words >= 5:
+        if abs(line.size - body_size) <= cfg.prose_size and words >= cfg.prose_words:
             return True
         if _NUMBERING.match(line.text) and line.first_in_block:
             return True
@@ -105,7 +106,8 @@ def _run_in_heading(line: Line) -> str | None:
         return None
     return line.lead.strip().rstrip(".:—–- ").strip()
 
-def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> tuple[list[Heading], list[Line]]:
+def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
+                    cfg: HeadingSettings = DEFAULT_HEADINGS) -> tuple[list[Heading], list[Line]]:
     """Headings from font, weight, numbering and position, considered together.
 
     A line is a heading when it starts a block, reads like a title, and at least one of:
@@ -139,7 +141,7 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> tuple[
             continue
         # a heading may wrap onto up to two more lines of the same style and block
         j = i + 1
-        while j < len(lines) and j - i < 3 and lines[j].block == line.block and lines[j].style == line.style:
+        while j < len(lines) and j - i < cfg.max_lines and lines[j].block == line.block and lines[j].style == line.style:
             j += 1
         text = " ".join(x.text for x in lines[i:j])
         if not _looks_like_heading_text(text):
@@ -148,9 +150,10 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> tuple[
         num, rest = _numbering(text)
         standalone = lines[j - 1].last_in_block or (j < len(lines) and lines[j].style != line.style
                                                     and lines[j].first_in_block)
-        larger = line.size >= body_size + 0.9 or (line.max_size >= body_size + 1.5 and len(line.text) < 80)
-        bolder = line.bold and not body_bold and line.size >= body_size - 0.6
-        rare = style_counts[line.style] / total <= 0.25
+        larger = line.size >= body_size + cfg.larger or (line.max_size >= body_size + cfg.larger_letters
+                                                        and len(line.text) < cfg.short_line)
+        bolder = line.bold and not body_bold and line.size >= body_size - cfg.bold_smaller
+        rare = style_counts[line.style] / total <= cfg.rare_share
         caps = rest.isupper() and len(re.sub(r"[^A-Z]", "", rest)) > 3
         italic = line.italic and not body_italic
         other_family = _family(line.font) != body_family and not line.font.lower().startswith(("cmmi", "cmsy", "cmex"))
@@ -158,12 +161,12 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> tuple[
         known = kind_from_title(text) is not None
         by_style = (larger or bolder) and rare
         by_number = bool(num) and standalone and (caps or italic or other_family or deep or known or line.centered) \
-            and line.max_size >= body_size - 1.5
-        by_name = known and standalone and len(text.split()) <= 4 and (caps or italic or other_family or line.bold)
+            and line.max_size >= body_size - cfg.numbered_smaller
+        by_name = known and standalone and len(text.split()) <= cfg.named_words and (caps or italic or other_family or line.bold)
         if not (by_style or by_number or by_name):
             i += 1
             continue
-        if by_style and not (by_number or by_name or known) and not _prose_follows(lines, j, body_size):
+        if by_style and not (by_number or by_name or known) and not _prose_follows(lines, j, body_size, cfg):
             i = j  # large text inside a figure or a table, not a heading
             continue
         if by_style and not (by_number or by_name) and j < len(lines) and lines[j].block == line.block \
@@ -184,7 +187,7 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool]) -> tuple[
     per_page = Counter((k, lines[h.index].page) for k, h in zip(keys, candidates))
     twice_on_a_page = {k for (k, _), n in per_page.items() if n > 1}
     kept = [h for k, h in zip(keys, candidates)
-            if repeats[k] < 3 or not (k in twice_on_a_page or re.search(r"[\u0370-\u03ff]", h.title))]
+            if repeats[k] < cfg.repeats or not (k in twice_on_a_page or re.search(r"[\u0370-\u03ff]", h.title))]
     return kept, lines
 
 def assign_levels(headings: list[Heading], lines: list[Line]) -> list[Heading]:
