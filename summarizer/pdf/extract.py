@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..document import Block
 from ..errors import EncryptedPdfError, InputError
@@ -105,8 +106,17 @@ def _clean(text: str) -> str:
         text = _ACCENT_BEFORE_LETTER.sub(_accented, text)
     return re.sub(r"\s+", " ", text).strip()
 
+@lru_cache(maxsize=4096)
+def _font_traits(font: str) -> tuple[bool, bool, bool, bool]:
+    """(bold, italic, monospaced, math) from a font name; a document has few fonts, so each is read once."""
+    base = font.split("+")[-1]
+    return (bool(_BOLD_FONT.search(font)), bool(_ITALIC_FONT.search(font)), bool(_MONO_FONT.search(base)),
+            bool(_MATH_FONT.match(base)))
+
+
 def _is_bold(span: dict) -> bool:
-    return bool(span["flags"] & 16) or bool(_BOLD_FONT.search(span.get("font", "")))
+    return bool(span["flags"] & 16) or _font_traits(span.get("font", ""))[0]
+
 
 def _rows(block: dict) -> list[list[dict]]:
     """Spans grouped into visual rows: PyMuPDF may report "1" and "Introduction" of one
@@ -136,7 +146,8 @@ def _rows(block: dict) -> list[list[dict]]:
     return rows
 
 def _styled(span: dict) -> tuple[bool, bool]:
-    return _is_bold(span), bool(span["flags"] & 2 or _ITALIC_FONT.search(span.get("font", "")))
+    return _is_bold(span), bool(span["flags"] & 2) or _font_traits(span.get("font", ""))[1]
+
 
 def _strip_line_numbers(spans: list[dict]) -> list[dict]:
     """Drop margin line numbers (review copies): a small number set apart at either end of a row."""
@@ -171,9 +182,9 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
         max_size = 0.0
         for s in spans:
             n = len(s["text"].strip())
-            font = s.get("font", "").split("+")[-1]
-            mono_chars += n if _MONO_FONT.search(font) else 0
-            math_chars += n if _MATH_FONT.match(font) else 0
+            traits = _font_traits(s.get("font", ""))
+            mono_chars += n if traits[2] else 0
+            math_chars += n if traits[3] else 0
             weights[round(s["size"], 1)] += n
             fonts[s.get("font", "")] += n
             chars += n

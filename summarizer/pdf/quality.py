@@ -15,6 +15,8 @@ from .extract import Line, PageText
 _UNKNOWN = re.compile(r"[\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd]")
 #: Control characters never occur in real text; glyph ids read as character codes bring them (a space is \x03).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Any character that could be garbage: a cheap test before counting.
+_SUSPECT = re.compile(r"[\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: This share of control characters means the whole text is glyph ids, not characters.
 CONTROL_SHARE = 0.02
 
@@ -40,6 +42,8 @@ DEFAULT_QUALITY = QualitySettings()
 def garbled_share(text: str) -> float:
     """Share of the visible characters that are not text; 1.0 when control codes show that the
     characters are glyph ids."""
+    if not _SUSPECT.search(text):
+        return 0.0
     chars = sum(not c.isspace() for c in text)
     if not chars:
         return 0.0
