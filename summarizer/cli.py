@@ -70,7 +70,7 @@ def _settings(args):
     settings = Settings.from_env(
         backend=args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
-        length=args.length, parser=args.parser, **tuning,
+        length=args.length, parser=args.parser, max_pages=getattr(args, "max_pages", None), **tuning,
     )
     add_secret(settings.clean_key())  # masked in every log line, whatever its shape
     return settings
@@ -93,6 +93,7 @@ def cmd_summarize(args) -> int:
     doc = _read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
     logger.info("read %s: %d section(s), language %s, genre %s; backend %s", args.input, len(doc.sections),
                 doc.language, doc.genre, settings.backend_label)
+    _print_notices(doc)
     if settings.prompts_dir and settings.backend == "llm":  # only the LLM reads prompts (JSON5 parsing: ~0.2 s)
         from .prompts import load_prompts
 
@@ -170,11 +171,19 @@ def cmd_batch(args) -> int:
     return EXIT_SECTIONS_FAILED if report.failed else EXIT_OK
 
 
+def _print_notices(doc) -> None:
+    """What the reader must know about the input (pages left unread, pages unreadable), on stderr too."""
+    for notice in doc.notices:
+        print(f"note: {notice}", file=sys.stderr)
+
+
 def cmd_sections(args) -> int:
     from .settings import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(max_pages=args.max_pages)
+    settings.validate()
     doc = _read_input(args.input, args.parser, settings.max_pages, settings.nougat_checkpoint)
+    _print_notices(doc)
     if args.json:
         data = doc.as_json()
         print(json.dumps({"title": data["title"], "sections": data["sections"], "authors": data["authors"],
@@ -250,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--prompts", help="folder of prompt files used over the defaults")
     s.add_argument("--parser", choices=_parsers(), default=None,
                    help="PDF parser (nougat is offered when requirements-nougat.txt is installed)")
+    s.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
     s.add_argument("--recheck", action="store_true",
                    help="re-ask once the sections whose numbers or quotations are not in the source (llm)")
@@ -269,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, help="documents (and model calls) in flight at once")
     b.add_argument("--no-cache", action="store_true")
     b.add_argument("--parser", choices=_parsers(), default=None)
+    b.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     b.add_argument("--small-model", help="route short documents to this model")
     b.add_argument("--route-below", type=int, default=2000, help="token threshold for --small-model")
     b.add_argument("-q", "--quiet", action="store_true")
@@ -280,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("input")
     c.add_argument("--parser", choices=_parsers(), default="pymupdf")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     c.set_defaults(func=cmd_sections)
 
     p = sub.add_parser("prompts", help="list, show or check prompt files")
