@@ -13,7 +13,7 @@ import streamlit as st
 
 from summarizer.errors import SummarizerError
 from summarizer.escape import escape_text, safe_markdown
-from summarizer.session import page_settings
+from summarizer.session import page_key_owner, page_settings
 
 st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
 
@@ -239,6 +239,8 @@ def main() -> None:
     if settings.backend == "llm" and not settings.api_key and "127.0.0.1" not in settings.base_url \
             and "localhost" not in settings.base_url:
         st.info("The LLM backend has no API key yet: add one on the Settings page (it is kept for this session only).")
+    if settings.backend == "llm":
+        st.caption(f"Runs use {page_key_owner(st)}.")
 
     upload_tab, paste_tab, link_tab = st.tabs(["Upload a file", "Paste text", "From a link"])
     with upload_tab:
