@@ -33,7 +33,8 @@ SESSION_ID_KEY = "summarizer_session_id"
 SHARE_KEY_ENV = "SUMMARIZER_SHARE_SERVER_KEY"
 SHARED_PROMPTS_ENV = "SUMMARIZER_ALLOW_SHARED_PROMPTS"
 FIELDS = ("backend", "model", "base_url", "language", "length", "workers", "context_window", "use_cache",
-          "include_reasoning", "prompts_dir", "max_pages", "parser", "nougat_checkpoint")
+          "include_reasoning", "prompts_dir", "max_pages", "parser", "nougat_checkpoint",
+          "temperature", "timeout", "max_attempts", "requests_per_minute", "tokens_per_minute")
 YOUR_KEY = "your key (this session only)"
 SHARED_KEY = "the server's shared key"
 NO_KEY = "no key"
@@ -80,7 +81,8 @@ def shared_prompts_dir() -> Path:
 
 
 def _session_id(state: Mapping) -> str | None:
-    sid = state.get(SESSION_ID_KEY)
+    """The browser's id (``ui_session`` keeps it across reloads as "sid"), else one of our own."""
+    sid = state.get("sid") or state.get(SESSION_ID_KEY)
     if not sid and isinstance(state, MutableMapping):
         sid = uuid.uuid4().hex
         state[SESSION_ID_KEY] = sid
