@@ -37,7 +37,7 @@ def _inert(part: str) -> str:
     part = _ENTITY.sub("&amp;", part)
     part = part.replace("<", "&lt;")  # no tag, comment or autolink can open
     part = re.sub(r"!(\s*)\[", r"!\1\\[", part)  # ![alt](src) and ![alt][ref] become text, not images
-    part = re.sub(r"\[(?=[^\]\n]*\]\()", r"\\[", part) if _has_active_link(part) else part
+    part = re.sub(r"(?<!\\)\[(?=[^\]\n]*\]\()", r"\\[", part) if _has_active_link(part) else part
     return _REF_DEF.sub(lambda m: "\\" + m.group(1), part)  # "[x]: url" definitions are never used
 
 

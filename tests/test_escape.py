@@ -97,6 +97,9 @@ def test_safe_markdown_keeps_formatting_and_fenced_code():
     assert "<strong>Key</strong>" in rendered and 'href="https://example.org"' in rendered
     assert "&lt;b&gt;code&lt;/b&gt;" in rendered  # code block kept as written (the renderer escapes it)
     assert "<!--" not in rendered and 'href="http://e/x"' not in rendered
+    both = worst_viewer(safe_markdown("![a](http://e/i.png) and [x](javascript:y)"))  # one escape, never two
+    assert_inert(both)
+    assert "i.png" not in " ".join(re.findall(r'href="([^"]*)"', both)) and "\\" not in both
 
 
 def test_page_shows_document_text_inert(tmp_path):

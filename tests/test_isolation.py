@@ -37,7 +37,7 @@ def _method_text(at: AppTest) -> str:
 
 
 def _session_of(at: AppTest) -> dict:
-    return {k: at.session_state[k] for k in (SETTINGS_KEY, SESSION_ID_KEY) if k in at.session_state}
+    return {k: at.session_state[k] for k in (SETTINGS_KEY, SESSION_ID_KEY, "sid") if k in at.session_state}
 
 
 def _summarize(state: dict, paper_pdf: bytes) -> AppTest:
@@ -107,7 +107,7 @@ def test_importing_the_defaults_marks_nothing_as_edited():
                                                  "application/json")).run()
     at.button(key="pe_import_go").click().run()
     assert any("Imported" in s.value and "not marked as edited" in s.value for s in at.success)
-    folder = prompts_dir_for({SESSION_ID_KEY: at.session_state[SESSION_ID_KEY]})
+    folder = prompts_dir_for({k: at.session_state[k] for k in (SESSION_ID_KEY, "sid") if k in at.session_state})
     assert folder.is_dir() and load_prompts(folder).overridden == set()
 
 
