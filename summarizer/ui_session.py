@@ -18,6 +18,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 
+from .escape import escape_text
 from .history import RunRecorder, SQLiteHistory, open_history, reopen
 from .review import SectionChoice, default_choices
 from .session import SETTINGS_KEY
@@ -289,5 +290,5 @@ def rating_panel(st) -> None:
         rating_widgets(st, run_id, None, record.info.rating, record.info.comment)
         for s in record.sections:
             if s.result.ok:
-                st.markdown(f"**{s.result.title}**")
+                st.markdown(f"**{escape_text(s.result.title)}**")
                 rating_widgets(st, run_id, s.result.index, s.rating, s.comment)
