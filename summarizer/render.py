@@ -44,6 +44,7 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
         lines += ["", f"**Authors:** {', '.join(doc.authors)}"]
     for notice in result.notices:
         lines += ["", f"> **Note:** {notice}"]
+    lines += ["", coverage_line(result)]
     lines += ["", heading(2, "Overall summary"), ""]
     if result.overview:
         from .faithfulness import Check, mark_unverified
@@ -69,6 +70,10 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
             from .faithfulness import Check, mark_unverified
 
             marked = mark_unverified(r.summary.strip(), Check(r.unverified_numbers, r.unverified_quotes), f"s{r.index + 1}")
+            if r.bullets:
+                from .grounding import mark_pages
+
+                marked = mark_pages(marked, r.bullets)
             lines.append(_demote(marked, level + 1))
         else:
             lines.append("*(nothing to summarize)*")
@@ -79,6 +84,13 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
     if skipped:
         lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def coverage_line(result: DocumentSummary) -> str:
+    """The coverage meter as one Markdown line: what was read and what was not."""
+    from .coverage import coverage
+
+    return f"**Coverage:** {coverage(result).describe()}"
 
 
 def summary_filename(title: str, source: str = "") -> str:

@@ -30,6 +30,10 @@ class SectionResult:
     unverified_numbers: list[str] = field(default_factory=list)
     unverified_quotes: list[str] = field(default_factory=list)
     unverified_names: list[str] = field(default_factory=list)
+    #: Each claim of the summary with the page(s) and source sentence behind it (``grounding.Bullet``).
+    bullets: list = field(default_factory=list)
+    #: How many parts a long section was summarized in (1: read whole).
+    parts: int = 1
 
     @property
     def finished(self) -> bool:
@@ -48,6 +52,7 @@ class SectionResult:
             "cached": self.cached, "attempts": self.attempts,
             "unverified_numbers": list(self.unverified_numbers), "unverified_quotes": list(self.unverified_quotes),
             "unverified_names": list(self.unverified_names),
+            "bullets": [b.as_json() for b in self.bullets], "parts": self.parts,
         }
 
 
@@ -74,6 +79,8 @@ class DocumentSummary:
     usage: Usage = field(default_factory=Usage)
     notices: list[str] = field(default_factory=list)
     overview_unverified: list[str] = field(default_factory=list)
+    #: Questions asked about the document and their answers (``qa.Turn.as_json()``), kept with the run.
+    qa: list[dict] = field(default_factory=list)
 
     @property
     def unverified_count(self) -> int:
