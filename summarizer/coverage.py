@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .document import NOT_SUMMARIZED
 from .results import DocumentSummary
 from .retrieval import section_label
 
@@ -26,7 +27,7 @@ class Coverage:
     failed: list[str] = field(default_factory=list)
     pending: int = 0
     skipped_kinds: dict[str, int] = field(default_factory=dict)  # kind → count (not summarized by default)
-    excluded: int = 0  # sections the user left out
+    excluded: int = 0  # sections left out in the review
     empty: int = 0
     pages_read: int | None = None
     pages_total: int | None = None
@@ -48,7 +49,7 @@ class Coverage:
             parts.append(" and ".join([", ".join(skipped[:-1]), skipped[-1]] if len(skipped) > 1 else skipped)
                          + " skipped")
         if self.excluded:
-            parts.append(f"{self.excluded} section{'s' if self.excluded != 1 else ''} excluded by you")
+            parts.append(f"{self.excluded} section{'s' if self.excluded != 1 else ''} excluded in the review")
         if self.empty:
             parts.append(f"{self.empty} empty section{'s' if self.empty != 1 else ''}")
         if self.pages_read and self.pages_total:
@@ -72,12 +73,12 @@ def coverage(result: DocumentSummary) -> Coverage:
     for r in result.sections:
         section = doc.sections[r.index] if r.index < len(doc.sections) else None
         if r.status == "skipped":
-            if section is not None and not section.included:
-                cov.excluded += 1
-            elif section is not None and not section.text.strip():
+            if section is not None and not section.text.strip():
                 cov.empty += 1
-            else:
+            elif r.kind in NOT_SUMMARIZED or section is None or section.included:
                 cov.skipped_kinds[r.kind] = cov.skipped_kinds.get(r.kind, 0) + 1
+            else:
+                cov.excluded += 1
             continue
         cov.sections += 1
         if r.ok:

@@ -22,7 +22,7 @@ from .answers import parse_answer
 from .document import Document
 from .errors import BackendError, InputError
 from .extractive import terms
-from .retrieval import Hit, Passage, PassageIndex
+from .retrieval import Hit, Passage, PassageIndex, question_terms
 from .sentences import split_sentences
 from .settings import Settings
 
@@ -34,6 +34,8 @@ MAX_QUESTION_TOKENS = 400
 #: for the extractive answerer to quote it.
 TOP_K = 6
 QUOTE_MIN_COVERAGE = 0.5
+#: In Chinese, the least share of a question's bigrams that must occur in the document at all.
+ZH_KNOWN_SHARE = 0.4
 #: Earlier turns the model sees, and their token budget.
 HISTORY_TURNS = 3
 HISTORY_TOKENS = 600
@@ -42,9 +44,6 @@ NOT_FOUND = {"en": "The paper does not contain the answer to this question.",
              "zh": "论文中没有找到这个问题的答案。"}
 _CITATION = re.compile(r"\[§[^\[\]]{1,80}?\]")
 _CLOSING = re.compile(r"<\s*/?\s*passages\s*>", re.I)
-#: Words of a question that say what is asked, not what about; they are not matched against passages.
-_QUESTION_WORDS = frozenset("""paper author authors article document describe described explain explained tell
-    discuss discussed mention mentioned propose proposed study work section""".split())
 
 
 @dataclass
@@ -76,10 +75,6 @@ class Turn:
 def delimit_passage(text: str) -> str:
     """Passage text is data inside <passages>…</passages>: a tag in it must not end the data early."""
     return _CLOSING.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
-
-
-def _content_terms(question: str, lang: str) -> list[str]:
-    return [t for t in terms(question, lang) if t not in _QUESTION_WORDS]
 
 
 class Asker:
@@ -159,9 +154,14 @@ class _QuoteAnswering(Answering):
     def stream(self) -> Iterator[str]:
         asker, turn = self.asker, self.turn
         lang = asker.lang
-        own = _content_terms(turn.question, lang)
+        own = question_terms(turn.question, lang)
         hits = asker.retrieve(turn.question, self.history)
         bm25 = asker.index.bm25
+        if lang == "zh":
+            # Chinese bigrams that occur nowhere in the document mostly straddle two words of the
+            # question ("诊断有"); they are dropped unless they are most of the question.
+            known = [t for t in own if t in bm25.idf]
+            own = known if len(set(known)) >= ZH_KNOWN_SHARE * len(set(own)) else own
         chosen: list[tuple[Passage, str]] = []
         for hit in hits:
             if own and bm25.coverage(own, asker.index.bags[hit.passage.id]) < QUOTE_MIN_COVERAGE:

@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 NOT_SEARCHED = frozenset({"references"})
 #: A paragraph longer than this (words; characters for Chinese ÷ 2) is cut into sentence windows.
 WINDOW_WORDS = 160
+#: Words of a question that say what is asked, not what about; they are not searched for.
+_QUESTION_WORDS = frozenset("""paper author authors article document describe described explain explained tell
+    discuss discussed mention mentioned propose proposed study work section""".split())
+_ZH_QUESTION = re.compile(r"为什么|是什么|有什么|有哪些|是多少|是否|什么|怎么|怎样|如何|哪些|哪个|哪里|多少|为何|请问|"
+                          r"论文|本文|文章|作者|介绍|说明|描述|提出|讨论|吗|呢|？|\?")
 _NUMBER = re.compile(r"^\s*((?:\d+|[IVXLC]+|[A-Z])(?:\.\d+)*)\.?\s+\S")
 
 
@@ -114,6 +119,14 @@ def section_passages(section: Section, index: int, lang: str, start: int = 0) ->
     return out
 
 
+def question_terms(question: str, lang: str) -> list[str]:
+    """The terms of a question that say what it is about: no question words, and in Chinese no
+    bigrams across a question word ("告警诊断有什么价值" → 告警 警诊 诊断 价值)."""
+    if re.search(r"[\u3400-\u9fff]", question):
+        question = _ZH_QUESTION.sub(" ", question)
+    return [t for t in terms(question, lang) if t not in _QUESTION_WORDS]
+
+
 class BM25:
     """Okapi BM25 over bags of terms (k1 = 1.5, b = 0.75), with IDF kept non-negative."""
 
@@ -169,14 +182,14 @@ class PassageIndex:
     def search(self, question: str, k: int = 5, context: str = "") -> list[Hit]:
         """The ``k`` best passages for ``question``; ``context`` (an earlier question) adds its
         terms at half weight, so a follow-up like "and its limits?" stays on the same subject."""
-        query = terms(question, self.language)
+        query = question_terms(question, self.language)
         weights: dict[str, float] = {}
         if context:
-            extra = [t for t in terms(context, self.language) if t not in query]
+            extra = [t for t in question_terms(context, self.language) if t not in query]
             weights = {t: 0.5 for t in extra}
             query = query + extra
         if not query:
             return []
         scored = sorted(self.bm25.scores(query, weights).items(), key=lambda kv: -kv[1])[:k]
-        own = terms(question, self.language) or query
+        own = question_terms(question, self.language) or query
         return [Hit(self.passages[i], s, self.bm25.coverage(own, self.bags[i])) for i, s in scored]
