@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .errors import InputError
@@ -56,12 +57,27 @@ def find_sentence(page, sentence: str) -> list:
     return rects
 
 
-def page_holds(page, sentence: str, share: float = 0.6) -> bool:
-    """True when the page holds the sentence: whole, or at least ``share`` of its word runs."""
-    if page.search_for(" ".join(sentence.split())):
+def _letters(text: str) -> str:
+    """Text reduced to lower-case letters and digits (NFKC: ligatures split), for comparing what
+    the parser repaired (hyphens, line breaks, quotes) with the page's raw text."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def text_holds(text: str, sentence: str, share: float = 0.6) -> bool:
+    """True when ``text`` (a page's raw text) holds the sentence: whole, in its letters and digits,
+    or at least ``share`` of its word runs."""
+    text = _letters(text)
+    wanted = _letters(sentence)
+    if wanted and wanted in text:
         return True
-    runs = _runs(sentence)
-    return bool(runs) and sum(bool(page.search_for(r)) for r in runs) >= share * len(runs)
+    runs = [_letters(r) for r in _runs(sentence)]
+    return bool(runs) and sum(bool(r) and r in text for r in runs) >= share * len(runs)
+
+
+def page_holds(page, sentence: str, share: float = 0.6) -> bool:
+    """True when the PyMuPDF page holds the sentence (see ``text_holds``)."""
+    return text_holds(page.get_text(), sentence, share)
 
 
 def render_page(data: bytes, page: int, highlight: str = "", zoom: float = 1.6) -> PageImage:
