@@ -25,6 +25,14 @@ def test_a_copied_sentence_gets_its_exact_page_and_full_score():
     [bullet] = ground_summary("- Errors fall by half when the layout model sees the page image.", EN, "en")
     assert bullet.pages == [3]
     assert bullet.support.score == 1.0 and bullet.found
+    [short] = ground_summary("- It is shared by all workers.", EN, "en")  # too few terms to match by similarity
+    assert short.pages == [4, 5] and short.found
+
+
+def test_a_claim_joining_two_sentences_gets_both_pages():
+    [bullet] = ground_summary("- Training on forty thousand scanned invoices takes two days; a cache of rendered "
+                              "pages keeps the second pass cheap.", EN, "en")
+    assert bullet.pages == [2, 4, 5] and bullet.found
 
 
 def test_a_paraphrase_is_attributed_to_the_sentence_that_supports_it():

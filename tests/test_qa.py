@@ -45,7 +45,7 @@ def test_offline_answer_quotes_the_paper_and_cites_section_and_page(paper):
 
 
 def test_offline_answer_says_plainly_when_the_paper_has_no_answer(paper):
-    turn = Asker(paper, Settings()).ask("What is the boiling point of liquid nitrogen?")
+    turn = Asker(paper, Settings()).ask("Which programming language is Sparrow written in?")
     assert not turn.found and turn.citations == []
     assert turn.answer.startswith(NOT_FOUND["en"])
 
@@ -111,10 +111,10 @@ def test_the_model_saying_not_found_is_said_plainly(paper, llm_server):
 def test_a_follow_up_sends_the_conversation_and_searches_with_it(paper, llm_server):
     asker = Asker(paper, llm_settings(llm_server))
     first = asker.ask("How are the postings compressed?")
-    asker.ask("Why does that matter?", [first])
+    asker.ask("And why?", [first])
     user = llm_server.state.chat_requests[-1].body["messages"][-1]["content"]
     assert f"Q: {first.question}\nA: {first.answer}" in user
-    assert "[§2, p. 1] (2 Index)" in user
+    assert user.startswith("<passages>\n[§2, p. 1] (2 Index)")  # searched with the previous question
 
 
 def test_a_citation_the_model_invented_is_flagged(paper, llm_server):
