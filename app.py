@@ -11,6 +11,7 @@ import hashlib
 
 import streamlit as st
 
+from summarizer import ui_session
 from summarizer.errors import SummarizerError
 from summarizer.session import page_settings
 
@@ -19,7 +20,8 @@ st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
 # Material icons ship with Streamlit's own font, so they render without an emoji font.
 STATE_ICONS = {"queued": ":material/schedule:", "running": ":material/autorenew:", "retrying": ":material/replay:",
                "done": ":green[:material/check_circle:]", "cached": ":blue[:material/inventory_2:]",
-               "failed": ":red[:material/error:]", "skipped": ":gray[:material/remove:]"}
+               "failed": ":red[:material/error:]", "skipped": ":gray[:material/remove:]",
+               "unstructured": ":orange[:material/warning:]"}
 
 
 
@@ -87,7 +89,7 @@ def review_sections(doc, settings):
     import pandas as pd
 
     from summarizer.prompts import load_prompts, route_prompt
-    from summarizer.review import SectionChoice, apply_review, default_choices
+    from summarizer.review import SectionChoice, apply_review
     from summarizer.tokens import tokenizer_for_model
 
     prompts = load_prompts(settings.prompts_dir)
@@ -101,11 +103,11 @@ def review_sections(doc, settings):
         st.session_state["token_counts_key"] = counted_key
     counts = st.session_state["token_counts"]
     rows = []
-    for section, choice, tokens in zip(doc.sections, default_choices(doc), counts):
+    for section, choice, tokens in zip(doc.sections, ui_session.review_defaults(st, doc), counts):
         routed = route_prompt(prompts, section.kind, section.title, doc.genre).name
         rows.append({"include": choice.include, "title": section.title, "merge ↑": False, "kind": section.kind,
                      "level": section.level, "page": section.page_start, "tokens": tokens,
-                     "prompt": "auto", "auto prompt": routed})
+                     "prompt": choice.prompt or "auto", "auto prompt": routed})
     edited = st.data_editor(
         pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_{st.session_state.get('doc_digest')}",
         disabled=["kind", "level", "page", "tokens", "auto prompt"],
@@ -120,6 +122,7 @@ def review_sections(doc, settings):
         st.caption("Token counts are estimates: the tokenizer files could not be loaded.")
     choices = [SectionChoice(bool(r["include"]), str(r["title"]), bool(r["merge ↑"]), str(r["prompt"]))
                for r in edited.to_dict("records")]
+    ui_session.remember_review(st, choices)
     return apply_review(doc, choices)
 
 
@@ -149,7 +152,8 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
     counter = board.empty()
     spent: dict[int, tuple[int, int]] = {}
     previous = st.session_state.get("result") if only is not None else None
-    for event in run(doc, settings, only=only, previous=previous, section_prompts=section_prompts, feedback=feedback):
+    events = run(doc, settings, only=only, previous=previous, section_prompts=section_prompts, feedback=feedback)
+    for event in ui_session.recorded(st, events, doc, settings, only):
         if event.kind == "section" and event.result is not None:
             r = event.result
             if settings.backend == "llm":
@@ -158,7 +162,7 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
                                 f"{sum(b for _, b in spent.values()):,} tokens out")
             if r.index not in slots:
                 slots[r.index] = board.empty()
-            detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status == "retrying" else "")
+            detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status in ("retrying", "unstructured") else "")
             with slots[r.index].container():
                 st.markdown(f"{STATE_ICONS.get(r.status, '')} {r.title} · *{r.status}*{detail}")
                 if r.ok and r.summary:  # sections appear as they finish
@@ -233,6 +237,7 @@ def show_result(settings) -> None:
 
 
 def main() -> None:
+    ui_session.init_session(st)
     settings = page_settings(st)
     st.title(":material/summarize: Summarizer")
     st.caption("Section-by-section Markdown summaries of research papers and news articles. "
@@ -302,10 +307,13 @@ def main() -> None:
             fail(f"The summary could not be made ({exc.__class__.__name__}); please try again.")
     summarized = "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest")
     if summarized:
+        ui_session.resume_offer(st, settings, run_summary)
         show_result(settings)
+        ui_session.rating_panel(st)
     from summarizer.ui_ask import ask_panel
 
     ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=not summarized)
 
 
 main()
+ui_session.save_session(st)

@@ -16,7 +16,7 @@ EXIT_NOT_FOUND = 4
 
 def cmd_ask(args) -> int:
     from .cli import _read_input, _settings
-    from .qa import Asker
+    from .qa import RESTART, Asker
 
     settings = _settings(args)
     settings.validate()
@@ -26,7 +26,7 @@ def cmd_ask(args) -> int:
     streamed = not args.json and sys.stdout.isatty()
     for piece in answering.stream():
         if streamed:
-            sys.stdout.write(piece)
+            sys.stdout.write("\n[retrying: the answer starts again]\n" if piece == RESTART else piece)
             sys.stdout.flush()
     turn = answering.turn
     if args.json:

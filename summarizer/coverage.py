@@ -33,6 +33,7 @@ class Coverage:
     pages_total: int | None = None
     claims: int = 0
     claims_found: int = 0
+    stopped: str = ""  # why the run ended early
 
     def describe(self) -> str:
         parts = [f"{self.summarized} of {self.sections} section{'s' if self.sections != 1 else ''} summarized"]
@@ -40,7 +41,7 @@ class Coverage:
         if self.failed:
             parts.append(f"{len(self.failed)} failed ({', '.join(self.failed[:3])}{'…' if len(self.failed) > 3 else ''})")
         if self.pending:
-            parts.append(f"{self.pending} not finished")
+            parts.append(f"{self.pending} not finished" + (f" ({self.stopped})" if self.stopped else ""))
         skipped = []
         for kind, n in self.skipped_kinds.items():
             one, many = _KIND_WORDS.get(kind, (kind, f"{{n}} {kind} sections"))
@@ -63,13 +64,14 @@ class Coverage:
                 "split": [{"section": label, "parts": n} for label, n in self.split], "failed": list(self.failed),
                 "not_finished": self.pending, "skipped": dict(self.skipped_kinds), "excluded": self.excluded,
                 "empty": self.empty, "pages_read": self.pages_read, "pages_total": self.pages_total,
-                "claims": self.claims, "claims_found": self.claims_found, "text": self.describe()}
+                "claims": self.claims, "claims_found": self.claims_found, "stopped": self.stopped,
+                "text": self.describe()}
 
 
 def coverage(result: DocumentSummary) -> Coverage:
     """Count what was summarized, split, failed and skipped, and why."""
     doc = result.document
-    cov = Coverage(0, 0)
+    cov = Coverage(0, 0, stopped=getattr(result, "stopped", "") or "")
     for r in result.sections:
         section = doc.sections[r.index] if r.index < len(doc.sections) else None
         if r.status == "skipped":

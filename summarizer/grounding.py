@@ -59,8 +59,17 @@ class Bullet:
     def found(self) -> bool:
         return self.support is not None and self.support.score >= SUPPORT_THRESHOLD
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Bullet:
+        """A bullet back from ``as_json`` or ``dataclasses.asdict`` (a run stored in History)."""
+        support = data.get("support")
+        return cls(str(data.get("text", "")), [int(p) for p in data.get("pages") or []],
+                   Support(str(support.get("sentence", "")), float(support.get("score", 0.0)),
+                           [int(p) for p in support.get("pages") or data.get("pages") or []])
+                   if isinstance(support, dict) else None, int(data.get("line", -1)))
+
     def as_json(self) -> dict:
-        return {"text": self.text, "pages": list(self.pages),
+        return {"text": self.text, "pages": list(self.pages), "line": self.line,
                 "support": self.support.as_json() if self.support else None,
                 **({} if self.found else {"note": NOT_FOUND})}
 

@@ -12,15 +12,15 @@ earlier turns.
 from __future__ import annotations
 
 import logging
-import random
+import queue
 import re
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .answers import parse_answer
 from .document import Document
-from .errors import BackendError, InputError
+from .errors import BackendError, InputError, SummarizerError
 from .extractive import terms
 from .retrieval import Hit, Passage, PassageIndex, question_terms
 from .sentences import split_sentences
@@ -40,6 +40,8 @@ ZH_KNOWN_SHARE = 0.4
 HISTORY_TURNS = 3
 HISTORY_TOKENS = 600
 NOT_FOUND_MARK = "NOT_FOUND"
+#: Yielded by a stream when the call was retried after part of the answer arrived: start again.
+RESTART = "\f"
 NOT_FOUND = {"en": "The paper does not contain the answer to this question.",
              "zh": "论文中没有找到这个问题的答案。"}
 _CITATION = re.compile(r"\[§[^\[\]]{1,80}?\]")
@@ -129,8 +131,9 @@ class Asker:
         return answering.turn
 
     def answer(self, question: str, history: list[Turn] | None = None) -> Answering:
-        """An answer to stream: iterate ``.stream()`` for text pieces, then show ``.turn.answer``
-        (the final text: it replaces what was streamed, which may lack the not-found wording)."""
+        """An answer to stream: iterate ``.stream()`` for text pieces (``RESTART`` means a retried
+        call starts the text again), then show ``.turn.answer`` (the final text: it replaces what
+        was streamed, which may lack the not-found wording)."""
         question, notices = self.fit_question(question)
         turn = Turn(question, notices=notices, backend=self.settings.backend_label)
         if self.settings.backend == "llm":
@@ -239,7 +242,11 @@ class _LLMAnswering(Answering):
         raw: list[str] = []
         usage: dict = {}
         shown = ""
-        for piece in _stream_chat(client, messages, prompt.max_output_tokens, usage):
+        for piece in _stream_chat(client, messages, prompt.max_output_tokens, prompt_tokens, usage):
+            if piece == RESTART:
+                raw, shown = [], ""
+                yield RESTART
+                continue
             raw.append(piece)
             text = "".join(raw)
             head = text.lstrip()[:len(NOT_FOUND_MARK)]
@@ -304,37 +311,51 @@ def _key(citation: str) -> str:
     return re.sub(r"\s+", "", citation).lower()
 
 
-def _stream_chat(client, messages: list[dict], max_tokens: int, usage: dict) -> Iterator[str]:
-    """Stream one chat completion through ``ChatClient``'s endpoint; retried (with backoff) only
-    while nothing has arrived yet, so a reader never sees an answer twice. Streaming also lets a
-    local server stop computing when the reader leaves (field note 26)."""
-    settings = client.settings
-    attempts = 0
-    while True:
-        attempts += 1
-        got_any = False
+def _stream_chat(client, messages: list[dict], max_tokens: int, prompt_tokens: int, usage: dict) -> Iterator[str]:
+    """Stream one answer through ``ChatClient.complete`` (its retries, limits, breaker and Stop),
+    run on a worker thread so the pieces can be yielded on the caller's thread as they arrive.
+    A retry after part of an answer arrived says so and starts the text again. Leaving the loop
+    early (the reader went away) cancels the request, so the server stops computing (field note 26)."""
+    pieces: queue.Queue = queue.Queue()
+    done, restart = object(), object()
+    box: dict = {}
+
+    def on_retry(attempt: int, delay: float, why: str) -> None:
+        log.info("ask: retry %d in %.1f s: %s", attempt, delay, why)
+        pieces.put(restart)
+
+    def work() -> None:
         try:
-            client.window.wait(max_tokens)
-            stream = client.client.chat.completions.create(
-                model=settings.model, messages=messages, max_tokens=max_tokens,
-                temperature=settings.temperature, stream=True, stream_options={"include_usage": True})
-            for chunk in stream:
-                if getattr(chunk, "usage", None):
-                    usage["prompt_tokens"] = chunk.usage.prompt_tokens
-                    usage["completion_tokens"] = chunk.usage.completion_tokens
-                for choice in chunk.choices or []:
-                    if choice.finish_reason:
-                        usage["finish_reason"] = choice.finish_reason
-                    piece = getattr(choice.delta, "content", None) if choice.delta else None
-                    if piece:
-                        got_any = True
-                        yield piece
-            return
-        except Exception as exc:
-            if isinstance(exc, BackendError):
-                raise
-            if got_any or not client._retryable(exc) or attempts >= settings.max_attempts:
-                log.warning("ask: the stream failed after %d attempt(s): %s", attempts, exc.__class__.__name__)
-                raise BackendError(client._scrub(client._explain(exc))) from None
-            delay = min(client.backoff_cap, client.backoff_base * 2 ** (attempts - 1)) * (0.5 + random.random() / 2)
-            time.sleep(delay)
+            box["completion"] = client.complete(messages, max_tokens, prompt_tokens, on_retry, on_delta=pieces.put)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+        finally:
+            pieces.put(done)
+
+    worker = threading.Thread(target=work, name="ask", daemon=True)
+    worker.start()
+    finished = False
+    try:
+        while True:
+            item = pieces.get()
+            if item is done:
+                finished = True
+                break
+            if item is restart:
+                usage["restarts"] = usage.get("restarts", 0) + 1
+                yield RESTART
+                continue
+            yield item
+    finally:
+        if not finished:
+            client.cancel("the reader left before the answer was complete")
+    error = box.get("error")
+    if error is not None:
+        if isinstance(error, SummarizerError):
+            raise error
+        log.warning("ask: the call failed (%s)", error.__class__.__name__)
+        raise BackendError(f"The answer could not be fetched ({error.__class__.__name__}).")
+    completion = box["completion"]
+    usage["prompt_tokens"] = completion.tokens_in
+    usage["completion_tokens"] = completion.tokens_out
+    usage["finish_reason"] = completion.finish_reason

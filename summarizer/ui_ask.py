@@ -106,7 +106,7 @@ def show_summary_with_pages(st, result, markdown: str, pdf: bytes | None) -> Non
         st.markdown("#### Overall summary")
         st.markdown(result.overview or f"*{result.overview_error or 'No overall summary.'}*")
         for r in result.sections:
-            if r.status in ("done", "cached", "failed"):
+            if r.ok or r.status == "failed":
                 _section_rows(st, r)
     with right, st.container(border=True):
         pdf_view(st, pdf)
@@ -165,6 +165,8 @@ def _save_with_run(st, turns) -> None:
 
 def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = False) -> None:
     """The chat: past turns, then a streamed answer to a new question."""
+    from .qa import RESTART
+
     digest = st.session_state.get("doc_digest")
     all_turns = st.session_state.setdefault(TURNS, {})
     turns = all_turns.setdefault(digest, [])
@@ -190,7 +192,7 @@ def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = Fal
             answering = _asker(st, doc, settings).answer(question, turns)
             shown = ""
             for piece in answering.stream():
-                shown += piece
+                shown = "" if piece == RESTART else shown + piece  # a retried call starts again
                 box.markdown(shown + " ▌")
         except SummarizerError as exc:
             box.error(str(exc), icon="⚠️")

@@ -99,6 +99,7 @@ def test_rendered_markdown_and_json_carry_the_pages():
     assert "- Errors fall by half when the layout model sees the page image. (p. 3)" in markdown
     data = json.loads(json.dumps(result.as_json()))
     assert data["bullets"] == [{"text": "Errors fall by half when the layout model sees the page image.", "pages": [3],
+                                "line": 0,
                                 "support": {"sentence": "Errors fall by half when the layout model sees the page image.",
                                             "score": 1.0}}]
 
@@ -151,3 +152,22 @@ def test_llm_bullets_are_grounded_through_the_engine(llm_server, paper_pdf):
         section = doc.sections[r.index]
         assert all(b.found and set(b.pages) <= set(range(section.page_start, (section.page_end or 99) + 1))
                    for b in r.bullets)
+
+
+def test_bullets_survive_a_run_stored_in_history(tmp_path):
+    """History stores section results as JSON; a reopened run keeps its pages and renders them."""
+    from summarizer.history import SQLiteHistory
+    from summarizer.render import render_markdown
+    from summarizer.settings import Settings
+
+    result = SectionResult(0, EN.title, "method", 1, "done",
+                           summary="- Errors fall by half when the layout model sees the page image.")
+    result.bullets = ground_summary(result.summary, EN, "en")
+    doc = Document("A paper", "paper.pdf", [EN], page_count=9)
+    store = SQLiteHistory(tmp_path / "history.db")
+    run = store.start_run("me", doc, "hash", Settings(), plan=[result])
+    store.record_section(run, result)
+    [stored] = store.get_run("me", run).sections
+    assert stored.result.bullets[0].pages == [3] and stored.result.bullets[0].found
+    reopened = DocumentSummary(doc, "extractive", "Overall.", [stored.result])
+    assert "page image. (p. 3)" in render_markdown(reopened)
