@@ -83,3 +83,30 @@ def test_a_question_the_paper_does_not_answer(app_url, browser, tmp_path):  # no
     _wait_text(page, "Ask the paper")  # available before any summary
     _ask(page, "What is the best recipe for chocolate cake?")
     _wait_text(page, "does not contain the answer", timeout=60_000)
+
+
+def test_ask_with_the_llm_backend_streams_a_cited_answer(app_url, browser, tmp_path, llm_server):  # noqa: F811
+    """Through Settings → LLM backend at the loopback stand-in server: the answer is the model's,
+    citing a passage the app sent; the request carried the passages as delimited data."""
+    from test_browser import _use_llm
+
+    if not PAPER.exists():
+        pytest.skip(f"the corpus paper {PAPER} is not here")
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    _use_llm(page, app_url, llm_server, "sk-test-ask")
+    page.get_by_role("link", name="app").first.click()
+    _wait_text(page, "Upload a paper or paste an article")
+    path = tmp_path / PAPER.name
+    path.write_bytes(PAPER.read_bytes())
+    page.locator("input[type=file]").first.set_input_files(str(path))
+    _wait_text(page, "Ask the paper")
+    _ask(page, "How are the forward and rear validator sets of a dynasty defined?")
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    answer.get_by_text("According to the paper,").wait_for(timeout=60_000)
+    request = llm_server.state.chat_requests[-1].body
+    assert request["stream"] is True and "<passages>\n[§" in request["messages"][-1]["content"]
+    cited = re.search(r"\[§[^\]]+, p\. (\d+)\]", answer.inner_text())
+    assert cited, answer.inner_text()
+    answer.get_by_text("tokens in").wait_for()
+    answer.get_by_role("button", name=re.compile(r"\[§")).first.click()
+    _wait_text(page, f"Page {cited.group(1)} of 10")
