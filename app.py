@@ -45,6 +45,7 @@ def load_upload(upload, settings) -> None:
     with st.spinner(f"Reading {upload.name} …"):
         doc = load_bytes(data, upload.name, settings.parser, settings.max_pages, settings.nougat_checkpoint)
     _set_document(doc, digest)
+    st.session_state["doc_pdf"] = data if data[:5] == b"%PDF-" else None  # for the page view
 
 
 def load_paste(text: str) -> None:
@@ -84,7 +85,7 @@ def load_link(link: str, settings) -> None:
 def _set_document(doc, digest: str) -> None:
     st.session_state["doc"] = doc
     st.session_state["doc_digest"] = digest
-    for key in ("result", "markdown", "result_digest"):
+    for key in ("result", "markdown", "result_digest", "doc_pdf"):
         st.session_state.pop(key, None)
 
 
@@ -231,8 +232,10 @@ def show_result(settings) -> None:
             except SummarizerError as exc:
                 fail(str(exc))
             st.rerun()
-    with st.container(border=True):
-        st.markdown(markdown)
+    from summarizer.ui_ask import show_coverage, show_summary_with_pages
+
+    show_coverage(st, result)
+    show_summary_with_pages(st, result, markdown, st.session_state.get("doc_pdf"))
     reasoning = [r for r in result.sections if r.reasoning]
     if reasoning:
         with st.expander("The model's reasoning per section"):
@@ -313,10 +316,14 @@ def main() -> None:
         except Exception as exc:  # the traceback goes to the log
             logger.exception("the summary run failed")
             fail(f"The summary could not be made ({exc.__class__.__name__}); please try again.")
-    if "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest"):
+    summarized = "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest")
+    if summarized:
         ui_session.resume_offer(st, settings, run_summary)
         show_result(settings)
         ui_session.rating_panel(st)
+    from summarizer.ui_ask import ask_panel
+
+    ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=not summarized)
 
 
 main()

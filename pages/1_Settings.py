@@ -89,7 +89,9 @@ def prompt_editor(settings) -> None:
                   "section_title": section.title if section else "Introduction", "kind": section.kind if section else "introduction",
                   "section_text": section.text if section else "Example section text.", "language": settings.language_name(
                       doc.language if doc else "en"), "abstract": (doc.abstract if doc else "An abstract."),
-                  "section_summaries": "## Introduction\n- …", "chunk_summaries": "[part 1]\n- …"}
+                  "section_summaries": "## Introduction\n- …", "chunk_summaries": "[part 1]\n- …",
+                  "question": "What does the paper propose?", "history": "(none)",
+                  "passages": "[§1, p. 1] (Introduction)\n" + (section.text[:600] if section else "A passage.")}
         messages = edited.render(values)
         tokens = sum(tokenizer_for_model(settings.model).count(m["content"]) for m in messages)
         with st.expander(f"Preview on {'“' + section.title + '”' if section else 'an example'} — {tokens:,} tokens"):

@@ -130,6 +130,7 @@ def cmd_summarize(args) -> int:
             "sections": [r.as_json() for r in result.sections],
             "usage": result.usage.as_json(),
             "unverified_numbers": result.unverified_count,
+            "coverage": _coverage_json(result),
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif not args.output:
@@ -141,6 +142,12 @@ def cmd_summarize(args) -> int:
         print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
         return EXIT_SECTIONS_FAILED
     return EXIT_OK
+
+
+def _coverage_json(result) -> dict:
+    from .coverage import coverage
+
+    return coverage(result).as_json()
 
 
 def cmd_batch(args) -> int:
@@ -300,6 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?")
     p.add_argument("--prompts", help="folder of user prompt files")
     p.set_defaults(func=cmd_prompts)
+
+    from .ask_cli import add_ask_command
+
+    add_ask_command(sub)
     return parser
 
 

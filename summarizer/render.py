@@ -46,6 +46,7 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
         lines += ["", f"**Authors:** {escape_text(', '.join(doc.authors))}"]
     for notice in result.notices:
         lines += ["", f"> **Note:** {escape_text(notice)}"]
+    lines += ["", coverage_line(result)]
     lines += ["", heading(2, "Overall summary"), ""]
     if result.overview:
         from .faithfulness import Check, mark_unverified
@@ -71,6 +72,10 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
             from .faithfulness import Check, mark_unverified
 
             marked = mark_unverified(r.summary.strip(), Check(r.unverified_numbers, r.unverified_quotes), f"s{r.index + 1}")
+            if r.bullets:
+                from .grounding import mark_pages
+
+                marked = mark_pages(marked, r.bullets)
             lines.append(_demote(safe_markdown(marked), level + 1))
         else:
             lines.append("*(nothing to summarize)*")
@@ -124,6 +129,13 @@ def render_overview(fields: dict) -> str:
         if key not in known and field_text(value):
             parts.append(f"**{key.replace('_', ' ').capitalize()}:** {field_text(value)}")
     return "\n\n".join(parts)
+
+
+def coverage_line(result: DocumentSummary) -> str:
+    """The coverage meter as one Markdown line: what was read and what was not."""
+    from .coverage import coverage
+
+    return f"**Coverage:** {coverage(result).describe()}"
 
 
 def summary_filename(title: str, source: str = "") -> str:
