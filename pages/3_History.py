@@ -68,7 +68,8 @@ else:
         st.rerun()
 
     with st.expander("Delete all"):
-        sure = st.checkbox(f"Yes, delete all {len(history.list_runs(sid))} run(s) of this browser", key="hist_sure")
+        total = len(runs) if not search.strip() else len(history.list_runs(sid))
+        sure = st.checkbox(f"Yes, delete all {total} run(s) of this browser", key="hist_sure")
         if st.button("Delete all", disabled=not sure, key="hist_delete_all"):
             gone = history.delete_all(sid)
             for key in ("result", "markdown", "result_digest", "run_id", "hist_interrupted"):

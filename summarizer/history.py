@@ -218,6 +218,7 @@ def _v1(db: sqlite3.Connection) -> None:
             overview TEXT DEFAULT '', overview_error TEXT DEFAULT '', overview_unverified TEXT DEFAULT '[]',
             notices TEXT DEFAULT '[]', markdown TEXT DEFAULT '',
             tokens_in INTEGER DEFAULT 0, tokens_out INTEGER DEFAULT 0, requests INTEGER DEFAULT 0, cost_usd REAL,
+            sections_done INTEGER DEFAULT 0, sections_failed INTEGER DEFAULT 0, sections_total INTEGER DEFAULT 0,
             started REAL NOT NULL, finished REAL, updated REAL NOT NULL);
         CREATE INDEX IF NOT EXISTS runs_owner_started ON runs(owner, started DESC);
         CREATE INDEX IF NOT EXISTS runs_doc ON runs(doc_hash);
@@ -248,10 +249,13 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host, length, language, origin, status, "
-                "started, finished, (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status IN "
-                "('done', 'cached')), (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status = 'failed'), "
-                "(SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status != 'skipped'), "
+                "started, finished, sections_done, sections_failed, sections_total, "
                 "tokens_in, tokens_out, cost_usd, rating, COALESCE(comment, '')")
+#: Keeps a run's counters in step with its sections (the list reads them without touching sections).
+_COUNT = ("UPDATE runs SET sections_done = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status IN "
+          "('done', 'cached')), sections_failed = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
+          "s.status = 'failed'), sections_total = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
+          "s.status != 'skipped'), updated = ? WHERE id = ?")
 
 
 class SQLiteHistory:
@@ -398,6 +402,7 @@ class SQLiteHistory:
                         "running", now, now))
             db.executemany("INSERT OR REPLACE INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?)",
                            [(run_id, r.index, r.title, r.status, _section_json(r), now) for r in plan])
+            db.execute(_COUNT, (now, run_id))
 
         self._write(steps)
         return run_id
@@ -419,6 +424,7 @@ class SQLiteHistory:
             db.execute("UPDATE runs SET tokens_in = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_in')), 0) FROM "
                        "sections WHERE run_id = ?), tokens_out = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_out')), 0) "
                        "FROM sections WHERE run_id = ?), updated = ? WHERE id = ?", (run_id, run_id, now, run_id))
+            db.execute(_COUNT, (now, run_id))
 
         self._write(steps)
 
@@ -440,6 +446,7 @@ class SQLiteHistory:
                        (status, summary.overview, summary.overview_error, json.dumps(summary.overview_unverified),
                         json.dumps(summary.notices, ensure_ascii=False), markdown, usage.tokens_in, usage.tokens_out,
                         usage.requests, usage.cost_usd, now, now, run_id))
+            db.execute(_COUNT, (now, run_id))
 
         self._write(steps)
 
