@@ -39,7 +39,7 @@ else:
     chosen = st.selectbox("Run", list(by_id), key="hist_run",
                           format_func=lambda i: f"{by_id[i].title[:80]} — "
                                                 f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(by_id[i].started))} — "
-                                                f"{by_id[i].label}")
+                                                f"{by_id[i].label} · #{i[-8:]}")
     run = by_id[chosen]
     cols = st.columns(4)
     if cols[0].button("Reopen on the main page", type="primary", key="hist_reopen"):
