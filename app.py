@@ -20,7 +20,8 @@ st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
 # Material icons ship with Streamlit's own font, so they render without an emoji font.
 STATE_ICONS = {"queued": ":material/schedule:", "running": ":material/autorenew:", "retrying": ":material/replay:",
                "done": ":green[:material/check_circle:]", "cached": ":blue[:material/inventory_2:]",
-               "failed": ":red[:material/error:]", "skipped": ":gray[:material/remove:]"}
+               "failed": ":red[:material/error:]", "skipped": ":gray[:material/remove:]",
+               "unstructured": ":orange[:material/warning:]"}
 
 
 
@@ -160,7 +161,7 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
                                 f"{sum(b for _, b in spent.values()):,} tokens out")
             if r.index not in slots:
                 slots[r.index] = board.empty()
-            detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status == "retrying" else "")
+            detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status in ("retrying", "unstructured") else "")
             with slots[r.index].container():
                 st.markdown(f"{STATE_ICONS.get(r.status, '')} {r.title} · *{r.status}*{detail}")
                 if r.ok and r.summary:  # sections appear as they finish

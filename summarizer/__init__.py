@@ -4,18 +4,31 @@ The library behind the web app and the CLI. Stages, each a module you can read a
 ``loading`` (file/bytes/text) → ``pdf_parser`` / ``text_parser`` → ``document.Document`` →
 ``engine.run`` over a backend (``extractive_backend`` or ``llm_backend``) → ``render``.
 
-Importing this package stays light: heavy packages (PyMuPDF, spaCy, openai, tiktoken) are
-imported by the functions that use them.
+Importing this package stays light: heavy packages (PyMuPDF, openai, tiktoken, pydantic-settings)
+are imported by the functions that use them; ``Settings`` is loaded on first access.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .document import Block, Document, Section
 from .errors import InputError, SummarizerError
-from .settings import Settings
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 __version__ = "0.1.0"
 __all__ = ["Block", "Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
+
+
+def __getattr__(name: str):
+    """``summarizer.Settings`` on first access: pydantic-settings costs ~0.3 s to import."""
+    if name == "Settings":
+        from .settings import Settings
+
+        return Settings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load(source, name: str | None = None, **kwargs) -> Document:
@@ -35,6 +48,7 @@ def load(source, name: str | None = None, **kwargs) -> Document:
 def summarize(document: Document, settings: Settings | None = None, **kwargs):
     """Summarize a document; returns a ``results.DocumentSummary``."""
     from .engine import summarize_document
+    from .settings import Settings
 
     return summarize_document(document, settings or Settings.from_env(), **kwargs)
 

@@ -1,61 +1,97 @@
-"""Parse model answers: loose JSON (field note 7) cut out of the surrounding prose, with json5."""
+"""Parse model answers into fields, keeping reasoning apart from the answer.
+
+Models return loose JSON (field note 7): trailing commas, single quotes, prose or code fences
+around the object, or an object cut off at the output limit. The text is parsed with json5 and,
+when that fails, with ``json_repair`` (a maintained repair library that also cuts the object
+out of surrounding prose and closes a cut one). Reasoning never reaches the summary, whatever
+shape it comes in: ``<think>…</think>`` blocks, ``reasoning``/``thinking``/``analysis`` fields,
+or the ``reasoning_content`` a reasoning model streams beside the answer (field note 8).
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+#: Answer fields that hold the model's thinking, never the summary.
+REASONING_KEYS = ("reasoning", "thinking", "analysis", "thoughts", "thought", "chain_of_thought")
+
+_THINK = re.compile(r"<(think|thinking|reasoning)>(.*?)(?:</\1>|\Z)", re.S | re.I)
+_FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?|\n?\s*```\s*$")
 
 
 @dataclass
 class ParsedAnswer:
+    """An answer's fields (reasoning removed), whether it came as a JSON object, and its text."""
+
     fields: dict = field(default_factory=dict)
-    ok: bool = True
+    ok: bool = True  # True: the answer was a JSON object; False: free text kept as the summary
     raw: str = ""
-
-    @property
-    def reasoning(self) -> str:
-        return str(self.fields.get("reasoning", "") or "")
+    reasoning: str = ""
 
 
-def _outer_object(text: str) -> str | None:
-    """The outermost balanced {...} in ``text``, ignoring braces inside strings."""
-    start = text.find("{")
-    while start != -1:
-        depth, in_str, quote, escape = 0, False, "", False
-        for i in range(start, len(text)):
-            ch = text[i]
-            if in_str:
-                if escape:
-                    escape = False
-                elif ch == "\\":
-                    escape = True
-                elif ch == quote:
-                    in_str = False
-            elif ch in "\"'":
-                in_str, quote = True, ch
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start:i + 1]
-        start = text.find("{", start + 1)
-    return None
+def split_thinking(text: str) -> tuple[str, str]:
+    """(answer, reasoning): ``<think>`` blocks cut out of ``text``; an unclosed block runs to the end."""
+    parts: list[str] = []
+
+    def cut(m: re.Match) -> str:
+        parts.append(m.group(2).strip())
+        return ""
+
+    answer = _THINK.sub(cut, text or "")
+    answer = re.sub(r"^\s*</(think|thinking|reasoning)>", "", answer, flags=re.I)  # a close tag with no open one
+    return answer.strip(), "\n\n".join(p for p in parts if p)
 
 
-def parse_answer(text: str) -> ParsedAnswer:
-    """A JSON object from the answer; on failure, the raw text marked as not parsed."""
+def _as_object(text: str) -> dict | None:
+    """The JSON object in ``text``: json5 first, then json_repair for prose-wrapped or cut JSON."""
     import json5
 
-    raw = text or ""
-    candidate = _outer_object(raw)
-    if candidate is not None:
+    body = _FENCE.sub("", text.strip())
+    if body.startswith("{"):
         try:
-            data = json5.loads(candidate)
+            data = json5.loads(body)
             if isinstance(data, dict):
-                return ParsedAnswer(data, True, raw)
+                return data
         except ValueError:
             pass
-    return ParsedAnswer({"summary": raw.strip()}, False, raw)
+    if "{" not in body:
+        return None
+    import json_repair
+
+    try:
+        data = json_repair.loads(body)
+    except Exception as exc:  # the repair library is a best effort: never let it take a section down
+        log.debug("json_repair failed: %s", exc)
+        return None
+    if isinstance(data, list):
+        data = next((d for d in data if isinstance(d, dict) and d), None)
+    return data if isinstance(data, dict) and data else None
+
+
+def parse_answer(text: str, reasoning: str = "") -> ParsedAnswer:
+    """Fields from the answer text; free text becomes the summary, marked as not structured.
+
+    ``reasoning`` is what the endpoint streamed apart from the answer (``reasoning_content``).
+    """
+    raw = text or ""
+    answer, thought = split_thinking(raw)
+    thoughts = [t for t in (reasoning.strip(), thought) if t]
+    data = _as_object(answer)
+    if data is None:
+        return ParsedAnswer({"summary": answer}, False, raw, "\n\n".join(thoughts))
+    fields = {}
+    for key, value in data.items():
+        if str(key).lower() in REASONING_KEYS:
+            text_value = field_text(value)
+            if text_value:
+                thoughts.append(text_value)
+        else:
+            fields[str(key)] = value
+    return ParsedAnswer(fields, True, raw, "\n\n".join(thoughts))
 
 
 def field_text(value: object) -> str:

@@ -1,21 +1,35 @@
 """Run a backend over a document: every section concurrently in a thread pool, then the overview.
 
-``run`` is a generator that yields an ``Event`` each time a section changes state; it runs on the
-caller's thread, so a UI can draw every update there (Streamlit drops ``st.*`` calls made from
-worker threads). One failed section never stops the others.
+``run`` is a generator that yields an ``Event`` each time a section changes state, and a "tick"
+event a few times a second while it waits; it runs on the caller's thread, so a UI can draw every
+update there (Streamlit drops ``st.*`` calls made from worker threads) and be interrupted there.
+One failed section never stops the others; an endpoint that cannot serve the run (unreachable,
+key rejected) stops them all at once with one reason.
+
+Stopping: when the consumer stops iterating — a Stop button, a rerun, a closed tab (Streamlit
+raises inside the consumer's loop and the generator is closed), or ``Settings.run_timeout`` — the
+generator's cleanup cancels the client: no new request starts, the requests in flight are closed,
+and sections already finished stay finished (and cached, as each answer is stored when it arrives).
 """
 
 from __future__ import annotations
 
+import logging
 import queue
+import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from .document import Document
-from .errors import SummarizerError
+from .errors import Cancelled, EndpointUnavailable, SummarizerError
 from .faithfulness import check_summary
 from .results import DocumentSummary, SectionResult
+
+log = logging.getLogger(__name__)
+
+TICK = 0.2  # seconds between "tick" events while nothing changes
 
 
 def verify(result: SectionResult, source: str) -> None:
@@ -26,7 +40,8 @@ def verify(result: SectionResult, source: str) -> None:
 
 @dataclass
 class Event:
-    """``kind`` is "section" (one section changed state), "overview" or "done"."""
+    """``kind`` is "section" (one section changed state), "tick" (nothing changed; a chance to be
+    interrupted), "overview" or "done"."""
 
     kind: str
     result: SectionResult | None = None
@@ -60,6 +75,36 @@ def plan(document: Document) -> list[SectionResult]:
     return out
 
 
+def cancel_backend(backend, reason: str) -> None:
+    """Stop a backend's spending: its client sends nothing new and closes what is in flight."""
+    for target in (backend, getattr(backend, "client", None)):
+        cancel = getattr(target, "cancel", None)
+        if callable(cancel):
+            try:
+                cancel(reason)
+            except Exception:  # stopping must never fail
+                log.exception("cancel failed")
+            return
+
+
+def stopped_summary(document: Document, backend_label: str, results: list[SectionResult], reason: str,
+                    usage=None, notices: list[str] | None = None) -> DocumentSummary:
+    """What a stopped run leaves: finished sections as they are, the others marked not finished."""
+    sections = []
+    for r in results:
+        r = replace(r)
+        if not r.finished:
+            r.status, r.error = "failed", f"not finished: {reason}"
+        sections.append(r)
+    done = sum(1 for r in sections if r.ok)
+    todo = sum(1 for r in sections if r.status != "skipped")
+    error = f"Stopped ({reason}): {done} of {todo} section(s) finished; the overall summary was not made."
+    summary = DocumentSummary(document, backend_label, "", sections, {}, error, usage if usage is not None else _usage(None),
+                              list(document.notices) + list(notices or []))
+    summary.stopped = reason
+    return summary
+
+
 def run(document: Document, settings, backend=None, only: set[int] | None = None,
         previous: DocumentSummary | None = None, section_prompts: dict[int, str] | None = None,
         feedback: dict[int, str] | None = None) -> Iterator[Event]:
@@ -79,13 +124,29 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
     todo = [r for r in results if r.status == "queued" and (only is None or r.index in only)]
     if feedback and hasattr(backend, "feedback"):
         backend.feedback = dict(feedback)
-    backend.prepare(document)
     updates: queue.Queue = queue.Queue()
+    fatal: list[str] = []  # the reason an endpoint cannot serve this run, once known
+    fatal_lock = threading.Lock()
+
+    def fail_run(reason: str) -> bool:
+        """Record the run-ending reason; True for the first caller only."""
+        with fatal_lock:
+            if fatal:
+                return False
+            fatal.append(reason)
+        cancel_backend(backend, "the endpoint cannot serve this run")
+        return True
+    deadline = time.monotonic() + float(getattr(settings, "run_timeout", 0) or 0) \
+        if getattr(settings, "run_timeout", 0) else None
 
     def report(result: SectionResult) -> None:
         updates.put(("update", replace(result)))
 
     def work(result: SectionResult) -> None:
+        if fatal:
+            result.status, result.error = "failed", f"not sent: {fatal[0]}"
+            updates.put(("final", result))
+            return
         result.status = "running"
         report(result)
         try:
@@ -93,39 +154,125 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
             if result.ok:
                 section = document.sections[result.index]
                 verify(result, f"{document.title}\n{section.title}\n{section.text}")
+        except EndpointUnavailable as exc:
+            first = fail_run(str(exc))
+            result.status, result.error = "failed", str(exc) if first else f"not sent: {fatal[0]}"
+        except Cancelled as exc:
+            result.status, result.error = "failed", f"not sent: {fatal[0]}" if fatal else str(exc)
         except SummarizerError as exc:
             result.status, result.error = "failed", str(exc)
         except Exception as exc:  # a bug must not take the other sections down
+            log.exception("section %d failed unexpectedly", result.index)
             result.status, result.error = "failed", f"Unexpected error ({exc.__class__.__name__}): {str(exc)[:200]}"
         updates.put(("final", result))
 
-    for r in results:
-        yield Event("section", replace(r))
-    if todo:
-        with ThreadPoolExecutor(max_workers=max(1, int(settings.workers)), thread_name_prefix="section") as pool:
-            for r in todo:
-                pool.submit(work, r)
-            pending = len(todo)
-            while pending:
-                kind, snapshot = updates.get()
-                if kind == "final":
-                    pending -= 1
-                    snapshot = replace(snapshot)
-                yield Event("section", snapshot)
-    overview, fields, error = "", {}, ""
+    def wait_for(future: Future) -> Iterator[Event]:
+        """Yield section updates and ticks until ``future`` is done (or the run's time is up)."""
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                raise _RunTimeout(f"the run passed its time limit of {settings.run_timeout:.0f} s")
+            try:
+                kind, snapshot = updates.get(timeout=TICK)
+            except queue.Empty:
+                if future.done():
+                    return
+                yield Event("tick")
+                continue
+            if kind == "final":
+                snapshot = replace(snapshot)
+                results[snapshot.index] = snapshot
+            yield Event("section", snapshot)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, int(settings.workers)), thread_name_prefix="section")
+    finished = False
     try:
-        if any(r.ok for r in results):
-            overview, fields = backend.synthesize(document, results)
+        prepared = pool.submit(backend.prepare, document)
+        yield from wait_for(prepared)
+        try:
+            prepared.result()
+        except EndpointUnavailable as exc:
+            fail_run(str(exc))
+        for r in results:
+            yield Event("section", replace(r))
+        if todo:
+            pending = [pool.submit(work, r) for r in todo]
+            everything: Future = Future()
+            _when_all(pending, everything)
+            yield from wait_for(everything)
+            while not updates.empty():  # the last updates, after the last worker finished
+                kind, snapshot = updates.get_nowait()
+                if kind == "final":
+                    results[snapshot.index] = replace(snapshot)
+                yield Event("section", replace(snapshot))
+        overview, fields, error = "", {}, ""
+        if fatal:
+            error = fatal[0]
+        elif any(r.ok for r in results):
+            box: dict = {}
+
+            def synthesize() -> None:
+                try:
+                    box["value"] = backend.synthesize(document, results)
+                except SummarizerError as exc:
+                    box["error"] = str(exc)
+
+            yield from wait_for(pool.submit(synthesize))
+            overview, fields = box.get("value", ("", {}))
+            error = box.get("error", "")
         else:
             error = "No section could be summarized, so there is no overall summary."
-    except SummarizerError as exc:
-        error = str(exc)
-    summary = DocumentSummary(document, backend.label, overview, results, fields, error, backend.usage(),
-                              list(document.notices) + list(getattr(backend, "notices", [])))
-    if overview:
-        summary.overview_unverified = check_summary(overview, document.text).numbers
-    yield Event("overview", summary=summary)
-    yield Event("done", summary=summary)
+        summary = DocumentSummary(document, backend.label, overview, results, fields, error, _usage(backend),
+                                  list(document.notices) + list(getattr(backend, "notices", [])))
+        if fatal:
+            summary.stopped = fatal[0]
+        if overview:
+            summary.overview_unverified = check_summary(overview, document.text).numbers
+        finished = True
+        yield Event("overview", summary=summary)
+        yield Event("done", summary=summary)
+    except _RunTimeout as exc:
+        cancel_backend(backend, str(exc))
+        finished = True
+        summary = stopped_summary(document, backend.label, results, str(exc), _usage(backend),
+                                  list(getattr(backend, "notices", [])))
+        yield Event("overview", summary=summary)
+        yield Event("done", summary=summary)
+    finally:
+        if not finished:  # the consumer stopped listening: Stop, a rerun, a closed tab, an error
+            cancel_backend(backend, "stopped")
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _RunTimeout(Exception):
+    pass
+
+
+def _when_all(futures: list[Future], done: Future) -> None:
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def one(_f) -> None:
+        with lock:  # callbacks run on the worker threads that finish the futures
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            done.set_result(None)
+
+    if not futures:
+        done.set_result(None)
+    for f in futures:
+        f.add_done_callback(one)
+
+
+def _usage(backend):
+    from .results import Usage
+
+    if backend is None:
+        return Usage()
+    try:
+        return backend.usage()
+    except Exception:
+        return Usage()
 
 
 def recheck(document: Document, settings, result: DocumentSummary, backend=None) -> DocumentSummary:
@@ -142,7 +289,7 @@ def summarize_document(document: Document, settings, on_event: Callable[[Event],
     """Summarize and return the result; ``on_event`` sees every state change."""
     last = None
     for event in run(document, settings, **kwargs):
-        if on_event:
+        if on_event and event.kind != "tick":
             on_event(event)
         last = event
     assert last is not None and last.summary is not None

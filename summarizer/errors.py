@@ -44,3 +44,21 @@ class PromptError(SummarizerError):
     """A prompt file is invalid; carries the file name and line where known."""
 
     exit_code = 2
+
+
+class ContextOverflow(BackendError):
+    """The request did not fit the model's context window; ``limit`` is the real window when the
+    server named it ("maximum context length is N", llama.cpp's ``n_ctx``), else None."""
+
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class Cancelled(BackendError):
+    """The run was stopped (Stop, rerun, closed tab, time limit): no new request is sent."""
+
+
+class EndpointUnavailable(BackendError):
+    """The endpoint cannot serve this run (unreachable, wrong URL, key rejected, asked to wait
+    longer than the cap); every queued call fails at once with the same reason."""

@@ -1,34 +1,68 @@
 """The LLM backend: section-specific chain-of-thought prompts over an OpenAI-compatible endpoint.
 
-Every section call gets the same short brief (title + abstract), so all can run at once; a
-section that does not fit the context is split at paragraph/sentence boundaries, its parts
-summarized and merged by one more call; the request is sized before it is sent, never after an
-overflow error (field note 9). Answers are JSON with a short reasoning field first; a cut answer
-(``finish_reason == "length"``) is retried once with more room and a terser instruction, and is
-never shown as complete (field note 8). Answers in the wrong language are re-asked once.
+Every section call gets the same short brief, so all can run at once; a section that does not fit
+the context is split at paragraph/sentence boundaries, its parts summarized and merged by one more
+call (field note 9). One call goes through three small steps, each testable alone:
+
+* **budget** (``sized``): the messages for a prompt, counted and checked against the context
+  window, which is known (settings, the endpoint, or learned from an overflow), not assumed;
+* **call** (``call``): the chat client with the prompt's JSON schema as ``response_format``; a cut
+  answer (``finish_reason == "length"``) is retried once, terser, and is never shown as complete;
+* **checks** (``judge``): an empty, far too short, looping or echoed answer, or one still wrapped in
+  our delimiters, is re-asked once with the problem named and fails the section if it happens
+  again; a sound free-text answer is kept and marked ``unstructured``; the language is checked.
+
+Reasoning (JSON reasoning fields, ``<think>`` blocks, ``reasoning_content``) is kept apart from the
+summary. Markdown is written by ``render``.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
+from .answer_checks import AnswerContext, answer_problem, copied_from_one, schema_problems, strip_delimiters
 from .answers import ParsedAnswer, field_text, parse_answer
 from .cache import AnswerCache, answer_key
 from .document import Document
-from .errors import BackendError
+from .errors import BackendError, ContextOverflow
 from .language import cjk_share
 from .llm_client import ChatClient
 from .prompts import PromptSet, PromptTemplate, load_prompts, route_prompt
+from .render import render_fields, render_overview
 from .results import SectionResult, Usage
 from .sentences import split_sentences
 from .settings import LENGTHS, Settings
 from .tokens import TokenBudget, Tokenizer, tokenizer_for_model
 
-BRIEF_TOKENS = 400
+log = logging.getLogger(__name__)
+
+BRIEF_TOKENS = 120  # the brief every section call carries: a few sentences, not the whole abstract
 RECHECK = ("\n\nA check of your previous answer for this section found a problem: {problem}. Answer again, "
            "using only numbers, quotations and names that appear in the text above, copied exactly.")
 TERSE = "\n\nYour previous answer was cut off. Be terse: reasoning under 15 words, summary under {n} words."
+REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the text above again, in your own "
+         "words, as the JSON object asked for.")
+LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
+OVERFLOW_RETRIES = 2
+_EMPTY_BRIEF = re.compile(r"^Brief:[ \t]*\n", re.M)
+
+
+@dataclass
+class Call:
+    """One sized request: its messages, their size, and the room left for the answer."""
+
+    prompt: PromptTemplate
+    messages: list[dict]
+    prompt_tokens: int
+    max_tokens: int
+    room: int
+
+    def with_extra(self, extra: str, tokens: int) -> Call:
+        last = {"role": "user", "content": self.messages[-1]["content"] + extra}
+        return replace(self, messages=[*self.messages[:-1], last], prompt_tokens=self.prompt_tokens + tokens)
 
 
 class LLMBackend:
@@ -36,6 +70,10 @@ class LLMBackend:
 
     def __init__(self, settings: Settings, prompts: PromptSet | None = None, client: ChatClient | None = None,
                  cache: AnswerCache | None = None, section_prompts: dict[int, str] | None = None) -> None:
+        if getattr(settings, "model_path", None) and client is None:
+            from .local_model import local_settings
+
+            settings = local_settings(settings)  # starts (or reuses) the loopback llama.cpp server
         self.settings = settings
         self.label = settings.backend_label
         self.prompts = prompts or load_prompts(settings.prompts_dir)
@@ -46,12 +84,27 @@ class LLMBackend:
         self.brief = ""
         self.language = "English"
         self.feedback: dict[int, str] = {}  # section index → a problem found in its previous answer
+        self.notices: list[str] = []
         self._usage = Usage()
         self.scale = LENGTHS.get(settings.length, 1.0)
+        self.context_window = settings.effective_context
+        self.token_ratio = 1.0  # the endpoint's tokens per tokens we count (learned; > 1 for other tokenizers)
+        if not settings.context_window and client is None:
+            self._discover_context()
 
-    # ---- helpers -------------------------------------------------------------------------
+    def _discover_context(self) -> None:
+        from .endpoint import discover_context_window
+
+        found = discover_context_window(self.settings.base_url, self.settings.model, self.settings.clean_key())
+        if found:
+            log.info("context window of %s at %s: %d tokens (from the endpoint)", self.settings.model,
+                     self.settings.host, found)
+            self.context_window = found
+
+    # ---- budget --------------------------------------------------------------------------
     def budget_for(self, prompt: PromptTemplate) -> TokenBudget:
-        return TokenBudget(self.settings.effective_context, prompt.max_output_tokens)
+        """The context in our tokens: the window shrunk by how many more tokens the endpoint counts."""
+        return TokenBudget(int(self.context_window / self.token_ratio), prompt.max_output_tokens)
 
     def count_messages(self, messages: list[dict]) -> int:
         return sum(self.tokenizer.count(m["content"]) + 4 for m in messages) + 3
@@ -66,6 +119,24 @@ class LLMBackend:
             return self.prompts.get(chosen)
         return route_prompt(self.prompts, section.kind, section.title, document.genre)
 
+    def render(self, prompt: PromptTemplate, values: dict) -> list[dict]:
+        """The prompt's messages; a "Brief:" line left empty (no brief sent) is dropped."""
+        messages = prompt.render({**values, "max_words": self.words_for(prompt), "language": self.language})
+        return [{**m, "content": _EMPTY_BRIEF.sub("", m["content"])} for m in messages]
+
+    def sized(self, prompt: PromptTemplate, values: dict, extra: str = "") -> Call:
+        """Budget step: the request for ``prompt``, refused if the prompt alone cannot fit."""
+        messages = self.render(prompt, values)
+        if extra:
+            messages[-1] = {"role": "user", "content": messages[-1]["content"] + extra}
+        prompt_tokens = self.count_messages(messages)
+        budget = self.budget_for(prompt)
+        room = budget.context_window - prompt_tokens - budget.safety_margin
+        if room < prompt.max_output_tokens:
+            raise BackendError(f"The '{prompt.name}' prompt alone does not fit the model's context window "
+                               f"({self.context_window} tokens); shorten the prompt or raise the context window.")
+        return Call(prompt, messages, prompt_tokens, prompt.max_output_tokens, room)
+
     def _fit_text(self, text: str, tokens: int) -> str:
         """Cut ``text`` at a sentence boundary to at most ``tokens`` tokens."""
         if self.tokenizer.count(text) <= tokens:
@@ -79,26 +150,21 @@ class LLMBackend:
             used += n
         return " ".join(out)
 
-    def _ask(self, prompt: PromptTemplate, values: dict, result: SectionResult | None,
-             report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
-        """One budgeted, cached, checked call for ``prompt``; ``extra`` is appended to the request."""
-        values = {**values, "max_words": self.words_for(prompt), "language": self.language}
-        messages = prompt.render(values)
-        if extra:
-            messages[-1] = {"role": "user", "content": messages[-1]["content"] + extra}
-        prompt_tokens = self.count_messages(messages)
-        budget = self.budget_for(prompt)
-        if prompt_tokens + prompt.max_output_tokens + budget.safety_margin > budget.context_window:
-            raise BackendError(f"The '{prompt.name}' prompt alone does not fit the model's context window "
-                               f"({budget.context_window} tokens); shorten the prompt or raise the context window.")
-        params = {"max_tokens": prompt.max_output_tokens, "temperature": self.settings.temperature}
-        key = answer_key(self.settings.model, self.settings.host, messages, params)
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                if result is not None:
-                    result.cached = True
-                return ParsedAnswer(hit.get("fields", {}), hit.get("ok", True), hit.get("raw", ""))
+    def learn_overflow(self, exc: ContextOverflow) -> None:
+        """After a context overflow: lower the window for the rest of the run, to the limit the
+        server named or, when it named none (or the same one), by shrinking our token estimate."""
+        if exc.limit and exc.limit < self.context_window:
+            log.warning("the endpoint's context window is %d tokens, not %d: lowering the budget for this run",
+                        exc.limit, self.context_window)
+            self.context_window = exc.limit
+        else:
+            self.token_ratio *= 1.3
+            log.warning("the endpoint counts more tokens than we do: budgeting %.2f× our count", self.token_ratio)
+
+    # ---- call ----------------------------------------------------------------------------
+    def call(self, call: Call, result: SectionResult | None,
+             report: Callable[[SectionResult], None] | None):
+        """Call step: one completion with the prompt's schema; usage is counted by the client."""
 
         def on_retry(attempt: int, delay: float, why: str) -> None:
             if result is not None and report is not None:
@@ -106,35 +172,44 @@ class LLMBackend:
                 result.note = f"retry {attempt} in {delay:.1f}s: {why}"
                 report(result)
 
-        max_tokens = prompt.max_output_tokens
-        room = budget.context_window - prompt_tokens - budget.safety_margin
-        completion = self.client.complete(messages, max_tokens, prompt_tokens, on_retry)
-        self._account(result, completion)
-        if completion.finish_reason == "length":
-            # one retry with more room (as much as the context allows) and a terser instruction
-            terse = [*messages[:-1], {"role": "user", "content": messages[-1]["content"]
-                                      + TERSE.format(n=max(20, self.words_for(prompt) // 2))}]
-            max_tokens = max(max_tokens, min(max_tokens * 2, room - 40))
-            completion = self.client.complete(terse, max_tokens, prompt_tokens + 40, on_retry)
-            self._account(result, completion)
-            if completion.finish_reason == "length":
-                raise BackendError("The model's answer was cut off twice at the output limit; "
-                                   "raise the output length or choose a shorter summary length.")
-        if result is not None:
-            result.status = "running"
-        answer = parse_answer(completion.text)
-        if not self._language_ok(answer):
-            fix = f"\n\nYour previous answer was not written in {self.language}. Write every field in {self.language}."
-            again = [*messages[:-1], {"role": "user", "content": messages[-1]["content"] + fix}]
-            completion = self.client.complete(again, max_tokens, prompt_tokens + 30, on_retry)
-            self._account(result, completion)
-            if completion.finish_reason != "length":
-                answer = parse_answer(completion.text)
-        if self.cache is not None and answer.ok:
-            self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw})
-        return answer
+        completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
+                                          schema=call.prompt.json_schema())
+        self._account(result, completion, call)
+        return completion
 
-    def _account(self, result: SectionResult | None, completion) -> None:
+    def whole_answer(self, call: Call, result: SectionResult | None,
+                     report: Callable[[SectionResult], None] | None):
+        """A completion that was not cut off: on ``length``, one retry with more room and a terser
+        instruction; cut twice, or cut by a server that shortened ``max_tokens``, fails the call."""
+        completion = self.call(call, result, report)
+        if completion.finish_reason != "length":
+            return completion
+        self._check_clamped(completion, call)
+        terse = TERSE.format(n=max(20, self.words_for(call.prompt) // 2))
+        retry = call.with_extra(terse, 40)
+        retry.max_tokens = max(call.max_tokens, min(call.max_tokens * 2, call.room - 40))
+        completion = self.call(retry, result, report)
+        if completion.finish_reason == "length":
+            self._check_clamped(completion, retry)
+            raise BackendError("The model's answer was cut off twice at the output limit; "
+                               "raise the output length or choose a shorter summary length.")
+        return completion
+
+    def _check_clamped(self, completion, call: Call) -> None:
+        """A server that silently shortens ``max_tokens`` (llama.cpp: to n_ctx − prompt) cut the
+        answer: that is the context window running out, and the message says so."""
+        out = completion.tokens_out
+        if 0 < out < call.max_tokens * 0.9:
+            window = (completion.tokens_in or int(call.prompt_tokens * self.token_ratio)) + out
+            raise ContextOverflow(f"The model's context window (about {window} tokens) ran out: the server stopped "
+                                  f"the answer after {out} tokens. Raise the context window (the server's n_ctx, "
+                                  f"or --context-window) or choose a model with a larger one.", window)
+
+    def _account(self, result: SectionResult | None, completion, call: Call) -> None:
+        if completion.tokens_in and call.prompt_tokens:
+            measured = completion.tokens_in / call.prompt_tokens
+            if measured > self.token_ratio:
+                self.token_ratio = measured
         self._usage.tokens_in += completion.tokens_in
         self._usage.tokens_out += completion.tokens_out
         self._usage.requests += 1
@@ -142,9 +217,27 @@ class LLMBackend:
             result.tokens_in += completion.tokens_in
             result.tokens_out += completion.tokens_out
             result.attempts += completion.attempts
+            if getattr(completion, "reasoning", ""):
+                result.reasoning = completion.reasoning
+
+    # ---- checks --------------------------------------------------------------------------
+    def context_for(self, prompt: PromptTemplate, values: dict) -> AnswerContext:
+        """Our own texts (templates, field descriptions, retry instructions) and the data sent."""
+        ours = [prompt.system, prompt.user, *map(str, prompt.fields.values()), RECHECK, TERSE, REASK, LANGUAGE_FIX]
+        pieces = [piece for text in ours for piece in re.split(r"\{[A-Za-z_]+\}", text)]
+        data = "\n".join(str(values.get(k, "")) for k in ("section_text", "chunk_summaries", "section_summaries",
+                                                         "abstract", "title", "section_title", "brief"))
+        return AnswerContext(pieces, data, self.words_for(prompt))
+
+    def judge(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> str:
+        """Checks step: what makes the answer not a summary, or ""."""
+        main = field_text(answer.fields.get("summary", ""))
+        if not main and answer.ok:  # an overview's several fields, or a JSON answer with no summary: all it says
+            main = "\n".join(field_text(v) for v in answer.fields.values())
+        return answer_problem(main, ctx)
 
     def _language_ok(self, answer: ParsedAnswer) -> bool:
-        text = " ".join(field_text(v) for k, v in answer.fields.items() if k != "reasoning")
+        text = " ".join(field_text(v) for v in answer.fields.values())
         if len(text) < 40:
             return True
         share = cjk_share(text)
@@ -154,35 +247,83 @@ class LLMBackend:
             return share <= 0.2
         return True
 
+    def _ask(self, prompt: PromptTemplate, values: dict, result: SectionResult | None,
+             report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
+        """One budgeted, cached, checked answer for ``prompt``; ``extra`` is appended to the request."""
+        call = self.sized(prompt, values, extra)
+        params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": 1}
+        key = answer_key(self.settings.model, self.settings.host, call.messages, params)
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                if result is not None:
+                    result.cached = True
+                return ParsedAnswer(hit.get("fields", {}), hit.get("ok", True), hit.get("raw", ""), hit.get("reasoning", ""))
+        ctx = self.context_for(prompt, values)
+        completion = self.whole_answer(call, result, report)
+        answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+        problem = self.judge(answer, prompt, ctx)
+        if problem:
+            log.info("re-asking '%s': %s", prompt.name, problem)
+            again = call.with_extra(REASK.format(problem=problem), 40)
+            completion = self.whole_answer(again, result, report)
+            answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            second = self.judge(answer, prompt, ctx)
+            if second:
+                raise BackendError(f"The model did not give a usable summary: {problem}; asked again, {second}.")
+        if result is not None:
+            result.status = "running"
+        if not self._language_ok(answer):
+            fix = LANGUAGE_FIX.format(language=self.language)
+            completion = self.whole_answer(call.with_extra(fix, 30), result, report)
+            fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            if not self.judge(fixed, prompt, ctx):
+                answer = fixed
+        answer.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
+        if self.cache is not None:
+            self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw,
+                                 "reasoning": answer.reasoning})
+        return answer
+
     # ---- the backend interface -----------------------------------------------------------
     def prepare(self, document: Document) -> None:
-        """Fix the output language and the brief every section call shares."""
+        """Fix the output language and the short brief every section call shares."""
         self.language = self.settings.language_name(document.language)
+        calibrate = getattr(self.client, "calibrate_tokens", None)
+        if calibrate is not None:
+            sample = document.text[:20000]
+            ratio = calibrate(sample, self.tokenizer.count(sample))
+            if ratio:
+                self.token_ratio = max(self.token_ratio, ratio)
         abstract = document.abstract.strip()
         if not abstract:
             first = next((s.text for s in document.sections if s.summarizable), "")
-            self.brief = f"{document.title}. " + self._fit_text(first, BRIEF_TOKENS // 2)
+            self.brief = self._fit_text(first, BRIEF_TOKENS)
             return
-        if self.tokenizer.count(abstract) <= BRIEF_TOKENS:
-            self.brief = abstract
-            return
-        try:
-            answer = self._ask(self.prompts.get("brief"), {"title": document.title, "abstract":
-                               self._fit_text(abstract, 3000)}, None, None)
-            self.brief = field_text(answer.fields.get("brief") or answer.fields.get("summary") or "")
-        except BackendError:
-            self.brief = ""
-        if not self.brief:
-            self.brief = self._fit_text(abstract, BRIEF_TOKENS)
+        self.brief = self._fit_text(abstract, BRIEF_TOKENS)
 
     def summarize_section(self, document: Document, result: SectionResult,
                           report: Callable[[SectionResult], None]) -> SectionResult:
+        for attempt in range(OVERFLOW_RETRIES + 1):
+            try:
+                return self._summarize_section(document, result, report)
+            except ContextOverflow as exc:
+                if attempt == OVERFLOW_RETRIES:
+                    raise
+                self.learn_overflow(exc)
+                result.note = "the context window was smaller than budgeted: re-split"
+        raise AssertionError("unreachable")
+
+    def _summarize_section(self, document: Document, result: SectionResult,
+                           report: Callable[[SectionResult], None]) -> SectionResult:
         section = document.sections[result.index]
         prompt = self.prompt_for(document, result.index)
         result.prompt = prompt.name
-        values = {"title": document.title, "brief": self.brief, "section_title": section.title,
+        # the abstract is its own brief: sending the brief with it would send the same text twice
+        brief = "" if section.kind == "abstract" or _same_text(section.text, self.brief) else self.brief
+        values = {"title": document.title, "brief": brief, "section_title": section.title,
                   "kind": section.kind if document.genre == "paper" else "news"}
-        empty = prompt.render({**values, "section_text": "", "max_words": self.words_for(prompt), "language": self.language})
+        empty = self.render(prompt, {**values, "section_text": ""})
         room = self.budget_for(prompt).room_for_text(self.count_messages(empty))
         if room < 200:
             raise BackendError("The model's context window is too small for this prompt; raise the context window in Settings.")
@@ -196,17 +337,17 @@ class LLMBackend:
             for n, chunk in enumerate(chunks, 1):
                 part = self._ask(prompt, {**values, "section_title": f"{section.title} (part {n} of {len(chunks)})",
                                           "section_text": chunk}, result, report)
-                parts.append(field_text(part.fields.get("summary", "")) or part.raw)
+                parts.append(field_text(part.fields.get(prompt.main_field, "")) or field_text(part.fields))
             answer = self._merge(document, section.title, parts, result, report)
+            prompt = self.prompts.get("merge")  # the merged answer has the merge prompt's fields
             if extra:
                 result.note = (result.note + "; " if result.note else "") + "re-asked about untraceable numbers"
-        return self._fill(result, answer)
+        return self._fill(result, answer, prompt)
 
     def _merge(self, document: Document, title: str, parts: list[str], result: SectionResult,
                report: Callable[[SectionResult], None]) -> ParsedAnswer:
         merge = self.prompts.get("merge")
-        empty = merge.render({"title": document.title, "section_title": title, "chunk_summaries": "",
-                              "max_words": self.words_for(merge), "language": self.language})
+        empty = self.render(merge, {"title": document.title, "section_title": title, "chunk_summaries": ""})
         room = self.budget_for(merge).room_for_text(self.count_messages(empty))
         groups: list[list[str]] = [[]]
         used = 0
@@ -223,14 +364,20 @@ class LLMBackend:
             return merged[0]
         return self._merge(document, title, [field_text(m.fields.get("summary", "")) for m in merged], result, report)
 
-    def _fill(self, result: SectionResult, answer: ParsedAnswer) -> SectionResult:
-        result.fields = {k: v for k, v in answer.fields.items() if k != "reasoning"}
-        result.reasoning = answer.reasoning
+    def _fill(self, result: SectionResult, answer: ParsedAnswer, prompt: PromptTemplate) -> SectionResult:
+        """The section's fields, summary and status: ``done`` only for schema-valid fields."""
+        result.fields = dict(answer.fields)
+        result.reasoning = answer.reasoning or result.reasoning
         result.summary = render_fields(result.fields)
-        if not answer.ok:
-            unstructured = "the model did not answer in the expected format; its text is shown as is"
-            result.note = f"{result.note}; {unstructured}" if result.note else unstructured
-        result.status = "cached" if result.cached and result.tokens_in == 0 else "done"
+        missing = schema_problems(answer.fields, prompt.json_schema()) if answer.ok else []
+        result.structured = answer.ok and not missing
+        if result.structured:
+            result.status = "cached" if result.cached and result.tokens_in == 0 else "done"
+            return result
+        why = ("the model answered in free text, not in the expected fields; its text is shown as is"
+               if not answer.ok else f"the model's answer lacked the expected fields ({', '.join(missing)})")
+        result.note = f"{result.note}; {why}" if result.note else why
+        result.status = "unstructured"
         return result
 
     def synthesize(self, document: Document, results: list[SectionResult]) -> tuple[str, dict]:
@@ -240,24 +387,42 @@ class LLMBackend:
             raise BackendError("No section was summarized, so there is nothing to synthesize.")
         if document.genre == "article" and len(done) == 1:
             # a news article in one part: its headline and summary are the overview; no extra call
+            self.notices.append("The overall summary is the summary of the article's only part (no separate "
+                                "synthesis call)" + (", which came as free text." if done[0].status == "unstructured" else "."))
             return done[0].summary, dict(done[0].fields)
-        values = {"title": document.title, "brief": self.brief}
-        empty = synthesis.render({**values, "section_summaries": "", "max_words": self.words_for(synthesis),
-                                  "language": self.language})
+        abstract_done = any(r.kind == "abstract" for r in done)
+        values = {"title": document.title, "brief": "" if abstract_done else self.brief}
+        empty = self.render(synthesis, {**values, "section_summaries": ""})
         room = self.budget_for(synthesis).room_for_text(self.count_messages(empty))
         per = max(60, room // len(done) - 10)
         joined = "\n\n".join(f"## {r.title}\n{self._fit_text(r.summary, per)}" for r in done)
         joined = self._fit_text(joined, room) if self.tokenizer.count(joined) > room else joined
         answer = self._ask(synthesis, {**values, "section_summaries": joined}, None, None)
-        fields = {k: v for k, v in answer.fields.items() if k != "reasoning"}
-        return render_overview(fields), fields
+        fields = dict(answer.fields)
+        overview = render_overview(fields) if answer.ok else field_text(fields.get("summary", ""))
+        if not answer.ok:
+            self.notices.append("The overall summary came as free text, not in the expected fields.")
+        copied = copied_from_one(overview, [r.summary for r in done])
+        if copied is not None:
+            self.notices.append(f"The overall summary mostly repeats the summary of one section "
+                                f"(“{done[copied].title}”).")
+        return overview, fields
 
     def usage(self) -> Usage:
-        usage = Usage(self._usage.tokens_in, self._usage.tokens_out, self._usage.requests)
+        """What was sent: the client's totals (every attempt, retried and timed-out ones included)."""
+        counted = getattr(self.client, "usage", None)
+        usage = counted() if callable(counted) else Usage(self._usage.tokens_in, self._usage.tokens_out,
+                                                            self._usage.requests)
         price = self.settings.price
         if price:
             usage.cost_usd = (usage.tokens_in * price[0] + usage.tokens_out * price[1]) / 1_000_000
         return usage
+
+
+def _same_text(a: str, b: str) -> bool:
+    """True when ``b`` is (a prefix of) ``a``, whitespace aside: the brief taken from this section."""
+    na, nb = " ".join(a.split()), " ".join(b.split())
+    return bool(nb) and na.startswith(nb[: max(40, len(nb) // 2)])
 
 
 _CLOSING_TAG = re.compile(r"</\s*(section|article|parts|summaries|abstract)\s*>", re.I)
@@ -316,43 +481,3 @@ def _longest_prefix(text: str, max_tokens: int, tokenizer: Tokenizer) -> int:
         else:
             hi = mid - 1
     return lo
-
-
-_LABELS = {"contributions": "Contributions", "key_numbers": "Key numbers", "key_terms": "Key terms",
-           "quote": "Quote", "headline": "Headline"}
-
-
-def render_fields(fields: dict) -> str:
-    """A section answer as Markdown: the summary, then labelled extra fields."""
-    parts = []
-    headline = field_text(fields.get("headline", ""))
-    if headline:
-        parts.append(f"**{headline}**")
-    summary = field_text(fields.get("summary", ""))
-    if summary:
-        parts.append(summary)
-    for key, value in fields.items():
-        if key in ("summary", "headline"):
-            continue
-        text = field_text(value)
-        if text:
-            label = _LABELS.get(key, key.replace("_", " ").capitalize())
-            parts.append(f"**{label}:**\n{text}" if "\n" in text or text.startswith("- ") else f"**{label}:** {text}")
-    return "\n\n".join(parts)
-
-
-_OVERVIEW = [("tldr", "TL;DR"), ("contributions", "Contributions"), ("method", "Method"), ("results", "Results"),
-             ("limitations", "Limitations"), ("audience", "Who should read it")]
-
-
-def render_overview(fields: dict) -> str:
-    parts = []
-    for key, label in _OVERVIEW:
-        text = field_text(fields.get(key, ""))
-        if text:
-            parts.append(f"**{label}:**\n{text}" if text.startswith("- ") else f"**{label}:** {text}")
-    known = {k for k, _ in _OVERVIEW}
-    for key, value in fields.items():
-        if key not in known and field_text(value):
-            parts.append(f"**{key.replace('_', ' ').capitalize()}:** {field_text(value)}")
-    return "\n\n".join(parts)

@@ -1,26 +1,53 @@
-"""One OpenAI-compatible chat client per run, with retries, backoff and adaptive concurrency.
+"""One OpenAI-compatible chat client per run: streamed calls, bounded waits, honest usage, Stop.
 
-* The client is built from explicit ``Settings`` and passed down; there is no module-level key,
-  so worker threads see it and other sessions never do (field note 5).
+* Built from explicit ``Settings`` and passed down; no module-level key (field note 5). The
+  openai SDK is imported only when a request is really sent, so a run served from the cache
+  never pays for the import.
+* Every call is streamed (``stream=True``; usage from the final chunk where the server offers it).
+  ``Settings.timeout`` is a stall timeout (no byte for N s); ``Settings.call_timeout`` caps a whole
+  call. ``cancel()`` (Stop) aborts the calls in flight by shutting their sockets, so a server that
+  stops on disconnect stops computing, and no new request starts after it.
+* The endpoint is checked once, at the first real request (``GET /models``, or a 1-token request
+  where there is none): a dead host, a wrong URL or a rejected key ends the run in seconds with one
+  message. Network failures, rejected keys and over-long ``Retry-After`` waits open a breaker that
+  fails every queued call at once with the same reason.
 * 429, 5xx, timeouts and connection errors are retried with exponential backoff and jitter,
-  honouring ``Retry-After``; 400/401/403/404 are explained, not retried (field note 6).
-* ``AdaptiveLimit`` halves the number of calls in flight when 429s arrive and grows it back after
-  successes; ``RateWindow`` keeps optional requests- and tokens-per-minute ceilings.
+  honouring ``Retry-After`` up to ``retry_after_cap``; 400/401/403/404 are explained, not retried
+  (field notes 6, 26, 27). ``AdaptiveLimit`` halves the calls in flight on 429s and timeouts; a
+  single-slot server (llama.cpp ``/props``) gets one call at a time.
+* Structured answers: ``schema`` sends ``response_format`` json_schema, falling back to
+  json_object and then none when an endpoint rejects it; what worked is remembered per endpoint.
+* ``usage()`` counts every attempt that reached the server, under a lock.
 * Error messages name the host, never the key.
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
+import math
 import random
+import re
+import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import BackendError
+from .errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
+from .results import Usage
 from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("json_schema", "json_object", "none")
+PREFLIGHT_TIMEOUT = 5.0
+
+# What each endpoint (base URL + model) accepted, shared by every client of the process.
+_memory_lock = threading.Lock()
+_formats: dict[tuple[str, str], str] = {}
+_no_stream_options: set[tuple[str, str]] = set()
 
 
 @dataclass
@@ -30,10 +57,13 @@ class Completion:
     tokens_in: int
     tokens_out: int
     attempts: int
+    reasoning: str = ""  # streamed ``reasoning_content`` (DeepSeek-R1, Qwen3)
+    cached_tokens: int = 0  # usage.prompt_tokens_details.cached_tokens where returned
+    format_used: str = "none"  # "json_schema" | "json_object" | "none"
 
 
 class AdaptiveLimit:
-    """A concurrency limit that backs off on 429s and recovers after successes."""
+    """A concurrency limit that backs off on 429s and timeouts and recovers after successes."""
 
     def __init__(self, maximum: int) -> None:
         self.maximum = max(1, maximum)
@@ -43,22 +73,34 @@ class AdaptiveLimit:
         self._streak = 0
         self._cond = threading.Condition()
 
-    def acquire(self) -> None:
+    def acquire(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Wait for a free slot; False (nothing taken) as soon as ``stop()`` turns true."""
         with self._cond:
             while self.active >= self.limit:
-                self._cond.wait()
+                if stop is not None and stop():
+                    return False
+                self._cond.wait(0.1 if stop is not None else None)
             self.active += 1
             self.peak = max(self.peak, self.active)
+            return True
 
     def release(self) -> None:
         with self._cond:
             self.active -= 1
             self._cond.notify_all()
 
+    def cap(self, maximum: int) -> None:
+        """Lower the ceiling for good (a server with ``maximum`` slots)."""
+        with self._cond:
+            self.maximum = max(1, min(self.maximum, maximum))
+            self.limit = min(self.limit, self.maximum)
+
     def rate_limited(self) -> None:
         with self._cond:
             self.limit = max(1, self.limit // 2)
             self._streak = 0
+
+    timed_out = rate_limited  # a server too slow to answer is as overloaded as one answering 429
 
     def succeeded(self) -> None:
         with self._cond:
@@ -77,7 +119,7 @@ class RateWindow:
         self._events: deque[tuple[float, int]] = deque()
         self._lock = threading.Lock()
 
-    def wait(self, tokens: int) -> None:
+    def wait(self, tokens: int, stop: Callable[[], bool] | None = None) -> None:
         if not self.rpm and not self.tpm:
             return
         while True:
@@ -92,61 +134,327 @@ class RateWindow:
                     self._events.append((now, tokens))
                     return
                 sleep_for = max(0.05, 60 - (now - self._events[0][0]))
-            time.sleep(min(sleep_for, 1.0))
+            if stop is not None and stop():
+                return
+            time.sleep(min(sleep_for, 0.25))
 
 
-def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
+def parse_retry_after(headers) -> float | None:
+    """Seconds the server asked us to wait (``retry-after-ms``, ``Retry-After`` seconds or an
+    HTTP date); None when absent or unreadable. Never raises; ``inf`` stays ``inf``."""
     if not headers:
         return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return float(ms) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
     try:
-        return max(0.0, float(value))
+        ms = headers.get("retry-after-ms")
+        if ms:
+            value = float(ms) / 1000
+            if not math.isnan(value):
+                return max(0.0, value)
+    except (TypeError, ValueError):
+        pass
+    try:
+        raw = headers.get("retry-after")
+    except Exception:
+        return None
+    if not raw:
+        return None
+    raw = str(raw).strip()
+    try:
+        value = float(raw)
+        return None if math.isnan(value) else max(0.0, value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+        return max(0.0, when.timestamp() - time.time())
+    except Exception:  # TypeError, ValueError, OverflowError: nonsense is "no advice"
+        return None
+
+
+def describe_wait(seconds: float) -> str:
+    if math.isinf(seconds):
+        return "forever"
+    if seconds >= 86400 * 365:
+        return f"{seconds / (86400 * 365):.0f} years"
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
+
+
+_LIMIT_PATTERNS = (
+    re.compile(r"maximum context length is (\d+)", re.I),
+    re.compile(r"available context size \((\d+)", re.I),
+    re.compile(r"context window of (\d+)", re.I),
+    re.compile(r"context (?:length|size|window)[^\d]{0,20}(\d{3,})", re.I),
+)
+_OVERFLOW_HINTS = ("context_length_exceeded", "maximum context length", "exceeds the available context size",
+                   "exceed_context_size", "exceed context window", "context window", "too many tokens",
+                   "prompt is too long", "input is too long")
+
+
+def context_limit(message: str, body: object = None) -> int | None:
+    """The real context window named by an overflow error, where it names one."""
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        n_ctx = inner.get("n_ctx") if isinstance(inner, dict) else None
+        if isinstance(n_ctx, int) and n_ctx > 0:
+            return n_ctx
+    for pattern in _LIMIT_PATTERNS:
+        m = pattern.search(message or "")
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def is_overflow(message: str) -> bool:
+    low = (message or "").lower()
+    return any(h in low for h in _OVERFLOW_HINTS)
+
+
+class _Call:
+    """One request in flight: its sockets, so Stop or the call's time cap can close them."""
+
+    def __init__(self) -> None:
+        self.sockets: list[socket.socket] = []
+        self.aborted = ""  # why it was aborted: "cancelled" | "total"
+        self.connected = False
+        self._lock = threading.Lock()
+
+    def trace(self, name: str, info: dict) -> None:
+        if name.endswith("connect_tcp.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            with self._lock:
+                self.connected = True
+                if sock is not None:
+                    self.sockets.append(sock)
+            if self.aborted:
+                self._shut(sock)
+
+    def abort(self, why: str) -> None:
+        with self._lock:
+            if self.aborted:
+                return
+            self.aborted = why
+            sockets = list(self.sockets)
+        for sock in sockets:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock) -> None:
+        if sock is None:
+            return
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in recv, unlike close()
+        except OSError:
+            pass
+
+
+_current = threading.local()
+
+
+def _attach_trace(request) -> None:
+    """httpx request hook: let the call running on this thread see its connection."""
+    call = getattr(_current, "call", None)
+    if call is not None:
+        request.extensions = {**request.extensions, "trace": call.trace}
+
+
+class _Shared:
+    """What every client of one run (and its children) shares."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.limit = AdaptiveLimit(settings.workers)
+        if settings.server_slots:
+            self.limit.cap(settings.server_slots)
+        self.window = RateWindow(settings.requests_per_minute, settings.tokens_per_minute)
+        self.lock = threading.Lock()
+        self.checked = False
+        self.check_lock = threading.Lock()
+        self.breaker = ""  # a reason: every later call fails at once with it
+        self.breaker_until = math.inf
+        self.sdk = None
+        self.http = None
+        self.openai = None
+        self.endpoint_info: dict = {}
 
 
 class ChatClient:
     """Talks to one OpenAI-compatible endpoint for one run."""
 
-    def __init__(self, settings: Settings, backoff_base: float = 1.0, backoff_cap: float = 30.0) -> None:
-        import openai
-
+    def __init__(self, settings: Settings, backoff_base: float | None = None, backoff_cap: float | None = None, *,
+                 max_attempts: int | None = None, retry_after_cap: float | None = None,
+                 check_endpoint: bool | None = None) -> None:
         self.settings = settings
         self.host = settings.host
         self._key = settings.clean_key()
-        self._openai = openai
-        self.client = openai.OpenAI(
-            api_key=self._key or "not-needed",  # local servers (vLLM, Ollama) accept any key
-            base_url=settings.base_url.strip(),
-            max_retries=0,
-            timeout=settings.timeout,
-        )
-        self.limit = AdaptiveLimit(settings.workers)
-        self.window = RateWindow(settings.requests_per_minute, settings.tokens_per_minute)
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self.requests = 0
-        self._count_lock = threading.Lock()
+        self.backoff_base = settings.backoff_base if backoff_base is None else backoff_base
+        self.backoff_cap = settings.backoff_cap if backoff_cap is None else backoff_cap
+        self.max_attempts = max(1, int(settings.max_attempts if max_attempts is None else max_attempts))
+        self.retry_after_cap = settings.retry_after_cap if retry_after_cap is None else retry_after_cap
+        self.check_endpoint = settings.check_endpoint if check_endpoint is None else check_endpoint
+        self.endpoint = (settings.base_url.strip().rstrip("/"), settings.model)
+        self._shared = _Shared(settings)
+        self._parent: ChatClient | None = None
+        self._usage = Usage()
+        self._usage_lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._cancel_reason = ""
+        self._inflight: set[_Call] = set()
+        self._inflight_lock = threading.Lock()
 
+    # ---- shared parts ----------------------------------------------------------------------
+    @property
+    def limit(self) -> AdaptiveLimit:
+        return self._shared.limit
+
+    @property
+    def window(self) -> RateWindow:
+        return self._shared.window
+
+    @property
+    def requests(self) -> int:
+        return self.usage().requests
+
+    @property
+    def endpoint_info(self) -> dict:
+        """What the endpoint said about itself (llama.cpp ``/props``: ``n_ctx``, ``total_slots``)."""
+        return dict(self._shared.endpoint_info)
+
+    def child(self) -> ChatClient:
+        """A client for one run that shares this one's limit, breaker and connection but has its
+        own Stop and its own usage (which also adds up here)."""
+        kid = object.__new__(ChatClient)
+        kid.__dict__.update(self.__dict__)
+        kid._parent = self
+        kid._usage = Usage()
+        kid._usage_lock = threading.Lock()
+        kid._cancel = threading.Event()
+        kid._cancel_reason = ""
+        kid._inflight = set()
+        kid._inflight_lock = threading.Lock()
+        return kid
+
+    def _sdk(self):
+        """The openai client, built at the first real request (the import alone costs ~1 s)."""
+        shared = self._shared
+        with shared.lock:
+            if shared.sdk is None:
+                import httpx2
+                import openai
+
+                stall = float(self.settings.timeout)
+                shared.http = openai.DefaultHttpxClient(
+                    timeout=httpx2.Timeout(stall, connect=min(stall, 10.0)),
+                    # a fresh connection per request, so each call knows its socket and Stop can close it
+                    limits=httpx2.Limits(max_keepalive_connections=0, max_connections=100),
+                    event_hooks={"request": [_attach_trace]},
+                )
+                shared.openai = openai
+                shared.sdk = openai.OpenAI(
+                    api_key=self._key or "not-needed",  # local servers (vLLM, Ollama) accept any key
+                    base_url=self.settings.base_url.strip(),
+                    max_retries=0,
+                    timeout=httpx2.Timeout(stall, connect=min(stall, 10.0)),
+                    http_client=shared.http,
+                )
+            return shared.sdk
+
+    # ---- Stop --------------------------------------------------------------------------------
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set() or (self._parent is not None and self._parent.cancelled)
+
+    @property
+    def cancel_reason(self) -> str:
+        if self._cancel.is_set():
+            return self._cancel_reason
+        return self._parent.cancel_reason if self._parent is not None else ""
+
+    def cancel(self, reason: str = "stopped") -> None:
+        """No new request starts; the calls in flight are closed now."""
+        if not self._cancel.is_set():
+            self._cancel_reason = reason
+            self._cancel.set()
+            log.info("run cancelled (%s) on %s", reason, self.host)
+        with self._inflight_lock:
+            calls = list(self._inflight)
+        for call in calls:
+            call.abort("cancelled")
+
+    def _check_open(self) -> None:
+        if self.cancelled:
+            raise Cancelled(f"Stopped before this call was sent ({self.cancel_reason}).")
+        shared = self._shared
+        if shared.breaker:
+            if time.monotonic() < shared.breaker_until:
+                raise EndpointUnavailable(shared.breaker)
+            shared.breaker = ""
+
+    def _open_breaker(self, reason: str, seconds: float = math.inf) -> None:
+        with self._shared.lock:
+            if not self._shared.breaker:
+                self._shared.breaker = reason
+                self._shared.breaker_until = time.monotonic() + seconds
+                log.warning("endpoint breaker open: %s", reason)
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.cancelled:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._cancel.wait(min(left, 0.1))
+        raise Cancelled(f"Stopped while waiting to retry ({self.cancel_reason}).")
+
+    # ---- usage -------------------------------------------------------------------------------
+    def _count(self, requests: int = 0, tokens_in: int = 0, tokens_out: int = 0, cached: int = 0) -> None:
+        client: ChatClient | None = self
+        while client is not None:
+            with client._usage_lock:
+                client._usage.requests += requests
+                client._usage.tokens_in += tokens_in
+                client._usage.tokens_out += tokens_out
+                client._usage.cached_tokens += cached
+            client = client._parent
+
+    def usage(self) -> Usage:
+        """Everything this client sent: every attempt that reached the server, priced if known."""
+        with self._usage_lock:
+            usage = Usage(self._usage.tokens_in, self._usage.tokens_out, self._usage.requests,
+                          cached_tokens=self._usage.cached_tokens)
+        price = self.settings.price
+        if price:
+            usage.cost_usd = (usage.tokens_in * price[0] + usage.tokens_out * price[1]) / 1_000_000
+        return usage
+
+    # ---- messages ----------------------------------------------------------------------------
     def _scrub(self, text: str) -> str:
         if self._key and len(self._key) >= 4:
             text = text.replace(self._key, "***")
         return text
 
+    @staticmethod
+    def _detail(exc: Exception) -> str:
+        body = getattr(exc, "body", None)
+        if isinstance(body, dict):
+            inner = body.get("error") if isinstance(body.get("error"), dict) else body
+            message = inner.get("message") if isinstance(inner, dict) else None
+            if isinstance(message, str):
+                return message
+        if isinstance(body, str):
+            return body
+        return getattr(exc, "message", "") or str(exc)
+
     def _explain(self, exc: Exception) -> str:
-        o = self._openai
+        o = self._shared.openai
         model, host = self.settings.model, self.host
+        if o is None:
+            return f"The server at {host} failed ({exc.__class__.__name__})."
         if isinstance(exc, o.AuthenticationError):
             return f"The server at {host} rejected the API key (401); check the key in Settings."
         if isinstance(exc, o.PermissionDeniedError):
@@ -156,75 +464,382 @@ class ChatClient:
         if isinstance(exc, o.RateLimitError):
             return f"The server at {host} kept answering 429 (rate limit or quota) after several retries."
         if isinstance(exc, o.APITimeoutError):
-            return f"The server at {host} did not answer in time after several retries."
+            return (f"The server at {host} sent nothing for {self.settings.timeout:.0f} s (the stall timeout); "
+                    "it may be overloaded or serving one request at a time.")
         if isinstance(exc, o.APIConnectionError):
             return f"Could not connect to {host}; check the base URL, your network and any proxy settings."
         if isinstance(exc, o.APIStatusError):
-            detail = ""
-            try:
-                body = exc.response.json()
-                detail = (body.get("error") or {}).get("message", "") if isinstance(body, dict) else ""
-            except Exception:
-                detail = ""
+            detail = self._detail(exc)
             if exc.status_code >= 500:
                 return f"The server at {host} failed with HTTP {exc.status_code} after several retries."
             if detail:
                 return f"The server at {host} rejected the request (HTTP {exc.status_code}): {detail[:200]}"
             return f"The server at {host} rejected the request (HTTP {exc.status_code})."
+        if isinstance(exc, o.APIError):
+            return f"The server at {host} reported an error while answering: {self._detail(exc)[:200]}"
         return f"The server at {host} did not answer like an OpenAI-compatible API; check the base URL (it usually ends in /v1)."
 
-    def _retryable(self, exc: Exception) -> bool:
-        o = self._openai
-        if isinstance(exc, (o.RateLimitError, o.APITimeoutError, o.APIConnectionError, o.InternalServerError)):
-            return True
-        return isinstance(exc, o.APIStatusError) and exc.status_code in (408, 409, 429) or \
-            isinstance(exc, o.APIStatusError) and exc.status_code >= 500
+    # ---- the endpoint check ------------------------------------------------------------------
+    def _ensure_endpoint(self) -> None:
+        shared = self._shared
+        if shared.checked or not self.check_endpoint:
+            return
+        with shared.check_lock:
+            if shared.checked:
+                return
+            try:
+                self._preflight()
+            except EndpointUnavailable as exc:
+                self._open_breaker(str(exc))
+                raise
+            finally:
+                shared.checked = True
+
+    def _preflight(self) -> None:
+        """One cheap look at the endpoint before the first real call (≤ 5 s)."""
+        import httpx2
+
+        self._sdk()
+        http, host = self._shared.http, self.host
+        base = self.settings.base_url.strip().rstrip("/")
+        headers = {"Authorization": f"Bearer {self._key or 'not-needed'}"}
+        timeout = httpx2.Timeout(PREFLIGHT_TIMEOUT)
+        started = time.monotonic()
+        try:
+            response = http.get(f"{base}/models", headers=headers, timeout=timeout)
+        except httpx2.TimeoutException:
+            raise EndpointUnavailable(f"The server at {host} did not answer within {PREFLIGHT_TIMEOUT:.0f} s; "
+                                      "check that it is running and the base URL is right.") from None
+        except Exception as exc:
+            log.info("endpoint check for %s failed: %r", host, exc)
+            raise EndpointUnavailable(f"Could not connect to {host} ({_network_reason(exc)}); check the base URL, "
+                                      "your network and any proxy settings.") from None
+        status = response.status_code
+        log.info("endpoint check %s/models → %s in %.2fs", host, status, time.monotonic() - started)
+        if status in (401, 403):
+            raise EndpointUnavailable(f"The server at {host} rejected the API key ({status}); check the key in Settings.")
+        if status in (404, 405):
+            self._probe_chat()
+        elif 200 <= status < 300:
+            try:
+                response.json()
+            except ValueError:
+                raise EndpointUnavailable(f"The server at {host} did not answer like an OpenAI-compatible API; "
+                                          "check the base URL (it usually ends in /v1).") from None
+        self._read_props(base, headers)
+
+    def _probe_chat(self) -> None:
+        """A server without ``/models``: one 1-token request tells a wrong URL from a working one."""
+        o = self._shared.openai
+        self._count(requests=1)
+        try:
+            self._shared.sdk.with_options(timeout=PREFLIGHT_TIMEOUT).chat.completions.create(
+                model=self.settings.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1)
+        except (o.AuthenticationError, o.PermissionDeniedError, o.NotFoundError, o.APIConnectionError) as exc:
+            raise EndpointUnavailable(self._scrub(self._explain(exc))) from None
+        except o.APIStatusError as exc:
+            log.info("1-token probe answered %s; going on", exc.status_code)
+        except Exception as exc:
+            raise EndpointUnavailable(self._scrub(self._explain(exc))) from None
+
+    def _read_props(self, base: str, headers: dict) -> None:
+        """llama.cpp says how many requests it serves at once (``total_slots``) and its ``n_ctx``."""
+        root = base[:-3] if base.endswith("/v1") else base
+        try:
+            response = self._shared.http.get(f"{root}/props", headers=headers, timeout=2.0)
+            props = response.json() if response.status_code == 200 else None
+        except Exception:
+            props = None
+        if not isinstance(props, dict):
+            return
+        info: dict = {}
+        slots = props.get("total_slots")
+        if isinstance(slots, int) and slots > 0:
+            info["total_slots"] = slots
+            self.limit.cap(slots)
+            log.info("%s serves %d request(s) at a time", self.host, slots)
+        n_ctx = (props.get("default_generation_settings") or {}).get("n_ctx") \
+            if isinstance(props.get("default_generation_settings"), dict) else None
+        if isinstance(n_ctx, int) and n_ctx > 0:
+            info["n_ctx"] = n_ctx
+        self._shared.endpoint_info.update(info)
+
+    # ---- one call ----------------------------------------------------------------------------
+    def _format_for(self, schema: dict | None) -> str:
+        if schema is None:
+            return "none"
+        with _memory_lock:
+            return _formats.get(self.endpoint, "json_schema")
+
+    def _downgrade(self, used: str) -> None:
+        nxt = FORMATS[min(FORMATS.index(used) + 1, len(FORMATS) - 1)]
+        with _memory_lock:
+            _formats[self.endpoint] = nxt
+        log.info("%s rejected response_format %s; using %s from now on", self.host, used, nxt)
 
     def complete(self, messages: list[dict], max_tokens: int, prompt_tokens: int = 0,
-                 on_retry: Callable[[int, float, str], None] | None = None) -> Completion:
-        """One chat completion, retried on transient failures."""
-        attempts = 0
+                 on_retry: Callable[[int, float, str], None] | None = None, *, schema: dict | None = None,
+                 on_delta: Callable[[str], None] | None = None) -> Completion:
+        """One streamed chat completion, retried on transient failures."""
+        attempts = timeouts = 0
         while True:
+            self._check_open()
+            self._ensure_endpoint()
+            self._check_open()
+            self.window.wait(prompt_tokens + max_tokens, stop=lambda: self.cancelled)
+            if not self.limit.acquire(stop=lambda: self.cancelled):
+                raise Cancelled(f"Stopped before this call was sent ({self.cancel_reason}).")
             attempts += 1
-            self.window.wait(prompt_tokens + max_tokens)
-            self.limit.acquire()
+            fmt = self._format_for(schema)
             try:
-                with self._count_lock:
-                    self.requests += 1
-                response = self.client.chat.completions.create(
-                    model=self.settings.model,
-                    messages=messages,
-                    max_tokens=max_tokens,
-                    temperature=self.settings.temperature,
-                )
+                self._check_open()
+                completion = self._attempt(messages, max_tokens, prompt_tokens, schema, fmt, on_delta)
+            except _Rejected as rejected:  # an option the server refused: resend without it
+                self.limit.release()
+                attempts -= 1
+                if rejected.what == "format":
+                    self._downgrade(fmt)
+                continue
+            except (Cancelled, EndpointUnavailable):
+                self.limit.release()
+                raise
             except Exception as exc:
                 self.limit.release()
-                if isinstance(exc, self._openai.RateLimitError) or getattr(exc, "status_code", None) == 429:
-                    self.limit.rate_limited()
-                if not self._retryable(exc) or attempts >= self.settings.max_attempts:
-                    raise BackendError(self._scrub(self._explain(exc))) from None
-                wait = _retry_after(exc)
-                backoff = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1)) * (0.5 + random.random() / 2)
-                delay = max(wait, 0.0) + random.random() * 0.1 * self.backoff_base if wait is not None else backoff
+                delay = self._after_failure(exc, attempts, timeouts)
+                if self._is_timeout(exc):
+                    timeouts += 1
                 if on_retry:
                     on_retry(attempts, delay, self._scrub(self._explain(exc)))
-                time.sleep(delay)
+                self._sleep(delay)
                 continue
             self.limit.release()
             self.limit.succeeded()
-            return self._completion(response, attempts)
+            completion.attempts = attempts
+            return completion
 
-    def _completion(self, response, attempts: int) -> Completion:
-        choices = getattr(response, "choices", None)
-        if not choices or isinstance(response, (str, bytes)):
-            raise BackendError(self._explain(Exception()))
-        choice = choices[0]
-        text = (choice.message.content or "") if choice.message else ""
-        usage = getattr(response, "usage", None)
+    def _is_timeout(self, exc: Exception) -> bool:
+        o = self._shared.openai
+        return isinstance(exc, _CallTimeout) or (o is not None and isinstance(exc, o.APITimeoutError))
+
+    def _after_failure(self, exc: Exception, attempts: int, timeouts: int) -> float:
+        """Raise what ends this call, or return how long to wait before the next attempt."""
+        o = self._shared.openai
+        status = getattr(exc, "status_code", None)
+        if isinstance(exc, _CallTimeout):
+            self.limit.timed_out()
+            if timeouts + 1 >= 2 or attempts >= self.max_attempts:
+                raise BackendError(str(exc))
+            return self._backoff(attempts)
+        if isinstance(exc, o.APITimeoutError):
+            self.limit.timed_out()
+            # a server that sent nothing for a whole stall timeout gets one more chance, not five
+            if timeouts + 1 >= 2 or attempts >= self.max_attempts:
+                raise BackendError(self._explain(exc))
+            return self._backoff(attempts)
+        if status == 429 or isinstance(exc, o.RateLimitError):
+            self.limit.rate_limited()
+            wait = parse_retry_after(getattr(getattr(exc, "response", None), "headers", None))
+            if wait is not None and wait > self.retry_after_cap:
+                reason = (f"The server at {self.host} asked to wait {describe_wait(wait)} before retrying (Retry-After), "
+                          f"longer than the {self.retry_after_cap:.0f} s limit; try again later.")
+                self._open_breaker(reason, wait)
+                raise EndpointUnavailable(reason)
+            if attempts >= self.max_attempts:
+                raise BackendError(self._explain(exc))
+            return (wait + random.random() * 0.1 * self.backoff_base) if wait is not None else self._backoff(attempts)
+        if isinstance(exc, o.APIConnectionError):
+            if attempts >= self.max_attempts:
+                reason = self._scrub(self._explain(exc))
+                self._open_breaker(reason)
+                raise EndpointUnavailable(reason)
+            return self._backoff(attempts)
+        if isinstance(exc, (o.AuthenticationError, o.PermissionDeniedError, o.NotFoundError)):
+            reason = self._scrub(self._explain(exc))
+            self._open_breaker(reason)
+            raise EndpointUnavailable(reason)
+        if isinstance(exc, o.APIStatusError):
+            detail = self._detail(exc)
+            if status in (400, 413, 422) and is_overflow(detail):
+                limit = context_limit(detail, getattr(exc, "body", None))
+                named = f" ({limit} tokens)" if limit else ""
+                raise ContextOverflow(f"The request did not fit the model's context window{named} at {self.host}.",
+                                      limit) from None
+            if status in (408, 409) or (status or 0) >= 500:
+                if attempts >= self.max_attempts:
+                    raise BackendError(self._scrub(self._explain(exc)))
+                return self._backoff(attempts)
+            raise BackendError(self._scrub(self._explain(exc)))
+        if isinstance(exc, o.APIError):  # an error event inside the stream
+            if attempts >= self.max_attempts:
+                raise BackendError(self._scrub(self._explain(exc)))
+            return self._backoff(attempts)
+        if isinstance(exc, BackendError):
+            raise exc
+        log.exception("unexpected failure talking to %s", self.host)
+        raise BackendError(self._scrub(self._explain(exc)))
+
+    def _backoff(self, attempts: int) -> float:
+        return min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1)) * (0.5 + random.random() / 2)
+
+    def _attempt(self, messages: list[dict], max_tokens: int, prompt_tokens: int, schema: dict | None, fmt: str,
+                 on_delta: Callable[[str], None] | None) -> Completion:
+        sdk = self._sdk()
+        o = self._shared.openai
+        kwargs: dict = {"model": self.settings.model, "messages": messages, "max_tokens": max_tokens,
+                        "temperature": self.settings.temperature, "stream": True}
+        with _memory_lock:
+            stream_options = self.endpoint not in _no_stream_options
+        if stream_options:
+            kwargs["stream_options"] = {"include_usage": True}
+        if fmt == "json_schema" and schema is not None:
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+        elif fmt == "json_object":
+            kwargs["response_format"] = {"type": "json_object"}
+        call = _Call()
+        with self._inflight_lock:
+            self._inflight.add(call)
+        if self.cancelled:
+            call.abort("cancelled")
+        timer = threading.Timer(float(self.settings.call_timeout), call.abort, ("total",))
+        timer.daemon = True
+        timer.start()
+        text: list[str] = []
+        reasoning: list[str] = []
+        finish, usage, got_chunk, rejected = "", None, False, False
+        stream = None
+        _current.call = call
+        try:
+            try:
+                stream = sdk.chat.completions.create(**kwargs)
+                for chunk in stream:
+                    got_chunk = True
+                    if call.aborted:
+                        break
+                    if getattr(chunk, "usage", None):
+                        usage = chunk.usage
+                    for choice in chunk.choices or []:
+                        delta = choice.delta
+                        piece = getattr(delta, "content", None) if delta is not None else None
+                        thought = _extra(delta, "reasoning_content") or _extra(delta, "reasoning")
+                        if thought:
+                            reasoning.append(thought)
+                        if piece:
+                            text.append(piece)
+                            if on_delta is not None:
+                                on_delta(piece)
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+            except o.APIStatusError as exc:
+                detail = self._detail(exc).lower()
+                if exc.status_code in (400, 422) and stream_options and "stream_options" in detail:
+                    with _memory_lock:
+                        _no_stream_options.add(self.endpoint)
+                    raise _Rejected("stream_options") from None
+                if exc.status_code in (400, 422) and fmt != "none" and not is_overflow(detail) and \
+                        any(w in detail for w in ("response_format", "json_schema", "json_object", "schema",
+                                                  "grammar", "response format")):
+                    raise _Rejected("format") from None
+                raise
+            if call.aborted:
+                raise RuntimeError(call.aborted)  # turned into Cancelled or a call timeout below
+        except Exception as exc:
+            if call.aborted == "cancelled":
+                raise Cancelled(f"Stopped while the request was in flight ({self.cancel_reason}).") from None
+            if call.aborted == "total":
+                raise _CallTimeout(f"The server at {self.host} did not finish one answer within "
+                                   f"{self.settings.call_timeout:.0f} s (the per-call time limit).") from None
+            # answered with an error status: turned away at the door, nothing was computed
+            rejected = isinstance(exc, (o.APIStatusError, _Rejected))
+            raise
+        finally:
+            _current.call = None
+            timer.cancel()
+            if stream is not None:
+                try:
+                    stream.close()
+                except Exception:
+                    pass
+            with self._inflight_lock:
+                self._inflight.discard(call)
+            self._settle(call, usage, prompt_tokens, "".join(text), rejected)
+        if not got_chunk:
+            raise BackendError(f"The server at {self.host} did not answer like an OpenAI-compatible API "
+                               "(no streamed answer); check the base URL (it usually ends in /v1).")
+        cached = _cached_tokens(usage)
+        out_text = "".join(text)
         return Completion(
-            text=text,
-            finish_reason=choice.finish_reason or "stop",
-            tokens_in=getattr(usage, "prompt_tokens", 0) or 0,
-            tokens_out=getattr(usage, "completion_tokens", 0) or 0,
-            attempts=attempts,
+            text=out_text,
+            finish_reason=finish or "stop",
+            tokens_in=(getattr(usage, "prompt_tokens", 0) or 0) if usage else prompt_tokens,
+            tokens_out=(getattr(usage, "completion_tokens", 0) or 0) if usage else _estimate(out_text),
+            attempts=1,
+            reasoning="".join(reasoning),
+            cached_tokens=cached,
+            format_used=fmt if schema is not None else "none",
         )
+
+    def _settle(self, call: _Call, usage, prompt_tokens: int, text: str, rejected: bool) -> None:
+        """Count one attempt that reached the server: its reported usage, else our estimate (a
+        timed-out or abandoned request was still read, and often computed, by the server)."""
+        if not call.connected:
+            return
+        if usage is not None:
+            self._count(1, getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0,
+                        _cached_tokens(usage))
+        elif rejected:
+            self._count(1)
+        else:
+            self._count(1, prompt_tokens, _estimate(text))
+
+
+class _Rejected(Exception):
+    """The endpoint refused an optional part of the request (``format`` or ``stream_options``)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class _CallTimeout(BackendError):
+    """One call ran past ``Settings.call_timeout``."""
+
+
+def _extra(obj, name: str):
+    if obj is None:
+        return None
+    value = getattr(obj, name, None)
+    if value is None:
+        extra = getattr(obj, "model_extra", None) or {}
+        value = extra.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _cached_tokens(usage) -> int:
+    details = getattr(usage, "prompt_tokens_details", None) if usage is not None else None
+    if details is None:
+        return 0
+    value = getattr(details, "cached_tokens", None)
+    if value is None and isinstance(details, dict):
+        value = details.get("cached_tokens")
+    return value if isinstance(value, int) else 0
+
+
+def _estimate(text: str) -> int:
+    from .tokens import estimate_tokens
+
+    return estimate_tokens(text) if text else 0
+
+
+def _network_reason(exc: Exception) -> str:
+    text = f"{exc.__class__.__name__}: {exc}".lower()
+    if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "name resolution" in text:
+        return "the host name does not resolve"
+    if "refused" in text:
+        return "connection refused"
+    if "ssl" in text or "certificate" in text or "tls" in text:
+        return "the TLS handshake failed"
+    if "timed out" in text or "timeout" in text:
+        return "the connection timed out"
+    return exc.__class__.__name__
+
+

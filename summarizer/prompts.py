@@ -101,6 +101,26 @@ class PromptTemplate:
     def fields_spec(self) -> str:
         return json.dumps(self.fields, ensure_ascii=False, indent=2)
 
+    @property
+    def main_field(self) -> str:
+        """The field that carries the answer itself: ``summary`` where there is one."""
+        answer_fields = [k for k in self.fields if k != "reasoning"]
+        return "summary" if "summary" in answer_fields else (answer_fields[0] if answer_fields else "summary")
+
+    def is_list_field(self, name: str) -> bool:
+        """A field whose description starts with "list" holds a list of short strings."""
+        return str(self.fields.get(name, "")).strip().lower().startswith("list")
+
+    def json_schema(self) -> dict:
+        """The answer as a JSON schema built from ``fields`` (in their order, all required), for
+        ``response_format``: string fields, and arrays of strings for the "list of ..." ones."""
+        properties = {}
+        for name, description in self.fields.items():
+            kind = {"type": "array", "items": {"type": "string"}} if self.is_list_field(name) else {"type": "string"}
+            properties[name] = {**kind, "description": str(description)}
+        return {"type": "object", "properties": properties, "required": list(self.fields),
+                "additionalProperties": False}
+
     def to_dict(self) -> dict:
         return {
             "name": self.name, "role": self.role, "description": self.description, "kinds": self.kinds,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from .answers import field_text
 from .results import DocumentSummary
 
 _MARKERS = re.compile(r"^\s*(#+\s*)+")
@@ -72,13 +73,56 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
             lines.append(_demote(marked, level + 1))
         else:
             lines.append("*(nothing to summarize)*")
-        if r.note:
+        if r.status == "unstructured":
+            lines += ["", f"> **Unstructured answer:** {r.note or 'the model did not answer in the expected fields.'}"]
+        elif r.note:
             lines += ["", f"*Note: {r.note}*"]
         if include_reasoning and r.reasoning:
             lines += ["", f"> *Reasoning:* {r.reasoning}"]
     if skipped:
         lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_LABELS = {"contributions": "Contributions", "key_numbers": "Key numbers", "key_terms": "Key terms",
+           "quote": "Quote", "headline": "Headline"}
+
+
+def render_fields(fields: dict) -> str:
+    """A section answer as Markdown: the summary, then labelled extra fields."""
+    parts = []
+    headline = field_text(fields.get("headline", ""))
+    if headline:
+        parts.append(f"**{headline}**")
+    summary = field_text(fields.get("summary", ""))
+    if summary:
+        parts.append(summary)
+    for key, value in fields.items():
+        if key in ("summary", "headline"):
+            continue
+        text = field_text(value)
+        if text:
+            label = _LABELS.get(key, key.replace("_", " ").capitalize())
+            parts.append(f"**{label}:**\n{text}" if "\n" in text or text.startswith("- ") else f"**{label}:** {text}")
+    return "\n\n".join(parts)
+
+
+_OVERVIEW = [("tldr", "TL;DR"), ("contributions", "Contributions"), ("method", "Method"), ("results", "Results"),
+             ("limitations", "Limitations"), ("audience", "Who should read it")]
+
+
+def render_overview(fields: dict) -> str:
+    """The synthesis answer as Markdown, its known fields first in a fixed order."""
+    parts = []
+    for key, label in _OVERVIEW:
+        text = field_text(fields.get(key, ""))
+        if text:
+            parts.append(f"**{label}:**\n{text}" if text.startswith("- ") else f"**{label}:** {text}")
+    known = {k for k, _ in _OVERVIEW}
+    for key, value in fields.items():
+        if key not in known and field_text(value):
+            parts.append(f"**{key.replace('_', ' ').capitalize()}:** {field_text(value)}")
+    return "\n\n".join(parts)
 
 
 def summary_filename(title: str, source: str = "") -> str:

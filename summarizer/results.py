@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from .document import Document
 
 #: States a section goes through; the UI shows them as they change.
-STATES = ("queued", "running", "retrying", "done", "failed", "cached", "skipped")
+#: "unstructured": a sound free-text answer kept as the summary, not in the expected fields.
+STATES = ("queued", "running", "retrying", "done", "unstructured", "failed", "cached", "skipped")
 
 
 @dataclass
@@ -30,20 +31,22 @@ class SectionResult:
     unverified_numbers: list[str] = field(default_factory=list)
     unverified_quotes: list[str] = field(default_factory=list)
     unverified_names: list[str] = field(default_factory=list)
+    structured: bool = True  # False: the answer was not in the prompt's fields (status "unstructured")
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "failed", "cached", "skipped")
+        return self.status in ("done", "unstructured", "failed", "cached", "skipped")
 
     @property
     def ok(self) -> bool:
-        return self.status in ("done", "cached")
+        return self.status in ("done", "unstructured", "cached")
 
     def as_json(self) -> dict:
         return {
             "title": self.title, "kind": self.kind, "level": self.level,
             "status": "done" if self.status == "cached" else self.status,
-            "summary": self.summary, "error": self.error, "prompt": self.prompt,
+            "summary": self.summary, "error": self.error, "note": self.note, "structured": self.structured,
+            "prompt": self.prompt,
             "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
             "cached": self.cached, "attempts": self.attempts,
             "unverified_numbers": list(self.unverified_numbers), "unverified_quotes": list(self.unverified_quotes),
@@ -57,10 +60,12 @@ class Usage:
     tokens_out: int = 0
     requests: int = 0
     cost_usd: float | None = None
+    cached_tokens: int = 0  # prompt tokens the provider served from its prefix cache, where it says
 
     def as_json(self) -> dict:
         return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "requests": self.requests,
-                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+                "cached_tokens": self.cached_tokens}
 
 
 @dataclass
@@ -74,6 +79,7 @@ class DocumentSummary:
     usage: Usage = field(default_factory=Usage)
     notices: list[str] = field(default_factory=list)
     overview_unverified: list[str] = field(default_factory=list)
+    stopped: str = ""  # why the run ended early (Stop, time limit, endpoint unavailable); "" when it ran through
 
     @property
     def unverified_count(self) -> int:

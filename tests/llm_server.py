@@ -29,6 +29,7 @@ class Behaviour:
     error_500_first: int = 0
     length_first: int = 0  # the first N requests end with finish_reason=length
     length_always: bool = False
+    clamp_context: int = 0  # like llama.cpp: max_tokens silently cut to this minus the prompt (0: off)
     malformed: bool = False  # answer prose with loose JSON (json5 only)
     garbage: bool = False  # answer text with no JSON at all
     html: bool = False  # answer an HTML page instead of JSON
@@ -38,6 +39,12 @@ class Behaviour:
     fail_when: str | None = None  # a substring: requests containing it answer 500 always
     wrong_language_first: int = 0
     invent_number: bool = False  # answers add a number that is not in the text, unless re-asked
+    no_models: bool = False  # GET /models answers 404 (servers without it)
+    slots: int | None = None  # serve llama.cpp's GET /props with this total_slots
+    n_ctx: int = 4096  # the n_ctx /props reports
+    reject_formats: tuple[str, ...] = ()  # response_format types answered with a 400
+    reject_stream_options: bool = False  # a 400 for requests carrying stream_options
+    retry_after_ms: str | None = None  # sent with 429s as retry-after-ms
 
 
 @dataclass
@@ -52,6 +59,7 @@ class Recorded:
 class ServerState:
     behaviour: Behaviour = field(default_factory=Behaviour)
     requests: list[Recorded] = field(default_factory=list)
+    gets: list[str] = field(default_factory=list)
     active: int = 0
     peak: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,6 +68,7 @@ class ServerState:
         with self.lock:
             self.behaviour = Behaviour(**changes)
             self.requests.clear()
+            self.gets.clear()
             self.active = self.peak = 0
 
     @property
@@ -100,6 +109,11 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
                "key_numbers": [], "quote": ""}
     else:
         obj = {"reasoning": "short thought", "summary": summary}
+    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
+    if schema.get("properties"):  # a schema-enforcing server answers exactly the schema's fields
+        props = schema["properties"]
+        obj = {name: obj.get(name, [snippet] if spec.get("type") == "array" else f"{name}: {snippet}")
+               for name, spec in props.items()}
     if b.malformed:
         text = json.dumps(obj, ensure_ascii=False)
         text = text.replace('"reasoning"', "reasoning").rstrip("}") + ",}"
@@ -128,7 +142,12 @@ def make_handler(state: ServerState):
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if self.path.rstrip("/").endswith("/models"):
+            with state.lock:
+                state.gets.append(self.path)
+            if self.path.rstrip("/") == "/props" and state.behaviour.slots:
+                self._send(200, {"total_slots": state.behaviour.slots,
+                                 "default_generation_settings": {"n_ctx": state.behaviour.n_ctx}})
+            elif self.path.rstrip("/").endswith("/models") and not state.behaviour.no_models:
                 self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in
                                                            (state.behaviour.models or ("test-model",))]})
             else:
@@ -169,8 +188,18 @@ def make_handler(state: ServerState):
             if b.models is not None and body.get("model") not in b.models:
                 self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist"}})
                 return
+            fmt = (body.get("response_format") or {}).get("type")
+            if fmt and fmt in b.reject_formats:
+                self._send(400, {"error": {"message": f"response_format type '{fmt}' is not supported",
+                                           "type": "invalid_request_error"}})
+                return
+            if b.reject_stream_options and "stream_options" in body:
+                self._send(400, {"error": {"message": "Unrecognized request argument supplied: stream_options"}})
+                return
             if n <= b.rate_limit_first or (b.rate_limit_every and n % b.rate_limit_every == 0):
                 headers = {"Retry-After": b.retry_after} if b.retry_after is not None else {}
+                if b.retry_after_ms is not None:
+                    headers["retry-after-ms"] = b.retry_after_ms
                 self._send(429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}, headers)
                 return
             if n <= b.error_500_first:
@@ -189,10 +218,14 @@ def make_handler(state: ServerState):
                 return
             text = _answer(body, b, n)
             finish = "stop"
-            if b.length_always or n <= b.length_first:
-                text, finish = text[: max(10, len(text) // 3)], "length"
-            usage = {"prompt_tokens": prompt, "completion_tokens": len(text) // 4 + 1,
-                     "total_tokens": prompt + len(text) // 4 + 1}
+            completion_tokens = len(text) // 4 + 1
+            if b.length_always or n <= b.length_first:  # the answer used all the room it was given
+                text, finish, completion_tokens = text[: max(10, len(text) // 3)], "length", max_tokens
+            elif b.clamp_context and prompt + max_tokens > b.clamp_context:
+                completion_tokens = max(1, b.clamp_context - prompt)
+                text, finish = text[: max(4, min(len(text) - 1, completion_tokens * 4))], "length"
+            usage = {"prompt_tokens": prompt, "completion_tokens": completion_tokens,
+                     "total_tokens": prompt + completion_tokens}
             if body.get("stream"):
                 self._stream(body, text, finish, usage)
                 return

@@ -59,7 +59,11 @@ def test_loose_json_is_parsed_and_garbage_kept_as_raw(llm_server):
     settings, backend = _backend(llm_server, use_cache=False)
     result = summarize_document(doc, settings, backend=backend)
     assert all("I think this section is about things" in r.summary for r in result.sections)
-    assert all("expected format" in r.note for r in result.sections)
+    # sound free text is kept, but never called done: it is "unstructured", with the reason
+    assert all(r.status == "unstructured" and not r.structured and "free text" in r.note for r in result.sections)
+    assert all(s["status"] == "unstructured" and s["structured"] is False and s["note"]
+               for s in (r.as_json() for r in result.sections))
+    assert "**Unstructured answer:**" in render_markdown(result)
 
 
 def test_long_section_is_chunked_within_budget_and_merged(llm_server):
