@@ -253,7 +253,7 @@ _RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host
                 "tokens_in, tokens_out, cost_usd, rating, COALESCE(comment, '')")
 #: Keeps a run's counters in step with its sections (the list reads them without touching sections).
 _COUNT = ("UPDATE runs SET sections_done = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status IN "
-          "('done', 'cached')), sections_failed = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
+          "('done', 'unstructured', 'cached')), sections_failed = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
           "s.status = 'failed'), sections_total = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
           "s.status != 'skipped'), updated = ? WHERE id = ?")
 
