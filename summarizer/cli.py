@@ -167,7 +167,7 @@ def cmd_batch(args) -> int:
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
-    report = run_batch(args.input, args.output, settings, progress)
+    report = run_batch(args.input, args.output, settings, progress, history=not args.no_history)
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
@@ -289,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     b.add_argument("--small-model", help="route short documents to this model")
     b.add_argument("--route-below", type=int, default=2000, help="token threshold for --small-model")
+    b.add_argument("--no-history", action="store_true", help="do not write the runs into the history store")
     b.add_argument("-q", "--quiet", action="store_true")
     _add_setting_flags(b)
     b.set_defaults(func=cmd_batch)
@@ -311,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .ask_cli import add_ask_command
 
     add_ask_command(sub)
+    from .history_cli import add_history_parser
+
+    add_history_parser(sub)
     return parser
 
 
