@@ -146,21 +146,24 @@ def _first_sentence(text: str) -> str:
 
 def _save_with_run(st, turns) -> None:
     """Keep the conversation with the run: on the result (``DocumentSummary.qa``), and in History
-    when that module offers ``save_qa(result)``."""
-    result = st.session_state.get("result")
-    if result is None or st.session_state.get("result_digest") != st.session_state.get("doc_digest"):
+    through ``store.save_qa(owner, run_id, turns)`` once the history store offers it (the hook:
+    ``turns`` is a list of ``Turn.as_json()`` dicts)."""
+    state = st.session_state
+    result = state.get("result")
+    if result is None or state.get("result_digest") != state.get("doc_digest"):
         return
     result.qa = [t.as_json() for t in turns]
-    try:
-        from . import history  # noqa: PLC0415 - optional module (History page)
-    except ImportError:
+    run_id = state.get("run_id")
+    if not run_id:
         return
-    save = getattr(history, "save_qa", None)
-    if callable(save):
-        try:
-            save(result)
-        except Exception as exc:  # History must never break the chat
-            log.warning("ask: the conversation could not be saved to History (%s)", exc.__class__.__name__)
+    try:
+        from .ui_session import store
+
+        save = getattr(store(), "save_qa", None)
+        if callable(save):
+            save(state.get("sid"), run_id, result.qa)
+    except Exception as exc:  # History must never break the chat
+        log.warning("ask: the conversation could not be saved to History (%s)", exc.__class__.__name__)
 
 
 def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = False) -> None:
