@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from .errors import SummarizerError
+from .escape import escape_text, safe_markdown
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +70,16 @@ def _section_rows(st, r) -> None:
     from .grounding import NOT_FOUND, page_mark
     from .render import clean_title
 
-    st.markdown(f"**{clean_title(r.title)}**")
+    st.markdown(f"**{escape_text(clean_title(r.title))}**")
     if r.status == "failed":
-        st.markdown(f"> **Not summarized:** {r.error or 'this section failed.'}")
+        st.markdown(f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}")
         return
     by_line = {b.line: b for b in r.bullets}
     for n, line in enumerate(r.summary.strip().splitlines()):
         if not line.strip():
             continue
         bullet = by_line.get(n)
+        line = safe_markdown(line)  # document text: no images, scripts or live links in the viewer's page
         if bullet is None:
             st.markdown(line)
             continue
@@ -92,7 +94,7 @@ def _section_rows(st, r) -> None:
         else:
             text.markdown(line)
     if r.note:
-        st.caption(f"Note: {r.note}")
+        st.caption(f"Note: {escape_text(r.note)}")
 
 
 def show_summary_with_pages(st, result, markdown: str, pdf: bytes | None) -> None:
@@ -104,7 +106,8 @@ def show_summary_with_pages(st, result, markdown: str, pdf: bytes | None) -> Non
     left, right = st.columns([3, 2])
     with left, st.container(border=True, height=900):
         st.markdown("#### Overall summary")
-        st.markdown(result.overview or f"*{result.overview_error or 'No overall summary.'}*")
+        st.markdown(safe_markdown(result.overview) if result.overview
+                    else f"*{escape_text(result.overview_error or 'No overall summary.')}*")
         for r in result.sections:
             if r.ok or r.status == "failed":
                 _section_rows(st, r)
@@ -181,14 +184,14 @@ def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = Fal
             pdf_view(st, pdf)
     for n, turn in enumerate(turns):
         with st.chat_message("user"):
-            st.markdown(turn.question)
+            st.markdown(escape_text(turn.question))
         with st.chat_message("assistant"):
             _answer_body(st, turn, n)
     question = st.chat_input("Ask a question about this document", key="ask_input")
     if not question:
         return
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(escape_text(question))
     with st.chat_message("assistant"):
         box = st.empty()
         try:
@@ -196,7 +199,7 @@ def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = Fal
             shown = ""
             for piece in answering.stream():
                 shown = "" if piece == RESTART else shown + piece  # a retried call starts again
-                box.markdown(shown + " ▌")
+                box.markdown(safe_markdown(shown) + " ▌")
         except SummarizerError as exc:
             box.error(str(exc), icon="⚠️")
             return
@@ -212,9 +215,9 @@ def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = Fal
 
 def _answer_body(st, turn, n: int) -> None:
     if turn.found:
-        st.markdown(turn.answer)
+        st.markdown(safe_markdown(turn.answer))
     else:
-        st.markdown(f":orange[{turn.answer}]")
+        st.markdown(f":orange[{escape_text(turn.answer)}]")
     for notice in turn.notices:
         st.caption(f"⚠️ {notice}")
     _citations(st, turn, n)

@@ -79,6 +79,7 @@ def test_a_download_over_the_size_limit_is_refused(monkeypatch):
     from summarizer.errors import InputError
 
     monkeypatch.setattr(fetch_module, "MAX_BYTES", 4096)
+    monkeypatch.setenv("SUMMARIZER_ALLOW_HOSTS", "127.0.0.1")  # loopback is refused unless allowed
     with WebServer() as server:
         server.routes["/big"] = (200, "text/html", b"<p>" + b"x" * 5000 + b"</p>")
         server.routes["/small"] = (200, "text/html", b"<p>" + b"x" * 3000 + b"</p>")
