@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from .errors import SummarizerError
+from .escape import escape_text, safe_markdown
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +70,16 @@ def _section_rows(st, r) -> None:
     from .grounding import NOT_FOUND, page_mark
     from .render import clean_title
 
-    st.markdown(f"**{clean_title(r.title)}**")
+    st.markdown(f"**{escape_text(clean_title(r.title))}**")
     if r.status == "failed":
-        st.markdown(f"> **Not summarized:** {r.error or 'this section failed.'}")
+        st.markdown(f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}")
         return
     by_line = {b.line: b for b in r.bullets}
     for n, line in enumerate(r.summary.strip().splitlines()):
         if not line.strip():
             continue
         bullet = by_line.get(n)
+        line = safe_markdown(line)  # document text: shown, never run (field note 29)
         if bullet is None:
             st.markdown(line)
             continue
@@ -92,7 +94,7 @@ def _section_rows(st, r) -> None:
         else:
             text.markdown(line)
     if r.note:
-        st.caption(f"Note: {r.note}")
+        st.caption(f"Note: {escape_text(r.note)}")
 
 
 def show_summary_with_pages(st, result, markdown: str, pdf: bytes | None) -> None:
@@ -104,7 +106,8 @@ def show_summary_with_pages(st, result, markdown: str, pdf: bytes | None) -> Non
     left, right = st.columns([3, 2])
     with left, st.container(border=True, height=900):
         st.markdown("#### Overall summary")
-        st.markdown(result.overview or f"*{result.overview_error or 'No overall summary.'}*")
+        st.markdown(safe_markdown(result.overview) if result.overview
+                    else f"*{escape_text(result.overview_error or 'No overall summary.')}*")
         for r in result.sections:
             if r.ok or r.status == "failed":
                 _section_rows(st, r)
