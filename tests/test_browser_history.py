@@ -33,7 +33,8 @@ def test_reload_history_reopen_redownload(app_url, browser, tmp_path):  # noqa: 
     page = context.new_page()
     page.goto(app_url)
     _wait_text(page, "Upload a paper or paste an article")
-    name, data = _paper()
+    paper = _paper()
+    name, data = paper.name, paper.data
     _upload_and_summarize(page, tmp_path, name, data)
     _, first = _download(page, tmp_path)
     assert re.search(r"[?&]sid=[0-9a-f]{32}", page.url), page.url
@@ -67,7 +68,8 @@ def test_another_browser_sees_no_history(app_url, browser, tmp_path):  # noqa: F
     first = browser.new_context(accept_downloads=True, viewport=VIEW).new_page()
     first.goto(app_url)
     _wait_text(first, "Upload a paper or paste an article")
-    name, data = _paper()
+    paper = _paper()
+    name, data = paper.name, paper.data
     _upload_and_summarize(first, tmp_path, name, data)
     title = _download(first, tmp_path)[1].splitlines()[0].lstrip("# ").strip()
     _open_history_page(first)
@@ -87,7 +89,8 @@ def test_run_cut_by_a_reload_is_finished_after_it(app_url, browser, tmp_path, ll
     _use_llm(page, app_url, llm_server, "sk-history-reload")
     page.get_by_role("link", name="app").first.click()
     _wait_text(page, "Upload a paper or paste an article")
-    name, data = _paper()
+    paper = _paper()
+    name, data = paper.name, paper.data
     path = tmp_path / name
     path.write_bytes(data)
     page.locator("input[type=file]").first.set_input_files(str(path))
@@ -125,7 +128,8 @@ def test_compare_two_prompts_exports_csv_with_ratings(app_url, browser, tmp_path
     _use_llm(page, app_url, llm_server, "sk-history-compare")
     page.get_by_role("link", name="app").first.click()
     _wait_text(page, "Upload a paper or paste an article")
-    name, data = _paper()
+    paper = _paper()
+    name, data = paper.name, paper.data
     _upload_and_summarize(page, tmp_path, name, data)
     # a second run of the same paper with an edited prompt
     page.get_by_role("link", name="Settings").first.click()
