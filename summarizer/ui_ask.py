@@ -79,7 +79,7 @@ def _section_rows(st, r) -> None:
         if not line.strip():
             continue
         bullet = by_line.get(n)
-        line = safe_markdown(line)  # document text: no images, scripts or live links in the viewer's page
+        line = safe_markdown(line)  # document text: shown, never run (field note 29)
         if bullet is None:
             st.markdown(line)
             continue
@@ -215,7 +215,7 @@ def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = Fal
 
 def _answer_body(st, turn, n: int) -> None:
     if turn.found:
-        st.markdown(safe_markdown(turn.answer))
+        st.markdown(safe_markdown(turn.answer))  # quoted passages are document text
     else:
         st.markdown(f":orange[{escape_text(turn.answer)}]")
     for notice in turn.notices:
