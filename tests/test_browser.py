@@ -38,6 +38,9 @@ def _skip_reason() -> str | None:
 REASON = _skip_reason()
 if REASON:
     print(f"\nSKIPPING browser tests: {REASON}", file=sys.stderr)
+#: For browser test modules that import it: skip with the reason where Chromium or Playwright is
+#: missing (on CI, test_browser_tools_present_on_ci fails instead, so a skip never goes unnoticed).
+pytestmark_browser = pytest.mark.skipif(REASON is not None, reason=str(REASON))
 
 
 def _need_browser() -> None:
