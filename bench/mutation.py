@@ -103,7 +103,7 @@ MUTATIONS: list[Mutation] = [
     Mutation("language-not-in-batch-resume-key", "summarizer/batch.py",
              r'"model", "language", ', '"model", ', (f"{T_BATCH}::test_every_setting_that_decides_a_summary_is_in_the_resume_key",)),
     Mutation("prompts-not-in-batch-resume-key", "summarizer/batch.py",
-             r'keep\["prompts"\] = ', 'keep["unused"] = ', (f"{T_BATCH}::test_an_edited_prompt_is_in_the_resume_key",)),
+             r'keep\["prompts"\] = ', '_unused = ', (f"{T_BATCH}::test_an_edited_prompt_is_in_the_resume_key",)),
     Mutation("render-heading-markers-kept", "summarizer/render.py",
              r'_MARKERS = re\.compile\(r"\^\\s\*\(#\+\\s\*\)\+"\)', '_MARKERS = re.compile(r"^$")',
              ("tests/test_render.py",)),
