@@ -184,6 +184,7 @@ def test_invalid_utf8_txt_is_read_with_a_notice():
     ("Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
     ("Größere Bäume wachsen über die Straße, sagte Jürgen Weiß.", "cp1252"),
     ("Zażółć gęślą jaźń — powiedział minister w środę.", "cp1250"),
+    ("José Müller said the café opened on Monday after the council approved the plan.", "cp1252"),  # 3 bytes only
 ])
 def test_legacy_encodings_decode_without_replacement_characters(text, codec):
     doc = load_bytes(f"A title\n\n{text}".encode(codec), "legacy.txt")
