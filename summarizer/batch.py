@@ -276,8 +276,10 @@ def _shared_client(settings: Settings):
     return ChatClient(settings)
 
 
-def process_item(item: BatchItem, settings: Settings, client=None) -> BatchResult:
-    """Load, route and summarize one item into a ``BatchResult``; a failure is a result, never a raise."""
+def process_item(item: BatchItem, settings: Settings, client=None, record=None) -> BatchResult:
+    """Load, route and summarize one item into a ``BatchResult``; a failure is a result, never a raise.
+
+    ``record(item, document, settings)`` gives a history recorder for the run (``history.batch_recorder``)."""
     from .engine import summarize_document
 
     try:
@@ -289,11 +291,14 @@ def process_item(item: BatchItem, settings: Settings, client=None) -> BatchResul
 
             same_model = client is not None and client.settings.model == chosen.model
             backend = LLMBackend(chosen, client=client if same_model else None)
-        summary = summarize_document(doc, chosen, backend=backend)
+        recorder = record(item, doc, chosen) if record else None
+        summary = summarize_document(doc, chosen, backend=backend, on_event=recorder)
         status = "failed" if summary.failed and not any(s.ok for s in summary.sections) else "done"
+        markdown = render_markdown(summary, settings.include_reasoning)
+        if recorder:
+            recorder.finish(summary, markdown)
         return BatchResult(item.id, status, f"{item.id}.summary.md", doc.title,
-                           "; ".join(s.error for s in summary.failed)[:500], summary.unverified_count,
-                           render_markdown(summary, settings.include_reasoning))
+                           "; ".join(s.error for s in summary.failed)[:500], summary.unverified_count, markdown)
     except SummarizerError as exc:
         return BatchResult(item.id, "failed", error=str(exc))
     except Exception as exc:  # one document must never stop the batch; the traceback goes to the log
@@ -302,8 +307,9 @@ def process_item(item: BatchItem, settings: Settings, client=None) -> BatchResul
 
 
 def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
-              on_progress: Callable[[BatchResult, int, int], None] | None = None) -> BatchReport:
-    """Summarize every item of ``source`` into ``outdir``, resuming where an earlier run stopped."""
+              on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True) -> BatchReport:
+    """Summarize every item of ``source`` into ``outdir``, resuming where an earlier run stopped;
+    with ``history``, each document's run is also written to the history store as it goes."""
     settings.validate()
     items = read_items(source)
     out = Path(outdir)
@@ -327,9 +333,12 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
         total = len(items)
         lock = threading.Lock()
         client = _shared_client(settings)
+        from .history import batch_recorder
+
+        record = batch_recorder() if history else None
 
         def one(item: BatchItem) -> BatchResult:
-            result = process_item(item, settings, client)
+            result = process_item(item, settings, client, record)
             if result.markdown:
                 try:
                     write_atomic(out / result.file, result.markdown.encode("utf-8"))

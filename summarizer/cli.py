@@ -70,7 +70,7 @@ def _settings(args):
     settings = Settings.from_env(
         backend=args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
-        length=args.length, parser=args.parser, **tuning,
+        length=args.length, parser=args.parser, max_pages=getattr(args, "max_pages", None), **tuning,
     )
     add_secret(settings.clean_key())  # masked in every log line, whatever its shape
     return settings
@@ -93,6 +93,7 @@ def cmd_summarize(args) -> int:
     doc = _read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
     logger.info("read %s: %d section(s), language %s, genre %s; backend %s", args.input, len(doc.sections),
                 doc.language, doc.genre, settings.backend_label)
+    _print_notices(doc)
     if settings.prompts_dir and settings.backend == "llm":  # only the LLM reads prompts (JSON5 parsing: ~0.2 s)
         from .prompts import load_prompts
 
@@ -129,6 +130,7 @@ def cmd_summarize(args) -> int:
             "sections": [r.as_json() for r in result.sections],
             "usage": result.usage.as_json(),
             "unverified_numbers": result.unverified_count,
+            "coverage": _coverage_json(result),
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif not args.output:
@@ -140,6 +142,12 @@ def cmd_summarize(args) -> int:
         print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
         return EXIT_SECTIONS_FAILED
     return EXIT_OK
+
+
+def _coverage_json(result) -> dict:
+    from .coverage import coverage
+
+    return coverage(result).as_json()
 
 
 def cmd_batch(args) -> int:
@@ -159,7 +167,7 @@ def cmd_batch(args) -> int:
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
-    report = run_batch(args.input, args.output, settings, progress)
+    report = run_batch(args.input, args.output, settings, progress, history=not args.no_history)
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
@@ -170,11 +178,19 @@ def cmd_batch(args) -> int:
     return EXIT_SECTIONS_FAILED if report.failed else EXIT_OK
 
 
+def _print_notices(doc) -> None:
+    """What the reader must know about the input (pages left unread, pages unreadable), on stderr too."""
+    for notice in doc.notices:
+        print(f"note: {notice}", file=sys.stderr)
+
+
 def cmd_sections(args) -> int:
     from .settings import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(max_pages=args.max_pages)
+    settings.validate()
     doc = _read_input(args.input, args.parser, settings.max_pages, settings.nougat_checkpoint)
+    _print_notices(doc)
     if args.json:
         data = doc.as_json()
         print(json.dumps({"title": data["title"], "sections": data["sections"], "authors": data["authors"],
@@ -250,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--prompts", help="folder of prompt files used over the defaults")
     s.add_argument("--parser", choices=_parsers(), default=None,
                    help="PDF parser (nougat is offered when requirements-nougat.txt is installed)")
+    s.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
     s.add_argument("--recheck", action="store_true",
                    help="re-ask once the sections whose numbers or quotations are not in the source (llm)")
@@ -269,8 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, help="documents (and model calls) in flight at once")
     b.add_argument("--no-cache", action="store_true")
     b.add_argument("--parser", choices=_parsers(), default=None)
+    b.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     b.add_argument("--small-model", help="route short documents to this model")
     b.add_argument("--route-below", type=int, default=2000, help="token threshold for --small-model")
+    b.add_argument("--no-history", action="store_true", help="do not write the runs into the history store")
     b.add_argument("-q", "--quiet", action="store_true")
     _add_setting_flags(b)
     b.set_defaults(func=cmd_batch)
@@ -280,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("input")
     c.add_argument("--parser", choices=_parsers(), default="pymupdf")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     c.set_defaults(func=cmd_sections)
 
     p = sub.add_parser("prompts", help="list, show or check prompt files")
@@ -288,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?")
     p.add_argument("--prompts", help="folder of user prompt files")
     p.set_defaults(func=cmd_prompts)
+
+    from .ask_cli import add_ask_command
+
+    add_ask_command(sub)
+    from .history_cli import add_history_parser
+
+    add_history_parser(sub)
     return parser
 
 

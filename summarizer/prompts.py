@@ -34,12 +34,16 @@ VARIABLES = {
     "abstract": "the abstract (brief prompt)",
     "section_summaries": "the section summaries (synthesis prompt)",
     "chunk_summaries": "summaries of the parts of one long section (merge prompt)",
+    "question": "the reader's question about the document (ask prompt)",
+    "passages": "the document's passages retrieved for the question, each with its citation (ask prompt)",
+    "history": "the earlier questions and answers of the conversation (ask prompt)",
 }
 REQUIRED = {
     "section": {"section_text"},
     "brief": {"abstract"},
     "synthesis": {"section_summaries"},
     "merge": {"chunk_summaries"},
+    "ask": {"question", "passages"},
 }
 
 

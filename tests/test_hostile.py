@@ -127,8 +127,8 @@ def test_two_thousand_pages_are_bounded_by_the_page_limit():
     doc = load_bytes(data, "long.pdf", max_pages=300)
     assert time.perf_counter() - start < 60
     assert doc.page_count == 2000
-    assert ("Only the first 300 of 2000 pages were read (the page limit, which you can raise in Settings)."
-            in doc.notices)
+    assert ("Only the first 300 of 2000 pages were read (the page limit: raise it in Settings, with --max-pages "
+            "or with SUMMARIZER_MAX_PAGES)." in doc.notices)
     assert "Page 300 of" in doc.text and "Page 301 of" not in doc.text
 
 
