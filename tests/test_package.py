@@ -104,8 +104,8 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
     lib = subprocess.run([str(vbin / "python"), "-c", code], capture_output=True, text=True, cwd=work, env=env)
     assert lib.returncode == 0, lib.stderr[-2000:]
     in_package, prompts, exact, estimated, lib_version, where = lib.stdout.split()
-    bundled = str(len(list((ROOT / "prompts").glob("*.json5"))))
-    assert Path(where).is_relative_to(venv) and in_package == "True" and prompts == bundled  # the wheel's files, not the checkout's
+    shipped = len(list((ROOT / "prompts").glob("*.json5")))
+    assert Path(where).is_relative_to(venv) and in_package == "True" and int(prompts) == shipped  # the wheel's own files
     assert exact == "True" and estimated == "True" and lib_version == expected
 
 
