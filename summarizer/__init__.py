@@ -18,16 +18,37 @@ from .errors import InputError, SummarizerError
 if TYPE_CHECKING:
     from .settings import Settings
 
-__version__ = "0.1.0"
 __all__ = ["Block", "Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
 
 
+def _version() -> str:
+    """The version in pyproject.toml: read from it in a source checkout, from the metadata when installed."""
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    if pyproject.is_file():
+        import tomllib
+
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        if project.get("name") == "summarizer":
+            return str(project["version"])
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("summarizer")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
 def __getattr__(name: str):
-    """``summarizer.Settings`` on first access: pydantic-settings costs ~0.3 s to import."""
+    """``summarizer.Settings`` on first access (pydantic-settings costs ~0.3 s to import); ``__version__``
+    from pyproject.toml or the installed metadata."""
     if name == "Settings":
         from .settings import Settings
 
         return Settings
+    if name == "__version__":
+        return _version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -8,6 +8,7 @@ encoder can be loaded, a conservative estimate is used instead and ``Tokenizer.e
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import re
@@ -24,6 +25,8 @@ _BLOB_URLS = {
     "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
 }
 _lock = threading.Lock()
+
+logger = logging.getLogger(__name__)
 
 
 def encoding_for_model(model: str) -> str:
@@ -79,7 +82,9 @@ def get_tokenizer(encoding: str = "cl100k_base") -> Tokenizer:
             import tiktoken
 
             return Tokenizer(encoding, True, tiktoken.get_encoding(encoding))
-        except Exception:
+        except Exception:  # no local encoder file (or a broken one): estimate, and say why in the log
+            logger.warning("tiktoken encoder %s unavailable offline; using the conservative estimate", encoding,
+                           exc_info=True)
             return Tokenizer(encoding, False, None)
 
 
