@@ -85,6 +85,7 @@ def test_author_lines_of_every_shape():
     assert author_names(["Sam Foreman¹, Xiao-Yong Jin¹² & Dr. James C. Osborn"]) == [
         "Sam Foreman", "Xiao-Yong Jin", "James C. Osborn"]
     assert is_affiliation("Mountain View, CA") and is_affiliation("December 16, 2018")
+    assert is_affiliation("1Tokyo Institute of Technology") and not is_affiliation("1 分工情况")
     assert is_affiliation("patrick.hall@h2o.ai") and not name_line("Vivacity Labs NW5 3AQ London")
 
 
@@ -174,6 +175,9 @@ def test_line_kinds():
     assert line_kind(FakeLine("α(x) = ∑ β_i x_i + γ", 72, 100, math=0.8)) == "equation"
     assert line_kind(FakeLine("0.91 0.88 12.5 3.2 7", 72, 100)) == "table"
     assert line_kind(FakeLine("Add explanation text here", 72, 100)) == "note"
+    # running text with inline math in math fonts is prose, in Chinese as in English
+    assert line_kind(FakeLine("考虑在有限域GF(2s) 上的m 维射影平面PG(m,2s)。", 72, 100, math=0.5)) == "prose"
+    assert line_kind(FakeLine("where ρ(x, y) is the density of the kernel", 72, 100, math=0.45)) == "prose"
     assert line_kind(FakeLine("We use the γ parameter from Table 2 to scale every update by half.", 72, 100,
                               math=0.05)) == "prose"
 

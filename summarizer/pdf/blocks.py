@@ -25,6 +25,7 @@ _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 _CJK_END = re.compile(f"[{_CJK}]$")
 _CJK_START = re.compile(f"^[{_CJK}]")
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 _ITEM = re.compile(r"^([•◦▪▸►‣∙·●○■□➢✓–—-]\s|\(?[a-z0-9ivx]{1,3}\)\s|\d{1,2}\.\s(?=[A-Z\u4e00-\u9fff])"
                    r"|[（(][一二三四五六七八九十\d]+[)）])")
 _NOTE = re.compile(r"^\s*(todo|fixme|tbd|xxx)\b|^\s*\[?(add|insert|write|expand|fill in)\b.{0,40}\b(here|text|explanation"
@@ -65,6 +66,11 @@ def _visible(text: str) -> list[str]:
     return [c for c in text if not c.isspace()]
 
 
+def _running_words(text: str) -> int:
+    """Words of running text on a line: Latin words of three letters or more, CJK characters by two."""
+    return len(_LATIN_WORD.findall(text)) + len(_CJK_CHAR.findall(text)) // 2
+
+
 def line_kind(line: LineLike, cfg: LayoutSettings = DEFAULT_LAYOUT) -> str:
     """``prose``, ``code``, ``equation``, ``table`` or ``note`` for one line."""
     text = line.text
@@ -77,7 +83,7 @@ def line_kind(line: LineLike, cfg: LayoutSettings = DEFAULT_LAYOUT) -> str:
         return "prose"
     letters = sum(c.isalpha() for c in chars) / len(chars)
     digits = sum(c.isdigit() for c in chars) / len(chars)
-    if line.math >= cfg.math_share and not (ends_sentence(text) and letters >= cfg.letter_share and len(text.split()) > 6):
+    if line.math >= cfg.math_share and _running_words(text) < cfg.prose_words:
         return "equation"
     if letters < cfg.letter_share:
         return "table" if digits >= cfg.digit_share and line.math < 0.2 else "equation"

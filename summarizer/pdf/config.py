@@ -32,6 +32,9 @@ class LayoutSettings:
     code_share: float = 0.7
     #: A line with at least this share of characters in math fonts is part of a display equation.
     math_share: float = 0.4
+    #: A line in math fonts with at least this many words of running text (Latin words of three
+    #: letters or more, CJK characters counted by two) is prose with inline math, not an equation.
+    prose_words: int = 4
     #: A line whose letters are below this share of its visible characters is not prose
     #: (an equation when it has math, a table row when it is mostly digits).
     letter_share: float = 0.5

@@ -16,7 +16,7 @@ _SPLIT = re.compile(rf"\s*(?:[,;，、&]|\band\b|{_MARK}+)\s*", re.I)
 _AFFILIATION = re.compile(
     r"@|https?://|www\.|\.(com|org|edu|net|ai|io)\b|universit|institut|department|laborator|\blabs?\b|college|school"
     r"|foundation|centre|center|corporation|\bcorp\b|company|gmbh|\bllc\b|inc\.|ltd|hospital|academy|division"
-    r"|facility|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|大学|研究所|学院|研究院|公司|实验室|中心|小组|版本|日期|\d{4,}|^\d", re.I)
+    r"|facility|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|大学|研究所|学院|研究院|公司|实验室|中心|小组|版本|日期|\d{4,}", re.I)
 _MONTH = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$", re.I)
 _PARTICLE = {"de", "van", "von", "der", "den", "da", "del", "della", "di", "la", "le", "du", "bin", "al", "dos", "das",
              "y", "ten", "ter", "st."}
@@ -136,6 +136,8 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
         if is_affiliation(line.text):
             end = j + 1
             continue
+        if _numbering(line.text)[0]:
+            break  # a numbered section starts: the front matter is over
         if name_line(line.text):
             author_lines.append(line.text)
             end = j + 1
