@@ -33,7 +33,11 @@ _STOP = frozenset(
 )
 _ZH_STOP = frozenset("的了是在和与及或也就都而且并但对于以其这那之为")
 _SENTENCE_END = re.compile(r"[.?!。？！；…][\"'”’」』)\]）】]*$")
-_CONTINUATION = re.compile(r"^[a-z,;:)\]}，、；：）】」』]|^\d+[)\]]")
+#: A piece that cannot start a sentence: punctuation, a closing bracket, an enumerator's tail. A
+#: lower-case first letter says the same, but only in cased text (``_LOWER_START``, checked apart):
+#: lower-cased corpora (PubMed abstracts, OCR output) start every sentence in lower case.
+_CONTINUATION = re.compile(r"^[,;:)\]}，、；：）】」』]|^\d+[)\]]")
+_LOWER_START = re.compile(r"^[a-z]")
 _STARTS_WELL = re.compile(r"^[\"'“‘(\[（「『]?[A-Z0-9\u3400-\u4dbf\u4e00-\u9fff]")
 _CITATION = re.compile(r"\s*\[[\d,\s–-]+\]")
 #: Smallest whole sentence offered as a bullet: words (English), CJK characters (Chinese).
@@ -156,16 +160,22 @@ def _balanced(text: str) -> bool:
     return all(text.count(a) == text.count(b) for a, b in ("()", "[]", "（）", "{}"))
 
 
+def _continues(piece: str, cased: bool) -> bool:
+    """True when ``piece`` starts like the rest of a sentence, not like a new one."""
+    return bool(_CONTINUATION.match(piece) or (cased and _LOWER_START.match(piece)))
+
+
 def repaired_sentences(text: str, lang: str = "en") -> list[str]:
     """Sentences of ``text``, paragraph by paragraph, with pieces the splitter cut off rejoined:
-    a piece that starts like a continuation (lower case, a comma, a closing bracket) or follows an
-    unclosed bracket belongs to the sentence before it."""
+    a piece that starts like a continuation (lower case in cased text, a comma, a closing bracket)
+    or follows an unclosed bracket belongs to the sentence before it."""
     glue = "" if lang == "zh" else " "
+    cased = _cased_text(text)
     out: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
         merged: list[str] = []
         for piece in split_sentences(paragraph, lang):
-            if merged and (_CONTINUATION.match(piece) or not _balanced(merged[-1])
+            if merged and (_continues(piece, cased) or not _balanced(merged[-1])
                            or not _SENTENCE_END.search(merged[-1])):
                 merged[-1] = merged[-1] + glue + piece
             else:
@@ -180,7 +190,7 @@ def whole_sentence(sentence: str, lang: str = "en", cased: bool = True) -> bool:
     text = _CITATION.sub("", sentence).strip()
     if not text or not _SENTENCE_END.search(text) or not _balanced(text):
         return False
-    if _CONTINUATION.match(text) or (cased and not _STARTS_WELL.match(text)):
+    if _continues(text, cased) or (cased and not _STARTS_WELL.match(text)):
         return False
     chars = [c for c in text if not c.isspace()]
     if sum(c.isalpha() for c in chars) < MIN_LETTER_SHARE * len(chars):
@@ -192,7 +202,12 @@ def whole_sentence(sentence: str, lang: str = "en", cased: bool = True) -> bool:
 
 
 def _cased(sentences: list[str]) -> bool:
-    letters = [c for s in sentences[:200] for c in s if c.isalpha() and c.isascii()]
+    return _cased_text(" ".join(sentences[:200]))
+
+
+def _cased_text(text: str) -> bool:
+    """False for lower-cased text (more than 99 % of its Latin letters in lower case)."""
+    letters = [c for c in text[:20_000] if c.isalpha() and c.isascii()]
     return not letters or sum(c.isupper() for c in letters) / len(letters) > 0.01
 
 

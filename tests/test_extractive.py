@@ -141,3 +141,13 @@ def test_a_sentence_the_splitter_cut_inside_a_citation_is_put_back_together():
 
     text = "The data come from the shared task (Ng et al., 2014). It has 50 essays."
     assert repaired_sentences(text, "en") == ["The data come from the shared task (Ng et al., 2014).", "It has 50 essays."]
+
+
+def test_lower_cased_text_keeps_its_sentences():
+    """Lower-cased corpora (PubMed abstracts, OCR output) start every sentence in lower case: that is
+    not a continuation, so sentences are neither glued together nor all refused."""
+    from summarizer.extractive import summary_sentences
+
+    text = " ".join(f"the council approved budget item {i} after a long vote on monday ." for i in range(30))
+    out = summary_sentences(text, "en", budget=40)
+    assert out and all(len(s.split()) < 20 for s in out)
