@@ -45,11 +45,38 @@ def _read_input(source: str, parser: str, max_pages: int | None, checkpoint: str
 def _settings(args):
     from .settings import Settings
 
-    return Settings.from_env(
+    settings = Settings.from_env(
         backend=args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
         length=args.length, parser=args.parser,
     )
+    return _local_settings(args, settings)
+
+
+def _add_model_args(parser: argparse.ArgumentParser) -> None:
+    """The local model's options and the context window (any LLM backend)."""
+    parser.add_argument("--model-path", help="GGUF model file for --backend local (llama.cpp on this machine)")
+    parser.add_argument("--threads", type=int, help="llama.cpp threads for the local model (default 1)")
+    parser.add_argument("--context-window", type=int,
+                        help="the model's context window in tokens (default: asked from the endpoint, else known per model)")
+
+
+def _local_settings(args, settings):
+    """``--backend local`` is the LLM backend over a local GGUF file; the flags override the environment."""
+    from dataclasses import replace
+
+    from .errors import ConfigError
+
+    changes = {k: v for k, v in (("model_path", getattr(args, "model_path", None)),
+                                 ("threads", getattr(args, "threads", None)),
+                                 ("context_window", getattr(args, "context_window", None))) if v is not None}
+    if getattr(args, "backend", None) == "local" or (settings.backend == "local"):
+        changes["backend"] = "llm"
+        if not (changes.get("model_path") or settings.model_path):
+            raise ConfigError("--backend local needs a model file: --model-path X.gguf (or SUMMARIZER_MODEL_PATH).")
+    elif getattr(args, "backend", None) == "llm" and not getattr(args, "model_path", None):
+        changes["model_path"] = None  # an endpoint was chosen: a model file from the environment does not apply
+    return replace(settings, **changes)
 
 
 def _progress(event, stream) -> None:
@@ -195,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
     s.add_argument("input")
     s.add_argument("-o", "--output", help="write the Markdown here")
-    s.add_argument("--backend", choices=["extractive", "llm"])
+    s.add_argument("--backend", choices=["extractive", "llm", "local"])
+    _add_model_args(s)
     s.add_argument("--lang", choices=["auto", "en", "zh"], help="output language (default: the source's)")
     s.add_argument("--length", choices=["short", "medium", "long"])
     s.add_argument("--model")
@@ -216,9 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
     for flag in ("--backend", "--lang", "--length", "--model", "--base-url", "--prompts"):
-        kwargs = {"choices": {"--backend": ["extractive", "llm"], "--lang": ["auto", "en", "zh"],
+        kwargs = {"choices": {"--backend": ["extractive", "llm", "local"], "--lang": ["auto", "en", "zh"],
                               "--length": ["short", "medium", "long"]}.get(flag)}
         b.add_argument(flag, **{k: v for k, v in kwargs.items() if v})
+    _add_model_args(b)
     b.add_argument("--workers", type=int, help="documents (and model calls) in flight at once")
     b.add_argument("--no-cache", action="store_true")
     b.add_argument("--parser", choices=_parsers(), default=None)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .answer_checks import AnswerContext, answer_problem, copied_from_one, schema_problems, strip_delimiters
+from .answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
 from .answers import ParsedAnswer, field_text, parse_answer
 from .cache import AnswerCache, answer_key
 from .document import Document
@@ -70,7 +70,7 @@ class LLMBackend:
 
     def __init__(self, settings: Settings, prompts: PromptSet | None = None, client: ChatClient | None = None,
                  cache: AnswerCache | None = None, section_prompts: dict[int, str] | None = None) -> None:
-        if getattr(settings, "model_path", None) and client is None:
+        if settings.is_local and client is None:
             from .local_model import local_settings
 
             settings = local_settings(settings)  # starts (or reuses) the loopback llama.cpp server
@@ -231,6 +231,9 @@ class LLMBackend:
 
     def judge(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> str:
         """Checks step: what makes the answer not a summary, or ""."""
+        echoed = echoed_field(answer.fields, prompt.fields)
+        if echoed:
+            return f"the '{echoed}' field repeated its description from our instructions instead of an answer"
         main = field_text(answer.fields.get("summary", ""))
         if not main and answer.ok:  # an overview's several fields, or a JSON answer with no summary: all it says
             main = "\n".join(field_text(v) for v in answer.fields.values())

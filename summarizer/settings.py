@@ -37,6 +37,16 @@ PRICES: dict[str, tuple[float, float]] = {
 }
 
 
+def _int_env(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not '{value[:20]}'.") from None
+
+
 def user_prompts_dir():
     """Where edited prompts live: the app's data folder (defaults in prompts/ are never written)."""
     return data_dir() / "prompts"
@@ -80,6 +90,8 @@ class Settings:
     parser: str = "pymupdf"
     nougat_checkpoint: str | None = None
     max_pages: int = 600
+    model_path: str | None = None  # a GGUF file: the local llama.cpp model instead of an endpoint
+    threads: int | None = None  # llama.cpp threads for the local model (None: local_model.DEFAULT_THREADS)
     context_windows: dict[str, int] = field(default_factory=lambda: dict(CONTEXT_WINDOWS))
     prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(PRICES))
 
@@ -99,7 +111,14 @@ class Settings:
                 base = replace(base, timeout=float(env["SUMMARIZER_TIMEOUT"]))
             except ValueError:
                 raise ConfigError(f"SUMMARIZER_TIMEOUT must be a number of seconds, not '{env['SUMMARIZER_TIMEOUT'][:20]}'.") from None
+        base = replace(base, model_path=env.get("SUMMARIZER_MODEL_PATH") or None,
+                       context_window=_int_env("SUMMARIZER_CONTEXT_WINDOW"), threads=_int_env("SUMMARIZER_THREADS"))
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def is_local(self) -> bool:
+        """The LLM backend runs a local GGUF model (llama.cpp on loopback), not a remote endpoint."""
+        return self.backend == "llm" and bool(self.model_path)
 
     @property
     def host(self) -> str:
@@ -115,6 +134,8 @@ class Settings:
 
     @property
     def backend_label(self) -> str:
+        if self.is_local:
+            return f"local model ({os.path.basename(str(self.model_path))}, llama.cpp)"
         if self.backend == "llm":
             return f"llm ({self.model} @ {self.host})"
         return "extractive (built-in, offline)"
@@ -139,7 +160,12 @@ class Settings:
             raise ConfigError(f"Unknown parser '{self.parser}': choose pymupdf or nougat.")
         if not 1 <= int(self.workers) <= 64:
             raise ConfigError("The number of workers must be between 1 and 64.")
-        if self.backend == "llm":
+        if self.context_window is not None and not 512 <= int(self.context_window) <= 10_000_000:
+            raise ConfigError("The context window must be a number of tokens between 512 and 10,000,000.")
+        if self.is_local:
+            if self.threads is not None and not 1 <= int(self.threads) <= 256:
+                raise ConfigError("The number of threads for the local model must be between 1 and 256.")
+        elif self.backend == "llm":
             parsed = urlparse(self.base_url.strip())
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 raise ConfigError(
