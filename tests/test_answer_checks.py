@@ -11,10 +11,9 @@ import json
 import pytest
 from conftest import CORPUS
 
-from summarizer.answer_checks import (AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems,
-                                      strip_delimiters)
+from summarizer.answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
 from summarizer.answers import parse_answer
-from summarizer.llm_backend import LANGUAGE_FIX, RECHECK, REASK, TERSE
+from summarizer.llm_backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
 from summarizer.prompts import default_prompts
 
 

@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-
 from conftest import llm_settings
 from llm_server import rough_tokens
 
