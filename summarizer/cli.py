@@ -48,7 +48,7 @@ def _settings(args):
     settings = Settings.from_env(
         backend=args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
-        length=args.length, parser=args.parser,
+        length=args.length, parser=args.parser, timeout=getattr(args, "timeout", None),
     )
     return _local_settings(args, settings)
 
@@ -79,11 +79,15 @@ def _local_settings(args, settings):
     return replace(settings, **changes)
 
 
-def _progress(event, stream) -> None:
+def _progress(event, stream, said: set[str] | None = None) -> None:
     if event.kind == "section" and event.result and event.result.finished and event.result.status != "skipped":
         r = event.result
         mark = {"done": "ok", "cached": "cached", "failed": "FAILED"}.get(r.status, r.status)
         extra = f" — {r.error}" if r.status == "failed" else ""
+        if r.status == "failed" and r.error.startswith(("not sent", "not finished")):
+            mark, extra = "not run", ""  # the run-level reason is printed once
+        if said is not None and r.error:
+            said.add(r.error)
         print(f"  [{mark}] {r.title}{extra}", file=stream, flush=True)
 
 
@@ -103,7 +107,8 @@ def cmd_summarize(args) -> int:
     quiet = args.json or args.quiet
     if not quiet:
         print(f"Summarizing '{doc.title}' with backend: {settings.backend_label}", file=sys.stderr)
-    progress = None if quiet else (lambda e: _progress(e, sys.stderr))
+    said: set[str] = set()  # errors already printed, so a run-level reason is said once
+    progress = None if quiet else (lambda e: _progress(e, sys.stderr, said))
     result = summarize_document(doc, settings, on_event=progress)
     if args.recheck and settings.backend == "llm" and result.needs_recheck():
         from .engine import recheck
@@ -126,6 +131,8 @@ def cmd_summarize(args) -> int:
             "sections": [r.as_json() for r in result.sections],
             "usage": result.usage.as_json(),
             "unverified_numbers": result.unverified_count,
+            "overview_error": result.overview_error,
+            "stopped": result.stopped,
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif not args.output:
@@ -133,10 +140,12 @@ def cmd_summarize(args) -> int:
     if not quiet:
         where = f" → {args.output}" if args.output else ""
         print(f"Done with backend {result.backend}{where}", file=sys.stderr)
+    if result.overview_error:  # no overall summary is a failed run, whatever the sections did
+        reason = "see the error above" if result.overview_error in said else result.overview_error
+        print(f"error: no overall summary: {reason}", file=sys.stderr)
     if result.failed:
         print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
-        return EXIT_SECTIONS_FAILED
-    return EXIT_OK
+    return EXIT_SECTIONS_FAILED if result.failed or result.overview_error else EXIT_OK
 
 
 def cmd_batch(args) -> int:
@@ -229,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model")
     s.add_argument("--base-url")
     s.add_argument("--workers", type=int)
+    s.add_argument("--timeout", type=float, help="stall timeout in seconds: a call that receives nothing for this "
+                   "long gives up (env SUMMARIZER_TIMEOUT; a whole call is also capped, see Settings)")
     s.add_argument("--no-cache", action="store_true")
     s.add_argument("--prompts", help="folder of prompt files used over the defaults")
     s.add_argument("--parser", choices=_parsers(), default=None,
@@ -249,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument(flag, **{k: v for k, v in kwargs.items() if v})
     _add_model_args(b)
     b.add_argument("--workers", type=int, help="documents (and model calls) in flight at once")
+    b.add_argument("--timeout", type=float, help="stall timeout in seconds (env SUMMARIZER_TIMEOUT)")
     b.add_argument("--no-cache", action="store_true")
     b.add_argument("--parser", choices=_parsers(), default=None)
     b.add_argument("--small-model", help="route short documents to this model")

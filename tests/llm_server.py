@@ -39,6 +39,7 @@ class Behaviour:
     models: tuple[str, ...] | None = None  # None accepts any model
     answer_language: str | None = None  # "en" forces English answers
     fail_when: str | None = None  # a substring: requests containing it answer 500 always
+    fail_status: int = 500  # the status fail_when answers with
     wrong_language_first: int = 0
     invent_number: bool = False  # answers add a number that is not in the text, unless re-asked
     no_models: bool = False  # GET /models answers 404 (servers without it)
@@ -209,7 +210,7 @@ def make_handler(state: ServerState):
                 return
             messages = body.get("messages", [])
             if b.fail_when and any(b.fail_when in m.get("content", "") for m in messages):
-                self._send(500, {"error": {"message": "this request always fails"}})
+                self._send(b.fail_status, {"error": {"message": "this request always fails"}})
                 return
             prompt = rough_tokens(messages)
             max_tokens = body.get("max_tokens") or body.get("max_completion_tokens") or 0
