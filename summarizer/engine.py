@@ -222,7 +222,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         else:
             error = "No section could be summarized, so there is no overall summary."
         summary = DocumentSummary(document, backend.label, overview, results, fields, error, _usage(backend),
-                                  list(document.notices) + list(getattr(backend, "notices", [])))
+                                  list(document.notices) + _notices(backend))
         if fatal:
             summary.stopped = fatal[0]
         if overview:
@@ -233,8 +233,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
     except _RunTimeout as exc:
         cancel_backend(backend, str(exc))
         finished = True
-        summary = stopped_summary(document, backend.label, results, str(exc), _usage(backend),
-                                  list(getattr(backend, "notices", [])))
+        summary = stopped_summary(document, backend.label, results, str(exc), _usage(backend), _notices(backend))
         yield Event("overview", summary=summary)
         yield Event("done", summary=summary)
     finally:
@@ -262,6 +261,15 @@ def _when_all(futures: list[Future], done: Future) -> None:
         done.set_result(None)
     for f in futures:
         f.add_done_callback(one)
+
+
+def _notices(backend) -> list[str]:
+    """The backend's notices and its answer cache's (a rebuilt store is said once)."""
+    notices = list(getattr(backend, "notices", []) or [])
+    take = getattr(getattr(backend, "cache", None), "take_notices", None)
+    if callable(take):
+        notices += [n for n in take() if n not in notices]
+    return notices
 
 
 def _usage(backend):
