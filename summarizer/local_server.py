@@ -33,12 +33,20 @@ class SchemaAdapter:
 
     def __init__(self, app) -> None:
         self.app = app
+        self.chat_requests = 0  # every chat request received, for "requests sent vs counted" (bench)
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope.get("type") == "http" and scope.get("path") == "/summarizer/stats":
+            body = json.dumps({"chat_requests": self.chat_requests}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
         if scope.get("type") != "http" or scope.get("method") != "POST" \
                 or not scope.get("path", "").endswith("/chat/completions"):
             await self.app(scope, receive, send)
             return
+        self.chat_requests += 1
         chunks = []
         more = True
         while more:

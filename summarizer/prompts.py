@@ -99,7 +99,7 @@ class PromptTemplate:
         return messages
 
     def fields_spec(self) -> str:
-        return json.dumps(self.fields, ensure_ascii=False, indent=2)
+        return json.dumps(self.fields, ensure_ascii=False)
 
     @property
     def main_field(self) -> str:

@@ -163,6 +163,9 @@ class Settings:
         if self.context_window is not None and not 512 <= int(self.context_window) <= 10_000_000:
             raise ConfigError("The context window must be a number of tokens between 512 and 10,000,000.")
         if self.is_local:
+            from .local_model import check_model_file
+
+            check_model_file(str(self.model_path))
             if self.threads is not None and not 1 <= int(self.threads) <= 256:
                 raise ConfigError("The number of threads for the local model must be between 1 and 256.")
         elif self.backend == "llm":
