@@ -268,3 +268,27 @@ def test_clamped_answer_names_the_context_window(llm_server):
     # the server's real window was learned from the clamp and the section re-sized, or failed naming the context
     assert section.status == "done" or "context window" in section.error
     assert backend.context_window < 8192
+
+
+def test_tokens_sent_per_paper_stay_within_1_3_times_the_paper(llm_server):
+    """All requests of a run on a 10-page corpus paper send at most 1.3× the paper's own tokens
+    (tiktoken): the shared system text first, the brief only where it helps, a bounded synthesis."""
+    from conftest import corpus_papers
+
+    from summarizer.loading import load_path
+
+    doc = load_path(str(corpus_papers() / "casper-ffg.pdf"), "pymupdf", 600, None)
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    assert not result.failed
+    tok = get_tokenizer("cl100k_base")
+    sent = [r.body["messages"] for r in llm_server.state.chat_requests]
+    total = sum(rough_tokens(m) for m in sent)
+    assert total <= 1.3 * tok.count(doc.text), (total, tok.count(doc.text))
+    # what repeats comes first, in a stable order: every section call starts with the same system text
+    systems = {m[0]["content"] for m in sent if "<section>" in m[-1]["content"]}
+    assert len(systems) == 1
+    # the brief is not sent with the abstract itself
+    abstract_call = next(m for m in sent if 'Section "Abstract"' in m[-1]["content"])
+    assert "Brief:" not in abstract_call[-1]["content"]
+    assert result.usage.requests == len(sent)
