@@ -288,7 +288,11 @@ def test_tokens_sent_per_paper_stay_within_1_3_times_the_paper(llm_server):
     # what repeats comes first, in a stable order: every section call starts with the same system text
     systems = {m[0]["content"] for m in sent if "<section>" in m[-1]["content"]}
     assert len(systems) == 1
-    # the brief is not sent with the abstract itself
+    # the brief is not sent with the abstract itself, nor with long sections (they carry their own context)
     abstract_call = next(m for m in sent if 'Section "Abstract"' in m[-1]["content"])
     assert "Brief:" not in abstract_call[-1]["content"]
+    section_calls = [m[-1]["content"] for m in sent if "<section>" in m[-1]["content"]]
+    long_ones = [u for u in section_calls if tok.count(u.split("<section>", 1)[1]) > 400]
+    assert long_ones and not any("Brief:" in u for u in long_ones)
+    assert any("Brief:" in u for u in section_calls)  # short ones still get it
     assert result.usage.requests == len(sent)
