@@ -296,3 +296,28 @@ def test_tokens_sent_per_paper_stay_within_1_3_times_the_paper(llm_server):
     assert long_ones and not any("Brief:" in u for u in long_ones)
     assert any("Brief:" in u for u in section_calls)  # short ones still get it
     assert result.usage.requests == len(sent)
+
+
+def test_context_window_is_read_from_the_endpoint(llm_server):
+    from summarizer.endpoint import discover_context_window, from_models, from_ollama_show
+
+    llm_server.state.reset(slots=1, n_ctx=3072)
+    assert discover_context_window(llm_server.base_url, "test-model") == 3072  # llama.cpp's /props n_ctx
+    settings = llm_settings(llm_server, use_cache=False)
+    assert LLMBackend(settings).context_window == 3072  # not the 8192 the model table would assume
+    assert from_models({"data": [{"id": "m", "owned_by": "vllm", "max_model_len": 32768}]}, "m") == (32768, "vllm")
+    assert from_ollama_show({"model_info": {"qwen2.context_length": 32768}, "parameters": "num_ctx 4096"}) == 4096
+    assert from_ollama_show({"model_info": {"llama.context_length": 131072}}) == 131072
+
+
+def test_overflow_naming_the_real_limit_lowers_the_budget_and_resplits(llm_server):
+    paragraph = "Sparse retrieval indexes store postings for every term in the collection. " * 20
+    doc = parse_text("# T\n\n## Method\n" + "\n\n".join([paragraph] * 8))
+    llm_server.state.reset(context_limit=2500)
+    settings, backend = _backend(llm_server, context_window=16000, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    method = result.sections[0]
+    assert method.status == "done", method.error
+    assert backend.context_window == 2500 and "parts" in method.note
+    codes = [r for r in llm_server.state.chat_requests]
+    assert len(codes) > 2  # the first (too big) request, then the re-split parts and their merge
