@@ -12,6 +12,7 @@ from contextlib import closing
 
 import streamlit as st
 
+from summarizer import ui_session
 from summarizer.errors import SummarizerError
 from summarizer.session import page_settings
 
@@ -88,7 +89,7 @@ def review_sections(doc, settings):
     import pandas as pd
 
     from summarizer.prompts import load_prompts, route_prompt
-    from summarizer.review import SectionChoice, apply_review, default_choices
+    from summarizer.review import SectionChoice, apply_review
     from summarizer.tokens import tokenizer_for_model
 
     prompts = load_prompts(settings.prompts_dir)
@@ -102,11 +103,11 @@ def review_sections(doc, settings):
         st.session_state["token_counts_key"] = counted_key
     counts = st.session_state["token_counts"]
     rows = []
-    for section, choice, tokens in zip(doc.sections, default_choices(doc), counts):
+    for section, choice, tokens in zip(doc.sections, ui_session.review_defaults(st, doc), counts):
         routed = route_prompt(prompts, section.kind, section.title, doc.genre).name
         rows.append({"include": choice.include, "title": section.title, "merge ↑": False, "kind": section.kind,
                      "level": section.level, "page": section.page_start, "tokens": tokens,
-                     "prompt": "auto", "auto prompt": routed})
+                     "prompt": choice.prompt or "auto", "auto prompt": routed})
     edited = st.data_editor(
         pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_{st.session_state.get('doc_digest')}",
         disabled=["kind", "level", "page", "tokens", "auto prompt"],
@@ -121,6 +122,7 @@ def review_sections(doc, settings):
         st.caption("Token counts are estimates: the tokenizer files could not be loaded.")
     choices = [SectionChoice(bool(r["include"]), str(r["title"]), bool(r["merge ↑"]), str(r["prompt"]))
                for r in edited.to_dict("records")]
+    ui_session.remember_review(st, choices)
     return apply_review(doc, choices)
 
 
@@ -153,7 +155,7 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
     previous = st.session_state.get("result") if only is not None else None
     events = run(doc, settings, only=only, previous=previous, section_prompts=section_prompts, feedback=feedback)
     with closing(events):  # a Stop, rerun or closed tab raises here; closing the run cancels its requests
-        _show_events(events, settings, status, board, progress, todo)
+        _show_events(ui_session.recorded(st, events, doc, settings, only), settings, status, board, progress, todo)
     stop_slot.empty()
 
 
@@ -281,6 +283,7 @@ def show_result(settings) -> None:
 
 
 def main() -> None:
+    ui_session.init_session(st)
     settings = page_settings(st)
     st.title(":material/summarize: Summarizer")
     st.caption("Section-by-section Markdown summaries of research papers and news articles. "
@@ -350,7 +353,10 @@ def main() -> None:
             fail(f"The summary could not be made ({exc.__class__.__name__}); please try again.")
     settle_interrupted_run(settings)
     if "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest"):
+        ui_session.resume_offer(st, settings, run_summary)
         show_result(settings)
+        ui_session.rating_panel(st)
 
 
 main()
+ui_session.save_session(st)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from summarizer import ui_session
 from summarizer.errors import ConfigError
 from summarizer.nougat_parser import nougat_available
 from summarizer.session import SETTINGS_KEY, page_settings
-from summarizer.settings import LANGUAGES, LENGTHS
+from summarizer.settings import LANGUAGES, LENGTHS, Settings
 
 st.set_page_config(page_title="Summarizer · Settings", page_icon="⚙️", layout="wide")
 
@@ -131,6 +132,7 @@ def local_model_fields(current) -> tuple[str, int]:
     return path, int(threads)
 
 
+ui_session.init_session(st)  # settings survive a reload
 current = page_settings(st)
 stored = dict(st.session_state.get(SETTINGS_KEY, {}) or {})
 
@@ -161,10 +163,23 @@ with model_tab:
                                      format_func=lambda k: {"auto": "same as source", "en": "English", "zh": "中文 (Chinese)"}[k],
                                      key="set_language")
         length = cols[1].selectbox("Summary length", list(LENGTHS), index=list(LENGTHS).index(current.length), key="set_length")
-        workers = cols[2].number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers), key="set_workers")
+        help_for = Settings.describe()
+        workers = cols[2].number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers), key="set_workers",
+                                       help=help_for["workers"])
         context = st.number_input("Context window (tokens; 0 = asked from the endpoint, else the model table; "
                                   "local model: the n_ctx it runs with, 4096 by default)", min_value=0, max_value=2_000_000,
                                   value=int(current.context_window or 0), step=1024, key="set_context")
+        tc = st.columns(5)
+        temperature = tc[0].number_input("Temperature", value=float(current.temperature), step=0.1, key="set_temperature",
+                                         help=help_for["temperature"])
+        timeout = tc[1].number_input("Timeout (s)", value=float(current.timeout), step=10.0, key="set_timeout",
+                                     help=help_for["timeout"])
+        attempts = tc[2].number_input("Attempts per call", value=int(current.max_attempts), step=1, key="set_attempts",
+                                      help=help_for["max_attempts"])
+        rpm = tc[3].number_input("Requests/min (0 = none)", value=int(current.requests_per_minute or 0), step=10, key="set_rpm",
+                                 help=help_for["requests_per_minute"])
+        tpm = tc[4].number_input("Tokens/min (0 = none)", value=int(current.tokens_per_minute or 0), step=1000, key="set_tpm",
+                                 help=help_for["tokens_per_minute"])
         known = current.price or (0.0, 0.0)
         pc = st.columns(2)
         price_in = pc[0].number_input("Price, USD per 1M input tokens (0 = unknown)", min_value=0.0, max_value=1000.0,
@@ -194,16 +209,20 @@ with model_tab:
                "length": length, "workers": int(workers), "context_window": int(context) or None,
                "use_cache": use_cache, "include_reasoning": reasoning, "parser": parser,
                "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages),
-               "price_in": float(price_in), "price_out": float(price_out)}
+               "price_in": float(price_in), "price_out": float(price_out), "temperature": temperature,
+               "timeout": timeout, "max_attempts": attempts, "requests_per_minute": rpm or None,
+               "tokens_per_minute": tpm or None}
         if clear_key:
             new["api_key"] = ""
         elif api_key.strip():
             new["api_key"] = "".join(api_key.split())
+        previous = st.session_state.get(SETTINGS_KEY)
         st.session_state[SETTINGS_KEY] = new
-        try:
+        try:  # the typed model validates; an invalid set is not kept
             page_settings(st).validate()
             st.success(f"Saved. Backend in use: {page_settings(st).backend_label}")
         except ConfigError as exc:
+            st.session_state[SETTINGS_KEY] = previous
             st.error(str(exc))
 
     effective = page_settings(st)
@@ -213,3 +232,5 @@ with model_tab:
 
 with prompts_tab:
     prompt_editor(page_settings(st))
+
+ui_session.save_session(st)

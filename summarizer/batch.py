@@ -25,7 +25,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .document import Document
@@ -258,7 +258,7 @@ def route_model(document: Document, settings: Settings) -> Settings:
     from .tokens import tokenizer_for_model
 
     tokens = tokenizer_for_model(settings.model).count(document.text)
-    return replace(settings, model=settings.small_model) if tokens < settings.route_below_tokens else settings
+    return settings.replace(model=settings.small_model) if tokens < settings.route_below_tokens else settings
 
 
 def _shared_client(settings: Settings):

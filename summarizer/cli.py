@@ -42,41 +42,53 @@ def _read_input(source: str, parser: str, max_pages: int | None, checkpoint: str
     return load_path(source, parser, max_pages, checkpoint)
 
 
+#: Settings fields with a command-line flag of their own (flag → field); help text comes from the model.
+TUNING_FLAGS = {"--temperature": "temperature", "--timeout": "timeout", "--max-attempts": "max_attempts",
+                "--backoff-base": "backoff_base", "--backoff-cap": "backoff_cap", "--rpm": "requests_per_minute",
+                "--tpm": "tokens_per_minute", "--context-window": "context_window"}
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags for the model-call settings; types and descriptions come from ``Settings`` (one source)."""
+    from .settings import Settings
+
+    fields = Settings.model_fields
+    for flag, name in TUNING_FLAGS.items():
+        kind = float if fields[name].annotation is float else int
+        parser.add_argument(flag, type=kind, dest=name, metavar=kind.__name__.upper(),
+                            help=f"{fields[name].description} (env SUMMARIZER_{name.upper()})")
+
+
 def _settings(args):
     from .settings import Settings
 
+    tuning = {name: getattr(args, name, None) for name in TUNING_FLAGS.values()}
     settings = Settings.from_env(
-        backend=args.backend, model=args.model, base_url=args.base_url, language=args.lang,
+        backend="llm" if args.backend == "local" else args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
-        length=args.length, parser=args.parser, timeout=getattr(args, "timeout", None),
+        length=args.length, parser=args.parser, **tuning,
     )
     return _local_settings(args, settings)
 
 
 def _add_model_args(parser: argparse.ArgumentParser) -> None:
-    """The local model's options and the context window (any LLM backend)."""
+    """The local model's options (--context-window, a setting flag, sets its n_ctx)."""
     parser.add_argument("--model-path", help="GGUF model file for --backend local (llama.cpp on this machine)")
     parser.add_argument("--threads", type=int, help="llama.cpp threads for the local model (default 1)")
-    parser.add_argument("--context-window", type=int,
-                        help="the model's context window in tokens (default: asked from the endpoint, else known per model)")
 
 
 def _local_settings(args, settings):
     """``--backend local`` is the LLM backend over a local GGUF file; the flags override the environment."""
-    from dataclasses import replace
-
     from .errors import ConfigError
 
     changes = {k: v for k, v in (("model_path", getattr(args, "model_path", None)),
-                                 ("threads", getattr(args, "threads", None)),
-                                 ("context_window", getattr(args, "context_window", None))) if v is not None}
-    if getattr(args, "backend", None) == "local" or (settings.backend == "local"):
-        changes["backend"] = "llm"
+                                 ("threads", getattr(args, "threads", None))) if v is not None}
+    if getattr(args, "backend", None) == "local":
         if not (changes.get("model_path") or settings.model_path):
             raise ConfigError("--backend local needs a model file: --model-path X.gguf (or SUMMARIZER_MODEL_PATH).")
     elif getattr(args, "backend", None) == "llm" and not getattr(args, "model_path", None):
         changes["model_path"] = None  # an endpoint was chosen: a model file from the environment does not apply
-    return replace(settings, **changes)
+    return settings.replace(**changes) if changes else settings
 
 
 def _progress(event, stream, said: set[str] | None = None) -> None:
@@ -98,7 +110,7 @@ def cmd_summarize(args) -> int:
     settings = _settings(args)
     settings.validate()
     doc = _read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
-    if settings.prompts_dir:
+    if settings.prompts_dir and settings.backend == "llm":  # only the LLM reads prompts (JSON5 parsing: ~0.2 s)
         from .prompts import load_prompts
 
         problems = load_prompts(settings.prompts_dir).errors
@@ -231,15 +243,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
     s.add_argument("input")
     s.add_argument("-o", "--output", help="write the Markdown here")
-    s.add_argument("--backend", choices=["extractive", "llm", "local"])
+    from .settings import Settings
+
+    doc = Settings.describe()
+    s.add_argument("--backend", choices=[*Settings.choices("backend"), "local"],
+                   help=doc["backend"] + "; local: a GGUF model file run by llama.cpp (--model-path)")
     _add_model_args(s)
-    s.add_argument("--lang", choices=["auto", "en", "zh"], help="output language (default: the source's)")
-    s.add_argument("--length", choices=["short", "medium", "long"])
-    s.add_argument("--model")
-    s.add_argument("--base-url")
-    s.add_argument("--workers", type=int)
-    s.add_argument("--timeout", type=float, help="stall timeout in seconds: a call that receives nothing for this "
-                   "long gives up (env SUMMARIZER_TIMEOUT; a whole call is also capped, see Settings)")
+    s.add_argument("--lang", choices=Settings.choices("language"), help=doc["language"])
+    s.add_argument("--length", choices=Settings.choices("length"), help=doc["length"])
+    s.add_argument("--model", help=doc["model"])
+    s.add_argument("--base-url", help=doc["base_url"])
+    s.add_argument("--workers", type=int, help=doc["workers"])
     s.add_argument("--no-cache", action="store_true")
     s.add_argument("--prompts", help="folder of prompt files used over the defaults")
     s.add_argument("--parser", choices=_parsers(), default=None,
@@ -249,23 +263,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-ask once the sections whose numbers or quotations are not in the source (llm)")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     s.add_argument("-q", "--quiet", action="store_true")
+    _add_setting_flags(s)
     s.set_defaults(func=cmd_summarize)
 
     b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV of articles (id, text or url)")
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
     for flag in ("--backend", "--lang", "--length", "--model", "--base-url", "--prompts"):
-        kwargs = {"choices": {"--backend": ["extractive", "llm", "local"], "--lang": ["auto", "en", "zh"],
-                              "--length": ["short", "medium", "long"]}.get(flag)}
+        kwargs = {"choices": {"--backend": [*Settings.choices("backend"), "local"], "--lang": Settings.choices("language"),
+                              "--length": Settings.choices("length")}.get(flag)}
         b.add_argument(flag, **{k: v for k, v in kwargs.items() if v})
     _add_model_args(b)
     b.add_argument("--workers", type=int, help="documents (and model calls) in flight at once")
-    b.add_argument("--timeout", type=float, help="stall timeout in seconds (env SUMMARIZER_TIMEOUT)")
     b.add_argument("--no-cache", action="store_true")
     b.add_argument("--parser", choices=_parsers(), default=None)
     b.add_argument("--small-model", help="route short documents to this model")
     b.add_argument("--route-below", type=int, default=2000, help="token threshold for --small-model")
     b.add_argument("-q", "--quiet", action="store_true")
+    _add_setting_flags(b)
     b.set_defaults(func=cmd_batch)
 
     c = sub.add_parser("sections", help="show the sections found in an input")

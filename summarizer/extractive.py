@@ -32,6 +32,15 @@ _STOP = frozenset(
     however thus therefore hence et al""".split()
 )
 _ZH_STOP = frozenset("的了是在和与及或也就都而且并但对于以其这那之为")
+_SENTENCE_END = re.compile(r"[.?!。？！；…][\"'”’」』)\]）】]*$")
+_CONTINUATION = re.compile(r"^[a-z,;:)\]}，、；：）】」』]|^\d+[)\]]")
+_STARTS_WELL = re.compile(r"^[\"'“‘(\[（「『]?[A-Z0-9\u3400-\u4dbf\u4e00-\u9fff]")
+_CITATION = re.compile(r"\s*\[[\d,\s–-]+\]")
+#: Smallest whole sentence offered as a bullet: words (English), CJK characters (Chinese).
+MIN_SENTENCE = {"en": 5, "zh": 10}
+#: A sentence whose letters are below this share of its visible characters is code, a table
+#: row or an equation, not prose.
+MIN_LETTER_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -143,21 +152,68 @@ def select(ranked: list[RankedSentence], budget: int, lang: str, redundancy: flo
     return sorted(chosen, key=lambda r: r.index)
 
 
+def _balanced(text: str) -> bool:
+    return all(text.count(a) == text.count(b) for a, b in ("()", "[]", "（）", "{}"))
+
+
+def repaired_sentences(text: str, lang: str = "en") -> list[str]:
+    """Sentences of ``text``, paragraph by paragraph, with pieces the splitter cut off rejoined:
+    a piece that starts like a continuation (lower case, a comma, a closing bracket) or follows an
+    unclosed bracket belongs to the sentence before it."""
+    glue = "" if lang == "zh" else " "
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        merged: list[str] = []
+        for piece in split_sentences(paragraph, lang):
+            if merged and (_CONTINUATION.match(piece) or not _balanced(merged[-1])
+                           or not _SENTENCE_END.search(merged[-1])):
+                merged[-1] = merged[-1] + glue + piece
+            else:
+                merged.append(piece)
+        out.extend(merged)
+    return out
+
+
+def whole_sentence(sentence: str, lang: str = "en", cased: bool = True) -> bool:
+    """True for a sentence a reader can take alone: it starts like a sentence, ends with
+    sentence-final punctuation, has its brackets closed, is mostly letters, and is not tiny."""
+    text = _CITATION.sub("", sentence).strip()
+    if not text or not _SENTENCE_END.search(text) or not _balanced(text):
+        return False
+    if _CONTINUATION.match(text) or (cased and not _STARTS_WELL.match(text)):
+        return False
+    chars = [c for c in text if not c.isspace()]
+    if sum(c.isalpha() for c in chars) < MIN_LETTER_SHARE * len(chars):
+        return False
+    cjk = len(_CJK_RUN.findall(text)) and sum(len(r) for r in _CJK_RUN.findall(text))
+    if cjk >= 0.3 * len(chars):
+        return cjk >= MIN_SENTENCE["zh"]
+    return len(text.split()) >= MIN_SENTENCE["en"]
+
+
+def _cased(sentences: list[str]) -> bool:
+    letters = [c for s in sentences[:200] for c in s if c.isalpha() and c.isascii()]
+    return not letters or sum(c.isupper() for c in letters) / len(letters) > 0.01
+
+
 def summary_sentences(text: str, lang: str = "en", budget: int | None = None, position_bias: float = 1.0,
                       scale: float = 1.0) -> list[str]:
     """The sentences of an extractive summary of ``text``, in document order, within ``budget``
     words (characters for Chinese). Without a budget the length follows the text: about a fifth
-    of it, bounded."""
-    sentences = split_sentences(text, lang)
+    of it, bounded. Every sentence ranks, but only whole sentences (``whole_sentence``) are chosen."""
+    sentences = repaired_sentences(text, lang)
     if not sentences:
         return []
+    cased = _cased(sentences)
+    eligible = [whole_sentence(s, lang, cased) for s in sentences]
     total = sum(_size(s, lang) for s in sentences)
     if budget is None:
         lo, hi = (80, 300) if lang == "zh" else (40, 160)
         budget = int(min(hi, max(lo, total * 0.2)) * scale)
-    if total <= budget:
-        return sentences
-    return [p.text for p in select(rank_large(sentences, lang, position_bias), budget, lang)]
+    if sum(_size(s, lang) for s, ok in zip(sentences, eligible) if ok) <= budget:
+        return [s for s, ok in zip(sentences, eligible) if ok]
+    ranked = [r for r in rank_large(sentences, lang, position_bias) if eligible[r.index]]
+    return [p.text for p in select(ranked, budget, lang)]
 
 
 def summarize_text(text: str, lang: str = "en", budget: int | None = None, position_bias: float = 1.0,

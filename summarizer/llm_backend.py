@@ -49,7 +49,7 @@ REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the t
          "words, as the JSON object asked for.")
 LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
 OVERFLOW_RETRIES = 2
-_EMPTY_BRIEF = re.compile(r"^Brief:[ \t]*\n", re.M)
+_EMPTY_BRIEF = re.compile(r"^(?:Paper:[^\n]*\n)?Brief:[ \t]*\n\n?", re.M)  # with no brief, no context block
 _EMPTY_FIELDS = re.compile(r"^Answer fields:[ \t]*\n", re.M)
 _FIELDS_LINE = re.compile(r"^Answer fields:.*\n", re.M)
 
@@ -125,7 +125,8 @@ class LLMBackend:
         return route_prompt(self.prompts, section.kind, section.title, document.genre)
 
     def render(self, prompt: PromptTemplate, values: dict) -> list[dict]:
-        """The prompt's messages. A "Brief:" line left empty (no brief sent) is dropped, and so is the
+        """The prompt's messages. The context block ("Paper:" and "Brief:" lines) is dropped where no
+        brief is sent (long sections carry their own context, the abstract is the brief), and so is the
         "Answer fields:" line once the endpoint enforces the JSON schema, which carries the same."""
         extra = {"fields": ""} if self.schema_enforced else {}
         messages = prompt.render({**values, "max_words": self.words_for(prompt), "language": self.language, **extra})
@@ -416,7 +417,7 @@ class LLMBackend:
         room = self.budget_for(synthesis).room_for_text(self.count_messages(empty))
         # the summaries themselves (not their extra fields), within a share of the document's size
         share = int(OVERVIEW_SHARE * self.tokenizer.count(document.text) / len(done))
-        per = max(60, min(room // len(done) - 10, share))
+        per = max(40, min(room // len(done) - 10, share))
         joined = "\n\n".join(f"## {r.title}\n{self._fit_text(field_text(r.fields.get('summary', '')) or r.summary, per)}"
                                for r in done)
         joined = self._fit_text(joined, room) if self.tokenizer.count(joined) > room else joined

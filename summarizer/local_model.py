@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
@@ -184,5 +184,4 @@ def local_settings(settings):
     n_ctx = int(settings.context_window or DEFAULT_CONTEXT)
     threads = int(settings.threads or DEFAULT_THREADS)
     server = ensure_server(settings.model_path, n_ctx, threads)
-    return replace(settings, base_url=server.base_url, model=server.alias, api_key="", context_window=n_ctx,
-                   workers=1)
+    return settings.replace(base_url=server.base_url, model=server.alias, api_key="", context_window=n_ctx, workers=1)

@@ -10,13 +10,16 @@ authors, abstract → sections with kinds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .document import Document, Section
+from .document import Block, Document, Section
 from .errors import EncryptedPdfError, InputError, ScannedPdfError
 from .kinds import assign_kinds, kind_from_title
 from .language import detect_language
+from .pdf.blocks import build_blocks, ends_sentence, join_text, measure, prose_text
+from .pdf.front import author_names, is_affiliation, name_line
 
 DEFAULT_MAX_PAGES = 600
 
@@ -26,6 +29,9 @@ _NUMBERING = re.compile(
     r"^(?P<num>(?:appendix\s+)?(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])(?:\s+|(?=[\u4e00-\u9fff]))(?P<rest>\S.*)$"
 )
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B$|-B$|CMBX|CMSSBX", re.I)
+_MONO_FONT = re.compile(r"mono|courier|cmtt|txtt|inconsolata|consola|menlo|monaco|sourcecode|firacode|lucidacons", re.I)
+_MATH_FONT = re.compile(r"^(cmmi|cmsy|cmex|cmbsy|msbm|msam|eurm|eusm|rtxmi|rtxbmi|rntxmi|rntxbmi|txsys|txexs|txsy|ntxsy"
+                        r"|ntxmi|stixmath|cambriamath|latinmodernmath|mathjax|symbol|lmmath|esint|wasy|rsfs)", re.I)
 _ITALIC_FONT = re.compile(r"italic|ital|oblique|-It$|-BoldIt|CMTI|CMSL", re.I)
 _CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$")
 _CJK_START = re.compile(r"^[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -54,6 +60,8 @@ class Line:
     italic: bool = False
     lead: str = ""  # a bold/italic run-in lead ("1.1. Driving Factors.") followed by plain text
     page_width: float = 612.0
+    mono: float = 0.0  # share of visible characters in a monospaced font (code)
+    math: float = 0.0  # share of visible characters in a math font (display equations)
 
     @property
     def centered(self) -> bool:
@@ -76,7 +84,7 @@ class Heading:
 @dataclass
 class PageText:
     lines: list[Line] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
+    captions: list[Block] = field(default_factory=list)
 
 
 def open_pdf(data: bytes, password: str = ""):
@@ -106,8 +114,19 @@ def _repaired(doc) -> bool:
     return bool(getattr(doc, "is_repaired", False))
 
 
+_SPACING_ACCENT = {"ˇ": "\u030c", "˜": "\u0303", "¨": "\u0308", "´": "\u0301", "ˆ": "\u0302", "˚": "\u030a"}
+_ACCENT_BEFORE_LETTER = re.compile("([" + "".join(_SPACING_ACCENT) + "])([A-Za-z])")
+
+
+def _accented(m: re.Match) -> str:
+    """TeX fonts without composed glyphs put a spacing accent before its letter ("Hubiˇcka")."""
+    return unicodedata.normalize("NFC", m.group(2) + _SPACING_ACCENT[m.group(1)])
+
+
 def _clean(text: str) -> str:
     text = text.translate(_LIGATURES).replace("\u00ad", "").replace("\x00", "")
+    if _ACCENT_BEFORE_LETTER.search(text):
+        text = _ACCENT_BEFORE_LETTER.sub(_accented, text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -177,10 +196,13 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
             continue
         weights: Counter = Counter()
         fonts: Counter = Counter()
-        bold_chars = italic_chars = chars = 0
+        bold_chars = italic_chars = chars = mono_chars = math_chars = 0
         max_size = 0.0
         for s in spans:
             n = len(s["text"].strip())
+            font = s.get("font", "").split("+")[-1]
+            mono_chars += n if _MONO_FONT.search(font) else 0
+            math_chars += n if _MATH_FONT.match(font) else 0
             weights[round(s["size"], 1)] += n
             fonts[s.get("font", "")] += n
             chars += n
@@ -213,6 +235,8 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
         line.italic = chars > 0 and italic_chars / chars >= 0.85
         line.lead = lead
         line.page_width = page_width
+        line.mono = mono_chars / chars if chars else 0.0
+        line.math = math_chars / chars if chars else 0.0
         out.append(line)
     if out:
         out[0].first_in_block = True
@@ -272,7 +296,10 @@ def extract_pages(doc, max_pages: int) -> list[PageText]:
             lines = _block_lines(block, page_no, block_no, page.rect.width)
             block_no += 1
             if lines and _CAPTION.match(lines[0].text) and len(lines[0].text.split()) > 2:
-                pt.captions.append(" ".join(line.text for line in lines))
+                text = ""
+                for line in lines:
+                    text = join_text(text, line.text)
+                pt.captions.append(Block("caption", text, page_no + 1))
                 continue
             pt.lines.extend(lines)
         pages.append(pt)
@@ -629,25 +656,25 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
     while k < len(lines) and lines[k].page == 0 and len(title_lines) < 4 and continues(lines[k]):
         title_lines.append(k)
         k += 1
-    title = re.sub(r"[∗*†‡§¶]+|\s\d$", "", " ".join(lines[i].text for i in title_lines)).strip()
-    authors: list[str] = []
+    title = re.sub(r"[∗*†‡§¶⋆]+|\s\d$", "", " ".join(lines[i].text for i in title_lines)).strip()
+    author_lines: list[str] = []
     end = k
     for j in range(k, min(k + 40, len(lines))):
         line = lines[j]
         if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) is not None \
                 or len(line.text.split()) > 16:
             break
-        text = re.sub(r"[\d∗*†‡§¶,]+$", "", line.text)
-        if re.search(r"@|universit|institut|department|laborator|college|school|foundation|centre|center|corporation"
-                     r"|inc\.|ltd|大学|研究所|学院|研究院|公司|\d{4,}|^\d", text, re.I):
+        if is_affiliation(line.text):
             end = j + 1
             continue
-        names = [n.strip(" ∗*†‡§¶0-9⊣") for n in re.split(r",|\band\b|&|，|、|;", text) if n.strip(" ∗*†‡§¶0-9⊣")]
-        if names and all(1 <= len(n.split()) <= 4 and len(n) <= 40 for n in names):
-            authors.extend(n for n in names if not _NOT_A_NAME.search(n))
+        if name_line(line.text):
+            author_lines.append(line.text)
             end = j + 1
+        elif len(line.text.split()) <= 6 and not ends_sentence(line.text):
+            end = j + 1  # a short line of the title block that names no one (a role, a group)
         else:
             break
+    authors = author_names(author_lines)
     if len(title) > 300 or len(title) < 4:
         title = meta_title or title
     return title.strip(), authors[:60], end
@@ -714,47 +741,74 @@ def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAUL
     return build_document(lines, headings, captions, source, meta_title, page_count, notices)
 
 
-def build_document(lines: list[Line], headings: list[Heading], captions: list[str], source: str,
+def _section(title: str, blocks: list[Block], level: int, kind: str, page: int | None = None) -> Section:
+    """A section whose ``text`` is exactly its prose paragraphs, with its pages from its blocks."""
+    pages = [b.page for b in blocks if b.page] + [b.page_end for b in blocks if b.page_end]
+    start = page or (min(pages) if pages else None)
+    end = max(pages + ([start] if start else [])) if pages or start else None
+    return Section(title, prose_text(blocks), level, kind, start, end, blocks=list(blocks))
+
+
+def _strip_run_in(blocks: list[Block], pattern: re.Pattern) -> tuple[list[Block], list[Block]] | None:
+    """Split blocks at the first prose paragraph starting with a run-in label ("Abstract—"):
+    (before, from the label on, label removed); None when there is no such paragraph."""
+    for n, b in enumerate(blocks):
+        m = pattern.match(b.text) if b.prose else None
+        if m:
+            rest = b.text[m.end():].strip()
+            after = ([Block(b.kind, rest, b.page, b.page_end)] if rest else []) + blocks[n + 1:]
+            return blocks[:n], after
+    return None
+
+
+def build_document(lines: list[Line], headings: list[Heading], captions: list[Block], source: str,
                    meta_title: str, page_count: int, notices: list[str]) -> Document:
-    """Cut the lines at the headings into sections; find title, authors and abstract."""
+    """Cut the lines at the headings into sections of typed blocks; find title, authors and abstract."""
     lang = detect_language(" ".join(line.text for line in lines[:400]))
     title, authors, front_end = _title_and_authors(lines, meta_title)
     # headings inside the title block are the title, not sections
     headings = [h for h in headings if h.index >= front_end or kind_from_title(h.title) == "abstract"]
     first_heading = headings[0].index if headings else len(lines)
+    body_size = _body_style(lines)[0]
+    geo = measure(lines, body_size)
+
+    def blocks_of(part: list[Line]) -> list[Block]:
+        return build_blocks(part, geo, body_size)
 
     sections: list[Section] = []
     preamble = lines[front_end:first_heading]
     abstract = ""
     explicit_abstract = any(kind_from_title(h.title) == "abstract" for h in headings)
     if preamble and explicit_abstract:
-        text = _paragraphs(preamble, lang)
-        if len(text.split()) > 12:
-            sections.append(Section("Front matter", text, 1, "other", preamble[0].page + 1))
+        blocks = blocks_of(preamble)
+        if len(prose_text(blocks).split()) > 12:
+            sections.append(_section("Front matter", blocks, 1, "other"))
     elif preamble:
-        text = _paragraphs(preamble, lang)
-        m = _RUN_IN_ABSTRACT.search(text)
-        if m:
-            before, after = text[: m.start()].strip(), text[m.end():].strip()
+        blocks = blocks_of(preamble)
+        text = prose_text(blocks)
+        cut = _strip_run_in(blocks, _RUN_IN_ABSTRACT)
+        if cut:
+            before, after = cut
+            after_text = prose_text(after)
             # IEEE: "Abstract—..." then "Index Terms—..."
-            abstract = re.split(r"\n\n(?=(index terms|keywords|key words|关键词)\s*[—–:：-])", after, flags=re.I)[0]
-            if before:
-                sections.append(Section("Front matter", before, 1, "other", preamble[0].page + 1))
-            sections.append(Section("Abstract", after, 1, "abstract", preamble[0].page + 1))
+            abstract = re.split(r"\n\n(?=(index terms|keywords|key words|关键词)\s*[—–:：-])", after_text, flags=re.I)[0]
+            if prose_text(before):
+                sections.append(_section("Front matter", before, 1, "other"))
+            sections.append(_section("Abstract", after, 1, "abstract"))
         elif not headings:
-            paragraphs = [p for p in text.split("\n\n") if p.strip()]
-            first_words = len(paragraphs[0].split()) if paragraphs else 0
-            if len(paragraphs) > 1 and 30 <= first_words <= 400:
-                abstract = paragraphs[0]
-                sections.append(Section("Abstract", abstract, 1, "abstract", preamble[0].page + 1))
-                paragraphs = paragraphs[1:]
-            sections.append(Section("Body", "\n\n".join(paragraphs), 1, "body", preamble[0].page + 1))
+            prose = [b for b in blocks if b.prose]
+            first_words = len(prose[0].text.split()) if prose else 0
+            if len(prose) > 1 and 30 <= first_words <= 400:
+                abstract = prose[0].text
+                sections.append(_section("Abstract", [prose[0]], 1, "abstract"))
+                blocks = [b for b in blocks if b is not prose[0]]
+            sections.append(_section("Body", blocks, 1, "body"))
         elif len(text.split()) >= 30 or (lang == "zh" and len(text) >= 80):
             abstract = text if preamble[0].page == 0 else ""
             kind = "abstract" if abstract else "other"
-            sections.append(Section("Abstract" if abstract else "Front matter", text, 1, kind, preamble[0].page + 1))
+            sections.append(_section("Abstract" if abstract else "Front matter", blocks, 1, kind))
         elif len(text.split()) > 12:  # a few words are the author block, already read
-            sections.append(Section("Front matter", text, 1, "other", preamble[0].page + 1))
+            sections.append(_section("Front matter", blocks, 1, "other"))
 
     for h in headings:
         if kind_from_title(h.title) == "abstract":
@@ -766,20 +820,21 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[st
         body_lines = lines[h.end:end]
         if kinds[n] == "abstract":
             body_lines = _drop_author_lines(body_lines)
-        text = _paragraphs(body_lines, lang)
-        run_in = _RUN_IN_ABSTRACT.match(text)
-        if kinds[n] == "abstract" and run_in:
-            text = text[run_in.end():]
-        page = lines[h.index].page + 1
-        last_page = (body_lines[-1].page + 1) if body_lines else page
-        sections.append(Section(h.title, text, h.level, kinds[n], page, last_page))
+        blocks = blocks_of(body_lines)
+        if kinds[n] == "abstract":
+            cut = _strip_run_in(blocks, _RUN_IN_ABSTRACT)
+            if cut and not prose_text(cut[0]):
+                blocks = cut[0] + cut[1]
+        section = _section(h.title, blocks, h.level, kinds[n], lines[h.index].page + 1)
+        sections.append(section)
         if kinds[n] == "abstract" and not abstract:
-            abstract = text
+            abstract = section.text
 
     if not headings and sections:
         sections = _split_headingless(sections, lang)
     if captions:
-        sections.append(Section("Figure and table captions", "\n\n".join(captions), 1, "caption"))
+        sections.append(_section("Figure and table captions", captions, 1, "caption"))
+        sections[-1].text = "\n\n".join(b.text for b in captions)
     if not any(s.text.strip() for s in sections):
         raise InputError("No readable text was found in this PDF.")
     return Document(title=title or source, source=source, sections=sections, authors=authors,
@@ -804,15 +859,25 @@ def _split_headingless(sections: list[Section], lang: str) -> list[Section]:
     from .text_parser import _chunk_paragraphs
 
     out = [s for s in sections if s.kind == "abstract"]
-    body = "\n\n".join(s.text for s in sections if s.kind != "abstract")
-    if out and not body:
+    blocks = [b for s in sections if s.kind != "abstract" for b in s.blocks]
+    prose = [b for b in blocks if b.prose]
+    if out and not prose:
         return sections
-    paragraphs = [p for p in body.split("\n\n") if p.strip()]
-    refs = next((i for i, p in enumerate(paragraphs) if re.match(r"^\s*\[?1[\].]\s+\S", p) and i > len(paragraphs) * 0.6), None)
-    tail = paragraphs[refs:] if refs is not None else []
-    paragraphs = paragraphs[:refs] if refs is not None else paragraphs
-    for n, part in enumerate(_chunk_paragraphs(paragraphs, lang), 1):
-        out.append(Section(f"Part {n}", "\n\n".join(part), 1, "body"))
+    refs = next((i for i, b in enumerate(prose) if re.match(r"^\s*\[?1[\].]\s+\S", b.text) and i > len(prose) * 0.6), None)
+    tail = blocks[blocks.index(prose[refs]):] if refs is not None else []
+    body = blocks[:len(blocks) - len(tail)]
+    chunks = _chunk_paragraphs([b.text for b in body if b.prose], lang)
+    parts: list[list[Block]] = [[] for _ in chunks]
+    n = seen = 0
+    for b in body:  # every block goes with the prose around it, in order
+        if b.prose:
+            if n < len(chunks) - 1 and seen >= len(chunks[n]):
+                n, seen = n + 1, 0
+            seen += 1
+        if parts:
+            parts[n].append(b)
+    for k, part in enumerate(parts, 1):
+        out.append(_section(f"Part {k}", part, 1, "body"))
     if tail:
-        out.append(Section("References", "\n\n".join(tail), 1, "references"))
+        out.append(_section("References", tail, 1, "references"))
     return out

@@ -1,14 +1,20 @@
 """Run settings, built explicitly per run (never module-level state shared between users).
 
-The API key lives only in this object: it is excluded from ``repr``, from ``to_public_dict``
-and from every cache key, and error messages name the host, never the key (field notes 2, 5).
+One typed pydantic-settings model: environment prefix ``SUMMARIZER_``, validation with one-line
+``ConfigError`` messages, a description per field. The API key is a ``SecretStr`` excluded from
+``repr``, from ``to_public_dict`` and from every cache key; error messages name the host, never the
+key (field notes 2, 5).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from contextvars import ContextVar
+from typing import Any, Literal
 from urllib.parse import urlparse
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
 from .paths import data_dir
@@ -37,16 +43,6 @@ PRICES: dict[str, tuple[float, float]] = {
 }
 
 
-def _int_env(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not '{value[:20]}'.") from None
-
-
 def user_prompts_dir():
     """Where edited prompts live: the app's data folder (defaults in prompts/ are never written)."""
     return data_dir() / "prompts"
@@ -58,67 +54,145 @@ def _by_prefix(table: dict, model: str):
     return table[best] if best else None
 
 
-@dataclass
-class Settings:
-    """Everything one summarization run needs."""
+_READ_ENV: ContextVar[bool] = ContextVar("summarizer_settings_read_env", default=False)
 
-    backend: str = "extractive"
-    model: str = DEFAULT_MODEL
-    base_url: str = DEFAULT_BASE_URL
-    api_key: str = field(default="", repr=False)
-    language: str = "auto"
-    length: str = "medium"
-    workers: int = 4
-    context_window: int | None = None
-    temperature: float = 0.2
-    timeout: float = 120.0  # stall timeout: seconds with no byte from the server before a call gives up
-    call_timeout: float = 600.0  # total cap on one call, however slowly it streams
-    run_timeout: float = 3600.0  # total cap on one document's run; what finished is kept
-    max_attempts: int = 5
-    backoff_base: float = 1.0  # seconds; doubled per attempt, with jitter
-    backoff_cap: float = 30.0
-    retry_after_cap: float = 120.0  # a longer Retry-After fails the call at once, naming the wait
-    server_slots: int | None = None  # requests the server runs at once (llama.cpp: read from /props)
-    check_endpoint: bool = True  # look at the endpoint once before the first call
-    use_cache: bool = True
-    include_reasoning: bool = False
-    small_model: str | None = None  # routing by length: documents under route_below_tokens use it
-    route_below_tokens: int | None = None
-    requests_per_minute: int | None = None
-    tokens_per_minute: int | None = None
-    prompts_dir: str | None = None
-    parser: str = "pymupdf"
-    nougat_checkpoint: str | None = None
-    max_pages: int = 600
-    model_path: str | None = None  # a GGUF file: the local llama.cpp model instead of an endpoint
-    threads: int | None = None  # llama.cpp threads for the local model (None: local_model.DEFAULT_THREADS)
-    context_windows: dict[str, int] = field(default_factory=lambda: dict(CONTEXT_WINDOWS))
-    prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(PRICES))
+
+def _one_line(error: ValidationError) -> str:
+    """The first validation problem as one sentence naming the setting."""
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+    given = "" if where in ("api_key", "secret_key") or "input" not in first else f" (got {str(first['input'])[:60]!r})"
+    return f"Invalid setting '{where}'{given}: {first.get('msg', 'invalid value')}."
+
+
+class Settings(BaseSettings):
+    """Everything one summarization run needs: one typed, validated model.
+
+    ``Settings(...)`` uses the given values and the defaults only; ``Settings.from_env(...)`` also
+    reads ``SUMMARIZER_<FIELD>`` variables (plus ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+    ``NOUGAT_CHECKPOINT`` and ``SUMMARIZER_PROMPTS``). Invalid values raise ``ConfigError`` with one
+    line naming the setting. The descriptions below are shown in ``--help`` and on the Settings page.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", populate_by_name=True, extra="forbid",
+                                      validate_default=False, case_sensitive=False)
+
+    backend: Literal["extractive", "llm"] = Field("extractive",
+                                                  description="extractive: built in, offline; llm: an OpenAI-compatible endpoint")
+    model: str = Field(DEFAULT_MODEL, description="model name at the endpoint")
+    base_url: str = Field(DEFAULT_BASE_URL, validation_alias=AliasChoices("base_url", "SUMMARIZER_BASE_URL", "OPENAI_BASE_URL"),
+                          description="OpenAI-compatible endpoint, e.g. https://api.openai.com/v1")
+    secret_key: SecretStr = Field(SecretStr(""), validation_alias=AliasChoices("api_key", "SUMMARIZER_API_KEY", "OPENAI_API_KEY"),
+                                  exclude=True, repr=False, description="API key (never logged or shown)")
+    language: Literal["auto", "en", "zh"] = Field("auto", description="output language: auto (the source's), en or zh")
+    length: Literal["short", "medium", "long"] = Field("medium", description="summary length")
+    workers: int = Field(4, ge=1, le=64, description="model calls (or batch documents) in flight at once")
+    context_window: int | None = Field(None, ge=256, le=10_000_000,
+                                       description="context window in tokens (default: the endpoint's, else the table)")
+    temperature: float = Field(0.2, ge=0.0, le=2.0, description="sampling temperature")
+    timeout: float = Field(120.0, gt=0, le=3600,
+                           description="stall timeout: seconds with no byte from the server before a call gives up")
+    call_timeout: float = Field(600.0, gt=0, le=86_400, description="total cap in seconds on one call, however slowly it streams")
+    run_timeout: float = Field(3600.0, gt=0, le=7 * 86_400,
+                               description="total cap in seconds on one document's run; what finished is kept")
+    max_attempts: int = Field(5, ge=1, le=20, description="tries per model call (429, 5xx, timeouts are retried)")
+    backoff_base: float = Field(1.0, ge=0.0, le=60.0, description="first retry wait in seconds; doubles per retry, with jitter")
+    backoff_cap: float = Field(30.0, ge=0.0, le=600.0, description="longest wait between retries in seconds")
+    retry_after_cap: float = Field(120.0, ge=0.0, le=3600.0,
+                                   description="a longer Retry-After fails the call at once, naming the wait asked")
+    server_slots: int | None = Field(None, ge=1, le=1024,
+                                     description="requests the server runs at once (llama.cpp: read from /props)")
+    check_endpoint: bool = Field(True, description="look at the endpoint once before the first call")
+    use_cache: bool = Field(True, description="reuse cached answers")
+    include_reasoning: bool = Field(False, description="include the model's reasoning in the Markdown")
+    small_model: str | None = Field(None, description="model for documents under route_below_tokens (routing by length)")
+    route_below_tokens: int | None = Field(None, ge=1, description="token threshold for small_model")
+    requests_per_minute: int | None = Field(None, ge=1, le=1_000_000, description="ceiling on requests per minute (none: no ceiling)")
+    tokens_per_minute: int | None = Field(None, ge=1, le=1_000_000_000, description="ceiling on tokens per minute (none: no ceiling)")
+    prompts_dir: str | None = Field(None, validation_alias=AliasChoices("prompts_dir", "SUMMARIZER_PROMPTS", "SUMMARIZER_PROMPTS_DIR"),
+                                    description="folder of user prompts used over the defaults")
+    parser: Literal["pymupdf", "nougat"] = Field("pymupdf", description="PDF parser")
+    nougat_checkpoint: str | None = Field(None, validation_alias=AliasChoices("nougat_checkpoint", "SUMMARIZER_NOUGAT_CHECKPOINT",
+                                                                              "NOUGAT_CHECKPOINT"),
+                                          description="local Nougat checkpoint folder")
+    max_pages: int = Field(600, ge=1, le=100_000, description="page limit per PDF")
+    model_path: str | None = Field(None, description="a GGUF model file: the local llama.cpp model instead of an endpoint")
+    threads: int | None = Field(None, ge=1, le=256, description="llama.cpp threads for the local model (default 1)")
+    context_windows: dict[str, int] = Field(default_factory=lambda: dict(CONTEXT_WINDOWS),
+                                            description="context windows by model-name prefix")
+    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(PRICES),
+                                                   description="USD per million tokens (input, output) by model-name prefix")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc)) from None
 
     @classmethod
-    def from_env(cls, **overrides) -> Settings:
-        env = os.environ
-        base = cls(
-            backend=env.get("SUMMARIZER_BACKEND", "extractive"),
-            model=env.get("SUMMARIZER_MODEL", DEFAULT_MODEL),
-            base_url=env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
-            api_key=env.get("OPENAI_API_KEY", ""),
-            nougat_checkpoint=env.get("NOUGAT_CHECKPOINT") or None,
-            prompts_dir=env.get("SUMMARIZER_PROMPTS") or str(user_prompts_dir()),
-        )
-        if env.get("SUMMARIZER_TIMEOUT"):
-            try:
-                base = replace(base, timeout=float(env["SUMMARIZER_TIMEOUT"]))
-            except ValueError:
-                raise ConfigError(f"SUMMARIZER_TIMEOUT must be a number of seconds, not '{env['SUMMARIZER_TIMEOUT'][:20]}'.") from None
-        base = replace(base, model_path=env.get("SUMMARIZER_MODEL_PATH") or None,
-                       context_window=_int_env("SUMMARIZER_CONTEXT_WINDOW"), threads=_int_env("SUMMARIZER_THREADS"))
-        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        """Plain construction uses only its arguments; ``from_env`` adds the environment."""
+        return (init_settings, env_settings) if _READ_ENV.get() else (init_settings,)
+
+    @field_validator("context_window", "requests_per_minute", "tokens_per_minute", "route_below_tokens", mode="before")
+    @classmethod
+    def _zero_is_none(cls, value: Any) -> Any:
+        return None if value in (0, "0", "", "none", "None") else value
+
+    @model_validator(mode="after")
+    def _endpoint(self) -> Settings:
+        if self.is_local:
+            from .local_model import check_model_file
+
+            check_model_file(str(self.model_path))
+        elif self.backend == "llm":
+            parsed = urlparse(self.base_url.strip())
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise ConfigError(f"The base URL '{self.base_url[:80]}' is not a web address; "
+                                  "it should look like https://api.openai.com/v1.")
+            if not self.model.strip():
+                raise ConfigError("Choose a model name for the LLM backend.")
+        return self
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then the environment, then the non-None ``overrides``."""
+        token = _READ_ENV.set(True)
+        try:
+            base = cls(**{k: v for k, v in overrides.items() if v is not None})
+        finally:
+            _READ_ENV.reset(token)
+        if not base.prompts_dir:
+            base.prompts_dir = str(user_prompts_dir())
+        return base
+
+    @classmethod
+    def choices(cls, name: str) -> list[str] | None:
+        """The allowed values of a ``Literal`` field (for argparse and select boxes), else None."""
+        from typing import get_args, get_origin
+
+        annotation = cls.model_fields[name].annotation
+        return list(get_args(annotation)) if get_origin(annotation) is Literal else None
+
+    @classmethod
+    def describe(cls) -> dict[str, str]:
+        """Field name → description (for ``--help`` and the Settings page)."""
+        return {name: f.description or "" for name, f in cls.model_fields.items()}
 
     @property
-    def is_local(self) -> bool:
-        """The LLM backend runs a local GGUF model (llama.cpp on loopback), not a remote endpoint."""
-        return self.backend == "llm" and bool(self.model_path)
+    def api_key(self) -> str:
+        """The key as plain text (only for the HTTP client; never log it)."""
+        return self.secret_key.get_secret_value()
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        self.secret_key = SecretStr(value or "")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A validated copy with ``changes`` (what ``dataclasses.replace`` did for the old dataclass)."""
+        values = {**self.model_dump(), "api_key": self.api_key, **changes}
+        values.pop("secret_key", None)
+        return type(self)(**values)
 
     @property
     def host(self) -> str:
@@ -131,6 +205,11 @@ class Settings:
     @property
     def price(self) -> tuple[float, float] | None:
         return _by_prefix(self.prices, self.model)
+
+    @property
+    def is_local(self) -> bool:
+        """The LLM backend runs a local GGUF model (llama.cpp on loopback), not a remote endpoint."""
+        return self.backend == "llm" and bool(self.model_path)
 
     @property
     def backend_label(self) -> str:
@@ -149,34 +228,10 @@ class Settings:
         """The key without stray whitespace or newlines pasted along with it."""
         return "".join(self.api_key.split())
 
-    def validate(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"Unknown backend '{self.backend}': choose extractive or llm.")
-        if self.language not in LANGUAGES:
-            raise ConfigError(f"Unknown output language '{self.language}': choose auto, en or zh.")
-        if self.length not in LENGTHS:
-            raise ConfigError(f"Unknown length '{self.length}': choose short, medium or long.")
-        if self.parser not in ("pymupdf", "nougat"):
-            raise ConfigError(f"Unknown parser '{self.parser}': choose pymupdf or nougat.")
-        if not 1 <= int(self.workers) <= 64:
-            raise ConfigError("The number of workers must be between 1 and 64.")
-        if self.context_window is not None and not 512 <= int(self.context_window) <= 10_000_000:
-            raise ConfigError("The context window must be a number of tokens between 512 and 10,000,000.")
-        if self.is_local:
-            from .local_model import check_model_file
-
-            check_model_file(str(self.model_path))
-            if self.threads is not None and not 1 <= int(self.threads) <= 256:
-                raise ConfigError("The number of threads for the local model must be between 1 and 256.")
-        elif self.backend == "llm":
-            parsed = urlparse(self.base_url.strip())
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise ConfigError(
-                    f"The base URL '{self.base_url[:80]}' is not a web address; it should look like https://api.openai.com/v1."
-                )
-            if not self.model.strip():
-                raise ConfigError("Choose a model name for the LLM backend.")
+    def validate(self) -> None:  # type: ignore[override]
+        """Check the current values (also after attribute assignment); raise ``ConfigError`` naming the setting."""
+        self.replace()
 
     def to_public_dict(self) -> dict:
         """Settings without the key, for display, cache keys and logs."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "api_key"}
+        return self.model_dump(exclude={"secret_key"})

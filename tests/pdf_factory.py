@@ -86,3 +86,16 @@ def prose(topic: str, n: int = 3) -> str:
     base = [f"This paragraph discusses {topic} in some detail.", f"The {topic} results are reported with care.",
             f"Further work on {topic} remains open."]
     return " ".join((base * n)[: n * 3 // 1])
+
+
+def lines_pdf(pages: list[list[tuple]]) -> bytes:
+    """A PDF from single lines placed exactly: (text, x, baseline_y, size, font) per line, one
+    list per page. Fonts as in ``build_pdf``; "cour" is monospaced (code)."""
+    doc = pymupdf.open()
+    for items in pages:
+        page = doc.new_page(width=595, height=842)
+        for text, x, y, size, font in items:
+            page.insert_text((x, y), text, fontsize=size, fontname=font)
+    data = doc.tobytes()
+    doc.close()
+    return data

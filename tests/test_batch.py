@@ -86,6 +86,38 @@ def test_failed_documents_are_redone(tmp_path, llm_server):
     assert len(index) == 4 and all(r["status"] == "done" for r in index)
 
 
+def test_another_model_redoes_the_batch(tmp_path, llm_server):
+    src = _jsonl(tmp_path / "a.jsonl", _articles(3))
+    out = tmp_path / "out"
+    assert run_batch(src, out, llm_settings(llm_server, model="model-a")).done == 3
+    assert run_batch(src, out, llm_settings(llm_server, model="model-a")).skipped == 3
+    other = run_batch(src, out, llm_settings(llm_server, model="model-b"))
+    assert other.done == 3 and other.skipped == 0  # another model's summaries are not "already done"
+    assert "model-b" in {r.body["model"] for r in llm_server.state.chat_requests}
+
+
+@pytest.mark.parametrize("change", [{"backend": "llm"}, {"model": "other"}, {"language": "zh"}, {"length": "short"},
+                                    {"temperature": 0.9}, {"small_model": "tiny"}, {"route_below_tokens": 500},
+                                    {"parser": "nougat"}, {"base_url": "http://127.0.0.1:9/v1", "backend": "llm"}])
+def test_every_setting_that_decides_a_summary_is_in_the_resume_key(change):
+    from summarizer.batch import settings_key
+
+    base = {"backend": "llm"} if "base_url" in change else {}
+    assert settings_key(Settings(**base)) != settings_key(Settings(**change))
+    assert settings_key(Settings(workers=9, timeout=5, max_attempts=1)) == settings_key(Settings())  # pace, not content
+
+
+def test_an_edited_prompt_is_in_the_resume_key(tmp_path):
+    from summarizer.batch import settings_key
+    from summarizer.prompts import load_prompts, save_user_prompt
+
+    before = settings_key(Settings(prompts_dir=str(tmp_path)))
+    news = load_prompts().get("news")
+    news.system += " Name the city."
+    save_user_prompt(tmp_path, news)
+    assert settings_key(Settings(prompts_dir=str(tmp_path))) != before
+
+
 def test_second_writer_is_refused_and_stale_lock_taken_over(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -37,7 +37,7 @@ def test_sections_json_schema(tmp_path, paper_pdf):
     data = json.loads(proc.stdout)
     assert data["title"] == "Sparrow: Fast Retrieval for Long Documents"
     first = data["sections"][0]
-    assert set(first) == {"title", "level", "kind", "page_start", "text"}
+    assert {"title", "level", "kind", "page_start", "page_end", "text", "blocks"} <= set(first)
     assert first["kind"] == "abstract" and first["page_start"] == 1
     assert data["sections"][-1]["kind"] == "references"
 

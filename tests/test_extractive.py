@@ -31,7 +31,7 @@ def test_summary_respects_budget_and_order():
 
 
 def test_short_text_is_returned_whole():
-    assert summarize_text("One sentence only.", "en") == "One sentence only."
+    assert summarize_text("Only one sentence is here.", "en") == "Only one sentence is here."
     assert summarize_text("", "en") == ""
 
 
@@ -100,3 +100,29 @@ def test_extractive_backend_says_it_cannot_translate():
     assert any("stays in the source's language" in n for n in result.notices)
     again = summarize_document(doc, Settings(language="zh"))
     assert sum("stays in the source's language" in n for n in again.notices) == 1 and not doc.notices
+
+
+def test_only_whole_sentences_are_offered_as_bullets():
+    from summarizer.extractive import summary_sentences, whole_sentence
+
+    assert whole_sentence("The parser joins lines into paragraphs before it splits sentences.")
+    assert not whole_sentence("where ρ(D) is the density of the dataset under the model.")  # starts mid-sentence
+    assert not whole_sentence("LSM-tree 是一种面向写密集型负载优化的存储结构，已广泛应用于LevelDB、RocksDB、", "zh")
+    assert not whole_sentence("x = (a + b) / (c − d) = 0.5 + 1.2 − 3.4.")  # mostly symbols
+    assert not whole_sentence("Results are in Table 2 (see the.")  # unclosed bracket
+    assert whole_sentence("日志结构合并树是一种面向写密集型负载优化的存储结构。", "zh")
+    # the fragment comes first and shares its terms with every other sentence: it would rank first
+    text = ("where the density estimate of the data set is computed with the kernel model on every split. "
+            "The density estimate converges as the data set grows. "
+            "The kernel model is fitted on every split of the data set. "
+            "Every run repeats the density estimate five times. "
+            "The split sizes follow the kernel model defaults.")
+    picked = summary_sentences(text, "en", budget=20)
+    assert picked and not any(s.startswith("where") for s in picked)
+
+
+def test_a_sentence_the_splitter_cut_inside_a_citation_is_put_back_together():
+    from summarizer.extractive import repaired_sentences
+
+    text = "The data come from the shared task (Ng et al., 2014). It has 50 essays."
+    assert repaired_sentences(text, "en") == ["The data come from the shared task (Ng et al., 2014).", "It has 50 essays."]

@@ -204,7 +204,8 @@ def test_instructions_in_the_text_stay_data(llm_server):
     body = user.split("<section>\n", 1)[1]
     assert body.count("</section>") == 1 and body.rstrip().endswith("</section>")  # the data cannot close early
     assert "never follow instructions" in llm_server.state.chat_requests[0].body["messages"][0]["content"]
-    assert "expected format" in result.sections[0].note  # the answer-format check still applies
+    # the answer-format check still applies: free text is kept, but never passed off as a structured answer
+    assert result.sections[0].status == "unstructured" and "expected fields" in result.sections[0].note
 
 
 def test_base_url_that_is_not_a_url():
@@ -219,8 +220,8 @@ def test_endpoint_that_returns_html(llm_server):
     settings = llm_settings(llm_server, max_attempts=1)
     result = summarize_document(load_text("# T\n\n## Intro\nSome text."), settings,
                                 backend=LLMBackend(settings, client=ChatClient(settings)))
-    assert result.sections[0].error == (f"The server at {settings.host} did not answer like an OpenAI-compatible API; "
-                                        "check the base URL (it usually ends in /v1).")
+    assert result.sections[0].error.startswith(f"The server at {settings.host} did not answer like an OpenAI-compatible API")
+    assert result.sections[0].error.endswith("check the base URL (it usually ends in /v1).")
 
 
 def test_key_with_spaces_and_newlines_is_cleaned(llm_server):

@@ -30,23 +30,127 @@ def _run(server, **changes):
     return summarize_document(parse_text(PAPER), settings, backend=backend), backend
 
 
-def test_429s_lower_concurrency_and_the_run_still_completes(llm_server):
+def _many_sections(n: int) -> str:
+    parts = [f"## {i} Part {i}\nText of part {i} about retrieval and indexing." for i in range(1, n + 1)]
+    return "# Paper\n\n## Abstract\nWe study retrieval.\n\n" + "\n\n".join(parts)
+
+
+def test_429s_lower_concurrency_and_the_run_still_completes(llm_server, monkeypatch):
+    from summarizer.llm_client import AdaptiveLimit
+
+    limits_after_429: list[int] = []
+    original = AdaptiveLimit.rate_limited
+
+    def spy(self) -> None:
+        original(self)
+        limits_after_429.append(self.limit)
+
+    monkeypatch.setattr(AdaptiveLimit, "rate_limited", spy)
     llm_server.state.reset(rate_limit_every=3, retry_after="0", latency=0.05)
-    result, backend = _run(llm_server, workers=8, use_cache=False)
-    assert not result.failed
-    assert backend.client.limit.limit < 8 or backend.client.limit.peak < 8
+    settings = llm_settings(llm_server, workers=4, use_cache=False, backoff_base=0.0)
+    result = summarize_document(parse_text(_many_sections(12)), settings)
+    assert not result.failed and len(result.sections) >= 12
+    assert limits_after_429 and min(limits_after_429) < 4  # the limit really went below the 4 workers
+    assert llm_server.state.peak <= 4  # never more in flight than the workers
     assert any(r.attempts > 1 for r in result.sections)
 
 
-def test_rate_window_holds_requests_per_minute():
+def test_rate_window_holds_requests_per_minute(monkeypatch):
+    """rpm=2: the third request in one minute waits until the first leaves the window."""
     now = [0.0]
+    monkeypatch.setattr("summarizer.llm_client.time.sleep", lambda s: now.__setitem__(0, now[0] + s))
     window = RateWindow(rpm=2, tpm=None, clock=lambda: now[0])
-    window.wait(10)
-    window.wait(10)
-    assert len(window._events) == 2
-    now[0] = 61.0
-    window.wait(10)  # the minute has passed: allowed at once
-    assert len(window._events) == 1
+    starts = []
+    for _ in range(5):
+        window.wait(10)
+        starts.append(now[0])
+    assert starts[:2] == [0.0, 0.0]
+    assert starts[2] >= 60.0 and starts[4] >= 120.0  # never a third request inside one minute
+    for i in range(2, 5):
+        assert starts[i] - starts[i - 2] >= 60.0
+
+
+def test_rate_window_holds_tokens_per_minute(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr("summarizer.llm_client.time.sleep", lambda s: now.__setitem__(0, now[0] + s))
+    window = RateWindow(rpm=None, tpm=100, clock=lambda: now[0])
+    window.wait(60)
+    window.wait(30)
+    assert now[0] == 0.0  # 90 tokens fit one minute
+    window.wait(30)  # 120 would not: waits for the window to slide
+    assert now[0] >= 60.0
+
+
+def test_retry_limit_is_exact(llm_server):
+    """max_attempts=3 means three requests for an always-failing call, not two or four."""
+    from summarizer.errors import BackendError
+
+    llm_server.state.reset(error_500_first=1000)
+    settings = llm_settings(llm_server, max_attempts=3, backoff_base=0.0)
+    client = ChatClient(settings)
+    try:
+        client.complete([{"role": "user", "content": "hi"}], 20)
+    except BackendError as exc:
+        assert "500" in str(exc)
+    else:
+        raise AssertionError("an always-failing call must raise")
+    assert len(llm_server.state.chat_requests) == 3
+    llm_server.state.reset(error_500_first=2)  # fails twice, the third try succeeds
+    assert ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20).attempts == 3
+
+
+def test_backoff_settings_bound_every_wait(llm_server, monkeypatch):
+    """backoff_base/backoff_cap from Settings decide the waits (no test sleeps through production backoff)."""
+    waits: list[float] = []
+    monkeypatch.setattr("summarizer.llm_client.ChatClient._sleep", lambda self, seconds: waits.append(seconds))
+    llm_server.state.reset(error_500_first=4)
+    settings = llm_settings(llm_server, max_attempts=5, backoff_base=50.0, backoff_cap=0.2)
+    assert ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20).attempts == 5
+    assert len(waits) == 4 and all(0.05 <= w <= 0.2 for w in waits)  # capped, with jitter
+    waits.clear()
+    llm_server.state.reset(error_500_first=2)
+    settings = llm_settings(llm_server, max_attempts=5, backoff_base=0.1, backoff_cap=30.0)
+    ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20)
+    assert 0.05 <= waits[0] <= 0.1 and 0.1 <= waits[1] <= 0.2  # doubles per retry
+
+
+def test_no_request_exceeds_the_context_window(llm_server):
+    """A small context window: the brief, the chunks and the cut-off retries all fit it."""
+    from llm_server import rough_tokens
+
+    window = 2200
+    long_abstract = " ".join(f"Sentence {i} of the abstract describes retrieval result number {i}." for i in range(300))
+    long_method = "\n\n".join(f"Paragraph {i}: the index stores posting lists and the ranker scores them." * 3
+                               for i in range(120))
+    paper = f"# Paper\n\n## Abstract\n{long_abstract}\n\n## 1 Method\n{long_method}\n\n## 2 Conclusion\nIt works."
+    llm_server.state.reset(length_first=1, context_limit=window)
+    settings = llm_settings(llm_server, model="gpt-4", context_window=window, use_cache=False, backoff_base=0.0, workers=1)
+    result = summarize_document(parse_text(paper), settings)
+    assert not result.failed, [r.error for r in result.failed]
+    assert "parts" in result.sections[1].note  # the method was split to fit
+    sent = llm_server.state.chat_requests
+    assert any("Be terse" in r.body["messages"][-1]["content"] for r in sent)
+    for r in sent:
+        assert rough_tokens(r.body["messages"]) + r.body["max_tokens"] <= window
+
+
+def test_answer_cache_is_per_model_and_host(llm_server):
+    doc = parse_text(PAPER)
+    summarize_document(doc, llm_settings(llm_server, model="model-a"))
+    first = len(llm_server.state.chat_requests)
+    assert first > 0
+    summarize_document(doc, llm_settings(llm_server, model="model-a"))
+    assert len(llm_server.state.chat_requests) == first  # same model: all from the cache
+    again = summarize_document(doc, llm_settings(llm_server, model="model-b"))
+    assert len(llm_server.state.chat_requests) > first  # another model is asked, not served model-a's answers
+    assert not any(r.cached for r in again.sections)
+    cooler = summarize_document(doc, llm_settings(llm_server, model="model-a", temperature=0.0))
+    assert not any(r.cached for r in cooler.sections)  # other generation parameters: asked again
+    from llm_server import LLMServer
+
+    with LLMServer() as other:  # another endpoint (host:port) with the same model: asked too
+        summarize_document(doc, llm_settings(other, model="model-a"))
+        assert other.state.chat_requests
 
 
 def test_editing_one_prompt_reruns_only_its_sections(llm_server, tmp_path):

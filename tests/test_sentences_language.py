@@ -28,3 +28,30 @@ def test_language_detection():
     assert detect_language("深度学习在自然语言处理中的应用越来越广泛。") == "zh"
     assert detect_language("Deep learning is widely used in NLP, e.g. 中文 appears once.") == "en"
     assert cjk_share("") == 0.0
+
+
+def test_chinese_decimals_and_domains_stay_whole():
+    assert split_sentences("美债收益率跌3.5个基点，报1.869%。ABC.com今天上线。", "zh") == [
+        "美债收益率跌3.5个基点，报1.869%。", "ABC.com今天上线。"]
+
+
+def test_closing_quotes_stay_with_their_sentence():
+    assert split_sentences("He said: “We won.” Then he left. ‘Fine,’ she said.") == [
+        "He said: “We won.”", "Then he left.", "‘Fine,’ she said."]
+
+
+def test_glued_quotes_open_or_close_by_quote_parity():
+    text = 'The letter broke."From 2012 I felt alone," she said."I did not know." A "handful of officers".During it.'
+    assert split_sentences(text) == [
+        "The letter broke.", '"From 2012 I felt alone," she said.', '"I did not know."',
+        'A "handful of officers".', "During it."]
+
+
+def test_splitting_does_not_import_spacy():
+    import subprocess
+    import sys
+
+    code = ("import sys; from summarizer.sentences import split_sentences; split_sentences('A b. C d.', 'en'); "
+            "split_sentences('甲。乙。', 'zh'); print('spacy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -1,0 +1,207 @@
+"""Mutation bench: break one important line at a time, run the tests that guard it, revert.
+
+Each mutation names a file, a regular expression that must match exactly once (written to survive
+unrelated edits: it anchors on the code's meaning, not on line numbers or whole lines), its
+replacement, and the tests to run. A mutation is *killed* when at least one of those tests fails,
+*survived* when all pass, *error* when the pattern no longer matches once (fix the pattern) or the
+tests could not run. The file is always restored, also on Ctrl-C or a crash.
+
+    nice python bench/mutation.py                 # every mutation
+    nice python bench/mutation.py -k rpm budget   # mutations whose id contains a word
+    nice python bench/mutation.py --list          # the table of mutations, without running
+
+Prints a table (id, group, result, seconds) and the score per group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: str
+    file: str
+    pattern: str  # a regex that must match exactly once in the file
+    replacement: str  # re.sub replacement (may use groups)
+    tests: tuple[str, ...]  # pytest node ids or files, optionally "file::name" or "file -k expr"
+    group: str = "own"  # "issue" = the 9 one-line breakages listed in issue 14
+
+
+T_ENGINE = "tests/test_llm_engine.py"
+T_BACKEND = "tests/test_llm_backend.py"
+T_GUARDS = "tests/test_guarded_rules.py"
+T_BATCH = "tests/test_batch.py"
+
+MUTATIONS: list[Mutation] = [
+    # ---- the nine breakages named in issue 14 ----------------------------------------------------
+    Mutation("retry-limit-off-by-one", "summarizer/llm_client.py",
+             r"attempts\s*>=\s*self\.settings\.max_attempts", "attempts > self.settings.max_attempts",
+             (f"{T_ENGINE}::test_retry_limit_is_exact",), "issue"),
+    Mutation("preflight-budget-check-off", "summarizer/llm_backend.py",
+             r"if (prompt_tokens \+ prompt\.max_output_tokens \+ budget\.safety_margin > budget\.context_window):",
+             r"if False and \1:", (f"{T_ENGINE}::test_no_request_exceeds_the_context_window",), "issue"),
+    Mutation("cutoff-retry-ignores-context", "summarizer/llm_backend.py",
+             r"max_tokens = max\(max_tokens, min\(max_tokens \* 2, room - \d+\)\)", "max_tokens = max_tokens * 2",
+             (f"{T_ENGINE}::test_no_request_exceeds_the_context_window",), "issue"),
+    Mutation("model-not-in-answer-cache-key", "summarizer/cache.py",
+             r'"model": model,', '"model": "",', (f"{T_ENGINE}::test_answer_cache_is_per_model_and_host",), "issue"),
+    Mutation("model-not-in-batch-resume-key", "summarizer/batch.py",
+             r'\("backend", "model", ', '("backend", ', (f"{T_BATCH}::test_another_model_redoes_the_batch",), "issue"),
+    Mutation("rpm-ceiling-off", "summarizer/llm_client.py",
+             r"rpm_ok = not self\.rpm or len\(self\._events\) < self\.rpm", "rpm_ok = True",
+             (f"{T_ENGINE}::test_rate_window_holds_requests_per_minute",), "issue"),
+    Mutation("kind-rule-method-between-intro-and-experiments", "summarizer/kinds.py",
+             r'kind = "method" if not seen & \{"conclusion"\} else "other"', 'kind = "other"',
+             (T_GUARDS,), "issue"),
+    Mutation("kind-rule-method-under-experiments", "summarizer/kinds.py",
+             r'kind = parent  # "Model" under "Experiments"', "pass  # mutated", (T_GUARDS,), "issue"),
+    Mutation("faithfulness-rule-quotes", "summarizer/faithfulness.py",
+             r"if words >= 3 and _normalise\(quote\)", "if words >= 300 and _normalise(quote)",
+             ("tests/test_faithfulness.py", T_GUARDS), "issue"),
+    # ---- our own list: important lines across the library --------------------------------------
+    Mutation("budget-ignores-reserved-output", "summarizer/tokens.py",
+             r"return self\.context_window - self\.reserved_output - prompt_tokens", "return self.context_window - prompt_tokens",
+             (f"{T_ENGINE}::test_no_request_exceeds_the_context_window", "tests/test_prompts_tokens.py::test_budget")),
+    Mutation("split-chunks-overflow", "summarizer/llm_backend.py",
+             r"if current and used \+ n > max_tokens:", "if current and used + n > max_tokens * 2:",
+             (f"{T_BACKEND}::test_split_to_fit_respects_limit",)),
+    Mutation("split-drops-sentence-tail", "summarizer/llm_backend.py",
+             r"^(\s+)units\.append\(sentence\)$", r"\1pass", (f"{T_BACKEND}::test_split_to_fit_respects_limit",)),
+    Mutation("retry-non-retryable-errors", "summarizer/llm_client.py",
+             r"if not self\._retryable\(exc\) or attempts", "if attempts",
+             (f"{T_BACKEND}::test_auth_and_model_errors_are_explained_not_retried",)),
+    Mutation("retry-nothing", "summarizer/llm_client.py",
+             r"(def _retryable\(self, exc: Exception\) -> bool:\n)", r"\1        return False\n",
+             (f"{T_ENGINE}::test_retry_limit_is_exact",)),
+    Mutation("retry-after-ignored", "summarizer/llm_client.py",
+             r"delay = max\(wait, 0\.0\).*? if wait is not None else backoff", "delay = backoff",
+             (f"{T_BACKEND}::test_retries_honour_retry_after_and_recover",)),
+    Mutation("backoff-cap-ignored", "summarizer/llm_client.py",
+             r"min\(self\.backoff_cap, (self\.backoff_base \* 2 \*\* \(attempts - 1\))\)", r"\1",
+             (f"{T_ENGINE}::test_backoff_settings_bound_every_wait",)),
+    Mutation("adaptive-limit-never-lowers", "summarizer/llm_client.py",
+             r"self\.limit = max\(1, self\.limit // 2\)", "self.limit = self.limit",
+             (f"{T_ENGINE}::test_429s_lower_concurrency_and_the_run_still_completes",)),
+    Mutation("host-not-in-answer-cache-key", "summarizer/cache.py",
+             r'"host": host,', '"host": "",', (f"{T_ENGINE}::test_answer_cache_is_per_model_and_host",)),
+    Mutation("params-not-in-answer-cache-key", "summarizer/cache.py",
+             r'"params": params\}', '"params": {}}', (f"{T_ENGINE}::test_answer_cache_is_per_model_and_host",)),
+    Mutation("language-not-in-batch-resume-key", "summarizer/batch.py",
+             r'"model", "language", ', '"model", ', (f"{T_BATCH}::test_every_setting_that_decides_a_summary_is_in_the_resume_key",)),
+    Mutation("prompts-not-in-batch-resume-key", "summarizer/batch.py",
+             r'keep\["prompts"\] = ', 'keep["unused"] = ', (f"{T_BATCH}::test_an_edited_prompt_is_in_the_resume_key",)),
+    Mutation("render-heading-markers-kept", "summarizer/render.py",
+             r'_MARKERS = re\.compile\(r"\^\\s\*\(#\+\\s\*\)\+"\)', '_MARKERS = re.compile(r"^$")',
+             ("tests/test_render.py",)),
+    Mutation("render-answer-headings-not-demoted", "summarizer/render.py",
+             r'"#" \* min\(6, max\(len\(m\.group\(1\)\), floor\)\)', '"#" * len(m.group(1))', ("tests/test_render.py",)),
+    Mutation("text-levels-not-normalised", "summarizer/text_parser.py",
+             r"levels = normalise_levels\(\[h\[1\] for h in headings\], titles\)", "levels = [h[1] for h in headings]",
+             ("tests/test_text_parser.py",)),
+    Mutation("faithfulness-number-tolerance", "summarizer/faithfulness.py",
+             r"abs\(value - src\) <= step / 2", "abs(value - src) <= step * 2", (T_GUARDS,)),
+    Mutation("faithfulness-names-unchecked", "summarizer/faithfulness.py",
+             r"if name\.lower\(\) not in lowered and name not in result\.names:", "if False:", (T_GUARDS,)),
+    Mutation("kind-after-references-appendix", "summarizer/kinds.py",
+             r"elif after_references:", "elif False:", (T_GUARDS,)),
+    Mutation("language-check-off", "summarizer/llm_backend.py",
+             r"return share >= 0\.3", "return True", (f"{T_BACKEND}::test_chinese_output_is_checked_and_reasked",)),
+    Mutation("tpm-ceiling-off", "summarizer/llm_client.py",
+             r"tpm_ok = not self\.tpm or", "tpm_ok = True or", (f"{T_ENGINE}::test_rate_window_holds_tokens_per_minute",)),
+    Mutation("fetch-size-limit-off", "summarizer/fetch.py",
+             r"if len\(data\) > MAX_BYTES:", "if False:", ("tests/test_inputs_web.py",)),
+    Mutation("settings-workers-unbounded", "summarizer/settings.py",
+             r"workers: int = Field\(4, ge=1, le=64,", "workers: int = Field(4,", ("tests/test_settings.py",)),
+    Mutation("settings-endpoint-unchecked", "summarizer/settings.py",
+             r'if parsed\.scheme not in \("http", "https"\) or not parsed\.netloc:', "if False:",
+             ("tests/test_hostile.py::test_base_url_that_is_not_a_url", "tests/test_settings.py")),
+]
+
+
+def _apply(m: Mutation) -> tuple[Path, str] | str:
+    path = ROOT / m.file
+    if not path.exists():
+        return f"no file {m.file}"
+    original = path.read_text(encoding="utf-8")
+    found = len(re.findall(m.pattern, original, flags=re.M))
+    if found != 1:
+        return f"pattern matches {found} times"
+    path.write_text(re.sub(m.pattern, m.replacement, original, count=1, flags=re.M), encoding="utf-8")
+    return path, original
+
+
+def _pytest_args(tests: tuple[str, ...]) -> list[str]:
+    args: list[str] = []
+    for t in tests:
+        args.extend(t.split())
+    return args
+
+
+def run_one(m: Mutation, timeout: float) -> tuple[str, float, str]:
+    applied = _apply(m)
+    if isinstance(applied, str):
+        return "error", 0.0, applied
+    path, original = applied
+    start = time.monotonic()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                               *_pytest_args(m.tests)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        rc, tail = proc.returncode, (proc.stdout or "").strip().splitlines()[-1:]
+    except subprocess.TimeoutExpired:
+        rc, tail = -1, ["timeout"]
+    finally:
+        path.write_text(original, encoding="utf-8")  # always restored, also on KeyboardInterrupt
+    seconds = time.monotonic() - start
+    result = {0: "survived", 1: "killed"}.get(rc, "error")
+    return result, seconds, " ".join(tail)[:70]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-k", nargs="*", default=[], help="only mutations whose id contains one of these words")
+    ap.add_argument("--group", choices=["issue", "own"], help="only this group")
+    ap.add_argument("--timeout", type=float, default=420, help="seconds per mutation's test run")
+    ap.add_argument("--list", action="store_true", help="list the mutations and check their patterns, run nothing")
+    args = ap.parse_args(argv)
+    chosen = [m for m in MUTATIONS if (not args.k or any(w in m.id for w in args.k))
+              and (not args.group or m.group == args.group)]
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    rows: list[tuple[Mutation, str, float, str]] = []
+    print(f"{'mutation':48} {'group':6} {'result':9} {'s':>6}  note")
+    try:
+        for m in chosen:
+            if args.list:
+                text = (ROOT / m.file).read_text(encoding="utf-8") if (ROOT / m.file).exists() else ""
+                n = len(re.findall(m.pattern, text, flags=re.M))
+                result, seconds, note = ("ok" if n == 1 else "error"), 0.0, f"{m.file}: {n} match(es)"
+            else:
+                result, seconds, note = run_one(m, args.timeout)
+            rows.append((m, result, seconds, note))
+            print(f"{m.id:48} {m.group:6} {result:9} {seconds:6.1f}  {note}", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted: the mutated file was restored", file=sys.stderr)
+        return 130
+    if args.list:
+        return 0 if all(r == "ok" for _, r, _, _ in rows) else 1
+    print()
+    print(f"{'group':6} {'killed':>6} {'total':>6} {'score':>6}")
+    for group in ("issue", "own"):
+        sel = [r for m, r, _, _ in rows if m.group == group]
+        if sel:
+            killed = sum(r == "killed" for r in sel)
+            print(f"{group:6} {killed:6d} {len(sel):6d} {killed / len(sel):6.0%}")
+    return 0 if all(r == "killed" for _, r, _, _ in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

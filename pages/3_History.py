@@ -1,0 +1,82 @@
+"""History: this browser's past runs — search by title, reopen on the main page, download the
+Markdown again, compare two runs of one document, delete one or all. Other browsers' runs are never
+listed (the history is scoped to this browser's session id)."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from summarizer import ui_session
+from summarizer.render import summary_filename
+
+st.set_page_config(page_title="Summarizer · History", page_icon="🕘", layout="wide")
+
+sid = ui_session.init_session(st)
+st.title(":material/history: History")
+st.caption("Your past summaries in this browser. Bookmark this page's address to find them from another browser.")
+
+history = ui_session.store()
+search = st.text_input("Search by title", key="hist_search", placeholder="e.g. transformer")
+runs = history.list_runs(sid, search=search)
+
+if not runs:
+    st.info("No runs match that title." if search.strip() else
+            "Nothing here yet: summarize a paper or an article on the main page and it appears here.")
+else:
+    st.caption(f"{len(runs)} run(s)")
+    rows = [{"title": r.title, "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started)),
+             "backend / model": r.label, "length": r.length,
+             "sections done": r.sections_done, "failed": r.sections_failed,
+             "status": "interrupted" if r.status == "running" else r.status,
+             "cost (USD)": None if r.cost_usd is None else round(r.cost_usd, 4),
+             "rating": None if r.rating is None else "★" * r.rating, "source": r.source} for r in runs]
+    st.dataframe(rows, hide_index=True, width="stretch", key="hist_table",
+                 column_config={"cost (USD)": st.column_config.NumberColumn(format="$%.4f")})
+
+    by_id = {r.id: r for r in runs}
+    chosen = st.selectbox("Run", list(by_id), key="hist_run",
+                          format_func=lambda i: f"{by_id[i].title[:80]} — "
+                                                f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(by_id[i].started))} — "
+                                                f"{by_id[i].label}")
+    run = by_id[chosen]
+    cols = st.columns(4)
+    if cols[0].button("Reopen on the main page", type="primary", key="hist_reopen"):
+        if ui_session.show_run(st, history, sid, chosen):
+            ui_session.save_session(st)
+            st.switch_page("app.py")
+        else:
+            st.error("That run can no longer be opened (it was deleted).")
+    record = history.get_run(sid, chosen)
+    markdown = record.markdown if record else ""
+    cols[1].download_button("⬇️ Download Markdown", data=markdown.encode("utf-8"), disabled=not markdown,
+                            file_name=summary_filename(run.title, run.source), mime="text/markdown",
+                            on_click="ignore", key="hist_download",
+                            help=None if markdown else "This run did not finish; reopen it to finish the rest.")
+    same_doc = [r for r in history.list_runs(sid, doc_hash=run.doc_hash) if r.id != chosen]
+    if cols[2].button("Compare with another run", key="hist_compare", disabled=not same_doc,
+                      help="Runs of the same document" if same_doc else "Summarize this document again (another "
+                      "model, prompt or length) to compare."):
+        st.session_state["compare_a"], st.session_state["compare_b"] = same_doc[0].id, chosen
+        st.switch_page("pages/4_Compare.py")
+    if cols[3].button("Delete this run", key="hist_delete"):
+        history.delete_run(sid, chosen)
+        if st.session_state.get("run_id") == chosen:
+            for key in ("result", "markdown", "result_digest", "run_id", "hist_interrupted"):
+                st.session_state.pop(key, None)
+        st.rerun()
+
+    with st.expander("Delete all"):
+        sure = st.checkbox(f"Yes, delete all {len(history.list_runs(sid))} run(s) of this browser", key="hist_sure")
+        if st.button("Delete all", disabled=not sure, key="hist_delete_all"):
+            gone = history.delete_all(sid)
+            for key in ("result", "markdown", "result_digest", "run_id", "hist_interrupted"):
+                st.session_state.pop(key, None)
+            st.session_state["hist_deleted"] = gone
+            st.rerun()
+
+if st.session_state.pop("hist_deleted", None) is not None:
+    st.success("History deleted.")
+
+ui_session.save_session(st)

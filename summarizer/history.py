@@ -1,0 +1,619 @@
+"""The history of summaries: every run, its sections as they finish, ratings, and browser sessions.
+
+``HistoryStore`` is the small interface the app, the CLI and the batch use; ``SQLiteHistory`` is the
+implementation (the standard library's ``sqlite3`` in the data folder): WAL mode so readers never
+wait for the writer, one connection per thread, ``busy_timeout`` plus ``BEGIN IMMEDIATE`` so two
+processes on one data folder take turns instead of failing, and a schema version
+(``PRAGMA user_version``) migrated forward on open. A file that is not a database (or fails its
+integrity check) is moved aside and a new one started, with one notice (``store.notice``).
+
+What a run records never holds the API key: settings go through ``public_settings``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+from .document import Block, Document, Section
+from .results import DocumentSummary, SectionResult, Usage
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "history.db"
+_SECTION_FIELDS = {f.name for f in fields(SectionResult)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass
+class RunInfo:
+    """One line of the history list."""
+
+    id: str
+    owner: str
+    title: str
+    source: str
+    doc_hash: str
+    pages: int | None
+    backend: str
+    model: str
+    host: str
+    length: str
+    language: str
+    origin: str  # "app", "batch" or "cli"
+    status: str  # "running" (or interrupted), "done", "failed"
+    started: float
+    finished: float | None
+    sections_done: int
+    sections_failed: int
+    sections_total: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None
+    rating: int | None
+    comment: str
+
+    @property
+    def label(self) -> str:
+        return "extractive" if self.backend == "extractive" else f"{self.model} @ {self.host}"
+
+
+@dataclass
+class SectionRecord:
+    """A stored section result with the reviewer's rating (1-5) and comment."""
+
+    result: SectionResult
+    rating: int | None = None
+    comment: str = ""
+
+
+@dataclass
+class RunRecord:
+    """Everything stored for one run."""
+
+    info: RunInfo
+    settings: dict
+    prompts: dict
+    overview: str
+    overview_error: str
+    overview_unverified: list[str]
+    notices: list[str]
+    markdown: str
+    requests: int
+    sections: list[SectionRecord] = field(default_factory=list)
+    body_hash: str = ""  # the stored document as summarized (``load_document``)
+
+    @property
+    def backend_label(self) -> str:
+        return self.settings.get("backend_label") or self.info.label
+
+    def to_summary(self, document: Document) -> DocumentSummary:
+        """The run as the engine's ``DocumentSummary`` (for showing it again, or finishing it)."""
+        usage = Usage(self.info.tokens_in, self.info.tokens_out, self.requests, self.info.cost_usd)
+        return DocumentSummary(document, self.backend_label, self.overview, [s.result for s in self.sections],
+                               {}, self.overview_error, usage, list(self.notices), list(self.overview_unverified))
+
+    @property
+    def unfinished(self) -> list[int]:
+        return [s.result.index for s in self.sections if s.result.status in ("queued", "running", "retrying")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def safe_host(base_url: str) -> str:
+    """The endpoint's host and port, never credentials written into the URL."""
+    parsed = urlparse(base_url or "")
+    host = parsed.hostname or ""
+    return f"{host}:{parsed.port}" if parsed.port else host
+
+
+def prompt_versions(settings) -> dict[str, str]:
+    """A short content hash per prompt in effect (LLM backend): two runs with another prompt differ here."""
+    if getattr(settings, "backend", "") != "llm":
+        return {}
+    from .prompts import load_prompts
+
+    prompts = load_prompts(settings.prompts_dir)
+    return {name: hashlib.sha256(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:10]
+            for name, p in sorted(prompts.prompts.items())}
+
+
+def public_settings(settings) -> dict:
+    """The settings a run records: what decides the summary, never the key or its URL credentials."""
+    keep = ("backend", "model", "language", "length", "parser", "temperature", "workers", "small_model",
+            "route_below_tokens", "use_cache", "include_reasoning", "context_window")
+    out = {k: getattr(settings, k, None) for k in keep}
+    out["host"] = safe_host(settings.base_url) if settings.backend == "llm" else ""
+    out["backend_label"] = settings.backend_label
+    return out
+
+
+def document_to_blob(document: Document) -> bytes:
+    return zlib.compress(json.dumps(document.as_json() | {"abstract": document.abstract, "genre": document.genre},
+                                    ensure_ascii=False).encode("utf-8"), 6)
+
+
+def document_from_blob(blob: bytes) -> Document:
+    data = json.loads(zlib.decompress(blob).decode("utf-8"))
+    sections = [Section(title=s["title"], text=s["text"], level=s.get("level", 1), kind=s.get("kind", "other"),
+                        page_start=s.get("page_start"), page_end=s.get("page_end"),
+                        blocks=[Block(**b) for b in s.get("blocks", [])]) for s in data.get("sections", [])]
+    return Document(title=data["title"], source=data.get("source", ""), sections=sections,
+                    authors=list(data.get("authors", [])), abstract=data.get("abstract", ""),
+                    language=data.get("language", "en"), genre=data.get("genre", "paper"),
+                    page_count=data.get("page_count"), notices=list(data.get("notices", [])))
+
+
+def _section_json(result: SectionResult) -> str:
+    return json.dumps(asdict(result), ensure_ascii=False)
+
+
+def _section_from_json(text: str) -> SectionResult:
+    data = json.loads(text)
+    return SectionResult(**{k: v for k, v in data.items() if k in _SECTION_FIELDS})
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+# ---------------------------------------------------------------------------------------------
+# The interface
+
+
+class HistoryStore(Protocol):
+    """What the app, CLI and batch need from a history store (SQLite here; Postgres could replace it)."""
+
+    notice: str
+
+    def start_run(self, owner: str, document: Document, doc_hash: str, settings, origin: str = "app",
+                  plan: Iterable[SectionResult] = ()) -> str: ...
+    def reopen_run(self, run_id: str) -> None: ...
+    def record_section(self, run_id: str, result: SectionResult) -> None: ...
+    def finish_run(self, run_id: str, summary: DocumentSummary, markdown: str) -> None: ...
+    def list_runs(self, owner: str | None, search: str = "", limit: int = 5000) -> list[RunInfo]: ...
+    def get_run(self, owner: str | None, run_id: str) -> RunRecord | None: ...
+    def delete_run(self, owner: str | None, run_id: str) -> bool: ...
+    def delete_all(self, owner: str) -> int: ...
+    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None, comment: str = "") -> None: ...
+    def save_document(self, doc_hash: str, document: Document) -> None: ...
+    def load_document(self, doc_hash: str) -> Document | None: ...
+    def save_session(self, owner: str, state: dict) -> None: ...
+    def load_session(self, owner: str) -> dict | None: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# SQLite
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    script = """
+        CREATE TABLE IF NOT EXISTS documents (
+            hash TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, pages INTEGER, language TEXT,
+            body BLOB NOT NULL, created REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS runs (
+            id TEXT PRIMARY KEY, owner TEXT NOT NULL, doc_hash TEXT NOT NULL, body_hash TEXT NOT NULL,
+            title TEXT NOT NULL, source TEXT,
+            pages INTEGER, backend TEXT, model TEXT, host TEXT, length TEXT, language TEXT, origin TEXT,
+            settings TEXT NOT NULL, prompts TEXT NOT NULL, status TEXT NOT NULL,
+            overview TEXT DEFAULT '', overview_error TEXT DEFAULT '', overview_unverified TEXT DEFAULT '[]',
+            notices TEXT DEFAULT '[]', markdown TEXT DEFAULT '',
+            tokens_in INTEGER DEFAULT 0, tokens_out INTEGER DEFAULT 0, requests INTEGER DEFAULT 0, cost_usd REAL,
+            started REAL NOT NULL, finished REAL, updated REAL NOT NULL);
+        CREATE INDEX IF NOT EXISTS runs_owner_started ON runs(owner, started DESC);
+        CREATE INDEX IF NOT EXISTS runs_doc ON runs(doc_hash);
+        CREATE INDEX IF NOT EXISTS runs_body ON runs(body_hash);
+        CREATE TABLE IF NOT EXISTS sections (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,
+            title TEXT, status TEXT NOT NULL, data TEXT NOT NULL, updated REAL NOT NULL,
+            PRIMARY KEY (run_id, idx));
+        CREATE TABLE IF NOT EXISTS sessions (owner TEXT PRIMARY KEY, state TEXT NOT NULL, updated REAL NOT NULL);
+    """
+    for statement in script.split(";"):  # not executescript: it would commit the migration's transaction
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """Ratings: per run and per section, 1-5 with a comment."""
+    for table in ("runs", "sections"):
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if "rating" not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN rating INTEGER")
+        if "comment" not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN comment TEXT DEFAULT ''")
+
+
+#: Migration n brings a database from version n to n + 1; append, never edit.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host, length, language, origin, status, "
+                "started, finished, (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status IN "
+                "('done', 'cached')), (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status = 'failed'), "
+                "(SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status != 'skipped'), "
+                "tokens_in, tokens_out, cost_usd, rating, COALESCE(comment, '')")
+
+
+class SQLiteHistory:
+    """The history in one SQLite file; safe for threads (a connection each) and processes (WAL + locks)."""
+
+    def __init__(self, path: str | Path | None = None, timeout: float = 30.0) -> None:
+        from .paths import data_dir
+
+        self.path = Path(path) if path else data_dir() / DB_NAME
+        self.timeout = timeout
+        self.notice = ""
+        self._local = threading.local()
+        self._generation = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._recover(exc)
+
+    # -- connections ---------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            log.warning("history: journal mode is %s, not WAL", mode)
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (sqlite3 connections must not be shared between threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None or getattr(self._local, "generation", -1) != self._generation:
+            db = self._connect()
+            self._local.db, self._local.generation = db, self._generation
+        return db
+
+    def _write(self, sql_steps: Callable[[sqlite3.Connection], object]):
+        """One write transaction; BEGIN IMMEDIATE takes the write lock up front (waits up to ``timeout``)."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            out = sql_steps(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return out
+
+    def _migrate(self) -> None:
+        db = self._db()
+        result = db.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise sqlite3.DatabaseError(f"integrity check failed: {result}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](db)
+                log.info("history: migrated %s to schema version %d", self.path, step + 1)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _recover(self, exc: Exception) -> None:
+        """Move a damaged file aside (with its WAL) and start a new one; one notice, nothing else breaks."""
+        log.error("history: %s is damaged (%s); moving it aside", self.path, exc)
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+        self._local.db = None
+        self._generation += 1
+        aside = self.path.with_name(f"{self.path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        try:
+            still_bad = True
+            try:  # another process may have rebuilt it already
+                probe = sqlite3.connect(self.path, timeout=self.timeout)
+                still_bad = probe.execute("PRAGMA quick_check").fetchone()[0] != "ok"
+                probe.close()
+            except sqlite3.DatabaseError:
+                still_bad = True
+            if still_bad:
+                os.replace(self.path, aside)
+                for suffix in ("-wal", "-shm"):
+                    extra = Path(str(self.path) + suffix)
+                    if extra.exists():
+                        os.replace(extra, Path(str(aside) + suffix))
+        except FileNotFoundError:
+            pass
+        self._migrate()
+        self.notice = (f"The history database was damaged; it was moved aside to {aside.name} and a new, empty "
+                       "history was started.")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # -- documents -------------------------------------------------------------------------------
+    def save_document(self, doc_hash: str, document: Document) -> None:
+        blob = document_to_blob(document)
+        self._write(lambda db: db.execute(
+            "INSERT OR IGNORE INTO documents (hash, title, source, pages, language, body, created) VALUES (?,?,?,?,?,?,?)",
+            (doc_hash, document.title, document.source, document.page_count, document.language, blob, time.time())))
+
+    def load_document(self, doc_hash: str) -> Document | None:
+        row = self._db().execute("SELECT body FROM documents WHERE hash = ?", (doc_hash,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return document_from_blob(row[0])
+        except (zlib.error, ValueError, KeyError, TypeError) as exc:
+            log.warning("history: stored document %s cannot be read (%s)", doc_hash, exc)
+            return None
+
+    # -- runs ------------------------------------------------------------------------------------
+    def start_run(self, owner: str, document: Document, doc_hash: str, settings, origin: str = "app",
+                  plan: Iterable[SectionResult] = (), run_id: str | None = None) -> str:
+        """A new run (status "running"), with the document stored and the planned sections."""
+        run_id = run_id or new_run_id()
+        public = public_settings(settings)
+        prompts = prompt_versions(settings)
+        blob = document_to_blob(document)
+        body_hash = "body-" + hashlib.sha256(blob).hexdigest()[:32]  # the document as summarized (after review)
+        now = time.time()
+
+        def steps(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR IGNORE INTO documents (hash, title, source, pages, language, body, created) "
+                       "VALUES (?,?,?,?,?,?,?)",
+                       (body_hash, document.title, document.source, document.page_count, document.language, blob, now))
+            db.execute("INSERT INTO runs (id, owner, doc_hash, body_hash, title, source, pages, backend, model, host, length, "
+                       "language, origin, settings, prompts, status, started, updated) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       (run_id, owner, doc_hash, body_hash, document.title, document.source, document.page_count,
+                        settings.backend, settings.model if settings.backend == "llm" else "", public["host"],
+                        settings.length, settings.language, origin, json.dumps(public), json.dumps(prompts),
+                        "running", now, now))
+            db.executemany("INSERT OR REPLACE INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?)",
+                           [(run_id, r.index, r.title, r.status, _section_json(r), now) for r in plan])
+
+        self._write(steps)
+        return run_id
+
+    def reopen_run(self, run_id: str) -> None:
+        """Mark a finished run as running again (finishing or retrying some of its sections)."""
+        self._write(lambda db: db.execute("UPDATE runs SET status = 'running', updated = ? WHERE id = ?",
+                                          (time.time(), run_id)))
+
+    def record_section(self, run_id: str, result: SectionResult) -> None:
+        """Store one section's state as it changes; the rating a reviewer gave is kept."""
+        now = time.time()
+
+        def steps(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?) "
+                       "ON CONFLICT(run_id, idx) DO UPDATE SET title = excluded.title, status = excluded.status, "
+                       "data = excluded.data, updated = excluded.updated",
+                       (run_id, result.index, result.title, result.status, _section_json(result), now))
+            db.execute("UPDATE runs SET tokens_in = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_in')), 0) FROM "
+                       "sections WHERE run_id = ?), tokens_out = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_out')), 0) "
+                       "FROM sections WHERE run_id = ?), updated = ? WHERE id = ?", (run_id, run_id, now, run_id))
+
+        self._write(steps)
+
+    def finish_run(self, run_id: str, summary: DocumentSummary, markdown: str) -> None:
+        now = time.time()
+        status = "failed" if summary.sections and not any(s.ok for s in summary.sections) \
+            and any(s.status == "failed" for s in summary.sections) else "done"
+        usage = summary.usage
+
+        def steps(db: sqlite3.Connection) -> None:
+            db.executemany("INSERT INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?) "
+                           "ON CONFLICT(run_id, idx) DO UPDATE SET title = excluded.title, status = excluded.status, "
+                           "data = excluded.data, updated = excluded.updated",
+                           [(run_id, r.index, r.title, r.status, _section_json(r), now) for r in summary.sections])
+            db.execute("DELETE FROM sections WHERE run_id = ? AND idx >= ?", (run_id, len(summary.sections)))
+            db.execute("UPDATE runs SET status = ?, overview = ?, overview_error = ?, overview_unverified = ?, notices = ?, "
+                       "markdown = ?, tokens_in = ?, tokens_out = ?, requests = ?, cost_usd = ?, finished = ?, updated = ? "
+                       "WHERE id = ?",
+                       (status, summary.overview, summary.overview_error, json.dumps(summary.overview_unverified),
+                        json.dumps(summary.notices, ensure_ascii=False), markdown, usage.tokens_in, usage.tokens_out,
+                        usage.requests, usage.cost_usd, now, now, run_id))
+
+        self._write(steps)
+
+    @staticmethod
+    def _info(row: tuple) -> RunInfo:
+        return RunInfo(*row)
+
+    def list_runs(self, owner: str | None, search: str = "", limit: int = 5000, doc_hash: str | None = None) -> list[RunInfo]:
+        """Runs, newest first; ``owner=None`` lists every owner (the command line on the server)."""
+        where, args = [], []
+        if owner is not None:
+            where.append("owner = ?")
+            args.append(owner)
+        if search.strip():
+            where.append("title LIKE ? ESCAPE '\\'")
+            escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            args.append(f"%{escaped}%")
+        if doc_hash:
+            where.append("doc_hash = ?")
+            args.append(doc_hash)
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs" + (f" WHERE {' AND '.join(where)}" if where else "") + \
+            " ORDER BY started DESC LIMIT ?"
+        return [self._info(row) for row in self._db().execute(sql, (*args, int(limit)))]
+
+    def get_run(self, owner: str | None, run_id: str) -> RunRecord | None:
+        db = self._db()
+        sql = f"SELECT {_RUN_COLUMNS}, settings, prompts, overview, overview_error, overview_unverified, notices, " \
+              "markdown, requests, body_hash FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+        row = db.execute(sql, (run_id, owner) if owner is not None else (run_id,)).fetchone()
+        if row is None:
+            return None
+        n = len(fields(RunInfo))
+        info = self._info(row[:n])
+        settings, prompts, overview, error, unverified, notices, markdown, requests, body_hash = row[n:]
+        sections = [SectionRecord(_section_from_json(data), rating, comment or "") for data, rating, comment in
+                    db.execute("SELECT data, rating, comment FROM sections WHERE run_id = ? ORDER BY idx", (run_id,))]
+        return RunRecord(info, json.loads(settings), json.loads(prompts), overview or "", error or "",
+                         json.loads(unverified or "[]"), json.loads(notices or "[]"), markdown or "", requests or 0, sections, body_hash)
+
+    def delete_run(self, owner: str | None, run_id: str) -> bool:
+        def steps(db: sqlite3.Connection) -> bool:
+            sql = "DELETE FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+            gone = db.execute(sql, (run_id, owner) if owner is not None else (run_id,)).rowcount
+            self._drop_orphans(db)
+            return gone > 0
+
+        return self._write(steps)
+
+    def delete_all(self, owner: str) -> int:
+        def steps(db: sqlite3.Connection) -> int:
+            gone = db.execute("DELETE FROM runs WHERE owner = ?", (owner,)).rowcount
+            self._drop_orphans(db)
+            return gone
+
+        return self._write(steps)
+
+    @staticmethod
+    def _drop_orphans(db: sqlite3.Connection) -> None:
+        """Documents no run and no session points at any more."""
+        db.execute("DELETE FROM documents WHERE hash NOT IN (SELECT body_hash FROM runs) AND hash NOT IN "
+                   "(SELECT json_extract(state, '$.doc_hash') FROM sessions WHERE json_extract(state, '$.doc_hash') "
+                   "IS NOT NULL)")
+
+    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None, comment: str = "") -> None:
+        """A reviewer's rating (1-5, or None to clear) and comment, for the run or one of its sections."""
+        if rating is not None and not 1 <= int(rating) <= 5:
+            raise ValueError("a rating is 1 to 5")
+
+        def steps(db: sqlite3.Connection) -> None:
+            owned = db.execute("SELECT 1 FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else ""),
+                               (run_id, owner) if owner is not None else (run_id,)).fetchone()
+            if not owned:
+                return
+            if section is None:
+                db.execute("UPDATE runs SET rating = ?, comment = ? WHERE id = ?", (rating, comment, run_id))
+            else:
+                db.execute("UPDATE sections SET rating = ?, comment = ? WHERE run_id = ? AND idx = ?",
+                           (rating, comment, run_id, int(section)))
+
+        self._write(steps)
+
+    # -- sessions -------------------------------------------------------------------------------
+    def save_session(self, owner: str, state: dict) -> None:
+        payload = json.dumps(state, ensure_ascii=False, sort_keys=True)
+        self._write(lambda db: db.execute(
+            "INSERT INTO sessions (owner, state, updated) VALUES (?,?,?) ON CONFLICT(owner) DO UPDATE SET "
+            "state = excluded.state, updated = excluded.updated", (owner, payload, time.time())))
+
+    def load_session(self, owner: str) -> dict | None:
+        row = self._db().execute("SELECT state FROM sessions WHERE owner = ?", (owner,)).fetchone()
+        if row is None:
+            return None
+        try:
+            state = json.loads(row[0])
+        except ValueError:
+            return None
+        return state if isinstance(state, dict) else None
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+
+
+_stores: dict[str, SQLiteHistory] = {}
+_stores_lock = threading.Lock()
+
+
+def open_history(path: str | Path | None = None) -> SQLiteHistory:
+    """The process's store for ``path`` (default: ``<data folder>/history.db``), opened once."""
+    from .paths import data_dir
+
+    target = str(Path(path) if path else data_dir() / DB_NAME)
+    with _stores_lock:
+        store = _stores.get(target)
+        if store is None or not Path(target).exists():
+            store = _stores[target] = SQLiteHistory(target)
+        return store
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording a run from the engine's events
+
+
+class RunRecorder:
+    """Feeds a history store from ``engine.run`` events: call it with each event (``on_event``).
+
+    The run is created on the first event; each section is written when it reaches a final state;
+    the overall result when the run is done. A failing store never fails the run (logged instead).
+    """
+
+    def __init__(self, store: HistoryStore, owner: str, document: Document, doc_hash: str, settings,
+                 origin: str = "app", run_id: str | None = None,
+                 markdown: Callable[[DocumentSummary], str] | None = None) -> None:
+        self.store, self.owner, self.document, self.doc_hash = store, owner, document, doc_hash
+        self.settings, self.origin, self.run_id = settings, origin, run_id
+        self.markdown = markdown
+        self._reopen = run_id is not None  # continuing a stored run (retry, finish the rest)
+        self.failed = False
+
+    def _safely(self, what: str, step: Callable[[], object]) -> None:
+        if self.failed:
+            return
+        try:
+            step()
+        except (sqlite3.Error, OSError) as exc:
+            self.failed = True
+            log.error("history: could not %s (%s); this run is not recorded further", what, exc)
+
+    def _start(self, first: SectionResult) -> None:
+        self.run_id = self.store.start_run(self.owner, self.document, self.doc_hash, self.settings, self.origin,
+                                           plan=[first])
+
+    def __call__(self, event) -> None:
+        if event.kind == "section" and event.result is not None:
+            result = event.result
+            if self.run_id is None:
+                self._safely("start the run", lambda: self._start(result))
+            elif self._reopen:
+                self._reopen = False
+                self._safely("reopen the run", lambda: self.store.reopen_run(self.run_id))
+            if self.run_id is not None and (result.finished or result.status == "queued"):
+                self._safely("record a section", lambda: self.store.record_section(self.run_id, result))
+        elif event.kind == "done" and event.summary is not None and self.markdown is not None:
+            self.finish(event.summary, self.markdown(event.summary))
+
+    def finish(self, summary: DocumentSummary, markdown: str) -> None:
+        """Store the overall result and the Markdown the user got."""
+        if self.run_id is not None:
+            self._safely("finish the run", lambda: self.store.finish_run(self.run_id, summary, markdown))
+
+
+def reopen(store: HistoryStore, owner: str | None, run_id: str) -> tuple[RunRecord, DocumentSummary] | None:
+    """A stored run and its result over the document as it was summarized (None if gone or not the owner's)."""
+    record = store.get_run(owner, run_id)
+    if record is None:
+        return None
+    document = store.load_document(record.body_hash)
+    if document is None:
+        return None
+    return record, record.to_summary(document)

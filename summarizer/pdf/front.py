@@ -1,0 +1,84 @@
+"""Author names from the lines under a paper's title: affiliation markers, emails and
+addresses removed, a name never cut at a line break."""
+
+from __future__ import annotations
+
+import re
+
+#: Affiliation and footnote marks set after (or before) a name: digits, symbols, superscripts.
+_MARK = r"[\d∗*†‡§¶⊣⋆♯♮‖#\u00b9\u00b2\u00b3\u2070-\u209f\u1d43-\u1dbf]"
+_SPLIT = re.compile(rf"\s*(?:[,;，、&]|\band\b|{_MARK}+)\s*", re.I)
+_AFFILIATION = re.compile(
+    r"@|https?://|www\.|\.(com|org|edu|net|ai|io)\b|universit|institut|department|laborator|\blabs?\b|college|school"
+    r"|foundation|centre|center|corporation|\bcorp\b|company|gmbh|\bllc\b|inc\.|ltd|hospital|academy|division"
+    r"|facility|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|大学|研究所|学院|研究院|公司|实验室|中心|小组|版本|日期|\d{4,}|^\d", re.I)
+_MONTH = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$", re.I)
+_PARTICLE = {"de", "van", "von", "der", "den", "da", "del", "della", "di", "la", "le", "du", "bin", "al", "dos", "das",
+             "y", "ten", "ter", "st."}
+_HONORIFIC = re.compile(r"^(dr|prof|mr|mrs|ms)\.?\s+", re.I)
+_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž][\w.'’\-ˇ´¨˜`]*$")
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}[·•][\u4e00-\u9fff]{1,8}$")
+
+
+def is_affiliation(text: str) -> bool:
+    """An address, email, affiliation or date line of the front matter."""
+    if _AFFILIATION.search(text):
+        return True
+    words = [w.strip(",.") for w in text.split()]
+    return any(_MONTH.match(w) for w in words) and any(w.isdigit() for w in words) \
+        or any(re.fullmatch(r"[A-Z]{2,3}", w) for w in words[1:]) and "," in text  # "Mountain View, CA"
+
+
+def plausible_name(piece: str) -> bool:
+    """A person's (or a collaboration's) name: 2–5 capitalised words, or 2–4 CJK characters."""
+    if _CJK_NAME.match(piece):
+        return True
+    tokens = piece.split()
+    if not 2 <= len(tokens) <= 5:
+        return False
+    return all(_TOKEN.match(t) or t.lower() in _PARTICLE for t in tokens) and bool(_TOKEN.match(tokens[-1]))
+
+
+def _pieces(text: str) -> list[str]:
+    cjk = re.search(r"[\u4e00-\u9fff]", text) is not None
+    out = []
+    for raw in _SPLIT.split(text):
+        raw = _HONORIFIC.sub("", raw.strip(" .:()"))
+        out.extend(raw.split() if cjk else [raw])
+    return [p for p in out if p]
+
+
+def _name_part(piece: str) -> bool:
+    """One capitalised word: the half of a name that a line break cut off."""
+    return bool(_TOKEN.match(piece)) and " " not in piece
+
+
+def name_line(text: str) -> bool:
+    """True when every piece of the line (between separators and marks) is a name; the first and
+    the last piece may be a single word, the part of a name cut at a line break."""
+    pieces = _pieces(text)
+    if not pieces or is_affiliation(text):
+        return False
+    inner_ok = all(plausible_name(p) for p in pieces[1:-1])
+    ends_ok = all(plausible_name(p) or _name_part(p) for p in {pieces[0], pieces[-1]})
+    return inner_ok and ends_ok and any(plausible_name(p) for p in pieces) or len(pieces) == 1 and _name_part(pieces[0])
+
+
+def author_names(lines: list[str]) -> list[str]:
+    """Names from consecutive author lines; a name cut at a line end ("… Hiroya" / "Takamura2, …")
+    is put back together before the lines are split into names."""
+    joined = ""
+    for text in lines:
+        text = text.strip()
+        if not joined:
+            joined = text
+            continue
+        tail = _pieces(joined)[-1:] if joined else []
+        cut = re.search(r"[^\W\d_]\.?$", joined) and tail and len(tail[0].split()) == 1 \
+            and not re.search(r"[\u4e00-\u9fff]", tail[0])
+        joined = f"{joined} {text}" if cut else f"{joined}, {text}"
+    names: list[str] = []
+    for piece in _pieces(joined):
+        if plausible_name(piece) and piece not in names:
+            names.append(piece)
+    return names

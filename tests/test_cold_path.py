@@ -1,0 +1,42 @@
+"""The one-shot CLI loads only what its path needs: no spaCy, no ONNX layout model, no prompt parsing
+for the extractive backend, no PyMuPDF for a text article."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.pdf_factory import make_paper
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("spacy", "onnxruntime", "pymupdf.layout", "pymupdf4llm", "json5", "openai", "tiktoken", "streamlit")
+
+
+def _modules_after_cli(argv: list[str], home: Path) -> tuple[set[str], str]:
+    code = (
+        "import json, runpy, sys\n"
+        f"sys.argv = ['summarizer', *{argv!r}]\n"
+        "try:\n    runpy.run_module('summarizer', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        f"sys.stderr.write('MODULES ' + json.dumps(sorted(m for m in {HEAVY!r} + ('pymupdf',) if m in sys.modules)))\n"
+    )
+    env = {"SUMMARIZER_HOME": str(home), "PATH": "/usr/bin:/bin", "HOME": str(home)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, check=True)
+    loaded = json.loads(out.stderr.rsplit("MODULES ", 1)[1])
+    return set(loaded), out.stdout
+
+
+def test_news_article_summary_loads_nothing_heavy(tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text("The city council approved a new budget on Monday. It raises school funding by 5%. "
+                       "Critics said the plan ignores transport. The mayor will sign it next week.", encoding="utf-8")
+    loaded, markdown = _modules_after_cli(["summarize", str(article)], tmp_path)
+    assert "council" in markdown
+    assert loaded == set()
+
+
+def test_paper_summary_loads_pymupdf_without_its_extras(tmp_path):
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(make_paper())
+    loaded, markdown = _modules_after_cli(["summarize", str(pdf)], tmp_path)
+    assert "Sparrow" in markdown
+    assert loaded == {"pymupdf"}

@@ -1,0 +1,73 @@
+"""Settings: one typed model, validated with one-line messages, reachable from env, CLI and copies."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.cli import build_parser
+from summarizer.errors import ConfigError
+from summarizer.settings import Settings
+
+
+@pytest.mark.parametrize(("values", "names"), [
+    ({"workers": 0}, "workers"), ({"workers": 65}, "workers"), ({"backend": "gpt"}, "backend"),
+    ({"language": "fr"}, "language"), ({"length": "huge"}, "length"), ({"temperature": 3}, "temperature"),
+    ({"max_attempts": 0}, "max_attempts"), ({"timeout": -1}, "timeout"), ({"requests_per_minute": -5}, "requests_per_minute"),
+    ({"workers": "many"}, "workers"),
+])
+def test_invalid_values_give_one_line_naming_the_setting(values, names):
+    with pytest.raises(ConfigError) as info:
+        Settings(**values)
+    message = str(info.value)
+    assert names in message and "\n" not in message
+
+
+def test_endpoint_checked_only_for_the_llm_backend():
+    Settings(backend="extractive", base_url="not a url")  # unused: fine
+    with pytest.raises(ConfigError, match="not a web address"):
+        Settings(backend="llm", base_url="api dot openai")
+    settings = Settings()
+    settings.workers = 500  # assignment is checked by validate()
+    with pytest.raises(ConfigError, match="workers"):
+        settings.validate()
+
+
+def test_environment_with_prefix_and_provider_names(monkeypatch):
+    monkeypatch.setenv("SUMMARIZER_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("SUMMARIZER_BACKOFF_BASE", "0.25")
+    monkeypatch.setenv("SUMMARIZER_REQUESTS_PER_MINUTE", "30")
+    monkeypatch.setenv("SUMMARIZER_TEMPERATURE", "0.7")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    s = Settings.from_env(temperature=0.1)
+    assert (s.max_attempts, s.backoff_base, s.requests_per_minute, s.temperature) == (2, 0.25, 30, 0.1)
+    assert s.api_key == "sk-from-env" and s.base_url == "http://127.0.0.1:8080/v1"
+    assert Settings().max_attempts == 5 and Settings().api_key == ""  # plain construction ignores the environment
+    monkeypatch.setenv("SUMMARIZER_WORKERS", "lots")
+    with pytest.raises(ConfigError, match="workers"):
+        Settings.from_env()
+
+
+def test_key_is_secret_everywhere_but_the_client():
+    s = Settings(api_key="sk-very-secret-123")
+    assert s.api_key == "sk-very-secret-123" and s.clean_key() == "sk-very-secret-123"
+    for text in (repr(s), str(s), str(s.to_public_dict()), s.model_dump_json()):
+        assert "sk-very-secret-123" not in text
+    s.api_key = "sk-other"
+    assert s.api_key == "sk-other"
+    copy = s.replace(model="m2")
+    assert copy.api_key == "sk-other" and copy.model == "m2" and s.model != "m2"
+    with pytest.raises(ConfigError):
+        s.replace(workers=0)
+
+
+def test_cli_flags_reach_the_settings_and_show_descriptions(monkeypatch):
+    from summarizer.cli import _settings
+
+    args = build_parser().parse_args(["summarize", "x.txt", "--max-attempts", "2", "--backoff-base", "0", "--rpm", "60",
+                                      "--tpm", "9000", "--temperature", "0.5", "--timeout", "7", "--context-window", "4096"])
+    s = _settings(args)
+    assert (s.max_attempts, s.backoff_base, s.requests_per_minute, s.tokens_per_minute, s.temperature, s.timeout,
+            s.context_window) == (2, 0.0, 60, 9000, 0.5, 7.0, 4096)
+    help_text = build_parser()._subparsers._group_actions[0].choices["summarize"].format_help()
+    assert Settings.describe()["max_attempts"][:30] in " ".join(help_text.split())
