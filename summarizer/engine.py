@@ -26,6 +26,7 @@ from .document import Document
 from .errors import Cancelled, EndpointUnavailable, SummarizerError
 from .faithfulness import check_summary
 from .results import DocumentSummary, SectionResult
+from .tokens import save_counts
 
 log = logging.getLogger(__name__)
 
@@ -168,15 +169,18 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
 
     def wait_for(future: Future) -> Iterator[Event]:
         """Yield section updates and ticks until ``future`` is done (or the run's time is up)."""
+        future.add_done_callback(lambda _f: updates.put(("wake", None)))  # no tick's wait after the end
         while True:
             if deadline is not None and time.monotonic() > deadline:
                 raise _RunTimeout(f"the run passed its time limit of {settings.run_timeout:.0f} s")
             try:
                 kind, snapshot = updates.get(timeout=TICK)
             except queue.Empty:
+                yield Event("tick")
+                continue
+            if kind == "wake":
                 if future.done():
                     return
-                yield Event("tick")
                 continue
             if kind == "final":
                 snapshot = replace(snapshot)
@@ -201,6 +205,8 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
             yield from wait_for(everything)
             while not updates.empty():  # the last updates, after the last worker finished
                 kind, snapshot = updates.get_nowait()
+                if kind == "wake":
+                    continue
                 if kind == "final":
                     results[snapshot.index] = replace(snapshot)
                 yield Event("section", replace(snapshot))
@@ -240,6 +246,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         if not finished:  # the consumer stopped listening: Stop, a rerun, a closed tab, an error
             cancel_backend(backend, "stopped")
         pool.shutdown(wait=False, cancel_futures=True)
+        save_counts()  # token counts learned in this run make a cached re-run skip the tokenizer
 
 
 class _RunTimeout(Exception):
