@@ -100,7 +100,7 @@ def schema_bench(settings: Settings, docs) -> None:
                           "section_text": backend._fit_text(section.text, 900)}
                 call = backend.sized(prompt, values)
                 completion = backend.client.complete(call.messages, call.max_tokens, call.prompt_tokens,
-                                                     schema=prompt.json_schema() if mode.startswith("with ") else None)
+                                                     schema=backend.schema_for(prompt) if mode.startswith("with ") else None)
                 answer = parse_answer(completion.text, completion.reasoning)
                 total += 1
                 valid += answer.ok and not schema_problems(answer.fields, prompt.json_schema())
@@ -147,7 +147,7 @@ def main() -> None:
     server = LocalServer(model, N_CTX, 1).start()
     try:
         settings = Settings(backend="llm", model=model.stem, base_url=server.base_url, context_window=N_CTX,
-                            workers=1, use_cache=False, length="short")
+                            workers=1, use_cache=False, length="short", model_path=str(model))
         docs = documents()
         schema_bench(settings, docs)
         runs_bench(settings, docs, server)

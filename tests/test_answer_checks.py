@@ -109,6 +109,10 @@ def test_schema_from_fields_and_its_checks():
     assert list(schema["properties"]) == ["reasoning", "summary", "key_terms"]
     assert schema["properties"]["key_terms"]["type"] == "array" and schema["properties"]["summary"]["type"] == "string"
     assert schema["required"] == ["reasoning", "summary", "key_terms"] and schema["additionalProperties"] is False
+    bounded = method.json_schema(max_chars=800)  # the local model's: every string must end
+    assert bounded["properties"]["summary"]["maxLength"] == 800
+    assert bounded["properties"]["key_terms"]["maxItems"] == 8 and bounded["properties"]["key_terms"]["items"]["maxLength"]
+    assert bounded["properties"]["reasoning"]["maxLength"] < 800
     assert schema_problems({"summary": "s", "key_terms": ["a"]}, schema) == []
     assert schema_problems({"summary": "s"}, schema) == ["missing 'key_terms'"]
     assert schema_problems({"summary": ["s"], "key_terms": "a"}, schema) == ["'summary' is not text",

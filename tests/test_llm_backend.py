@@ -322,3 +322,18 @@ def test_overflow_naming_the_real_limit_lowers_the_budget_and_resplits(llm_serve
     assert backend.context_window == 2500 and "parts" in method.note
     codes = [r for r in llm_server.state.chat_requests]
     assert len(codes) > 2  # the first (too big) request, then the re-split parts and their merge
+
+
+def test_local_model_gets_a_bounded_schema_hosted_apis_do_not(llm_server, tmp_path):
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 64)
+    settings, backend = _backend(llm_server, use_cache=False, model_path=str(gguf))
+    assert settings.is_local and "local model (tiny.gguf" in settings.backend_label
+    summarize_document(_intro_doc(), settings, backend=backend)
+    schema = llm_server.state.chat_requests[0].body["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["summary"]["maxLength"] > 100  # a looping small model must close its strings
+    llm_server.state.reset()
+    settings, backend = _backend(llm_server, use_cache=False)
+    summarize_document(_intro_doc(), settings, backend=backend)
+    schema = llm_server.state.chat_requests[0].body["response_format"]["json_schema"]["schema"]
+    assert "maxLength" not in schema["properties"]["summary"]
