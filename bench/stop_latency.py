@@ -47,12 +47,12 @@ def settings_for(url: str) -> Settings:
                     use_cache=False, context_window=8192, timeout=30)
 
 
-def stop_after_first(url: str, first_event: str) -> tuple[float, float]:
-    """Run until the first section reaches ``first_event`` state, close the run; (stop time, close seconds)."""
+def stop_when(url: str, ready) -> tuple[float, float]:
+    """Run until ``ready(event)``, then close the run; (stop time, seconds closing took)."""
     settings = settings_for(url)
     events = run(parse_text(paper()), settings, backend=LLMBackend(settings, client=ChatClient(settings)))
     for event in events:
-        if event.kind == "section" and event.result.status == first_event:
+        if ready(event):
             break
     stopped = time.monotonic()
     events.close()
@@ -61,7 +61,7 @@ def stop_after_first(url: str, first_event: str) -> tuple[float, float]:
 
 def slow_server(latency: float) -> dict:
     with LLMServer(latency=latency) as server:
-        stopped, close_s = stop_after_first(server.base_url, "done")
+        stopped, close_s = stop_when(server.base_url, lambda e: e.kind == "section" and e.result.status == "done")
         before = sum(1 for r in server.state.chat_requests if r.at <= stopped)
         time.sleep(latency * 3)
         after = [r.at - stopped for r in server.state.chat_requests if r.at > stopped]
@@ -70,8 +70,10 @@ def slow_server(latency: float) -> dict:
 
 def dripping_server() -> dict:
     with DripServer(interval=0.2) as server:
-        stopped, close_s = stop_after_first(server.base_url, "running")
-        time.sleep(0.3)  # let the sockets of the other workers connect
+        def streaming(_event) -> bool:  # every worker has a stream open
+            return sum(1 for c in server.connections if c.request.startswith(b"POST")) >= WORKERS
+
+        stopped, close_s = stop_when(server.base_url, streaming)
         deadline = time.monotonic() + 5
         while server.open_connections() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -86,7 +88,8 @@ def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     rows = {"slow server (1 s per answer)": [slow_server(1.0) for _ in range(repeats)],
             "dripping stream (never ends)": [dripping_server() for _ in range(repeats)]}
-    print(f"Stop latency: {SECTIONS} sections, {WORKERS} workers, stopped after the first section; median of {repeats}")
+    print(f"Stop latency: {SECTIONS} sections, {WORKERS} workers, stopped after the first section "
+          f"(dripping: once every worker streams); median of {repeats}")
     print()
     print("| server | requests before stop | requests after stop | last new request after stop s | "
           "closing the run s | in-flight streams closed after s |")
