@@ -180,6 +180,15 @@ with model_tab:
                                  help=help_for["requests_per_minute"])
         tpm = tc[4].number_input("Tokens/min (0 = none)", value=int(current.tokens_per_minute or 0), step=1000, key="set_tpm",
                                  help=help_for["tokens_per_minute"])
+        bc = st.columns(4)  # every wait is bounded: per call, per run, and what a server may ask
+        call_timeout = bc[0].number_input("Max seconds per call", min_value=1.0, value=float(current.call_timeout), step=30.0,
+                                          key="set_call_timeout", help=help_for["call_timeout"])
+        run_timeout = bc[1].number_input("Max seconds per run", min_value=1.0, value=float(current.run_timeout), step=60.0,
+                                         key="set_run_timeout", help=help_for["run_timeout"])
+        retry_cap = bc[2].number_input("Longest Retry-After honoured (s)", min_value=0.0, value=float(current.retry_after_cap),
+                                       step=10.0, key="set_retry_cap", help=help_for["retry_after_cap"])
+        slots = bc[3].number_input("Server slots (0 = ask the server)", min_value=0, value=int(current.server_slots or 0),
+                                   step=1, key="set_slots", help=help_for["server_slots"])
         known = current.price or (0.0, 0.0)
         pc = st.columns(2)
         price_in = pc[0].number_input("Price, USD per 1M input tokens (0 = unknown)", min_value=0.0, max_value=1000.0,
@@ -211,7 +220,8 @@ with model_tab:
                "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages),
                "price_in": float(price_in), "price_out": float(price_out), "temperature": temperature,
                "timeout": timeout, "max_attempts": attempts, "requests_per_minute": rpm or None,
-               "tokens_per_minute": tpm or None}
+               "tokens_per_minute": tpm or None, "call_timeout": call_timeout, "run_timeout": run_timeout,
+               "retry_after_cap": retry_cap, "server_slots": int(slots) or None}
         if clear_key:
             new["api_key"] = ""
         elif api_key.strip():

@@ -13,7 +13,8 @@ from .settings import Settings
 SETTINGS_KEY = "summarizer_settings"
 FIELDS = ("backend", "model", "base_url", "language", "length", "workers", "context_window", "use_cache",
           "include_reasoning", "prompts_dir", "max_pages", "parser", "nougat_checkpoint",
-          "temperature", "timeout", "max_attempts", "requests_per_minute", "tokens_per_minute", "model_path", "threads")
+          "temperature", "timeout", "max_attempts", "requests_per_minute", "tokens_per_minute", "model_path", "threads",
+          "call_timeout", "run_timeout", "retry_after_cap", "server_slots")
 
 
 def settings_from_session(state: Mapping, secrets: Mapping | None = None) -> Settings:
