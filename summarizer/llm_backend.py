@@ -49,6 +49,7 @@ REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the t
          "words, as the JSON object asked for.")
 LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
 OVERFLOW_RETRIES = 2
+CHARS_PER_WORD = 8  # a generous bound on characters per word (English ~6, Chinese ~2 per word)
 _EMPTY_BRIEF = re.compile(r"^(?:Paper:[^\n]*\n)?Brief:[ \t]*\n\n?", re.M)  # with no brief, no context block
 _EMPTY_FIELDS = re.compile(r"^Answer fields:[ \t]*\n", re.M)
 _FIELDS_LINE = re.compile(r"^Answer fields:.*\n", re.M)
@@ -181,9 +182,13 @@ class LLMBackend:
                 report(result)
 
         completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
-                                          schema=call.prompt.json_schema())
+                                          schema=self.schema_for(call.prompt))
         self._account(result, completion, call)
         return completion
+
+    def schema_for(self, prompt: PromptTemplate) -> dict:
+        """The answer schema sent; for the local model its strings are bounded (see ``json_schema``)."""
+        return prompt.json_schema(max_chars=self.words_for(prompt) * CHARS_PER_WORD if self.settings.is_local else None)
 
     def whole_answer(self, call: Call, result: SectionResult | None,
                      report: Callable[[SectionResult], None] | None):
