@@ -8,15 +8,20 @@ rerun-free ``on_click="ignore"`` — and any other rerun keep them (field note 2
 from __future__ import annotations
 
 import hashlib
+import logging
 from contextlib import closing
 
 import streamlit as st
 
 from summarizer import ui_session
 from summarizer.errors import SummarizerError
-from summarizer.session import page_settings
+from summarizer.escape import escape_text, safe_markdown
+from summarizer.logs import configure_app
+from summarizer.session import page_key_owner, page_settings
 
 st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
+logger = logging.getLogger("summarizer.app")
+configure_app()  # a rotating log in the data folder; once per process
 
 # Material icons ship with Streamlit's own font, so they render without an emoji font.
 STATE_ICONS = {"queued": ":material/schedule:", "running": ":material/autorenew:", "retrying": ":material/replay:",
@@ -41,6 +46,7 @@ def load_upload(upload, settings) -> None:
     with st.spinner(f"Reading {upload.name} …"):
         doc = load_bytes(data, upload.name, settings.parser, settings.max_pages, settings.nougat_checkpoint)
     _set_document(doc, digest)
+    st.session_state["doc_pdf"] = data if data[:5] == b"%PDF-" else None  # for the page view
 
 
 def load_paste(text: str) -> None:
@@ -67,7 +73,8 @@ def load_link(link: str, settings) -> None:
     except SummarizerError as exc:
         fail(str(exc))
         return
-    except Exception as exc:  # never a traceback in the page
+    except Exception as exc:  # never a traceback in the page; the traceback goes to the log
+        logger.exception("reading the link %s failed", link[:200])
         fail(f"{link} could not be read ({exc.__class__.__name__}); paste the text in the 'Paste text' tab instead.")
         return
     if doc is None:
@@ -79,7 +86,7 @@ def load_link(link: str, settings) -> None:
 def _set_document(doc, digest: str) -> None:
     st.session_state["doc"] = doc
     st.session_state["doc_digest"] = digest
-    for key in ("result", "markdown", "result_digest"):
+    for key in ("result", "markdown", "result_digest", "doc_pdf"):
         st.session_state.pop(key, None)
 
 
@@ -181,10 +188,10 @@ def _show_events(events, settings, status, board, progress, todo) -> None:
                 slots[r.index] = board.empty()
             detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status in ("retrying", "unstructured") else "")
             with slots[r.index].container():
-                st.markdown(f"{STATE_ICONS.get(r.status, '')} {r.title} · *{r.status}*{detail}")
+                st.markdown(f"{STATE_ICONS.get(r.status, '')} {escape_text(r.title)} · *{r.status}*{escape_text(detail)}")
                 if r.ok and r.summary:  # sections appear as they finish
                     with st.expander("summary", expanded=False):
-                        st.markdown(r.summary)
+                        st.markdown(safe_markdown(r.summary))
             if r.finished and r.status != "skipped" and r.index in todo:
                 finished += 1
                 progress.progress(min(1.0, finished / max(1, len(todo))), text=f"{finished}/{len(todo)} sections")
@@ -245,9 +252,9 @@ def show_result(settings) -> None:
         st.caption(f"{usage.requests} requests · {usage.tokens_in} tokens in · {usage.tokens_out} tokens out{cost}")
     failed = result.failed
     if failed and result.stopped:  # the reason was said once above
-        st.warning(f"Not finished ({len(failed)}): " + ", ".join(r.title for r in failed))
+        st.warning(f"Not finished ({len(failed)}): " + escape_text(", ".join(r.title for r in failed)))
     elif failed:
-        st.warning(f"{len(failed)} section(s) failed: " + "; ".join(f"{r.title}: {r.error}" for r in failed))
+        st.warning(f"{len(failed)} section(s) failed: " + escape_text("; ".join(f"{r.title}: {r.error}" for r in failed)))
     if failed:
         if st.button(f"Retry the {len(failed)} failed section(s)", key="retry_failed"):
             try:
@@ -259,10 +266,11 @@ def show_result(settings) -> None:
     problems = result.needs_recheck()
     flagged = [r for r in result.sections if r.unverified_numbers or r.unverified_quotes]
     if flagged or result.overview_unverified:
-        lines = [f"**{r.title}**: " + ", ".join(r.unverified_numbers + [f"“{q}”" for q in r.unverified_quotes])
+        lines = [f"**{escape_text(r.title)}**: " + escape_text(", ".join(r.unverified_numbers + [f"“{q}”" for q in
+                                                                                             r.unverified_quotes]))
                  for r in flagged]
         if result.overview_unverified:
-            lines.append("**Overall summary**: " + ", ".join(result.overview_unverified))
+            lines.append("**Overall summary**: " + escape_text(", ".join(result.overview_unverified)))
         st.warning("Not found in the source text — check these before you use them (marked in the Markdown):\n\n"
                    + "\n".join(f"- {line}" for line in lines))
         if problems and settings.backend == "llm" and st.button(f"Re-ask {len(problems)} section(s), naming the problem",
@@ -273,13 +281,15 @@ def show_result(settings) -> None:
             except SummarizerError as exc:
                 fail(str(exc))
             st.rerun()
-    with st.container(border=True):
-        st.markdown(markdown)
+    from summarizer.ui_ask import show_coverage, show_summary_with_pages
+
+    show_coverage(st, result)
+    show_summary_with_pages(st, result, markdown, st.session_state.get("doc_pdf"))
     reasoning = [r for r in result.sections if r.reasoning]
     if reasoning:
         with st.expander("The model's reasoning per section"):
             for r in reasoning:
-                st.markdown(f"**{r.title}** — {r.reasoning}")
+                st.markdown(f"**{escape_text(r.title)}** — {safe_markdown(r.reasoning)}")
 
 
 def main() -> None:
@@ -291,6 +301,8 @@ def main() -> None:
     if settings.backend == "llm" and not settings.api_key and "127.0.0.1" not in settings.base_url \
             and "localhost" not in settings.base_url:
         st.info("The LLM backend has no API key yet: add one on the Settings page (it is kept for this session only).")
+    if settings.backend == "llm":
+        st.caption(f"Runs use {page_key_owner(st)}.")
 
     upload_tab, paste_tab, link_tab = st.tabs(["Upload a file", "Paste text", "From a link"])
     with upload_tab:
@@ -303,7 +315,8 @@ def main() -> None:
                 load_upload(upload, settings)
             except SummarizerError as exc:
                 fail(f"{upload.name}: {exc}")
-            except Exception as exc:  # never a traceback in the page
+            except Exception as exc:  # never a traceback in the page; the traceback goes to the log
+                logger.exception("reading the upload %s failed", upload.name)
                 fail(f"{upload.name} could not be read ({exc.__class__.__name__}).")
     with paste_tab:
         with st.form("paste_form"):
@@ -327,15 +340,15 @@ def main() -> None:
     if doc is None:
         st.markdown("Upload a paper or paste an article to begin.")
         return
-    st.subheader(doc.title)
+    st.subheader(escape_text(doc.title))
     meta = [doc.source, f"{len(doc.sections)} sections", "Chinese" if doc.language == "zh" else "English"]
     if doc.page_count:
         meta.insert(1, f"{doc.page_count} pages")
     if doc.authors:
         meta.append(", ".join(doc.authors[:6]))
-    st.caption(" · ".join(meta))
+    st.caption(escape_text(" · ".join(meta)))
     for notice in doc.notices:
-        st.info(notice)
+        st.info(escape_text(notice))
     with st.expander("Sections found — review before summarizing", expanded="result" not in st.session_state):
         reviewed, chosen = review_sections(doc, settings)
         if settings.backend == "llm":
@@ -349,13 +362,18 @@ def main() -> None:
             run_summary(reviewed, settings, section_prompts=chosen)
         except SummarizerError as exc:
             fail(str(exc))
-        except Exception as exc:
+        except Exception as exc:  # the traceback goes to the log
+            logger.exception("the summary run failed")
             fail(f"The summary could not be made ({exc.__class__.__name__}); please try again.")
     settle_interrupted_run(settings)
-    if "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest"):
+    summarized = "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest")
+    if summarized:
         ui_session.resume_offer(st, settings, run_summary)
         show_result(settings)
         ui_session.rating_panel(st)
+    from summarizer.ui_ask import ask_panel
+
+    ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=not summarized)
 
 
 main()

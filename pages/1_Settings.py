@@ -1,7 +1,8 @@
 """Settings: backend, model endpoint, key (this session only), language, length and workers.
 
 Values are kept in this browser session's ``st.session_state``; nothing here is shared with
-other sessions or written to disk.
+other sessions. Prompt edits are saved in this session's own prompt folder; "Save for everyone"
+(only when the server sets ``SUMMARIZER_ALLOW_SHARED_PROMPTS=1``) writes the shared one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,18 @@ import streamlit as st
 from summarizer import ui_session
 from summarizer.errors import ConfigError
 from summarizer.nougat_parser import nougat_available
-from summarizer.session import SETTINGS_KEY, page_settings
+from summarizer.prices import model_key, price_for, price_table, table_checked
+from summarizer.session import (
+    SETTINGS_KEY,
+    custom_prices,
+    drop_default_copies,
+    own_prompts_dir,
+    page_key_owner,
+    page_settings,
+    shared_prompts_allowed,
+    shared_prompts_dir,
+    with_custom_price,
+)
 from summarizer.settings import LANGUAGES, LENGTHS, Settings
 
 st.set_page_config(page_title="Summarizer · Settings", page_icon="⚙️", layout="wide")
@@ -35,15 +47,15 @@ def prompt_editor(settings) -> None:
         reset_user_prompt,
         save_user_prompt,
     )
-    from summarizer.settings import user_prompts_dir
     from summarizer.tokens import tokenizer_for_model
 
-    folder = Path(settings.prompts_dir) if settings.prompts_dir else user_prompts_dir()
+    folder = Path(settings.prompts_dir) if settings.prompts_dir else shared_prompts_dir()
     prompts = load_prompts(folder)
     defaults = default_prompts()
     for problem in prompts.errors:
         st.error(problem)
-    st.caption(f"Defaults ship with the app and are never changed; your edits are saved in {folder}.")
+    st.caption("Defaults ship with the app and are never changed; your edits apply to this browser session only"
+               + (" until you save them for everyone." if shared_prompts_allowed() else "."))
     name = st.selectbox("Prompt", sorted(prompts.prompts), key="pe_name",
                         format_func=lambda n: n + ("  (edited)" if n in prompts.overridden else ""))
     prompt = prompts.get(name)
@@ -77,7 +89,9 @@ def prompt_editor(settings) -> None:
                   "section_title": section.title if section else "Introduction", "kind": section.kind if section else "introduction",
                   "section_text": section.text if section else "Example section text.", "language": settings.language_name(
                       doc.language if doc else "en"), "abstract": (doc.abstract if doc else "An abstract."),
-                  "section_summaries": "## Introduction\n- …", "chunk_summaries": "[part 1]\n- …"}
+                  "section_summaries": "## Introduction\n- …", "chunk_summaries": "[part 1]\n- …",
+                  "question": "What does the paper propose?", "history": "(none)",
+                  "passages": "[§1, p. 1] (Introduction)\n" + (section.text[:600] if section else "A passage.")}
         messages = edited.render(values)
         tokens = sum(tokenizer_for_model(settings.model).count(m["content"]) for m in messages)
         with st.expander(f"Preview on {'“' + section.title + '”' if section else 'an example'} — {tokens:,} tokens"):
@@ -85,13 +99,28 @@ def prompt_editor(settings) -> None:
                 st.markdown(f"**{m['role']}**")
                 st.code(m["content"][:6000], language=None, wrap_lines=True)
     b1, b2, b3 = st.columns(3)
-    if b1.button("Save", type="primary", disabled=edited is None, key="pe_save"):
+    if b1.button("Save", type="primary", disabled=edited is None, key="pe_save",
+                 help="for this browser session only"):
+        folder = own_prompts_dir(st.session_state)
         save_user_prompt(folder, edited)
-        st.success(f"Saved '{name}'. Sections that use it will be re-run; the others come from the cache.")
+        drop_default_copies(folder)
+        st.success(f"Saved '{name}' for this session. Sections that use it will be re-run; the others come from "
+                   "the cache.")
+    if shared_prompts_allowed() and st.button("Save for everyone", disabled=edited is None, key="pe_save_shared",
+                                              help="writes the shared prompt folder: every session that has not "
+                                                   "edited its own prompts uses it"):
+        shared = shared_prompts_dir()
+        save_user_prompt(shared, edited)
+        drop_default_copies(shared)
+        if folder != shared:
+            save_user_prompt(folder, edited)
+            drop_default_copies(folder)
+        st.success(f"Saved '{name}' for everyone.")
     if b2.button("Reset to default", disabled=name not in prompts.overridden, key="pe_reset"):
-        reset_user_prompt(folder, name)
+        reset_user_prompt(own_prompts_dir(st.session_state), name)
         st.session_state["pe_version"] = version + 1
         st.rerun()
+    prompts = load_prompts(folder)  # what is saved now: Export right after Save exports the saved text
     if name in defaults:
         diff = list(difflib.unified_diff(json.dumps(defaults[name].to_dict(), ensure_ascii=False, indent=1).splitlines(),
                                          json.dumps((edited or prompt).to_dict(), ensure_ascii=False, indent=1).splitlines(),
@@ -103,9 +132,13 @@ def prompt_editor(settings) -> None:
     upload = st.file_uploader("Import a prompt set", type=["json", "json5"], key="pe_import")
     if upload is not None and st.button("Import", key="pe_import_go"):
         try:
-            imported, errors = import_prompt_set(folder, upload.getvalue().decode("utf-8", errors="replace"))
+            target = own_prompts_dir(st.session_state)
+            imported, errors = import_prompt_set(target, upload.getvalue().decode("utf-8", errors="replace"))
+            same = set(drop_default_copies(target))
             if imported:
-                st.success(f"Imported: {', '.join(imported)}.")
+                st.success(f"Imported: {', '.join(imported)}."
+                           + (f" Identical to the default (not marked as edited): {', '.join(sorted(same))}."
+                              if same else ""))
             for e in errors:
                 st.error(e)
         except PromptError as exc:
@@ -189,12 +222,21 @@ with model_tab:
                                        step=10.0, key="set_retry_cap", help=help_for["retry_after_cap"])
         slots = bc[3].number_input("Server slots (0 = ask the server)", min_value=0, value=int(current.server_slots or 0),
                                    step=1, key="set_slots", help=help_for["server_slots"])
-        known = current.price or (0.0, 0.0)
+        shown_price = current.price or (0.0, 0.0)  # of the model saved now: the fields belong to it
         pc = st.columns(2)
-        price_in = pc[0].number_input("Price, USD per 1M input tokens (0 = unknown)", min_value=0.0, max_value=1000.0,
-                                      value=float(stored.get("price_in", known[0])), step=0.05, key="set_price_in")
-        price_out = pc[1].number_input("Price, USD per 1M output tokens (0 = unknown)", min_value=0.0, max_value=1000.0,
-                                       value=float(stored.get("price_out", known[1])), step=0.05, key="set_price_out")
+        mkey = model_key(current.model)
+        price_in = pc[0].number_input(f"Price for {current.model}, USD per 1M input tokens (0 = unknown)", min_value=0.0,
+                                      max_value=1000.0, value=float(shown_price[0]), step=0.05, format="%.3f",
+                                      key=f"set_price_in_{mkey}")
+        price_out = pc[1].number_input(f"Price for {current.model}, USD per 1M output tokens (0 = unknown)",
+                                       min_value=0.0, max_value=1000.0, value=float(shown_price[1]), step=0.05,
+                                       format="%.3f", key=f"set_price_out_{mkey}")
+        if mkey in custom_prices(st.session_state):
+            st.caption(f"Your price for {current.model} (this session; it applies to this model name only).")
+        elif current.price:
+            st.caption(f"Price of {current.model} from the built-in table (checked {table_checked()}).")
+        else:
+            st.caption(f"No price known for {current.model}: estimates show tokens only until you enter one.")
         st.markdown("**Reading PDFs**")
         pcols = st.columns(2)
         parsers = ["pymupdf", "nougat"] if nougat_available() else ["pymupdf"]
@@ -218,10 +260,18 @@ with model_tab:
                "length": length, "workers": int(workers), "context_window": int(context) or None,
                "use_cache": use_cache, "include_reasoning": reasoning, "parser": parser,
                "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages),
-               "price_in": float(price_in), "price_out": float(price_out), "temperature": temperature,
-               "timeout": timeout, "max_attempts": attempts, "requests_per_minute": rpm or None,
-               "tokens_per_minute": tpm or None, "call_timeout": call_timeout, "run_timeout": run_timeout,
-               "retry_after_cap": retry_cap, "server_slots": int(slots) or None}
+               "temperature": temperature, "timeout": timeout, "max_attempts": attempts,
+               "requests_per_minute": rpm or None, "tokens_per_minute": tpm or None,
+               "call_timeout": call_timeout, "run_timeout": run_timeout, "retry_after_cap": retry_cap,
+               "server_slots": int(slots) or None}
+        for legacy in ("price_in", "price_out"):  # one price for whatever model: the old, wrong way
+            new.pop(legacy, None)
+        entered = (float(price_in), float(price_out))
+        new_model = model.strip() or current.model
+        # the price fields showed the old model's price: they are the new model's only if the user changed them
+        if model_key(new_model) == mkey or entered != shown_price:
+            new["custom_prices"] = with_custom_price(custom_prices(st.session_state), new_model, entered,
+                                                     price_for(new_model, price_table()))
         if clear_key:
             new["api_key"] = ""
         elif api_key.strip():
@@ -237,7 +287,7 @@ with model_tab:
 
     effective = page_settings(st)
     st.caption(f"Effective endpoint: {effective.base_url} · model {effective.model} · context "
-               f"{effective.effective_context} tokens · key {'set' if effective.api_key else 'not set'}")
+               f"{effective.effective_context} tokens · runs use {page_key_owner(st)}")
 
 
 with prompts_tab:

@@ -39,7 +39,7 @@ else:
     chosen = st.selectbox("Run", list(by_id), key="hist_run",
                           format_func=lambda i: f"{by_id[i].title[:80]} — "
                                                 f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(by_id[i].started))} — "
-                                                f"{by_id[i].label}")
+                                                f"{by_id[i].label} · #{i[-8:]}")
     run = by_id[chosen]
     cols = st.columns(4)
     if cols[0].button("Reopen on the main page", type="primary", key="hist_reopen"):
@@ -68,7 +68,8 @@ else:
         st.rerun()
 
     with st.expander("Delete all"):
-        sure = st.checkbox(f"Yes, delete all {len(history.list_runs(sid))} run(s) of this browser", key="hist_sure")
+        total = len(runs) if not search.strip() else len(history.list_runs(sid))
+        sure = st.checkbox(f"Yes, delete all {total} run(s) of this browser", key="hist_sure")
         if st.button("Delete all", disabled=not sure, key="hist_delete_all"):
             gone = history.delete_all(sid)
             for key in ("result", "markdown", "result_digest", "run_id", "hist_interrupted"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from summarizer import ui_session
+from summarizer.escape import escape_text
 from summarizer.history_compare import (
     PairedSection,
     diff_html,
@@ -81,7 +82,7 @@ d2.download_button("⬇️ Export comparison (CSV)", export_csv(a, b).encode("ut
 
 
 def show_pair(title: str, text_a: str, text_b: str, row: PairedSection | None) -> None:
-    st.markdown(f"#### {clean_title(title)}")
+    st.markdown(f"#### {escape_text(clean_title(title))}")
     if show_diff:
         st.html(diff_html(text_a, text_b))
     else:
@@ -91,7 +92,7 @@ def show_pair(title: str, text_a: str, text_b: str, row: PairedSection | None) -
                 st.text(text or "—")  # plain text: a summary is data, never markup
                 flagged = PairedSection.flags(record)
                 if flagged:
-                    st.caption(":orange[Not found in the source:] " + ", ".join(flagged))
+                    st.caption(":orange[Not found in the source:] " + escape_text(", ".join(flagged)))
                 if record is not None and record.result.ok:
                     run_id = a.info.id if column is ca else b.info.id
                     ui_session.rating_widgets(st, run_id, record.result.index, record.rating, record.comment,

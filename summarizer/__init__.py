@@ -4,18 +4,52 @@ The library behind the web app and the CLI. Stages, each a module you can read a
 ``loading`` (file/bytes/text) → ``pdf_parser`` / ``text_parser`` → ``document.Document`` →
 ``engine.run`` over a backend (``extractive_backend`` or ``llm_backend``) → ``render``.
 
-Importing this package stays light: heavy packages (PyMuPDF, spaCy, openai, tiktoken) are
-imported by the functions that use them.
+Importing this package stays light: heavy packages (PyMuPDF, openai, tiktoken, pydantic-settings)
+are imported by the functions that use them; ``Settings`` is loaded on first access.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .document import Block, Document, Section
 from .errors import InputError, SummarizerError
-from .settings import Settings
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from .settings import Settings
+
 __all__ = ["Block", "Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
+
+
+def _version() -> str:
+    """The version in pyproject.toml: read from it in a source checkout, from the metadata when installed."""
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    if pyproject.is_file():
+        import tomllib
+
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        if project.get("name") == "summarizer":
+            return str(project["version"])
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("summarizer")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def __getattr__(name: str):
+    """``summarizer.Settings`` on first access (pydantic-settings costs ~0.3 s to import); ``__version__``
+    from pyproject.toml or the installed metadata."""
+    if name == "Settings":
+        from .settings import Settings
+
+        return Settings
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load(source, name: str | None = None, **kwargs) -> Document:
@@ -35,6 +69,7 @@ def load(source, name: str | None = None, **kwargs) -> Document:
 def summarize(document: Document, settings: Settings | None = None, **kwargs):
     """Summarize a document; returns a ``results.DocumentSummary``."""
     from .engine import summarize_document
+    from .settings import Settings
 
     return summarize_document(document, settings or Settings.from_env(), **kwargs)
 

@@ -6,17 +6,17 @@
   ones; a run killed at any moment (SIGKILL) loses and duplicates nothing: an entry is written only
   after its file, and the index is compacted (one line per document) when a run starts.
 * One writer per output folder: a second batch is refused with a message naming the running one.
-  The lock is an ``flock`` on a file, so the kernel releases it when its process dies; a stale
-  lock file from a dead process is therefore taken over, not obeyed.
+  The lock is an OS file lock (``filelock``: flock on POSIX, msvcrt on Windows), so it is released
+  when its process dies; a stale lock file from a dead process is therefore taken over, not obeyed.
 """
 
 from __future__ import annotations
 
 import csv
-import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import socket
@@ -33,6 +33,7 @@ from .errors import ConfigError, InputError, SummarizerError
 from .render import render_markdown
 from .settings import Settings
 
+logger = logging.getLogger(__name__)
 INDEX = "index.jsonl"
 LOCK = ".summarizer-batch.lock"
 FILE_TYPES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".mmd")
@@ -170,38 +171,44 @@ def settings_key(settings: Settings) -> str:
 
 
 class BatchLock:
-    """One writer per output folder, released by the kernel if its process dies."""
+    """One writer per output folder, released by the operating system if its process dies.
+
+    ``filelock`` takes an OS lock on the lock file (``flock`` on POSIX, ``msvcrt.locking`` on
+    Windows), never a "file exists" lock, so a crashed writer cannot leave the folder locked. Who
+    holds it (pid, host, start) is written next to it, for the refusal message.
+    """
 
     def __init__(self, outdir: Path) -> None:
         self.path = outdir / LOCK
-        self.handle = None
+        self.info = outdir / (LOCK + ".json")
+        self._lock = None
 
     def __enter__(self) -> BatchLock:
-        self.handle = open(self.path, "a+")
+        import filelock
+
+        lock = filelock.FileLock(self.path, timeout=0, fallback_to_soft=False, thread_local=False)
         try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.handle.seek(0)
-            info = self.handle.read().strip()
-            self.handle.close()
+            lock.acquire()
+        except filelock.Timeout:
             try:
-                who = json.loads(info)
+                who = json.loads(self.info.read_text(encoding="utf-8"))
                 desc = f"pid {who.get('pid')} on {who.get('host')}, started {who.get('started')}"
-            except (json.JSONDecodeError, AttributeError):
+            except (OSError, ValueError, AttributeError):
                 desc = "another process"
             raise ConfigError(f"Another batch ({desc}) is already writing to '{self.path.parent}'; "
                               "wait for it to finish or choose another output folder.") from None
-        self.handle.seek(0)
-        self.handle.truncate()
-        self.handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                      "started": time.strftime("%Y-%m-%d %H:%M:%S")}))
-        self.handle.flush()
+        except OSError as exc:
+            raise ConfigError(f"The output folder '{self.path.parent}' cannot be locked ({exc.strerror or exc}); "
+                              "choose a folder on a local disk.") from None
+        self._lock = lock
+        write_atomic(self.info, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                            "started": time.strftime("%Y-%m-%d %H:%M:%S")}).encode())
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.handle:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -242,13 +249,12 @@ class BatchIndex:
 
     def append(self, record: dict) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-        with self._lock, open(self.path, "ab") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                os.write(f.fileno(), line)  # one write of one line
-                os.fsync(f.fileno())
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        import filelock
+
+        with self._lock, filelock.FileLock(self.path.with_name(INDEX + ".lock"), fallback_to_soft=False), \
+                open(self.path, "ab") as f:
+            os.write(f.fileno(), line)  # one write of one line, under a cross-process lock
+            os.fsync(f.fileno())
 
 
 def route_model(document: Document, settings: Settings) -> Settings:
@@ -270,8 +276,10 @@ def _shared_client(settings: Settings):
     return ChatClient(settings)
 
 
-def process_item(item: BatchItem, settings: Settings, client=None) -> BatchResult:
-    """Load, route and summarize one item into a ``BatchResult``; a failure is a result, never a raise."""
+def process_item(item: BatchItem, settings: Settings, client=None, record=None) -> BatchResult:
+    """Load, route and summarize one item into a ``BatchResult``; a failure is a result, never a raise.
+
+    ``record(item, document, settings)`` gives a history recorder for the run (``history.batch_recorder``)."""
     from .engine import summarize_document
 
     try:
@@ -284,20 +292,25 @@ def process_item(item: BatchItem, settings: Settings, client=None) -> BatchResul
             same_model = client is not None and client.settings.model == chosen.model
             # its own Stop and usage per document, one concurrency limit and breaker for the batch
             backend = LLMBackend(chosen, client=client.child() if same_model else None)
-        summary = summarize_document(doc, chosen, backend=backend)
+        recorder = record(item, doc, chosen) if record else None
+        summary = summarize_document(doc, chosen, backend=backend, on_event=recorder)
         status = "failed" if summary.failed and not any(s.ok for s in summary.sections) else "done"
+        markdown = render_markdown(summary, settings.include_reasoning)
+        if recorder:
+            recorder.finish(summary, markdown)
         return BatchResult(item.id, status, f"{item.id}.summary.md", doc.title,
-                           "; ".join(s.error for s in summary.failed)[:500], summary.unverified_count,
-                           render_markdown(summary, settings.include_reasoning))
+                           "; ".join(s.error for s in summary.failed)[:500], summary.unverified_count, markdown)
     except SummarizerError as exc:
         return BatchResult(item.id, "failed", error=str(exc))
-    except Exception as exc:  # one document must never stop the batch
+    except Exception as exc:  # one document must never stop the batch; the traceback goes to the log
+        logger.exception("batch item %s failed unexpectedly", item.id)
         return BatchResult(item.id, "failed", error=f"Unexpected error ({exc.__class__.__name__}).")
 
 
 def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
-              on_progress: Callable[[BatchResult, int, int], None] | None = None) -> BatchReport:
-    """Summarize every item of ``source`` into ``outdir``, resuming where an earlier run stopped."""
+              on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True) -> BatchReport:
+    """Summarize every item of ``source`` into ``outdir``, resuming where an earlier run stopped;
+    with ``history``, each document's run is also written to the history store as it goes."""
     settings.validate()
     items = read_items(source)
     out = Path(outdir)
@@ -321,9 +334,12 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
         total = len(items)
         lock = threading.Lock()
         client = _shared_client(settings)
+        from .history import batch_recorder
+
+        record = batch_recorder() if history else None
 
         def one(item: BatchItem) -> BatchResult:
-            result = process_item(item, settings, client)
+            result = process_item(item, settings, client, record)
             if result.markdown:
                 try:
                     write_atomic(out / result.file, result.markdown.encode("utf-8"))

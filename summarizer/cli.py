@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from .errors import InputError, SummarizerError
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_SECTIONS_FAILED = 0, 2, 3
+logger = logging.getLogger(__name__)
 
 
 def _parsers() -> list[str]:
@@ -60,14 +63,16 @@ def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args):
+    from .logs import add_secret
     from .settings import Settings
 
     tuning = {name: getattr(args, name, None) for name in TUNING_FLAGS.values()}
     settings = Settings.from_env(
         backend="llm" if args.backend == "local" else args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
-        length=args.length, parser=args.parser, **tuning,
+        length=args.length, parser=args.parser, max_pages=getattr(args, "max_pages", None), **tuning,
     )
+    add_secret(settings.clean_key())  # masked in every log line, whatever its shape
     return _local_settings(args, settings)
 
 
@@ -110,6 +115,9 @@ def cmd_summarize(args) -> int:
     settings = _settings(args)
     settings.validate()
     doc = _read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
+    logger.info("read %s: %d section(s), language %s, genre %s; backend %s", args.input, len(doc.sections),
+                doc.language, doc.genre, settings.backend_label)
+    _print_notices(doc)
     if settings.prompts_dir and settings.backend == "llm":  # only the LLM reads prompts (JSON5 parsing: ~0.2 s)
         from .prompts import load_prompts
 
@@ -121,7 +129,11 @@ def cmd_summarize(args) -> int:
         print(f"Summarizing '{doc.title}' with backend: {settings.backend_label}", file=sys.stderr)
     said: set[str] = set()  # errors already printed, so a run-level reason is said once
     progress = None if quiet else (lambda e: _progress(e, sys.stderr, said))
+    started = time.monotonic()
     result = summarize_document(doc, settings, on_event=progress)
+    logger.info("summarized %s in %.1fs: %d section(s), %d failed, %d request(s), tokens in/out %d/%d", args.input,
+                time.monotonic() - started, len(result.sections), len(result.failed), result.usage.requests,
+                result.usage.tokens_in, result.usage.tokens_out)
     if args.recheck and settings.backend == "llm" and result.needs_recheck():
         from .engine import recheck
 
@@ -145,6 +157,7 @@ def cmd_summarize(args) -> int:
             "unverified_numbers": result.unverified_count,
             "overview_error": result.overview_error,
             "stopped": result.stopped,
+            "coverage": _coverage_json(result),
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif not args.output:
@@ -158,6 +171,12 @@ def cmd_summarize(args) -> int:
     if result.failed:
         print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
     return EXIT_SECTIONS_FAILED if result.failed or result.overview_error else EXIT_OK
+
+
+def _coverage_json(result) -> dict:
+    from .coverage import coverage
+
+    return coverage(result).as_json()
 
 
 def cmd_batch(args) -> int:
@@ -177,7 +196,7 @@ def cmd_batch(args) -> int:
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
-    report = run_batch(args.input, args.output, settings, progress)
+    report = run_batch(args.input, args.output, settings, progress, history=not args.no_history)
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
@@ -188,11 +207,19 @@ def cmd_batch(args) -> int:
     return EXIT_SECTIONS_FAILED if report.failed else EXIT_OK
 
 
+def _print_notices(doc) -> None:
+    """What the reader must know about the input (pages left unread, pages unreadable), on stderr too."""
+    for notice in doc.notices:
+        print(f"note: {notice}", file=sys.stderr)
+
+
 def cmd_sections(args) -> int:
     from .settings import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(max_pages=args.max_pages)
+    settings.validate()
     doc = _read_input(args.input, args.parser, settings.max_pages, settings.nougat_checkpoint)
+    _print_notices(doc)
     if args.json:
         data = doc.as_json()
         print(json.dumps({"title": data["title"], "sections": data["sections"], "authors": data["authors"],
@@ -235,12 +262,24 @@ def cmd_prompts(args) -> int:
     return EXIT_BAD_INPUT if prompts.errors else EXIT_OK
 
 
+def _add_log_flags(parser: argparse.ArgumentParser, default=None) -> None:
+    """-v/--verbose and --log-file, accepted before or after the subcommand."""
+    parser.add_argument("-v", "--verbose", action="count", default=default,
+                        help="log progress to stderr (-v: info, -vv: debug with request details)")
+    parser.add_argument("--log-file", default=default, help="also write the log (with tracebacks) to this file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m summarizer",
                                      description="Section-by-section Markdown summaries of papers and articles.")
+    from . import _version
+
+    parser.add_argument("--version", action="version", version=f"summarizer {_version()}")
+    _add_log_flags(parser, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
+    _add_log_flags(s, argparse.SUPPRESS)
     s.add_argument("input")
     s.add_argument("-o", "--output", help="write the Markdown here")
     from .settings import Settings
@@ -258,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--prompts", help="folder of prompt files used over the defaults")
     s.add_argument("--parser", choices=_parsers(), default=None,
                    help="PDF parser (nougat is offered when requirements-nougat.txt is installed)")
+    s.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
     s.add_argument("--recheck", action="store_true",
                    help="re-ask once the sections whose numbers or quotations are not in the source (llm)")
@@ -267,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_summarize)
 
     b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV of articles (id, text or url)")
+    _add_log_flags(b, argparse.SUPPRESS)
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
     for flag in ("--backend", "--lang", "--length", "--model", "--base-url", "--prompts"):
@@ -277,32 +318,48 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, help="documents (and model calls) in flight at once")
     b.add_argument("--no-cache", action="store_true")
     b.add_argument("--parser", choices=_parsers(), default=None)
+    b.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     b.add_argument("--small-model", help="route short documents to this model")
     b.add_argument("--route-below", type=int, default=2000, help="token threshold for --small-model")
+    b.add_argument("--no-history", action="store_true", help="do not write the runs into the history store")
     b.add_argument("-q", "--quiet", action="store_true")
     _add_setting_flags(b)
     b.set_defaults(func=cmd_batch)
 
     c = sub.add_parser("sections", help="show the sections found in an input")
+    _add_log_flags(c, argparse.SUPPRESS)
     c.add_argument("input")
     c.add_argument("--parser", choices=_parsers(), default="pymupdf")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     c.set_defaults(func=cmd_sections)
 
     p = sub.add_parser("prompts", help="list, show or check prompt files")
+    _add_log_flags(p, argparse.SUPPRESS)
     p.add_argument("action", choices=["list", "show", "check"])
     p.add_argument("name", nargs="?")
     p.add_argument("--prompts", help="folder of user prompt files")
     p.set_defaults(func=cmd_prompts)
+
+    from .ask_cli import add_ask_command
+
+    add_ask_command(sub)
+    from .history_cli import add_history_parser
+
+    add_history_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .logs import configure_cli
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure_cli(getattr(args, "verbose", None) or 0, getattr(args, "log_file", None))
     try:
         return args.func(args)
     except SummarizerError as exc:
+        logger.info("%s failed: %s", args.command, exc, exc_info=logger.isEnabledFor(logging.DEBUG))
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code if exc.exit_code != 1 else EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -310,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log
+        logger.exception("%s failed unexpectedly", args.command)
+        where = f"; the traceback is in {args.log_file}" if getattr(args, "log_file", None) else "; run with -v for details"
+        print(f"error: Unexpected error ({exc.__class__.__name__}){where}.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

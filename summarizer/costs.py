@@ -2,7 +2,9 @@
 
 The estimate renders each section's real prompt, counts it with the same tokenizer the budget
 uses, adds the parts a long section is split into and the merge and synthesis calls, and
-assumes each answer fills about two thirds of its reserved room. Unknown prices give tokens only.
+assumes each answer fills about two thirds of its reserved room. The price is the chosen model's
+(``Settings.price``: the maintained table in prices.json, or the user's price for that model name);
+an unknown model gives tokens only and says so.
 """
 
 from __future__ import annotations
@@ -21,9 +23,14 @@ class Estimate:
     cost_usd: float | None
     exact_tokens: bool
     per_section: dict[int, int]  # section index → input tokens
+    model: str = ""
+    price: tuple[float, float] | None = None  # USD per 1M tokens (input, output) used for cost_usd
 
     def describe(self) -> str:
-        cost = f" ≈ ${self.cost_usd:.4f}" if self.cost_usd is not None else " (no price known for this model)"
+        if self.cost_usd is not None:
+            cost = f" ≈ ${self.cost_usd:.4f}"
+        else:
+            cost = f" (no price known for {self.model or 'this model'}: enter one on Settings)"
         approx = "" if self.exact_tokens else " (estimated: no tokenizer available)"
         return f"{self.calls} calls · ~{self.tokens_in:,} tokens in · ~{self.tokens_out:,} tokens out{cost}{approx}"
 
@@ -64,7 +71,7 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
         tokens_out += int(synthesis.max_output_tokens * 0.66)
     price = settings.price
     cost = (tokens_in * price[0] + tokens_out * price[1]) / 1_000_000 if price else None
-    return Estimate(calls, tokens_in, tokens_out, cost, backend.tokenizer.exact, per_section)
+    return Estimate(calls, tokens_in, tokens_out, cost, backend.tokenizer.exact, per_section, settings.model, price)
 
 
 class _NoClient:

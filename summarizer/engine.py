@@ -39,6 +39,13 @@ def verify(result: SectionResult, source: str) -> None:
     result.unverified_numbers, result.unverified_quotes, result.unverified_names = check.numbers, check.quotes, check.names
 
 
+def ground(result: SectionResult, document: Document) -> None:
+    """Give each claim of the section's summary its supporting sentence and page(s)."""
+    from .grounding import ground_summary
+
+    result.bullets = ground_summary(result.summary, document.sections[result.index], document.language)
+
+
 @dataclass
 class Event:
     """``kind`` is "section" (one section changed state), "tick" (nothing changed; a chance to be
@@ -155,6 +162,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
             if result.ok:
                 section = document.sections[result.index]
                 verify(result, f"{document.title}\n{section.title}\n{section.text}")
+                ground(result, document)
         except EndpointUnavailable as exc:
             first = fail_run(str(exc))
             result.status, result.error = "failed", str(exc) if first else f"not sent: {fatal[0]}"

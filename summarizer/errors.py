@@ -46,6 +46,10 @@ class PromptError(SummarizerError):
     exit_code = 2
 
 
+class GarbledPdfError(ScannedPdfError):
+    """The PDF has a text layer, but it extracts as meaningless codes (fonts without a character map)."""
+
+
 class ContextOverflow(BackendError):
     """The request did not fit the model's context window; ``limit`` is the real window when the
     server named it ("maximum context length is N", llama.cpp's ``n_ctx``), else None."""

@@ -4,7 +4,13 @@ its source text; what cannot be traced is reported (field note 13).
 Numbers are compared by value, not by spelling: 1,200 = 1200 = 1.2k = 1.2 thousand = 一千二百;
 3.5% = 3.5 percent; 2024年3月 = March 2024; 1.2万 = 12,000; "$3.5 million" = 3,500,000.
 A number written with less precision matches a more precise source value it rounds from
-("1.2 million" ← 1,234,567). Ranges count as their two ends.
+("1.2 million" ← 1,234,567). Ranges count as their two ends. Number words count as numbers
+("three benchmarks" = 3, "two billion" = 2,000,000,000, 三千 = 3000); list enumerators ("1.", "2)",
+"①", "（一）") are not claims.
+
+No false alarms: a summary sentence found word for word in its source (an extractive summary is
+made of them) is not checked, and a quotation is matched within one sentence of one line, never
+across bullets.
 """
 
 from __future__ import annotations
@@ -33,8 +39,19 @@ _CHINESE = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]
 _CN_NOT_NUMBERS = ("十分", "万一", "一一", "千万别", "百分之百")
 _MONTH_DATE = re.compile(r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?=\d)", re.I)
-_QUOTE = re.compile(r"[“\"「『]([^”\"」』]{3,300})[”\"」』]")
-_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+_QUOTE = re.compile(r"“([^“”\n]{3,300})”|\"([^\"\n]{3,300})\"|「([^「」\n]{3,300})」|『([^『』\n]{3,300})』")
+_ENUMERATOR = re.compile(r"^([ \t]*(?:[-*+•][ \t]+)?)(?:\d{1,2}[.)、](?=\s|$)|[(（]\d{1,2}[)）]|[(（][一二三四五六七八九十]{1,3}[)）]|"
+                         r"[一二三四五六七八九十]{1,3}、|[\u2460-\u2473\u2474-\u2487\u2488-\u249b\u2776-\u277f])", re.M)
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_BIG_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_WORD = r"(?:" + "|".join(sorted([*_UNITS, *_TENS, "hundred", "dozen", *_BIG_WORDS], key=len, reverse=True)) + r")s?"
+_NUMBER_WORDS = re.compile(rf"\b{_WORD}(?:(?:[ \t]+|-)(?:and[ \t]+)?{_WORD})*\b", re.I)
+# after a sentence's end mark and any closing quotation mark or bracket that belongs to it
+_SENTENCE_END = re.compile(r"(?<=[.;!?][\"”’)\]」』])(?=\s)|(?<=[.;!?])(?=\s)|(?<=[。！？；][”’）」』])|"
+                           r"(?<=[。！？；])(?![”’）」』])")
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)*)")
 _COMMON = frozenset("""The This That These Those It Its In On At For From With And But Or Not No Yes We Our They Their
 He She His Her A An As By To Of Key Headline Summary Contributions Method Results Limitations Who Quote Note
 TL DR Overall Part Section Figure Table Abstract Introduction Conclusion Discussion Monday Tuesday Wednesday
@@ -109,9 +126,58 @@ def _step(number: str) -> float:
     return 10.0 ** -len(decimals)
 
 
+def words_to_number(phrase: str) -> float | None:
+    """"three" → 3, "twenty-one" → 21, "two hundred and five" → 205, "two billion" → 2e9; None for
+    vague plurals ("hundreds", "dozens") and anything that is not a number."""
+    total, current, seen = 0.0, 0.0, False
+    for word in re.split(r"[\s-]+", phrase.lower()):
+        if word == "and":
+            continue
+        if word.endswith("s") and word[:-1] in {*_BIG_WORDS, "hundred", "dozen"}:
+            return None  # "thousands of people" names no number
+        if word in _UNITS:
+            current += _UNITS[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word == "dozen":
+            current = (current or 1) * 12
+        elif word in _BIG_WORDS:
+            total += (current or 1) * _BIG_WORDS[word]
+            current = 0.0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def _word_mentions(text: str) -> list[NumberMention]:
+    found = []
+    for m in _NUMBER_WORDS.finditer(text):
+        phrase = m.group(0)
+        if re.search(r"\d[\d,.]*\s*$", text[max(0, m.start() - 24):m.start()]):
+            continue  # "3.5 million": the scale of a number in digits, read with it
+        value = words_to_number(phrase)
+        if value is None:
+            continue
+        bigs = [v for w, v in _BIG_WORDS.items() if w in phrase.lower()]
+        step = min(bigs) if bigs else 1.0
+        candidates = ((value, step),) + (((value / step, 1.0),) if bigs else ())
+        found.append(NumberMention(phrase, candidates))
+    return found
+
+
+def _without_enumerators(text: str) -> str:
+    """List markers ("1.", "2)", "①", "（一）", "一、") blanked: they count items, they claim nothing."""
+    return _ENUMERATOR.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text)
+
+
 def numbers_in(text: str) -> list[NumberMention]:
-    """Every number written in ``text``, with the values it may stand for."""
-    found: list[NumberMention] = []
+    """Every number written in ``text`` (digits, Chinese numerals, English number words), with the
+    values it may stand for; list enumerators are not numbers."""
+    text = _without_enumerators(text)
+    found: list[NumberMention] = _word_mentions(text)
     for m in _ARABIC.finditer(text):
         raw = m.group("num").replace(",", "")
         value, step = float(raw), _step(raw)
@@ -159,31 +225,73 @@ def _normalise(text: str) -> str:
     return re.sub(r"[\s\"“”「」『』]+", " ", text).strip()
 
 
+def _squash(text: str) -> str:
+    """Text without whitespace and Markdown emphasis, for word-for-word comparison."""
+    return re.sub(r"[\s*_`]+", "", text)
+
+
+def _unverbatim(summary: str, source: str) -> str:
+    """The sentences of ``summary`` that are not found word for word in ``source``, one per line
+    (bullet markers off), so that no quotation can pair across a sentence or a bullet."""
+    flat = _squash(source)
+    kept = []
+    for line in summary.splitlines():
+        line = re.sub(r"^\s*(?:[-*+•>]|#+)\s+", "", line)
+        for sentence in _SENTENCE_END.split(line):
+            sentence = sentence.strip()
+            if sentence and _squash(sentence) not in flat:
+                kept.append(sentence)
+    return "\n".join(kept)
+
+
+#: Number words too common to be a claim on their own ("one of the", "the two methods" stay checked).
+_NOT_CLAIMS = {"one"}
+
+
 def check_summary(summary: str, source: str) -> Check:
     """Numbers, quotations and names in ``summary`` that ``source`` does not contain."""
-    source_values = [c for m in numbers_in(source) for c in m.candidates]
+    summary = _unverbatim(summary, source)
     result = Check()
+    if not summary:
+        return result
+    source_values = [c for m in numbers_in(source) for c in m.candidates]
     seen: set[str] = set()
     for mention in numbers_in(summary):
-        if mention.text in seen:
+        if mention.text in seen or mention.text.lower() in _NOT_CLAIMS:
             continue
         seen.add(mention.text)
         if not _traceable(mention, source_values):
             result.numbers.append(mention.text)
     plain_source = _normalise(source)
     for m in _QUOTE.finditer(summary):
-        quote = m.group(1).strip()
+        quote = next(g for g in m.groups() if g is not None).strip()
         words = len(quote.split()) + len(re.findall(r"[\u4e00-\u9fff]", quote)) // 2
         if words >= 3 and _normalise(quote).strip(" .,;:") not in plain_source:
             result.quotes.append(quote)
     lowered = source.lower()
     for m in _NAME.finditer(summary):
-        name = m.group(1)
-        if name.split()[0] in _COMMON or len(name) < 3:
-            continue
-        if name.lower() not in lowered and name not in result.names:
-            result.names.append(name)
+        for name in _name_parts(m.group(1)):
+            if name.lower() not in lowered and name not in result.names:
+                result.names.append(name)
     return result
+
+
+def _name_parts(run: str) -> list[str]:
+    """A run of capitalised words cut at common words ("Zoo The boy" after a lost full stop is the
+    name "Zoo", not "Zoo The"); a run that starts with a common word, or a short part, is no name."""
+    parts, current = [], []
+    for word in run.split():
+        if word in _COMMON:
+            if current:
+                parts.append(" ".join(current))
+            current = []
+        else:
+            current.append(word)
+    if current:
+        parts.append(" ".join(current))
+    if run.split()[0] in _COMMON:  # a sentence start ("In Spring", "The Guardian"): not checked, as before
+        return []
+    return [p for p in parts if len(p) >= 3]
 
 
 def mark_unverified(markdown: str, check: Check, label: str) -> str:

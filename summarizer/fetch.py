@@ -2,15 +2,15 @@
 
 Every failure is one sentence that says what happened and invites the user to paste the text:
 blocked (403), paywalled or script-only pages, timeouts, non-HTML answers. The arXiv base URL is
-configurable (``ARXIV_BASE_URL``) so tests and mirrors work; nothing else is contacted.
+configurable (``ARXIV_BASE_URL``) so tests and mirrors work; nothing else is contacted. Every
+download goes through ``netguard.guarded_get``: no internal address at any redirect hop (unless
+allow-listed in ``SUMMARIZER_ALLOW_HOSTS``), a total time and size cap, ``file://`` refused.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -18,7 +18,8 @@ from .document import Document
 from .errors import InputError
 
 USER_AGENT = "Mozilla/5.0 (compatible; Summarizer/0.1; +https://example.invalid/summarizer)"
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50 * 1024 * 1024  # size cap of one download
+TOTAL_SECONDS = 60.0  # time cap of one download, redirects included
 PASTE = "open the page in your browser and paste its text instead."
 _ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)$", re.I)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^?#\s]+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I)
@@ -48,29 +49,39 @@ def is_url(text: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-def fetch(url: str, timeout: float = 30.0) -> Fetched:
-    """GET a URL with a size limit; HTTP and network errors become clear messages."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/pdf,*/*"})
-    host = urlparse(url).netloc or url
+def fetch_limits() -> tuple[float, int]:
+    """Total seconds and bytes one download may take (``SUMMARIZER_FETCH_SECONDS``, ``SUMMARIZER_FETCH_MB``)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(MAX_BYTES + 1)
-            ctype = response.headers.get("Content-Type", "")
-            final = response.geturl()
-    except urllib.error.HTTPError as exc:
-        if exc.code in (401, 402, 403):
-            raise InputError(f"{host} refused to give the page (HTTP {exc.code}: blocked or behind a login); {PASTE}") from None
-        if exc.code == 404:
-            raise InputError(f"{host} has no page at that address (HTTP 404); check the link.") from None
-        if exc.code == 429:
-            raise InputError(f"{host} is limiting requests (HTTP 429); try again later or {PASTE}") from None
-        raise InputError(f"{host} answered HTTP {exc.code}; {PASTE}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise InputError(f"Could not reach {host} ({reason}); check your network, or {PASTE}") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"The download from {host} is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    return Fetched(data, ctype.lower(), final)
+        seconds = float(os.environ.get("SUMMARIZER_FETCH_SECONDS", "") or TOTAL_SECONDS)
+        size = int(float(os.environ.get("SUMMARIZER_FETCH_MB", "") or MAX_BYTES / (1024 * 1024)) * 1024 * 1024)
+    except ValueError:
+        return TOTAL_SECONDS, MAX_BYTES
+    return (seconds if seconds > 0 else TOTAL_SECONDS), (size if size > 0 else MAX_BYTES)
+
+
+def fetch(url: str, timeout: float | None = None, max_bytes: int | None = None,
+          trusted_hosts: frozenset[str] = frozenset()) -> Fetched:
+    """GET a URL, refusing internal addresses at every redirect, within a total time and size cap;
+    HTTP and network errors become clear messages."""
+    from .netguard import guarded_get
+
+    seconds, size = fetch_limits()
+    headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/pdf,*/*", "Connection": "close"}
+    got = guarded_get(url, headers=headers, total_seconds=timeout or seconds, max_bytes=max_bytes or size,
+                      trusted_hosts=trusted_hosts)
+    host = urlparse(got.final_url).netloc or url
+    if got.status >= 400:
+        code = got.status
+        if code in (401, 402, 403):
+            raise InputError(f"{host} refused to give the page (HTTP {code}: blocked or behind a login); {PASTE}")
+        if code == 404:
+            raise InputError(f"{host} has no page at that address (HTTP 404); check the link.")
+        if code == 429:
+            raise InputError(f"{host} is limiting requests (HTTP 429); try again later or {PASTE}")
+        raise InputError(f"{host} answered HTTP {code}; {PASTE}")
+    if got.status >= 300:
+        raise InputError(f"{host} answered HTTP {got.status} without a usable redirect; {PASTE}")
+    return Fetched(got.data, got.content_type, got.final_url)
 
 
 def load_url(url: str, settings=None) -> Document:
@@ -122,7 +133,9 @@ def load_arxiv(identifier: str, settings=None) -> Document:
     """The PDF of an arXiv paper, parsed like an upload."""
     from .loading import load_bytes
 
-    got = fetch(arxiv_pdf_url(identifier))
+    url = arxiv_pdf_url(identifier)
+    # the arXiv base URL is the operator's setting, not the user's input: its host is trusted
+    got = fetch(url, trusted_hosts=frozenset({urlparse(url).hostname or ""}))
     if got.data.lstrip()[:5] != b"%PDF-":
         raise InputError(f"arXiv did not return a PDF for '{identifier}'; check the id (e.g. 2401.01234).")
     safe = identifier.replace("/", "_")

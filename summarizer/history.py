@@ -141,7 +141,7 @@ def public_settings(settings) -> dict:
             "route_below_tokens", "use_cache", "include_reasoning", "context_window")
     out = {k: getattr(settings, k, None) for k in keep}
     out["host"] = safe_host(settings.base_url) if settings.backend == "llm" else ""
-    out["backend_label"] = settings.backend_label
+    out["backend_label"] = f"llm ({settings.model} @ {out['host']})" if settings.backend == "llm" else settings.backend_label
     return out
 
 
@@ -192,7 +192,9 @@ class HistoryStore(Protocol):
     def get_run(self, owner: str | None, run_id: str) -> RunRecord | None: ...
     def delete_run(self, owner: str | None, run_id: str) -> bool: ...
     def delete_all(self, owner: str) -> int: ...
-    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None, comment: str = "") -> None: ...
+    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None,
+             comment: str | None = None) -> None: ...
+    def comment(self, owner: str | None, run_id: str, section: int | None, text: str) -> None: ...
     def save_document(self, doc_hash: str, document: Document) -> None: ...
     def load_document(self, doc_hash: str) -> Document | None: ...
     def save_session(self, owner: str, state: dict) -> None: ...
@@ -216,6 +218,7 @@ def _v1(db: sqlite3.Connection) -> None:
             overview TEXT DEFAULT '', overview_error TEXT DEFAULT '', overview_unverified TEXT DEFAULT '[]',
             notices TEXT DEFAULT '[]', markdown TEXT DEFAULT '',
             tokens_in INTEGER DEFAULT 0, tokens_out INTEGER DEFAULT 0, requests INTEGER DEFAULT 0, cost_usd REAL,
+            sections_done INTEGER DEFAULT 0, sections_failed INTEGER DEFAULT 0, sections_total INTEGER DEFAULT 0,
             started REAL NOT NULL, finished REAL, updated REAL NOT NULL);
         CREATE INDEX IF NOT EXISTS runs_owner_started ON runs(owner, started DESC);
         CREATE INDEX IF NOT EXISTS runs_doc ON runs(doc_hash);
@@ -246,10 +249,13 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host, length, language, origin, status, "
-                "started, finished, (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status IN "
-                "('done', 'cached')), (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status = 'failed'), "
-                "(SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status != 'skipped'), "
+                "started, finished, sections_done, sections_failed, sections_total, "
                 "tokens_in, tokens_out, cost_usd, rating, COALESCE(comment, '')")
+#: Keeps a run's counters in step with its sections (the list reads them without touching sections).
+_COUNT = ("UPDATE runs SET sections_done = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status IN "
+          "('done', 'unstructured', 'cached')), sections_failed = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
+          "s.status = 'failed'), sections_total = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
+          "s.status != 'skipped'), updated = ? WHERE id = ?")
 
 
 class SQLiteHistory:
@@ -396,6 +402,7 @@ class SQLiteHistory:
                         "running", now, now))
             db.executemany("INSERT OR REPLACE INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?)",
                            [(run_id, r.index, r.title, r.status, _section_json(r), now) for r in plan])
+            db.execute(_COUNT, (now, run_id))
 
         self._write(steps)
         return run_id
@@ -417,6 +424,7 @@ class SQLiteHistory:
             db.execute("UPDATE runs SET tokens_in = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_in')), 0) FROM "
                        "sections WHERE run_id = ?), tokens_out = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_out')), 0) "
                        "FROM sections WHERE run_id = ?), updated = ? WHERE id = ?", (run_id, run_id, now, run_id))
+            db.execute(_COUNT, (now, run_id))
 
         self._write(steps)
 
@@ -438,6 +446,7 @@ class SQLiteHistory:
                        (status, summary.overview, summary.overview_error, json.dumps(summary.overview_unverified),
                         json.dumps(summary.notices, ensure_ascii=False), markdown, usage.tokens_in, usage.tokens_out,
                         usage.requests, usage.cost_usd, now, now, run_id))
+            db.execute(_COUNT, (now, run_id))
 
         self._write(steps)
 
@@ -501,10 +510,23 @@ class SQLiteHistory:
                    "(SELECT json_extract(state, '$.doc_hash') FROM sessions WHERE json_extract(state, '$.doc_hash') "
                    "IS NOT NULL)")
 
-    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None, comment: str = "") -> None:
-        """A reviewer's rating (1-5, or None to clear) and comment, for the run or one of its sections."""
+    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None,
+             comment: str | None = None) -> None:
+        """A reviewer's rating (1-5, or None to clear) for the run (``section=None``) or one section;
+        the comment is changed only when given."""
         if rating is not None and not 1 <= int(rating) <= 5:
             raise ValueError("a rating is 1 to 5")
+        self._annotate(owner, run_id, section, "rating", rating)
+        if comment is not None:
+            self._annotate(owner, run_id, section, "comment", comment)
+
+    def comment(self, owner: str | None, run_id: str, section: int | None, text: str) -> None:
+        """A reviewer's comment, leaving the rating as it is."""
+        self._annotate(owner, run_id, section, "comment", text)
+
+    def _annotate(self, owner: str | None, run_id: str, section: int | None, column: str, value) -> None:
+        if column not in ("rating", "comment"):
+            raise ValueError(column)
 
         def steps(db: sqlite3.Connection) -> None:
             owned = db.execute("SELECT 1 FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else ""),
@@ -512,10 +534,9 @@ class SQLiteHistory:
             if not owned:
                 return
             if section is None:
-                db.execute("UPDATE runs SET rating = ?, comment = ? WHERE id = ?", (rating, comment, run_id))
+                db.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run_id))
             else:
-                db.execute("UPDATE sections SET rating = ?, comment = ? WHERE run_id = ? AND idx = ?",
-                           (rating, comment, run_id, int(section)))
+                db.execute(f"UPDATE sections SET {column} = ? WHERE run_id = ? AND idx = ?", (value, run_id, int(section)))
 
         self._write(steps)
 
@@ -617,3 +638,20 @@ def reopen(store: HistoryStore, owner: str | None, run_id: str) -> tuple[RunReco
     if document is None:
         return None
     return record, record.to_summary(document)
+
+
+def batch_recorder(owner: str = "batch", path: str | Path | None = None):
+    """For ``batch.process_item``: a function giving each document's ``RunRecorder`` (None if the store
+    cannot be opened — the batch then runs without history, and says so in the log)."""
+    try:
+        store = open_history(path)
+    except (sqlite3.Error, OSError) as exc:
+        log.error("history: cannot open the store (%s); this batch is not recorded", exc)
+        return None
+    if store.notice:
+        log.warning("history: %s", store.notice)
+
+    def make(item, document: Document, settings) -> RunRecorder:
+        return RunRecorder(store, owner, document, item.content_hash, settings, origin="batch")
+
+    return make

@@ -122,11 +122,12 @@ def _cost(record: RunRecord) -> str:
 
 
 def run_label(record: RunRecord) -> str:
-    """How a run is named in pickers: date, backend, length."""
+    """How a run is named in pickers: date, backend, length and its id's tail (labels must be unique:
+    a picker maps the label back to its run)."""
     import time
 
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.info.started))
-    return f"{when} · {record.backend_label} · {record.info.length}"
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.info.started))
+    return f"{when} · {record.backend_label} · {record.info.length} · #{record.info.id[-8:]}"
 
 
 def differing_settings(a: RunRecord, b: RunRecord) -> list[str]:

@@ -62,24 +62,33 @@ def kind_from_title(title: str) -> str | None:
     return None
 
 
+#: Kinds a subsection's title may name only loosely ("Overview", "Model", "System design"): inside
+#: a section of another kind, the subsection keeps its parent's kind.
+_GENERIC_KINDS = frozenset({"introduction", "method"})
+
+
 def assign_kinds(titles: list[str], levels: list[int]) -> list[str]:
     """Kinds for a whole paper: titles first, then position for sections named otherwise.
 
     A level-1 section with an unrecognised title that sits between the introduction (or
     background/related work) and the experiments is the paper's method; one after the results
-    is discussion; anything after the references is an appendix. Subsections inherit the
-    kind of their parent when their own title says nothing.
+    is discussion; anything after the references is an appendix. A subsection takes the kind of
+    its nearest enclosing section when its own title says nothing, or names only a generic kind
+    ("Overview", "Model") that differs from it.
     """
     named = [kind_from_title(t) for t in titles]
     kinds: list[str] = []
     seen: set[str] = set()
-    parent = "other"
+    ancestors: list[tuple[int, str]] = []  # (level, kind) of the open sections above
     after_references = False
     for i, (kind, level) in enumerate(zip(named, levels)):
+        while ancestors and ancestors[-1][0] >= level:
+            ancestors.pop()
+        parent = ancestors[-1][1] if ancestors else "other"
         if kind == "references":
             after_references = True
         if kind is None:
-            if level > 1 and parent not in ("other",):
+            if level > 1 and parent != "other":
                 kind = parent
             elif after_references:
                 kind = "appendix"
@@ -90,10 +99,9 @@ def assign_kinds(titles: list[str], levels: list[int]) -> list[str]:
                 kind = "method" if not seen & {"conclusion"} else "other"
             else:
                 kind = "other"
-        if kind == "method" and level > 1 and parent in {"experiments", "results", "appendix"}:
-            kind = parent  # "Model" under "Experiments" is still experiments
-        if level == 1:
-            parent = kind
+        elif level > 1 and kind in _GENERIC_KINDS and parent not in ("other", "abstract", kind):
+            kind = parent  # "Model" under "Experiments" is still experiments; "Overview" under a method is method
+        ancestors.append((level, kind))
         kinds.append(kind)
         seen.add(kind)
     return kinds

@@ -359,6 +359,7 @@ class LLMBackend:
             answer = self._ask(prompt, {**values, "section_text": chunks[0]}, result, report, extra)
         else:
             result.note = f"long section: summarized in {len(chunks)} parts, then merged"
+            result.parts = len(chunks)
             parts = []
             for n, chunk in enumerate(chunks, 1):
                 part = self._ask(prompt, {**values, "section_title": f"{section.title} (part {n} of {len(chunks)})",

@@ -31,6 +31,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -582,6 +583,7 @@ class ChatClient:
                  on_delta: Callable[[str], None] | None = None) -> Completion:
         """One streamed chat completion, retried on transient failures."""
         attempts = timeouts = 0
+        call_id, started = uuid.uuid4().hex[:8], time.monotonic()  # per-call log line: id, model, host, status, tokens, time
         while True:
             self._check_open()
             self._ensure_endpoint()
@@ -605,6 +607,9 @@ class ChatClient:
                 raise
             except Exception as exc:
                 self.limit.release()
+                log.warning("call %s attempt %d to %s (model %s) failed: status=%s %s after %.2fs", call_id, attempts,
+                            self.host, self.settings.model, getattr(exc, "status_code", "-"), exc.__class__.__name__,
+                            time.monotonic() - started)
                 delay = self._after_failure(exc, attempts, timeouts)
                 if self._is_timeout(exc):
                     timeouts += 1
@@ -615,6 +620,9 @@ class ChatClient:
             self.limit.release()
             self.limit.succeeded()
             completion.attempts = attempts
+            log.info("call %s ok: model=%s host=%s status=200 finish=%s tokens_in=%d tokens_out=%d attempts=%d %.2fs",
+                     call_id, self.settings.model, self.host, completion.finish_reason, completion.tokens_in,
+                     completion.tokens_out, attempts, time.monotonic() - started)
             return completion
 
     def _is_timeout(self, exc: Exception) -> bool:

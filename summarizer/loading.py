@@ -7,6 +7,7 @@ reduced to its main text. Bytes that are not valid UTF-8 are decoded with a clea
 from __future__ import annotations
 
 import html
+import logging
 import re
 from pathlib import Path
 
@@ -14,25 +15,55 @@ from .document import Document
 from .errors import InputError
 from .text_parser import parse_text
 
+logger = logging.getLogger(__name__)
+
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 MAX_PDF_BYTES = 300 * 1024 * 1024
 
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
-    """(text, notice): UTF-8 (with or without BOM); a few bad bytes are replaced; a file in
-    GB18030 (older Chinese Windows files) is read as such; anything else is read with replacements."""
+    """(text, notice): UTF-8 (with or without BOM); UTF-8 with a few bad bytes has them replaced;
+    anything else (cp1252 quotes and accented names, Latin-1, GB18030, Shift-JIS ...) is decoded in
+    the encoding charset-normalizer finds, so "café" stays "café" instead of "caf\ufffd"."""
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         pass
     lenient = data.decode("utf-8", errors="replace")
     bad = lenient.count("\ufffd")
-    if bad <= max(3, len(lenient) // 200):
+    valid_non_ascii = sum(1 for ch in lenient if ord(ch) > 127) - bad
+    if valid_non_ascii > 0 and bad <= max(3, len(lenient) // 200):  # real UTF-8 with a damaged spot
         return lenient, f"The file is not valid UTF-8; {bad} unreadable byte(s) were replaced."
-    try:
-        return data.decode("gb18030"), "The file was not UTF-8; it was read as GB18030 (Chinese)."
-    except UnicodeDecodeError:
-        return lenient, "The file is not valid UTF-8; unreadable bytes were replaced."
+    from charset_normalizer import from_bytes
+
+    best = _likeliest(from_bytes(data))
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding), f"The file was not UTF-8; it was read as {_encoding_name(best.encoding)}."
+        except (UnicodeDecodeError, LookupError):
+            logger.warning("charset-normalizer proposed %s, which does not decode the file", best.encoding)
+    return lenient, f"The file is not valid UTF-8; {bad} unreadable byte(s) were replaced."
+
+
+#: When charset-normalizer rates several code pages alike, the one most used for that script wins
+#: (browsers read unlabelled Western pages as windows-1252 for the same reason).
+_PREFERRED = ("cp1252", "gb18030", "shift_jis", "euc_kr", "big5", "cp1251", "cp1250")
+
+
+def _likeliest(matches):
+    best = matches.best()
+    if best is None:
+        return None
+    ties = [m for m in matches if m.chaos <= best.chaos + 0.1 and m.coherence >= best.coherence - 0.05]
+    return min(ties, key=lambda m: _PREFERRED.index(m.encoding) if m.encoding in _PREFERRED else len(_PREFERRED))
+
+
+def _encoding_name(codec: str) -> str:
+    names = {"cp1252": "Windows-1252 (Western)", "cp1250": "Windows-1250 (Central European)",
+             "cp1251": "Windows-1251 (Cyrillic)", "latin_1": "Latin-1 (Western)", "iso8859_15": "Latin-9 (Western)",
+             "gb18030": "GB18030 (Chinese)", "gbk": "GBK (Chinese)", "gb2312": "GB2312 (Chinese)", "big5": "Big5 (Chinese)",
+             "shift_jis": "Shift-JIS (Japanese)", "cp932": "Shift-JIS (Japanese)", "euc_kr": "EUC-KR (Korean)"}
+    return names.get(codec, codec)
 
 
 def html_to_text(markup: str) -> tuple[str, str | None]:
@@ -49,7 +80,7 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
                 text = text[len(title):].lstrip()
             return text, title
     except Exception:  # a page trafilatura cannot handle still gets the plain extraction below
-        pass
+        logger.warning("trafilatura could not extract the page; using plain tag stripping", exc_info=True)
     title_m = re.search(r"<title[^>]*>(.*?)</title>", markup, re.I | re.S)
     title = html.unescape(title_m.group(1)).strip() if title_m else None
     body = re.sub(r"<(script|style|nav|header|footer|aside|noscript)[^>]*>.*?</\1>", " ", markup, flags=re.I | re.S)

@@ -1,8 +1,10 @@
 """News text: clean-up of web boilerplate, and the extractive news overview.
 
-News front-loads its facts, so the overview is a headline-length one-liner built from the
-clauses of the opening sentences that carry most of the article's content, followed by a short
-paragraph of the most central sentences with a strong lead prior. Clean-up removes share and
+News front-loads its facts, so the overview starts from the lead: the opening sentence as a
+one-liner, then the next sentences in order. On top of it, only the rules that beat the lead on
+the half of the news corpus they were not tuned on are switched on (``RULES``; per language:
+English skips a hook opening, Chinese cuts the opening sentence to its weightiest clauses and
+drops parentheticals without numbers). Clean-up removes share and
 subscribe lines, bylines, datelines and stray control characters, and normalises full-width
 letters and punctuation, without touching numbers.
 """
@@ -13,9 +15,39 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 
 from .extractive import RankedSentence, _size, rank_large, select, terms
 from .sentences import split_sentences
+
+
+@dataclass(frozen=True)
+class NewsRules:
+    """Switches for the rules the news overview may apply on top of the lead. Each defaults to off;
+    ``RULES`` switches on, per language, only those that beat the lead on the half of the corpus
+    they were not tuned on (``bench/news_rouge.py`` prints the split-half table)."""
+
+    #: Open with the best of the first three sentences when the first is a hook (question, quote).
+    skip_hook: bool = False
+    #: Cut the opening sentence to its weightiest clauses, about a headline's length.
+    headline_clauses: bool = False
+    #: Fill the paragraph with the most central sentences (in order) instead of the next ones.
+    central_paragraph: bool = False
+    #: Drop parenthetical asides without numbers.
+    drop_parentheticals: bool = False
+    #: Drop "- ... -" dash asides (English).
+    drop_dash_asides: bool = False
+    #: Drop trailing attributions (", police said") (English).
+    drop_attribution: bool = False
+    #: Drop opening time/connective phrases ("On Monday, ...") (English).
+    drop_lead_phrase: bool = False
+
+
+#: The rules in force per language (see ``NewsRules``).
+RULES: dict[str, NewsRules] = {
+    "en": NewsRules(skip_hook=True),
+    "zh": NewsRules(headline_clauses=True, drop_parentheticals=True),
+}
 
 _BOILERPLATE = [
     r"Share this with\s*(Email|Facebook|Messenger|Twitter|Pinterest|WhatsApp|Linkedin|Copy this link)+",
@@ -119,19 +151,28 @@ _LEAD_PHRASE = re.compile(
     r"Yesterday|Since|Despite|Although|While|When|As)\b[^,]{0,40},\s+(?=[A-Za-z])")
 
 
-def compress(sentence: str, lang: str) -> str:
-    """Drop asides that carry little content: parentheticals, dash asides, trailing attributions."""
+def compress(sentence: str, lang: str, rules: NewsRules | None = None) -> str:
+    """Drop asides that carry little content: parentheticals, dash asides, trailing attributions,
+    opening time phrases; each only where ``rules`` (default: this language's) keep it."""
+    rules = rules or RULES.get(lang, RULES["en"])
     if lang == "zh":
+        if not rules.drop_parentheticals:
+            return sentence
         return re.sub(r"[（(](?![^（）()]*\d)[^（）()]{0,40}[)）]", "", sentence).strip() or sentence
-    out = re.sub(r"\s*\((?![^()]*\d)[^()]{0,80}\)", "", sentence)  # asides with numbers stay
-    out = re.sub(r"\s+[-–—]\s+[^-–—]{1,80}?\s+[-–—]\s+", " ", out)
-    core = out.rstrip(".").rstrip()
-    trimmed = _ATTRIBUTION.sub("", core)
-    if trimmed != core and len(trimmed.split()) >= 6:
-        out = trimmed.rstrip(",") + "."
-    opener = _LEAD_PHRASE.sub("", out)  # "On Monday, the council ..." → "The council ..."
-    if opener != out and len(opener.split()) >= 6:
-        out = opener[0].upper() + opener[1:]
+    out = sentence
+    if rules.drop_parentheticals:
+        out = re.sub(r"\s*\((?![^()]*\d)[^()]{0,80}\)", "", out)  # asides with numbers stay
+    if rules.drop_dash_asides:
+        out = re.sub(r"\s+[-–—]\s+[^-–—]{1,80}?\s+[-–—]\s+", " ", out)
+    if rules.drop_attribution:
+        core = out.rstrip(".").rstrip()
+        trimmed = _ATTRIBUTION.sub("", core)
+        if trimmed != core and len(trimmed.split()) >= 6:
+            out = trimmed.rstrip(",") + "."
+    if rules.drop_lead_phrase:
+        opener = _LEAD_PHRASE.sub("", out)  # "On Monday, the council ..." → "The council ..."
+        if opener != out and len(opener.split()) >= 6:
+            out = opener[0].upper() + opener[1:]
     out = re.sub(r"\s{2,}", " ", out).strip()
     return out if len(out.split()) >= 4 else sentence
 
@@ -174,39 +215,43 @@ def _centrality(sentences: list[str], lang: str) -> list[float]:
     return scores
 
 
-#: How much of the ranking counts as "strong" sentences, relative to the paragraph budget.
-_KEEP = {False: 3.0, True: 2.0}
+def _opening(sentences: list[str], lang: str) -> int:
+    """Index of the sentence the overview opens with: the first of the first three that best
+    represents the article, a hook (question, quotation, fragment) weighing less."""
+    central = _centrality(sentences, lang)
+    return max(range(min(3, len(sentences))),
+               key=lambda i: central[i] * 0.5 ** i * (0.3 if _is_hook(sentences[i], lang) else 1.0))
 
 
-def news_overview(text: str, lang: str, scale: float = 1.0) -> tuple[str, str]:
+def news_overview(text: str, lang: str, scale: float = 1.0, rules: NewsRules | None = None) -> tuple[str, str]:
     """(one-liner, short paragraph) for a news article.
 
-    The one-liner comes from the opening: in English the first of the first three sentences that
-    best represents the article (feature stories open with a hook; Chinese news leads are written
-    as summaries, so they are kept); the paragraph adds the most central other sentences, in order.
+    With no rule switched on this is the lead: the first sentence, then the next ones in order up
+    to the budget. ``rules`` (default: ``RULES[lang]``, the ones that beat the lead on held-out
+    news, see ``bench/news_rouge.py``) may skip a hook opening, cut the first sentence to its
+    weightiest clauses, pick the paragraph by centrality instead of order, and drop asides.
     """
+    rules = rules or RULES.get(lang, RULES["en"])
     text = clean_news(text)
-    sentences = [compress(s, lang) for s in split_sentences(text, lang)]
+    sentences = [compress(s, lang, rules) for s in split_sentences(text, lang)]
     if not sentences:
         return "", ""
-    start = 0
-    if lang != "zh":
-        central = _centrality(sentences, lang)
-        start = max(range(min(3, len(sentences))),
-                    key=lambda i: central[i] * 0.5 ** i * (0.3 if _is_hook(sentences[i], lang) else 1.0))
+    start = _opening(sentences, lang) if rules.skip_hook else 0
     rest = sentences[start:]
-    line = headline("", lang, sentences=rest)
+    line = headline("", lang, sentences=rest) if rules.headline_clauses else rest[0]
     budget = int((150 if lang == "zh" else 75) * scale)
-    ranked = [r if not _is_hook(r.text, lang) else RankedSentence(r.index, r.text, r.score * 0.4)
-              for r in rank_large(sentences, lang, position_bias=1.5) if r.index != start]
-    # the lead order, with the weakest sentences skipped, up to the budget
-    kept = select(ranked, int(budget * _KEEP[lang == "zh"]), lang, redundancy=0.7)
+    if rules.central_paragraph:
+        ranked = [r if not (rules.skip_hook and _is_hook(r.text, lang)) else RankedSentence(r.index, r.text, r.score * 0.4)
+                  for r in rank_large(sentences, lang, position_bias=1.5) if r.index != start]
+        kept = [r.text for r in select(ranked, int(budget * (2.0 if lang == "zh" else 3.0)), lang, redundancy=0.7)]
+    else:
+        kept = rest[1:]
     paragraph_parts, used = [], 0
-    for p in kept:
+    for sentence in kept:
         if used >= budget:
             break
-        paragraph_parts.append(p.text)
-        used += _size(p.text, lang)
+        paragraph_parts.append(sentence)
+        used += _size(sentence, lang)
     return line, ("" if lang == "zh" else " ").join(paragraph_parts)
 
 

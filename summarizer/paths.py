@@ -1,17 +1,36 @@
-"""Where things live: bundled files next to the package, user data under SUMMARIZER_HOME.
+"""Where things live: bundled files inside the package, user data under SUMMARIZER_HOME.
 
-Nothing here depends on the current working directory (field note 3).
+Bundled files (default prompts, tokenizer files) are package data read through
+``importlib.resources``: the build maps the checkout's top-level ``prompts/`` and ``assets/`` into
+the package as ``summarizer/default_prompts`` and ``summarizer/assets`` (pyproject ``package-dir``),
+and a source checkout finds the same files at the top level. Nothing here depends on the current
+working directory (field note 3).
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
-PROMPTS_DIR = PROJECT_DIR / "prompts"
-ASSETS_DIR = PROJECT_DIR / "assets"
+
+
+def bundled_dir(packaged: str, checkout: str) -> Path:
+    """A folder of bundled files: ``summarizer/<packaged>`` in an installed wheel, ``<checkout>/`` in a
+    source checkout (the fixed layout keeps prompts/ and assets/ at the top level)."""
+    try:
+        inside = resources.files("summarizer").joinpath(packaged)
+        if inside.is_dir():
+            return Path(str(inside))
+    except (ModuleNotFoundError, TypeError, OSError):
+        pass
+    return PROJECT_DIR / checkout
+
+
+PROMPTS_DIR = bundled_dir("default_prompts", "prompts")
+ASSETS_DIR = bundled_dir("assets", "assets")
 
 
 def app_home() -> Path:

@@ -34,12 +34,16 @@ VARIABLES = {
     "abstract": "the abstract (brief prompt)",
     "section_summaries": "the section summaries (synthesis prompt)",
     "chunk_summaries": "summaries of the parts of one long section (merge prompt)",
+    "question": "the reader's question about the document (ask prompt)",
+    "passages": "the document's passages retrieved for the question, each with its citation (ask prompt)",
+    "history": "the earlier questions and answers of the conversation (ask prompt)",
 }
 REQUIRED = {
     "section": {"section_text"},
     "brief": {"abstract"},
     "synthesis": {"section_summaries"},
     "merge": {"chunk_summaries"},
+    "ask": {"question", "passages"},
 }
 
 
@@ -237,11 +241,18 @@ def _parse_files(files: list[Path]) -> tuple[dict[str, PromptTemplate], list[str
     return prompts, errors
 
 
+#: Prompts the engine asks for by name; a package without them is broken, and says which one is missing.
+REQUIRED_PROMPTS = ("generic", "brief", "merge", "synthesis", "news")
+
+
 def load_prompts(user_dir: Path | str | None = None) -> PromptSet:
     """Defaults from ``prompts/``; valid files in ``user_dir`` override them by name."""
     defaults, errors = _read_dir(PROMPTS_DIR)
     if errors:  # a broken default is a bug in the package, not a user error
         raise PromptError("; ".join(errors))
+    missing = [name for name in REQUIRED_PROMPTS if name not in defaults]
+    if missing:
+        raise PromptError(f"The default prompt '{missing[0]}' is missing from {PROMPTS_DIR}; reinstall Summarizer.")
     prompts = dict(defaults)
     overridden: set[str] = set()
     if user_dir:
@@ -277,6 +288,8 @@ def route_prompt(prompts: PromptSet, kind: str, title: str, genre: str = "paper"
     for p in section:
         if "other" in p.kinds:
             return p
+    if not section:
+        raise PromptError(f"There is no section prompt for a '{kind}' section (the prompt 'generic' is missing).")
     return section[0]
 
 

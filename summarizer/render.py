@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timezone
 
 from .answers import field_text
+from .escape import escape_text, safe_markdown
 from .results import DocumentSummary
 
 _MARKERS = re.compile(r"^\s*(#+\s*)+")
@@ -22,7 +23,7 @@ def clean_title(title: str) -> str:
 
 
 def heading(level: int, title: str) -> str:
-    return f"{'#' * max(1, min(6, level))} {clean_title(title)}"
+    return f"{'#' * max(1, min(6, level))} {escape_text(clean_title(title))}"
 
 
 def _demote(markdown: str, floor: int) -> str:
@@ -36,32 +37,33 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
     doc = result.document
     when = when or datetime.now(timezone.utc)
     lines = [heading(1, doc.title), ""]
-    meta = [f"**Source:** {doc.source}", f"**Backend:** {result.backend}"]
+    meta = [f"**Source:** {escape_text(doc.source)}", f"**Backend:** {escape_text(result.backend)}"]
     if doc.page_count:
         meta.append(f"**Pages:** {doc.page_count}")
     meta.append(f"**Generated:** {when.strftime('%Y-%m-%d %H:%M UTC')}")
     lines.append(" · ".join(meta))
     if doc.authors:
-        lines += ["", f"**Authors:** {', '.join(doc.authors)}"]
+        lines += ["", f"**Authors:** {escape_text(', '.join(doc.authors))}"]
     for notice in result.notices:
-        lines += ["", f"> **Note:** {notice}"]
+        lines += ["", f"> **Note:** {escape_text(notice)}"]
+    lines += ["", coverage_line(result)]
     lines += ["", heading(2, "Overall summary"), ""]
     if result.overview:
         from .faithfulness import Check, mark_unverified
 
         overview = mark_unverified(result.overview.strip(), Check(result.overview_unverified), "overview")
-        lines.append(_demote(overview, 3))
+        lines.append(_demote(safe_markdown(overview), 3))
     else:
-        lines.append(f"> **No overall summary:** {result.overview_error or 'nothing was summarized.'}")
+        lines.append(f"> **No overall summary:** {escape_text(result.overview_error or 'nothing was summarized.')}")
     skipped = []
     for r in result.sections:
         if r.status == "skipped":
-            skipped.append(clean_title(r.title))
+            skipped.append(escape_text(clean_title(r.title)))
             continue
         level = 2 + max(0, min(r.level, 4) - 1)
         lines += ["", heading(level, r.title), ""]
         if r.status == "failed":
-            lines.append(f"> **Not summarized:** {r.error or 'this section failed.'}")
+            lines.append(f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}")
             continue
         if r.status in ("queued", "running", "retrying"):
             lines.append("> **Not summarized yet.**")
@@ -70,15 +72,19 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
             from .faithfulness import Check, mark_unverified
 
             marked = mark_unverified(r.summary.strip(), Check(r.unverified_numbers, r.unverified_quotes), f"s{r.index + 1}")
-            lines.append(_demote(marked, level + 1))
+            if r.bullets:
+                from .grounding import mark_pages
+
+                marked = mark_pages(marked, r.bullets)
+            lines.append(_demote(safe_markdown(marked), level + 1))
         else:
             lines.append("*(nothing to summarize)*")
         if r.status == "unstructured":
-            lines += ["", f"> **Unstructured answer:** {r.note or 'the model did not answer in the expected fields.'}"]
+            lines += ["", f"> **Unstructured answer:** {escape_text(r.note or 'the model did not answer in the expected fields.')}"]
         elif r.note:
-            lines += ["", f"*Note: {r.note}*"]
+            lines += ["", f"*Note: {escape_text(r.note)}*"]
         if include_reasoning and r.reasoning:
-            lines += ["", f"> *Reasoning:* {r.reasoning}"]
+            lines += ["", f"> *Reasoning:* {safe_markdown(r.reasoning)}"]
     if skipped:
         lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
     return "\n".join(lines).rstrip() + "\n"
@@ -123,6 +129,13 @@ def render_overview(fields: dict) -> str:
         if key not in known and field_text(value):
             parts.append(f"**{key.replace('_', ' ').capitalize()}:** {field_text(value)}")
     return "\n\n".join(parts)
+
+
+def coverage_line(result: DocumentSummary) -> str:
+    """The coverage meter as one Markdown line: what was read and what was not."""
+    from .coverage import coverage
+
+    return f"**Coverage:** {coverage(result).describe()}"
 
 
 def summary_filename(title: str, source: str = "") -> str:

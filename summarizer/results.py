@@ -31,7 +31,17 @@ class SectionResult:
     unverified_numbers: list[str] = field(default_factory=list)
     unverified_quotes: list[str] = field(default_factory=list)
     unverified_names: list[str] = field(default_factory=list)
+    #: Each claim of the summary with the page(s) and source sentence behind it (``grounding.Bullet``).
+    bullets: list = field(default_factory=list)
+    #: How many parts a long section was summarized in (1: read whole).
+    parts: int = 1
     structured: bool = True  # False: the answer was not in the prompt's fields (status "unstructured")
+
+    def __post_init__(self) -> None:
+        if any(isinstance(b, dict) for b in self.bullets):  # restored from JSON (History, a saved session)
+            from .grounding import Bullet
+
+            self.bullets = [Bullet.from_dict(b) if isinstance(b, dict) else b for b in self.bullets]
 
     @property
     def finished(self) -> bool:
@@ -52,6 +62,7 @@ class SectionResult:
             "cached": self.cached, "attempts": self.attempts,
             "unverified_numbers": list(self.unverified_numbers), "unverified_quotes": list(self.unverified_quotes),
             "unverified_names": list(self.unverified_names),
+            "bullets": [b.as_json() for b in self.bullets], "parts": self.parts,
         }
 
 
@@ -80,6 +91,8 @@ class DocumentSummary:
     usage: Usage = field(default_factory=Usage)
     notices: list[str] = field(default_factory=list)
     overview_unverified: list[str] = field(default_factory=list)
+    #: Questions asked about the document and their answers (``qa.Turn.as_json()``), kept with the run.
+    qa: list[dict] = field(default_factory=list)
     stopped: str = ""  # why the run ended early (Stop, time limit, endpoint unavailable); "" when it ran through
 
     @property

@@ -57,7 +57,9 @@ def _pieces(paragraph: str, lang: str) -> list[str]:
     out, start = [], 0
     for m in pattern.finditer(paragraph):
         piece = paragraph[start:m.end()].strip()
-        if piece:
+        if out and not any(c.isalnum() for c in piece):
+            out[-1] = f"{out[-1]} {piece}" if lang != "zh" else out[-1] + piece  # "et al . ." : marks only
+        elif piece:
             out.append(piece)
         start = m.end()
     tail = paragraph[start:].strip()

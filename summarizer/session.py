@@ -1,44 +1,197 @@
 """Per-session settings for the web app, built from the session's own state (never globals).
 
 The UI stores plain values in ``st.session_state``; this module turns them into ``Settings``.
-The key is taken from the session first, then ``st.secrets``, then ``OPENAI_API_KEY``.
+What one browser session does stays its own (field note 24):
+
+- The API key is the one this session entered. A key from the server (``st.secrets`` or
+  ``OPENAI_API_KEY``) is used only when the operator shares it (``SUMMARIZER_SHARE_SERVER_KEY=1``);
+  ``key_owner`` says whose key a run uses.
+- Prompt edits go to a folder of this session's own (a copy of the shared prompts made at its first
+  edit); the shared folder is written only by an explicit "save for everyone", which exists only
+  when ``SUMMARIZER_ALLOW_SHARED_PROMPTS=1``.
+- A custom price belongs to the model name it was entered for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 
-from .settings import Settings
+from .paths import data_dir
+from .prices import model_key
+from .settings import Settings, user_prompts_dir
+
+log = logger = logging.getLogger(__name__)
 
 SETTINGS_KEY = "summarizer_settings"
+SESSION_ID_KEY = "summarizer_session_id"
+SHARE_KEY_ENV = "SUMMARIZER_SHARE_SERVER_KEY"
+SHARED_PROMPTS_ENV = "SUMMARIZER_ALLOW_SHARED_PROMPTS"
 FIELDS = ("backend", "model", "base_url", "language", "length", "workers", "context_window", "use_cache",
           "include_reasoning", "prompts_dir", "max_pages", "parser", "nougat_checkpoint",
           "temperature", "timeout", "max_attempts", "requests_per_minute", "tokens_per_minute", "model_path", "threads",
           "call_timeout", "run_timeout", "retry_after_cap", "server_slots")
+YOUR_KEY = "your key (this session only)"
+SHARED_KEY = "the server's shared key"
+NO_KEY = "no key"
+SESSION_FOLDER_DAYS = 7
+
+
+def _switched_on(var: str) -> bool:
+    return os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def server_key_shared() -> bool:
+    return _switched_on(SHARE_KEY_ENV)
+
+
+def shared_prompts_allowed() -> bool:
+    return _switched_on(SHARED_PROMPTS_ENV)
+
+
+def _server_key(secrets: Mapping | None) -> str:
+    key = ""
+    if secrets is not None:
+        try:
+            key = str(secrets.get("OPENAI_API_KEY", "") or "")
+        except FileNotFoundError:  # no secrets file: st.secrets raises on access
+            key = ""
+        except Exception:  # a broken secrets.toml: go on without it, say why in the log
+            logger.warning("st.secrets could not be read", exc_info=True)
+            key = ""
+    return key or os.environ.get("OPENAI_API_KEY", "")
+
+
+def session_key(state: Mapping, secrets: Mapping | None = None) -> tuple[str, str]:
+    """(the key a run of this session uses, whose key it is)."""
+    own = str((state.get(SETTINGS_KEY, {}) or {}).get("api_key") or "")
+    if own:
+        return own, YOUR_KEY
+    if server_key_shared():
+        shared = _server_key(secrets)
+        if shared:
+            return shared, SHARED_KEY
+    return "", NO_KEY
+
+
+def shared_prompts_dir() -> Path:
+    """The prompt folder every session starts from (``SUMMARIZER_PROMPTS`` or the data folder)."""
+    return Path(os.environ.get("SUMMARIZER_PROMPTS") or user_prompts_dir())
+
+
+def _session_id(state: Mapping) -> str | None:
+    """The browser's id (``ui_session`` keeps it across reloads as "sid"), else one of our own."""
+    sid = state.get("sid") or state.get(SESSION_ID_KEY)
+    if not sid and isinstance(state, MutableMapping):
+        sid = uuid.uuid4().hex
+        state[SESSION_ID_KEY] = sid
+    return str(sid) if sid else None
+
+
+def session_prompts_dir(state: Mapping) -> Path | None:
+    """This session's own prompt folder (it may not exist yet)."""
+    sid = _session_id(state)
+    return data_dir() / "sessions" / sid / "prompts" if sid else None
+
+
+def prompts_dir_for(state: Mapping) -> Path:
+    """The prompts this session uses: its own folder once it edited one, else the shared folder."""
+    own = session_prompts_dir(state)
+    return own if own is not None and own.is_dir() else shared_prompts_dir()
+
+
+def own_prompts_dir(state: MutableMapping) -> Path:
+    """This session's prompt folder, created on first use as a copy of the shared prompts."""
+    own = session_prompts_dir(state)
+    assert own is not None
+    if not own.is_dir():
+        _forget_old_sessions(own.parent.parent)
+        own.mkdir(parents=True, exist_ok=True)
+        shared = shared_prompts_dir()
+        if shared.is_dir():
+            for path in shared.glob("*.json5"):
+                shutil.copy2(path, own / path.name)
+        log.info("session prompt folder %s created from %s", own, shared)
+    return own
+
+
+def _forget_old_sessions(root: Path) -> None:
+    cutoff = time.time() - SESSION_FOLDER_DAYS * 86400
+    for folder in root.glob("*") if root.is_dir() else []:
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def drop_default_copies(folder: Path) -> list[str]:
+    """Remove user prompt files identical to the shipped default, so nothing unchanged counts as
+    edited (an imported set equal to the defaults, a save of the default text)."""
+    from .prompts import default_prompts, load_prompts, reset_user_prompt
+
+    defaults = default_prompts()
+    current = load_prompts(folder)
+    dropped = []
+    for name in sorted(current.overridden):
+        if name in defaults and current.prompts[name].to_dict() == defaults[name].to_dict():
+            reset_user_prompt(folder, name)
+            dropped.append(name)
+    return dropped
+
+
+def custom_prices(state: Mapping) -> dict[str, tuple[float, float]]:
+    stored = state.get(SETTINGS_KEY, {}) or {}
+    return {k: (float(v[0]), float(v[1])) for k, v in (stored.get("custom_prices") or {}).items()}
+
+
+def with_custom_price(prices: Mapping, model: str, entered: tuple[float, float],
+                      table: tuple[float, float] | None) -> dict[str, tuple[float, float]]:
+    """The session's custom prices after the user entered ``entered`` for ``model``: stored under
+    that model's name only; 0/0 or the table's own price removes it."""
+    updated = {k: (float(v[0]), float(v[1])) for k, v in prices.items()}
+    key = model_key(model)
+    if entered == (0.0, 0.0) or (table is not None and entered == table):
+        updated.pop(key, None)
+    else:
+        updated[key] = entered
+    return updated
 
 
 def settings_from_session(state: Mapping, secrets: Mapping | None = None) -> Settings:
     stored = dict(state.get(SETTINGS_KEY, {}) or {})
     overrides = {k: stored[k] for k in FIELDS if stored.get(k) not in (None, "")}
     settings = Settings.from_env(**overrides)
-    key = stored.get("api_key") or ""
-    if not key and secrets is not None:
-        try:
-            key = str(secrets.get("OPENAI_API_KEY", "") or "")
-        except Exception:  # no secrets file: st.secrets raises on access
-            key = ""
-    if key:
-        settings.api_key = key
-    price_in, price_out = stored.get("price_in"), stored.get("price_out")
-    if price_in or price_out:  # the user's prices for the chosen model, over the built-in table
-        settings.prices[settings.model.lower().split("/")[-1]] = (float(price_in or 0), float(price_out or 0))
+    settings.api_key, _ = session_key(state, secrets)
+    from .logs import add_secret
+
+    add_secret(settings.clean_key())  # masked in every log line
+    settings.prices.update(custom_prices(state))
+    if not stored.get("prompts_dir"):
+        settings.prompts_dir = str(prompts_dir_for(state))
     return settings
+
+
+def _secrets(st) -> Mapping | None:
+    try:
+        return st.secrets
+    except FileNotFoundError:  # no secrets file (StreamlitSecretNotFoundError is a FileNotFoundError)
+        return None
+    except Exception:  # a broken secrets.toml: go on without it, say why in the log
+        logger.warning("st.secrets could not be read", exc_info=True)
+        return None
 
 
 def page_settings(st) -> Settings:
     """The settings of the browser session a page runs in (``st`` is the streamlit module)."""
-    try:
-        secrets = st.secrets
-    except Exception:  # no secrets file
-        secrets = None
-    return settings_from_session(st.session_state, secrets)
+    return settings_from_session(st.session_state, _secrets(st))
+
+
+def page_key_owner(st) -> str:
+    """Whose key this browser session's runs use, in words."""
+    return session_key(st.session_state, _secrets(st))[1]

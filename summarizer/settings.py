@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
 from .paths import data_dir
+from .prices import price_for, price_table
 
 BACKENDS = ("extractive", "llm")
 LANGUAGES = {"auto": "the language of the source text", "en": "English", "zh": "Simplified Chinese"}
@@ -35,12 +36,8 @@ CONTEXT_WINDOWS: dict[str, int] = {
 }
 DEFAULT_CONTEXT = 8_192
 
-#: USD per million tokens (input, output) by model-name prefix. Unknown → tokens only.
-PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-mini": (0.40, 1.60), "gpt-4.1": (2.00, 8.00),
-    "gpt-4.1-nano": (0.10, 0.40), "gpt-3.5-turbo": (0.50, 1.50), "deepseek-chat": (0.27, 1.10),
-    "deepseek-reasoner": (0.55, 2.19), "qwen-plus": (0.40, 1.20), "qwen-turbo": (0.05, 0.20),
-}
+#: USD per million tokens (input, output) by model name, from the maintained table (prices.json).
+PRICES: dict[str, tuple[float, float]] = price_table()
 
 
 def user_prompts_dir():
@@ -204,7 +201,7 @@ class Settings(BaseSettings):
 
     @property
     def price(self) -> tuple[float, float] | None:
-        return _by_prefix(self.prices, self.model)
+        return price_for(self.model, self.prices)
 
     @property
     def is_local(self) -> bool:

@@ -18,6 +18,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 
+from .escape import escape_text
 from .history import RunRecorder, SQLiteHistory, open_history, reopen
 from .review import SectionChoice, default_choices
 from .session import SETTINGS_KEY
@@ -253,11 +254,17 @@ def resume_offer(st, settings, run_summary: Callable) -> None:
 
 def _store_rating(sid: str, run_id: str, section: int | None, key: str, st) -> None:
     value = st.session_state.get(f"{key}_stars")
-    comment = st.session_state.get(f"{key}_comment", "") or ""
     try:
-        store().rate(sid, run_id, section, None if value is None else int(value) + 1, comment.strip())
+        store().rate(sid, run_id, section, None if value is None else int(value) + 1)
     except Exception as exc:
         log.error("history: the rating could not be saved (%s)", exc)
+
+
+def _store_comment(sid: str, run_id: str, section: int | None, key: str, st) -> None:
+    try:
+        store().comment(sid, run_id, section, (st.session_state.get(f"{key}_comment") or "").strip())
+    except Exception as exc:
+        log.error("history: the comment could not be saved (%s)", exc)
 
 
 def rating_widgets(st, run_id: str, section: int | None, rating: int | None, comment: str, where=None,
@@ -266,13 +273,15 @@ def rating_widgets(st, run_id: str, section: int | None, rating: int | None, com
     where = where or st
     sid = st.session_state.get("sid", "")
     key = f"{prefix}_{run_id}_{'run' if section is None else section}"
-    cols = where.columns([1, 3])
-    with cols[0]:
-        st.feedback("stars", key=f"{key}_stars", default=None if rating is None else rating - 1,
-                    on_change=_store_rating, args=(sid, run_id, section, key, st))
-    with cols[1]:
-        st.text_input("Comment", value=comment, key=f"{key}_comment", label_visibility="collapsed",
-                      placeholder="Comment (optional)", on_change=_store_rating, args=(sid, run_id, section, key, st))
+    # Stored values seed the widgets once; the widgets' parameters never change, so their identity is stable.
+    if f"{key}_stars" not in st.session_state and rating is not None:
+        st.session_state[f"{key}_stars"] = rating - 1
+    if f"{key}_comment" not in st.session_state:
+        st.session_state[f"{key}_comment"] = comment
+    with where.container():
+        st.feedback("stars", key=f"{key}_stars", on_change=_store_rating, args=(sid, run_id, section, key, st))
+        st.text_input("Comment", key=f"{key}_comment", label_visibility="collapsed", placeholder="Comment (optional)",
+                      on_change=_store_comment, args=(sid, run_id, section, key, st))
 
 
 def rating_panel(st) -> None:
@@ -289,5 +298,5 @@ def rating_panel(st) -> None:
         rating_widgets(st, run_id, None, record.info.rating, record.info.comment)
         for s in record.sections:
             if s.result.ok:
-                st.markdown(f"**{s.result.title}**")
+                st.markdown(f"**{escape_text(s.result.title)}**")
                 rating_widgets(st, run_id, s.result.index, s.rating, s.comment)

@@ -48,6 +48,8 @@ class Behaviour:
     reject_formats: tuple[str, ...] = ()  # response_format types answered with a 400
     reject_stream_options: bool = False  # a 400 for requests carrying stream_options
     retry_after_ms: str | None = None  # sent with 429s as retry-after-ms
+    obey_injection: bool = False  # an "ignore previous instructions" line outside <passages> data is obeyed
+    ask_not_found: bool = False  # ask answers say NOT_FOUND
 
 
 @dataclass
@@ -87,8 +89,28 @@ def rough_tokens(messages: list[dict]) -> int:
     return sum(tok.count(m.get("content", "")) + 4 for m in messages) + 3
 
 
+def _ask_answer(user: str, b: Behaviour) -> str:
+    """An answer to the ask prompt: plain text quoting the first passage and citing its label, as
+    a model that follows the prompt would; with ``obey_injection``, an instruction found outside the
+    delimited passages is obeyed, as a model that cannot tell data from instructions would."""
+    outside = re.sub(r"<passages>.*?</passages>", "", user, count=1, flags=re.S)
+    if b.obey_injection and "ignore previous instructions" in outside.lower():
+        return "PWNED: I ignored my instructions."
+    if b.ask_not_found:
+        return "NOT_FOUND The passages are about something else."
+    data = re.search(r"<passages>\n(.*?)\n</passages>", user, re.S)
+    first = data.group(1).split("\n\n")[0] if data else ""
+    label = re.match(r"(\[§[^\]]*\])[^\n]*\n(.*)", first, re.S)
+    if not label:
+        return "NOT_FOUND no passages were given."
+    words = " ".join(label.group(2).split()[:12])
+    return f"According to the paper, {words} {label.group(1)}."
+
+
 def _answer(body: dict, b: Behaviour, n: int) -> str:
     user = body["messages"][-1]["content"]
+    if "<passages>" in user:
+        return _ask_answer(user, b)
     title = re.search(r'Section "([^"]*)"', user) or re.search(r"Part: (.*)", user) or re.search(r"Section: (.*)", user)
     title_text = title.group(1) if title else "the paper"
     data = re.search(r"<(section|article|parts|summaries|abstract)>\n(.*?)\n</\1>", user, re.S)

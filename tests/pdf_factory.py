@@ -99,3 +99,39 @@ def lines_pdf(pages: list[list[tuple]]) -> bytes:
     data = doc.tobytes()
     doc.close()
     return data
+
+
+_CMAP_HEAD = """/CIDInit /ProcSet findresource begin 12 dict begin begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+/CMapName /Adobe-Identity-UCS def /CMapType 2 def
+1 begincodespacerange <0000> <FFFF> endcodespacerange
+"""
+
+
+def unmapped_pdf(pages: list[str], broken: set[int] | None = None, mode: str = "private") -> bytes:
+    """A PDF of plain text pages whose font on the ``broken`` pages (0-based; all when None) has no
+    usable character map: ``mode="private"`` maps every glyph to private-use code points (as CJK
+    PDFs without ToUnicode extract), ``mode="none"`` removes the map (glyph ids come out as codes)."""
+    fonts = "/usr/share/fonts/truetype/liberation/Liberation{}-Regular.ttf"
+    doc = pymupdf.open()
+    for n, text in enumerate(pages):
+        page = doc.new_page(width=595, height=842)
+        bad = broken is None or n in broken  # the broken font is the serif one; good pages use the sans
+        page.insert_textbox(pymupdf.Rect(72, 72, 523, 800), text, fontsize=11,
+                            fontfile=fonts.format("Serif" if bad else "Sans"), fontname="Bad" if bad else "Good")
+    doc = pymupdf.open(stream=doc.tobytes(), filetype="pdf")
+    for xref in range(1, doc.xref_length()):
+        if doc.xref_get_key(xref, "Subtype")[1] != "/Type0" or "Serif" not in doc.xref_get_key(xref, "BaseFont")[1]:
+            continue
+        kind, ref = doc.xref_get_key(xref, "ToUnicode")
+        if kind != "xref":
+            continue
+        if mode == "none":
+            doc.xref_set_key(xref, "ToUnicode", "null")
+        else:
+            ranges = "".join(f"<{hi:02X}00> <{hi:02X}FF> <{0xE000 + hi * 256:04X}>\n" for hi in range(0x18))
+            cmap = _CMAP_HEAD + f"24 beginbfrange\n{ranges}endbfrange\nendcmap CMapName currentdict /CMap defineresource pop end end"
+            doc.update_stream(int(ref.split()[0]), cmap.encode())
+    data = doc.tobytes()
+    doc.close()
+    return data

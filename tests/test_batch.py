@@ -129,6 +129,24 @@ def test_second_writer_is_refused_and_stale_lock_taken_over(tmp_path):
     assert run_batch(src, out, Settings()).done == 1  # nobody holds the lock: a dead process's file is ignored
 
 
+def test_lock_held_by_another_process_refuses_then_frees_when_it_is_killed(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    src = _jsonl(tmp_path / "a.jsonl", _articles(1))
+    code = ("import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+            "from summarizer.batch import BatchLock; lock = BatchLock(Path(sys.argv[2])).__enter__(); "
+            "print('locked', flush=True); time.sleep(120)")
+    child = subprocess.Popen([sys.executable, "-c", code, str(ROOT), str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "locked"
+        with pytest.raises(ConfigError, match=rf"Another batch \(pid {child.pid} on "):
+            run_batch(src, out, Settings())
+    finally:
+        child.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no clean-up code runs
+        child.wait(timeout=30)
+    assert run_batch(src, out, Settings()).done == 1  # the OS released the dead writer's lock
+
+
 def test_routing_by_length(llm_server):
     settings = llm_settings(llm_server, small_model="small-fast", route_below_tokens=200)
     short = parse_text("A short article about a vote.")

@@ -71,8 +71,10 @@ def test_failed_sections_exit_3(tmp_path, llm_server):
     md = tmp_path / "doc.md"
     md.write_text("# T\n\n## Introduction\nFine text.\n\n## Method\nPOISON here.")
     proc = run_cli("summarize", str(md), "--backend", "llm", "--base-url", llm_server.base_url, "--model", "m",
-                   "--json", env={"OPENAI_API_KEY": "sk-cli-test"})
+                   "--json", "--max-attempts", "2", "--backoff-base", "0", env={"OPENAI_API_KEY": "sk-cli-test"})
     assert proc.returncode == 3, proc.stderr
+    poisoned = [r for r in llm_server.state.chat_requests if "POISON" in r.body["messages"][-1]["content"]]
+    assert len(poisoned) == 2  # --max-attempts reached the client: two tries, no production backoff
     data = json.loads(proc.stdout)
     assert [s["status"] for s in data["sections"]] == ["done", "failed"]
     assert data["usage"]["requests"] >= 2

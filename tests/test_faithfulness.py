@@ -60,3 +60,90 @@ def test_markdown_marks_unverified_numbers_with_footnotes():
                                                                             "Sales rose 42% to 1,200 units."), "s2")
     assert "1,300[^s2-1]" in md and "[^s2-1]: this number was not found in the source text" in md
     assert "42%[^" not in md
+
+
+@pytest.mark.parametrize("summary,source", [
+    ("It was tested on three benchmarks.", "We evaluate on 3 benchmarks."),
+    ("It was tested on 3 benchmarks.", "We evaluate on three benchmarks."),
+    ("The model saw two billion tokens.", "Training used 2 billion tokens."),
+    ("The model saw 2 billion tokens.", "Training used two billion tokens."),
+    ("Twenty-one teams took part.", "There were 21 teams."),
+    ("About two hundred and five people came.", "205 people came."),
+    ("The fund holds $3.5 million.", "The fund holds 3,500,000 dollars."),
+])
+def test_number_words_are_numbers(summary, source):
+    assert check_summary(summary, source).numbers == []
+
+
+@pytest.mark.parametrize("summary,source,bad", [
+    ("It was tested on forty-three benchmarks.", "We evaluate on 3 benchmarks.", ["forty-three"]),
+    ("The model saw three billion tokens.", "Training used 2 billion tokens.", ["three billion"]),
+    ("Seventeen teams took part.", "There were 21 teams.", ["Seventeen"]),
+])
+def test_invented_number_words_are_flagged(summary, source, bad):
+    assert check_summary(summary, source).numbers == bad
+
+
+def test_list_enumerators_are_not_claims():
+    source = "Sales rose in spring. Costs fell after the merger. Profit grew 5 percent. 利润增长。收入下降。"
+    summary = "1. Sales rose.\n2) Costs fell.\n- 3. Profit grew 5%.\n③ Costs fell.\n（四）利润增长。\n五、收入下降。"
+    assert check_summary(summary, source).numbers == []
+    assert check_summary("1. Profit grew 7%.", source).numbers == ["7"]
+
+
+def test_a_quotation_is_matched_within_one_sentence_never_across_bullets():
+    source = 'The mayor said the plan is good. Residents were "very pleased" with it.'
+    across = '- The mayor said "the plan\n- is good" and "residents agreed".'
+    assert check_summary(across, source).quotes == []  # marks in two bullets do not make one quotation
+    assert check_summary('- Residents were "very pleased indeed" with it.', source).quotes == ["very pleased indeed"]
+    assert check_summary("- 居民表示「非常满意这个计划」。", source).quotes == ["非常满意这个计划"]
+
+
+def test_sentences_copied_from_the_source_are_never_flagged():
+    source = ("The Cleveland Metroparks Zoo\nThe zoo said on Monday that 1.\n75 million visitors came, "
+              'and its director said "we are thrilled.\nIt was a great year".')
+    copied = "- The Cleveland Metroparks Zoo\n- The zoo said on Monday that 1.\n- 75 million visitors came, and its " \
+             'director said "we are thrilled.\n- It was a great year".'
+    assert check_summary(copied, source).clean
+
+
+def test_extractive_backend_never_flags_its_own_sentences_on_real_documents():
+    from conftest import CORPUS
+
+    from summarizer.engine import summarize_document
+    from summarizer.settings import Settings
+    from summarizer.text_parser import parse_text
+
+    news = CORPUS / "news"
+    if not news.is_dir():
+        pytest.skip("shared corpus not present")
+    import json
+
+    flags = []
+    for lang in ("en", "zh"):
+        for line in (news / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()[:25]:
+            item = json.loads(line)
+            doc = parse_text(item["article"], item["id"], title=item.get("title"))
+            doc.genre = "article"
+            result = summarize_document(doc, Settings())
+            for r in result.sections:
+                flags += r.unverified_numbers + r.unverified_quotes + r.unverified_names
+    assert flags == []
+
+
+def test_a_name_run_is_cut_at_common_words():
+    source = "the Cleveland Metroparks Zoo (file photo of cheetahs). The boy was rescued by his parents."
+    assert check_summary("He fell at the Cleveland Metroparks Zoo The boy was rescued.", source).names == []
+    assert check_summary("He fell at the Cleveland Metroparks Zoo The boy met Zebulon Quartermaine.",
+                         source).names == ["Zebulon Quartermaine"]
+
+
+def test_an_overview_of_copied_sentences_pairs_no_quotation_across_them():
+    """Extractive overviews join non-adjacent source sentences in one paragraph: the opening mark of
+    one sentence and the closing mark of another are not one quotation."""
+    source = ('The director said: "We are thrilled. It was our best year." The zoo reopened in May. '
+              "Visitors came from 14 countries.")
+    overview = 'The director said: "We are thrilled. The zoo reopened in May. It was our best year."'
+    assert check_summary(overview, source).clean
+    assert check_summary(overview + ' She added "it will never close again".', source).quotes == [
+        "it will never close again"]

@@ -67,3 +67,21 @@ def test_short_quotes_are_not_checked_but_three_words_are():
 def test_names_not_in_the_source_are_flagged():
     assert check_summary("Ana Ruiz of Springfield reported it.", SOURCE).clean
     assert check_summary("Ana Ruiz of Shelbyville reported it.", SOURCE).names == ["Shelbyville"]
+
+
+# ---- fetch limits ---------------------------------------------------------------------------------
+
+
+def test_a_download_over_the_size_limit_is_refused(monkeypatch):
+    from web_server import WebServer
+
+    import summarizer.fetch as fetch_module
+    from summarizer.errors import InputError
+
+    monkeypatch.setattr(fetch_module, "MAX_BYTES", 4096)
+    with WebServer() as server:
+        server.routes["/big"] = (200, "text/html", b"<p>" + b"x" * 5000 + b"</p>")
+        server.routes["/small"] = (200, "text/html", b"<p>" + b"x" * 3000 + b"</p>")
+        assert len(fetch_module.fetch(server.url + "/small").data) == 3007
+        with pytest.raises(InputError, match="larger than"):
+            fetch_module.fetch(server.url + "/big")

@@ -127,8 +127,8 @@ def test_two_thousand_pages_are_bounded_by_the_page_limit():
     doc = load_bytes(data, "long.pdf", max_pages=300)
     assert time.perf_counter() - start < 60
     assert doc.page_count == 2000
-    assert ("Only the first 300 of 2000 pages were read (the page limit, which you can raise in Settings)."
-            in doc.notices)
+    assert ("Only the first 300 of 2000 pages were read (the page limit: raise it in Settings, with --max-pages "
+            "or with SUMMARIZER_MAX_PAGES)." in doc.notices)
     assert "Page 300 of" in doc.text and "Page 301 of" not in doc.text
 
 
@@ -170,12 +170,25 @@ def test_huge_paste_is_bounded():
 
 
 def test_invalid_utf8_txt_is_read_with_a_notice():
-    data = b"The council approved the budget on Monday. " * 20 + b"\xff\xfe bad bytes \xc3"
+    data = "Zoë’s café: ".encode() + b"The council approved the budget on Monday. " * 20 + b"\xff\xfe bad bytes \xc3"
     doc = load_bytes(data, "notes.txt")
-    assert "approved the budget" in doc.text
+    assert "approved the budget" in doc.text and "Zoë’s café" in doc.text  # UTF-8 with a damaged spot
     assert doc.notices == ["The file is not valid UTF-8; 3 unreadable byte(s) were replaced."]
     gbk = "国务院常务会议决定，进一步加大对小微企业的支持力度。".encode("gb18030") * 5
     assert "小微企业" in load_bytes(gbk, "news.txt").text
+
+
+@pytest.mark.parametrize(("text", "codec"), [
+    ("“Café” — said José Müller, naïve about the façade; déjà vu for Zoë Brontë.", "cp1252"),
+    ("The mayor of Bogotá, Señor Muñoz, opened the año’s budget.", "cp1252"),
+    ("Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
+    ("Größere Bäume wachsen über die Straße, sagte Jürgen Weiß.", "cp1252"),
+    ("Zażółć gęślą jaźń — powiedział minister w środę.", "cp1250"),
+])
+def test_legacy_encodings_decode_without_replacement_characters(text, codec):
+    doc = load_bytes(f"A title\n\n{text}".encode(codec), "legacy.txt")
+    assert text in doc.text and "\ufffd" not in doc.text
+    assert doc.notices and "was read as" in doc.notices[0]
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t  \n", "🙂🎉🚀 😀😀", "\u200b\u200b\ufeff"])
@@ -268,15 +281,27 @@ def test_corrupted_user_data_and_cache_are_recovered(app_home, paper_pdf):
     assert not summarize_document(doc, Settings()).failed
 
 
-def test_two_sessions_never_share_key_document_or_results(llm_server, paper_pdf):
+def test_two_sessions_never_share_key_document_or_results(llm_server, paper_pdf, app_home):
+    """What two sessions of one server really share — the process environment, the answer cache and the
+    prompt folder on disk, the log — never carries one session's key, and the other session's settings,
+    document and results stay its own."""
+    from summarizer.session import SETTINGS_KEY, settings_from_session
+
+    key = "sk-session-one-4be1f07c"
     one = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    one.session_state["summarizer_settings"] = {"backend": "llm", "base_url": llm_server.base_url,
-                                                "model": "m", "api_key": "sk-session-one"}
+    one.session_state[SETTINGS_KEY] = {"backend": "llm", "base_url": llm_server.base_url, "model": "m", "api_key": key}
     one.run()
     one.file_uploader(key="upload").set_value(("secret-report.pdf", paper_pdf, "application/pdf"))
     one.run()
     one.button(key="summarize").click().run()
+    assert "result" in one.session_state  # session one really ran, with its key on the wire
+    assert {r.headers.get("authorization") for r in llm_server.state.chat_requests} == {f"Bearer {key}"}
+    assert key not in "".join(os.environ.values())  # the key was never put in the shared environment
+    for path in app_home.rglob("*"):  # answer cache, prompt folder, logs: shared on disk, key-free
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
     two = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert "doc" not in two.session_state and "result" not in two.session_state
-    assert "extractive" in two.markdown[0].value or any("extractive" in c.value for c in two.caption)
-    assert all("sk-session-one" not in str(v) for v in (two.session_state[k] for k in two.session_state))
+    mine = settings_from_session(two.session_state)
+    assert mine.backend == "extractive" and mine.api_key == ""
+    assert all(key not in str(two.session_state[k]) for k in two.session_state)

@@ -41,7 +41,8 @@ SCRIPT_ONLY = """<html><head><title>App</title></head><body><div id="root"></div
 
 
 @pytest.fixture
-def web():
+def web(monkeypatch):
+    monkeypatch.setenv("SUMMARIZER_ALLOW_HOSTS", "127.0.0.1")  # the test server is on loopback
     with WebServer() as server:
         server.routes.update({
             "/news/budget": (200, "text/html; charset=utf-8", ARTICLE.encode()),
@@ -83,7 +84,8 @@ def test_unreadable_pages_give_one_clear_line(web, path, message):
         assert "paste" in str(info.value)
 
 
-def test_unreachable_host_message():
+def test_unreachable_host_message(monkeypatch):
+    monkeypatch.setenv("SUMMARIZER_ALLOW_HOSTS", "127.0.0.1")
     with pytest.raises(InputError, match="Could not reach 127.0.0.1:9"):
         load_reference("http://127.0.0.1:9/nothing")
 
@@ -113,7 +115,8 @@ def test_html_file_uses_main_text():
 
 
 def test_cli_summarize_url_and_arxiv(web, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ARXIV_BASE_URL": web.url}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ARXIV_BASE_URL": web.url,
+           "SUMMARIZER_ALLOW_HOSTS": "127.0.0.1"}
     proc = subprocess.run([sys.executable, "-m", "summarizer", "summarize", f"{web.url}/news/budget", "--json"],
                           capture_output=True, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

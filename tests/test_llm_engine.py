@@ -102,7 +102,7 @@ def test_retry_limit_is_exact(llm_server):
 def test_backoff_settings_bound_every_wait(llm_server, monkeypatch):
     """backoff_base/backoff_cap from Settings decide the waits (no test sleeps through production backoff)."""
     waits: list[float] = []
-    monkeypatch.setattr("summarizer.llm_client.ChatClient._sleep", lambda self, seconds: waits.append(seconds))
+    monkeypatch.setattr(ChatClient, "_sleep", lambda self, seconds: waits.append(seconds))
     llm_server.state.reset(error_500_first=4)
     settings = llm_settings(llm_server, max_attempts=5, backoff_base=50.0, backoff_cap=0.2)
     assert ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20).attempts == 5
@@ -112,6 +112,15 @@ def test_backoff_settings_bound_every_wait(llm_server, monkeypatch):
     settings = llm_settings(llm_server, max_attempts=5, backoff_base=0.1, backoff_cap=30.0)
     ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20)
     assert 0.05 <= waits[0] <= 0.1 and 0.1 <= waits[1] <= 0.2  # doubles per retry
+
+
+def test_retry_after_is_honoured(llm_server, monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr(ChatClient, "_sleep", lambda self, seconds: waits.append(seconds))
+    llm_server.state.reset(rate_limit_first=2, retry_after="7")
+    settings = llm_settings(llm_server, backoff_base=0.0)
+    assert ChatClient(settings).complete([{"role": "user", "content": "hi"}], 20).attempts == 3
+    assert len(waits) == 2 and all(w >= 7.0 for w in waits)  # the server's wait, not our (zero) backoff
 
 
 def test_no_request_exceeds_the_context_window(llm_server):
@@ -132,6 +141,23 @@ def test_no_request_exceeds_the_context_window(llm_server):
     assert any("Be terse" in r.body["messages"][-1]["content"] for r in sent)
     for r in sent:
         assert rough_tokens(r.body["messages"]) + r.body["max_tokens"] <= window
+
+
+def test_a_prompt_too_big_for_the_window_is_refused_before_sending(llm_server, tmp_path):
+    """The pre-flight check: a synthesis prompt larger than the context window is never sent."""
+    from llm_server import rough_tokens
+
+    window = 2200
+    synthesis = load_prompts().get("synthesis")
+    synthesis.system += " Keep every field short and plain." * 400  # ~2,800 tokens of instructions
+    save_user_prompt(tmp_path, synthesis)
+    llm_server.state.reset(context_limit=window)
+    settings = llm_settings(llm_server, model="gpt-4", context_window=window, use_cache=False, prompts_dir=str(tmp_path))
+    result = summarize_document(parse_text(PAPER), settings)
+    sent = llm_server.state.chat_requests
+    assert sent and all(rough_tokens(r.body["messages"]) + r.body["max_tokens"] <= window for r in sent)
+    assert not any("Keep every field short" in r.body["messages"][0]["content"] for r in sent)
+    assert all(s.status in ("done", "skipped") for s in result.sections)
 
 
 def test_answer_cache_is_per_model_and_host(llm_server):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+import tomllib
 from conftest import ROOT
 
 
@@ -43,4 +47,76 @@ def test_bundled_files_found_from_another_directory(tmp_path):
     code = ("from summarizer.prompts import load_prompts; from summarizer.tokens import get_tokenizer; "
             "print(len(load_prompts().prompts), get_tokenizer().exact)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert out.stdout.split() == ["13", "True"], out.stderr
+    bundled = len(list((ROOT / "prompts").glob("*.json5")))
+    assert bundled >= 14 and out.stdout.split() == [str(bundled), "True"], out.stderr
+
+
+def _copy_source(dst: Path) -> Path:
+    """The files a build needs, copied so the build never writes into (or reuses) the checkout's build/."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, dst / name)
+    for folder in ("summarizer", "prompts", "assets"):
+        shutil.copytree(ROOT / folder, dst / folder, ignore=ignore)
+    return dst
+
+
+def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
+    """pip install of the built wheel gives a working `summarizer` command and library, bundled files included."""
+    (tmp_path / "src").mkdir()
+    src = _copy_source(tmp_path / "src")
+    dist, venv, work = tmp_path / "dist", tmp_path / "venv", tmp_path / "work"
+    work.mkdir()
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    built = subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(src)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = next(dist.glob("summarizer-*.whl"))
+    # a fresh venv that sees the already-installed dependencies, so no network is needed
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    vbin = venv / ("Scripts" if os.name == "nt" else "bin")
+    installed = subprocess.run([str(vbin / "python"), "-m", "pip", "--disable-pip-version-check", "-q", "install",
+                                "--no-index", str(wheel)], capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TIKTOKEN_CACHE_DIR")}
+    env["SUMMARIZER_HOME"] = str(tmp_path / "home")
+
+    version = subprocess.run([str(vbin / "summarizer"), "--version"], capture_output=True, text=True, cwd=work, env=env)
+    expected = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert version.stdout.strip() == f"summarizer {expected}", version.stderr
+
+    (work / "note.txt").write_text("Council budget\n\nThe council approved a budget of 3,000 dollars on Monday. "
+                                   "The vote was 5 to 2 after a long debate about the schools.\n\n"
+                                   "Parents said the plan would help the schools of the town.", encoding="utf-8")
+    run = subprocess.run([str(vbin / "summarizer"), "summarize", "note.txt", "-q"], capture_output=True, text=True,
+                         cwd=work, env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("# Council budget") and "3,000 dollars" in run.stdout
+
+    code = ("import summarizer, pathlib; from summarizer.prompts import load_prompts; from summarizer.tokens import "
+            "get_tokenizer; from summarizer.costs import estimate_run; from summarizer.settings import Settings; "
+            "doc = summarizer.load('note.txt'); "
+            "s = Settings(backend='llm', model='gpt-4o-mini', base_url='http://127.0.0.1:9/v1'); e = estimate_run(doc, s); "
+            "from summarizer.paths import PROMPTS_DIR, ASSETS_DIR; pkg = pathlib.Path(summarizer.__file__).parent; "
+            "print(PROMPTS_DIR.parent == pkg and ASSETS_DIR.parent == pkg, len(load_prompts().prompts), "
+            "get_tokenizer('o200k_base').exact, e.calls > 0 and e.tokens_in > 0 and e.exact_tokens, summarizer.__version__, "
+            "pkg)")
+    lib = subprocess.run([str(vbin / "python"), "-c", code], capture_output=True, text=True, cwd=work, env=env)
+    assert lib.returncode == 0, lib.stderr[-2000:]
+    in_package, prompts, exact, estimated, lib_version, where = lib.stdout.split()
+    assert Path(where).is_relative_to(venv) and in_package == "True" and prompts == "13"  # the wheel's files, not the checkout's
+    assert exact == "True" and estimated == "True" and lib_version == expected
+
+
+def test_a_missing_default_prompt_is_named(tmp_path, monkeypatch):
+    import summarizer.prompts as prompts_module
+    from summarizer.errors import PromptError
+
+    partial = tmp_path / "prompts"
+    partial.mkdir()
+    for f in (ROOT / "prompts").glob("*.json5"):
+        if f.stem != "synthesis":
+            shutil.copy2(f, partial / f.name)
+    monkeypatch.setattr(prompts_module, "PROMPTS_DIR", partial)
+    with pytest.raises(PromptError, match="'synthesis' is missing"):
+        prompts_module.load_prompts()

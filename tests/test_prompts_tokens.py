@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -22,7 +23,13 @@ def test_every_shipped_prompt_loads_and_renders():
         messages = p.render({"title": "T", "brief": "B", "section_title": "S", "section_text": "TEXT", "kind": "method",
                              "language": "English", "abstract": "A", "section_summaries": "SS", "chunk_summaries": "CS"})
         content = messages[-1]["content"]
-        assert "{" not in content.replace("{\n", "").replace("{}", "") or "{section_text}" not in content
+        for m in messages:  # every {variable} was filled in: none is left for the model to read
+            assert not re.findall(r"\{(title|brief|section_title|section_text|kind|language|abstract|max_words"
+                                  r"|section_summaries|chunk_summaries)\}", m["content"]), (p.name, m["role"])
+        used = re.findall(r"\{(\w+)\}", p.system + p.user)
+        for name, value in {"title": "T", "section_text": "TEXT", "section_summaries": "SS"}.items():
+            if name in used:
+                assert value in "\n".join(m["content"] for m in messages), (p.name, name)
         if p.role == "section":
             assert "TEXT" in content
         if "reasoning" in p.fields:

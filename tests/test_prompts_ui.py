@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from summarizer.document import KINDS
 from summarizer.pdf_parser import parse_pdf
 from summarizer.prompts import export_prompt_set, import_prompt_set, load_prompts, route_prompt
+from summarizer.session import SESSION_ID_KEY, prompts_dir_for
 from summarizer.settings import user_prompts_dir
 
 APP = str(ROOT / "app.py")
@@ -47,10 +48,16 @@ def test_editor_save_reload_reset_round_trip():
     system.input(system.value + " Always name the algorithm.").run()
     assert any("Valid prompt" in s.value for s in at.success)
     at.button(key="pe_save").click().run()
-    saved = user_prompts_dir() / "method.json5"
+    ids = {k: at.session_state[k] for k in (SESSION_ID_KEY, "sid") if k in at.session_state}
+    folder = prompts_dir_for(ids)  # this session's own folder
+    saved = folder / "method.json5"
     assert saved.exists() and "Always name the algorithm." in saved.read_text()
-    assert load_prompts(user_prompts_dir()).overridden == {"method"}
-    again = AppTest.from_file(SETTINGS_PAGE, default_timeout=30).run()  # a fresh load shows the saved version
+    assert load_prompts(folder).overridden == {"method"}
+    assert not (user_prompts_dir() / "method.json5").exists()
+    again = AppTest.from_file(SETTINGS_PAGE, default_timeout=30)  # the same session, reloaded: the saved version
+    for k, v in ids.items():
+        again.session_state[k] = v
+    again.run()
     again.selectbox(key="pe_name").set_value("method").run()
     assert "Always name the algorithm." in next(t for t in again.text_area if t.key.startswith("pe_system_method")).value
     again.button(key="pe_reset").click().run()

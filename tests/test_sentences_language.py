@@ -55,3 +55,8 @@ def test_splitting_does_not_import_spacy():
             "split_sentences('甲。乙。', 'zh'); print('spacy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_run_of_bare_marks_stays_with_its_sentence():
+    assert split_sentences("as in smith et al . . the test was run . it worked .") == [
+        "as in smith et al . .", "the test was run .", "it worked ."]

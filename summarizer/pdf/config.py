@@ -57,3 +57,50 @@ class LayoutSettings:
 
 
 DEFAULT_LAYOUT = LayoutSettings()
+
+
+@dataclass(frozen=True)
+class RunningSettings:
+    """Settings of the running-line step (``summarizer.pdf.running``)."""
+
+    #: Lines in the top or bottom share of the page are at its edge (headers, footers).
+    edge: float = 0.09
+    #: A line at the edge is a running header or footer when its text (digits ignored) recurs at
+    #: the edge of at least this share of the pages (and of at least two pages).
+    repeat_share: float = 0.3
+    #: Documents shorter than this have no running lines to speak of.
+    min_pages: int = 3
+    #: A line of only digits and roman numerals up to this length is a page or line number.
+    number_chars: int = 8
+
+
+@dataclass(frozen=True)
+class HeadingSettings:
+    """Settings of heading detection (``summarizer.pdf.headings.detect_headings``), in points."""
+
+    #: A line this much larger than the body text is set larger.
+    larger: float = 0.9
+    #: ... or whose largest letters are this much larger (small-caps headings), on a short line.
+    larger_letters: float = 1.5
+    short_line: int = 80
+    #: A bold line counts as bolder than a plain body only when it is at most this much smaller.
+    bold_smaller: float = 0.6
+    #: A style is rare (a heading style, not body) when at most this share of the lines use it.
+    rare_share: float = 0.25
+    #: A numbered heading's largest letters may be at most this much smaller than the body.
+    numbered_smaller: float = 1.5
+    #: Body prose near a heading: a line within this size of the body with at least ``prose_words`` words.
+    prose_size: float = 1.6
+    prose_words: int = 5
+    #: Lines after a candidate in which prose must appear.
+    prose_window: int = 4
+    #: A heading wraps onto at most this many lines of one block and style.
+    max_lines: int = 3
+    #: A heading named only by its kind ("Conclusion") has at most this many words.
+    named_words: int = 4
+    #: A title repeated this often (on one page, or with Greek letters) is a table header.
+    repeats: int = 3
+
+
+DEFAULT_RUNNING = RunningSettings()
+DEFAULT_HEADINGS = HeadingSettings()

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import re
 
+from ..kinds import kind_from_title
+from .blocks import ends_sentence
+from .extract import Line
+from .headings import _numbering
+
 #: Affiliation and footnote marks set after (or before) a name: digits, symbols, superscripts.
 _MARK = r"[\d∗*†‡§¶⊣⋆♯♮‖#\u00b9\u00b2\u00b3\u2070-\u209f\u1d43-\u1dbf]"
 _SPLIT = re.compile(rf"\s*(?:[,;，、&]|\band\b|{_MARK}+)\s*", re.I)
@@ -82,3 +87,63 @@ def author_names(lines: list[str]) -> list[str]:
         if plausible_name(piece) and piece not in names:
             names.append(piece)
     return names
+
+
+_RUN_IN_ABSTRACT = re.compile(r"^\s*(abstract|摘\s*要)\s*[—–:：.\-]\s*", re.I)
+
+_NOT_TITLE = re.compile(
+    r"arxiv|preprint|draft|typeset|submitted|accepted|published|proceedings|conference|journal|workshop|vol\.|volume"
+    r"|issn|doi|copyright|©|licen[cs]e|https?://|www\.|@|page \d|^\d+$", re.I)
+
+_CODE_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9/\-_.: ]+$")  # "APS/123-QED", "MRL-0006"
+
+def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str], int]:
+    """Title: the largest (then boldest) line near the top of page 1, with the lines of the same
+    style that continue it; authors: the short name lines under it. Returns where they end."""
+    front: list[int] = []
+    for i, line in enumerate(lines[:60]):
+        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) in ("abstract", "introduction"):
+            break
+        front.append(i)
+    candidates = [i for i in front[:30] if re.search(r"[A-Za-z\u4e00-\u9fff]{2}", lines[i].text)
+                  and not _NOT_TITLE.search(lines[i].text) and not _CODE_LIKE.match(lines[i].text)
+                  and 4 <= len(lines[i].text) <= 300]
+    if not candidates:
+        return (meta_title or "").strip(), [], 0
+    best = max(candidates, key=lambda i: (round(lines[i].size * 2) / 2, lines[i].bold, -i))
+    title_lines = [best]
+    k = best + 1
+    def continues(line: Line) -> bool:
+        """Same style, or a subtitle: bold like the title and nearly as large."""
+        top = lines[best]
+        same = abs(line.size - top.size) < 0.5
+        heading_like = _numbering(line.text)[0] or (kind_from_title(line.text) and len(line.text.split()) <= 3)
+        subtitle = line.size >= max(0.8 * top.size, 12.0) and line.size < top.size and not heading_like
+        authors = re.search(r"[a-z]{2}\d+(,\d+)*\b|[†‡§¶∗]|@", line.text)
+        return (same or subtitle) and line.bold == top.bold and not _NOT_TITLE.search(line.text) and not authors
+
+    while k < len(lines) and lines[k].page == 0 and len(title_lines) < 4 and continues(lines[k]):
+        title_lines.append(k)
+        k += 1
+    title = re.sub(r"[∗*†‡§¶⋆]+|\s\d$", "", " ".join(lines[i].text for i in title_lines)).strip()
+    author_lines: list[str] = []
+    end = k
+    for j in range(k, min(k + 40, len(lines))):
+        line = lines[j]
+        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) is not None \
+                or len(line.text.split()) > 16:
+            break
+        if is_affiliation(line.text):
+            end = j + 1
+            continue
+        if name_line(line.text):
+            author_lines.append(line.text)
+            end = j + 1
+        elif len(line.text.split()) <= 6 and not ends_sentence(line.text):
+            end = j + 1  # a short line of the title block that names no one (a role, a group)
+        else:
+            break
+    authors = author_names(author_lines)
+    if len(title) > 300 or len(title) < 4:
+        title = meta_title or title
+    return title.strip(), authors[:60], end

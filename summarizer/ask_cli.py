@@ -1,0 +1,62 @@
+"""The ``ask`` command: ``python -m summarizer ask PAPER.pdf "question"`` answers from the paper.
+
+Same library as the app's chat panel: BM25 passages, the LLM backend's cited answer or the
+extractive backend's quoted passages. ``--json`` prints the answer with its citations (section,
+page, passage). Exit 0 when answered, 4 when the paper does not contain the answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_NOT_FOUND = 4
+
+
+def cmd_ask(args) -> int:
+    from .cli import _read_input, _settings
+    from .qa import RESTART, Asker
+
+    settings = _settings(args)
+    settings.validate()
+    doc = _read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
+    asker = Asker(doc, settings)
+    answering = asker.answer(args.question)
+    streamed = not args.json and sys.stdout.isatty()
+    for piece in answering.stream():
+        if streamed:
+            sys.stdout.write("\n[retrying: the answer starts again]\n" if piece == RESTART else piece)
+            sys.stdout.flush()
+    turn = answering.turn
+    if args.json:
+        print(json.dumps({"title": doc.title, "source": doc.source, **turn.as_json()}, ensure_ascii=False, indent=2))
+    else:
+        if streamed:
+            sys.stdout.write("\n\n")
+        else:
+            sys.stdout.write(turn.answer.rstrip() + "\n\n")
+        for p in turn.citations:
+            print(f"{p.citation} {p.section_title}")
+        for notice in turn.notices:
+            print(f"note: {notice}", file=sys.stderr)
+        if turn.tokens_in and not args.quiet:
+            cost = f", ≈ ${turn.cost_usd:.4f}" if turn.cost_usd is not None else ""
+            print(f"{turn.tokens_in} tokens in · {turn.tokens_out} tokens out{cost}", file=sys.stderr)
+    return 0 if turn.found else EXIT_NOT_FOUND
+
+
+def add_ask_command(sub: argparse._SubParsersAction) -> None:
+    """Register ``ask`` on the CLI's subcommands."""
+    a = sub.add_parser("ask", help="ask a question about a paper or article; the answer cites section and page")
+    a.add_argument("input", help="a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
+    a.add_argument("question")
+    a.add_argument("--backend", choices=["extractive", "llm"])
+    a.add_argument("--lang", choices=["auto", "en", "zh"], help="answer language (llm; default: the source's)")
+    a.add_argument("--model")
+    a.add_argument("--base-url")
+    a.add_argument("--prompts", help="folder of prompt files used over the defaults (ask.json5)")
+    a.add_argument("--parser", default=None, help="PDF parser (pymupdf, or nougat when installed)")
+    a.add_argument("--json", action="store_true", help="print one JSON object with the answer and its citations")
+    a.add_argument("-q", "--quiet", action="store_true")
+    a.set_defaults(func=cmd_ask, workers=None, no_cache=False, length=None)

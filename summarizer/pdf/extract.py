@@ -1,0 +1,286 @@
+"""Open a PDF and read its lines in reading order, each with its style and place (step 1).
+
+Two columns are handled, margin line numbers dropped, ligatures and TeX spacing accents
+repaired, and captions set apart as caption blocks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..document import Block
+from ..errors import EncryptedPdfError, InputError
+from .blocks import join_text
+
+DEFAULT_MAX_PAGES = 600
+
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+
+_CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|algorithm|listing|图|表)\s*[\dA-Z IVX]+[.:：]?", re.I)
+
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B$|-B$|CMBX|CMSSBX", re.I)
+
+_MONO_FONT = re.compile(r"mono|courier|cmtt|txtt|inconsolata|consola|menlo|monaco|sourcecode|firacode|lucidacons", re.I)
+
+_MATH_FONT = re.compile(r"^(cmmi|cmsy|cmex|cmbsy|msbm|msam|eurm|eusm|rtxmi|rtxbmi|rntxmi|rntxbmi|txsys|txexs|txsy|ntxsy"
+                        r"|ntxmi|stixmath|cambriamath|latinmodernmath|mathjax|symbol|lmmath|esint|wasy|rsfs)", re.I)
+
+_ITALIC_FONT = re.compile(r"italic|ital|oblique|-It$|-BoldIt|CMTI|CMSL", re.I)
+
+@dataclass
+class Line:
+    """One text line with its dominant style and place."""
+
+    text: str
+    size: float
+    bold: bool
+    font: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    page: int
+    block: int
+    first_in_block: bool = False
+    last_in_block: bool = False
+    style_break: bool = False  # the line's first span differs in style from the rest
+    max_size: float = 0.0  # largest letter size on the line (small-caps headings)
+    italic: bool = False
+    lead: str = ""  # a bold/italic run-in lead ("1.1. Driving Factors.") followed by plain text
+    page_width: float = 612.0
+    mono: float = 0.0  # share of visible characters in a monospaced font (code)
+    math: float = 0.0  # share of visible characters in a math font (display equations)
+
+    @property
+    def centered(self) -> bool:
+        return abs((self.x0 + self.x1) / 2 - self.page_width / 2) < 12 and (self.x1 - self.x0) < self.page_width * 0.6
+
+    @property
+    def style(self) -> tuple[float, bool, bool]:
+        return (round(self.size * 2) / 2, self.bold, self.italic)
+
+@dataclass
+class PageText:
+    lines: list[Line] = field(default_factory=list)
+    captions: list[Block] = field(default_factory=list)
+
+def open_pdf(data: bytes, password: str = ""):
+    """Open PDF bytes; translate every failure into a sentence a person understands."""
+    from ..pdf_engine import pymupdf as _load_pymupdf
+
+    pymupdf = _load_pymupdf()
+
+    if not data:
+        raise InputError("The file is empty.")
+    if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF" not in data[:1024]:
+        raise InputError("This file is not a PDF (it does not start with the PDF signature).")
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # PyMuPDF raises FileDataError and friends
+        raise InputError("This PDF is damaged and cannot be opened; try re-exporting or re-downloading it.") from exc
+    if doc.needs_pass and not doc.authenticate(password or ""):
+        raise EncryptedPdfError(
+            "This PDF is protected by a password; remove the protection (or print it to a new PDF) and upload it again."
+        )
+    if doc.page_count == 0:
+        raise InputError("This PDF has no pages.")
+    return doc
+
+def _repaired(doc) -> bool:
+    return bool(getattr(doc, "is_repaired", False))
+
+_SPACING_ACCENT = {"ˇ": "\u030c", "˜": "\u0303", "¨": "\u0308", "´": "\u0301", "ˆ": "\u0302", "˚": "\u030a"}
+
+_ACCENT_BEFORE_LETTER = re.compile("([" + "".join(_SPACING_ACCENT) + "])([A-Za-z])")
+
+def _accented(m: re.Match) -> str:
+    """TeX fonts without composed glyphs put a spacing accent before its letter ("Hubiˇcka")."""
+    return unicodedata.normalize("NFC", m.group(2) + _SPACING_ACCENT[m.group(1)])
+
+def _clean(text: str) -> str:
+    text = text.translate(_LIGATURES).replace("\u00ad", "").replace("\x00", "")
+    if _ACCENT_BEFORE_LETTER.search(text):
+        text = _ACCENT_BEFORE_LETTER.sub(_accented, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+@lru_cache(maxsize=4096)
+def _font_traits(font: str) -> tuple[bool, bool, bool, bool]:
+    """(bold, italic, monospaced, math) from a font name; a document has few fonts, so each is read once."""
+    base = font.split("+")[-1]
+    return (bool(_BOLD_FONT.search(font)), bool(_ITALIC_FONT.search(font)), bool(_MONO_FONT.search(base)),
+            bool(_MATH_FONT.match(base)))
+
+
+def _is_bold(span: dict) -> bool:
+    return bool(span["flags"] & 16) or _font_traits(span.get("font", ""))[0]
+
+
+def _rows(block: dict) -> list[list[dict]]:
+    """Spans grouped into visual rows: PyMuPDF may report "1" and "Introduction" of one
+    heading as two lines of the same block; they overlap vertically, so they are one row."""
+    rows: list[list[dict]] = []
+    last_box = None
+    for raw in block.get("lines", []):
+        d = raw.get("dir", (1, 0))
+        if abs(d[1]) > 0.5:
+            continue  # rotated text: margins, arXiv stamps
+        spans = [s for s in raw["spans"] if s["text"]]
+        if not spans:
+            continue
+        x0, y0, x1, y1 = raw["bbox"]
+        overlap = 0.0
+        if last_box:
+            overlap = (min(y1, last_box[3]) - max(y0, last_box[1])) / max(1e-6, min(y1 - y0, last_box[3] - last_box[1]))
+        if rows and last_box and overlap > 0.5 and x0 >= last_box[2] - 1:
+            rows[-1].append({"text": " ", "size": spans[0]["size"], "flags": spans[0]["flags"], "font": spans[0]["font"]})
+            rows[-1].extend(spans)
+            last_box = (last_box[0], min(last_box[1], y0), x1, max(last_box[3], y1))
+            rows[-1][0]["_bbox"] = last_box
+        else:
+            spans[0] = dict(spans[0], _bbox=(x0, y0, x1, y1))
+            rows.append(spans)
+            last_box = (x0, y0, x1, y1)
+    return rows
+
+def _styled(span: dict) -> tuple[bool, bool]:
+    return _is_bold(span), bool(span["flags"] & 2) or _font_traits(span.get("font", ""))[1]
+
+
+def _strip_line_numbers(spans: list[dict]) -> list[dict]:
+    """Drop margin line numbers (review copies): a small number set apart at either end of a row."""
+    visible = [sp for sp in spans if sp["text"].strip()]
+    if len(visible) < 2:
+        return spans
+
+    def is_margin_number(num: dict, neighbour: dict, gap: float) -> bool:
+        return bool(re.fullmatch(r"\d{1,4}", num["text"].strip())) and num["size"] < neighbour["size"] - 1 and gap > 6
+
+    first, second, last, before_last = visible[0], visible[1], visible[-1], visible[-2]
+    if "bbox" in first and "bbox" in second and is_margin_number(first, second, second["bbox"][0] - first["bbox"][2]):
+        spans = [sp for sp in spans if sp is not first]
+        if "_bbox" in first:
+            x0, y0, x1, y1 = first["_bbox"]
+            spans[0] = dict(spans[0], _bbox=(second["bbox"][0], y0, x1, y1))
+    if "bbox" in last and "bbox" in before_last and last is not first and \
+            is_margin_number(last, before_last, last["bbox"][0] - before_last["bbox"][2]):
+        spans = [sp for sp in spans if sp is not last]
+    return spans
+
+def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) -> list[Line]:
+    out: list[Line] = []
+    for spans in _rows(block):
+        spans = _strip_line_numbers(spans)
+        text = _clean("".join(s["text"] for s in spans))
+        if not text:
+            continue
+        weights: Counter = Counter()
+        fonts: Counter = Counter()
+        bold_chars = italic_chars = chars = mono_chars = math_chars = 0
+        max_size = 0.0
+        for s in spans:
+            n = len(s["text"].strip())
+            traits = _font_traits(s.get("font", ""))
+            mono_chars += n if traits[2] else 0
+            math_chars += n if traits[3] else 0
+            weights[round(s["size"], 1)] += n
+            fonts[s.get("font", "")] += n
+            chars += n
+            bold, italic = _styled(s)
+            bold_chars += n if bold else 0
+            italic_chars += n if italic else 0
+            if n and re.search(r"\w", s["text"]):
+                max_size = max(max_size, s["size"])
+        size = weights.most_common(1)[0][0] if weights else 0.0
+        visible = [s for s in spans if s["text"].strip()]
+        # a run-in lead: leading spans whose weight/slant differ from the rest of the line
+        lead = ""
+        if len(visible) > 1:
+            # an optional plain number ("1.1."), then bold/italic spans, then plain text to the end
+            a = 1 if not any(_styled(visible[0])) and re.fullmatch(r"[\dA-Z]+(\.\d+)*\.?", visible[0]["text"].strip()) else 0
+            first = _styled(visible[a]) if a < len(visible) else (False, False)
+            n = next((k for k in range(a, len(visible)) if _styled(visible[k]) != first), None)
+            if n is not None and any(first) and all(_styled(sp) == _styled(visible[n]) for sp in visible[n:]) \
+                    and not any(_styled(visible[n])):
+                lead_parts = []
+                for sp in spans:
+                    if sp is visible[n]:
+                        break
+                    lead_parts.append(sp["text"])
+                lead = _clean("".join(lead_parts))
+        x0, y0, x1, y1 = spans[0]["_bbox"]
+        line = Line(text, size, chars > 0 and bold_chars / chars >= 0.85, fonts.most_common(1)[0][0] if fonts else "",
+                    x0, y0, x1, y1, page_no, block_no, style_break=bool(lead))
+        line.max_size = max_size or size
+        line.italic = chars > 0 and italic_chars / chars >= 0.85
+        line.lead = lead
+        line.page_width = page_width
+        line.mono = mono_chars / chars if chars else 0.0
+        line.math = math_chars / chars if chars else 0.0
+        out.append(line)
+    if out:
+        out[0].first_in_block = True
+        out[-1].last_in_block = True
+    return out
+
+def _reading_order(blocks: list[dict], width: float) -> list[dict]:
+    """Order blocks for one or two columns: full-width blocks cut the page into bands,
+    and inside a band the left column is read before the right."""
+    mid = width / 2
+    def column(b: dict) -> int:
+        x0, _, x1, _ = b["bbox"]
+        if x1 <= mid + width * 0.03:
+            return 0
+        if x0 >= mid - width * 0.03:
+            return 1
+        return -1  # spans both columns
+    text_blocks = sorted(blocks, key=lambda b: (b["bbox"][1], b["bbox"][0]))
+    lefts = [b["bbox"] for b in text_blocks if column(b) == 0]
+    rights = [b["bbox"] for b in text_blocks if column(b) == 1]
+    two_col = any(r[1] < a[3] and a[1] < r[3] for a in lefts for r in rights)  # side by side somewhere
+    if not two_col:
+        return text_blocks
+    ordered: list[dict] = []
+    band: list[dict] = []
+    for b in text_blocks:
+        if column(b) == -1 and (b["bbox"][2] - b["bbox"][0]) > width * 0.55:
+            ordered.extend(sorted(band, key=lambda x: (column(x), x["bbox"][1])))
+            band = []
+            ordered.append(b)
+        else:
+            band.append(b)
+    ordered.extend(sorted(band, key=lambda x: (max(column(x), 0), x["bbox"][1])))
+    return ordered
+
+def extract_pages(doc, max_pages: int) -> list[PageText]:
+    """Lines of every page in reading order; captions set apart."""
+    from ..pdf_engine import pymupdf as _load_pymupdf
+
+    pymupdf = _load_pymupdf()
+
+    flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_MEDIABOX_CLIP
+    pages: list[PageText] = []
+    block_no = 0
+    for page_no in range(min(doc.page_count, max_pages)):
+        page = doc[page_no]
+        try:
+            data = page.get_text("dict", flags=flags)
+        except Exception:
+            pages.append(PageText())
+            continue
+        blocks = [b for b in data.get("blocks", []) if b.get("type") == 0]
+        pt = PageText()
+        for block in _reading_order(blocks, page.rect.width):
+            lines = _block_lines(block, page_no, block_no, page.rect.width)
+            block_no += 1
+            if lines and _CAPTION.match(lines[0].text) and len(lines[0].text.split()) > 2:
+                text = ""
+                for line in lines:
+                    text = join_text(text, line.text)
+                pt.captions.append(Block("caption", text, page_no + 1))
+                continue
+            pt.lines.extend(lines)
+        pages.append(pt)
+    return pages

@@ -1,0 +1,42 @@
+"""Keep the outline's shape: an unnumbered heading cannot become the parent of numbered headings
+whose parent number appeared before it.
+
+A figure-panel label taken for a heading ("SEDs & Lightcurves" between 3.2 and 3.3) must not
+adopt 3.3–3.13; a heading numbered "3.3" belongs under "3", wherever "3" is. Empty parents
+("3. Package" followed directly by "3.1") are left as they are: their children follow them.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def number_parts(number: str | None) -> tuple[str, ...] | None:
+    """("3", "1") for "3.1" or "3.1."; None for no number or a non-decimal one (roman, Chinese)."""
+    if not number:
+        return None
+    number = re.sub(r"^appendix\s+", "", number.strip().rstrip("."), flags=re.I)
+    if not re.fullmatch(r"(?:[A-Z]|\d{1,3})(?:\.\d{1,3})*", number):
+        return None
+    return tuple(number.split("."))
+
+
+def keep_numbering(numbers: list[str | None], levels: list[int]) -> list[int]:
+    """New levels for headings (in document order, with their numbers or None): every unnumbered
+    heading that would adopt a numbered heading whose parent number it follows is moved down —
+    under the numbered heading before it when that one is a sibling of the next, else beside the next."""
+    parts = [number_parts(n) for n in numbers]
+    out = list(levels)
+    seen: set[tuple[str, ...]] = set()
+    for i, own in enumerate(parts):
+        if own is not None:
+            seen.add(own)
+            continue
+        prev = next((k for k in range(i - 1, -1, -1) if parts[k] is not None), None)
+        nxt = next((k for k in range(i + 1, len(parts)) if parts[k] is not None), None)
+        if prev is None or nxt is None or out[i] >= out[nxt]:
+            continue
+        parent = parts[nxt][:-1]
+        if parent and parent in seen:
+            out[i] = out[prev] + 1 if out[prev] >= out[nxt] else out[nxt]
+    return out

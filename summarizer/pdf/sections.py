@@ -1,0 +1,150 @@
+"""Cut the lines at the headings into sections of typed blocks, with title, authors and abstract (last step)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..document import Block, Document, Section
+from ..errors import InputError
+from ..kinds import assign_kinds, kind_from_title
+from ..language import detect_language
+from .blocks import build_blocks, measure, prose_text
+from .extract import Line
+from .front import _RUN_IN_ABSTRACT, _title_and_authors
+from .headings import Heading, _body_style
+
+
+def _section(title: str, blocks: list[Block], level: int, kind: str, page: int | None = None) -> Section:
+    """A section whose ``text`` is exactly its prose paragraphs, with its pages from its blocks."""
+    pages = [b.page for b in blocks if b.page] + [b.page_end for b in blocks if b.page_end]
+    start = page or (min(pages) if pages else None)
+    end = max(pages + ([start] if start else [])) if pages or start else None
+    return Section(title, prose_text(blocks), level, kind, start, end, blocks=list(blocks))
+
+def _strip_run_in(blocks: list[Block], pattern: re.Pattern) -> tuple[list[Block], list[Block]] | None:
+    """Split blocks at the first prose paragraph starting with a run-in label ("Abstract—"):
+    (before, from the label on, label removed); None when there is no such paragraph."""
+    for n, b in enumerate(blocks):
+        m = pattern.match(b.text) if b.prose else None
+        if m:
+            rest = b.text[m.end():].strip()
+            after = ([Block(b.kind, rest, b.page, b.page_end)] if rest else []) + blocks[n + 1:]
+            return blocks[:n], after
+    return None
+
+def build_document(lines: list[Line], headings: list[Heading], captions: list[Block], source: str,
+                   meta_title: str, page_count: int, notices: list[str]) -> Document:
+    """Cut the lines at the headings into sections of typed blocks; find title, authors and abstract."""
+    lang = detect_language(" ".join(line.text for line in lines[:400]))
+    title, authors, front_end = _title_and_authors(lines, meta_title)
+    # headings inside the title block are the title, not sections
+    headings = [h for h in headings if h.index >= front_end or kind_from_title(h.title) == "abstract"]
+    first_heading = headings[0].index if headings else len(lines)
+    body_size = _body_style(lines)[0]
+    geo = measure(lines, body_size)
+
+    def blocks_of(part: list[Line]) -> list[Block]:
+        return build_blocks(part, geo, body_size)
+
+    sections: list[Section] = []
+    preamble = lines[front_end:first_heading]
+    abstract = ""
+    explicit_abstract = any(kind_from_title(h.title) == "abstract" for h in headings)
+    if preamble and explicit_abstract:
+        blocks = blocks_of(preamble)
+        if len(prose_text(blocks).split()) > 12:
+            sections.append(_section("Front matter", blocks, 1, "other"))
+    elif preamble:
+        blocks = blocks_of(preamble)
+        text = prose_text(blocks)
+        cut = _strip_run_in(blocks, _RUN_IN_ABSTRACT)
+        if cut:
+            before, after = cut
+            after_text = prose_text(after)
+            # IEEE: "Abstract—..." then "Index Terms—..."
+            abstract = re.split(r"\n\n(?=(index terms|keywords|key words|关键词)\s*[—–:：-])", after_text, flags=re.I)[0]
+            if prose_text(before):
+                sections.append(_section("Front matter", before, 1, "other"))
+            sections.append(_section("Abstract", after, 1, "abstract"))
+        elif not headings:
+            prose = [b for b in blocks if b.prose]
+            first_words = len(prose[0].text.split()) if prose else 0
+            if len(prose) > 1 and 30 <= first_words <= 400:
+                abstract = prose[0].text
+                sections.append(_section("Abstract", [prose[0]], 1, "abstract"))
+                blocks = [b for b in blocks if b is not prose[0]]
+            sections.append(_section("Body", blocks, 1, "body"))
+        elif len(text.split()) >= 30 or (lang == "zh" and len(text) >= 80):
+            abstract = text if preamble[0].page == 0 else ""
+            kind = "abstract" if abstract else "other"
+            sections.append(_section("Abstract" if abstract else "Front matter", blocks, 1, kind))
+        elif len(text.split()) > 12:  # a few words are the author block, already read
+            sections.append(_section("Front matter", blocks, 1, "other"))
+
+    headings = [replace(h, level=1) if kind_from_title(h.title) == "abstract" else h for h in headings]
+    titles = [h.title for h in headings]
+    kinds = assign_kinds(titles, [h.level for h in headings])
+    for n, h in enumerate(headings):
+        end = headings[n + 1].index if n + 1 < len(headings) else len(lines)
+        body_lines = lines[h.end:end]
+        if kinds[n] == "abstract":
+            body_lines = _drop_author_lines(body_lines)
+        blocks = blocks_of(body_lines)
+        if kinds[n] == "abstract":
+            cut = _strip_run_in(blocks, _RUN_IN_ABSTRACT)
+            if cut and not prose_text(cut[0]):
+                blocks = cut[0] + cut[1]
+        section = _section(h.title, blocks, h.level, kinds[n], lines[h.index].page + 1)
+        sections.append(section)
+        if kinds[n] == "abstract" and not abstract:
+            abstract = section.text
+
+    if not headings and sections:
+        sections = _split_headingless(sections, lang)
+    if captions:
+        sections.append(_section("Figure and table captions", captions, 1, "caption"))
+        sections[-1].text = "\n\n".join(b.text for b in captions)
+    if not any(s.text.strip() for s in sections):
+        raise InputError("No readable text was found in this PDF.")
+    return Document(title=title or source, source=source, sections=sections, authors=authors,
+                    abstract=abstract, language=lang, genre="paper", page_count=page_count, notices=notices)
+
+_AFFILIATION = re.compile(r"@|universit|institut|department|laborator|college|school|centre|center|[†‡§¶∗]|\d{4,}"
+                          r"|大学|研究所|学院", re.I)
+
+def _drop_author_lines(lines: list[Line]) -> list[Line]:
+    """Author and affiliation lines that the reading order put under an abstract heading."""
+    k = 0
+    while k < len(lines) and len(lines[k].text.split()) < 9 and (_AFFILIATION.search(lines[k].text) or
+                                                                  lines[k].bold or len(lines[k].text.split()) <= 4):
+        k += 1
+    return lines[k:] if k < len(lines) else lines
+
+def _split_headingless(sections: list[Section], lang: str) -> list[Section]:
+    """A paper without headings (a letter): keep the abstract, cut the body into parts."""
+    from ..text_parser import _chunk_paragraphs
+
+    out = [s for s in sections if s.kind == "abstract"]
+    blocks = [b for s in sections if s.kind != "abstract" for b in s.blocks]
+    prose = [b for b in blocks if b.prose]
+    if out and not prose:
+        return sections
+    refs = next((i for i, b in enumerate(prose) if re.match(r"^\s*\[?1[\].]\s+\S", b.text) and i > len(prose) * 0.6), None)
+    tail = blocks[blocks.index(prose[refs]):] if refs is not None else []
+    body = blocks[:len(blocks) - len(tail)]
+    chunks = _chunk_paragraphs([b.text for b in body if b.prose], lang)
+    parts: list[list[Block]] = [[] for _ in chunks]
+    n = seen = 0
+    for b in body:  # every block goes with the prose around it, in order
+        if b.prose:
+            if n < len(chunks) - 1 and seen >= len(chunks[n]):
+                n, seen = n + 1, 0
+            seen += 1
+        if parts:
+            parts[n].append(b)
+    for k, part in enumerate(parts, 1):
+        out.append(_section(f"Part {k}", part, 1, "body"))
+    if tail:
+        out.append(_section("References", tail, 1, "references"))
+    return out

@@ -1,0 +1,361 @@
+"""Ask the paper: answer a question from the document's own text, citing section and page.
+
+The best passages are retrieved with BM25 (``retrieval.PassageIndex``). With the LLM backend they
+are sent, delimited as data inside ``<passages>`` tags, with the ``ask`` prompt, and the answer is
+streamed; every citation in it is checked against the passages that were sent. With the extractive
+backend (offline, no key) the answer is the best passages' most relevant sentences, quoted and
+cited. Both say plainly when the document does not hold the answer, and a follow-up question
+keeps the conversation: its retrieval also uses the previous question, and the model sees the
+earlier turns.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .answers import parse_answer
+from .document import Document
+from .errors import BackendError, InputError, SummarizerError
+from .extractive import terms
+from .retrieval import Hit, Passage, PassageIndex, question_terms
+from .sentences import split_sentences
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: A question longer than this is cut (with a notice) before it is searched or sent.
+MAX_QUESTION_TOKENS = 400
+#: Passages retrieved per question, and the least share of the question's terms a passage must hold
+#: for the extractive answerer to quote it.
+TOP_K = 6
+QUOTE_MIN_COVERAGE = 0.5
+#: In Chinese, the least share of a question's bigrams that must occur in the document at all.
+ZH_KNOWN_SHARE = 0.4
+#: Earlier turns the model sees, and their token budget.
+HISTORY_TURNS = 3
+HISTORY_TOKENS = 600
+NOT_FOUND_MARK = "NOT_FOUND"
+#: Yielded by a stream when the call was retried after part of the answer arrived: start again.
+RESTART = "\f"
+NOT_FOUND = {"en": "The paper does not contain the answer to this question.",
+             "zh": "论文中没有找到这个问题的答案。"}
+_CITATION = re.compile(r"\[§[^\[\]]{1,80}?\]")
+_CLOSING = re.compile(r"<\s*/?\s*passages\s*>", re.I)
+
+
+@dataclass
+class Turn:
+    """One question and its answer, with the passages it cites."""
+
+    question: str
+    answer: str = ""
+    citations: list[Passage] = field(default_factory=list)
+    found: bool = True
+    notices: list[str] = field(default_factory=list)
+    backend: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = None
+
+    @property
+    def pages(self) -> list[int]:
+        return sorted({p.page for p in self.citations if p.page})
+
+    def as_json(self) -> dict:
+        return {"question": self.question, "answer": self.answer, "found": self.found,
+                "citations": [p.as_json() for p in self.citations], "pages": self.pages,
+                "notices": list(self.notices), "backend": self.backend,
+                "usage": {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
+                          "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}}
+
+
+def delimit_passage(text: str) -> str:
+    """Passage text is data inside <passages>…</passages>: a tag in it must not end the data early."""
+    return _CLOSING.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+
+
+class Asker:
+    """Answers questions about one document; build once per document (the index is reused)."""
+
+    def __init__(self, document: Document, settings: Settings, index: PassageIndex | None = None,
+                 prompts=None, client=None) -> None:
+        self.document = document
+        self.settings = settings
+        self.lang = "zh" if document.language == "zh" else "en"
+        self.index = index or PassageIndex(document)
+        if not self.index.passages:
+            raise InputError("This document has no text layer (or no prose) to answer from; "
+                             "if it is a scanned PDF, use the Nougat OCR parser first.")
+        self._prompts = prompts
+        self._client = client
+
+    # ---- shared ---------------------------------------------------------------------------
+    def _tokenizer(self):
+        from .tokens import tokenizer_for_model
+
+        return tokenizer_for_model(self.settings.model)
+
+    def fit_question(self, question: str) -> tuple[str, list[str]]:
+        """The question, cut to ``MAX_QUESTION_TOKENS`` with a notice when it is longer."""
+        question = " ".join(question.split()) if self.lang != "zh" else question.strip()
+        if not question:
+            raise InputError("Type a question first.")
+        tokenizer = self._tokenizer()
+        total = tokenizer.count(question)
+        if total <= MAX_QUESTION_TOKENS:
+            return question, []
+        lo, hi = 1, len(question)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if tokenizer.count(question[:mid]) <= MAX_QUESTION_TOKENS:
+                lo = mid
+            else:
+                hi = mid - 1
+        return question[:lo], [f"Your question was {total:,} tokens long; only its first {MAX_QUESTION_TOKENS} "
+                               "tokens were used."]
+
+    def retrieve(self, question: str, history: list[Turn] | None = None, k: int = TOP_K) -> list[Hit]:
+        context = history[-1].question if history else ""
+        return self.index.search(question, k=k, context=context)
+
+    def ask(self, question: str, history: list[Turn] | None = None) -> Turn:
+        """Answer and return the whole turn (no streaming)."""
+        answering = self.answer(question, history)
+        for _ in answering.stream():
+            pass
+        return answering.turn
+
+    def answer(self, question: str, history: list[Turn] | None = None) -> Answering:
+        """An answer to stream: iterate ``.stream()`` for text pieces (``RESTART`` means a retried
+        call starts the text again), then show ``.turn.answer`` (the final text: it replaces what
+        was streamed, which may lack the not-found wording)."""
+        question, notices = self.fit_question(question)
+        turn = Turn(question, notices=notices, backend=self.settings.backend_label)
+        if self.settings.backend == "llm":
+            return _LLMAnswering(self, turn, list(history or []))
+        return _QuoteAnswering(self, turn, list(history or []))
+
+
+class Answering:
+    """One answer in progress."""
+
+    def __init__(self, asker: Asker, turn: Turn, history: list[Turn]) -> None:
+        self.asker, self.turn, self.history = asker, turn, history
+
+    def stream(self) -> Iterator[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class _QuoteAnswering(Answering):
+    """The offline answer: the most relevant sentences of the best passages, quoted and cited."""
+
+    def stream(self) -> Iterator[str]:
+        asker, turn = self.asker, self.turn
+        lang = asker.lang
+        own = question_terms(turn.question, lang)
+        hits = asker.retrieve(turn.question, self.history)
+        bm25 = asker.index.bm25
+        if lang == "zh":
+            # Chinese bigrams that occur nowhere in the document mostly straddle two words of the
+            # question ("诊断有"); they are dropped unless they are most of the question.
+            known = [t for t in own if t in bm25.idf]
+            own = known if len(set(known)) >= ZH_KNOWN_SHARE * len(set(own)) else own
+        chosen: list[tuple[Passage, str]] = []
+        for hit in hits:
+            if own and bm25.coverage(own, asker.index.bags[hit.passage.id]) < QUOTE_MIN_COVERAGE:
+                continue
+            if chosen and hit.score < 0.5 * hits[0].score:
+                break
+            chosen.append((hit.passage, self._best_sentences(hit.passage, own or terms(turn.question, lang))))
+            if len(chosen) == 3:
+                break
+        if not own and not terms(turn.question, lang):
+            chosen = []
+        if not chosen:
+            turn.found = False
+            turn.answer = NOT_FOUND[lang] + (" 没有任何段落包含问题中的关键词。" if lang == "zh" else
+                                            " No passage holds enough of the question's key terms.")
+            yield turn.answer
+            return
+        intro = "论文中的相关原文：" if lang == "zh" else "From the paper:"
+        parts = [intro] + [f"> {text} {p.citation}" for p, text in chosen]
+        turn.citations = [p for p, _ in chosen]
+        turn.answer = "\n\n".join(parts)
+        for part in parts:
+            yield part + "\n\n"
+
+    def _best_sentences(self, passage: Passage, query: list[str]) -> str:
+        """The passage's one or two sentences that hold most of the question's terms, in order."""
+        from collections import Counter
+
+        lang = self.asker.lang
+        sentences = split_sentences(passage.text, lang)
+        if len(sentences) <= 2:
+            return passage.text
+        bm25 = self.asker.index.bm25
+        ranked = sorted(range(len(sentences)), key=lambda i: -bm25.coverage(query, Counter(terms(sentences[i], lang))))
+        keep = sorted(ranked[:2])
+        return ("" if lang == "zh" else " ").join(sentences[i] for i in keep)
+
+
+class _LLMAnswering(Answering):
+    """The model's answer from the retrieved passages, streamed, with its citations checked."""
+
+    def stream(self) -> Iterator[str]:
+        from .llm_client import ChatClient
+        from .prompts import load_prompts
+
+        asker, turn, settings = self.asker, self.turn, self.asker.settings
+        prompts = asker._prompts or load_prompts(settings.prompts_dir)
+        prompt = prompts.get("ask")
+        tokenizer = asker._tokenizer()
+        hits = asker.retrieve(turn.question, self.history, k=TOP_K + 2)
+        passages = [h.passage for h in hits] or asker.index.passages[:3]  # nothing matched: the opening
+        language = settings.language_name(asker.document.language)
+        history = self._history(tokenizer)
+        values = {"title": asker.document.title, "question": turn.question, "history": history,
+                  "language": language, "max_words": prompt.max_words}
+        empty = prompt.render({**values, "passages": ""})
+        used = sum(tokenizer.count(m["content"]) + 4 for m in empty) + 3
+        room = settings.effective_context - prompt.max_output_tokens - used - 64
+        if room < 100:
+            raise BackendError("The model's context window is too small for the ask prompt; "
+                               "raise the context window in Settings.")
+        sent: list[Passage] = []
+        blocks: list[str] = []
+        for p in passages:
+            block = f"{p.citation} ({p.section_title})\n{delimit_passage(p.text)}"
+            n = tokenizer.count(block) + 2
+            if n > room:
+                continue
+            room -= n
+            sent.append(p)
+            blocks.append(block)
+        messages = prompt.render({**values, "passages": "\n\n".join(blocks)})
+        prompt_tokens = sum(tokenizer.count(m["content"]) + 4 for m in messages) + 3
+        client = asker._client or ChatClient(settings)
+        raw: list[str] = []
+        usage: dict = {}
+        shown = ""
+        for piece in _stream_chat(client, messages, prompt.max_output_tokens, prompt_tokens, usage):
+            if piece == RESTART:
+                raw, shown = [], ""
+                yield RESTART
+                continue
+            raw.append(piece)
+            text = "".join(raw)
+            head = text.lstrip()[:len(NOT_FOUND_MARK)]
+            if head.startswith("{") or NOT_FOUND_MARK.startswith(head):
+                continue  # a JSON answer or the not-found mark: shown once finished, as ``turn.answer``
+            yield text[len(shown):]
+            shown = text
+        self._finish("".join(raw), sent, usage, prompt_tokens, tokenizer)
+
+    def _history(self, tokenizer) -> str:
+        lines: list[str] = []
+        used = 0
+        for t in reversed(self.history[-HISTORY_TURNS:]):
+            block = f"Q: {t.question}\nA: {t.answer}"
+            n = tokenizer.count(block)
+            if used + n > HISTORY_TOKENS:
+                break
+            lines.insert(0, block)
+            used += n
+        return "\n\n".join(lines) or "(none)"
+
+    def _finish(self, text: str, sent: list[Passage], usage: dict, prompt_tokens: int, tokenizer) -> None:
+        turn, lang, settings = self.turn, self.asker.lang, self.asker.settings
+        text = text.strip()
+        if text.startswith("{"):  # a model that answered JSON anyway: take its answer field
+            fields = parse_answer(text).fields
+            text = str(fields.get("answer") or fields.get("summary") or text).strip()
+        if usage.get("finish_reason") == "length":
+            turn.notices.append("The answer was cut off at the output limit.")
+        if text.upper().startswith(NOT_FOUND_MARK) or not text:
+            turn.found = False
+            rest = text[len(NOT_FOUND_MARK):].lstrip(" :：-—").strip()
+            turn.answer = NOT_FOUND[lang] + (f" {rest}" if rest else "")
+        else:
+            turn.answer = text
+        by_citation: dict[str, Passage] = {}
+        for p in sent:
+            by_citation.setdefault(_key(p.citation), p)
+        cited, unknown = [], []
+        for c in _CITATION.findall(turn.answer):
+            p = by_citation.get(_key(c))
+            if p is None:
+                unknown.append(c)
+            elif p not in cited:
+                cited.append(p)
+        turn.citations = cited
+        if unknown:
+            turn.notices.append(f"The answer cites {', '.join(sorted(set(unknown)))}, which was not among the "
+                                "passages given; check it.")
+        if turn.found and not cited:
+            turn.notices.append("The answer cites no passage of the paper; check it against the text.")
+        turn.tokens_in = int(usage.get("prompt_tokens") or prompt_tokens)
+        turn.tokens_out = int(usage.get("completion_tokens") or tokenizer.count(text))
+        price = settings.price
+        if price:
+            turn.cost_usd = (turn.tokens_in * price[0] + turn.tokens_out * price[1]) / 1_000_000
+        log.info("ask: %d passages sent, %d cited, found=%s, %d/%d tokens", len(sent), len(cited), turn.found,
+                 turn.tokens_in, turn.tokens_out)
+
+
+def _key(citation: str) -> str:
+    return re.sub(r"\s+", "", citation).lower()
+
+
+def _stream_chat(client, messages: list[dict], max_tokens: int, prompt_tokens: int, usage: dict) -> Iterator[str]:
+    """Stream one answer through ``ChatClient.complete`` (its retries, limits, breaker and Stop),
+    run on a worker thread so the pieces can be yielded on the caller's thread as they arrive.
+    A retry after part of an answer arrived says so and starts the text again. Leaving the loop
+    early (the reader went away) cancels the request, so the server stops computing (field note 26)."""
+    pieces: queue.Queue = queue.Queue()
+    done, restart = object(), object()
+    box: dict = {}
+
+    def on_retry(attempt: int, delay: float, why: str) -> None:
+        log.info("ask: retry %d in %.1f s: %s", attempt, delay, why)
+        pieces.put(restart)
+
+    def work() -> None:
+        try:
+            box["completion"] = client.complete(messages, max_tokens, prompt_tokens, on_retry, on_delta=pieces.put)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+        finally:
+            pieces.put(done)
+
+    worker = threading.Thread(target=work, name="ask", daemon=True)
+    worker.start()
+    finished = False
+    try:
+        while True:
+            item = pieces.get()
+            if item is done:
+                finished = True
+                break
+            if item is restart:
+                usage["restarts"] = usage.get("restarts", 0) + 1
+                yield RESTART
+                continue
+            yield item
+    finally:
+        if not finished:
+            client.cancel("the reader left before the answer was complete")
+    error = box.get("error")
+    if error is not None:
+        if isinstance(error, SummarizerError):
+            raise error
+        log.warning("ask: the call failed (%s)", error.__class__.__name__)
+        raise BackendError(f"The answer could not be fetched ({error.__class__.__name__}).")
+    completion = box["completion"]
+    usage["prompt_tokens"] = completion.tokens_in
+    usage["completion_tokens"] = completion.tokens_out
+    usage["finish_reason"] = completion.finish_reason

@@ -1,0 +1,223 @@
+"""The main page's grounding and Q&A parts, as functions taking the ``streamlit`` module.
+
+- ``show_coverage``: the coverage meter above the summary.
+- ``show_summary_with_pages``: the summary beside the PDF; each bullet has a page button that shows
+  that page with its supporting sentence highlighted.
+- ``ask_panel``: the chat under the summary — questions answered from the document's own text,
+  streamed, cited ``[§3.2, p. 5]``; each citation opens its page.
+
+The PDF view renders the page with PyMuPDF (a PNG with highlight annotations): it works offline,
+needs no browser component, opens on any page, and can highlight the sentence, which neither
+``st.pdf`` nor the PDF viewer components can do from Python.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import SummarizerError
+
+log = logging.getLogger(__name__)
+
+VIEW = "ask_view"  # {"page": int, "highlight": str}
+TURNS = "ask_turns"  # doc digest → list[Turn]
+ASKER = "ask_asker"  # (doc digest, backend label) → Asker
+
+
+def _show_page(st, page: int | None, highlight: str = "") -> None:
+    if page:
+        st.session_state[VIEW] = {"page": int(page), "highlight": highlight}
+
+
+def show_coverage(st, result) -> None:
+    from .coverage import coverage
+
+    st.info(f"**Coverage:** {coverage(result).describe()}", icon=":material/fact_check:")
+
+
+def pdf_view(st, data: bytes | None) -> None:
+    """The PDF page chosen by the last page mark or citation clicked (page 1 at first)."""
+    from .page_view import render_page
+
+    if not data:
+        st.caption("The page view needs an uploaded PDF; page marks still name the page.")
+        return
+    view = st.session_state.get(VIEW) or {"page": 1, "highlight": ""}
+    key = (st.session_state.get("doc_digest"), view["page"], view["highlight"])
+    cached = st.session_state.get("ask_view_png")
+    try:
+        if not cached or cached[0] != key:
+            cached = (key, render_page(data, view["page"], view["highlight"]))
+            st.session_state["ask_view_png"] = cached
+    except SummarizerError as exc:
+        st.warning(str(exc))
+        return
+    image = cached[1]
+    nav = st.columns([1, 2, 1], vertical_alignment="center")
+    nav[0].button("◀", key="ask_prev", disabled=image.page <= 1, on_click=_show_page, args=(st, image.page - 1),
+                  help="previous page")
+    found = " · sentence highlighted" if image.highlighted else (" · sentence not located on the page"
+                                                                  if view["highlight"] else "")
+    nav[1].markdown(f"**Page {image.page} of {image.pages}**{found}")
+    nav[2].button("▶", key="ask_next", disabled=image.page >= image.pages, on_click=_show_page,
+                  args=(st, image.page + 1), help="next page")
+    st.image(image.png, width="stretch", caption=f"PDF page {image.page}")
+
+
+def _section_rows(st, r) -> None:
+    """One section's summary: each claim with a page button (or 'not found in the section')."""
+    from .grounding import NOT_FOUND, page_mark
+    from .render import clean_title
+
+    st.markdown(f"**{clean_title(r.title)}**")
+    if r.status == "failed":
+        st.markdown(f"> **Not summarized:** {r.error or 'this section failed.'}")
+        return
+    by_line = {b.line: b for b in r.bullets}
+    for n, line in enumerate(r.summary.strip().splitlines()):
+        if not line.strip():
+            continue
+        bullet = by_line.get(n)
+        if bullet is None:
+            st.markdown(line)
+            continue
+        text, button = st.columns([12, 2], vertical_alignment="top")
+        if bullet.found and bullet.pages:
+            text.markdown(line)
+            button.button(page_mark(bullet.pages), key=f"pm_{r.index}_{n}", type="tertiary",
+                          on_click=_show_page, args=(st, bullet.pages[0], bullet.support.sentence),
+                          help=f"support {bullet.support.score:.2f}: {bullet.support.sentence[:300]}")
+        elif bullet.support is not None:
+            text.markdown(f"{line} :orange[*({NOT_FOUND})*]")
+        else:
+            text.markdown(line)
+    if r.note:
+        st.caption(f"Note: {r.note}")
+
+
+def show_summary_with_pages(st, result, markdown: str, pdf: bytes | None) -> None:
+    """The summary (with page buttons) beside the PDF view."""
+    if not any(r.bullets for r in result.sections):
+        with st.container(border=True):
+            st.markdown(markdown)
+        return
+    left, right = st.columns([3, 2])
+    with left, st.container(border=True, height=900):
+        st.markdown("#### Overall summary")
+        st.markdown(result.overview or f"*{result.overview_error or 'No overall summary.'}*")
+        for r in result.sections:
+            if r.ok or r.status == "failed":
+                _section_rows(st, r)
+    with right, st.container(border=True):
+        pdf_view(st, pdf)
+
+
+def _asker(st, doc, settings):
+    from .qa import Asker
+
+    key = (st.session_state.get("doc_digest"), settings.backend_label, settings.prompts_dir)
+    held = st.session_state.get(ASKER)
+    if not held or held[0] != key:
+        held = (key, Asker(doc, settings))
+        st.session_state[ASKER] = held
+    asker = held[1]
+    asker.settings = settings  # the key may have changed; the index stays
+    return asker
+
+
+def _citations(st, turn, n: int) -> None:
+    seen = []
+    for p in turn.citations:
+        if p.citation in seen:
+            continue
+        seen.append(p.citation)
+    if not seen:
+        return
+    cols = st.columns(min(6, len(seen)))
+    for i, citation in enumerate(seen[:6]):
+        p = next(c for c in turn.citations if c.citation == citation)
+        cols[i].button(citation, key=f"cite_{n}_{i}", type="tertiary", on_click=_show_page,
+                       args=(st, p.page, _first_sentence(p.text)), help=f"{p.section_title}: show this page")
+
+
+def _first_sentence(text: str) -> str:
+    return " ".join(text.split()[:40])
+
+
+def _save_with_run(st, turns) -> None:
+    """Keep the conversation with the run: on the result (``DocumentSummary.qa``), and in History
+    through ``store.save_qa(owner, run_id, turns)`` once the history store offers it (the hook:
+    ``turns`` is a list of ``Turn.as_json()`` dicts)."""
+    state = st.session_state
+    result = state.get("result")
+    if result is None or state.get("result_digest") != state.get("doc_digest"):
+        return
+    result.qa = [t.as_json() for t in turns]
+    run_id = state.get("run_id")
+    if not run_id:
+        return
+    try:
+        from .ui_session import store
+
+        save = getattr(store(), "save_qa", None)
+        if callable(save):
+            save(state.get("sid"), run_id, result.qa)
+    except Exception as exc:  # History must never break the chat
+        log.warning("ask: the conversation could not be saved to History (%s)", exc.__class__.__name__)
+
+
+def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = False) -> None:
+    """The chat: past turns, then a streamed answer to a new question."""
+    from .qa import RESTART
+
+    digest = st.session_state.get("doc_digest")
+    all_turns = st.session_state.setdefault(TURNS, {})
+    turns = all_turns.setdefault(digest, [])
+    st.subheader(":material/forum: Ask the paper")
+    st.caption(f"Answers come only from this document's text, with the section and page they cite "
+               f"(backend: {settings.backend_label}).")
+    if with_view and pdf:
+        with st.expander("PDF page", expanded=bool(st.session_state.get(VIEW))):
+            pdf_view(st, pdf)
+    for n, turn in enumerate(turns):
+        with st.chat_message("user"):
+            st.markdown(turn.question)
+        with st.chat_message("assistant"):
+            _answer_body(st, turn, n)
+    question = st.chat_input("Ask a question about this document", key="ask_input")
+    if not question:
+        return
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        box = st.empty()
+        try:
+            answering = _asker(st, doc, settings).answer(question, turns)
+            shown = ""
+            for piece in answering.stream():
+                shown = "" if piece == RESTART else shown + piece  # a retried call starts again
+                box.markdown(shown + " ▌")
+        except SummarizerError as exc:
+            box.error(str(exc), icon="⚠️")
+            return
+        except Exception as exc:  # never a traceback in the page
+            log.exception("ask failed")
+            box.error(f"The question could not be answered ({exc.__class__.__name__}); please try again.")
+            return
+        box.empty()
+    turns.append(answering.turn)
+    _save_with_run(st, turns)
+    st.rerun()
+
+
+def _answer_body(st, turn, n: int) -> None:
+    if turn.found:
+        st.markdown(turn.answer)
+    else:
+        st.markdown(f":orange[{turn.answer}]")
+    for notice in turn.notices:
+        st.caption(f"⚠️ {notice}")
+    _citations(st, turn, n)
+    if turn.tokens_in:
+        cost = f", ≈ ${turn.cost_usd:.4f}" if turn.cost_usd is not None else ""
+        st.caption(f"{turn.tokens_in:,} tokens in · {turn.tokens_out:,} tokens out{cost}")

@@ -1,0 +1,48 @@
+"""The parser's steps one by one: each returns a new state and leaves what earlier steps made untouched."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pdf_factory import build_pdf, make_paper, prose
+
+from summarizer.pdf.extract import open_pdf
+from summarizer.pdf_parser import STEPS, ParseState, drop_running_lines, find_headings, heading_levels, read_pages
+
+
+def _state(data: bytes) -> ParseState:
+    return ParseState(open_pdf(data), max_pages=600)
+
+
+def test_steps_run_in_the_documented_order():
+    assert [s.__name__ for s in STEPS] == ["read_pages", "drop_running_lines", "check_text_layer", "find_outline",
+                                         "find_headings", "heading_levels", "merge_outline", "keep_outline_shape"]
+
+
+def test_running_lines_step_returns_new_pages_and_drops_page_numbers():
+    state = read_pages(_state(make_paper()))
+    before = [list(pt.lines) for pt in state.pages]
+    after = drop_running_lines(state)
+    assert [list(pt.lines) for pt in state.pages] == before  # the first step's pages are unchanged
+    texts = [line.text for line in after.lines]
+    assert "1" in [line.text for pt in state.pages for line in pt.lines] and "1" not in texts
+    assert any(t.startswith("Sparrow") for t in texts)
+
+
+def test_run_in_heading_splits_a_copy_of_its_line():
+    page = [("Run-in Headings", 72, 50, 450, 18, "tibo"), (prose("setup", 2), 72, 90, 450, 10, "tiro")]
+    state = drop_running_lines(read_pages(_state(build_pdf([page]))))
+    lead = replace(state.lines[1], text="1.1. Driving Factors. There are many goals in this work.",
+                   lead="1.1. Driving Factors.", style_break=True, first_in_block=True)
+    state = replace(state, lines=state.lines[:1] + (lead,) + state.lines[2:])
+    found = find_headings(state)
+    assert any(h.title == "1.1. Driving Factors" for h in found.headings)
+    assert found.lines[1].text == "There are many goals in this work."
+    assert state.lines[1].text.startswith("1.1. Driving Factors.")  # the earlier state's line is untouched
+
+
+def test_levels_step_does_not_change_the_detected_headings():
+    state = find_headings(drop_running_lines(read_pages(_state(make_paper()))))
+    levels = heading_levels(state)
+    assert all(h.level == 0 for h in state.headings if not h.end == h.index)  # detection leaves levels unset
+    assert [h.level for h in levels.headings if h.title.startswith("2.1")] == [2]
