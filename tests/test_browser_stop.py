@@ -35,7 +35,8 @@ def test_stop_button_stops_requests_and_keeps_finished_sections(app_url, browser
         _use_endpoint(page, app_url, server, "sk-browser-stop-key")
         page.get_by_role("link", name="app").first.click()
         _wait_text(page, "Upload a paper or paste an article")
-        name, data = _paper()
+        paper = _paper()
+        name, data = paper.name, paper.data
         path = tmp_path / name
         path.write_bytes(data)
         page.locator("input[type=file]").first.set_input_files(str(path))
