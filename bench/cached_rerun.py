@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from llm_server import LLMServer  # noqa: E402
@@ -37,7 +38,7 @@ if sys.argv[2] != "-":
     from summarizer.settings import Settings
     s = Settings(backend="llm", model="bench-model", base_url=sys.argv[2], api_key="sk-bench", workers=4)
     r = summarize_document(doc, s)
-    out.update(run=time.perf_counter() - t1, requests=r.usage.requests,
+    out.update(run=time.perf_counter() - t1, requests=r.usage.requests, failed=len(r.failed),
                cached=sum(1 for x in r.sections if x.cached), sections=sum(1 for x in r.sections if x.status != "skipped"),
                openai="openai" in sys.modules, tiktoken="tiktoken" in sys.modules)
 out["total"] = time.perf_counter() - t0
@@ -53,6 +54,8 @@ def child(pdf: str, url: str, env: dict) -> dict:
         raise SystemExit(proc.stderr[-2000:])
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     data["wall"] = wall
+    if data.get("failed"):
+        raise SystemExit(f"{data['failed']} section(s) failed: the bench measures nothing ({data})")
     return data
 
 
