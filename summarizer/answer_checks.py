@@ -115,16 +115,15 @@ class AnswerContext:
 
 def answer_problem(text: str, ctx: AnswerContext) -> str:
     """What makes ``text`` (the answer's summary) not a summary, or "" when it is sound."""
-    if _OPEN_TAG.search(text):
-        return "the answer repeated the <section> delimiters and the text inside them instead of summarizing it"
     clean = strip_delimiters(text)
     tokens = units(clean)
     if not tokens:
         return "the answer was empty"
-    if " ".join(tokens) in ctx._short_instructions:
-        return "the answer repeated the description of an answer field instead of summarizing the text"
-    if covered_share(tokens, ctx._instruction_grams, ECHO_NGRAM) >= ECHO_SHARE:
+    if " ".join(tokens) in ctx._short_instructions or \
+            covered_share(tokens, ctx._instruction_grams, ECHO_NGRAM) >= ECHO_SHARE:
         return "the answer repeated our instructions instead of summarizing the text"
+    if _OPEN_TAG.search(text):
+        return "the answer repeated the <section> delimiters and the text inside them instead of summarizing it"
     if is_loop(tokens, clean):
         return "the answer repeated the same words over and over"
     if _wordy(tokens) < ctx.min_units():
@@ -132,6 +131,17 @@ def answer_problem(text: str, ctx: AnswerContext) -> str:
     if (len(tokens) >= COPY_NGRAM * 2 and len(tokens) >= COPY_OF_SOURCE * ctx._source_units
             and covered_share(tokens, ctx._copy_grams, COPY_NGRAM) >= COPY_SHARE):
         return "the answer copied the section text instead of summarizing it"
+    return ""
+
+
+def echoed_field(fields: dict, descriptions: dict) -> str:
+    """The name of a field whose value is a field description of ours ("one or two sentences"), or ""."""
+    ours = {" ".join(units(str(d))) for d in descriptions.values()} - {""}
+    for name, value in fields.items():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str) and " ".join(units(item)) in ours:
+                return str(name)
     return ""
 
 

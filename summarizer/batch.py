@@ -290,7 +290,8 @@ def process_item(item: BatchItem, settings: Settings, client=None, record=None) 
             from .llm_backend import LLMBackend
 
             same_model = client is not None and client.settings.model == chosen.model
-            backend = LLMBackend(chosen, client=client if same_model else None)
+            # its own Stop and usage per document, one concurrency limit and breaker for the batch
+            backend = LLMBackend(chosen, client=client.child() if same_model else None)
         recorder = record(item, doc, chosen) if record else None
         summary = summarize_document(doc, chosen, backend=backend, on_event=recorder)
         status = "failed" if summary.failed and not any(s.ok for s in summary.sections) else "done"

@@ -68,19 +68,43 @@ def _settings(args):
 
     tuning = {name: getattr(args, name, None) for name in TUNING_FLAGS.values()}
     settings = Settings.from_env(
-        backend=args.backend, model=args.model, base_url=args.base_url, language=args.lang,
+        backend="llm" if args.backend == "local" else args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
         length=args.length, parser=args.parser, max_pages=getattr(args, "max_pages", None), **tuning,
     )
     add_secret(settings.clean_key())  # masked in every log line, whatever its shape
-    return settings
+    return _local_settings(args, settings)
 
 
-def _progress(event, stream) -> None:
+def _add_model_args(parser: argparse.ArgumentParser) -> None:
+    """The local model's options (--context-window, a setting flag, sets its n_ctx)."""
+    parser.add_argument("--model-path", help="GGUF model file for --backend local (llama.cpp on this machine)")
+    parser.add_argument("--threads", type=int, help="llama.cpp threads for the local model (default 1)")
+
+
+def _local_settings(args, settings):
+    """``--backend local`` is the LLM backend over a local GGUF file; the flags override the environment."""
+    from .errors import ConfigError
+
+    changes = {k: v for k, v in (("model_path", getattr(args, "model_path", None)),
+                                 ("threads", getattr(args, "threads", None))) if v is not None}
+    if getattr(args, "backend", None) == "local":
+        if not (changes.get("model_path") or settings.model_path):
+            raise ConfigError("--backend local needs a model file: --model-path X.gguf (or SUMMARIZER_MODEL_PATH).")
+    elif getattr(args, "backend", None) == "llm" and not getattr(args, "model_path", None):
+        changes["model_path"] = None  # an endpoint was chosen: a model file from the environment does not apply
+    return settings.replace(**changes) if changes else settings
+
+
+def _progress(event, stream, said: set[str] | None = None) -> None:
     if event.kind == "section" and event.result and event.result.finished and event.result.status != "skipped":
         r = event.result
         mark = {"done": "ok", "cached": "cached", "failed": "FAILED"}.get(r.status, r.status)
         extra = f" — {r.error}" if r.status == "failed" else ""
+        if r.status == "failed" and r.error.startswith(("not sent", "not finished")):
+            mark, extra = "not run", ""  # the run-level reason is printed once
+        if said is not None and r.error:
+            said.add(r.error)
         print(f"  [{mark}] {r.title}{extra}", file=stream, flush=True)
 
 
@@ -103,7 +127,8 @@ def cmd_summarize(args) -> int:
     quiet = args.json or args.quiet
     if not quiet:
         print(f"Summarizing '{doc.title}' with backend: {settings.backend_label}", file=sys.stderr)
-    progress = None if quiet else (lambda e: _progress(e, sys.stderr))
+    said: set[str] = set()  # errors already printed, so a run-level reason is said once
+    progress = None if quiet else (lambda e: _progress(e, sys.stderr, said))
     started = time.monotonic()
     result = summarize_document(doc, settings, on_event=progress)
     logger.info("summarized %s in %.1fs: %d section(s), %d failed, %d request(s), tokens in/out %d/%d", args.input,
@@ -130,6 +155,8 @@ def cmd_summarize(args) -> int:
             "sections": [r.as_json() for r in result.sections],
             "usage": result.usage.as_json(),
             "unverified_numbers": result.unverified_count,
+            "overview_error": result.overview_error,
+            "stopped": result.stopped,
             "coverage": _coverage_json(result),
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -138,10 +165,12 @@ def cmd_summarize(args) -> int:
     if not quiet:
         where = f" → {args.output}" if args.output else ""
         print(f"Done with backend {result.backend}{where}", file=sys.stderr)
+    if result.overview_error:  # no overall summary is a failed run, whatever the sections did
+        reason = "see the error above" if result.overview_error in said else result.overview_error
+        print(f"error: no overall summary: {reason}", file=sys.stderr)
     if result.failed:
         print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
-        return EXIT_SECTIONS_FAILED
-    return EXIT_OK
+    return EXIT_SECTIONS_FAILED if result.failed or result.overview_error else EXIT_OK
 
 
 def _coverage_json(result) -> dict:
@@ -256,7 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .settings import Settings
 
     doc = Settings.describe()
-    s.add_argument("--backend", choices=Settings.choices("backend"), help=doc["backend"])
+    s.add_argument("--backend", choices=[*Settings.choices("backend"), "local"],
+                   help=doc["backend"] + "; local: a GGUF model file run by llama.cpp (--model-path)")
+    _add_model_args(s)
     s.add_argument("--lang", choices=Settings.choices("language"), help=doc["language"])
     s.add_argument("--length", choices=Settings.choices("length"), help=doc["length"])
     s.add_argument("--model", help=doc["model"])
@@ -280,9 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
     for flag in ("--backend", "--lang", "--length", "--model", "--base-url", "--prompts"):
-        kwargs = {"choices": {"--backend": Settings.choices("backend"), "--lang": Settings.choices("language"),
+        kwargs = {"choices": {"--backend": [*Settings.choices("backend"), "local"], "--lang": Settings.choices("language"),
                               "--length": Settings.choices("length")}.get(flag)}
         b.add_argument(flag, **{k: v for k, v in kwargs.items() if v})
+    _add_model_args(b)
     b.add_argument("--workers", type=int, help="documents (and model calls) in flight at once")
     b.add_argument("--no-cache", action="store_true")
     b.add_argument("--parser", choices=_parsers(), default=None)

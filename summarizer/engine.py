@@ -26,6 +26,7 @@ from .document import Document
 from .errors import Cancelled, EndpointUnavailable, SummarizerError
 from .faithfulness import check_summary
 from .results import DocumentSummary, SectionResult
+from .tokens import save_counts
 
 log = logging.getLogger(__name__)
 
@@ -176,15 +177,18 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
 
     def wait_for(future: Future) -> Iterator[Event]:
         """Yield section updates and ticks until ``future`` is done (or the run's time is up)."""
+        future.add_done_callback(lambda _f: updates.put(("wake", None)))  # no tick's wait after the end
         while True:
             if deadline is not None and time.monotonic() > deadline:
                 raise _RunTimeout(f"the run passed its time limit of {settings.run_timeout:.0f} s")
             try:
                 kind, snapshot = updates.get(timeout=TICK)
             except queue.Empty:
+                yield Event("tick")
+                continue
+            if kind == "wake":
                 if future.done():
                     return
-                yield Event("tick")
                 continue
             if kind == "final":
                 snapshot = replace(snapshot)
@@ -209,6 +213,8 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
             yield from wait_for(everything)
             while not updates.empty():  # the last updates, after the last worker finished
                 kind, snapshot = updates.get_nowait()
+                if kind == "wake":
+                    continue
                 if kind == "final":
                     results[snapshot.index] = replace(snapshot)
                 yield Event("section", replace(snapshot))
@@ -230,7 +236,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         else:
             error = "No section could be summarized, so there is no overall summary."
         summary = DocumentSummary(document, backend.label, overview, results, fields, error, _usage(backend),
-                                  list(document.notices) + list(getattr(backend, "notices", [])))
+                                  list(document.notices) + _notices(backend))
         if fatal:
             summary.stopped = fatal[0]
         if overview:
@@ -241,14 +247,14 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
     except _RunTimeout as exc:
         cancel_backend(backend, str(exc))
         finished = True
-        summary = stopped_summary(document, backend.label, results, str(exc), _usage(backend),
-                                  list(getattr(backend, "notices", [])))
+        summary = stopped_summary(document, backend.label, results, str(exc), _usage(backend), _notices(backend))
         yield Event("overview", summary=summary)
         yield Event("done", summary=summary)
     finally:
         if not finished:  # the consumer stopped listening: Stop, a rerun, a closed tab, an error
             cancel_backend(backend, "stopped")
         pool.shutdown(wait=False, cancel_futures=True)
+        save_counts()  # token counts learned in this run make a cached re-run skip the tokenizer
 
 
 class _RunTimeout(Exception):
@@ -270,6 +276,15 @@ def _when_all(futures: list[Future], done: Future) -> None:
         done.set_result(None)
     for f in futures:
         f.add_done_callback(one)
+
+
+def _notices(backend) -> list[str]:
+    """The backend's notices and its answer cache's (a rebuilt store is said once)."""
+    notices = list(getattr(backend, "notices", []) or [])
+    take = getattr(getattr(backend, "cache", None), "take_notices", None)
+    if callable(take):
+        notices += [n for n in take() if n not in notices]
+    return notices
 
 
 def _usage(backend):

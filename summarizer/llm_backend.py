@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .answer_checks import AnswerContext, answer_problem, copied_from_one, schema_problems, strip_delimiters
+from .answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
 from .answers import ParsedAnswer, field_text, parse_answer
 from .cache import AnswerCache, answer_key
 from .document import Document
@@ -39,7 +39,9 @@ from .tokens import TokenBudget, Tokenizer, tokenizer_for_model
 
 log = logging.getLogger(__name__)
 
-BRIEF_TOKENS = 120  # the brief every section call carries: a few sentences, not the whole abstract
+BRIEF_TOKENS = 40  # the brief: the abstract's first sentences, not the whole abstract
+BRIEF_HELPS_BELOW = 300  # sections shorter than this (tokens) get the brief with them
+OVERVIEW_SHARE = 0.1  # the synthesis call reads section summaries worth at most this share of the document
 RECHECK = ("\n\nA check of your previous answer for this section found a problem: {problem}. Answer again, "
            "using only numbers, quotations and names that appear in the text above, copied exactly.")
 TERSE = "\n\nYour previous answer was cut off. Be terse: reasoning under 15 words, summary under {n} words."
@@ -47,7 +49,10 @@ REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the t
          "words, as the JSON object asked for.")
 LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
 OVERFLOW_RETRIES = 2
-_EMPTY_BRIEF = re.compile(r"^Brief:[ \t]*\n", re.M)
+CHARS_PER_WORD = 8  # a generous bound on characters per word (English ~6, Chinese ~2 per word)
+_EMPTY_BRIEF = re.compile(r"^(?:Paper:[^\n]*\n)?Brief:[ \t]*\n\n?", re.M)  # with no brief, no context block
+_EMPTY_FIELDS = re.compile(r"^Answer fields:[ \t]*\n", re.M)
+_FIELDS_LINE = re.compile(r"^Answer fields:.*\n", re.M)
 
 
 @dataclass
@@ -70,7 +75,7 @@ class LLMBackend:
 
     def __init__(self, settings: Settings, prompts: PromptSet | None = None, client: ChatClient | None = None,
                  cache: AnswerCache | None = None, section_prompts: dict[int, str] | None = None) -> None:
-        if getattr(settings, "model_path", None) and client is None:
+        if settings.is_local and client is None:
             from .local_model import local_settings
 
             settings = local_settings(settings)  # starts (or reuses) the loopback llama.cpp server
@@ -89,6 +94,7 @@ class LLMBackend:
         self.scale = LENGTHS.get(settings.length, 1.0)
         self.context_window = settings.effective_context
         self.token_ratio = 1.0  # the endpoint's tokens per tokens we count (learned; > 1 for other tokenizers)
+        self.schema_enforced = False  # the endpoint took response_format json_schema (learned from a call)
         if not settings.context_window and client is None:
             self._discover_context()
 
@@ -120,9 +126,12 @@ class LLMBackend:
         return route_prompt(self.prompts, section.kind, section.title, document.genre)
 
     def render(self, prompt: PromptTemplate, values: dict) -> list[dict]:
-        """The prompt's messages; a "Brief:" line left empty (no brief sent) is dropped."""
-        messages = prompt.render({**values, "max_words": self.words_for(prompt), "language": self.language})
-        return [{**m, "content": _EMPTY_BRIEF.sub("", m["content"])} for m in messages]
+        """The prompt's messages. The context block ("Paper:" and "Brief:" lines) is dropped where no
+        brief is sent (long sections carry their own context, the abstract is the brief), and so is the
+        "Answer fields:" line once the endpoint enforces the JSON schema, which carries the same."""
+        extra = {"fields": ""} if self.schema_enforced else {}
+        messages = prompt.render({**values, "max_words": self.words_for(prompt), "language": self.language, **extra})
+        return [{**m, "content": _EMPTY_FIELDS.sub("", _EMPTY_BRIEF.sub("", m["content"]))} for m in messages]
 
     def sized(self, prompt: PromptTemplate, values: dict, extra: str = "") -> Call:
         """Budget step: the request for ``prompt``, refused if the prompt alone cannot fit."""
@@ -173,9 +182,13 @@ class LLMBackend:
                 report(result)
 
         completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
-                                          schema=call.prompt.json_schema())
+                                          schema=self.schema_for(call.prompt))
         self._account(result, completion, call)
         return completion
+
+    def schema_for(self, prompt: PromptTemplate) -> dict:
+        """The answer schema sent; for the local model its strings are bounded (see ``json_schema``)."""
+        return prompt.json_schema(max_chars=self.words_for(prompt) * CHARS_PER_WORD if self.settings.is_local else None)
 
     def whole_answer(self, call: Call, result: SectionResult | None,
                      report: Callable[[SectionResult], None] | None):
@@ -206,6 +219,8 @@ class LLMBackend:
                                   f"or --context-window) or choose a model with a larger one.", window)
 
     def _account(self, result: SectionResult | None, completion, call: Call) -> None:
+        if getattr(completion, "format_used", "") == "json_schema":
+            self.schema_enforced = True
         if completion.tokens_in and call.prompt_tokens:
             measured = completion.tokens_in / call.prompt_tokens
             if measured > self.token_ratio:
@@ -231,6 +246,9 @@ class LLMBackend:
 
     def judge(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> str:
         """Checks step: what makes the answer not a summary, or ""."""
+        echoed = echoed_field(answer.fields, prompt.fields)
+        if echoed:
+            return f"the '{echoed}' field repeated its description from our instructions instead of an answer"
         main = field_text(answer.fields.get("summary", ""))
         if not main and answer.ok:  # an overview's several fields, or a JSON answer with no summary: all it says
             main = "\n".join(field_text(v) for v in answer.fields.values())
@@ -251,8 +269,11 @@ class LLMBackend:
              report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
         """One budgeted, cached, checked answer for ``prompt``; ``extra`` is appended to the request."""
         call = self.sized(prompt, values, extra)
-        params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": 1}
-        key = answer_key(self.settings.model, self.settings.host, call.messages, params)
+        # the key holds the schema, not the "Answer fields:" line, which is sent only until the endpoint
+        # is known to enforce the schema: the same question gets the same key either way
+        params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": prompt.json_schema()}
+        key = answer_key(self.settings.model, self.settings.host,
+                         [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], params)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -279,6 +300,9 @@ class LLMBackend:
             fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
             if not self.judge(fixed, prompt, ctx):
                 answer = fixed
+            if not self._language_ok(answer) and result is not None:
+                wrong = f"the model did not write in {self.language}, even when asked again"
+                result.note = f"{result.note}; {wrong}" if result.note else wrong
         answer.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
         if self.cache is not None:
             self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw,
@@ -319,8 +343,10 @@ class LLMBackend:
         section = document.sections[result.index]
         prompt = self.prompt_for(document, result.index)
         result.prompt = prompt.name
-        # the abstract is its own brief: sending the brief with it would send the same text twice
-        brief = "" if section.kind == "abstract" or _same_text(section.text, self.brief) else self.brief
+        # the brief gives a short section the context it lacks; a long one carries its own, and the
+        # abstract is the brief: sending it there would send the same text twice
+        short = self.tokenizer.count(section.text) < BRIEF_HELPS_BELOW
+        brief = self.brief if short and section.kind != "abstract" and not _same_text(section.text, self.brief) else ""
         values = {"title": document.title, "brief": brief, "section_title": section.title,
                   "kind": section.kind if document.genre == "paper" else "news"}
         empty = self.render(prompt, {**values, "section_text": ""})
@@ -395,8 +421,11 @@ class LLMBackend:
         values = {"title": document.title, "brief": "" if abstract_done else self.brief}
         empty = self.render(synthesis, {**values, "section_summaries": ""})
         room = self.budget_for(synthesis).room_for_text(self.count_messages(empty))
-        per = max(60, room // len(done) - 10)
-        joined = "\n\n".join(f"## {r.title}\n{self._fit_text(r.summary, per)}" for r in done)
+        # the summaries themselves (not their extra fields), within a share of the document's size
+        share = int(OVERVIEW_SHARE * self.tokenizer.count(document.text) / len(done))
+        per = max(40, min(room // len(done) - 10, share))
+        joined = "\n\n".join(f"## {r.title}\n{self._fit_text(field_text(r.fields.get('summary', '')) or r.summary, per)}"
+                               for r in done)
         joined = self._fit_text(joined, room) if self.tokenizer.count(joined) > room else joined
         answer = self._ask(synthesis, {**values, "section_summaries": joined}, None, None)
         fields = dict(answer.fields)

@@ -401,7 +401,7 @@ class ChatClient:
             if not self._shared.breaker:
                 self._shared.breaker = reason
                 self._shared.breaker_until = time.monotonic() + seconds
-                log.warning("endpoint breaker open: %s", reason)
+                log.info("endpoint breaker open: %s", reason)
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -103,7 +103,7 @@ class PromptTemplate:
         return messages
 
     def fields_spec(self) -> str:
-        return json.dumps(self.fields, ensure_ascii=False, indent=2)
+        return json.dumps(self.fields, ensure_ascii=False)
 
     @property
     def main_field(self) -> str:
@@ -115,12 +115,23 @@ class PromptTemplate:
         """A field whose description starts with "list" holds a list of short strings."""
         return str(self.fields.get(name, "")).strip().lower().startswith("list")
 
-    def json_schema(self) -> dict:
+    def json_schema(self, max_chars: int | None = None) -> dict:
         """The answer as a JSON schema built from ``fields`` (in their order, all required), for
-        ``response_format``: string fields, and arrays of strings for the "list of ..." ones."""
+        ``response_format``: string fields, and arrays of strings for the "list of ..." ones.
+
+        ``max_chars`` bounds the main text (and the others in proportion): a grammar-constrained
+        model (llama.cpp) must then close every string, so a looping model cannot run to the
+        output limit inside one. Hosted APIs get no bounds (strict modes may reject them)."""
         properties = {}
         for name, description in self.fields.items():
-            kind = {"type": "array", "items": {"type": "string"}} if self.is_list_field(name) else {"type": "string"}
+            if self.is_list_field(name):
+                kind: dict = {"type": "array", "items": {"type": "string"}}
+                if max_chars:
+                    kind = {**kind, "maxItems": 8, "items": {"type": "string", "maxLength": max(80, max_chars // 6)}}
+            else:
+                kind = {"type": "string"}
+                if max_chars:
+                    kind["maxLength"] = max_chars if name == self.main_field else max(120, max_chars // 3)
             properties[name] = {**kind, "description": str(description)}
         return {"type": "object", "properties": properties, "required": list(self.fields),
                 "additionalProperties": False}

@@ -55,7 +55,8 @@ class SectionResult:
         return {
             "title": self.title, "kind": self.kind, "level": self.level,
             "status": "done" if self.status == "cached" else self.status,
-            "summary": self.summary, "error": self.error, "note": self.note, "structured": self.structured,
+            "summary": self.summary, "fields": dict(self.fields), "error": self.error, "note": self.note,
+            "structured": self.structured,
             "prompt": self.prompt,
             "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
             "cached": self.cached, "attempts": self.attempts,

@@ -8,6 +8,7 @@ key (field notes 2, 5).
 
 from __future__ import annotations
 
+import os
 from contextvars import ContextVar
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -83,7 +84,8 @@ class Settings(BaseSettings):
     language: Literal["auto", "en", "zh"] = Field("auto", description="output language: auto (the source's), en or zh")
     length: Literal["short", "medium", "long"] = Field("medium", description="summary length")
     workers: int = Field(4, ge=1, le=64, description="model calls (or batch documents) in flight at once")
-    context_window: int | None = Field(None, ge=256, le=10_000_000, description="context window in tokens (default: from the model table)")
+    context_window: int | None = Field(None, ge=256, le=10_000_000,
+                                       description="context window in tokens (default: the endpoint's, else the table)")
     temperature: float = Field(0.2, ge=0.0, le=2.0, description="sampling temperature")
     timeout: float = Field(120.0, gt=0, le=3600,
                            description="stall timeout: seconds with no byte from the server before a call gives up")
@@ -111,6 +113,8 @@ class Settings(BaseSettings):
                                                                               "NOUGAT_CHECKPOINT"),
                                           description="local Nougat checkpoint folder")
     max_pages: int = Field(600, ge=1, le=100_000, description="page limit per PDF")
+    model_path: str | None = Field(None, description="a GGUF model file: the local llama.cpp model instead of an endpoint")
+    threads: int | None = Field(None, ge=1, le=256, description="llama.cpp threads for the local model (default 1)")
     context_windows: dict[str, int] = Field(default_factory=lambda: dict(CONTEXT_WINDOWS),
                                             description="context windows by model-name prefix")
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(PRICES),
@@ -134,7 +138,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _endpoint(self) -> Settings:
-        if self.backend == "llm":
+        if self.is_local:
+            from .local_model import check_model_file
+
+            check_model_file(str(self.model_path))
+        elif self.backend == "llm":
             parsed = urlparse(self.base_url.strip())
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 raise ConfigError(f"The base URL '{self.base_url[:80]}' is not a web address; "
@@ -196,7 +204,14 @@ class Settings(BaseSettings):
         return price_for(self.model, self.prices)
 
     @property
+    def is_local(self) -> bool:
+        """The LLM backend runs a local GGUF model (llama.cpp on loopback), not a remote endpoint."""
+        return self.backend == "llm" and bool(self.model_path)
+
+    @property
     def backend_label(self) -> str:
+        if self.is_local:
+            return f"local model ({os.path.basename(str(self.model_path))}, llama.cpp)"
         if self.backend == "llm":
             return f"llm ({self.model} @ {self.host})"
         return "extractive (built-in, offline)"

