@@ -148,9 +148,9 @@ def _use_llm(page, app_url: str, server, key: str) -> None:
     """On the Settings page: the LLM backend at the local test server, with ``key``."""
     page.goto(f"{app_url}/Settings")
     _wait_text(page, "Backend in use")
-    page.get_by_text("llm", exact=True).click()
+    page.get_by_text("OpenAI-compatible endpoint", exact=True).click()
     page.get_by_role("textbox", name="Base URL").fill(server.base_url)
-    page.get_by_role("textbox", name="Model").fill("test-model")
+    page.get_by_role("textbox", name="Model", exact=True).fill("test-model")
     page.get_by_role("textbox", name="API key").fill(key)
     page.get_by_role("button", name="Save settings").click()
     _wait_text(page, "Saved. Backend in use: llm (test-model")

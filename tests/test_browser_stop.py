@@ -7,32 +7,19 @@ Playwright is missing) and a slow stand-in LLM server on loopback.
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
 from llm_server import LLMServer
-from test_browser import REASON, _paper, _wait_text, app_url, browser  # noqa: F401
+from test_browser import REASON, _paper, _use_llm, _wait_text, app_url, browser  # noqa: F401
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
-
-
-def _use_endpoint(page, url: str, server, key: str) -> None:
-    """On the Settings page: an OpenAI-compatible endpoint at the stand-in server."""
-    page.goto(f"{url}/Settings")
-    _wait_text(page, "Backend in use")
-    page.get_by_text(re.compile(r"^(llm|OpenAI-compatible endpoint)$")).first.click()
-    page.get_by_role("textbox", name="Base URL").fill(server.base_url)
-    page.get_by_role("textbox", name="Model", exact=True).fill("test-model")
-    page.get_by_role("textbox", name="API key").fill(key)
-    page.get_by_role("button", name="Save settings").click()
-    _wait_text(page, "Saved. Backend in use: llm (test-model")
 
 
 def test_stop_button_stops_requests_and_keeps_finished_sections(app_url, browser, tmp_path):  # noqa: F811
     with LLMServer(latency=2.0) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 2400})
-        _use_endpoint(page, app_url, server, "sk-browser-stop-key")
+        _use_llm(page, app_url, server, "sk-browser-stop-key")
         page.get_by_role("link", name="app").first.click()
         _wait_text(page, "Upload a paper or paste an article")
         paper = _paper()
