@@ -482,7 +482,7 @@ def split_to_fit(text: str, max_tokens: int, tokenizer: Tokenizer) -> list[str]:
         lang = "zh" if cjk_share(para) > 0.3 else "en"
         for sentence in split_sentences(para, lang):
             while tokenizer.count(sentence) > max_tokens:  # one enormous "sentence": cut by length
-                cut = _longest_prefix(sentence, max_tokens, tokenizer)
+                cut = tokenizer.longest_prefix(sentence, max_tokens)
                 units.append(sentence[:cut])
                 sentence = sentence[cut:]
             units.append(sentence)
@@ -499,15 +499,3 @@ def split_to_fit(text: str, max_tokens: int, tokenizer: Tokenizer) -> list[str]:
     if current:
         chunks.append("\n\n".join(current))
     return chunks
-
-
-def _longest_prefix(text: str, max_tokens: int, tokenizer: Tokenizer) -> int:
-    """The longest prefix length of ``text`` that fits ``max_tokens`` (binary search)."""
-    lo, hi = 1, len(text)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if tokenizer.count(text[:mid]) <= max_tokens:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo

@@ -109,14 +109,8 @@ class Asker:
         total = tokenizer.count(question)
         if total <= MAX_QUESTION_TOKENS:
             return question, []
-        lo, hi = 1, len(question)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if tokenizer.count(question[:mid]) <= MAX_QUESTION_TOKENS:
-                lo = mid
-            else:
-                hi = mid - 1
-        return question[:lo], [f"Your question was {total:,} tokens long; only its first {MAX_QUESTION_TOKENS} "
+        kept = question[:tokenizer.longest_prefix(question, MAX_QUESTION_TOKENS)]
+        return kept, [f"Your question was {total:,} tokens long; only its first {MAX_QUESTION_TOKENS} "
                                "tokens were used."]
 
     def retrieve(self, question: str, history: list[Turn] | None = None, k: int = TOP_K) -> list[Hit]:

@@ -96,6 +96,18 @@ class Tokenizer:
         memo.put(key, n)
         return n
 
+    def longest_prefix(self, text: str, max_tokens: int) -> int:
+        """The length of the longest prefix of ``text`` that fits ``max_tokens`` (binary search;
+        at least 1, so a cut always makes progress)."""
+        lo, hi = 1, len(text)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.count(text[:mid]) <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
     def __repr__(self) -> str:
         return f"Tokenizer({self.name!r})"
 
