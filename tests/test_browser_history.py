@@ -53,6 +53,9 @@ def test_reload_history_reopen_redownload(app_url, browser, tmp_path):  # noqa: 
     assert from_history == first
 
     page.get_by_role("button", name="Reopen on the main page").click()
+    # the History page has its own download button: wait until the main page replaced it
+    page.get_by_text("Your past summaries in this browser").first.wait_for(state="detached", timeout=60_000)
+    _wait_text(page, "Sections found", timeout=60_000)
     _wait_text(page, "Download Markdown", timeout=60_000)
     _, reopened = _download(page, tmp_path)
     assert reopened == first
