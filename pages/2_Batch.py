@@ -7,7 +7,9 @@ import streamlit as st
 
 from summarizer.batch import BatchItem, _safe_id, iter_batch, split_pasted_articles, zip_results
 from summarizer.errors import SummarizerError
+from summarizer.history import batch_recorder
 from summarizer.session import page_settings
+from summarizer.ui_session import session_id
 
 st.set_page_config(page_title="Summarizer · Batch", page_icon="🗂️", layout="wide")
 
@@ -39,7 +41,8 @@ if st.button("Summarize all", type="primary", disabled=not items, key="batch_go"
     rows: dict[str, str] = {item.id: "queued" for item in items}
     results = []
     try:
-        for result in iter_batch(items, settings):
+        # every document becomes a run in this browser's History, as with the batch command
+        for result in iter_batch(items, settings, record=batch_recorder(owner=session_id(st))):
             results.append(result)
             rows[result.id] = result.status if result.status == "done" else f"failed: {result.error}"
             progress.progress(len(results) / len(items), text=f"{len(results)}/{len(items)} documents")

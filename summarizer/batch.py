@@ -361,16 +361,17 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
     return report
 
 
-def iter_batch(items: list[BatchItem], settings: Settings):
+def iter_batch(items: list[BatchItem], settings: Settings, record=None):
     """Summarize items concurrently, yielding each ``BatchResult`` on the caller's thread as it
-    finishes (the web app's batch page draws its progress from these)."""
+    finishes (the web app's batch page draws its progress from these); ``record`` as for
+    ``process_item`` writes each run into the history."""
     from concurrent.futures import as_completed
 
     settings.validate()
     client = _shared_client(settings)
 
     with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="doc") as pool:
-        for future in as_completed([pool.submit(process_item, item, settings, client) for item in items]):
+        for future in as_completed([pool.submit(process_item, item, settings, client, record) for item in items]):
             yield future.result()
 
 

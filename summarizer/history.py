@@ -97,6 +97,7 @@ class RunRecord:
     requests: int
     sections: list[SectionRecord] = field(default_factory=list)
     body_hash: str = ""  # the stored document as summarized (``load_document``)
+    qa: list[dict] = field(default_factory=list)  # ``qa.Turn.as_json()`` of each question asked
 
     @property
     def backend_label(self) -> str:
@@ -105,8 +106,10 @@ class RunRecord:
     def to_summary(self, document: Document) -> DocumentSummary:
         """The run as the engine's ``DocumentSummary`` (for showing it again, or finishing it)."""
         usage = Usage(self.info.tokens_in, self.info.tokens_out, self.requests, self.info.cost_usd)
-        return DocumentSummary(document, self.backend_label, self.overview, [s.result for s in self.sections],
-                               {}, self.overview_error, usage, list(self.notices), list(self.overview_unverified))
+        summary = DocumentSummary(document, self.backend_label, self.overview, [s.result for s in self.sections],
+                                  {}, self.overview_error, usage, list(self.notices), list(self.overview_unverified))
+        summary.qa = [dict(turn) for turn in self.qa]
+        return summary
 
     @property
     def unfinished(self) -> list[int]:
@@ -195,6 +198,7 @@ class HistoryStore(Protocol):
     def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None,
              comment: str | None = None) -> None: ...
     def comment(self, owner: str | None, run_id: str, section: int | None, text: str) -> None: ...
+    def save_qa(self, owner: str | None, run_id: str, turns: list[dict]) -> None: ...
     def save_document(self, doc_hash: str, document: Document) -> None: ...
     def load_document(self, doc_hash: str) -> Document | None: ...
     def save_session(self, owner: str, state: dict) -> None: ...
@@ -244,8 +248,15 @@ def _v2(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN comment TEXT DEFAULT ''")
 
 
+def _v3(db: sqlite3.Connection) -> None:
+    """Questions asked about the document (Ask the paper) and their cited answers, kept with the run."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "qa" not in have:
+        db.execute("ALTER TABLE runs ADD COLUMN qa TEXT DEFAULT '[]'")
+
+
 #: Migration n brings a database from version n to n + 1; append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host, length, language, origin, status, "
@@ -474,17 +485,18 @@ class SQLiteHistory:
     def get_run(self, owner: str | None, run_id: str) -> RunRecord | None:
         db = self._db()
         sql = f"SELECT {_RUN_COLUMNS}, settings, prompts, overview, overview_error, overview_unverified, notices, " \
-              "markdown, requests, body_hash FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+              "markdown, requests, body_hash, COALESCE(qa, '[]') FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
         row = db.execute(sql, (run_id, owner) if owner is not None else (run_id,)).fetchone()
         if row is None:
             return None
         n = len(fields(RunInfo))
         info = self._info(row[:n])
-        settings, prompts, overview, error, unverified, notices, markdown, requests, body_hash = row[n:]
+        settings, prompts, overview, error, unverified, notices, markdown, requests, body_hash, qa = row[n:]
         sections = [SectionRecord(_section_from_json(data), rating, comment or "") for data, rating, comment in
                     db.execute("SELECT data, rating, comment FROM sections WHERE run_id = ? ORDER BY idx", (run_id,))]
         return RunRecord(info, json.loads(settings), json.loads(prompts), overview or "", error or "",
-                         json.loads(unverified or "[]"), json.loads(notices or "[]"), markdown or "", requests or 0, sections, body_hash)
+                         json.loads(unverified or "[]"), json.loads(notices or "[]"), markdown or "", requests or 0, sections, body_hash,
+                         json.loads(qa or "[]"))
 
     def delete_run(self, owner: str | None, run_id: str) -> bool:
         def steps(db: sqlite3.Connection) -> bool:
@@ -519,6 +531,17 @@ class SQLiteHistory:
         self._annotate(owner, run_id, section, "rating", rating)
         if comment is not None:
             self._annotate(owner, run_id, section, "comment", comment)
+
+    def save_qa(self, owner: str | None, run_id: str, turns: list[dict]) -> None:
+        """The run's conversation (``qa.Turn.as_json()`` dicts), replacing what was stored; only the
+        run's owner can write it."""
+        payload = json.dumps(list(turns), ensure_ascii=False)
+
+        def steps(db: sqlite3.Connection) -> None:
+            sql = "UPDATE runs SET qa = ?, updated = ? WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+            db.execute(sql, (payload, time.time(), run_id, owner) if owner is not None else (payload, time.time(), run_id))
+
+        self._write(steps)
 
     def comment(self, owner: str | None, run_id: str, section: int | None, text: str) -> None:
         """A reviewer's comment, leaving the rating as it is."""

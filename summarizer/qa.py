@@ -73,6 +73,15 @@ class Turn:
                 "usage": {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
                           "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}}
 
+    @classmethod
+    def from_json(cls, data: dict) -> Turn:
+        """A turn as ``as_json`` stored it (History keeps the conversation with its run)."""
+        usage = data.get("usage") or {}
+        return cls(str(data.get("question", "")), str(data.get("answer", "")),
+                   [Passage.from_json(p) for p in data.get("citations") or []], bool(data.get("found", True)),
+                   list(data.get("notices") or []), str(data.get("backend", "")), int(usage.get("tokens_in") or 0),
+                   int(usage.get("tokens_out") or 0), usage.get("cost_usd"))
+
 
 def delimit_passage(text: str) -> str:
     """Passage text is data inside <passages>…</passages>: a tag in it must not end the data early."""

@@ -64,8 +64,13 @@ class Passage:
         return cite(self.label, self.page)
 
     def as_json(self) -> dict:
-        return {"id": self.id, "section": self.section_title, "label": self.label, "page": self.page,
-                "text": self.text, "citation": self.citation}
+        return {"id": self.id, "section": self.section_title, "section_index": self.section_index,
+                "label": self.label, "page": self.page, "text": self.text, "citation": self.citation}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Passage:
+        return cls(int(data.get("id", 0)), int(data.get("section_index", -1)), str(data.get("section", "")),
+                   str(data.get("label", "")), data.get("page"), str(data.get("text", "")))
 
 
 @dataclass(frozen=True)

@@ -149,8 +149,7 @@ def _first_sentence(text: str) -> str:
 
 def _save_with_run(st, turns) -> None:
     """Keep the conversation with the run: on the result (``DocumentSummary.qa``), and in History
-    through ``store.save_qa(owner, run_id, turns)`` once the history store offers it (the hook:
-    ``turns`` is a list of ``Turn.as_json()`` dicts)."""
+    (``SQLiteHistory.save_qa``), so a run reopened later shows its questions and cited answers."""
     state = st.session_state
     result = state.get("result")
     if result is None or state.get("result_digest") != state.get("doc_digest"):
@@ -162,9 +161,7 @@ def _save_with_run(st, turns) -> None:
     try:
         from .ui_session import store
 
-        save = getattr(store(), "save_qa", None)
-        if callable(save):
-            save(state.get("sid"), run_id, result.qa)
+        store().save_qa(state.get("sid"), run_id, result.qa)
     except Exception as exc:  # History must never break the chat
         log.warning("ask: the conversation could not be saved to History (%s)", exc.__class__.__name__)
 
@@ -175,7 +172,13 @@ def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = Fal
 
     digest = st.session_state.get("doc_digest")
     all_turns = st.session_state.setdefault(TURNS, {})
-    turns = all_turns.setdefault(digest, [])
+    if digest not in all_turns:  # a run reopened from History brings its conversation back
+        from .qa import Turn
+
+        result = st.session_state.get("result")
+        stored = result.qa if result is not None and st.session_state.get("result_digest") == digest else []
+        all_turns[digest] = [Turn.from_json(t) for t in stored or []]
+    turns = all_turns[digest]
     st.subheader(":material/forum: Ask the paper")
     st.caption(f"Answers come only from this document's text, with the section and page they cite "
                f"(backend: {settings.backend_label}).")

@@ -287,3 +287,44 @@ def test_batch_writes_into_the_history_by_default(tmp_path):
     assert record.markdown in {f.read_text(encoding="utf-8") for f in (tmp_path / "out").glob("*.summary.md")}
     run_batch(source, tmp_path / "out2", Settings(), history=False)
     assert len(open_history().list_runs("batch")) == 2
+
+
+def test_questions_are_kept_with_their_run_and_come_back_on_reopen(tmp_path):
+    """Ask the paper → History: the conversation is stored with the run (owner only) and returns
+    with the reopened result, citations and pages included; an older database gains the column."""
+    from summarizer.qa import Asker, Turn
+
+    path = tmp_path / "history.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for step in MIGRATIONS[:2]:  # a database made before questions were kept
+        step(db)
+    db.execute("PRAGMA user_version = 2")
+    db.close()
+    store = SQLiteHistory(path)
+    doc = _doc()
+    run_id = store.start_run("alice", doc, "h1", Settings())
+    answering = Asker(doc, Settings()).answer("How many sparrows does part 2 report?", [])
+    list(answering.stream())
+    turn = answering.turn
+    assert turn.found and turn.citations
+    store.save_qa("bob", run_id, [{"question": "not mine"}])  # another owner cannot write it
+    assert store.get_run("alice", run_id).qa == []
+    store.save_qa("alice", run_id, [turn.as_json()])
+    back = store.get_run("alice", run_id).to_summary(doc).qa
+    again = Turn.from_json(back[0])
+    assert again.question == turn.question and again.answer == turn.answer
+    assert [p.citation for p in again.citations] == [p.citation for p in turn.citations] and again.pages == turn.pages
+
+
+def test_the_batch_page_path_records_each_document_in_history(tmp_path):
+    """iter_batch (the Batch page's runner) writes every document into the history of its owner."""
+    from summarizer.batch import BatchItem, iter_batch
+    from summarizer.history import batch_recorder
+
+    text = ("The council approved the budget on Monday after a long debate. It raises school funding by a fifth. "
+            "Critics said the plan ignores transport in the north of the city.")
+    items = [BatchItem("a1", "text", text=text), BatchItem("a2", "text", text=text.replace("Monday", "Friday"))]
+    results = list(iter_batch(items, Settings(), record=batch_recorder(owner="me", path=tmp_path / "h.db")))
+    assert sorted(r.status for r in results) == ["done", "done"]
+    runs = SQLiteHistory(tmp_path / "h.db").list_runs("me")
+    assert len(runs) == 2 and {r.origin for r in runs} == {"batch"} and all(r.sections_done for r in runs)
