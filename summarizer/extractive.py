@@ -1,6 +1,6 @@
 """The built-in extractive summarizer: position-biased graph ranking over sentence similarity.
 
-For each text we split sentences (spaCy blank pipelines), weight terms by TF-IDF over the
+For each text we split sentences (``sentences.split_sentences``), weight terms by TF-IDF over the
 text's own sentences, build a cosine-similarity graph and rank sentences with PageRank whose
 teleport vector favours early sentences (authors and journalists front-load their point).
 The score is then shaped by a length prior (fragments and run-ons are poor summary sentences)
@@ -14,10 +14,12 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .sentences import split_sentences
+
+if TYPE_CHECKING:  # numpy is imported where ranking needs it: news and short texts never load it (~0.1-0.25 s)
+    import numpy as np
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -89,6 +91,8 @@ def _length_prior(size: int, lang: str) -> float:
 
 
 def _similarity(bags: list[Counter], idf: dict[str, float]) -> np.ndarray:
+    import numpy as np
+
     vocab = {t: i for i, t in enumerate(idf)}
     mat = np.zeros((len(bags), len(vocab)))
     for row, bag in enumerate(bags):
@@ -103,6 +107,8 @@ def _similarity(bags: list[Counter], idf: dict[str, float]) -> np.ndarray:
 
 
 def _pagerank(sim: np.ndarray, teleport: np.ndarray, damping: float = 0.85, iters: int = 60) -> np.ndarray:
+    import numpy as np
+
     n = sim.shape[0]
     row_sums = sim.sum(axis=1)
     trans = np.where(row_sums[:, None] > 0, sim / np.where(row_sums == 0, 1, row_sums)[:, None], 1.0 / n)
@@ -120,6 +126,8 @@ def rank_sentences(sentences: list[str], lang: str = "en", position_bias: float 
     n = len(sentences)
     if n == 0:
         return []
+    import numpy as np
+
     bags = [Counter(terms(s, lang)) for s in sentences]
     df: Counter = Counter()
     for bag in bags:
