@@ -8,7 +8,9 @@ default for that prompt is used instead, so the app keeps running.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import re
 import threading
@@ -16,7 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import PromptError
-from .paths import PROMPTS_DIR
+from .paths import PROMPTS_DIR, cache_dir
+
+log = logging.getLogger(__name__)
 
 _VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
@@ -149,12 +153,33 @@ def _line_of(exc: Exception) -> str:
     return f" line {m.group(1) or m.group(2)}:" if m else ""
 
 
-def parse_prompt(text: str, source: str = "<prompt>") -> PromptTemplate:
-    """Parse and validate one JSON5 prompt text."""
+def _json5_data(text: str):
+    """``json5.loads(text)``, remembered on disk by the text's hash: the pure-Python JSON5 parser costs
+    about 0.1 s a file, and every process (a CLI run, an app start, a cached re-run) would pay it again
+    for files that did not change. What is remembered is plain JSON, read back with the fast stdlib
+    parser. Invalid text is never remembered: it raises ``ValueError`` as before."""
+    path = cache_dir() / "prompts" / f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:40]}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
     import json5
 
+    data = json5.loads(text)
     try:
-        data = json5.loads(text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only data folder: parse again next time
+        log.debug("prompt parse cache not written (%s)", exc)
+    return data
+
+
+def parse_prompt(text: str, source: str = "<prompt>") -> PromptTemplate:
+    """Parse and validate one JSON5 prompt text."""
+    try:
+        data = _json5_data(text)
     except ValueError as exc:
         raise PromptError(f"{source}:{_line_of(exc)} this is not valid JSON5 ({str(exc).splitlines()[0]}).") from exc
     if not isinstance(data, dict):
