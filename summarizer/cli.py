@@ -108,6 +108,20 @@ def _progress(event, stream, said: set[str] | None = None) -> None:
         print(f"  [{mark}] {r.title}{extra}", file=stream, flush=True)
 
 
+def _recorder(source: str, doc, settings):
+    """The run's History recorder (owner ``cli``): keyed by the file's bytes, or the text read."""
+    import hashlib
+
+    from .history import command_recorder
+
+    h = hashlib.sha256()
+    if source != "-" and Path(source).is_file():
+        h.update(Path(source).read_bytes())
+    else:
+        h.update("\n\n".join(s.text for s in doc.sections).encode("utf-8", errors="replace"))
+    return command_recorder(doc, h.hexdigest(), settings)
+
+
 def cmd_summarize(args) -> int:
     from .engine import summarize_document
     from .render import render_markdown
@@ -129,8 +143,10 @@ def cmd_summarize(args) -> int:
         print(f"Summarizing '{doc.title}' with backend: {settings.backend_label}", file=sys.stderr)
     said: set[str] = set()  # errors already printed, so a run-level reason is said once
     progress = None if quiet else (lambda e: _progress(e, sys.stderr, said))
+    recorder = None if args.no_history else _recorder(args.input, doc, settings)
+    events = [f for f in (progress, recorder) if f is not None]
     started = time.monotonic()
-    result = summarize_document(doc, settings, on_event=progress)
+    result = summarize_document(doc, settings, on_event=(lambda e: [f(e) for f in events]) if events else None)
     logger.info("summarized %s in %.1fs: %d section(s), %d failed, %d request(s), tokens in/out %d/%d", args.input,
                 time.monotonic() - started, len(result.sections), len(result.failed), result.usage.requests,
                 result.usage.tokens_in, result.usage.tokens_out)
@@ -141,6 +157,8 @@ def cmd_summarize(args) -> int:
             print(f"Re-asking {len(result.needs_recheck())} section(s) with untraceable numbers …", file=sys.stderr)
         result = recheck(doc, settings, result)
     markdown = render_markdown(result, include_reasoning=args.reasoning)
+    if recorder is not None:
+        recorder.finish(result, markdown)  # the Markdown the user got, after any re-check
     if args.output:
         out = Path(args.output)
         tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
@@ -301,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
     s.add_argument("--recheck", action="store_true",
                    help="re-ask once the sections whose numbers or quotations are not in the source (llm)")
+    s.add_argument("--no-history", action="store_true", help="do not write this run into the history store")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     s.add_argument("-q", "--quiet", action="store_true")
     _add_setting_flags(s)

@@ -663,16 +663,33 @@ def reopen(store: HistoryStore, owner: str | None, run_id: str) -> tuple[RunReco
     return record, record.to_summary(document)
 
 
-def batch_recorder(owner: str = "batch", path: str | Path | None = None):
-    """For ``batch.process_item``: a function giving each document's ``RunRecorder`` (None if the store
-    cannot be opened — the batch then runs without history, and says so in the log)."""
+def _store_or_none(path: str | Path | None, what: str) -> SQLiteHistory | None:
+    """The store, or None when it cannot be opened (the run goes on unrecorded; the log says why)."""
     try:
         store = open_history(path)
     except (sqlite3.Error, OSError) as exc:
-        log.error("history: cannot open the store (%s); this batch is not recorded", exc)
+        log.error("history: cannot open the store (%s); this %s is not recorded", exc, what)
         return None
     if store.notice:
         log.warning("history: %s", store.notice)
+    return store
+
+
+def command_recorder(document: Document, doc_hash: str, settings,
+                     path: str | Path | None = None) -> RunRecorder | None:
+    """For ``summarize`` on the command line: a recorder whose runs belong to the owner ``cli`` (listed by
+    ``summarizer history list --owner cli``); the caller ``finish``es it with the Markdown it wrote. None
+    if the store cannot be opened."""
+    store = _store_or_none(path, "run")
+    return RunRecorder(store, "cli", document, doc_hash, settings, origin="cli") if store else None
+
+
+def batch_recorder(owner: str = "batch", path: str | Path | None = None):
+    """For ``batch.process_item``: a function giving each document's ``RunRecorder`` (None if the store
+    cannot be opened — the batch then runs without history, and says so in the log)."""
+    store = _store_or_none(path, "batch")
+    if store is None:
+        return None
 
     def make(item, document: Document, settings) -> RunRecorder:
         return RunRecorder(store, owner, document, item.content_hash, settings, origin="batch")

@@ -328,3 +328,21 @@ def test_the_batch_page_path_records_each_document_in_history(tmp_path):
     assert sorted(r.status for r in results) == ["done", "done"]
     runs = SQLiteHistory(tmp_path / "h.db").list_runs("me")
     assert len(runs) == 2 and {r.origin for r in runs} == {"batch"} and all(r.sections_done for r in runs)
+
+
+def test_cli_summarize_records_the_run_and_no_history_skips_it(tmp_path, capsys):
+    """`summarize` on the command line is a run like any other: listed for the owner `cli` with the
+    Markdown it wrote; `--no-history` leaves the store untouched."""
+    from summarizer.cli import main
+    from summarizer.history import open_history
+
+    article = tmp_path / "article.txt"
+    article.write_text("Council passes budget\n\nThe council approved the budget on Monday after a long debate. "
+                       "It raises school funding by a fifth. Critics said the plan ignores transport.\n", encoding="utf-8")
+    out = tmp_path / "article.md"
+    assert main(["summarize", str(article), "-o", str(out), "-q"]) == 0
+    runs = open_history().list_runs("cli")
+    assert len(runs) == 1 and runs[0].origin == "cli" and runs[0].status == "done" and runs[0].sections_done >= 1
+    assert open_history().get_run("cli", runs[0].id).markdown == out.read_text(encoding="utf-8")
+    assert main(["summarize", str(article), "-o", str(out), "-q", "--no-history"]) == 0
+    assert len(open_history().list_runs("cli")) == 1
