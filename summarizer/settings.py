@@ -193,7 +193,17 @@ class Settings(BaseSettings):
 
     @property
     def host(self) -> str:
-        return urlparse(self.base_url).netloc or self.base_url
+        """``host[:port]`` of the endpoint, never the ``user:password@`` a URL may carry (the host is shown
+        in labels, logs, History and cache keys)."""
+        parts = urlparse(self.base_url)
+        try:
+            name, port = parts.hostname, parts.port
+        except ValueError:  # a port that is not a number
+            name, port = parts.hostname, None
+        if not name:
+            return parts.netloc.rpartition("@")[2] or self.base_url
+        name = f"[{name}]" if ":" in name else name
+        return f"{name}:{port}" if port else name
 
     @property
     def effective_context(self) -> int:
@@ -230,5 +240,9 @@ class Settings(BaseSettings):
         self.replace()
 
     def to_public_dict(self) -> dict:
-        """Settings without the key, for display, cache keys and logs."""
-        return self.model_dump(exclude={"secret_key"})
+        """Settings without the key (nor a password inside the base URL), for display, cache keys and logs."""
+        data = self.model_dump(exclude={"secret_key"})
+        parts = urlparse(self.base_url)
+        if parts.password is not None or parts.username is not None:
+            data["base_url"] = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        return data

@@ -71,3 +71,14 @@ def test_cli_flags_reach_the_settings_and_show_descriptions(monkeypatch):
             s.context_window) == (2, 0.0, 60, 9000, 0.5, 7.0, 4096)
     help_text = build_parser()._subparsers._group_actions[0].choices["summarize"].format_help()
     assert Settings.describe()["max_attempts"][:30] in " ".join(help_text.split())
+
+
+def test_credentials_in_the_base_url_never_reach_labels_history_or_logs():
+    """A proxy URL like https://user:pass@host/v1 works for the client but shows only host[:port]."""
+    s = Settings(backend="llm", base_url="https://alice:hunter2@gw.example.com:8443/v1", model="m")
+    assert s.base_url.startswith("https://alice:hunter2@")  # the client still gets it
+    assert s.host == "gw.example.com:8443" and s.backend_label == "llm (m @ gw.example.com:8443)"
+    assert "hunter2" not in str(s.to_public_dict()) and "alice" not in str(s.to_public_dict())
+    assert s.to_public_dict()["base_url"] == "https://gw.example.com:8443/v1"
+    assert Settings(base_url="http://[::1]:8080/v1").host == "[::1]:8080"
+    assert Settings(base_url="http://127.0.0.1:8080/v1").host == "127.0.0.1:8080"
