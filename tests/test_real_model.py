@@ -14,6 +14,8 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from conftest import CORPUS, ROOT
@@ -48,8 +50,8 @@ def _contains(words: list[str], sentence: tuple[str, ...]) -> bool:
     return any(tuple(words[i:i + n]) == sentence for i in range(len(words) - n + 1))
 
 
-def _run(source: str, tmp_path, *extra: str) -> tuple[int, dict, str]:
-    env = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home")}
+def _run(source: str, tmp_path, env: dict[str, str], *extra: str) -> tuple[int, dict, str]:
+    env = {**env, "SUMMARIZER_HOME": str(tmp_path / "home")}
     proc = subprocess.run(
         [sys.executable, "-m", "summarizer", "summarize", source, "--backend", "local", "--model-path",
          str(smollm2_path()), "--context-window", "2048", "--no-cache", "--json", "--length", "short", *extra],
@@ -90,27 +92,48 @@ def _check(rc: int, payload: dict, stderr: str) -> None:
     assert usage["requests"] >= len(sections)
 
 
-def test_short_corpus_paper_through_the_cli(tmp_path):
-    pdf = CORPUS / "papers" / "spectral-conv-kernels-2page.pdf"
-    if not pdf.exists():
-        pytest.skip(f"the shared corpus is not at {pdf}")
-    rc, payload, stderr = _run(str(pdf), tmp_path)
+PAPER = CORPUS / "papers" / "spectral-conv-kernels-2page.pdf"
+
+
+def _article(lang: str, folder: Path) -> Path | None:
+    path = CORPUS / "news" / f"{lang}.jsonl"
+    if not path.exists():
+        return None
+    items = [json.loads(line) for line in path.open(encoding="utf-8")]
+    item = min(items, key=lambda d: len(d["article"]))  # the shortest: keeps the test within minutes
+    out = folder / f"{lang}.txt"
+    out.write_text(item["article"], encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The three CLI runs, started together on two workers: the paper on one, the en then zh article on
+    the other (each llama.cpp server uses one thread, so two cores serve two of them at once; the suite
+    waits about as long as for the paper alone). Each test checks its own run."""
+    folder = tmp_path_factory.mktemp("real-model")
+    sources = {"paper": PAPER if PAPER.exists() else None, "en": _article("en", folder), "zh": _article("zh", folder)}
+    env = {k: v for k, v in os.environ.items()  # taken once, here: tests running meanwhile change os.environ
+           if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "TIKTOKEN_CACHE_DIR") and not k.startswith("SUMMARIZER_")}
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = {name: pool.submit(_run, str(src), folder / name, env) for name, src in sources.items() if src is not None}
+    yield futures
+    pool.shutdown(wait=True)
+
+
+def _result(runs, name: str) -> tuple[int, dict, str]:
+    if name not in runs:
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    return runs[name].result()
+
+
+def test_short_corpus_paper_through_the_cli(runs):
+    rc, payload, stderr = _result(runs, "paper")
     _check(rc, payload, stderr)
     assert "local model (SmolLM2-135M-Instruct.Q4_1.gguf, llama.cpp)" in payload["backend"]
 
 
-def _article(lang: str, tmp_path) -> str:
-    path = CORPUS / "news" / f"{lang}.jsonl"
-    if not path.exists():
-        pytest.skip(f"the shared corpus is not at {path}")
-    items = [json.loads(line) for line in path.open(encoding="utf-8")]
-    item = min(items, key=lambda d: len(d["article"]))  # the shortest: keeps the test within minutes
-    out = tmp_path / f"{lang}.txt"
-    out.write_text(item["article"], encoding="utf-8")
-    return str(out)
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_news_article_through_the_cli(tmp_path, lang):
-    rc, payload, stderr = _run(_article(lang, tmp_path), tmp_path)
+def test_news_article_through_the_cli(runs, lang):
+    rc, payload, stderr = _result(runs, lang)
     _check(rc, payload, stderr)
