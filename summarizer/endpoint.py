@@ -9,9 +9,14 @@ Every probe is bounded by a short timeout and any failure means "unknown", never
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import re
 import threading
+import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
@@ -73,42 +78,101 @@ def from_ollama_show(payload: dict) -> int | None:
 
 
 def discover_context_window(base_url: str, model: str, api_key: str = "") -> int | None:
-    """The context window the endpoint reports for ``model``, or None when it does not say."""
+    """The context window the endpoint reports for ``model``, or None when it does not say.
+
+    Remembered for the process, and on disk for ``REMEMBER_SECONDS`` so that the next run (a cached
+    re-run especially) neither imports an HTTP client nor asks again. A window that shrank meanwhile is
+    still safe: the server's overflow error names the real limit and the backend lowers it."""
     key = (base_url.strip(), model)
     with _lock:
         if key in _found:
             return _found[key]
-    found = _probe(base_url, model, api_key)
+    remembered = _remembered(key)
+    if remembered:
+        found = remembered[0]
+    else:
+        try:
+            found, answered = _probe(base_url, model, api_key)
+            if answered:  # the endpoint answered (even "it does not say"); a refused probe is tried again next run
+                _remember(key, found)
+        except Exception as exc:  # unknown is a fine answer: the table value stays
+            log.debug("context window probe of %s failed: %s", urlparse(base_url).hostname, exc.__class__.__name__)
+            found = None
     with _lock:
         _found[key] = found
     return found
 
 
-def _probe(base_url: str, model: str, api_key: str) -> int | None:
+#: How long a probed context window is trusted across runs (a server restarted with another window
+#: within this time is corrected by its first overflow error).
+REMEMBER_SECONDS = 6 * 3600
+
+
+def _memo_path(key: tuple[str, str]) -> Path:
+    from .paths import cache_dir
+
+    digest = hashlib.sha256("\n".join(key).encode("utf-8")).hexdigest()[:32]  # never the URL itself (credentials)
+    return cache_dir() / "endpoints" / f"{digest}.json"
+
+
+def _remembered(key: tuple[str, str]) -> tuple[int | None] | None:
+    """``(window,)`` as probed within ``REMEMBER_SECONDS`` (the window may be None: "the endpoint does
+    not say"), or None when nothing fresh is remembered."""
+    try:
+        data = json.loads(_memo_path(key).read_text(encoding="utf-8"))
+        if 0 <= time.time() - float(data["at"]) < REMEMBER_SECONDS:
+            return (_positive(data.get("n_ctx")),)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _remember(key: tuple[str, str], found: int | None) -> None:
+    path = _memo_path(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps({"n_ctx": found, "at": time.time()}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only cache: probe again next run
+        log.debug("context window not remembered (%s)", exc)
+
+
+def _probe(base_url: str, model: str, api_key: str) -> tuple[int | None, bool]:
+    """Ask the endpoint (a few short GETs): (the window or None, whether it answered us at all: its model
+    list came back). Raises on transport failures."""
     import httpx
 
     if urlparse(base_url).scheme not in ("http", "https"):
-        return None
+        return None, False
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     root = _root(base_url)
+    with httpx.Client(timeout=PROBE_TIMEOUT, headers=headers, follow_redirects=False) as http:
+        owners = ""
+        r = http.get(base_url.rstrip("/") + "/models")
+        answered = r.status_code == 200
+        if answered:
+            n, owners = from_models(_json(r), model)
+            if n:
+                return n, True
+        if "openai" in owners or owners == "system":  # a hosted API: it does not say
+            return None, True
+        r = http.get(root + "/props")
+        if r.status_code == 200:
+            n = from_props(_json(r))
+            if n:
+                return n, True
+        r = http.post(root + "/api/show", json={"model": model})
+        if r.status_code == 200:
+            n = from_ollama_show(_json(r))
+            return n, answered or n is not None
+    return None, answered
+
+
+def _json(response) -> dict:
+    """A response's JSON object, or ``{}`` for a body that is not JSON (an HTML page: it does not say)."""
     try:
-        with httpx.Client(timeout=PROBE_TIMEOUT, headers=headers, follow_redirects=False) as http:
-            owners = ""
-            r = http.get(base_url.rstrip("/") + "/models")
-            if r.status_code == 200:
-                n, owners = from_models(r.json(), model)
-                if n:
-                    return n
-            if "openai" in owners or owners == "system":  # a hosted API: it does not say
-                return None
-            r = http.get(root + "/props")
-            if r.status_code == 200:
-                n = from_props(r.json())
-                if n:
-                    return n
-            r = http.post(root + "/api/show", json={"model": model})
-            if r.status_code == 200:
-                return from_ollama_show(r.json())
-    except Exception as exc:  # unknown is a fine answer: the table value stays
-        log.debug("context window probe of %s failed: %s", urlparse(base_url).netloc, exc.__class__.__name__)
-    return None
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -337,3 +337,23 @@ def test_local_model_gets_a_bounded_schema_hosted_apis_do_not(llm_server, tmp_pa
     summarize_document(_intro_doc(), settings, backend=backend)
     schema = llm_server.state.chat_requests[0].body["response_format"]["json_schema"]["schema"]
     assert "maxLength" not in schema["properties"]["summary"]
+
+
+def test_a_probed_context_window_is_remembered_across_runs_but_a_failed_probe_is_not(llm_server):
+    """The next process (a cached re-run) neither asks the endpoint again nor imports an HTTP client
+    for it; a probe that could not reach the server is tried again next time."""
+    from summarizer import endpoint
+
+    llm_server.state.reset(slots=1, n_ctx=3072)
+    assert endpoint.discover_context_window(llm_server.base_url, "test-model") == 3072
+    asked = len(llm_server.state.gets)
+    assert asked >= 1
+    endpoint._found.clear()  # as in a new process
+    assert endpoint.discover_context_window(llm_server.base_url, "test-model") == 3072
+    assert len(llm_server.state.gets) == asked  # nothing asked
+    dead = "http://127.0.0.1:9/v1"  # nothing listens on the discard port
+    assert endpoint.discover_context_window(dead, "test-model") is None
+    assert endpoint._remembered((dead, "test-model")) is None
+    llm_server.state.reset(no_models=True)  # reachable but no model list (a wrong key, a wrong path)
+    assert endpoint.discover_context_window(llm_server.base_url, "other-model") is None
+    assert endpoint._remembered((llm_server.base_url, "other-model")) is None
