@@ -61,7 +61,7 @@ def load_paste(text: str) -> None:
 
 def load_link(link: str, settings) -> None:
     """Fetch an article URL or an arXiv paper; one clear line when that fails."""
-    from summarizer.fetch import load_reference
+    from summarizer.fetch import fetch_reference
 
     link = link.strip()
     if not link:
@@ -69,7 +69,7 @@ def load_link(link: str, settings) -> None:
         return
     try:
         with st.spinner(f"Fetching {link} …"):
-            doc = load_reference(link, settings)
+            found = fetch_reference(link, settings)
     except SummarizerError as exc:
         fail(str(exc))
         return
@@ -77,10 +77,12 @@ def load_link(link: str, settings) -> None:
         logger.exception("reading the link %s failed", link[:200])
         fail(f"{link} could not be read ({exc.__class__.__name__}); paste the text in the 'Paste text' tab instead.")
         return
-    if doc is None:
+    if found is None:
         fail("That is neither a web address nor an arXiv id; paste the text in the 'Paste text' tab instead.")
         return
+    doc, pdf = found
     _set_document(doc, hashlib.sha256(link.encode()).hexdigest())
+    st.session_state["doc_pdf"] = pdf  # a linked PDF gets the page view too
 
 
 def _set_document(doc, digest: str) -> None:

@@ -86,14 +86,20 @@ def fetch(url: str, timeout: float | None = None, max_bytes: int | None = None,
 
 def load_url(url: str, settings=None) -> Document:
     """A news article (or a PDF) from a URL."""
+    return _from_url(url, settings)[0]
+
+
+def _from_url(url: str, settings=None) -> tuple[Document, bytes | None]:
+    """The document at ``url`` and, when it is a PDF, the PDF's bytes (for the page view)."""
     from .loading import load_bytes
     from .text_parser import parse_text
 
     got = fetch(url)
     if got.data.lstrip()[:5] == b"%PDF-" or "application/pdf" in got.content_type:
         name = urlparse(got.final_url).path.rsplit("/", 1)[-1] or "download.pdf"
-        return load_bytes(got.data, name if name.lower().endswith(".pdf") else name + ".pdf",
-                          getattr(settings, "parser", "pymupdf"), getattr(settings, "max_pages", None))
+        doc = load_bytes(got.data, name if name.lower().endswith(".pdf") else name + ".pdf",
+                         getattr(settings, "parser", "pymupdf"), getattr(settings, "max_pages", None))
+        return doc, got.data if got.data.lstrip()[:5] == b"%PDF-" else None
     import trafilatura
 
     from .loading import decode_text
@@ -121,7 +127,7 @@ def load_url(url: str, settings=None) -> Document:
         doc.authors = [a.strip() for a in re.split(r";|,| and ", extracted.author) if a.strip()]
     if meta:
         doc.notices.append("From " + host + ": " + " · ".join(meta))
-    return doc
+    return doc, None
 
 
 def arxiv_pdf_url(identifier: str) -> str:
@@ -131,6 +137,10 @@ def arxiv_pdf_url(identifier: str) -> str:
 
 def load_arxiv(identifier: str, settings=None) -> Document:
     """The PDF of an arXiv paper, parsed like an upload."""
+    return _from_arxiv(identifier, settings)[0]
+
+
+def _from_arxiv(identifier: str, settings=None) -> tuple[Document, bytes]:
     from .loading import load_bytes
 
     url = arxiv_pdf_url(identifier)
@@ -140,14 +150,21 @@ def load_arxiv(identifier: str, settings=None) -> Document:
         raise InputError(f"arXiv did not return a PDF for '{identifier}'; check the id (e.g. 2401.01234).")
     safe = identifier.replace("/", "_")
     return load_bytes(got.data, f"arXiv-{safe}.pdf", getattr(settings, "parser", "pymupdf"),
-                      getattr(settings, "max_pages", None))
+                      getattr(settings, "max_pages", None)), got.data
 
 
 def load_reference(text: str, settings=None) -> Document | None:
     """A document from a URL or an arXiv id, or None when ``text`` is neither."""
+    found = fetch_reference(text, settings)
+    return found[0] if found else None
+
+
+def fetch_reference(text: str, settings=None) -> tuple[Document, bytes | None] | None:
+    """As ``load_reference``, with the PDF the document was read from (None for a web article), so the
+    app can show a summary's pages for a linked paper as for an uploaded one."""
     ident = arxiv_id(text)
     if ident:
-        return load_arxiv(ident, settings)
+        return _from_arxiv(ident, settings)
     if is_url(text):
-        return load_url(text.strip(), settings)
+        return _from_url(text.strip(), settings)
     return None

@@ -201,6 +201,8 @@ class HistoryStore(Protocol):
     def save_qa(self, owner: str | None, run_id: str, turns: list[dict]) -> None: ...
     def save_document(self, doc_hash: str, document: Document) -> None: ...
     def load_document(self, doc_hash: str) -> Document | None: ...
+    def save_source(self, doc_hash: str, pdf: bytes) -> None: ...
+    def load_source(self, doc_hash: str) -> bytes | None: ...
     def save_session(self, owner: str, state: dict) -> None: ...
     def load_session(self, owner: str) -> dict | None: ...
 
@@ -256,7 +258,13 @@ def _v3(db: sqlite3.Connection) -> None:
 
 
 #: Migration n brings a database from version n to n + 1; append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite3.Connection) -> None:
+    """The PDF a document was read from, so a reopened run shows its pages (kept while a run or a
+    session points at it)."""
+    db.execute("CREATE TABLE IF NOT EXISTS sources (hash TEXT PRIMARY KEY, pdf BLOB NOT NULL, created REAL NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host, length, language, origin, status, "
@@ -378,6 +386,15 @@ class SQLiteHistory:
         self._write(lambda db: db.execute(
             "INSERT OR IGNORE INTO documents (hash, title, source, pages, language, body, created) VALUES (?,?,?,?,?,?,?)",
             (doc_hash, document.title, document.source, document.page_count, document.language, blob, time.time())))
+
+    def save_source(self, doc_hash: str, pdf: bytes) -> None:
+        """The PDF behind ``doc_hash`` (the page view of a reopened run); stored once."""
+        self._write(lambda db: db.execute("INSERT OR IGNORE INTO sources (hash, pdf, created) VALUES (?,?,?)",
+                                          (doc_hash, sqlite3.Binary(pdf), time.time())))
+
+    def load_source(self, doc_hash: str) -> bytes | None:
+        row = self._db().execute("SELECT pdf FROM sources WHERE hash = ?", (doc_hash,)).fetchone()
+        return bytes(row[0]) if row else None
 
     def load_document(self, doc_hash: str) -> Document | None:
         row = self._db().execute("SELECT body FROM documents WHERE hash = ?", (doc_hash,)).fetchone()
@@ -519,6 +536,9 @@ class SQLiteHistory:
     def _drop_orphans(db: sqlite3.Connection) -> None:
         """Documents no run and no session points at any more."""
         db.execute("DELETE FROM documents WHERE hash NOT IN (SELECT body_hash FROM runs) AND hash NOT IN "
+                   "(SELECT json_extract(state, '$.doc_hash') FROM sessions WHERE json_extract(state, '$.doc_hash') "
+                   "IS NOT NULL)")
+        db.execute("DELETE FROM sources WHERE hash NOT IN (SELECT doc_hash FROM runs) AND hash NOT IN "
                    "(SELECT json_extract(state, '$.doc_hash') FROM sessions WHERE json_extract(state, '$.doc_hash') "
                    "IS NOT NULL)")
 

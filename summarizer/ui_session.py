@@ -109,6 +109,7 @@ def _restore(st, history: SQLiteHistory, sid: str) -> None:
         document = history.load_document(digest)
         if document is not None:
             state["doc"], state["doc_digest"] = document, digest
+            state["doc_pdf"] = history.load_source(digest)
     run_id = saved.get("run_id")
     if run_id and "result" not in state:
         show_run(st, history, sid, run_id, keep_document=True)
@@ -127,6 +128,7 @@ def show_run(st, history: SQLiteHistory, sid: str, run_id: str, keep_document: b
     if not (keep_document and state.get("doc_digest") == record.info.doc_hash and "doc" in state):
         state["doc"] = history.load_document(record.info.doc_hash) or summary.document
         state["doc_digest"] = record.info.doc_hash
+        state["doc_pdf"] = history.load_source(record.info.doc_hash)  # the page view of the summary
     state["result"], state["result_digest"], state["run_id"] = summary, record.info.doc_hash, run_id
     state["run_digest"] = record.info.doc_hash
     state["markdown"] = record.markdown or render_markdown(summary, bool(record.settings.get("include_reasoning")))
@@ -169,6 +171,8 @@ def save_session(st) -> None:
         history = store()
         if snap["doc_hash"] and state.get("hist_doc_stored") != snap["doc_hash"]:
             history.save_document(snap["doc_hash"], state["doc"])
+            if state.get("doc_pdf"):
+                history.save_source(snap["doc_hash"], state["doc_pdf"])
             state["hist_doc_stored"] = snap["doc_hash"]
         history.save_session(sid, snap)
         state["hist_saved"] = mark

@@ -44,6 +44,7 @@ def test_reload_history_reopen_redownload(app_url, browser, tmp_path):  # noqa: 
     assert page.get_by_text("Sections found").count() >= 1
     _, after_reload = _download(page, tmp_path)
     assert after_reload == first
+    _wait_text(page, "Page 1 of", timeout=30_000)  # the PDF page view came back with it
 
     _open_history_page(page)
     title = first.splitlines()[0].lstrip("# ").strip()
@@ -59,6 +60,7 @@ def test_reload_history_reopen_redownload(app_url, browser, tmp_path):  # noqa: 
     _wait_text(page, "Download Markdown", timeout=60_000)
     _, reopened = _download(page, tmp_path)
     assert reopened == first
+    _wait_text(page, "Page 1 of", timeout=30_000)
 
     # a new tab of the same browser (no id in its address) finds the same history through the cookie
     other_tab = context.new_page()

@@ -346,3 +346,21 @@ def test_cli_summarize_records_the_run_and_no_history_skips_it(tmp_path, capsys)
     assert open_history().get_run("cli", runs[0].id).markdown == out.read_text(encoding="utf-8")
     assert main(["summarize", str(article), "-o", str(out), "-q", "--no-history"]) == 0
     assert len(open_history().list_runs("cli")) == 1
+
+
+def test_a_reopened_run_brings_back_the_pdf_for_its_page_view(tmp_path):
+    """The PDF behind a run is kept with it: reopening (History, a reload) restores the page view;
+    deleting the last run that used it deletes it."""
+    from summarizer.ui_session import show_run
+
+    store = SQLiteHistory(tmp_path / "h.db")
+    run_id = store.start_run("alice", _doc(), "h1", Settings())
+    store.save_source("h1", b"%PDF-1.7 the paper")
+
+    class St:
+        session_state: dict = {}
+
+    assert show_run(St, store, "alice", run_id)
+    assert St.session_state["doc_pdf"] == b"%PDF-1.7 the paper" and St.session_state["run_id"] == run_id
+    assert not show_run(St, store, "bob", run_id)  # not bob's run
+    assert store.delete_run("alice", run_id) and store.load_source("h1") is None

@@ -97,6 +97,13 @@ def test_pdf_url_and_arxiv_id(web, monkeypatch):
         doc = load_reference(ref)
         assert doc.title.startswith("Sparrow") and doc.source == "arXiv-2401.01234.pdf"
     assert web.hits.count("/pdf/2401.01234") == 4
+    # the app keeps the PDF a linked paper was read from (its page view), not a web article's page
+    from summarizer.fetch import fetch_reference
+
+    doc, pdf = fetch_reference("2401.01234")
+    assert pdf[:5] == b"%PDF-" and doc.title.startswith("Sparrow")
+    assert fetch_reference(f"{web.url}/paper.pdf")[1][:5] == b"%PDF-"
+    assert fetch_reference(f"{web.url}/news/budget")[1] is None
 
 
 def test_arxiv_real_corpus_pdf(web, monkeypatch):
