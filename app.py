@@ -194,6 +194,8 @@ def _show_events(events, settings, status, board, progress, todo) -> None:
                 if r.ok and r.summary:  # sections appear as they finish
                     with st.expander("summary", expanded=False):
                         st.markdown(safe_markdown(r.summary))
+                elif r.status == "running" and r.live:  # the answer as the model writes it
+                    st.caption(f"writing … {escape_text(_tail(r.live))}")
             if r.finished and r.status != "skipped" and r.index in todo:
                 finished += 1
                 progress.progress(min(1.0, finished / max(1, len(todo))), text=f"{finished}/{len(todo)} sections")
@@ -205,6 +207,12 @@ def _show_events(events, settings, status, board, progress, todo) -> None:
             failed = len(event.summary.failed)
             status.update(label=f"Summarized with {settings.backend_label}" + (f" — {failed} section(s) failed" if failed else ""),
                           state="error" if failed else "complete", expanded=False)
+
+
+def _tail(text: str, chars: int = 240) -> str:
+    """The last words of a streaming answer, on one line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= chars else "…" + flat[-chars:]
 
 
 def settle_interrupted_run(settings) -> None:

@@ -173,6 +173,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         except Exception as exc:  # a bug must not take the other sections down
             log.exception("section %d failed unexpectedly", result.index)
             result.status, result.error = "failed", f"Unexpected error ({exc.__class__.__name__}): {str(exc)[:200]}"
+        result.live = ""
         updates.put(("final", result))
 
     def wait_for(future: Future) -> Iterator[Event]:

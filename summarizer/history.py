@@ -165,7 +165,9 @@ def document_from_blob(blob: bytes) -> Document:
 
 
 def _section_json(result: SectionResult) -> str:
-    return json.dumps(asdict(result), ensure_ascii=False)
+    data = asdict(result)
+    data.pop("live", None)  # a streaming answer is not a result
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _section_from_json(text: str) -> SectionResult:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -49,6 +50,7 @@ REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the t
          "words, as the JSON object asked for.")
 LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
 OVERFLOW_RETRIES = 2
+LIVE_EVERY = 0.5  # seconds between two reports of a section's streaming answer
 CHARS_PER_WORD = 8  # a generous bound on characters per word (English ~6, Chinese ~2 per word)
 _EMPTY_BRIEF = re.compile(r"^(?:Paper:[^\n]*\n)?Brief:[ \t]*\n\n?", re.M)  # with no brief, no context block
 _EMPTY_FIELDS = re.compile(r"^Answer fields:[ \t]*\n", re.M)
@@ -175,14 +177,29 @@ class LLMBackend:
              report: Callable[[SectionResult], None] | None):
         """Call step: one completion with the prompt's schema; usage is counted by the client."""
 
+        streamed: list[str] = []
+        shown = [0.0]
+
         def on_retry(attempt: int, delay: float, why: str) -> None:
+            streamed.clear()  # the retried call streams its answer again
             if result is not None and report is not None:
                 result.status = "retrying"
                 result.note = f"retry {attempt} in {delay:.1f}s: {why}"
+                result.live = ""
                 report(result)
 
+        def on_delta(piece: str) -> None:
+            """The answer so far, reported at most every ``LIVE_EVERY`` seconds (a slow local model shows progress)."""
+            streamed.append(piece)
+            now = time.monotonic()
+            if now - shown[0] >= LIVE_EVERY:
+                shown[0] = now
+                result.status, result.live = "running", "".join(streamed)
+                report(result)
+
+        live = on_delta if result is not None and report is not None else None
         completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
-                                          schema=self.schema_for(call.prompt))
+                                          schema=self.schema_for(call.prompt), on_delta=live)
         self._account(result, completion, call)
         return completion
 

@@ -36,6 +36,8 @@ class SectionResult:
     #: How many parts a long section was summarized in (1: read whole).
     parts: int = 1
     structured: bool = True  # False: the answer was not in the prompt's fields (status "unstructured")
+    #: The answer as it streams in, while the section runs (shown live; emptied when it finishes, never stored).
+    live: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if any(isinstance(b, dict) for b in self.bullets):  # restored from JSON (History, a saved session)

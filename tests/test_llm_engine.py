@@ -282,3 +282,19 @@ def test_json_output_carries_unverified_numbers(llm_server, tmp_path):
                            llm_server.base_url, "--model", "m", "--json", "--no-cache", "--recheck"],
                           capture_output=True, env=env)
     assert json.loads(proc.stdout)["unverified_numbers"] == 0
+
+
+def test_a_running_section_shows_its_answer_as_it_streams(llm_server):
+    """The progress area gets the streaming answer of a running section (a slow local model shows it is
+    writing); the finished section, its JSON and its History row carry none of it."""
+    from summarizer.engine import run
+    from summarizer.history import _section_json
+
+    doc = parse_text("# T\n\n## Method\n" + "We measure the sparrows of the city every spring. " * 30)
+    events = list(run(doc, llm_settings(llm_server, use_cache=False)))
+    live = [e.result for e in events if e.kind == "section" and e.result is not None and e.result.live]
+    assert live and all(r.status == "running" for r in live)
+    assert any("summary" in r.live or "{" in r.live for r in live)  # the model's own words, as sent
+    final = events[-1].summary.sections[0]
+    assert final.status == "done" and final.live == ""
+    assert "live" not in final.as_json() and '"live"' not in _section_json(final)
