@@ -164,8 +164,22 @@ def select(ranked: list[RankedSentence], budget: int, lang: str, redundancy: flo
     return sorted(chosen, key=lambda r: r.index)
 
 
+_PAIRS = ("()", "[]", "（）", "{}")
+
+
 def _balanced(text: str) -> bool:
-    return all(text.count(a) == text.count(b) for a, b in ("()", "[]", "（）", "{}"))
+    return all(text.count(a) == text.count(b) for a, b in _PAIRS)
+
+
+#: How many following pieces may close a bracket a sentence left open (the splitter cut inside a
+#: parenthesis, e.g. after "et al." or "Fig."); a bracket none of them closes was never closed
+#: (damaged or cut text), and gluing the rest of the paragraph to it would make one giant sentence.
+BRACKET_REACH = 3
+
+
+def _closes(before: str, piece: str) -> bool:
+    """True when ``piece`` closes a bracket ``before`` left open."""
+    return any(before.count(a) > before.count(b) and piece.count(b) > piece.count(a) for a, b in _PAIRS)
 
 
 def _continues(piece: str, cased: bool) -> bool:
@@ -175,16 +189,18 @@ def _continues(piece: str, cased: bool) -> bool:
 
 def repaired_sentences(text: str, lang: str = "en") -> list[str]:
     """Sentences of ``text``, paragraph by paragraph, with pieces the splitter cut off rejoined:
-    a piece that starts like a continuation (lower case in cased text, a comma, a closing bracket)
-    or follows an unclosed bracket belongs to the sentence before it."""
+    a piece that starts like a continuation (lower case in cased text, a comma, a closing bracket),
+    follows a piece with no final punctuation, or comes before the closing of a bracket the sentence
+    left open (within ``BRACKET_REACH`` pieces) belongs to the sentence before it."""
     glue = "" if lang == "zh" else " "
     cased = _cased_text(text)
     out: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
         merged: list[str] = []
-        for piece in split_sentences(paragraph, lang):
-            if merged and (_continues(piece, cased) or not _balanced(merged[-1])
-                           or not _SENTENCE_END.search(merged[-1])):
+        pieces = split_sentences(paragraph, lang)
+        for i, piece in enumerate(pieces):
+            if merged and (_continues(piece, cased) or not _SENTENCE_END.search(merged[-1])
+                           or any(_closes(merged[-1], later) for later in pieces[i:i + BRACKET_REACH])):
                 merged[-1] = merged[-1] + glue + piece
             else:
                 merged.append(piece)
@@ -204,8 +220,8 @@ def whole_sentence(sentence: str, lang: str = "en", cased: bool = True) -> bool:
     if sum(c.isalpha() for c in chars) < MIN_LETTER_SHARE * len(chars):
         return False
     cjk = len(_CJK_RUN.findall(text)) and sum(len(r) for r in _CJK_RUN.findall(text))
-    if cjk >= 0.3 * len(chars):
-        return cjk >= MIN_SENTENCE["zh"]
+    if cjk >= 0.3 * len(chars):  # Chinese: a lower-case Latin start is a list item or a code term ("nofont：…")
+        return cjk >= MIN_SENTENCE["zh"] and not _LOWER_START.match(text)
     return len(text.split()) >= MIN_SENTENCE["en"]
 
 

@@ -189,7 +189,19 @@ def mark_pages(summary: str, bullets: list[Bullet]) -> str:
         if not 0 <= b.line < len(lines):
             continue
         if b.found and b.pages:
-            lines[b.line] = f"{lines[b.line].rstrip()} {page_mark(b.pages)}"
+            lines[b.line] = _before_final_stop(lines[b.line], page_mark(b.pages))
         elif b.support is not None and not b.found:
-            lines[b.line] = f"{lines[b.line].rstrip()} *({NOT_FOUND})*"
+            lines[b.line] = _before_final_stop(lines[b.line], f"*({NOT_FOUND})*")
     return "\n".join(lines)
+
+
+_FINAL_STOP = re.compile(r"\s*([.!?。！？；…][\"'”’」』)\]）】]*)\s*$")
+
+
+def _before_final_stop(line: str, mark: str) -> str:
+    """``mark`` placed as an in-text citation, before the sentence's final punctuation ("… image
+    (p. 3)."), so a marked bullet is still one whole sentence; appended where there is none."""
+    m = _FINAL_STOP.search(line)
+    if m is None:
+        return f"{line.rstrip()} {mark}"
+    return f"{line[:m.start()]} {mark}{m.group(1)}"

@@ -80,8 +80,9 @@ def test_labels_and_short_term_lists_are_not_claims():
 def test_markdown_marks_pages_and_unsupported_claims():
     summary = "- Errors fall by half when the layout model sees the page image.\n- The authors release a Rust crate."
     marked = mark_pages(summary, ground_summary(summary, EN, "en"))
-    assert marked.splitlines()[0].endswith("(p. 3)")
-    assert marked.splitlines()[1].endswith(f"*({NOT_FOUND})*")
+    # the marks sit before the final stop, as in-text citations: each bullet is still a whole sentence
+    assert marked.splitlines()[0].endswith("page image (p. 3).")
+    assert marked.splitlines()[1].endswith(f"Rust crate *({NOT_FOUND})*.")
 
 
 def _summary(section: Section, result: SectionResult) -> DocumentSummary:
@@ -96,7 +97,7 @@ def test_rendered_markdown_and_json_carry_the_pages():
                            summary="- Errors fall by half when the layout model sees the page image.")
     result.bullets = ground_summary(result.summary, EN, "en")
     markdown = render_markdown(_summary(EN, result))
-    assert "- Errors fall by half when the layout model sees the page image. (p. 3)" in markdown
+    assert "- Errors fall by half when the layout model sees the page image (p. 3)." in markdown
     data = json.loads(json.dumps(result.as_json()))
     assert data["bullets"] == [{"text": "Errors fall by half when the layout model sees the page image.", "pages": [3],
                                 "line": 0,
@@ -170,4 +171,4 @@ def test_bullets_survive_a_run_stored_in_history(tmp_path):
     [stored] = store.get_run("me", run).sections
     assert stored.result.bullets[0].pages == [3] and stored.result.bullets[0].found
     reopened = DocumentSummary(doc, "extractive", "Overall.", [stored.result])
-    assert "page image. (p. 3)" in render_markdown(reopened)
+    assert "page image (p. 3)." in render_markdown(reopened)
