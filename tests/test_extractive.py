@@ -151,3 +151,17 @@ def test_lower_cased_text_keeps_its_sentences():
     text = " ".join(f"the council approved budget item {i} after a long vote on monday ." for i in range(30))
     out = summary_sentences(text, "en", budget=40)
     assert out and all(len(s.split()) < 20 for s in out)
+
+
+def test_a_bracket_is_rejoined_only_when_a_following_piece_closes_it():
+    """A parenthesis cut by the splitter ("et al.", "Fig.") is one sentence again; a bracket that is
+    never closed (cut or damaged text) does not swallow the rest of the paragraph."""
+    from summarizer.extractive import repaired_sentences
+
+    cased = "Birds sing at dawn (as counted in 2003. The counts are public). They fly south."
+    assert repaired_sentences(cased) == ["Birds sing at dawn (as counted in 2003. The counts are public).", "They fly south."]
+    lowered = ("cancer can invade the duodenum ( fig . tumour tends to spread to the liver . "
+               "next the lymph nodes are reached by the cells . and then the lungs are involved too .")
+    assert repaired_sentences(lowered) == [
+        "cancer can invade the duodenum ( fig .", "tumour tends to spread to the liver .",
+        "next the lymph nodes are reached by the cells .", "and then the lungs are involved too ."]
