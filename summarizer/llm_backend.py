@@ -72,6 +72,16 @@ class Call:
         return replace(self, messages=[*self.messages[:-1], last], prompt_tokens=self.prompt_tokens + tokens)
 
 
+def words_for(prompt: PromptTemplate, scale: float) -> int:
+    """The summary length asked of ``prompt`` at a length setting's ``scale``."""
+    return max(10, int(prompt.max_words * scale))
+
+
+def bounded_schema(prompt: PromptTemplate, scale: float) -> dict:
+    """The schema a grammar-constrained local model gets: every string bounded by the length asked."""
+    return prompt.json_schema(max_chars=words_for(prompt, scale) * CHARS_PER_WORD)
+
+
 class LLMBackend:
     """Summarizes through a chat-completions endpoint chosen by base URL, key and model."""
 
@@ -118,7 +128,7 @@ class LLMBackend:
         return sum(self.tokenizer.count(m["content"]) + 4 for m in messages) + 3
 
     def words_for(self, prompt: PromptTemplate) -> int:
-        return max(10, int(prompt.max_words * self.scale))
+        return words_for(prompt, self.scale)
 
     def prompt_for(self, document: Document, index: int) -> PromptTemplate:
         section = document.sections[index]
@@ -205,7 +215,7 @@ class LLMBackend:
 
     def schema_for(self, prompt: PromptTemplate) -> dict:
         """The answer schema sent; for the local model its strings are bounded (see ``json_schema``)."""
-        return prompt.json_schema(max_chars=self.words_for(prompt) * CHARS_PER_WORD if self.settings.is_local else None)
+        return bounded_schema(prompt, self.scale) if self.settings.is_local else prompt.json_schema()
 
     def whole_answer(self, call: Call, result: SectionResult | None,
                      report: Callable[[SectionResult], None] | None):

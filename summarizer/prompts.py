@@ -22,6 +22,11 @@ from .paths import PROMPTS_DIR, cache_dir
 
 log = logging.getLogger(__name__)
 
+#: The longest string bound sent in a schema: llama.cpp turns ``maxLength`` into nested grammar rules
+#: and its parser refuses a string bound much beyond 1,000 characters (llama-cpp-python 0.3.x: 1,000
+#: compiles, 1,020 does not — and its server aborts on it, killing every request of the run).
+GRAMMAR_MAX_CHARS = 960
+
 _VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
@@ -131,11 +136,13 @@ class PromptTemplate:
             if self.is_list_field(name):
                 kind: dict = {"type": "array", "items": {"type": "string"}}
                 if max_chars:
-                    kind = {**kind, "maxItems": 8, "items": {"type": "string", "maxLength": max(80, max_chars // 6)}}
+                    item = min(GRAMMAR_MAX_CHARS, max(80, max_chars // 6))
+                    kind = {**kind, "maxItems": 8, "items": {"type": "string", "maxLength": item}}
             else:
                 kind = {"type": "string"}
                 if max_chars:
-                    kind["maxLength"] = max_chars if name == self.main_field else max(120, max_chars // 3)
+                    bound = max_chars if name == self.main_field else max(120, max_chars // 3)
+                    kind["maxLength"] = min(GRAMMAR_MAX_CHARS, bound)
             properties[name] = {**kind, "description": str(description)}
         return {"type": "object", "properties": properties, "required": list(self.fields),
                 "additionalProperties": False}

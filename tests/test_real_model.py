@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, ROOT
+from test_browser import app_url, browser  # noqa: F401
 
 from summarizer.answer_checks import schema_problems, units
 from summarizer.llm_backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
@@ -119,6 +120,72 @@ def runs(tmp_path_factory):
     futures = {name: pool.submit(_run, str(src), folder / name, env) for name, src in sources.items() if src is not None}
     yield futures
     pool.shutdown(wait=True)
+
+
+GRAMMARS = r"""
+import json, sys
+from llama_cpp import Llama, LlamaGrammar
+llm = Llama(sys.argv[1], n_ctx=512, n_threads=1, verbose=False)
+for line in sys.stdin:
+    name, schema = line.split("\t", 1)
+    llm.create_completion("Answer: ", max_tokens=1, grammar=LlamaGrammar.from_json_schema(schema, verbose=False))
+    print("compiled", name, flush=True)
+"""
+
+
+def test_every_prompt_schema_compiles_in_llama_cpp():
+    """llama.cpp turns each bounded schema into a grammar, and aborts the whole server on one it refuses
+    (a string bound past ~1,000 characters did, at the default length): every default prompt, at every
+    length, must compile in the real llama.cpp."""
+    from summarizer.llm_backend import bounded_schema
+    from summarizer.settings import LENGTHS
+
+    lines = [f"{name}@{length}\t{json.dumps(bounded_schema(prompt, scale))}"
+             for name, prompt in default_prompts().items() for length, scale in LENGTHS.items()]
+    proc = subprocess.run([sys.executable, "-c", GRAMMARS, str(smollm2_path())], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, timeout=300)
+    compiled = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("compiled ")]
+    failed = next((line.split("\t")[0] for line in lines if line.split("\t")[0] not in compiled), None)
+    assert failed is None, f"llama.cpp refused the schema of {failed}: {proc.stderr[-500:]}"
+
+
+def test_a_paper_through_the_app_in_a_browser(runs, app_url, browser, tmp_path):  # noqa: F811
+    """A user with no key and no network: Settings → local model (the GGUF file), upload a one-page
+    paper, watch the answer stream in, download. Every status the page and the Markdown show is true.
+    (Runs while the CLI runs above go on in the background: first in the module on purpose.)"""
+    from pdf_factory import make_paper, prose
+    from test_browser import _download, _wait_text
+
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
+    page.goto(f"{app_url}/Settings")
+    _wait_text(page, "Backend in use")
+    page.get_by_text("local model (GGUF file)", exact=True).click()
+    page.get_by_role("textbox", name="Model file (.gguf)").fill(str(smollm2_path()))
+    page.get_by_role("spinbutton", name=re.compile("^Context window")).fill("2048")
+    page.get_by_role("button", name="Save settings").click()
+    _wait_text(page, "Saved. Backend in use: local model (SmolLM2")
+    page.get_by_role("link", name="app").first.click()
+    _wait_text(page, "Upload a paper or paste an article")
+    pdf = make_paper([("Abstract", 1, prose("sparrow migration counts", 2)),
+                      ("1 Introduction", 1, prose("city bird surveys", 2))], title="Sparrows in Winter")
+    path = tmp_path / "sparrows.pdf"
+    path.write_bytes(pdf)
+    page.locator("input[type=file]").first.set_input_files(str(path))
+    _wait_text(page, "Sections found")
+    page.get_by_role("button", name="Summarize").click()
+    _wait_text(page, "writing …", timeout=300_000)  # the section's answer, live, as the model writes it
+    _wait_text(page, "Download Markdown", timeout=600_000)
+    assert page.get_by_text("Summarized with local model").count() >= 1
+    _, markdown = _download(page, tmp_path)
+    assert markdown.startswith("# Sparrows in Winter") and "## Abstract" in markdown
+    assert not TAGS.search(markdown) and "Traceback" not in page.content()
+    body = markdown.split("## Overall summary", 1)[-1]
+    echoed = [" ".join(x) for x in _our_sentences() if _contains(units(body), x)]
+    assert not echoed, echoed
+    for block in body.split("\n## ")[1:]:  # each section: a summary, or a named reason it has none
+        text = block.split("\n", 1)[1].strip() if "\n" in block else ""
+        assert text, block
+        assert "> **Not summarized:**" not in text or len(text.split("> **Not summarized:**", 1)[1].strip()) > 10
 
 
 def _result(runs, name: str) -> tuple[int, dict, str]:
