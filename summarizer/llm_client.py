@@ -468,6 +468,12 @@ class ChatClient:
             return (f"The server at {host} sent nothing for {self.settings.timeout:.0f} s (the stall timeout); "
                     "it may be overloaded or serving one request at a time.")
         if isinstance(exc, o.APIConnectionError):
+            if self.settings.is_local:
+                from .local_model import stopped_reason
+
+                stopped = stopped_reason(self.settings.base_url)
+                if stopped:
+                    return stopped
             return f"Could not connect to {host}; check the base URL, your network and any proxy settings."
         if isinstance(exc, o.APIStatusError):
             detail = self._detail(exc)

@@ -22,6 +22,7 @@ import atexit
 import importlib.util
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -136,12 +137,15 @@ class LocalServer:
             raise ConfigError(f"The local model server did not start within {timeout:.0f} s; see {self.log_path}.")
 
     def _last_log_line(self) -> str:
+        """The line of the server's log that says what went wrong: the last one naming an error, else
+        the last one (a refused grammar is followed by its dump, which says nothing to a user)."""
         try:
             lines = [ln for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
         except (OSError, AttributeError):
             return "no log"
-        log.warning("llama.cpp server log ends with: %s", "\n".join(lines[-10:]))
-        return (lines[-1] if lines else "no output")[:200]
+        log.warning("llama.cpp server log ends with: %s", "\n".join(line[:300] for line in lines[-10:]))
+        named = [ln for ln in lines if re.search(r"error|exception|abort|failed", ln, re.I)]
+        return ((named or lines)[-1] if lines else "no output")[:200]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -155,6 +159,19 @@ class LocalServer:
 
 _servers: dict[tuple[str, int, int], LocalServer] = {}
 _servers_lock = threading.Lock()
+
+
+def stopped_reason(base_url: str) -> str | None:
+    """Why the local model server behind ``base_url`` is gone (it exited mid-run: a crash, a refused
+    grammar, memory), or None when it runs or is not ours. Said instead of "could not connect": the
+    user has no network or URL to check. The next run starts the server again."""
+    with _servers_lock:
+        servers = [s for s in _servers.values() if s.port and s.base_url == base_url]
+    for server in servers:
+        if server.process is not None and server.process.poll() is not None:
+            return (f"The local model server stopped during the run (llama.cpp: {server._last_log_line()}); "
+                    f"its log is {server.log_path}.")
+    return None
 
 
 def ensure_server(model_path: str, n_ctx: int, threads: int) -> LocalServer:

@@ -33,3 +33,35 @@ def test_json_schema_reaches_llama_cpp_python_in_its_own_form():
     assert "stream_options" not in out and out["stream"] is True
     plain = {"messages": [], "response_format": {"type": "json_object"}}
     assert rewrite_response_format(plain)["response_format"] == {"type": "json_object"}
+
+
+def test_a_local_server_that_died_mid_run_is_named_not_taken_for_a_network_problem(tmp_path, monkeypatch):
+    """llama.cpp's server can exit mid-run (a refused grammar aborts it): the section's reason names the
+    stopped server, the line of its log that says why, and where the log is — not "check your network"."""
+    import socket
+
+    import pytest
+
+    from summarizer import local_model
+    from summarizer.errors import SummarizerError
+    from summarizer.llm_client import ChatClient
+    from summarizer.settings import Settings
+
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 64)
+    log = tmp_path / "llama-server.log"
+    log.write_text("loading model\nparse: error parsing grammar: number of rules exceeds sane defaults\nroot ::= x\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    server = local_model.LocalServer(gguf, 2048, 1, port=port, process=dead, log_path=log)
+    monkeypatch.setitem(local_model._servers, (str(gguf), 2048, 1), server)
+    settings = Settings(backend="llm", model_path=str(gguf), base_url=server.base_url, model="tiny",
+                        check_endpoint=False, max_attempts=1, backoff_base=0.01)
+    with pytest.raises(SummarizerError) as caught:
+        ChatClient(settings).complete([{"role": "user", "content": "hello"}], 8)
+    said = str(caught.value)
+    assert "local model server stopped" in said and "error parsing grammar" in said and str(log) in said
+    assert "proxy" not in said
