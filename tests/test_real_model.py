@@ -162,12 +162,14 @@ def test_a_paper_through_the_app_in_a_browser(runs, app_url, browser, tmp_path):
     page.get_by_text("local model (GGUF file)", exact=True).click()
     page.get_by_role("textbox", name="Model file (.gguf)").fill(str(smollm2_path()))
     page.get_by_role("spinbutton", name=re.compile("^Context window")).fill("2048")
+    page.get_by_role("combobox", name="Summary length", exact=True).click()  # as the CLI runs: short answers
+    page.get_by_role("option", name="short", exact=True).click()
     page.get_by_role("button", name="Save settings").click()
     _wait_text(page, "Saved. Backend in use: local model (SmolLM2")
     page.get_by_role("link", name="app").first.click()
     _wait_text(page, "Upload a paper or paste an article")
     pdf = make_paper([("Abstract", 1, prose("sparrow migration counts", 2)),
-                      ("1 Introduction", 1, prose("city bird surveys", 2))], title="Sparrows in Winter")
+                      ("1 Introduction", 1, prose("city bird surveys", 1))], title="Sparrows in Winter")
     path = tmp_path / "sparrows.pdf"
     path.write_bytes(pdf)
     page.locator("input[type=file]").first.set_input_files(str(path))
