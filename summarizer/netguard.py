@@ -10,6 +10,10 @@ default) are exempt: tests and local setups use it.
 
 The whole download is bounded in total time and size, not per read: a watchdog closes the socket
 at the deadline, so a server that drips one byte at a time cannot hold a thread.
+
+Behind a proxy (``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY``, ``NO_PROXY`` honoured; an HTTP proxy,
+with ``user:password@`` if it needs it), each hop goes through a ``CONNECT`` tunnel to the address
+checked here, never to a name the proxy would resolve again, and TLS is still verified for the name.
 """
 
 from __future__ import annotations
@@ -116,25 +120,91 @@ def resolve_checked(host: str, port: int, trusted: frozenset[str] = frozenset())
     return addresses[0]
 
 
+@dataclass(frozen=True)
+class Proxy:
+    """An HTTP proxy from the environment: where it listens, and its Basic credentials if any."""
+
+    host: str
+    port: int
+    auth: str = ""  # base64 of "user:password"
+
+    @property
+    def label(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def proxy_for(scheme: str, host: str) -> Proxy | None:
+    """The proxy the environment names for ``scheme`` (``NO_PROXY`` honoured), or None."""
+    import base64
+    import urllib.request
+
+    proxies = urllib.request.getproxies_environment()
+    if not proxies or urllib.request.proxy_bypass_environment(host, proxies):
+        return None
+    url = proxies.get(scheme) or proxies.get("all")
+    if not url:
+        return None
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        log.warning("proxy %s is not an HTTP proxy; links are fetched without it", parts.scheme)
+        return None
+    auth = ""
+    if parts.username is not None:
+        from urllib.parse import unquote
+
+        auth = base64.b64encode(f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()).decode()
+    return Proxy(parts.hostname, parts.port or 80, auth)
+
+
+def _tunnel(proxy: Proxy, address: str, port: int, timeout: float) -> socket.socket:
+    """A socket through ``proxy`` to exactly ``address:port`` (HTTP CONNECT)."""
+    sock = socket.create_connection((proxy.host, proxy.port), timeout)
+    try:
+        target = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+        head = f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n"
+        if proxy.auth:
+            head += f"Proxy-Authorization: Basic {proxy.auth}\r\n"
+        sock.sendall((head + "\r\n").encode("ascii"))
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            chunk = sock.recv(4096)
+            if not chunk or len(reply) > 65536:
+                raise OSError(f"the proxy {proxy.label} closed the tunnel")
+            reply += chunk
+        status = reply.split(b"\r\n", 1)[0].decode("latin-1").split()
+        if len(status) < 2 or status[1] != "200":
+            raise OSError(f"the proxy {proxy.label} refused the tunnel ({' '.join(status[1:])[:60] or 'no status'})")
+        return sock
+    except BaseException:
+        sock.close()
+        raise
+
+
 class _PinnedHTTP(http.client.HTTPConnection):
-    """An HTTP connection to an address checked beforehand, whatever the name resolves to now."""
+    """An HTTP connection to an address checked beforehand, whatever the name resolves to now
+    (directly, or through a proxy's tunnel to that address)."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, address: str, timeout: float, proxy: Proxy | None = None) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._address, self._proxy = address, proxy
+
+    def _open(self) -> socket.socket:
+        if self._proxy is not None:
+            return _tunnel(self._proxy, self._address, self.port, self.timeout)
+        return socket.create_connection((self._address, self.port), self.timeout)
 
     def connect(self) -> None:
-        self.sock = self.raw_sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self.raw_sock = self._open()
 
 
-class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+class _PinnedHTTPS(_PinnedHTTP, http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float, proxy: Proxy | None = None) -> None:
+        http.client.HTTPSConnection.__init__(self, host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address, self._proxy = address, proxy
 
     def connect(self) -> None:
-        sock = self.raw_sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.raw_sock = self._open()
+        self.sock = self._context.wrap_socket(self.raw_sock, server_hostname=self.host)
 
 
 class _Watchdog:
@@ -186,7 +256,8 @@ def guarded_get(url: str, *, headers: dict[str, str], total_seconds: float, max_
             raise DownloadLimitError(f"{host} took longer than {total_seconds:g} s in total (the time cap); "
                                      "open the page in your browser and paste its text instead.")
         conn_class = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
-        conn = conn_class(host, port, address, timeout=remaining)
+        proxy = proxy_for(parts.scheme, host)
+        conn = conn_class(host, port, address, timeout=remaining, proxy=proxy)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             with _Watchdog(conn, remaining) as watchdog:
@@ -209,8 +280,9 @@ def guarded_get(url: str, *, headers: dict[str, str], total_seconds: float, max_
                             f"{host} took longer than {total_seconds:g} s in total (the time cap); "
                             "open the page in your browser and paste its text instead.") from None
                     reason = getattr(exc, "reason", None) or exc.__class__.__name__ + (f": {exc}" if str(exc) else "")
-                    raise InputError(f"Could not reach {parts.netloc} ({reason}); check your network, or open the "
-                                     "page in your browser and paste its text instead.") from None
+                    via = f" through the proxy {proxy.label}" if proxy is not None else ""
+                    raise InputError(f"Could not reach {parts.netloc.rpartition('@')[2]}{via} ({reason}); check your network, or open "
+                                     "the page in your browser and paste its text instead.") from None
         finally:
             conn.close()
     raise InputError(f"{urlsplit(url).hostname} redirected more than {MAX_REDIRECTS} times; check the link.")

@@ -28,6 +28,8 @@ def app_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_BACKEND"):
         monkeypatch.delenv(var, raising=False)
+    for var in ("NO_PROXY", "no_proxy"):  # a proxy set for the machine never carries the loopback test servers
+        monkeypatch.setenv(var, "127.0.0.1,localhost,::1")
     from summarizer.tokens import get_tokenizer
 
     get_tokenizer.cache_clear()

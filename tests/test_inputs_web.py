@@ -134,3 +134,41 @@ def test_cli_summarize_url_and_arxiv(web, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "summarizer", "summarize", f"{web.url}/blocked"],
                          capture_output=True, env=env, cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.decode().count("\n") == 1
+
+
+def _proxy_env(monkeypatch, proxy_url: str) -> None:
+    for var in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    monkeypatch.setenv("http_proxy", proxy_url)
+
+
+def test_links_go_through_the_environments_proxy_to_the_checked_address(web, monkeypatch):
+    """Behind a proxy (HTTP_PROXY …) a link is fetched through a CONNECT tunnel to exactly the address
+    checked here; NO_PROXY is honoured; a redirect inside the server's network is still refused before
+    the proxy is asked; a proxy that refuses says so in one line."""
+    from web_server import ConnectProxy
+
+    from summarizer.netguard import BlockedAddressError
+
+    port = web.url.rsplit(":", 1)[1]
+    with ConnectProxy() as proxy:
+        _proxy_env(monkeypatch, proxy.url)
+        assert load_reference(f"{web.url}/news/budget").title == "Council passes school budget"
+        assert proxy.targets == [f"127.0.0.1:{port}"]
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        assert load_reference(f"{web.url}/zh/xiongan").language == "zh"
+        assert len(proxy.targets) == 1  # bypassed
+        monkeypatch.delenv("NO_PROXY")
+        monkeypatch.delenv("no_proxy")
+        with pytest.raises(BlockedAddressError):
+            load_reference("http://169.254.169.254/latest/meta-data/")
+        assert len(proxy.targets) == 1  # never tunnelled there
+    with ConnectProxy(require_auth="dTpw") as locked:
+        _proxy_env(monkeypatch, locked.url)
+        with pytest.raises(InputError, match=r"through the proxy 127\.0\.0\.1:\d+ .*refused the tunnel \(407"):
+            load_reference(f"{web.url}/news/budget")
+        _proxy_env(monkeypatch, locked.url.replace("http://", "http://u:p@"))
+        assert load_reference(f"{web.url}/news/budget").genre == "article"
+        assert locked.auth_seen[-1] == "Basic dTpw"

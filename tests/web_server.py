@@ -41,3 +41,83 @@ class WebServer:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class ConnectProxy:
+    """An HTTP proxy on 127.0.0.1 that only tunnels (CONNECT), records each target it was asked for,
+    and answers 407 to requests without ``require_auth`` when that is set."""
+
+    def __init__(self, require_auth: str = "") -> None:
+        import socket
+        import socketserver
+
+        self.targets: list[str] = []
+        self.auth_seen: list[str] = []
+        targets, auth_seen = self.targets, self.auth_seen
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = self.request.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+                method, target = lines[0].split()[:2]
+                auth = next((ln.split(":", 1)[1].strip() for ln in lines[1:] if ln.lower().startswith("proxy-authorization:")), "")
+                auth_seen.append(auth)
+                if method != "CONNECT":
+                    self.request.sendall(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                    return
+                if require_auth and auth != f"Basic {require_auth}":
+                    self.request.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n")
+                    return
+                targets.append(target)
+                host, _, port = target.rpartition(":")
+                upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=10)
+                self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                pipes = [threading.Thread(target=_pipe, args=(a, b), daemon=True)
+                         for a, b in ((self.request, upstream), (upstream, self.request))]
+                for t in pipes:
+                    t.start()
+                for t in pipes:
+                    t.join(timeout=30)
+                upstream.close()
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> ConnectProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _pipe(src, dst) -> None:
+    import socket
+
+    try:
+        while True:
+            chunk = src.recv(65536)
+            if not chunk:
+                break
+            dst.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
