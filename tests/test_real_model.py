@@ -176,8 +176,14 @@ def test_a_paper_through_the_app_in_a_browser(runs, app_url, browser, tmp_path):
     _wait_text(page, "Sections found")
     page.get_by_role("button", name="Summarize").click()
     _wait_text(page, "writing …", timeout=300_000)  # the section's answer, live, as the model writes it
-    _wait_text(page, "Download Markdown", timeout=600_000)
-    assert page.get_by_text("Summarized with local model").count() >= 1
+    _wait_text(page, "Summarized with local model", timeout=600_000)
+    assert "Traceback" not in page.content()
+    if page.get_by_role("button", name="Download Markdown").count() == 0:
+        # the tiny model can fail every section (echoes, loops): then there is nothing to download, and the
+        # page says why for each one and offers a retry — never "done"
+        assert page.get_by_text("section(s) failed").count() >= 1
+        assert page.get_by_role("button", name=re.compile(r"^Retry the \d+ failed section")).count() == 1
+        return
     _, markdown = _download(page, tmp_path)
     assert markdown.startswith("# Sparrows in Winter") and "## Abstract" in markdown
     assert not TAGS.search(markdown) and "Traceback" not in page.content()
