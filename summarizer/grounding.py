@@ -195,6 +195,7 @@ def mark_pages(summary: str, bullets: list[Bullet]) -> str:
     return "\n".join(lines)
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _FINAL_STOP = re.compile(r"\s*([.!?。！？；…][\"'”’」』)\]）】]*)\s*$")
 
 
@@ -202,6 +203,6 @@ def _before_final_stop(line: str, mark: str) -> str:
     """``mark`` placed as an in-text citation, before the sentence's final punctuation ("… image
     (p. 3)."), so a marked bullet is still one whole sentence; appended where there is none."""
     m = _FINAL_STOP.search(line)
-    if m is None:
-        return f"{line.rstrip()} {mark}"
-    return f"{line[:m.start()]} {mark}{m.group(1)}"
+    body, stop = (line.rstrip(), "") if m is None else (line[:m.start()], m.group(1))
+    gap = "" if body and _CJK.match(body[-1]) else " "  # Chinese text takes no space before the mark
+    return f"{body}{gap}{mark}{stop}"

@@ -4,6 +4,7 @@ the extractive summary of real papers, English and Chinese, page marks included,
 from __future__ import annotations
 
 import importlib.util
+import re
 
 import pytest
 from conftest import CORPUS
@@ -35,5 +36,6 @@ def test_extractive_markdown_bullets_are_whole_sentences(paper):
     bullets = tool.bullets(markdown)
     assert len(bullets) >= 10
     assert sum("(p. " in b for b in bullets) >= 0.9 * len(bullets)  # page marks are there, and do not break them
+    assert not re.search(r"[\u4e00-\u9fff] \(pp?\. ", markdown)  # Chinese takes its page mark without a space
     fragments = [b for b in bullets if tool.is_fragment(b)]
     assert len(fragments) <= 0.03 * len(bullets), fragments[:5]
