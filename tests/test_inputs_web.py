@@ -172,3 +172,29 @@ def test_links_go_through_the_environments_proxy_to_the_checked_address(web, mon
         _proxy_env(monkeypatch, locked.url.replace("http://", "http://u:p@"))
         assert load_reference(f"{web.url}/news/budget").genre == "article"
         assert locked.auth_seen[-1] == "Basic dTpw"
+
+
+def test_https_links_are_verified_and_pinned_directly_and_through_a_proxy(monkeypatch):
+    """Most links are https: the pinned connection still verifies the certificate for the name (an
+    untrusted one is refused), directly and through a CONNECT tunnel."""
+    import ssl
+
+    from web_server import TLS_CERT, ConnectProxy, WebServer
+
+    from summarizer import netguard
+
+    monkeypatch.setenv("SUMMARIZER_ALLOW_HOSTS", "127.0.0.1")
+    with WebServer(tls=True) as site:
+        site.routes["/news/budget"] = (200, "text/html; charset=utf-8", ARTICLE.encode())
+        url = f"{site.url}/news/budget"
+        with pytest.raises(InputError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+            load_reference(url)  # the system's trust store does not know the test certificate
+        real = ssl.create_default_context
+        monkeypatch.setattr(netguard.ssl, "create_default_context", lambda *a, **k: real(cafile=TLS_CERT))
+        assert load_reference(url).title == "Council passes school budget"
+        with ConnectProxy() as proxy:
+            _proxy_env(monkeypatch, proxy.url)
+            monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+            monkeypatch.setenv("https_proxy", proxy.url)
+            assert load_reference(url).title == "Council passes school budget"
+            assert proxy.targets == [f"127.0.0.1:{site.url.rsplit(':', 1)[1]}"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+TLS_CERT = str(__import__("pathlib").Path(__file__).resolve().parent / "tls" / "localhost.pem")
+
 
 class WebServer:
     """``routes`` maps a path to (status, content type, body bytes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
+        self.tls = tls
         self.routes: dict[str, tuple[int, str, bytes]] = {}
         self.hits: list[str] = []
         routes, hits = self.routes, self.hits
@@ -28,11 +31,18 @@ class WebServer:
                 self.wfile.write(body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls:  # a test-only self-signed certificate for localhost / 127.0.0.1 (tests/tls/)
+            import ssl
+            from pathlib import Path
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(TLS_CERT, Path(TLS_CERT).with_suffix(".key"))
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self) -> WebServer:
         self.thread.start()
