@@ -159,8 +159,8 @@ def local_model_fields(current) -> tuple[str, int]:
     cols = st.columns([3, 1])
     path = cols[0].text_input("Model file (.gguf)", value=current.model_path or "", key="set_model_path", help=hint)
     threads = cols[1].number_input("Threads", min_value=0, max_value=256, value=int(current.threads or 0),
-                                   key="set_threads", help=f"llama.cpp threads; 0 = default ({DEFAULT_THREADS}, "
-                                   "measured fastest on a busy 2-core machine)")
+                                   key="set_threads", help=f"llama.cpp threads; 0 = default ({DEFAULT_THREADS}: half the logical CPUs, "
+                                   "so a busy machine is not oversubscribed)")
     st.caption(hint)
     return path, int(threads)
 

@@ -79,7 +79,7 @@ def _settings(args):
 def _add_model_args(parser: argparse.ArgumentParser) -> None:
     """The local model's options (--context-window, a setting flag, sets its n_ctx)."""
     parser.add_argument("--model-path", help="GGUF model file for --backend local (llama.cpp on this machine)")
-    parser.add_argument("--threads", type=int, help="llama.cpp threads for the local model (default 1)")
+    parser.add_argument("--threads", type=int, help="llama.cpp threads for the local model (default: half the logical CPUs, at least 1)")
 
 
 def _local_settings(args, settings):

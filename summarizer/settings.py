@@ -114,7 +114,8 @@ class Settings(BaseSettings):
                                           description="local Nougat checkpoint folder")
     max_pages: int = Field(600, ge=1, le=100_000, description="page limit per PDF")
     model_path: str | None = Field(None, description="a GGUF model file: the local llama.cpp model instead of an endpoint")
-    threads: int | None = Field(None, ge=1, le=256, description="llama.cpp threads for the local model (default 1)")
+    threads: int | None = Field(None, ge=1, le=256,
+                                description="llama.cpp threads for the local model (default: half the CPUs, at least 1)")
     context_windows: dict[str, int] = Field(default_factory=lambda: dict(CONTEXT_WINDOWS),
                                             description="context windows by model-name prefix")
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(PRICES),
