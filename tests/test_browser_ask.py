@@ -47,6 +47,8 @@ def test_ask_a_question_and_open_the_cited_page(app_url, browser, tmp_path):  # 
     _ask(page, "How are the forward and rear validator sets of a dynasty defined?")
     answer = page.get_by_test_id("stChatMessage").nth(1)
     answer.get_by_text("From the paper:").wait_for(timeout=60_000)
+    # the answer streams in pieces; its citation buttons come with the finished turn
+    answer.get_by_role("button", name=re.compile(r"\[§")).first.wait_for(timeout=60_000)
     text = answer.inner_text()
     assert f"p. {expected}]" in text, text
     assert "validator set" in text
@@ -106,8 +108,9 @@ def test_ask_with_the_llm_backend_streams_a_cited_answer(app_url, browser, tmp_p
     answer.get_by_text("According to the paper,").wait_for(timeout=60_000)
     request = llm_server.state.chat_requests[-1].body
     assert request["stream"] is True and "<passages>\n[§" in request["messages"][-1]["content"]
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    answer.get_by_text("tokens in").wait_for(timeout=60_000)  # the stream has ended (its usage is shown)
     cited = re.search(r"\[§[^\]]+, p\. (\d+)\]", answer.inner_text())
     assert cited, answer.inner_text()
-    answer.get_by_text("tokens in").wait_for()
     answer.get_by_role("button", name=re.compile(r"\[§")).first.click()
     _wait_text(page, f"Page {cited.group(1)} of 10")
