@@ -248,8 +248,8 @@ def test_review_summarize_tweak_prompt_resummarize_download(app_url, browser, tm
     page.get_by_role("link", name="app").first.click()
     _wait_text(page, "Sections found")
     page.get_by_role("button", name="Summarize").click()
+    _wait_text(page, "Summarized with llm")  # this run's status (the first run's download button is still there)
     _wait_text(page, "Download Markdown")
-    time.sleep(1)
     again = llm_server.state.chat_requests[first_run:]
     assert len(again) == 1, [r.body["messages"][-1]["content"][:80] for r in again]  # only the abstract section
     assert "BROWSER-EDIT-MARKER" in again[0].body["messages"][0]["content"]

@@ -47,7 +47,9 @@ def test_429s_lower_concurrency_and_the_run_still_completes(llm_server, monkeypa
 
     monkeypatch.setattr(AdaptiveLimit, "rate_limited", spy)
     llm_server.state.reset(rate_limit_every=3, retry_after="0", latency=0.05)
-    settings = llm_settings(llm_server, workers=4, use_cache=False, backoff_base=0.0)
+    # every 3rd request answers 429, so one call can draw several in a row: with 4 attempts that failed
+    # a section in about 1 run of 8; with 10 the chance is about 1 in 5,000 runs
+    settings = llm_settings(llm_server, workers=4, use_cache=False, backoff_base=0.0, max_attempts=10)
     result = summarize_document(parse_text(_many_sections(12)), settings)
     assert not result.failed and len(result.sections) >= 12
     assert limits_after_429 and min(limits_after_429) < 4  # the limit really went below the 4 workers
