@@ -117,7 +117,9 @@ def runs(tmp_path_factory):
     env = {k: v for k, v in os.environ.items()  # taken once, here: tests running meanwhile change os.environ
            if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "TIKTOKEN_CACHE_DIR") and not k.startswith("SUMMARIZER_")}
     pool = ThreadPoolExecutor(max_workers=2)
-    futures = {name: pool.submit(_run, str(src), folder / name, env) for name, src in sources.items() if src is not None}
+    extra = {"paper": ("--max-pages", "1")}  # its first page: four sections, the suite's time in mind
+    futures = {name: pool.submit(_run, str(src), folder / name, env, *extra.get(name, ()))
+               for name, src in sources.items() if src is not None}
     yield futures
     pool.shutdown(wait=True)
 
