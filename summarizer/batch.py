@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .document import Document
 from .errors import ConfigError, InputError, SummarizerError
+from .paths import write_atomic
 from .render import render_markdown
 from .settings import Settings
 
@@ -209,15 +210,6 @@ class BatchLock:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 class BatchIndex:

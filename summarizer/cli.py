@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -108,20 +107,6 @@ def _progress(event, stream, said: set[str] | None = None) -> None:
         print(f"  [{mark}] {r.title}{extra}", file=stream, flush=True)
 
 
-def _recorder(source: str, doc, settings):
-    """The run's History recorder (owner ``cli``): keyed by the file's bytes, or the text read."""
-    import hashlib
-
-    from .history import command_recorder
-
-    h = hashlib.sha256()
-    if source != "-" and Path(source).is_file():
-        h.update(Path(source).read_bytes())
-    else:
-        h.update("\n\n".join(s.text for s in doc.sections).encode("utf-8", errors="replace"))
-    return command_recorder(doc, h.hexdigest(), settings)
-
-
 def cmd_summarize(args) -> int:
     from .engine import summarize_document
     from .render import render_markdown
@@ -143,7 +128,12 @@ def cmd_summarize(args) -> int:
         print(f"Summarizing '{doc.title}' with backend: {settings.backend_label}", file=sys.stderr)
     said: set[str] = set()  # errors already printed, so a run-level reason is said once
     progress = None if quiet else (lambda e: _progress(e, sys.stderr, said))
-    recorder = None if args.no_history else _recorder(args.input, doc, settings)
+    if args.no_history:
+        recorder = None
+    else:
+        from .history import command_recorder
+
+        recorder = command_recorder(doc, settings)
     events = [f for f in (progress, recorder) if f is not None]
     started = time.monotonic()
     result = summarize_document(doc, settings, on_event=(lambda e: [f(e) for f in events]) if events else None)
@@ -160,10 +150,9 @@ def cmd_summarize(args) -> int:
     if recorder is not None:
         recorder.finish(result, markdown)  # the Markdown the user got, after any re-check
     if args.output:
-        out = Path(args.output)
-        tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
-        tmp.write_text(markdown, encoding="utf-8")
-        os.replace(tmp, out)
+        from .paths import write_atomic
+
+        write_atomic(Path(args.output), markdown.encode("utf-8"))
     if args.json:
         payload = {
             "title": doc.title,

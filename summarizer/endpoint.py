@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -128,12 +127,12 @@ def _remembered(key: tuple[str, str]) -> tuple[int | None] | None:
 
 
 def _remember(key: tuple[str, str], found: int | None) -> None:
+    from .paths import write_atomic
+
     path = _memo_path(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps({"n_ctx": found, "at": time.time()}), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({"n_ctx": found, "at": time.time()}).encode("utf-8"), durable=False)
     except OSError as exc:  # a read-only cache: probe again next run
         log.debug("context window not remembered (%s)", exc)
 

@@ -697,13 +697,15 @@ def _store_or_none(path: str | Path | None, what: str) -> SQLiteHistory | None:
     return store
 
 
-def command_recorder(document: Document, doc_hash: str, settings,
-                     path: str | Path | None = None) -> RunRecorder | None:
+def command_recorder(document: Document, settings, path: str | Path | None = None) -> RunRecorder | None:
     """For ``summarize`` on the command line: a recorder whose runs belong to the owner ``cli`` (listed by
-    ``summarizer history list --owner cli``); the caller ``finish``es it with the Markdown it wrote. None
-    if the store cannot be opened."""
+    ``summarizer history list --owner cli``), the document keyed by the text read (no second read of the
+    file); the caller ``finish``es it with the Markdown it wrote. None if the store cannot be opened."""
     store = _store_or_none(path, "run")
-    return RunRecorder(store, "cli", document, doc_hash, settings, origin="cli") if store else None
+    if store is None:
+        return None
+    doc_hash = hashlib.sha256(document.text.encode("utf-8", errors="replace")).hexdigest()
+    return RunRecorder(store, "cli", document, doc_hash, settings, origin="cli")
 
 
 def batch_recorder(owner: str = "batch", path: str | Path | None = None):

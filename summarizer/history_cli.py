@@ -64,7 +64,7 @@ def _resolve(store, owner: str | None, ref: str) -> str:
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        from .batch import write_atomic
+        from .paths import write_atomic
 
         write_atomic(Path(output), text.encode("utf-8"))
     else:

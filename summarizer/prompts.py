@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import PromptError
-from .paths import PROMPTS_DIR, cache_dir
+from .paths import PROMPTS_DIR, cache_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +174,7 @@ def _json5_data(text: str):
     data = json5.loads(text)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"), durable=False)
     except OSError as exc:  # a read-only data folder: parse again next time
         log.debug("prompt parse cache not written (%s)", exc)
     return data
@@ -341,9 +338,7 @@ def save_user_prompt(folder: Path, prompt: PromptTemplate) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = safe_prompt_path(folder, prompt.name)
     header = f"// User copy of the '{prompt.name}' prompt, edited in Summarizer's Settings page.\n"
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(header + json.dumps(prompt.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, (header + json.dumps(prompt.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return path
 
 

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .paths import ASSETS_DIR, cache_dir
+from .paths import ASSETS_DIR, cache_dir, write_atomic
 
 # tiktoken names its cache files by the sha1 of the download URL.
 _BLOB_URLS = {
@@ -177,10 +177,7 @@ class _CountMemo:
             counts = dict(list(counts.items())[-self.LIMIT:])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump(counts, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, pickle.dumps(counts, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
         except OSError as exc:
             log.info("token count memo not saved (%r)", exc)
 
