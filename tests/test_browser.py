@@ -135,11 +135,16 @@ def _wait_text(page, text: str, timeout: float = 90_000) -> None:
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
 
 
-def _upload_and_summarize(page, tmp_path, name: str, data: bytes) -> None:
+def _upload(page, tmp_path, name: str, data: bytes) -> None:
+    """Upload ``data`` as ``name`` and wait for the section review."""
     path = tmp_path / name
     path.write_bytes(data)
     page.locator("input[type=file]").first.set_input_files(str(path))
     _wait_text(page, "Sections found")
+
+
+def _upload_and_summarize(page, tmp_path, name: str, data: bytes) -> None:
+    _upload(page, tmp_path, name, data)
     page.get_by_role("button", name="Summarize").click()
     _wait_text(page, "Download Markdown")
 
@@ -156,14 +161,21 @@ def _use_llm(page, app_url: str, server, key: str) -> None:
     _wait_text(page, "Saved. Backend in use: llm (test-model")
 
 
-def _summarize_with_llm(browser, app_url: str, server, key: str, tmp_path):
-    """A new page that set the LLM backend on Settings, then uploaded and summarized the paper."""
-    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
+def _paper_with_llm(page, app_url: str, server, key: str, tmp_path) -> None:
+    """On ``page``: the LLM backend set on Settings, then the paper uploaded (its sections shown)."""
     _use_llm(page, app_url, server, key)
     page.get_by_role("link", name="app").first.click()
     _wait_text(page, "Upload a paper or paste an article")
     paper = _paper()
-    _upload_and_summarize(page, tmp_path, paper.name, paper.data)
+    _upload(page, tmp_path, paper.name, paper.data)
+
+
+def _summarize_with_llm(browser, app_url: str, server, key: str, tmp_path):
+    """A new page that set the LLM backend on Settings, then uploaded and summarized the paper."""
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 2400})
+    _paper_with_llm(page, app_url, server, key, tmp_path)
+    page.get_by_role("button", name="Summarize").click()
+    _wait_text(page, "Download Markdown")
     return page
 
 

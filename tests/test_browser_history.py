@@ -11,7 +11,7 @@ import io
 import re
 
 import pytest
-from test_browser import REASON, _download, _paper, _upload_and_summarize, _use_llm, _wait_text, app_log, app_url, browser  # noqa: F401
+from test_browser import REASON, _download, _paper, _paper_with_llm, _upload_and_summarize, _wait_text, app_log, app_url, browser  # noqa: F401
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
@@ -91,15 +91,7 @@ def test_another_browser_sees_no_history(app_url, browser, tmp_path):  # noqa: F
 
 def test_run_cut_by_a_reload_is_finished_after_it(app_url, browser, tmp_path, llm_server):  # noqa: F811
     page = browser.new_context(accept_downloads=True, viewport=VIEW).new_page()
-    _use_llm(page, app_url, llm_server, "sk-history-reload")
-    page.get_by_role("link", name="app").first.click()
-    _wait_text(page, "Upload a paper or paste an article")
-    paper = _paper()
-    name, data = paper.name, paper.data
-    path = tmp_path / name
-    path.write_bytes(data)
-    page.locator("input[type=file]").first.set_input_files(str(path))
-    _wait_text(page, "Sections found")
+    _paper_with_llm(page, app_url, llm_server, "sk-history-reload", tmp_path)
     llm_server.state.reset(latency=3.0)
     page.get_by_role("button", name="Summarize").click()
     page.get_by_text(re.compile(r"^[1-9]\d*/\d+ sections$")).first.wait_for(timeout=60_000)  # one has finished
@@ -130,12 +122,9 @@ def _rate(page, key_prefix: str, stars: int) -> None:
 def test_compare_two_prompts_exports_csv_with_ratings(app_url, browser, tmp_path, llm_server):  # noqa: F811
     page = browser.new_context(accept_downloads=True, viewport=VIEW).new_page()
     page.set_default_timeout(90_000)  # a loaded machine re-renders slowly
-    _use_llm(page, app_url, llm_server, "sk-history-compare")
-    page.get_by_role("link", name="app").first.click()
-    _wait_text(page, "Upload a paper or paste an article")
-    paper = _paper()
-    name, data = paper.name, paper.data
-    _upload_and_summarize(page, tmp_path, name, data)
+    _paper_with_llm(page, app_url, llm_server, "sk-history-compare", tmp_path)
+    page.get_by_role("button", name="Summarize").click()
+    _wait_text(page, "Download Markdown")
     # a second run of the same paper with an edited prompt
     page.get_by_role("link", name="Settings").first.click()
     page.get_by_role("tab", name="Prompts").click()

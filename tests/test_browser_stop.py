@@ -11,7 +11,7 @@ import time
 
 import pytest
 from llm_server import LLMServer
-from test_browser import REASON, _paper, _use_llm, _wait_text, app_url, browser  # noqa: F401
+from test_browser import REASON, _paper_with_llm, _wait_text, app_url, browser  # noqa: F401
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
@@ -19,15 +19,7 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 def test_stop_button_stops_requests_and_keeps_finished_sections(app_url, browser, tmp_path):  # noqa: F811
     with LLMServer(latency=2.0) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 2400})
-        _use_llm(page, app_url, server, "sk-browser-stop-key")
-        page.get_by_role("link", name="app").first.click()
-        _wait_text(page, "Upload a paper or paste an article")
-        paper = _paper()
-        name, data = paper.name, paper.data
-        path = tmp_path / name
-        path.write_bytes(data)
-        page.locator("input[type=file]").first.set_input_files(str(path))
-        _wait_text(page, "Sections found")
+        _paper_with_llm(page, app_url, server, "sk-browser-stop-key", tmp_path)
         page.get_by_role("button", name="Summarize").click()
         page.get_by_text("done", exact=True).first.wait_for(timeout=60_000)  # one section finished
         page.get_by_role("button", name="Stop").click()
