@@ -19,6 +19,16 @@ sys.path.insert(0, str(ROOT))
 from llm_server import LLMServer  # noqa: E402
 from pdf_factory import make_paper  # noqa: E402
 
+#: The files that take longest (a real model, browsers), run first: with pytest-xdist giving each worker one
+#: file at a time, a long file started last would run alone at the end. Every other file keeps its order.
+LONGEST_FIRST = ("test_real_model.py", "test_browser_history.py", "test_browser.py", "test_browser_ask.py",
+                 "test_browser_stop.py", "test_package.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))
+
 
 @pytest.fixture(autouse=True)
 def app_home(tmp_path, monkeypatch) -> Path:
