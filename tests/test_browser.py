@@ -95,8 +95,9 @@ def app_url(tmp_path):
     assert "Traceback" not in (tmp_path / "streamlit.log").read_text(errors="replace")
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium per test module: its launch costs about 1.5 s of CPU."""
     _need_browser()
     from playwright.sync_api import sync_playwright
 
@@ -104,6 +105,15 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium for one test: its pages and contexts share no cookies or storage with another
+    test's, and are closed after it (a page left open keeps reconnecting to its test's stopped server)."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @dataclass(frozen=True)

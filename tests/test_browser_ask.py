@@ -11,7 +11,7 @@ import re
 
 import pytest
 from conftest import CORPUS
-from test_browser import _upload_and_summarize, _wait_text, app_url, browser  # noqa: F401
+from test_browser import _upload_and_summarize, _wait_text, app_url, browser, chromium  # noqa: F401
 from test_browser import pytestmark_browser as pytestmark  # noqa: F401
 
 PAPER = CORPUS / "papers" / "casper-ffg.pdf"

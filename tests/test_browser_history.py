@@ -11,7 +11,7 @@ import io
 import re
 
 import pytest
-from test_browser import REASON, _download, _paper, _paper_with_llm, _upload_and_summarize, _wait_text, app_log, app_url, browser  # noqa: F401
+from test_browser import REASON, _download, _paper, _paper_with_llm, _upload_and_summarize, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 

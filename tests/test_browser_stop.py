@@ -11,7 +11,7 @@ import time
 
 import pytest
 from llm_server import LLMServer
-from test_browser import REASON, _paper_with_llm, _wait_text, app_url, browser  # noqa: F401
+from test_browser import REASON, _paper_with_llm, _wait_text, app_url, browser, chromium  # noqa: F401
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 

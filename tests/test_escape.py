@@ -117,7 +117,7 @@ def test_page_shows_document_text_inert(tmp_path):
 
 
 try:
-    from test_browser import REASON, _wait_text, app_url, browser  # noqa: F401  (fixtures)
+    from test_browser import REASON, _wait_text, app_url, browser, chromium  # noqa: F401  (fixtures)
 except Exception as exc:  # pragma: no cover - the browser module itself failed to import
     REASON = f"browser test helpers unavailable: {exc}"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, ROOT
-from test_browser import app_url, browser  # noqa: F401
+from test_browser import app_url, browser, chromium  # noqa: F401
 
 from summarizer.answer_checks import schema_problems, units
 from summarizer.llm_backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
