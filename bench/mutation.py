@@ -138,6 +138,9 @@ MUTATIONS: list[Mutation] = [
     Mutation("settings-endpoint-unchecked", "summarizer/settings.py",
              r'if parsed\.scheme not in \("http", "https"\) or not parsed\.netloc:', "if False:",
              ("tests/test_hostile.py::test_base_url_that_is_not_a_url", "tests/test_settings.py")),
+    Mutation("answer-cache-shared-across-keys", "summarizer/cache.py",
+             r'"params": params, "scope": scope\}', '"params": params}',
+             ("tests/test_llm_calls_cache.py::test_answers_are_reused_only_under_the_key_that_paid",)),
 ]
 
 
@@ -167,7 +170,8 @@ def run_one(m: Mutation, timeout: float) -> tuple[str, float, str]:
     path, original = applied
     start = time.monotonic()
     try:
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+        # -n0: one process (exit 1 on a failure; under xdist, -x ends the run with exit 2)
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-n0", "-x", "-q", "-p", "no:cacheprovider",
                                *_pytest_args(m.tests)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
         rc, tail = proc.returncode, (proc.stdout or "").strip().splitlines()[-1:]
     except subprocess.TimeoutExpired:

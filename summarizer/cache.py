@@ -1,7 +1,8 @@
 """The answer cache: diskcache in a folder the app owns, safe across threads and processes.
 
 Keys hash everything that decides an answer — model, endpoint host, the rendered messages and the
-generation parameters — and never the API key. A damaged store is moved aside and rebuilt instead
+generation parameters — and who paid for it (``key_scope``: a one-way digest of the API key, never the
+key). A damaged store is moved aside and rebuilt instead
 of failing the run — whether it fails to open or, partly corrupted, opens and then fails every
 write (which would have every run pay again for the same sections) — and the run says so once
 (``take_notices``). Each answer is stored as soon as it arrives (field note 21).
@@ -27,8 +28,18 @@ _lock = threading.Lock()
 SIZE_LIMIT = 2**30
 
 
-def answer_key(model: str, host: str, messages: list[dict], params: dict) -> str:
-    payload = json.dumps({"model": model, "host": host, "messages": messages, "params": params},
+def key_scope(api_key: str) -> str:
+    """Who paid for an answer: a one-way digest of the API key ("" without a key: a local model, a
+    keyless server). Answers are reused only by runs with the same key, so a second user of a shared
+    server never gets, free and at once, an answer the first user paid for — which would also tell
+    them what the first user summarized. With the server's shared key every user shares its answers."""
+    if not api_key:
+        return ""
+    return hashlib.sha256(b"summarizer answer cache scope\0" + api_key.encode("utf-8")).hexdigest()[:32]
+
+
+def answer_key(model: str, host: str, messages: list[dict], params: dict, scope: str = "") -> str:
+    payload = json.dumps({"model": model, "host": host, "messages": messages, "params": params, "scope": scope},
                          sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 from .answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
 from .answers import ParsedAnswer, field_text, parse_answer
-from .cache import AnswerCache, answer_key
+from .cache import AnswerCache, answer_key, key_scope
 from .document import Document
 from .errors import BackendError, ContextOverflow
 from .language import cjk_share
@@ -96,6 +96,7 @@ class LLMBackend:
         self.prompts = prompts or load_prompts(settings.prompts_dir)
         self.client = client or ChatClient(settings)
         self.cache = cache if cache is not None else (AnswerCache() if settings.use_cache else None)
+        self.cache_scope = key_scope(settings.clean_key())  # answers are reused only under the key that paid
         self.tokenizer: Tokenizer = tokenizer_for_model(settings.model)
         self.section_prompts = section_prompts or {}
         self.brief = ""
@@ -300,7 +301,8 @@ class LLMBackend:
         # is known to enforce the schema: the same question gets the same key either way
         params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": prompt.json_schema()}
         key = answer_key(self.settings.model, self.settings.host,
-                         [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], params)
+                         [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], params,
+                         self.cache_scope)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:

@@ -60,3 +60,26 @@ def test_a_run_on_a_damaged_cache_is_cached_for_the_next_run(tmp_path, llm_serve
     assert len(llm_server.state.chat_requests) == sent  # every answer came from the rebuilt store
     assert all(s.cached for s in second.sections if s.status != "skipped")
     assert not any("moved aside" in n for n in second.notices)
+
+
+def test_answers_are_reused_only_under_the_key_that_paid(tmp_path, llm_server):
+    """One server, one answer cache, two users with their own keys: the second user's run is asked (and
+    paid) with their key, never served the first user's answers; the same key's re-run is free."""
+    folder = tmp_path / "answers"
+
+    def run(key: str):
+        settings = llm_settings(llm_server, api_key=key, workers=2)
+        return summarize_document(parse_text(PAPER), settings,
+                                  backend=LLMBackend(settings, client=ChatClient(settings), cache=AnswerCache(folder)))
+
+    run("sk-user-a-1111")
+    paid_by_a = len(llm_server.state.chat_requests)
+    again = run("sk-user-a-1111")
+    assert len(llm_server.state.chat_requests) == paid_by_a and all(s.cached for s in again.sections if s.ok)
+    other = run("sk-user-b-2222")
+    assert len(llm_server.state.chat_requests) == 2 * paid_by_a  # asked again, under B's key
+    assert not any(s.cached for s in other.sections)
+    auths = {r.headers.get("authorization") for r in llm_server.state.chat_requests[paid_by_a:]}
+    assert auths == {"Bearer sk-user-b-2222"}
+    stored = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    assert b"sk-user-a" not in stored and b"sk-user-b" not in stored  # the key itself is never stored
