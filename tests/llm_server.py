@@ -115,6 +115,8 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     title_text = title.group(1) if title else "the paper"
     data = re.search(r"<(section|article|parts|summaries|abstract)>\n(.*?)\n</\1>", user, re.S)
     snippet = " ".join((data.group(2) if data else "").split()[:8])
+    if re.search(r"[\u4e00-\u9fff]", snippet):  # Chinese has no spaces: eight "words" can be whole sentences,
+        snippet = snippet[:12]  # which the copy check rightly refuses; a model writes its own words
     chinese = "Simplified Chinese" in body["messages"][0]["content"] + user and b.answer_language != "en" \
         and n > b.wrong_language_first
     if chinese:
