@@ -99,7 +99,7 @@ MUTATIONS: list[Mutation] = [
     Mutation("host-not-in-answer-cache-key", "summarizer/cache.py",
              r'"host": host,', '"host": "",', (f"{T_ENGINE}::test_answer_cache_is_per_model_and_host",)),
     Mutation("params-not-in-answer-cache-key", "summarizer/cache.py",
-             r'"params": params\}', '"params": {}}', (f"{T_ENGINE}::test_answer_cache_is_per_model_and_host",)),
+             r'"params": params,', '"params": {},', (f"{T_ENGINE}::test_answer_cache_is_per_model_and_host",)),
     Mutation("language-not-in-batch-resume-key", "summarizer/batch.py",
              r'"model", "language", ', '"model", ', (f"{T_BATCH}::test_every_setting_that_decides_a_summary_is_in_the_resume_key",)),
     Mutation("prompts-not-in-batch-resume-key", "summarizer/batch.py",
