@@ -95,11 +95,12 @@ def _from_url(url: str, settings=None) -> tuple[Document, bytes | None]:
     from .text_parser import parse_text
 
     got = fetch(url)
-    if got.data.lstrip()[:5] == b"%PDF-" or "application/pdf" in got.content_type:
+    is_pdf = got.data.lstrip()[:5] == b"%PDF-"
+    if is_pdf or "application/pdf" in got.content_type:
         name = urlparse(got.final_url).path.rsplit("/", 1)[-1] or "download.pdf"
         doc = load_bytes(got.data, name if name.lower().endswith(".pdf") else name + ".pdf",
                          getattr(settings, "parser", "pymupdf"), getattr(settings, "max_pages", None))
-        return doc, got.data if got.data.lstrip()[:5] == b"%PDF-" else None
+        return doc, got.data if is_pdf else None
     import trafilatura
 
     from .loading import decode_text

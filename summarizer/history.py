@@ -536,13 +536,12 @@ class SQLiteHistory:
 
     @staticmethod
     def _drop_orphans(db: sqlite3.Connection) -> None:
-        """Documents no run and no session points at any more."""
-        db.execute("DELETE FROM documents WHERE hash NOT IN (SELECT body_hash FROM runs) AND hash NOT IN "
-                   "(SELECT json_extract(state, '$.doc_hash') FROM sessions WHERE json_extract(state, '$.doc_hash') "
-                   "IS NOT NULL)")
-        db.execute("DELETE FROM sources WHERE hash NOT IN (SELECT doc_hash FROM runs) AND hash NOT IN "
-                   "(SELECT json_extract(state, '$.doc_hash') FROM sessions WHERE json_extract(state, '$.doc_hash') "
-                   "IS NOT NULL)")
+        """Documents (and their PDFs) no run and no session points at any more."""
+        in_sessions = ("SELECT json_extract(state, '$.doc_hash') FROM sessions "
+                       "WHERE json_extract(state, '$.doc_hash') IS NOT NULL")
+        db.execute("DELETE FROM documents WHERE hash NOT IN (SELECT body_hash FROM runs) "
+                   f"AND hash NOT IN ({in_sessions})")
+        db.execute(f"DELETE FROM sources WHERE hash NOT IN (SELECT doc_hash FROM runs) AND hash NOT IN ({in_sessions})")
 
     def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None,
              comment: str | None = None) -> None:

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TLS_CERT = str(__import__("pathlib").Path(__file__).resolve().parent / "tls" / "localhost.pem")
 
 
-class WebServer:
+class _Loopback:
+    """A socketserver on a thread, for ``with``: subclasses set ``self.server`` and call ``_serve``."""
+
+    server: socketserver.BaseServer
+
+    def _serve(self, server: socketserver.BaseServer) -> None:
+        self.server = server
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class WebServer(_Loopback):
     """``routes`` maps a path to (status, content type, body bytes)."""
 
     def __init__(self, tls: bool = False) -> None:
@@ -38,22 +61,14 @@ class WebServer:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(TLS_CERT, Path(TLS_CERT).with_suffix(".key"))
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._serve(self.httpd)
 
     @property
     def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> WebServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
 
-class ConnectProxy:
+class ConnectProxy(_Loopback):
     """An HTTP proxy on 127.0.0.1 that only tunnels (CONNECT), records each target it was asked for,
     and answers 407 to requests without ``require_auth`` when that is set."""
 
@@ -99,20 +114,11 @@ class ConnectProxy:
             daemon_threads = True
             allow_reuse_address = True
 
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._serve(Server(("127.0.0.1", 0), Handler))
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> ConnectProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"http://127.0.0.1:{self.port}"
 
 
 def _pipe(src, dst) -> None:
