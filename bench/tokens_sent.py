@@ -3,7 +3,7 @@ own tokens (tiktoken cl100k), for every corpus paper, through the stand-in serve
 with production defaults. Target ≤ 1.3×. Also printed: requests, sections sent to the model and the
 share of the sent tokens that is our own text (system + instructions) rather than the paper's.
 
-Run: python bench/tokens_sent.py
+Run: python bench/tokens_sent.py [--group-below N]   (0: one request per section, as before grouping)
 """
 
 from __future__ import annotations
@@ -27,28 +27,34 @@ PAPERS = ROOT.parent / "shared" / "corpus" / "papers"
 
 
 def main() -> None:
+    import argparse
     import os
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--group-below", type=int, default=Settings.model_fields["group_below"].default,
+                        help="Settings.group_below (default: the production default)")
+    args = parser.parse_args()
 
     os.environ.setdefault("SUMMARIZER_HOME", tempfile.mkdtemp(prefix="bench-tokens-"))
     tok = get_tokenizer("cl100k_base")
-    print("| paper | paper tokens | sent tokens | ratio | requests | sections sent |")
+    print("| paper | paper tokens | sent tokens | ratio | requests | sections summarized |")
     print("|---|---:|---:|---:|---:|---:|")
     ratios = []
     with LLMServer() as server:
         settings = Settings(backend="llm", model="test-model", base_url=server.base_url, api_key="sk-bench",
-                            use_cache=False, workers=4, timeout=10)
+                            use_cache=False, workers=4, timeout=10, group_below=args.group_below)
         for path in sorted(PAPERS.glob("*.pdf")):
             doc = load_path(str(path), "pymupdf", 600, None)
             server.state.reset()
             result = summarize_document(doc, settings)
             sent = sum(tok.count(m["content"]) for r in server.state.chat_requests for m in r.body["messages"])
             own = tok.count(doc.text)
-            sections = sum(1 for r in result.sections if r.status not in ("skipped",) and r.attempts)
+            sections = sum(1 for r in result.sections if r.ok)
             ratios.append(sent / max(1, own))
             print(f"| {path.stem} | {own:,} | {sent:,} | {sent / max(1, own):.2f} | {len(server.state.chat_requests)} | "
                   f"{sections} |", flush=True)
     over = [r for r in ratios if r > 1.3]
-    print(f"\n{len(ratios) - len(over)} of {len(ratios)} papers within 1.3×; worst {max(ratios):.2f}×")
+    print(f"\ngroup_below={args.group_below}: {len(ratios) - len(over)} of {len(ratios)} papers within 1.3×; worst {max(ratios):.2f}×")
 
 
 if __name__ == "__main__":

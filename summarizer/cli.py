@@ -47,7 +47,8 @@ def _read_input(source: str, parser: str, max_pages: int | None, checkpoint: str
 #: Settings fields with a command-line flag of their own (flag → field); help text comes from the model.
 TUNING_FLAGS = {"--temperature": "temperature", "--timeout": "timeout", "--max-attempts": "max_attempts",
                 "--backoff-base": "backoff_base", "--backoff-cap": "backoff_cap", "--rpm": "requests_per_minute",
-                "--tpm": "tokens_per_minute", "--context-window": "context_window"}
+                "--tpm": "tokens_per_minute", "--context-window": "context_window",
+                "--group-below": "group_below"}
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:

@@ -1,7 +1,8 @@
 """Before a run: how many tokens it will send and receive, and what that costs.
 
 The estimate renders each section's real prompt, counts it with the same tokenizer the budget
-uses, adds the parts a long section is split into and the merge and synthesis calls, and
+uses, counts small neighbouring sections asked together once (``section_groups``), adds the parts
+a long section is split into and the merge and synthesis calls, and
 assumes each answer fills about two thirds of its reserved room. The price is the chosen model's
 (``Settings.price``: the maintained table in prices.json, or the user's price for that model name);
 an unknown model gives tokens only and says so.
@@ -45,9 +46,23 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
     backend.brief = document.abstract[:2000] or document.title
     calls = tokens_in = tokens_out = 0
     per_section: dict[int, int] = {}
-    for i, section in enumerate(document.sections):
-        if not section.summarizable:
+    todo = [i for i, section in enumerate(document.sections) if section.summarizable]
+    for unit in backend.plan_requests(document, todo) if len(todo) > 1 else [[i] for i in todo]:
+        if len(unit) > 1:  # small neighbours asked in one request: its instructions are counted once
+            calls += 1
+            sizes = [backend.tokenizer.count(document.sections[i].text) for i in unit]
+            prompt = backend.prompt_for(document, unit[0])
+            values = {"title": document.title, "brief": backend.brief, "section_title": document.sections[unit[0]].title,
+                      "kind": document.sections[unit[0]].kind, "section_text": "", "max_words": backend.words_for(prompt),
+                      "language": backend.language}
+            unit_in = backend.count_messages(prompt.render(values)) + sum(sizes) + 40 * len(unit)
+            tokens_out += int(prompt.max_output_tokens * 0.66) * len(unit)
+            for i, size in zip(unit, sizes):
+                per_section[i] = unit_in * size // max(1, sum(sizes))
+            tokens_in += unit_in
             continue
+        i = unit[0]
+        section = document.sections[i]
         prompt = backend.prompt_for(document, i)
         values = {"title": document.title, "brief": backend.brief, "section_title": section.title, "kind": section.kind,
                   "section_text": "", "max_words": backend.words_for(prompt), "language": backend.language}

@@ -150,15 +150,18 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
     def report(result: SectionResult) -> None:
         updates.put(("update", replace(result)))
 
-    def work(result: SectionResult) -> None:
-        if fatal:
+    def work(result: SectionResult, answered: bool = False) -> None:
+        """Summarize one section (``answered``: its group's request already did) and check it."""
+        if fatal and not answered:
             result.status, result.error = "failed", f"not sent: {fatal[0]}"
             updates.put(("final", result))
             return
-        result.status = "running"
-        report(result)
+        if not answered:
+            result.status = "running"
+            report(result)
         try:
-            backend.summarize_section(document, result, report)
+            if not answered:
+                backend.summarize_section(document, result, report)
             if result.ok:
                 section = document.sections[result.index]
                 verify(result, f"{document.title}\n{section.title}\n{section.text}")
@@ -175,6 +178,24 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
             result.status, result.error = "failed", f"Unexpected error ({exc.__class__.__name__}): {str(exc)[:200]}"
         result.live = ""
         updates.put(("final", result))
+
+    def work_request(unit: list[SectionResult]) -> None:
+        """One request's sections: a group is asked together first; what its answer did not cover
+        is asked alone."""
+        if len(unit) > 1 and not fatal:
+            for result in unit:
+                result.status = "running"
+                report(result)
+            try:
+                backend.summarize_group(document, unit, report)
+            except EndpointUnavailable as exc:
+                fail_run(str(exc))
+            except SummarizerError as exc:
+                log.info("sections %s asked together failed (%s): each is asked alone", [r.index for r in unit], exc)
+            except Exception:  # a bug must not lose the sections: they are asked alone
+                log.exception("sections %s asked together failed unexpectedly", [r.index for r in unit])
+        for result in unit:
+            work(result, answered=result.ok)
 
     def wait_for(future: Future) -> Iterator[Event]:
         """Yield section updates and ticks until ``future`` is done (or the run's time is up)."""
@@ -208,7 +229,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         for r in results:
             yield Event("section", replace(r))
         if todo:
-            pending = [pool.submit(work, r) for r in todo]
+            pending = [pool.submit(work_request, unit) for unit in _requests(backend, document, todo)]
             everything: Future = Future()
             _when_all(pending, everything)
             yield from wait_for(everything)
@@ -256,6 +277,15 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
             cancel_backend(backend, "stopped")
         pool.shutdown(wait=False, cancel_futures=True)
         save_counts()  # token counts learned in this run make a cached re-run skip the tokenizer
+
+
+def _requests(backend, document: Document, todo: list[SectionResult]) -> list[list[SectionResult]]:
+    """The sections as requests: the backend's plan where it groups small sections, else one each."""
+    plan_requests = getattr(backend, "plan_requests", None)
+    if not callable(plan_requests) or len(todo) < 2:
+        return [[r] for r in todo]
+    by_index = {r.index: r for r in todo}
+    return [[by_index[i] for i in unit] for unit in plan_requests(document, [r.index for r in todo])]
 
 
 class _RunTimeout(Exception):

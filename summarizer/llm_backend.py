@@ -18,6 +18,7 @@ summary. Markdown is written by ``render``.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -34,6 +35,7 @@ from .llm_client import ChatClient
 from .prompts import PromptSet, PromptTemplate, load_prompts, route_prompt
 from .render import render_fields, render_overview
 from .results import SectionResult, Usage
+from .section_groups import Candidate, group_entries, group_instruction, group_schema, group_text, group_title, plan_groups
 from .sentences import split_sentences
 from .settings import LENGTHS, Settings
 from .tokens import TokenBudget, Tokenizer, tokenizer_for_model
@@ -66,6 +68,7 @@ class Call:
     prompt_tokens: int
     max_tokens: int
     room: int
+    schema: dict | None = None  # the answer's schema, when not the prompt's own (a group's answer)
 
     def with_extra(self, extra: str, tokens: int) -> Call:
         last = {"role": "user", "content": self.messages[-1]["content"] + extra}
@@ -108,6 +111,7 @@ class LLMBackend:
         self.context_window = settings.effective_context
         self.token_ratio = 1.0  # the endpoint's tokens per tokens we count (learned; > 1 for other tokenizers)
         self.schema_enforced = False  # the endpoint took response_format json_schema (learned from a call)
+        self.groups_unusable = False  # a group's answer was of no use (learned): ask each section alone
         if not settings.context_window and client is None:
             self._discover_context()
 
@@ -210,7 +214,7 @@ class LLMBackend:
 
         live = on_delta if result is not None and report is not None else None
         completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
-                                          schema=self.schema_for(call.prompt), on_delta=live)
+                                          schema=call.schema or self.schema_for(call.prompt), on_delta=live)
         self._account(result, completion, call)
         return completion
 
@@ -293,16 +297,19 @@ class LLMBackend:
             return share <= 0.2
         return True
 
+    def cache_key(self, call: Call, schema: dict) -> str:
+        """The answer's cache key. It holds the schema, not the "Answer fields:" line, which is sent only
+        until the endpoint is known to enforce the schema: the same question gets the same key either way."""
+        params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": schema}
+        return answer_key(self.settings.model, self.settings.host,
+                          [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], params,
+                          self.cache_scope)
+
     def _ask(self, prompt: PromptTemplate, values: dict, result: SectionResult | None,
              report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
         """One budgeted, cached, checked answer for ``prompt``; ``extra`` is appended to the request."""
         call = self.sized(prompt, values, extra)
-        # the key holds the schema, not the "Answer fields:" line, which is sent only until the endpoint
-        # is known to enforce the schema: the same question gets the same key either way
-        params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": prompt.json_schema()}
-        key = answer_key(self.settings.model, self.settings.host,
-                         [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], params,
-                         self.cache_scope)
+        key = self.cache_key(call, prompt.json_schema())
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -354,6 +361,74 @@ class LLMBackend:
             self.brief = self._fit_text(first, BRIEF_TOKENS)
             return
         self.brief = self._fit_text(abstract, BRIEF_TOKENS)
+
+    def plan_requests(self, document: Document, indices: list[int]) -> list[list[int]]:
+        """The sections to summarize, as requests: small neighbours with the same prompt share one
+        (``section_groups``); a section re-asked about a problem, or the abstract (the brief's source),
+        is asked alone."""
+        candidates = [Candidate(i, self.tokenizer.count(document.sections[i].text), self.prompt_for(document, i).name,
+                                alone=i in self.feedback or document.sections[i].kind == "abstract") for i in indices]
+        # the local model's tokens are free, and a small model answers for several sections badly
+        below = 0 if self.settings.is_local else int(self.settings.group_below or 0)
+        return plan_groups(candidates, below)
+
+    def summarize_group(self, document: Document, results: list[SectionResult],
+                        report: Callable[[SectionResult], None]) -> None:
+        """Summarize several small sections in one request. Each section the answer covers well is
+        filled (and checked as if asked alone); the others are left as they were, to be asked alone.
+        Once a group's answer was of no use at all, this model is not asked for groups again in the run."""
+        if self.groups_unusable:
+            return
+        sections = [document.sections[r.index] for r in results]
+        prompt = self.prompt_for(document, results[0].index)
+        titles = [s.title for s in sections]
+        brief = "" if any(_same_text(s.text, self.brief) for s in sections) else self.brief
+        values = {"title": document.title, "brief": brief, "section_title": group_title(titles),
+                  "kind": sections[0].kind if document.genre == "paper" else "news",
+                  "section_text": group_text([(s.title, delimit(s.text)) for s in sections])}
+        try:
+            call = self.sized(prompt, values, group_instruction(titles, self.words_for(prompt)))
+        except BackendError:
+            return
+        if call.room < 2 * prompt.max_output_tokens:  # a small context: the answers would not fit together
+            return
+        n = len(results)
+        call = replace(call, max_tokens=min(call.room, prompt.max_output_tokens * n),
+                       schema=group_schema(self.schema_for(prompt), n))
+        key = self.cache_key(call, group_schema(prompt.json_schema(), n))
+        hit = self.cache.get(key) if self.cache is not None else None
+        lead = results[0]
+        if hit is not None:
+            entries = hit.get("entries") or [None] * n
+        else:
+            before = (lead.tokens_in, lead.tokens_out, lead.attempts)
+            try:
+                completion = self.whole_answer(call, lead, report)
+            except ContextOverflow as exc:
+                self.learn_overflow(exc)
+                return
+            answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            entries = group_entries(answer.fields, n) if answer.ok else [None] * n
+            _share_usage(results, [self.tokenizer.count(s.text) for s in sections], before)
+        kept: list[dict | None] = []
+        for result, section, entry in zip(results, sections, entries):
+            part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry else None
+            ctx = self.context_for(prompt, {**values, "section_title": section.title, "section_text": section.text})
+            if part is None or not part.ok or self.judge(part, prompt, ctx) or not self._language_ok(part):
+                kept.append(None)
+                continue
+            part.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in part.fields.items()}
+            kept.append(entry)
+            result.prompt, result.cached = prompt.name, hit is not None
+            others = ", ".join(t for t in titles if t != section.title)
+            result.note = f"asked in one request with {others}"
+            self._fill(result, part, prompt)
+        if hit is None and self.cache is not None and any(kept):
+            self.cache.set(key, {"entries": kept})
+        if hit is None and not any(kept):
+            log.info("the answer for %d sections together was not usable: each is asked alone, and so are the "
+                     "sections of later groups in this run", n)
+            self.groups_unusable = True
 
     def summarize_section(self, document: Document, result: SectionResult,
                           report: Callable[[SectionResult], None]) -> SectionResult:
@@ -476,6 +551,20 @@ class LLMBackend:
         if price:
             usage.cost_usd = (usage.tokens_in * price[0] + usage.tokens_out * price[1]) / 1_000_000
         return usage
+
+
+def _share_usage(results: list[SectionResult], sizes: list[int], before: tuple[int, int, int]) -> None:
+    """A group's request was counted on its first section: share its tokens out by section size."""
+    lead = results[0]
+    used_in, used_out = lead.tokens_in - before[0], lead.tokens_out - before[1]
+    total = max(1, sum(sizes))
+    for result, size in zip(results[1:], sizes[1:]):
+        share_in, share_out = used_in * size // total, used_out * size // total
+        result.tokens_in += share_in
+        result.tokens_out += share_out
+        result.attempts += lead.attempts - before[2]  # the tries of the request its answer came from
+        lead.tokens_in -= share_in
+        lead.tokens_out -= share_out
 
 
 def _same_text(a: str, b: str) -> bool:

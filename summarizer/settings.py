@@ -99,6 +99,9 @@ class Settings(BaseSettings):
                                    description="a longer Retry-After fails the call at once, naming the wait asked")
     server_slots: int | None = Field(None, ge=1, le=1024,
                                      description="requests the server runs at once (llama.cpp: read from /props)")
+    group_below: int = Field(500, ge=0, le=100_000,
+                             description="sections under this many tokens, next to one another and with the same prompt, "
+                                         "are asked in one request (0: one request per section; the local model always asks one each)")
     check_endpoint: bool = Field(True, description="look at the endpoint once before the first call")
     use_cache: bool = Field(True, description="reuse cached answers")
     include_reasoning: bool = Field(False, description="include the model's reasoning in the Markdown")

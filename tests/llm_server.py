@@ -50,6 +50,9 @@ class Behaviour:
     retry_after_ms: str | None = None  # sent with 429s as retry-after-ms
     obey_injection: bool = False  # an "ignore previous instructions" line outside <passages> data is obeyed
     ask_not_found: bool = False  # ask answers say NOT_FOUND
+    group_drop_last: bool = False  # an answer for several sections leaves the last one's entry empty
+    group_one_short: bool = False  # an answer for several sections has one entry fewer than asked
+    group_empty: bool = False  # an answer for several sections has only empty entries
 
 
 @dataclass
@@ -114,11 +117,38 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     title = re.search(r'Section "([^"]*)"', user) or re.search(r"Part: (.*)", user) or re.search(r"Section: (.*)", user)
     title_text = title.group(1) if title else "the paper"
     data = re.search(r"<(section|article|parts|summaries|abstract)>\n(.*?)\n</\1>", user, re.S)
-    snippet = " ".join((data.group(2) if data else "").split()[:8])
-    if re.search(r"[\u4e00-\u9fff]", snippet):  # Chinese has no spaces: eight "words" can be whole sentences,
-        snippet = snippet[:12]  # which the copy check rightly refuses; a model writes its own words
+    text = data.group(2) if data else ""
     chinese = "Simplified Chinese" in body["messages"][0]["content"] + user and b.answer_language != "en" \
         and n > b.wrong_language_first
+    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
+    entries = (schema.get("properties") or {}).get("sections", {})
+    if entries.get("type") == "array" and entries.get("items", {}).get("properties"):
+        # several sections asked together, as numbered parts "[n] title": one entry per part
+        parts = re.split(r"(?m)^\[\d+\] (.*)\n", text)[1:]
+        obj = {"sections": [_one_answer(body, b, user, parts[i], parts[i + 1], chinese, entries["items"])
+                            for i in range(0, len(parts) - 1, 2)]}
+        if b.group_drop_last:
+            obj["sections"][-1] = {}
+        if b.group_empty:
+            obj["sections"] = [{} for _ in obj["sections"]]
+        if b.group_one_short:
+            obj["sections"].pop(len(obj["sections"]) // 2)
+    else:
+        obj = _one_answer(body, b, user, title_text, text, chinese, schema)
+    if b.malformed:
+        raw = json.dumps(obj, ensure_ascii=False)
+        raw = raw.replace('"reasoning"', "reasoning").rstrip("}") + ",}"
+        return f"Here is the JSON you asked for:\n```json\n{raw}\n```\nHope this helps!"
+    if b.garbage:
+        return "I think this section is about things. " + " ".join(text.split()[:8])
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _one_answer(body: dict, b: Behaviour, user: str, title_text: str, text: str, chinese: bool, schema: dict) -> dict:
+    """The answer object for one section (or article, or set of summaries)."""
+    snippet = " ".join(text.split()[:8])
+    if re.search(r"[\u4e00-\u9fff]", snippet):  # Chinese has no spaces: eight "words" can be whole sentences,
+        snippet = snippet[:12]  # which the copy check rightly refuses; a model writes its own words
     if chinese:
         summary = f"- 本节（{title_text}）讨论了主要内容：{snippet}"
     else:
@@ -126,9 +156,12 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     if b.invent_number and "A check of your previous answer" not in user and "<section>" in user:
         summary += " Revenue grew by 97.3% in a year."
     if "<summaries>" in user:
-        obj = {"reasoning": "central claim", "tldr": f"Overall: {snippet}" if not chinese else f"总体：{snippet}",
-               "contributions": ["first contribution"], "method": "a method", "results": "as reported",
-               "limitations": "", "audience": "researchers"}
+        if chinese:  # a model asked for Chinese writes every field in Chinese
+            obj = {"reasoning": "核心主张", "tldr": f"总体：{snippet}", "contributions": ["第一项贡献"],
+                   "method": "一种方法", "results": "如文中所述", "limitations": "", "audience": "研究人员"}
+        else:
+            obj = {"reasoning": "central claim", "tldr": f"Overall: {snippet}", "contributions": ["first contribution"],
+                   "method": "a method", "results": "as reported", "limitations": "", "audience": "researchers"}
     elif "<abstract>" in user:
         obj = {"reasoning": "brief", "brief": f"Brief: {snippet}"}
     elif "headline" in body["messages"][0]["content"]:
@@ -136,18 +169,11 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
                "key_numbers": [], "quote": ""}
     else:
         obj = {"reasoning": "short thought", "summary": summary}
-    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
     if schema.get("properties"):  # a schema-enforcing server answers exactly the schema's fields
         props = schema["properties"]
         obj = {name: obj.get(name, [snippet] if spec.get("type") == "array" else f"{name}: {snippet}")
                for name, spec in props.items()}
-    if b.malformed:
-        text = json.dumps(obj, ensure_ascii=False)
-        text = text.replace('"reasoning"', "reasoning").rstrip("}") + ",}"
-        return f"Here is the JSON you asked for:\n```json\n{text}\n```\nHope this helps!"
-    if b.garbage:
-        return "I think this section is about things. " + snippet
-    return json.dumps(obj, ensure_ascii=False)
+    return obj
 
 
 def make_handler(state: ServerState):

@@ -138,12 +138,16 @@ for line in sys.stdin:
 def test_every_prompt_schema_compiles_in_llama_cpp():
     """llama.cpp turns each bounded schema into a grammar, and aborts the whole server on one it refuses
     (a string bound past ~1,000 characters did, at the default length): every default prompt, at every
-    length, must compile in the real llama.cpp."""
+    length, and the answer for a group of small sections, must compile in the real llama.cpp."""
     from summarizer.llm_backend import bounded_schema
+    from summarizer.section_groups import GROUP_MAX_SECTIONS, group_schema
     from summarizer.settings import LENGTHS
 
     lines = [f"{name}@{length}\t{json.dumps(bounded_schema(prompt, scale))}"
              for name, prompt in default_prompts().items() for length, scale in LENGTHS.items()]
+    # the answer for small sections asked together: a list of the prompt's own answers
+    lines += [f"{name}@group{n}\t{json.dumps(group_schema(bounded_schema(prompt, 1.0), n))}"
+              for name, prompt in default_prompts().items() if prompt.role == "section" for n in (2, GROUP_MAX_SECTIONS)]
     proc = subprocess.run([sys.executable, "-c", GRAMMARS, str(smollm2_path())], input="\n".join(lines) + "\n",
                           capture_output=True, text=True, timeout=300)
     compiled = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("compiled ")]

@@ -1,0 +1,97 @@
+"""Small neighbouring sections asked in one request: which ones, and how the request and answer look.
+
+A paper's short subsections ("5.1.1 Queue Length", 77 tokens; "5.1.2 Queue Squared", 26 tokens)
+cost more in instructions than in text when each is a request of its own: every request repeats
+the system text, the section instructions and the answer format (about 150 tokens). Sections that
+are each under ``Settings.group_below`` tokens, follow one another among those to summarize, and
+use the same prompt are asked together: one request holds them as numbered parts of the
+``<section>`` data, and the answer holds one entry per part with the prompt's own fields, so every
+section still gets its own summary. A part the answer misses or gets wrong is asked alone afterwards
+(see ``LLMBackend.summarize_group``): grouping saves tokens and never loses a section.
+
+The default threshold, 500 tokens, is where a request's own text (~150 tokens) stops being more
+than 30 % of what it carries: the share the 1.3× budget on tokens sent allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: At most this many sections in one request: more parts make a weaker model skip or merge some.
+GROUP_MAX_SECTIONS = 8
+#: A group's section text stays under this many tokens, so its answer stays short enough to finish.
+GROUP_MAX_TOKENS = 1_500
+
+GROUP_INSTRUCTION = ("\n\nThe text above holds {n} sections, each starting with its number in brackets: {titles}. "
+                     "Answer with one JSON object {{\"sections\": [...]}}, one entry per section in the same order, "
+                     "each entry with the answer fields above and about its own section only; "
+                     "each summary at most {words} words.")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What grouping needs to know of one section to summarize."""
+
+    index: int
+    tokens: int
+    prompt: str
+    alone: bool = False  # must be asked on its own (a re-ask naming a problem, the abstract)
+
+
+def plan_groups(candidates: list[Candidate], below: int, max_sections: int = GROUP_MAX_SECTIONS,
+                max_tokens: int = GROUP_MAX_TOKENS) -> list[list[int]]:
+    """The requests to make, as lists of section indices in document order: runs of consecutive
+    small sections with the same prompt share one; every other section is a list of its own.
+    ``below`` ≤ 0 turns grouping off."""
+    units: list[list[int]] = []
+    run: list[Candidate] = []
+
+    def close() -> None:
+        if run:
+            units.append([c.index for c in run])
+            run.clear()
+
+    for c in candidates:
+        small = below > 0 and not c.alone and c.tokens < below
+        if not small:
+            close()
+            units.append([c.index])
+            continue
+        if run and (run[0].prompt != c.prompt or len(run) >= max_sections
+                    or sum(r.tokens for r in run) + c.tokens > max_tokens):
+            close()
+        run.append(c)
+    close()
+    # a "group" of one is an ordinary request
+    return units
+
+
+def group_text(parts: list[tuple[str, str]]) -> str:
+    """The sections' texts as numbered parts of one ``<section>`` block."""
+    return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(parts, 1))
+
+
+def group_title(titles: list[str]) -> str:
+    """The heading a group's request names: its first and last sections."""
+    return titles[0] if len(titles) == 1 else f"{titles[0]} … {titles[-1]}"
+
+
+def group_instruction(titles: list[str], words: int) -> str:
+    listed = "; ".join(f"[{n}] {t}" for n, t in enumerate(titles, 1))
+    return GROUP_INSTRUCTION.format(n=len(titles), titles=listed, words=words)
+
+
+def group_schema(item: dict, n: int) -> dict:
+    """The answer of a group: ``sections``, a list of ``n`` answers, each one the prompt's own."""
+    return {"type": "object",
+            "properties": {"sections": {"type": "array", "items": item, "minItems": n, "maxItems": n}},
+            "required": ["sections"], "additionalProperties": False}
+
+
+def group_entries(fields: dict, n: int) -> list[dict | None]:
+    """The answer's entry for each of the ``n`` sections, ``None`` where it gave none usable. A
+    different count than asked means the parts cannot be told apart: none is used."""
+    entries = fields.get("sections")
+    if not isinstance(entries, list) or len(entries) != n:
+        return [None] * n
+    return [e if isinstance(e, dict) and e else None for e in entries]

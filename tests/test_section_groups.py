@@ -1,0 +1,147 @@
+"""Small neighbouring sections asked in one request: the plan, the request, the answer split back
+into one summary per section, and the fallback to asking alone (stand-in server on loopback)."""
+
+from __future__ import annotations
+
+from conftest import llm_settings
+
+from summarizer.costs import estimate_run
+from summarizer.engine import summarize_document
+from summarizer.llm_backend import LLMBackend
+from summarizer.llm_client import ChatClient
+from summarizer.section_groups import Candidate, plan_groups
+from summarizer.settings import Settings
+from summarizer.text_parser import parse_text
+
+#: A method with five short steps (one prompt), then a long section and two short results.
+STEPS = "\n\n".join(f"## 3.{i} Step {i}\nStep {i} of the method turns the input into stage {i} of the output."
+                    for i in range(1, 6))
+LONG = " ".join(f"Sentence {i} of the long discussion reports what the experiment {i} measured." for i in range(60))
+PAPER = (f"# Stepwise Retrieval\n\n## Abstract\nWe present a stepwise method for retrieval.\n\n## 3 Method\n"
+         f"The method has five steps.\n\n{STEPS}\n\n## 5 Discussion\n{LONG}\n\n"
+         "## 6 Conclusion\nStepwise retrieval works.")
+
+
+def _backend(server, **changes):
+    settings = llm_settings(server, use_cache=False, **changes)
+    return settings, LLMBackend(settings, client=ChatClient(settings, backoff_base=0.01))
+
+
+def test_plan_groups_runs_of_small_sections_with_one_prompt():
+    c = [Candidate(0, 100, "abstract", alone=True), Candidate(1, 80, "method"), Candidate(2, 90, "method"),
+         Candidate(3, 2000, "method"), Candidate(4, 50, "method"), Candidate(5, 60, "results"),
+         Candidate(6, 70, "results"), Candidate(7, 40, "results", alone=True), Candidate(8, 30, "results")]
+    assert plan_groups(c, below=500) == [[0], [1, 2], [3], [4], [5, 6], [7], [8]]
+    assert plan_groups(c, below=0) == [[i] for i in range(9)]  # 0 turns grouping off
+    assert plan_groups(c, below=85) == [[0], [1], [2], [3], [4], [5, 6], [7], [8]]  # 90 is not under 85
+    many = [Candidate(i, 10, "method") for i in range(10)]
+    assert plan_groups(many, below=500, max_sections=4) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    big = [Candidate(i, 400, "method") for i in range(5)]
+    assert plan_groups(big, below=500, max_tokens=1000) == [[0, 1], [2, 3], [4]]
+
+
+def test_small_sections_share_a_request_and_each_gets_its_own_summary(llm_server):
+    settings, backend = _backend(llm_server)
+    doc = parse_text(PAPER)
+    result = summarize_document(doc, settings, backend=backend)
+    assert not result.failed
+    sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
+    grouped = [u for u in sent if "sections, each starting with its number" in u]
+    assert len(grouped) == 1  # the method and its five steps: one request
+    assert all(f"[{n}] 3.{n - 1} Step {n - 1}" in grouped[0] for n in range(2, 7))
+    steps = [r for r in result.sections if r.title.startswith("3.")]
+    assert len(steps) == 5 and all(r.status == "done" for r in steps)
+    # each step's summary is about its own text, not a neighbour's
+    for r in steps:
+        n = r.title.split()[-1]
+        assert f"({r.title}) says: Step {n} of the method" in r.summary, r.summary
+        assert "asked in one request with" in r.note
+    # the long discussion is asked alone; the abstract too (the brief is taken from it)
+    assert sum("Section \"5 Discussion\"" in u for u in sent) == 1
+    assert sum("Section \"Abstract\"" in u for u in sent) == 1
+    assert len(sent) == result.usage.requests == 5  # abstract, group, discussion, conclusion, synthesis
+    # the group's tokens are shared out, not counted on its first section only
+    assert all(r.tokens_in > 0 and r.attempts == 1 for r in steps)
+    assert sum(r.tokens_in for r in result.sections) <= result.usage.tokens_in
+    # the estimate before the run counts the same requests, and every section's share of them
+    estimate = estimate_run(doc, settings)
+    assert estimate.calls == len(sent)
+    assert set(estimate.per_section) == {r.index for r in result.sections if r.ok}
+
+
+def test_a_section_the_group_answer_misses_is_asked_alone(llm_server):
+    llm_server.state.reset(group_drop_last=True)
+    settings, backend = _backend(llm_server)
+    result = summarize_document(parse_text(PAPER), settings, backend=backend)
+    sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
+    assert sum('Section "3.5 Step 5"' in u for u in sent) == 1  # asked alone after the group missed it
+    last = next(r for r in result.sections if r.title == "3.5 Step 5")
+    assert last.status == "done" and "(3.5 Step 5) says: Step 5 of the method" in last.summary
+    assert "asked in one request" not in last.note
+    others = [r for r in result.sections if r.title.startswith("3.") and r.title != "3.5 Step 5"]
+    assert all(r.status == "done" and "asked in one request with" in r.note for r in others)
+
+
+def test_an_answer_with_a_missing_entry_is_not_used_at_all(llm_server):
+    """One entry too few: which section each entry belongs to cannot be known, so none is used
+    (a summary must never land under a neighbour's heading); each section is asked alone."""
+    llm_server.state.reset(group_one_short=True)
+    settings, backend = _backend(llm_server)
+    result = summarize_document(parse_text(PAPER), settings, backend=backend)
+    sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
+    steps = [r for r in result.sections if r.title.startswith("3.")]
+    assert all(sum(f'Section "{r.title}"' in u for u in sent) == 1 for r in steps)
+    assert all(r.status == "done" and f"({r.title}) says:" in r.summary and not r.note for r in steps)
+
+
+def test_after_a_useless_group_answer_later_groups_are_asked_alone(llm_server):
+    """A model that cannot answer for several sections at once is asked so once per run, not for every group."""
+    llm_server.state.reset(group_empty=True)
+    results = "\n\n".join(f"## 4.{i} Result {i}\nResult {i} shows a gain of {i} points." for i in range(1, 4))
+    settings, backend = _backend(llm_server, workers=1)  # one at a time: the method's group comes first
+    result = summarize_document(parse_text(PAPER.replace("## 5 Discussion", f"## 4 Results\n\n{results}\n\n## 5 Discussion")),
+                                settings, backend=backend)
+    sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
+    assert sum("sections, each starting with its number" in u for u in sent) == 1
+    assert all(r.status == "done" and not r.note for r in result.sections if r.title.startswith(("3.", "4.")))
+
+
+def test_the_local_model_asks_each_section_alone(tmp_path):
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    settings = Settings(backend="llm", model_path=str(model), context_window=32_000)
+    backend = LLMBackend(settings, client=object())  # no server: only the plan is asked for
+    doc = parse_text(PAPER)
+    indices = [i for i, s in enumerate(doc.sections) if s.summarizable]
+    assert backend.plan_requests(doc, indices) == [[i] for i in indices]
+
+
+def test_grouped_answers_are_cached_and_a_rerun_sends_nothing(llm_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path))
+    settings = llm_settings(llm_server, use_cache=True)
+    doc = parse_text(PAPER)
+    first = summarize_document(doc, settings)
+    asked = len(llm_server.state.chat_requests)
+    again = summarize_document(doc, llm_settings(llm_server, use_cache=True))
+    assert len(llm_server.state.chat_requests) == asked  # nothing sent again
+    steps = [r for r in again.sections if r.title.startswith("3.")]
+    assert all(r.status == "cached" for r in steps)
+    assert [r.summary for r in steps] == [r.summary for r in first.sections if r.title.startswith("3.")]
+
+
+def test_group_below_zero_asks_every_section_alone(llm_server):
+    settings, backend = _backend(llm_server, group_below=0)
+    result = summarize_document(parse_text(PAPER), settings, backend=backend)
+    sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
+    assert not any("sections, each starting with its number" in u for u in sent)
+    assert len(sent) == sum(1 for r in result.sections if r.ok) + 1  # one per section, plus the synthesis
+
+
+def test_a_section_re_asked_about_a_problem_is_asked_alone(llm_server):
+    settings, backend = _backend(llm_server)
+    doc = parse_text(PAPER)
+    indices = [i for i, s in enumerate(doc.sections) if s.summarizable]
+    steps = [i for i in indices if doc.sections[i].title.startswith("3.")]
+    assert any(len(u) > 1 and steps[2] in u for u in backend.plan_requests(doc, indices))
+    backend.feedback = {steps[2]: "the number 97.3 is not in the text"}
+    assert [steps[2]] in backend.plan_requests(doc, indices)
