@@ -616,6 +616,8 @@ class ChatClient:
                 log.warning("call %s attempt %d to %s (model %s) failed: status=%s %s after %.2fs", call_id, attempts,
                             self.host, self.settings.model, getattr(exc, "status_code", "-"), exc.__class__.__name__,
                             time.monotonic() - started)
+                if exc.__cause__ is not None:  # what the SDK wrapped: the reason a connection error happened
+                    log.debug("call %s attempt %d: %r", call_id, attempts, exc.__cause__)
                 delay = self._after_failure(exc, attempts, timeouts)
                 if self._is_timeout(exc):
                     timeouts += 1

@@ -109,9 +109,17 @@ def test_run_cut_by_a_reload_is_finished_after_it(app_url, browser, tmp_path, ll
 
 
 def _idle(page) -> None:
-    """Wait until the app's rerun is over (Streamlit shows its status widget while running)."""
-    page.wait_for_timeout(300)
-    page.locator("[data-testid=stStatusWidget]").wait_for(state="detached", timeout=60_000)
+    """Wait until the app's rerun is over (Streamlit shows its status widget while running). On a loaded
+    machine the rerun may start well after the click: wait for it to show first (a rerun too quick to be
+    seen is over by then), or the next step reads the page as it was before the rerun."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    widget = page.locator("[data-testid=stStatusWidget]")
+    try:
+        widget.wait_for(state="attached", timeout=1_500)
+    except PlaywrightTimeout:
+        pass
+    widget.wait_for(state="detached", timeout=60_000)
 
 
 def _rate(page, key_prefix: str, stars: int) -> None:
