@@ -10,6 +10,7 @@ or the ``reasoning_content`` a reasoning model streams beside the answer (field 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -47,11 +48,19 @@ def split_thinking(text: str) -> tuple[str, str]:
 
 
 def _as_object(text: str) -> dict | None:
-    """The JSON object in ``text``: json5 first, then json_repair for prose-wrapped or cut JSON."""
-    import json5
-
+    """The JSON object in ``text``: strict JSON first (the stdlib's parser: most answers, at once), then
+    json5 (loose JSON: trailing commas, single quotes; pure Python, slow), then json_repair for
+    prose-wrapped or cut JSON."""
     body = _FENCE.sub("", text.strip())
     if body.startswith("{"):
+        try:
+            data = json.loads(body)
+            if isinstance(data, dict):
+                return data
+        except ValueError:
+            pass
+        import json5
+
         try:
             data = json5.loads(body)
             if isinstance(data, dict):
