@@ -110,7 +110,7 @@ class LLMBackend:
         self.scale = LENGTHS.get(settings.length, 1.0)
         self.context_window = settings.effective_context
         self.token_ratio = 1.0  # the endpoint's tokens per tokens we count (learned; > 1 for other tokenizers)
-        self.schema_enforced = False  # the endpoint took response_format json_schema (learned from a call)
+        self.schema_trusted = True  # the endpoint follows the JSON schema it takes (until an answer shows otherwise)
         self.groups_unusable = False  # a group's answer was of no use (learned): ask each section alone
         if not settings.context_window and client is None:
             self._discover_context()
@@ -144,10 +144,9 @@ class LLMBackend:
 
     def render(self, prompt: PromptTemplate, values: dict) -> list[dict]:
         """The prompt's messages. The context block ("Paper:" and "Brief:" lines) is dropped where no
-        brief is sent (long sections carry their own context, the abstract is the brief), and so is the
-        "Answer fields:" line once the endpoint enforces the JSON schema, which carries the same."""
-        extra = {"fields": ""} if self.schema_enforced else {}
-        messages = prompt.render({**values, "max_words": self.words_for(prompt), "language": self.language, **extra})
+        brief is sent (long sections carry their own context, the abstract is the brief). The "Answer
+        fields:" line stays here; ``call`` leaves it out where the JSON schema carries the same."""
+        messages = prompt.render({**values, "max_words": self.words_for(prompt), "language": self.language})
         return [{**m, "content": _EMPTY_FIELDS.sub("", _EMPTY_BRIEF.sub("", m["content"]))} for m in messages]
 
     def sized(self, prompt: PromptTemplate, values: dict, extra: str = "") -> Call:
@@ -213,8 +212,12 @@ class LLMBackend:
                 report(result)
 
         live = on_delta if result is not None and report is not None else None
+        # sent with the JSON schema, the "Answer fields:" line would say again what the schema says
+        # (and a provider that writes the schema into the prompt would bill it twice)
+        lean = [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages] if self.schema_trusted else None
         completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
-                                          schema=call.schema or self.schema_for(call.prompt), on_delta=live)
+                                          schema=call.schema or self.schema_for(call.prompt), on_delta=live,
+                                          schema_messages=lean)
         self._account(result, completion, call)
         return completion
 
@@ -251,8 +254,6 @@ class LLMBackend:
                                   f"or --context-window) or choose a model with a larger one.", window)
 
     def _account(self, result: SectionResult | None, completion, call: Call) -> None:
-        if getattr(completion, "format_used", "") == "json_schema":
-            self.schema_enforced = True
         if completion.tokens_in and call.prompt_tokens:
             measured = completion.tokens_in / call.prompt_tokens
             if measured > self.token_ratio:
@@ -268,6 +269,17 @@ class LLMBackend:
                 result.reasoning = completion.reasoning
 
     # ---- checks --------------------------------------------------------------------------
+    def _check_schema_followed(self, completion, answer: ParsedAnswer, prompt: PromptTemplate) -> None:
+        """An endpoint that takes the JSON schema but answers without its fields does not enforce it
+        (some proxies and servers accept and ignore ``response_format``): from then on the prompt
+        names the fields itself."""
+        if not self.schema_trusted or getattr(completion, "format_used", "") != "json_schema":
+            return
+        if not answer.ok or schema_problems(answer.fields, prompt.json_schema()):
+            self.schema_trusted = False
+            log.info("%s took the JSON schema but did not follow it: the answer fields are named in the prompt "
+                     "from now on", self.settings.host)
+
     def context_for(self, prompt: PromptTemplate, values: dict) -> AnswerContext:
         """Our own texts (templates, field descriptions, retry instructions) and the data sent."""
         ours = [prompt.system, prompt.user, *map(str, prompt.fields.values()), RECHECK, TERSE, REASK, LANGUAGE_FIX]
@@ -319,6 +331,7 @@ class LLMBackend:
         ctx = self.context_for(prompt, values)
         completion = self.whole_answer(call, result, report)
         answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+        self._check_schema_followed(completion, answer, prompt)
         problem = self.judge(answer, prompt, ctx)
         if problem:
             log.info("re-asking '%s': %s", prompt.name, problem)

@@ -586,8 +586,11 @@ class ChatClient:
 
     def complete(self, messages: list[dict], max_tokens: int, prompt_tokens: int = 0,
                  on_retry: Callable[[int, float, str], None] | None = None, *, schema: dict | None = None,
-                 on_delta: Callable[[str], None] | None = None) -> Completion:
-        """One streamed chat completion, retried on transient failures."""
+                 on_delta: Callable[[str], None] | None = None,
+                 schema_messages: list[dict] | None = None) -> Completion:
+        """One streamed chat completion, retried on transient failures. ``schema_messages`` are sent
+        instead of ``messages`` while the endpoint takes the JSON schema (they need not spell out the
+        answer's fields, which the schema carries); after a downgrade, ``messages`` are."""
         attempts = timeouts = 0
         call_id, started = uuid.uuid4().hex[:8], time.monotonic()  # per-call log line: id, model, host, status, tokens, time
         while True:
@@ -601,7 +604,8 @@ class ChatClient:
             fmt = self._format_for(schema)
             try:
                 self._check_open()
-                completion = self._attempt(messages, max_tokens, prompt_tokens, schema, fmt, on_delta)
+                sent = schema_messages if fmt == "json_schema" and schema_messages is not None else messages
+                completion = self._attempt(sent, max_tokens, prompt_tokens, schema, fmt, on_delta)
             except _Rejected as rejected:  # an option the server refused: resend without it
                 self.limit.release()
                 attempts -= 1

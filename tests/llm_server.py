@@ -53,6 +53,7 @@ class Behaviour:
     group_drop_last: bool = False  # an answer for several sections leaves the last one's entry empty
     group_one_short: bool = False  # an answer for several sections has one entry fewer than asked
     group_empty: bool = False  # an answer for several sections has only empty entries
+    ignore_schema: bool = False  # take response_format json_schema but answer as if none was given
 
 
 @dataclass
@@ -121,6 +122,8 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     chinese = "Simplified Chinese" in body["messages"][0]["content"] + user and b.answer_language != "en" \
         and n > b.wrong_language_first
     schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
+    if b.ignore_schema:
+        schema = {}
     entries = (schema.get("properties") or {}).get("sections", {})
     if entries.get("type") == "array" and entries.get("items", {}).get("properties"):
         # several sections asked together, as numbered parts "[n] title": one entry per part
@@ -169,6 +172,14 @@ def _one_answer(body: dict, b: Behaviour, user: str, title_text: str, text: str,
                "key_numbers": [], "quote": ""}
     else:
         obj = {"reasoning": "short thought", "summary": summary}
+    named = re.search(r"^Answer fields: (\{.*\})$", user, re.M)
+    if not schema.get("properties") and named:  # no schema to follow: a model follows the fields the prompt names
+        try:
+            fields = json.loads(named.group(1))
+            schema = {"properties": {k: {"type": "array" if str(v).lower().startswith("list") else "string"}
+                                     for k, v in fields.items()}}
+        except ValueError:
+            pass
     if schema.get("properties"):  # a schema-enforcing server answers exactly the schema's fields
         props = schema["properties"]
         obj = {name: obj.get(name, [snippet] if spec.get("type") == "array" else f"{name}: {snippet}")

@@ -9,8 +9,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import conftest
 import pytest
-from conftest import llm_settings
 from fault_servers import DripServer, NeverAnswerServer
 from llm_server import LLMServer
 
@@ -23,6 +23,11 @@ from summarizer.text_parser import parse_text
 
 MESSAGES = [{"role": "system", "content": "You summarize."}, {"role": "user", "content": "Section: A\n<section>\nText.\n</section>"}]
 SCHEMA = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}
+
+
+def llm_settings(server, **changes):
+    """These tests count requests and watch them in flight: one request per section (no grouping)."""
+    return conftest.llm_settings(server, **{"group_below": 0, **changes})
 
 
 def paper(sections: int) -> str:
@@ -87,7 +92,7 @@ def test_closing_the_run_stops_new_requests_and_keeps_finished_sections():
 
 def test_stop_closes_the_stream_in_flight():
     with NeverAnswerServer() as server:
-        settings = Settings(backend="llm", model="m", base_url=server.base_url, workers=1, timeout=30,
+        settings = Settings(backend="llm", model="m", group_below=0, base_url=server.base_url, workers=1, timeout=30,
                             check_endpoint=False)
         client = ChatClient(settings)
         errors: list[Exception] = []
@@ -163,7 +168,7 @@ def test_retry_after_ms_is_preferred():
 
 # ---- dead or wrong endpoints ---------------------------------------------------------------------
 def test_a_refused_connection_ends_the_run_fast_with_one_reason():
-    settings = Settings(backend="llm", model="m", base_url=f"http://127.0.0.1:{free_port()}/v1", workers=4,
+    settings = Settings(backend="llm", model="m", group_below=0, base_url=f"http://127.0.0.1:{free_port()}/v1", workers=4,
                         use_cache=False, backoff_base=0.01)
     started = time.monotonic()
     result = summarize_document(parse_text(paper(6)), settings, backend=backend_for(settings))
@@ -177,7 +182,7 @@ def test_a_refused_connection_ends_the_run_fast_with_one_reason():
 
 def test_a_server_that_never_answers_ends_the_run_within_the_check():
     with NeverAnswerServer() as server:
-        settings = Settings(backend="llm", model="m", base_url=server.base_url, workers=4, use_cache=False)
+        settings = Settings(backend="llm", model="m", group_below=0, base_url=server.base_url, workers=4, use_cache=False)
         result = within(7, summarize_document, parse_text(paper(3)), settings, backend=backend_for(settings))
         assert "did not answer within 5 s" in result.overview_error
         assert all(s.status == "failed" for s in result.sections if s.status != "skipped")
@@ -208,7 +213,7 @@ def test_a_wrong_base_url_is_reported_once():
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     _NotFound.posts.clear()
     try:
-        settings = Settings(backend="llm", model="m", base_url=f"http://127.0.0.1:{httpd.server_address[1]}/wrong",
+        settings = Settings(backend="llm", model="m", group_below=0, base_url=f"http://127.0.0.1:{httpd.server_address[1]}/wrong",
                             workers=4, use_cache=False)
         started = time.monotonic()
         result = summarize_document(parse_text(paper(5)), settings, backend=backend_for(settings))
