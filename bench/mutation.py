@@ -141,6 +141,12 @@ MUTATIONS: list[Mutation] = [
     Mutation("answer-cache-shared-across-keys", "summarizer/cache.py",
              r'"params": params, "scope": scope\}', '"params": params}',
              ("tests/test_llm_calls_cache.py::test_answers_are_reused_only_under_the_key_that_paid",)),
+    Mutation("group-answer-count-unchecked", "summarizer/section_groups.py",
+             r"if not isinstance\(entries, list\) or len\(entries\) != n:", "if not isinstance(entries, list):",
+             ("tests/test_section_groups.py::test_an_answer_with_a_missing_entry_is_not_used_at_all",)),
+    Mutation("answer-fields-line-sent-with-schema", "summarizer/llm_backend.py",
+             r"for m in call\.messages\] if self\.schema_trusted else None", "for m in call.messages] if False else None",
+             ("tests/test_answer_fields_line.py::test_no_request_repeats_what_the_schema_says",)),
 ]
 
 

@@ -37,7 +37,8 @@ WORKERS = 4
 
 
 def paper() -> str:
-    body = "\n\n".join(f"## {i} Part {i}\nPart {i} of the study measures retrieval quality on corpus {i}. " * 3
+    """Sections of ~600 tokens: each is a request of its own (smaller neighbours would share one)."""
+    body = "\n\n".join(f"## {i} Part {i}\n" + f"Part {i} of the study measures retrieval quality on corpus {i}. " * 40
                        for i in range(1, SECTIONS + 1))
     return f"# A sixteen part study\n\n{body}"
 
