@@ -35,7 +35,8 @@ SECTIONS = 12
 def paper() -> str:
     parts = ["# A Twelve Section Paper", "## Abstract\nWe study a thing and report that it works well."]
     for i in range(1, SECTIONS):
-        parts.append(f"## {i} Section {i}\n" + f"Section {i} explains part {i} of the method in plain words. " * 20)
+        # ~540 tokens: each section is a request of its own (smaller neighbours would share one)
+        parts.append(f"## {i} Section {i}\n" + f"Section {i} explains part {i} of the method in plain words. " * 45)
     return "\n\n".join(parts)
 
 
