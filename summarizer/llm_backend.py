@@ -29,7 +29,7 @@ from .answer_checks import AnswerContext, answer_problem, copied_from_one, echoe
 from .answers import ParsedAnswer, field_text, parse_answer
 from .cache import AnswerCache, answer_key, key_scope
 from .document import Document
-from .errors import BackendError, ContextOverflow
+from .errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
 from .language import cjk_share
 from .llm_client import ChatClient
 from .prompts import PromptSet, PromptTemplate, load_prompts, route_prompt
@@ -52,6 +52,7 @@ REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the t
          "words, as the JSON object asked for.")
 LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
 OVERFLOW_RETRIES = 2
+GROUP_MAX_OUTPUT = 4_096  # a group's answer room: within the output limit of common models (gpt-3.5, DeepSeek)
 LIVE_EVERY = 0.5  # seconds between two reports of a section's streaming answer
 CHARS_PER_WORD = 8  # a generous bound on characters per word (English ~6, Chinese ~2 per word)
 _EMPTY_BRIEF = re.compile(r"^(?:Paper:[^\n]*\n)?Brief:[ \t]*\n\n?", re.M)  # with no brief, no context block
@@ -406,7 +407,7 @@ class LLMBackend:
         if call.room < 2 * prompt.max_output_tokens:  # a small context: the answers would not fit together
             return
         n = len(results)
-        call = replace(call, max_tokens=min(call.room, prompt.max_output_tokens * n),
+        call = replace(call, max_tokens=min(call.room, prompt.max_output_tokens * n, GROUP_MAX_OUTPUT),
                        schema=group_schema(self.schema_for(prompt), n))
         key = self.cache_key(call, group_schema(prompt.json_schema(), n))
         hit = self.cache.get(key) if self.cache is not None else None
@@ -416,13 +417,19 @@ class LLMBackend:
         else:
             before = (lead.tokens_in, lead.tokens_out, lead.attempts)
             try:
-                completion = self.whole_answer(call, lead, report)
+                completion = self.call(call, lead, report)  # no terser retry: a cut answer's sections are asked alone
             except ContextOverflow as exc:
                 self.learn_overflow(exc)
                 return
-            answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-            entries = group_entries(answer.fields, n) if answer.ok else [None] * n
+            except (Cancelled, EndpointUnavailable):
+                raise
+            except BackendError:  # refused (an output limit below what a group asks, say): not again this run
+                self.groups_unusable = True
+                raise
             _share_usage(results, [self.tokenizer.count(s.text) for s in sections], before)
+            answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            cut = completion.finish_reason == "length"
+            entries = group_entries(answer.fields, n) if answer.ok and not cut else [None] * n
         kept: list[dict | None] = []
         for result, section, entry in zip(results, sections, entries):
             part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry else None
@@ -433,8 +440,9 @@ class LLMBackend:
             part.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in part.fields.items()}
             kept.append(entry)
             result.prompt, result.cached = prompt.name, hit is not None
-            others = ", ".join(t for t in titles if t != section.title)
-            result.note = f"asked in one request with {others}"
+            others = [t for t in titles if t != section.title]
+            more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+            result.note = f"asked in one request with {', '.join(others[:3])}{more}"
             self._fill(result, part, prompt)
         if hit is None and self.cache is not None and any(kept):
             self.cache.set(key, {"entries": kept})

@@ -29,6 +29,8 @@ class Behaviour:
     error_500_first: int = 0
     length_first: int = 0  # the first N requests end with finish_reason=length
     length_always: bool = False
+    length_when: str | None = None  # a substring: requests containing it end with finish_reason=length, the text
+    # whole (cut where its JSON happened to close: only the finish reason tells)
     answers: tuple[str, ...] = ()  # fixed answer texts: request n gets answers[n-1] (the last one after that)
     reasoning_content: str = ""  # streamed as delta.reasoning_content before the answer (DeepSeek-R1, Qwen3)
     clamp_context: int = 0  # like llama.cpp: max_tokens silently cut to this minus the prompt (0: off)
@@ -283,7 +285,9 @@ def make_handler(state: ServerState):
             text = b.answers[min(n, len(b.answers)) - 1] if b.answers else _answer(body, b, n)
             finish = "stop"
             completion_tokens = len(text) // 4 + 1
-            if b.length_always or n <= b.length_first:  # the answer used all the room it was given
+            if b.length_when is not None and any(b.length_when in m.get("content", "") for m in messages):
+                finish, completion_tokens = "length", max_tokens
+            elif b.length_always or n <= b.length_first:  # the answer used all the room it was given
                 text, finish, completion_tokens = text[: max(10, len(text) // 3)], "length", max_tokens
             elif b.clamp_context and prompt + max_tokens > b.clamp_context:
                 completion_tokens = max(1, b.clamp_context - prompt)

@@ -106,6 +106,36 @@ def test_after_a_useless_group_answer_later_groups_are_asked_alone(llm_server):
     assert all(r.status == "done" and not r.note for r in result.sections if r.title.startswith(("3.", "4.")))
 
 
+GROUPED = "sections, each starting with its number"
+TWO_GROUPS = PAPER.replace("## 5 Discussion", "## 4 Results\n\n" + "\n\n".join(
+    f"## 4.{i} Result {i}\nResult {i} shows a gain of {i} points." for i in range(1, 4)) + "\n\n## 5 Discussion")
+
+
+def test_a_refused_group_request_is_not_made_again(llm_server):
+    """A server that refuses the group request (an output limit below what it asks, say) is not asked
+    for the next group: the sections are asked alone, and all are summarized."""
+    llm_server.state.reset(fail_when=GROUPED, fail_status=400)
+    settings, backend = _backend(llm_server, workers=1)
+    result = summarize_document(parse_text(TWO_GROUPS), settings, backend=backend)
+    sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
+    assert sum(GROUPED in u for u in sent) == 1
+    assert all(r.status == "done" for r in result.sections if r.title.startswith(("3.", "4.")))
+
+
+def test_a_cut_group_answer_is_not_used(llm_server):
+    """An answer cut at the output limit may hold fewer entries, or a last one cut mid-sentence: none
+    is used; the sections are asked alone, and later groups too."""
+    llm_server.state.reset(length_when=GROUPED)
+    settings, backend = _backend(llm_server, workers=1)
+    result = summarize_document(parse_text(TWO_GROUPS), settings, backend=backend)
+    sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
+    assert sum(GROUPED in u for u in sent) == 1
+    steps = [r for r in result.sections if r.title.startswith(("3.", "4."))]
+    assert all(r.status == "done" and not r.note for r in steps)
+    grouped = next(r.body for r in llm_server.state.chat_requests if GROUPED in r.body["messages"][-1]["content"])
+    assert grouped["max_tokens"] <= 4096  # within the output limit of common models
+
+
 def test_the_local_model_asks_each_section_alone(tmp_path):
     model = tmp_path / "model.gguf"
     model.write_bytes(b"GGUF")
