@@ -165,3 +165,27 @@ def test_a_bracket_is_rejoined_only_when_a_following_piece_closes_it():
     assert repaired_sentences(lowered) == [
         "cancer can invade the duodenum ( fig .", "tumour tends to spread to the liver .",
         "next the lymph nodes are reached by the cells .", "and then the lungs are involved too ."]
+
+
+def test_small_graphs_rank_without_numpy_to_the_same_scores():
+    """Up to ``SMALL_GRAPH`` sentences the ranking runs in pure Python (a one-shot run spares numpy's
+    import); its scores are numpy's, on every corpus news article of that size, English and Chinese."""
+    import summarizer.extractive as extractive
+
+    checked = 0
+    for lang in ("en", "zh"):
+        for line in (CORPUS / "news" / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()[:12]:
+            sentences = extractive.repaired_sentences(json.loads(line)["article"], lang)
+            if not 3 <= len(sentences) <= extractive.SMALL_GRAPH:
+                continue
+            small = rank_sentences(sentences, lang)
+            limit = extractive.SMALL_GRAPH
+            try:
+                extractive.SMALL_GRAPH = 0  # the numpy path
+                large = rank_sentences(sentences, lang)
+            finally:
+                extractive.SMALL_GRAPH = limit
+            assert [r.index for r in small] == [r.index for r in large]
+            assert max(abs(a.score - b.score) for a, b in zip(small, large)) < 1e-9
+            checked += 1
+    assert checked >= 12
