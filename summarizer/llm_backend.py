@@ -396,7 +396,9 @@ class LLMBackend:
         sections = [document.sections[r.index] for r in results]
         prompt = self.prompt_for(document, results[0].index)
         titles = [s.title for s in sections]
-        brief = "" if any(_same_text(s.text, self.brief) for s in sections) else self.brief
+        # as for one section: the brief gives context to a group too short to carry its own
+        short = self.tokenizer.count("\n".join(s.text for s in sections)) < BRIEF_HELPS_BELOW
+        brief = self.brief if short and not any(_same_text(s.text, self.brief) for s in sections) else ""
         values = {"title": document.title, "brief": brief, "section_title": group_title(titles),
                   "kind": sections[0].kind if document.genre == "paper" else "news",
                   "section_text": group_text([(s.title, delimit(s.text)) for s in sections])}

@@ -49,6 +49,7 @@ def test_small_sections_share_a_request_and_each_gets_its_own_summary(llm_server
     grouped = [u for u in sent if "sections, each starting with its number" in u]
     assert len(grouped) == 1  # the method and its five steps: one request
     assert all(f"[{n}] 3.{n - 1} Step {n - 1}" in grouped[0] for n in range(2, 7))
+    assert "Brief: We present a stepwise method" in grouped[0]  # short together: the brief gives the context
     steps = [r for r in result.sections if r.title.startswith("3.")]
     assert len(steps) == 5 and all(r.status == "done" for r in steps)
     # each step's summary is about its own text, not a neighbour's
@@ -67,6 +68,15 @@ def test_small_sections_share_a_request_and_each_gets_its_own_summary(llm_server
     estimate = estimate_run(doc, settings)
     assert estimate.calls == len(sent)
     assert set(estimate.per_section) == {r.index for r in result.sections if r.ok}
+
+
+def test_a_group_long_enough_to_carry_its_own_context_gets_no_brief(llm_server):
+    settings, backend = _backend(llm_server)
+    long_steps = PAPER.replace("of the output.", "of the output. " + "It keeps every record it reads in order. " * 10)
+    summarize_document(parse_text(long_steps), settings, backend=backend)
+    sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
+    grouped = [u for u in sent if "sections, each starting with its number" in u]
+    assert len(grouped) == 1 and "Brief:" not in grouped[0]
 
 
 def test_a_section_the_group_answer_misses_is_asked_alone(llm_server):
