@@ -194,8 +194,15 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
                 log.info("sections %s asked together failed (%s): each is asked alone", [r.index for r in unit], exc)
             except Exception:  # a bug must not lose the sections: they are asked alone
                 log.exception("sections %s asked together failed unexpectedly", [r.index for r in unit])
-        for result in unit:
-            work(result, answered=result.ok)
+        missed = [r for r in unit if not r.ok]
+        for result in unit:  # the answered ones are final now, not after the others' re-asks
+            if result.ok:
+                work(result, answered=True)
+        if len(missed) > 1:  # asked alone, at once (the client still holds the run to its concurrency)
+            with ThreadPoolExecutor(max_workers=len(missed), thread_name_prefix="section-alone") as alone:
+                list(alone.map(work, missed))
+        elif missed:
+            work(missed[0])
 
     def wait_for(future: Future) -> Iterator[Event]:
         """Yield section updates and ticks until ``future`` is done (or the run's time is up)."""
@@ -285,7 +292,12 @@ def _requests(backend, document: Document, todo: list[SectionResult]) -> list[li
     if not callable(plan_requests) or len(todo) < 2:
         return [[r] for r in todo]
     by_index = {r.index: r for r in todo}
-    return [[by_index[i] for i in unit] for unit in plan_requests(document, [r.index for r in todo])]
+    try:
+        units = plan_requests(document, [r.index for r in todo])
+    except Exception:  # a broken prompt set, say: each section is asked alone and fails with its own message
+        log.exception("grouping small sections failed: each is asked alone")
+        return [[r] for r in todo]
+    return [[by_index[i] for i in unit] for unit in units]
 
 
 class _RunTimeout(Exception):

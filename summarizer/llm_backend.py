@@ -219,6 +219,7 @@ class LLMBackend:
         completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
                                           schema=call.schema or self.schema_for(call.prompt), on_delta=live,
                                           schema_messages=lean)
+        completion.sent_lean = lean is not None and getattr(completion, "format_used", "") == "json_schema"
         self._account(result, completion, call)
         return completion
 
@@ -270,16 +271,20 @@ class LLMBackend:
                 result.reasoning = completion.reasoning
 
     # ---- checks --------------------------------------------------------------------------
-    def _check_schema_followed(self, completion, answer: ParsedAnswer, prompt: PromptTemplate) -> None:
-        """An endpoint that takes the JSON schema but answers without its fields does not enforce it
-        (some proxies and servers accept and ignore ``response_format``): from then on the prompt
-        names the fields itself."""
-        if not self.schema_trusted or getattr(completion, "format_used", "") != "json_schema":
-            return
-        if not answer.ok or schema_problems(answer.fields, prompt.json_schema()):
+    def _schema_ignored(self, completion, answer: ParsedAnswer, prompt: PromptTemplate) -> bool:
+        """True when an answer asked without the "Answer fields:" line (the schema was to carry them)
+        lacks the fields: the endpoint takes the JSON schema but does not enforce it (some proxies and
+        servers accept and ignore ``response_format``). From then on the prompt names the fields
+        itself, and this question is to be asked again with them."""
+        if not getattr(completion, "sent_lean", False):
+            return False
+        if answer.ok and not schema_problems(answer.fields, prompt.json_schema()):
+            return False
+        if self.schema_trusted:
             self.schema_trusted = False
             log.info("%s took the JSON schema but did not follow it: the answer fields are named in the prompt "
                      "from now on", self.settings.host)
+        return True
 
     def context_for(self, prompt: PromptTemplate, values: dict) -> AnswerContext:
         """Our own texts (templates, field descriptions, retry instructions) and the data sent."""
@@ -332,8 +337,13 @@ class LLMBackend:
         ctx = self.context_for(prompt, values)
         completion = self.whole_answer(call, result, report)
         answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-        self._check_schema_followed(completion, answer, prompt)
         problem = self.judge(answer, prompt, ctx)
+        if self._schema_ignored(completion, answer, prompt) and not problem:
+            # asked again, this time naming the fields (a problem's re-ask below names them as well);
+            # an answer that is worse than the first keeps the first, whose text was sound
+            completion = self.whole_answer(call, result, report)
+            fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            answer = answer if self.judge(fixed, prompt, ctx) else fixed
         if problem:
             log.info("re-asking '%s': %s", prompt.name, problem)
             again = call.with_extra(REASK.format(problem=problem), 40)
@@ -416,6 +426,11 @@ class LLMBackend:
         lead = results[0]
         if hit is not None:
             entries = hit.get("entries") or [None] * n
+            if not any(entries):  # this model's answer for this group was of no use: known, not paid again
+                self.groups_unusable = True
+                return
+        elif all(self._cached_alone(document, r.index) for r in results):
+            return  # each was asked alone before (say, after an earlier group failed): the cache has them
         else:
             before = (lead.tokens_in, lead.tokens_out, lead.attempts)
             try:
@@ -446,7 +461,7 @@ class LLMBackend:
             more = f" and {len(others) - 3} more" if len(others) > 3 else ""
             result.note = f"asked in one request with {', '.join(others[:3])}{more}"
             self._fill(result, part, prompt)
-        if hit is None and self.cache is not None and any(kept):
+        if hit is None and self.cache is not None:  # a useless answer too: a re-run does not pay for it again
             self.cache.set(key, {"entries": kept})
         if hit is None and not any(kept):
             log.info("the answer for %d sections together was not usable: each is asked alone, and so are the "
@@ -465,11 +480,11 @@ class LLMBackend:
                 result.note = "the context window was smaller than budgeted: re-split"
         raise AssertionError("unreachable")
 
-    def _summarize_section(self, document: Document, result: SectionResult,
-                           report: Callable[[SectionResult], None]) -> SectionResult:
-        section = document.sections[result.index]
-        prompt = self.prompt_for(document, result.index)
-        result.prompt = prompt.name
+    def _alone(self, document: Document, index: int) -> tuple[PromptTemplate, dict, str, list[str]]:
+        """How a section is asked on its own: its prompt, the values, any re-ask text, and its text in
+        the parts that fit the context."""
+        section = document.sections[index]
+        prompt = self.prompt_for(document, index)
         # the brief gives a short section the context it lacks; a long one carries its own, and the
         # abstract is the brief: sending it there would send the same text twice
         short = self.tokenizer.count(section.text) < BRIEF_HELPS_BELOW
@@ -480,8 +495,28 @@ class LLMBackend:
         room = self.budget_for(prompt).room_for_text(self.count_messages(empty))
         if room < 200:
             raise BackendError("The model's context window is too small for this prompt; raise the context window in Settings.")
-        extra = RECHECK.format(problem=self.feedback[result.index]) if result.index in self.feedback else ""
+        extra = RECHECK.format(problem=self.feedback[index]) if index in self.feedback else ""
         chunks = split_to_fit(delimit(section.text), room - self.tokenizer.count(extra), self.tokenizer)
+        return prompt, values, extra, chunks
+
+    def _cached_alone(self, document: Document, index: int) -> bool:
+        """The section's own answer is in the cache (asked alone in an earlier run)."""
+        if self.cache is None:
+            return False
+        try:
+            prompt, values, extra, chunks = self._alone(document, index)
+            if len(chunks) != 1:
+                return False
+            return self.cache.get(self.cache_key(self.sized(prompt, {**values, "section_text": chunks[0]}, extra),
+                                                 prompt.json_schema())) is not None
+        except BackendError:
+            return False
+
+    def _summarize_section(self, document: Document, result: SectionResult,
+                           report: Callable[[SectionResult], None]) -> SectionResult:
+        section = document.sections[result.index]
+        prompt, values, extra, chunks = self._alone(document, result.index)
+        result.prompt = prompt.name
         if len(chunks) == 1:
             answer = self._ask(prompt, {**values, "section_text": chunks[0]}, result, report, extra)
         else:

@@ -24,8 +24,8 @@ GROUP_MAX_TOKENS = 1_500
 
 GROUP_INSTRUCTION = ("\n\nThe text above holds {n} sections, each starting with its number in brackets: {titles}. "
                      "Answer with one JSON object {{\"sections\": [...]}}, one entry per section in the same order, "
-                     "each entry with the answer fields above and about its own section only; "
-                     "each summary at most {words} words.")
+                     "each entry with \"part\" (the section's number) and the answer fields above, about its own "
+                     "section only; each summary at most {words} words.")
 
 
 @dataclass(frozen=True)
@@ -82,16 +82,34 @@ def group_instruction(titles: list[str], words: int) -> str:
 
 
 def group_schema(item: dict, n: int) -> dict:
-    """The answer of a group: ``sections``, a list of ``n`` answers, each one the prompt's own."""
-    return {"type": "object",
-            "properties": {"sections": {"type": "array", "items": item, "minItems": n, "maxItems": n}},
+    """The answer of a group: ``sections``, a list of answers, each the prompt's own with the number
+    of its section (``part``). No ``minItems``/``maxItems``: a strict validator may refuse them, and
+    a refused schema would turn the endpoint's JSON schema off for every request; the count is
+    checked on the answer (``group_entries``)."""
+    entry = {**item, "properties": {"part": {"type": "integer", "description": "the section's number"},
+                                    **item.get("properties", {})},
+             "required": ["part", *item.get("required", [])]}
+    return {"type": "object", "properties": {"sections": {"type": "array", "items": entry}},
             "required": ["sections"], "additionalProperties": False}
 
 
 def group_entries(fields: dict, n: int) -> list[dict | None]:
-    """The answer's entry for each of the ``n`` sections, ``None`` where it gave none usable. A
-    different count than asked means the parts cannot be told apart: none is used."""
+    """The answer's entry for each of the ``n`` sections (without its ``part``), ``None`` where it
+    gave none usable. Entries are matched to sections by their ``part`` numbers where every entry
+    has one (a model may reorder them), else by position. A different count than asked, or part
+    numbers that are not 1…n, mean the entries cannot be matched: none is used."""
     entries = fields.get("sections")
     if not isinstance(entries, list) or len(entries) != n:
         return [None] * n
-    return [e if isinstance(e, dict) and e else None for e in entries]
+    parts = [e.get("part") if isinstance(e, dict) else None for e in entries]
+    if all(isinstance(p, int) and not isinstance(p, bool) for p in parts):
+        if sorted(parts) != list(range(1, n + 1)):
+            return [None] * n
+        entries = [e for _, e in sorted(zip(parts, entries), key=lambda pe: pe[0])]
+    elif any(p is not None for p in parts):  # some numbered, some not: which is which cannot be known
+        return [None] * n
+    out: list[dict | None] = []
+    for e in entries:
+        rest = {k: v for k, v in e.items() if k != "part"} if isinstance(e, dict) else {}
+        out.append(rest or None)
+    return out

@@ -55,6 +55,7 @@ class Behaviour:
     group_drop_last: bool = False  # an answer for several sections leaves the last one's entry empty
     group_one_short: bool = False  # an answer for several sections has one entry fewer than asked
     group_empty: bool = False  # an answer for several sections has only empty entries
+    group_reversed: bool = False  # an answer for several sections lists its (numbered) entries last first
     ignore_schema: bool = False  # take response_format json_schema but answer as if none was given
 
 
@@ -130,10 +131,12 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     if entries.get("type") == "array" and entries.get("items", {}).get("properties"):
         # several sections asked together, as numbered parts "[n] title": one entry per part
         parts = re.split(r"(?m)^\[\d+\] (.*)\n", text)[1:]
-        obj = {"sections": [_one_answer(body, b, user, parts[i], parts[i + 1], chinese, entries["items"])
-                            for i in range(0, len(parts) - 1, 2)]}
+        obj = {"sections": [{**_one_answer(body, b, user, parts[i], parts[i + 1], chinese, entries["items"]),
+                             "part": i // 2 + 1} for i in range(0, len(parts) - 1, 2)]}
+        if b.group_reversed:  # a model may answer in another order, each entry numbered
+            obj["sections"].reverse()
         if b.group_drop_last:
-            obj["sections"][-1] = {}
+            obj["sections"][-1] = {"part": len(obj["sections"])}
         if b.group_empty:
             obj["sections"] = [{} for _ in obj["sections"]]
         if b.group_one_short:

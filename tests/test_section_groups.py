@@ -104,16 +104,22 @@ def test_an_answer_with_a_missing_entry_is_not_used_at_all(llm_server):
     assert all(r.status == "done" and f"({r.title}) says:" in r.summary and not r.note for r in steps)
 
 
-def test_after_a_useless_group_answer_later_groups_are_asked_alone(llm_server):
-    """A model that cannot answer for several sections at once is asked so once per run, not for every group."""
+def test_after_a_useless_group_answer_later_groups_are_asked_alone(llm_server, tmp_path, monkeypatch):
+    """A model that cannot answer for several sections at once is asked so once per run, not for every
+    group; and a re-run with the cache does not pay for that useless answer again."""
+    monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path))
     llm_server.state.reset(group_empty=True)
     results = "\n\n".join(f"## 4.{i} Result {i}\nResult {i} shows a gain of {i} points." for i in range(1, 4))
-    settings, backend = _backend(llm_server, workers=1)  # one at a time: the method's group comes first
-    result = summarize_document(parse_text(PAPER.replace("## 5 Discussion", f"## 4 Results\n\n{results}\n\n## 5 Discussion")),
-                                settings, backend=backend)
+    doc = parse_text(PAPER.replace("## 5 Discussion", f"## 4 Results\n\n{results}\n\n## 5 Discussion"))
+    settings = llm_settings(llm_server, use_cache=True, workers=1)  # one at a time: the method's group comes first
+    result = summarize_document(doc, settings)
     sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
     assert sum("sections, each starting with its number" in u for u in sent) == 1
     assert all(r.status == "done" and not r.note for r in result.sections if r.title.startswith(("3.", "4.")))
+    asked = len(sent)
+    again = summarize_document(doc, llm_settings(llm_server, use_cache=True, workers=4))
+    assert len(llm_server.state.chat_requests) == asked  # nothing sent again, the useless group answer included
+    assert all(r.status == "cached" for r in again.sections if r.ok)
 
 
 GROUPED = "sections, each starting with its number"
@@ -146,6 +152,31 @@ def test_a_cut_group_answer_is_not_used(llm_server):
     assert grouped["max_tokens"] <= 4096  # within the output limit of common models
 
 
+def test_a_useless_group_answer_is_remembered_even_when_a_section_still_needs_asking(llm_server, tmp_path, monkeypatch):
+    """One step fails when asked alone, so a re-run must ask it again; the group's useless answer is
+    not paid for a second time on the way."""
+    monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path))
+    llm_server.state.reset(group_empty=True, fail_when='Section "3.2 Step 2"', fail_status=400)
+    first = summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=True, workers=1))
+    assert next(r for r in first.sections if r.title == "3.2 Step 2").status == "failed"
+    before = len(llm_server.state.chat_requests)
+    summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=True, workers=1))
+    again = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests[before:]]
+    assert not any(GROUPED in u for u in again)
+    assert any('Section "3.2 Step 2"' in u for u in again)
+
+
+def test_sections_a_group_answer_missed_are_asked_alone_at_once(llm_server):
+    """The missed sections do not queue behind one another in the group's worker."""
+    llm_server.state.reset(group_empty=True, latency=0.3)
+    settings, backend = _backend(llm_server, workers=4)
+    doc = parse_text(f"# Steps\n\n## 3 Method\nThe method has five steps.\n\n{STEPS}")  # one group, nothing else
+    result = summarize_document(doc, settings, backend=backend)
+    assert all(r.status == "done" for r in result.sections if r.status != "skipped")
+    assert sum(GROUPED in r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests) == 1
+    assert llm_server.state.peak >= 2
+
+
 def test_the_local_model_asks_each_section_alone(tmp_path):
     model = tmp_path / "model.gguf"
     model.write_bytes(b"GGUF")
@@ -154,6 +185,15 @@ def test_the_local_model_asks_each_section_alone(tmp_path):
     doc = parse_text(PAPER)
     indices = [i for i, s in enumerate(doc.sections) if s.summarizable]
     assert backend.plan_requests(doc, indices) == [[i] for i in indices]
+
+
+def test_entries_in_another_order_land_under_their_own_sections(llm_server):
+    llm_server.state.reset(group_reversed=True)
+    settings, backend = _backend(llm_server)
+    result = summarize_document(parse_text(PAPER), settings, backend=backend)
+    steps = [r for r in result.sections if r.title.startswith("3.")]
+    assert all(r.status == "done" and "asked in one request" in r.note for r in steps)
+    assert all(f"({r.title}) says: Step {r.title.split()[-1]} of the method" in r.summary for r in steps)
 
 
 def test_grouped_answers_are_cached_and_a_rerun_sends_nothing(llm_server, tmp_path, monkeypatch):
