@@ -53,7 +53,7 @@ class Behaviour:
     obey_injection: bool = False  # an "ignore previous instructions" line outside <passages> data is obeyed
     ask_not_found: bool = False  # ask answers say NOT_FOUND
     group_drop_last: bool = False  # an answer for several sections leaves the last one's entry empty
-    group_one_short: bool = False  # an answer for several sections has one entry fewer than asked
+    group_one_short: bool = False  # an answer for several sections has one entry fewer than asked, unnumbered
     group_empty: bool = False  # an answer for several sections has only empty entries
     group_reversed: bool = False  # an answer for several sections lists its (numbered) entries last first
     ignore_schema: bool = False  # take response_format json_schema but answer as if none was given
@@ -139,8 +139,9 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
             obj["sections"][-1] = {"part": len(obj["sections"])}
         if b.group_empty:
             obj["sections"] = [{} for _ in obj["sections"]]
-        if b.group_one_short:
+        if b.group_one_short:  # and numbers none: only the count can tell the entries do not match
             obj["sections"].pop(len(obj["sections"]) // 2)
+            obj["sections"] = [{k: v for k, v in e.items() if k != "part"} for e in obj["sections"]]
     else:
         obj = _one_answer(body, b, user, title_text, text, chinese, schema)
     if b.malformed:

@@ -9,7 +9,7 @@ from summarizer.costs import estimate_run
 from summarizer.engine import summarize_document
 from summarizer.llm_backend import LLMBackend
 from summarizer.llm_client import ChatClient
-from summarizer.section_groups import Candidate, plan_groups
+from summarizer.section_groups import Candidate, group_entries, plan_groups
 from summarizer.settings import Settings
 from summarizer.text_parser import parse_text
 
@@ -38,6 +38,18 @@ def test_plan_groups_runs_of_small_sections_with_one_prompt():
     assert plan_groups(many, below=500, max_sections=4) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     big = [Candidate(i, 400, "method") for i in range(5)]
     assert plan_groups(big, below=500, max_tokens=1000) == [[0, 1], [2, 3], [4]]
+
+
+def test_group_entries_are_matched_by_number_or_not_at_all():
+    a, b, c = {"summary": "A"}, {"summary": "B"}, {"summary": "C"}
+    numbered = [{"part": 3, **c}, {"part": 1, **a}, {"part": 2, **b}]
+    assert group_entries({"sections": numbered}, 3) == [a, b, c]  # reordered: put back by number
+    assert group_entries({"sections": [a, b, c]}, 3) == [a, b, c]  # unnumbered: by position
+    assert group_entries({"sections": [a, b]}, 3) == [None] * 3  # one short: cannot be matched
+    assert group_entries({"sections": [{"part": 1, **a}, {"part": 1, **b}, {"part": 3, **c}]}, 3) == [None] * 3
+    assert group_entries({"sections": [{"part": 1, **a}, b, {"part": 3, **c}]}, 3) == [None] * 3  # mixed
+    assert group_entries({"sections": [{"part": 1, **a}, {"part": 2}, {"part": 3, **c}]}, 3) == [a, None, c]
+    assert group_entries({"summary": "no list"}, 2) == [None, None]
 
 
 def test_small_sections_share_a_request_and_each_gets_its_own_summary(llm_server):
