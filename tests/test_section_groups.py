@@ -237,3 +237,21 @@ def test_a_section_re_asked_about_a_problem_is_asked_alone(llm_server):
     assert any(len(u) > 1 and steps[2] in u for u in backend.plan_requests(doc, indices))
     backend.feedback = {steps[2]: "the number 97.3 is not in the text"}
     assert [steps[2]] in backend.plan_requests(doc, indices)
+
+
+def test_the_settings_page_sets_grouping_for_the_session():
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from summarizer.session import SETTINGS_KEY
+
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Settings.py"), default_timeout=30)
+    at.run()
+    assert at.number_input(key="set_group_below").value == Settings.model_fields["group_below"].default
+    at.number_input(key="set_group_below").set_value(0)
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception
+    assert at.session_state[SETTINGS_KEY]["group_below"] == 0
+    from summarizer.session import settings_from_session
+
+    assert settings_from_session({SETTINGS_KEY: at.session_state[SETTINGS_KEY]}).group_below == 0  # what a run uses
