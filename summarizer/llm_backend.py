@@ -457,9 +457,7 @@ class LLMBackend:
             part.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in part.fields.items()}
             kept.append(entry)
             result.prompt, result.cached = prompt.name, hit is not None
-            others = [t for t in titles if t != section.title]
-            more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-            result.note = f"asked in one request with {', '.join(others[:3])}{more}"
+            result.asked_with = [t for t in titles if t != section.title]
             self._fill(result, part, prompt)
         if hit is None and self.cache is not None:  # a useless answer too: a re-run does not pay for it again
             self.cache.set(key, {"entries": kept})

@@ -36,6 +36,8 @@ class SectionResult:
     #: How many parts a long section was summarized in (1: read whole).
     parts: int = 1
     structured: bool = True  # False: the answer was not in the prompt's fields (status "unstructured")
+    #: The sections whose request this one shared (small neighbours asked together); not a note for readers.
+    asked_with: list[str] = field(default_factory=list)
     #: The answer as it streams in, while the section runs (shown live; emptied when it finishes, never stored).
     live: str = field(default="", repr=False, compare=False)
 
@@ -64,7 +66,7 @@ class SectionResult:
             "cached": self.cached, "attempts": self.attempts,
             "unverified_numbers": list(self.unverified_numbers), "unverified_quotes": list(self.unverified_quotes),
             "unverified_names": list(self.unverified_names),
-            "bullets": [b.as_json() for b in self.bullets], "parts": self.parts,
+            "bullets": [b.as_json() for b in self.bullets], "parts": self.parts, "asked_with": list(self.asked_with),
         }
 
 

@@ -68,7 +68,7 @@ def test_small_sections_share_a_request_and_each_gets_its_own_summary(llm_server
     for r in steps:
         n = r.title.split()[-1]
         assert f"({r.title}) says: Step {n} of the method" in r.summary, r.summary
-        assert "asked in one request with" in r.note
+        assert set(r.asked_with) == {"3 Method", *(t.title for t in steps)} - {r.title} and not r.note
     # the long discussion is asked alone; the abstract too (the brief is taken from it)
     assert sum("Section \"5 Discussion\"" in u for u in sent) == 1
     assert sum("Section \"Abstract\"" in u for u in sent) == 1
@@ -99,9 +99,9 @@ def test_a_section_the_group_answer_misses_is_asked_alone(llm_server):
     assert sum('Section "3.5 Step 5"' in u for u in sent) == 1  # asked alone after the group missed it
     last = next(r for r in result.sections if r.title == "3.5 Step 5")
     assert last.status == "done" and "(3.5 Step 5) says: Step 5 of the method" in last.summary
-    assert "asked in one request" not in last.note
+    assert not last.asked_with
     others = [r for r in result.sections if r.title.startswith("3.") and r.title != "3.5 Step 5"]
-    assert all(r.status == "done" and "asked in one request with" in r.note for r in others)
+    assert all(r.status == "done" and r.asked_with for r in others)
 
 
 def test_an_answer_with_a_missing_entry_is_not_used_at_all(llm_server):
@@ -113,7 +113,7 @@ def test_an_answer_with_a_missing_entry_is_not_used_at_all(llm_server):
     sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
     steps = [r for r in result.sections if r.title.startswith("3.")]
     assert all(sum(f'Section "{r.title}"' in u for u in sent) == 1 for r in steps)
-    assert all(r.status == "done" and f"({r.title}) says:" in r.summary and not r.note for r in steps)
+    assert all(r.status == "done" and f"({r.title}) says:" in r.summary and not r.asked_with for r in steps)
 
 
 def test_after_a_useless_group_answer_later_groups_are_asked_alone(llm_server, tmp_path, monkeypatch):
@@ -127,7 +127,7 @@ def test_after_a_useless_group_answer_later_groups_are_asked_alone(llm_server, t
     result = summarize_document(doc, settings)
     sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
     assert sum("sections, each starting with its number" in u for u in sent) == 1
-    assert all(r.status == "done" and not r.note for r in result.sections if r.title.startswith(("3.", "4.")))
+    assert all(r.status == "done" and not r.asked_with for r in result.sections if r.title.startswith(("3.", "4.")))
     asked = len(sent)
     again = summarize_document(doc, llm_settings(llm_server, use_cache=True, workers=4))
     assert len(llm_server.state.chat_requests) == asked  # nothing sent again, the useless group answer included
@@ -159,7 +159,7 @@ def test_a_cut_group_answer_is_not_used(llm_server):
     sent = [r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests]
     assert sum(GROUPED in u for u in sent) == 1
     steps = [r for r in result.sections if r.title.startswith(("3.", "4."))]
-    assert all(r.status == "done" and not r.note for r in steps)
+    assert all(r.status == "done" and not r.asked_with for r in steps)
     grouped = next(r.body for r in llm_server.state.chat_requests if GROUPED in r.body["messages"][-1]["content"])
     assert grouped["max_tokens"] <= 4096  # within the output limit of common models
 
@@ -204,7 +204,7 @@ def test_entries_in_another_order_land_under_their_own_sections(llm_server):
     settings, backend = _backend(llm_server)
     result = summarize_document(parse_text(PAPER), settings, backend=backend)
     steps = [r for r in result.sections if r.title.startswith("3.")]
-    assert all(r.status == "done" and "asked in one request" in r.note for r in steps)
+    assert all(r.status == "done" and r.asked_with for r in steps)
     assert all(f"({r.title}) says: Step {r.title.split()[-1]} of the method" in r.summary for r in steps)
 
 
