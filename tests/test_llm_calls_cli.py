@@ -20,7 +20,8 @@ def test_a_failed_overall_summary_exits_3_with_the_reason(tmp_path, llm_server):
     err = proc.stderr.decode()
     assert proc.returncode == 3, err
     data = json.loads(proc.stdout)
-    assert all(s["status"] in ("done", "unstructured") for s in data["sections"])
+    assert all(s["status"] in ("done", "unstructured") for s in data["sections"]), \
+        [(s["title"], s["status"], s["error"]) for s in data["sections"]]
     assert "rejected the request (HTTP 400)" in data["overview_error"]
     assert "no overall summary" in err and "HTTP 400" in err
     assert "Traceback" not in err
