@@ -47,26 +47,25 @@ def split_thinking(text: str) -> tuple[str, str]:
     return answer.strip(), "\n\n".join(p for p in parts if p)
 
 
+def _json5_loads(text: str):
+    import json5  # imported only for an answer that is not strict JSON
+
+    return json5.loads(text)
+
+
 def _as_object(text: str) -> dict | None:
     """The JSON object in ``text``: strict JSON first (the stdlib's parser: most answers, at once), then
     json5 (loose JSON: trailing commas, single quotes; pure Python, slow), then json_repair for
     prose-wrapped or cut JSON."""
     body = _FENCE.sub("", text.strip())
     if body.startswith("{"):
-        try:
-            data = json.loads(body)
+        for loads in (json.loads, _json5_loads):
+            try:
+                data = loads(body)
+            except ValueError:
+                continue
             if isinstance(data, dict):
                 return data
-        except ValueError:
-            pass
-        import json5
-
-        try:
-            data = json5.loads(body)
-            if isinstance(data, dict):
-                return data
-        except ValueError:
-            pass
     if "{" not in body:
         return None
     import json_repair

@@ -159,35 +159,12 @@ def _centrality_small(bags: list[Counter], idf: dict[str, float], teleport: list
 
 
 def rank_sentences(sentences: list[str], lang: str = "en", position_bias: float = 1.0) -> list[RankedSentence]:
-    """Score every sentence; higher is more central, earlier and well-formed."""
+    """Score every sentence; higher is more central, earlier and well-formed. A graph of up to
+    ``SMALL_GRAPH`` sentences is ranked in pure Python, a larger one with numpy (the same scores,
+    to rounding)."""
     n = len(sentences)
     if n == 0:
         return []
-    if n <= SMALL_GRAPH:
-        return _rank_small(sentences, lang, position_bias)
-    import numpy as np
-
-    bags = [Counter(terms(s, lang)) for s in sentences]
-    df: Counter = Counter()
-    for bag in bags:
-        df.update(bag.keys())
-    idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-    positions = np.arange(n, dtype=float)
-    teleport = 1.0 / (1.0 + positions) ** position_bias
-    teleport /= teleport.sum()
-    if idf:
-        centrality = _pagerank(_similarity(bags, idf), teleport)
-    else:
-        centrality = teleport
-    centrality = centrality / centrality.max()
-    prior = np.array([_length_prior(_size(s, lang), lang) for s in sentences])
-    scores = centrality * prior
-    return [RankedSentence(i, s, float(scores[i])) for i, s in enumerate(sentences)]
-
-
-def _rank_small(sentences: list[str], lang: str, position_bias: float) -> list[RankedSentence]:
-    """``rank_sentences`` for a small graph, without numpy (the same scores, to rounding)."""
-    n = len(sentences)
     bags = [Counter(terms(s, lang)) for s in sentences]
     df: Counter = Counter()
     for bag in bags:
@@ -196,7 +173,14 @@ def _rank_small(sentences: list[str], lang: str, position_bias: float) -> list[R
     teleport = [1.0 / (1.0 + i) ** position_bias for i in range(n)]
     total = sum(teleport)
     teleport = [t / total for t in teleport]
-    centrality = _centrality_small(bags, idf, teleport) if idf else teleport
+    if not idf:
+        centrality = teleport
+    elif n <= SMALL_GRAPH:
+        centrality = _centrality_small(bags, idf, teleport)
+    else:
+        import numpy as np
+
+        centrality = _pagerank(_similarity(bags, idf), np.array(teleport)).tolist()
     top = max(centrality)
     return [RankedSentence(i, s, c / top * _length_prior(_size(s, lang), lang))
             for i, (s, c) in enumerate(zip(sentences, centrality))]

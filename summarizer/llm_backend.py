@@ -406,9 +406,7 @@ class LLMBackend:
         sections = [document.sections[r.index] for r in results]
         prompt = self.prompt_for(document, results[0].index)
         titles = [s.title for s in sections]
-        # as for one section: the brief gives context to a group too short to carry its own
-        short = self.tokenizer.count("\n".join(s.text for s in sections)) < BRIEF_HELPS_BELOW
-        brief = self.brief if short and not any(_same_text(s.text, self.brief) for s in sections) else ""
+        brief = self._brief_for([s.text for s in sections])
         values = {"title": document.title, "brief": brief, "section_title": group_title(titles),
                   "kind": sections[0].kind if document.genre == "paper" else "news",
                   "section_text": group_text([(s.title, delimit(s.text)) for s in sections])}
@@ -478,15 +476,19 @@ class LLMBackend:
                 result.note = "the context window was smaller than budgeted: re-split"
         raise AssertionError("unreachable")
 
+    def _brief_for(self, texts: list[str]) -> str:
+        """The brief for a request carrying ``texts`` (one section's, or a group's): it gives text too
+        short to carry its own context what it lacks; a longer text carries its own, and text the brief
+        was taken from would get the same words twice."""
+        short = self.tokenizer.count("\n".join(texts)) < BRIEF_HELPS_BELOW
+        return self.brief if short and not any(_same_text(t, self.brief) for t in texts) else ""
+
     def _alone(self, document: Document, index: int) -> tuple[PromptTemplate, dict, str, list[str]]:
         """How a section is asked on its own: its prompt, the values, any re-ask text, and its text in
         the parts that fit the context."""
         section = document.sections[index]
         prompt = self.prompt_for(document, index)
-        # the brief gives a short section the context it lacks; a long one carries its own, and the
-        # abstract is the brief: sending it there would send the same text twice
-        short = self.tokenizer.count(section.text) < BRIEF_HELPS_BELOW
-        brief = self.brief if short and section.kind != "abstract" and not _same_text(section.text, self.brief) else ""
+        brief = "" if section.kind == "abstract" else self._brief_for([section.text])
         values = {"title": document.title, "brief": brief, "section_title": section.title,
                   "kind": section.kind if document.genre == "paper" else "news"}
         empty = self.render(prompt, {**values, "section_text": ""})

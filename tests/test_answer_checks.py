@@ -127,3 +127,14 @@ def test_field_descriptions_echoed_and_overview_copies_are_found():
     summaries = ["The index answers queries 4.2 times faster than BM25 at equal recall.", "Another section entirely."]
     assert copied_from_one("The index answers queries 4.2 times faster than BM25 at equal recall.", summaries) == 0
     assert copied_from_one("A new index makes long-document search fast and keeps recall.", summaries) is None
+
+
+def test_loose_json_answers_are_read_exactly_as_json5_reads_them():
+    """Strict JSON goes to the fast stdlib parser; JSON5 (a string continued on the next line, single
+    quotes, trailing commas) to json5, which reads it exactly; the repair library, a best effort,
+    would keep the line continuation's backslash in the summary."""
+    strict = parse_answer('{"reasoning": "r", "summary": "- A two-level index makes retrieval fast."}')
+    assert strict.ok and strict.fields == {"summary": "- A two-level index makes retrieval fast."}
+    loose = parse_answer("{'reasoning': 'r', 'summary': '- A two-level index \\\nmakes retrieval fast.',}")
+    assert loose.ok and loose.fields == {"summary": "- A two-level index makes retrieval fast."}
+    assert loose.reasoning == "r"
