@@ -147,6 +147,18 @@ MUTATIONS: list[Mutation] = [
     Mutation("answer-fields-line-sent-with-schema", "summarizer/llm_backend.py",
              r"for m in call\.messages\] if self\.schema_trusted else None", "for m in call.messages] if False else None",
              ("tests/test_answer_fields_line.py::test_no_request_repeats_what_the_schema_says",)),
+    Mutation("whole-paper-overview-asked-again", "summarizer/llm_backend.py",
+             r"if self\.overview is not None:  # the whole paper", "if False:  # the whole paper",
+             ("tests/test_whole_paper.py",)),
+    Mutation("whole-paper-ignores-edited-prompts", "summarizer/llm_backend.py",
+             r"if used & self\.prompts\.overridden or used - set\(default_prompts\(\)\):", "if False:",
+             ("tests/test_whole_paper.py",)),
+    Mutation("whole-paper-overview-unchecked", "summarizer/llm_backend.py",
+             r"self\.judge\(answer, synthesis, ctx\) or not self\._language_ok", "not self._language_ok",
+             ("tests/test_whole_paper.py",)),
+    Mutation("whole-paper-on-a-partial-rerun", "summarizer/llm_backend.py",
+             r"if sorted\(indices\) != \[i for i, s in enumerate\(document\.sections\) if s\.summarizable\]:",
+             "if False:", ("tests/test_whole_paper.py",)),
 ]
 
 

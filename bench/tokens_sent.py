@@ -1,6 +1,8 @@
 """Tokens sent per paper: all requests of an LLM run (sections, merges, synthesis) against the paper's
 own tokens (tiktoken cl100k), for every corpus paper, through the stand-in server (tests/llm_server.py)
-with production defaults. Target ≤ 1.3×. Also printed: requests, sections sent to the model and the
+with production defaults. The stand-in writes section summaries about as long as each request asks
+(``full_length``), as a real model does: the overall summary's request reads them, so their length
+counts in what is sent. Target ≤ 1.3×. Also printed: requests, sections sent to the model and the
 share of the sent tokens that is our own text (system + instructions) rather than the paper's.
 
 Run: python bench/tokens_sent.py [--group-below N]   (0: one request per section, as before grouping)
@@ -40,12 +42,12 @@ def main() -> None:
     print("| paper | paper tokens | sent tokens | ratio | requests | sections summarized |")
     print("|---|---:|---:|---:|---:|---:|")
     ratios = []
-    with LLMServer() as server:
+    with LLMServer(full_length=True) as server:
         settings = Settings(backend="llm", model="test-model", base_url=server.base_url, api_key="sk-bench",
                             use_cache=False, workers=4, timeout=10, group_below=args.group_below)
         for path in sorted(PAPERS.glob("*.pdf")):
             doc = load_path(str(path), "pymupdf", 600, None)
-            server.state.reset()
+            server.state.reset(full_length=True)
             result = summarize_document(doc, settings)
             sent = sum(tok.count(m["content"]) for r in server.state.chat_requests for m in r.body["messages"])
             own = tok.count(doc.text)

@@ -222,10 +222,14 @@ with model_tab:
                                        step=10.0, key="set_retry_cap", help=help_for["retry_after_cap"])
         slots = bc[3].number_input("Server slots (0 = ask the server)", min_value=0, value=int(current.server_slots or 0),
                                    step=1, key="set_slots", help=help_for["server_slots"])
-        group_below = st.number_input("Ask small neighbouring sections in one request: each under (tokens; 0 = one "
-                                      "request per section)", min_value=0, max_value=100_000,
-                                      value=int(current.group_below), step=100, key="set_group_below",
-                                      help=help_for["group_below"])
+        gc = st.columns(2)
+        group_below = gc[0].number_input("Ask small neighbouring sections in one request: each under (tokens; 0 = one "
+                                         "request per section)", min_value=0, max_value=100_000,
+                                         value=int(current.group_below), step=100, key="set_group_below",
+                                         help=help_for["group_below"])
+        whole_below = gc[1].number_input("Ask a short paper in one request: its sections under (tokens in all; 0 = off)",
+                                         min_value=0, max_value=100_000, value=int(current.whole_paper_below), step=500,
+                                         key="set_whole_paper_below", help=help_for["whole_paper_below"])
         shown_price = current.price or (0.0, 0.0)  # of the model saved now: the fields belong to it
         pc = st.columns(2)
         mkey = model_key(current.model)
@@ -267,7 +271,8 @@ with model_tab:
                "temperature": temperature, "timeout": timeout, "max_attempts": attempts,
                "requests_per_minute": rpm or None, "tokens_per_minute": tpm or None,
                "call_timeout": call_timeout, "run_timeout": run_timeout, "retry_after_cap": retry_cap,
-               "server_slots": int(slots) or None, "group_below": int(group_below)}
+               "server_slots": int(slots) or None, "group_below": int(group_below),
+               "whole_paper_below": int(whole_below)}
         for legacy in ("price_in", "price_out"):  # one price for whatever model: the old, wrong way
             new.pop(legacy, None)
         entered = (float(price_in), float(price_out))

@@ -48,7 +48,7 @@ def _read_input(source: str, parser: str, max_pages: int | None, checkpoint: str
 TUNING_FLAGS = {"--temperature": "temperature", "--timeout": "timeout", "--max-attempts": "max_attempts",
                 "--backoff-base": "backoff_base", "--backoff-cap": "backoff_cap", "--rpm": "requests_per_minute",
                 "--tpm": "tokens_per_minute", "--context-window": "context_window",
-                "--group-below": "group_below"}
+                "--group-below": "group_below", "--whole-paper-below": "whole_paper_below"}
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:

@@ -47,16 +47,20 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
     calls = tokens_in = tokens_out = 0
     per_section: dict[int, int] = {}
     todo = [i for i, section in enumerate(document.sections) if section.summarizable]
+    whole = backend.whole_paper(document, todo)  # one request, the overall summary included
+    synthesis = backend.prompts.get("synthesis")
     for unit in backend.plan_requests(document, todo) if len(todo) > 1 else [[i] for i in todo]:
         if len(unit) > 1:  # small neighbours asked in one request: its instructions are counted once
             calls += 1
             sizes = [backend.tokenizer.count(document.sections[i].text) for i in unit]
-            prompt = backend.prompt_for(document, unit[0])
+            prompt = backend.prompts.get("generic") if whole else backend.prompt_for(document, unit[0])
             values = {"title": document.title, "brief": backend.brief, "section_title": document.sections[unit[0]].title,
                       "kind": document.sections[unit[0]].kind, "section_text": "", "max_words": backend.words_for(prompt),
                       "language": backend.language}
             unit_in = backend.count_messages(prompt.render(values)) + sum(sizes) + 40 * len(unit)
             tokens_out += int(prompt.max_output_tokens * 0.66) * len(unit)
+            if whole:
+                tokens_out += int(synthesis.max_output_tokens * 0.66)
             for i, size in zip(unit, sizes):
                 per_section[i] = unit_in * size // max(1, sum(sizes))
             tokens_in += unit_in
@@ -77,8 +81,7 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
             section_in += overhead + out * len(chunks)
         per_section[i] = section_in
         tokens_in += section_in
-    if per_section:
-        synthesis = backend.prompts.get("synthesis")
+    if per_section and not whole:
         calls += 1
         tokens_in += backend.count_messages(synthesis.render({"title": document.title, "brief": backend.brief,
                                                                 "section_summaries": "", "language": backend.language})) \

@@ -32,10 +32,20 @@ from .document import Document
 from .errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
 from .language import cjk_share
 from .llm_client import ChatClient
-from .prompts import PromptSet, PromptTemplate, load_prompts, route_prompt
+from .prompts import PromptSet, PromptTemplate, default_prompts, load_prompts, route_prompt
 from .render import render_fields, render_overview
 from .results import SectionResult, Usage
-from .section_groups import Candidate, group_entries, group_instruction, group_schema, group_text, group_title, plan_groups
+from .section_groups import (
+    Candidate,
+    group_entries,
+    group_instruction,
+    group_schema,
+    group_text,
+    group_title,
+    overview_instruction,
+    plan_groups,
+    whole_paper_fits,
+)
 from .sentences import split_sentences
 from .settings import LENGTHS, Settings
 from .tokens import TokenBudget, Tokenizer, tokenizer_for_model
@@ -113,6 +123,7 @@ class LLMBackend:
         self.token_ratio = 1.0  # the endpoint's tokens per tokens we count (learned; > 1 for other tokenizers)
         self.schema_trusted = True  # the endpoint follows the JSON schema it takes (until an answer shows otherwise)
         self.groups_unusable = False  # a group's answer was of no use (learned): ask each section alone
+        self.overview: dict | None = None  # the overall summary's fields, when a whole paper's answer held them
         if not settings.context_window and client is None:
             self._discover_context()
 
@@ -372,6 +383,7 @@ class LLMBackend:
     # ---- the backend interface -----------------------------------------------------------
     def prepare(self, document: Document) -> None:
         """Fix the output language and the short brief every section call shares."""
+        self.overview = None
         self.language = self.settings.language_name(document.language)
         calibrate = getattr(self.client, "calibrate_tokens", None)
         if calibrate is not None:
@@ -390,11 +402,38 @@ class LLMBackend:
         """The sections to summarize, as requests: small neighbours with the same prompt share one
         (``section_groups``); a section re-asked about a problem, or the abstract (the brief's source),
         is asked alone."""
+        if self.whole_paper(document, indices):
+            return [sorted(indices)]
         candidates = [Candidate(i, self.tokenizer.count(document.sections[i].text), self.prompt_for(document, i).name,
                                 alone=i in self.feedback or document.sections[i].kind == "abstract") for i in indices]
+        return plan_groups(candidates, self._group_below())
+
+    def _group_below(self) -> int:
         # the local model's tokens are free, and a small model answers for several sections badly
-        below = 0 if self.settings.is_local else int(self.settings.group_below or 0)
-        return plan_groups(candidates, below)
+        return 0 if self.settings.is_local else int(self.settings.group_below or 0)
+
+    def whole_paper(self, document: Document, indices: list[int]) -> bool:
+        """A short paper is asked in one request, overall summary included (``section_groups``): when
+        ``indices`` are all the sections it has to summarize, grouping is on, no section is being
+        re-asked, and every prompt involved is a default one: a section prompt the user chose or edited
+        is honoured by asking that section with it."""
+        below = int(getattr(self.settings, "whole_paper_below", 0) or 0)
+        if document.genre != "paper" or not below or not self._group_below() or self.feedback or self.section_prompts \
+                or self.groups_unusable:
+            return False
+        if sorted(indices) != [i for i, s in enumerate(document.sections) if s.summarizable]:
+            return False
+        used = {self.prompt_for(document, i).name for i in indices} | {"generic", "synthesis"}
+        if used & self.prompts.overridden or used - set(default_prompts()):
+            return False
+        return whole_paper_fits([self.tokenizer.count(document.sections[i].text) for i in indices], below)
+
+    def _focus(self, prompt: PromptTemplate) -> str:
+        """What a part asked in a whole paper's request is to give: its own prompt's summary field."""
+        if prompt.name == "generic":
+            return ""
+        described = str(prompt.fields.get("summary", "")) or prompt.description
+        return re.sub(r"^\s*Markdown bullets:\s*", "", described)
 
     def summarize_group(self, document: Document, results: list[SectionResult],
                         report: Callable[[SectionResult], None]) -> None:
@@ -404,25 +443,35 @@ class LLMBackend:
         if self.groups_unusable:
             return
         sections = [document.sections[r.index] for r in results]
-        prompt = self.prompt_for(document, results[0].index)
+        whole = self.whole_paper(document, [r.index for r in results])
+        # a whole paper's parts come from different prompts: the generic one asks, each part named with its focus
+        prompt = self.prompts.get("generic") if whole else self.prompt_for(document, results[0].index)
+        synthesis = self.prompts.get("synthesis") if whole else None
         titles = [s.title for s in sections]
-        brief = self._brief_for([s.text for s in sections])
-        values = {"title": document.title, "brief": brief, "section_title": group_title(titles),
-                  "kind": sections[0].kind if document.genre == "paper" else "news",
+        brief = "" if whole else self._brief_for([s.text for s in sections])
+        values = {"title": document.title, "brief": brief, "section_title": "all sections" if whole else group_title(titles),
+                  "kind": ("paper" if whole else sections[0].kind) if document.genre == "paper" else "news",
                   "section_text": group_text([(s.title, delimit(s.text)) for s in sections])}
+        focus = [self._focus(self.prompt_for(document, r.index)) for r in results] if whole else None
+        extra = group_instruction(len(titles), self.words_for(prompt), focus)
+        if synthesis is not None:
+            extra += overview_instruction(self.words_for(synthesis), list(synthesis.fields))
         try:
-            call = self.sized(prompt, values, group_instruction(titles, self.words_for(prompt)))
+            call = self.sized(prompt, values, extra)
         except BackendError:
             return
         if call.room < 2 * prompt.max_output_tokens:  # a small context: the answers would not fit together
             return
         n = len(results)
-        call = replace(call, max_tokens=min(call.room, prompt.max_output_tokens * n, GROUP_MAX_OUTPUT),
-                       schema=group_schema(self.schema_for(prompt), n))
-        key = self.cache_key(call, group_schema(prompt.json_schema(), n))
+        room = prompt.max_output_tokens * n + (synthesis.max_output_tokens if synthesis else 0)
+        call = replace(call, max_tokens=min(call.room, room, GROUP_MAX_OUTPUT),
+                       schema=group_schema(self.schema_for(prompt), n, self.schema_for(synthesis) if synthesis else None))
+        key = self.cache_key(call, group_schema(prompt.json_schema(), n, synthesis.json_schema() if synthesis else None))
         hit = self.cache.get(key) if self.cache is not None else None
         lead = results[0]
+        overview = None
         if hit is not None:
+            overview = hit.get("overview")
             entries = hit.get("entries") or [None] * n
             if not any(entries):  # this model's answer for this group was of no use: known, not paid again
                 self.groups_unusable = True
@@ -445,6 +494,10 @@ class LLMBackend:
             answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
             cut = completion.finish_reason == "length"
             entries = group_entries(answer.fields, n) if answer.ok and not cut else [None] * n
+            if synthesis is not None and answer.ok and not cut:
+                overview = self._checked_overview(answer.fields.get("overview"), synthesis, document)
+        if synthesis is not None and overview:
+            self.overview = overview
         kept: list[dict | None] = []
         for result, section, entry in zip(results, sections, entries):
             part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry else None
@@ -458,11 +511,25 @@ class LLMBackend:
             result.asked_with = [t for t in titles if t != section.title]
             self._fill(result, part, prompt)
         if hit is None and self.cache is not None:  # a useless answer too: a re-run does not pay for it again
-            self.cache.set(key, {"entries": kept})
+            self.cache.set(key, {"entries": kept, "overview": overview})
         if hit is None and not any(kept):
             log.info("the answer for %d sections together was not usable: each is asked alone, and so are the "
                      "sections of later groups in this run", n)
             self.groups_unusable = True
+
+    def _checked_overview(self, raw: object, synthesis: PromptTemplate, document: Document) -> dict | None:
+        """A whole paper's overall summary, if it passes the checks a synthesis answer gets: every field
+        of the synthesis prompt, not an echo of our instructions nor a copy of the text, in the right
+        language. ``None`` otherwise: the overall summary is then asked on its own."""
+        if not isinstance(raw, dict):
+            return None
+        answer = parse_answer(json.dumps(raw, ensure_ascii=False))
+        ctx = self.context_for(synthesis, {"title": document.title, "section_text": document.text})
+        if not answer.ok or schema_problems(answer.fields, synthesis.json_schema()) or \
+                self.judge(answer, synthesis, ctx) or not self._language_ok(answer):
+            log.info("the overall summary in the whole paper's answer was not usable: asked on its own")
+            return None
+        return {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
 
     def summarize_section(self, document: Document, result: SectionResult,
                           report: Callable[[SectionResult], None]) -> SectionResult:
@@ -579,6 +646,8 @@ class LLMBackend:
             self.notices.append("The overall summary is the summary of the article's only part (no separate "
                                 "synthesis call)" + (", which came as free text." if done[0].status == "unstructured" else "."))
             return done[0].summary, dict(done[0].fields)
+        if self.overview is not None:  # the whole paper's answer held it: no request of its own
+            return self._overview(dict(self.overview), True, done)
         abstract_done = any(r.kind == "abstract" for r in done)
         values = {"title": document.title, "brief": "" if abstract_done else self.brief}
         empty = self.render(synthesis, {**values, "section_summaries": ""})
@@ -590,9 +659,12 @@ class LLMBackend:
                                for r in done)
         joined = self._fit_text(joined, room) if self.tokenizer.count(joined) > room else joined
         answer = self._ask(synthesis, {**values, "section_summaries": joined}, None, None)
-        fields = dict(answer.fields)
-        overview = render_overview(fields) if answer.ok else field_text(fields.get("summary", ""))
-        if not answer.ok:
+        return self._overview(dict(answer.fields), answer.ok, done)
+
+    def _overview(self, fields: dict, ok: bool, done: list[SectionResult]) -> tuple[str, dict]:
+        """The overall summary's Markdown and fields, with a notice where it is free text or a copy."""
+        overview = render_overview(fields) if ok else field_text(fields.get("summary", ""))
+        if not ok:
             self.notices.append("The overall summary came as free text, not in the expected fields.")
         copied = copied_from_one(overview, [r.summary for r in done])
         if copied is not None:

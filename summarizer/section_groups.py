@@ -11,6 +11,12 @@ section still gets its own summary. A part the answer misses or gets wrong is as
 
 The default threshold, 500 tokens, is where a request's own text (~150 tokens) stops being more
 than 30 % of what it carries: the share the 1.3× budget on tokens sent allows.
+
+A short paper is asked whole: when every section to summarize fits in one request together
+(under ``Settings.whole_paper_below`` tokens in all), one request holds them all, each part named with what to extract from it
+(its own prompt's focus), and the answer carries the overall summary too (``overview``, the
+synthesis prompt's fields) — no separate synthesis request. Parts or an overview the answer misses
+are asked as usual afterwards.
 """
 
 from __future__ import annotations
@@ -22,10 +28,21 @@ GROUP_MAX_SECTIONS = 8
 #: A group's section text stays under this many tokens, so its answer stays short enough to finish.
 GROUP_MAX_TOKENS = 1_500
 
-GROUP_INSTRUCTION = ("\n\nThe text above holds {n} sections, each starting with its number in brackets: {titles}. "
-                     "Answer with one JSON object {{\"sections\": [...]}}, one entry per section in the same order, "
-                     "each entry with \"part\" (the section's number) and the answer fields above, about its own "
-                     "section only; each summary at most {words} words.")
+#: The default of ``Settings.whole_paper_below``: a paper whose sections to summarize hold fewer
+#: tokens than this together is asked in one request, overall summary included. Asked apart, each
+#: request repeats the instructions (~150 tokens) and the overall summary costs one more (~300 with
+#: the section summaries it reads): for a paper of about six sections that is (6 × 150 + 300) / 4,000
+#: = 30 % of its own size, the whole allowance of the 1.3× budget. Four thousand tokens of text is
+#: also well within what any current model reads in one go.
+WHOLE_PAPER_TOKENS = 4_000
+#: …and has at most this many sections: the answer holds a summary for each, plus the overview.
+WHOLE_PAPER_MAX_SECTIONS = 16
+
+GROUP_INSTRUCTION = ("\n\nThe text above holds {n} sections, each headed by its [number] and title{focus}. Answer "
+                     "{{\"sections\": [...]}}: one entry per section, in order, with \"part\" (its number) and the "
+                     "answer fields above, about that section only; each summary at most {words} words.")
+OVERVIEW_INSTRUCTION = (" Also give \"overview\": the whole paper's summary (at most {words} words in all), "
+                        "with the fields {fields}.")
 
 
 @dataclass(frozen=True)
@@ -76,21 +93,41 @@ def group_title(titles: list[str]) -> str:
     return titles[0] if len(titles) == 1 else f"{titles[0]} … {titles[-1]}"
 
 
-def group_instruction(titles: list[str], words: int) -> str:
-    listed = "; ".join(f"[{n}] {t}" for n, t in enumerate(titles, 1))
-    return GROUP_INSTRUCTION.format(n=len(titles), titles=listed, words=words)
+def group_instruction(n: int, words: int, focus: list[str] | None = None) -> str:
+    """What the model is told about the ``n`` parts (their titles are in the text, with their numbers);
+    ``focus`` (one per part) says what to give for each where the parts come from different prompts
+    (parts with the same focus are named together: "[2, 3] inputs, steps")."""
+    by_focus: dict[str, list[int]] = {}
+    for i, f in enumerate(focus or [], 1):
+        if f:
+            by_focus.setdefault(f, []).append(i)
+    listed = "; ".join(f"[{', '.join(map(str, parts))}] {f}" for f, parts in by_focus.items())
+    return GROUP_INSTRUCTION.format(n=n, focus=f" (what to give for each: {listed})" if listed else "", words=words)
 
 
-def group_schema(item: dict, n: int) -> dict:
+def overview_instruction(words: int, fields: list[str]) -> str:
+    """The request for the overall summary inside a whole paper's answer."""
+    return OVERVIEW_INSTRUCTION.format(words=words, fields=", ".join(fields))
+
+
+def whole_paper_fits(tokens: list[int], below: int = WHOLE_PAPER_TOKENS) -> bool:
+    """Sections of these sizes (all a paper's sections to summarize) are asked in one request."""
+    return 1 < len(tokens) <= WHOLE_PAPER_MAX_SECTIONS and sum(tokens) < below
+
+
+def group_schema(item: dict, n: int, overview: dict | None = None) -> dict:
     """The answer of a group: ``sections``, a list of answers, each the prompt's own with the number
     of its section (``part``). No ``minItems``/``maxItems``: a strict validator may refuse them, and
     a refused schema would turn the endpoint's JSON schema off for every request; the count is
-    checked on the answer (``group_entries``)."""
+    checked on the answer (``group_entries``). With ``overview`` (the synthesis answer's schema) the
+    answer holds the overall summary as well."""
     entry = {**item, "properties": {"part": {"type": "integer", "description": "the section's number"},
                                     **item.get("properties", {})},
              "required": ["part", *item.get("required", [])]}
-    return {"type": "object", "properties": {"sections": {"type": "array", "items": entry}},
-            "required": ["sections"], "additionalProperties": False}
+    properties: dict = {"sections": {"type": "array", "items": entry}}
+    if overview is not None:
+        properties["overview"] = overview
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
 def group_entries(fields: dict, n: int) -> list[dict | None]:

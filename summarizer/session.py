@@ -35,7 +35,8 @@ SHARED_PROMPTS_ENV = "SUMMARIZER_ALLOW_SHARED_PROMPTS"
 FIELDS = ("backend", "model", "base_url", "language", "length", "workers", "context_window", "use_cache",
           "include_reasoning", "prompts_dir", "max_pages", "parser", "nougat_checkpoint",
           "temperature", "timeout", "max_attempts", "requests_per_minute", "tokens_per_minute", "model_path", "threads",
-          "call_timeout", "run_timeout", "retry_after_cap", "server_slots", "group_below")
+          "call_timeout", "run_timeout", "retry_after_cap", "server_slots", "group_below",
+          "whole_paper_below")
 YOUR_KEY = "your key (this session only)"
 SHARED_KEY = "the server's shared key"
 NO_KEY = "no key"

@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     group_below: int = Field(500, ge=0, le=100_000,
                              description="sections under this many tokens, next to one another and with the same prompt, "
                                          "are asked in one request (0: one request per section; the local model always asks one each)")
+    whole_paper_below: int = Field(4_000, ge=0, le=100_000,
+                                   description="a paper whose sections to summarize hold fewer tokens than this in all is asked "
+                                               "in one request, overall summary included (0: off; needs grouping on; the local "
+                                               "model never is)")
     check_endpoint: bool = Field(True, description="look at the endpoint once before the first call")
     use_cache: bool = Field(True, description="reuse cached answers")
     include_reasoning: bool = Field(False, description="include the model's reasoning in the Markdown")

@@ -78,6 +78,12 @@ def llm_settings(server: LLMServer, **changes):
     return Settings(**base)
 
 
+def llm_settings_per_section(server: LLMServer, **changes):
+    """``llm_settings`` for tests of how each section is asked (its own prompt, groups of neighbours, one
+    overall-summary request): no short paper asked whole in one request (tests/test_whole_paper.py)."""
+    return llm_settings(server, **{"whole_paper_below": 0, **changes})
+
+
 @pytest.fixture
 def env_clean():
     return dict(os.environ)

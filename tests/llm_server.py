@@ -57,6 +57,8 @@ class Behaviour:
     group_empty: bool = False  # an answer for several sections has only empty entries
     group_reversed: bool = False  # an answer for several sections lists its (numbered) entries last first
     ignore_schema: bool = False  # take response_format json_schema but answer as if none was given
+    full_length: bool = False  # section summaries about as long as asked (a real model's length), for token benches
+    group_no_overview: bool = False  # a whole paper's answer leaves out the overall summary asked with it
 
 
 @dataclass
@@ -142,6 +144,11 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
         if b.group_one_short:  # and numbers none: only the count can tell the entries do not match
             obj["sections"].pop(len(obj["sections"]) // 2)
             obj["sections"] = [{k: v for k, v in e.items() if k != "part"} for e in obj["sections"]]
+        overview = (schema.get("properties") or {}).get("overview")
+        if overview and not b.group_no_overview:  # a whole paper asked at once: its overall summary as well
+            props = overview.get("properties") or {}
+            whole = _overview_answer(" ".join(text.split()[:8]), chinese)
+            obj["overview"] = {k: whole.get(k, f"{k}: {' '.join(text.split()[:8])}") for k in props}
     else:
         obj = _one_answer(body, b, user, title_text, text, chinese, schema)
     if b.malformed:
@@ -153,6 +160,33 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
+def _padding(text: str, user: str) -> str:
+    """More bullets, up to the words the request asks for at most (or the section's own length): a
+    real model's summary is about that long. Each bullet is a run of the section's words in reverse
+    order: as long as a copy would be, but not a copy (the copy check would rightly refuse that)."""
+    asked = re.search(r"at most (\d+) words", user)
+    words = text.split()
+    want = min(int(asked.group(1)) if asked else 100, len(words))
+    bullets, used = [], 8
+    for start in range(8, len(words), 24):
+        if used >= want:
+            break
+        run = words[start:start + min(12, want - used)]
+        # Chinese has no spaces between words: its runs are reversed character by character
+        bullets.append("\n- " + " ".join(w[::-1] if re.search(r"[\u4e00-\u9fff]", w) else w for w in reversed(run)))
+        used += len(run)
+    return "".join(bullets)
+
+
+def _overview_answer(snippet: str, chinese: bool) -> dict:
+    """An overall summary's fields (the synthesis prompt's)."""
+    if chinese:  # a model asked for Chinese writes every field in Chinese
+        return {"reasoning": "核心主张", "tldr": f"总体：{snippet}", "contributions": ["第一项贡献"],
+                "method": "一种方法", "results": "如文中所述", "limitations": "", "audience": "研究人员"}
+    return {"reasoning": "central claim", "tldr": f"Overall: {snippet}", "contributions": ["first contribution"],
+            "method": "a method", "results": "as reported", "limitations": "", "audience": "researchers"}
+
+
 def _one_answer(body: dict, b: Behaviour, user: str, title_text: str, text: str, chinese: bool, schema: dict) -> dict:
     """The answer object for one section (or article, or set of summaries)."""
     snippet = " ".join(text.split()[:8])
@@ -162,15 +196,12 @@ def _one_answer(body: dict, b: Behaviour, user: str, title_text: str, text: str,
         summary = f"- 本节（{title_text}）讨论了主要内容：{snippet}"
     else:
         summary = f"- This part ({title_text}) says: {snippet}"
+    if b.full_length and "<section>" in user:
+        summary += _padding(text, user)
     if b.invent_number and "A check of your previous answer" not in user and "<section>" in user:
         summary += " Revenue grew by 97.3% in a year."
     if "<summaries>" in user:
-        if chinese:  # a model asked for Chinese writes every field in Chinese
-            obj = {"reasoning": "核心主张", "tldr": f"总体：{snippet}", "contributions": ["第一项贡献"],
-                   "method": "一种方法", "results": "如文中所述", "limitations": "", "audience": "研究人员"}
-        else:
-            obj = {"reasoning": "central claim", "tldr": f"Overall: {snippet}", "contributions": ["first contribution"],
-                   "method": "a method", "results": "as reported", "limitations": "", "audience": "researchers"}
+        obj = _overview_answer(snippet, chinese)
     elif "<abstract>" in user:
         obj = {"reasoning": "brief", "brief": f"Brief: {snippet}"}
     elif "headline" in body["messages"][0]["content"]:

@@ -71,7 +71,8 @@ def test_failed_sections_exit_3(tmp_path, llm_server):
     md = tmp_path / "doc.md"
     md.write_text("# T\n\n## Introduction\nFine text.\n\n## Method\nPOISON here.")
     proc = run_cli("summarize", str(md), "--backend", "llm", "--base-url", llm_server.base_url, "--model", "m",
-                   "--json", "--max-attempts", "2", "--backoff-base", "0", env={"OPENAI_API_KEY": "sk-cli-test"})
+                   "--json", "--max-attempts", "2", "--backoff-base", "0", "--whole-paper-below", "0",
+                   env={"OPENAI_API_KEY": "sk-cli-test"})  # each section its own request: the poisoned one fails alone
     assert proc.returncode == 3, proc.stderr
     poisoned = [r for r in llm_server.state.chat_requests if "POISON" in r.body["messages"][-1]["content"]]
     assert len(poisoned) == 2  # --max-attempts reached the client: two tries, no production backoff

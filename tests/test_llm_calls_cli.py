@@ -15,8 +15,9 @@ def test_a_failed_overall_summary_exits_3_with_the_reason(tmp_path, llm_server):
     llm_server.state.reset(fail_when="<summaries>", fail_status=400)  # only the synthesis call fails
     md = tmp_path / "paper.md"
     md.write_text(PAPER)
+    # each section asked on its own, then the overall summary in a request of its own (not with a short paper's)
     proc = run_cli("summarize", str(md), "--backend", "llm", "--base-url", llm_server.base_url, "--model", "m",
-                   "--json", "--no-cache", env={"OPENAI_API_KEY": "sk-cli-test"})
+                   "--json", "--no-cache", "--whole-paper-below", "0", env={"OPENAI_API_KEY": "sk-cli-test"})
     err = proc.stderr.decode()
     assert proc.returncode == 3, err
     data = json.loads(proc.stdout)

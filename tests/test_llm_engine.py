@@ -8,7 +8,8 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT, llm_settings
+from conftest import ROOT
+from conftest import llm_settings_per_section as llm_settings
 
 from summarizer.cache import AnswerCache
 from summarizer.costs import estimate_run

@@ -1,0 +1,152 @@
+"""A short paper asked whole: one request holds every section to summarize and answers with each
+section's summary and the overall summary; what the answer misses is asked as usual afterwards
+(stand-in server on loopback, production defaults unless a test says otherwise)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import llm_settings
+
+from summarizer.costs import estimate_run
+from summarizer.engine import summarize_document
+from summarizer.pdf_parser import parse_pdf
+from summarizer.prompts import load_prompts, save_user_prompt
+from summarizer.section_groups import group_instruction, whole_paper_fits
+from summarizer.text_parser import parse_text
+from summarizer.tokens import get_tokenizer
+
+PAPER = ("# Sparse Retrieval at Scale\n\n## Abstract\nWe present a sparse index that answers queries in 12 ms.\n\n"
+         "## 1 Introduction\nDense retrieval is slow on large corpora. We close this gap with a sparse index.\n\n"
+         "## 2 Method\nThe index stores 16 postings per term and prunes the rest at build time.\n\n"
+         "## 3 Experiments\nOn two corpora the index answers in 12 ms with recall of 0.91.\n\n"
+         "## 4 Conclusion\nSparse indexes remain competitive for retrieval.")
+SYNTHESIS = "<summaries>"  # only the overall summary's own request carries the section summaries
+
+
+def _sent(server) -> list[str]:
+    return [r.body["messages"][-1]["content"] for r in server.state.chat_requests]
+
+
+def test_a_short_paper_is_one_request_with_every_section_and_the_overall_summary(llm_server):
+    doc = parse_text(PAPER)
+    result = summarize_document(doc, llm_settings(llm_server, use_cache=False))
+    sent = _sent(llm_server)
+    assert len(sent) == result.usage.requests == 1
+    assert not result.failed and not result.overview_error
+    done = [r for r in result.sections if r.ok]
+    assert [r.title for r in done] == ["Abstract", "1 Introduction", "2 Method", "3 Experiments", "4 Conclusion"]
+    for r in done:  # each section's summary is about its own text
+        assert f"({r.title}) says:" in r.summary and r.status == "done", r.summary
+        assert set(r.asked_with) == {t.title for t in done} - {r.title}
+    # the overall summary came from the same answer: no request of its own
+    assert "Overall:" in result.overview and result.overview_fields.get("tldr")
+    assert not any(SYNTHESIS in u for u in sent)
+    # each part is named with what its own prompt extracts; the answer schema asks for the overview
+    assert "problem, gap, contributions" in sent[0] and "inputs/outputs, steps" in sent[0]
+    schema = llm_server.state.chat_requests[0].body["response_format"]["json_schema"]["schema"]
+    assert set(schema["required"]) == {"sections", "overview"}
+    assert "tldr" in schema["properties"]["overview"]["properties"]
+    # the estimate before the run counts that one request
+    assert estimate_run(doc, llm_settings(llm_server)).calls == 1
+
+
+def test_a_short_pdf_costs_its_own_tokens_and_one_requests_instructions(llm_server, paper_pdf):
+    doc = parse_pdf(paper_pdf, "sparrow.pdf")  # six sections to summarize, 800 tokens in all
+    summarize_document(doc, llm_settings(llm_server, use_cache=False))
+    tok = get_tokenizer("cl100k_base")
+    sent = sum(tok.count(m["content"]) for r in llm_server.state.chat_requests for m in r.body["messages"])
+    assert len(llm_server.state.chat_requests) == 1
+    # the instructions are paid once (about 270 tokens), not once a section plus an overall summary's request
+    assert sent - tok.count(doc.text) <= 300, (sent, tok.count(doc.text))
+
+
+def test_an_overall_summary_the_answer_leaves_out_is_asked_on_its_own(llm_server):
+    llm_server.state.reset(group_no_overview=True)
+    result = summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=False))
+    sent = _sent(llm_server)
+    assert len(sent) == 2 and SYNTHESIS in sent[1]
+    assert "Overall:" in result.overview and not result.overview_error
+
+
+def test_a_section_the_answer_misses_is_asked_with_its_own_prompt(llm_server):
+    llm_server.state.reset(group_drop_last=True)
+    result = summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=False))
+    sent = _sent(llm_server)
+    alone = [u for u in sent if u.startswith('Section "4 Conclusion"') or '\nSection "4 Conclusion"' in u]
+    assert len(alone) == 1 and "(conclusion)" in alone[0]  # the conclusion prompt, not the whole paper's
+    last = next(r for r in result.sections if r.title == "4 Conclusion")
+    assert last.status == "done" and last.prompt == "conclusion" and not last.asked_with
+    assert not any(SYNTHESIS in u for u in sent) and "Overall:" in result.overview  # still from the whole answer
+
+
+def test_a_cached_rerun_sends_nothing_and_keeps_the_overall_summary(llm_server):
+    first = summarize_document(parse_text(PAPER), llm_settings(llm_server))
+    again = summarize_document(parse_text(PAPER), llm_settings(llm_server))
+    assert len(llm_server.state.chat_requests) == 1
+    assert again.overview == first.overview and again.overview_fields == first.overview_fields
+    assert [r.summary for r in again.sections] == [r.summary for r in first.sections]
+
+
+def test_an_edited_section_prompt_is_honoured_not_folded_into_the_whole_request(llm_server, tmp_path):
+    method = load_prompts().get("method")
+    method.system += " Mention the index size."
+    save_user_prompt(tmp_path, method)
+    result = summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=False, prompts_dir=str(tmp_path)))
+    sent = [r.body for r in llm_server.state.chat_requests]
+    assert len(sent) > 1 and any(SYNTHESIS in b["messages"][-1]["content"] for b in sent)
+    assert any("Mention the index size." in b["messages"][0]["content"] for b in sent)
+    assert next(r for r in result.sections if r.title == "2 Method").prompt == "method"
+
+
+def test_papers_over_the_limit_news_and_the_switch_off_are_not_asked_whole(llm_server):
+    for settings, text in ((llm_settings(llm_server, use_cache=False, whole_paper_below=50), PAPER),
+                           (llm_settings(llm_server, use_cache=False, whole_paper_below=0), PAPER),
+                           (llm_settings(llm_server, use_cache=False, group_below=0), PAPER)):
+        llm_server.state.reset()
+        summarize_document(parse_text(text), settings)
+        sent = _sent(llm_server)
+        assert len(sent) > 2 and any(SYNTHESIS in u for u in sent), settings
+    article = parse_text("Storm hits coast\n\nA storm hit the coast on Monday. " * 3 + "\n\nPower was cut to 3,000 homes.",
+                         "storm.txt")
+    if article.genre == "article":
+        llm_server.state.reset()
+        summarize_document(article, llm_settings(llm_server, use_cache=False))
+        body = llm_server.state.chat_requests[0].body
+        assert "overview" not in json.dumps(body.get("response_format") or {})
+
+
+def test_the_instruction_names_each_focus_once_and_the_limits_hold():
+    text = group_instruction(3, 120, ["problem, gap", "inputs, steps", "inputs, steps"])
+    assert "[1] problem, gap; [2, 3] inputs, steps" in text and "at most 120 words" in text
+    assert "what to give" not in group_instruction(3, 120)  # parts of one prompt: nothing to say per part
+    assert whole_paper_fits([100, 200], 4000) and not whole_paper_fits([100], 4000)  # one section: asked alone
+    assert not whole_paper_fits([3000, 1000], 4000) and not whole_paper_fits([10] * 17, 4000)
+
+
+def test_an_overall_summary_in_the_answer_gets_the_synthesis_checks(llm_server):
+    from summarizer.llm_backend import LLMBackend
+
+    settings = llm_settings(llm_server, use_cache=False)
+    backend, doc = LLMBackend(settings), parse_text(PAPER)
+    synthesis = backend.prompts.get("synthesis")
+    good = {"reasoning": "central claim", "tldr": "A sparse index answers queries in 12 ms at 0.91 recall.",
+            "contributions": ["a pruned sparse index"], "method": "Postings are pruned at build time.",
+            "results": "12 ms per query, recall 0.91.", "limitations": "", "audience": "retrieval engineers"}
+    assert backend._checked_overview(good, synthesis, doc) == {k: v for k, v in good.items() if k != "reasoning"}
+    assert backend._checked_overview({k: v for k, v in good.items() if k != "tldr"}, synthesis, doc) is None
+    echoed = {**good, "tldr": synthesis.fields["tldr"], "results": synthesis.fields["results"]}
+    assert backend._checked_overview(echoed, synthesis, doc) is None  # our own field descriptions, not an answer
+    assert backend._checked_overview("not an object", synthesis, doc) is None
+
+
+def test_redoing_some_sections_asks_them_with_their_own_prompts(llm_server):
+    settings = llm_settings(llm_server, use_cache=False)
+    doc = parse_text(PAPER)
+    first = summarize_document(doc, settings)
+    llm_server.state.reset()
+    again = summarize_document(doc, settings, only={1, 2}, previous=first)  # the introduction and the method
+    bodies = [r.body for r in llm_server.state.chat_requests]
+    assert not any("overview" in json.dumps(b.get("response_format") or {}) for b in bodies)
+    assert [r.prompt for r in again.sections[1:3]] == ["introduction", "method"]
+    assert again.sections[3].summary == first.sections[3].summary  # the others are kept as they were
