@@ -36,7 +36,8 @@ def test_cli_log_file_has_one_line_per_call_and_never_the_key_or_text(tmp_path, 
     log = tmp_path / "run.log"
     llm_server.state.reset(error_500_first=1)
     out = _cli(["summarize", "paper.md", "--backend", "llm", "--base-url", llm_server.base_url, "--model", "test-model",
-                "--backoff-base", "0", "--log-file", str(log), "-q"], tmp_path, OPENAI_API_KEY=SECRET)
+                "--backoff-base", "0", "--whole-paper-below", "0", "--log-file", str(log), "-q"], tmp_path,
+               OPENAI_API_KEY=SECRET)  # a request per section and one for the overall summary: several calls
     assert out.returncode == 0, out.stderr
     text = log.read_text(encoding="utf-8")
     host = llm_server.base_url.split("//")[1].split("/")[0]
