@@ -1,20 +1,22 @@
 """Run settings, built explicitly per run (never module-level state shared between users).
 
-One typed pydantic-settings model: environment prefix ``SUMMARIZER_``, validation with one-line
-``ConfigError`` messages, a description per field. The API key is a ``SecretStr`` excluded from
+One typed pydantic model: validation with one-line ``ConfigError`` messages, a description per
+field, and ``from_env`` reading ``SUMMARIZER_<FIELD>`` variables (``environment``). The environment is
+read by the few lines below rather than by pydantic-settings: its import (asyncio, cloud secret
+providers) cost ~0.1 s of every CLI process and of a cached re-run, a third of the time such a run
+may take, for a feature this model uses in one simple form. The API key is a ``SecretStr`` excluded from
 ``repr``, from ``to_public_dict`` and from every cache key; error messages name the host, never the
 key (field notes 2, 5).
 """
 
 from __future__ import annotations
 
+import json
 import os
-from contextvars import ContextVar
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .paths import data_dir
@@ -51,7 +53,7 @@ def _by_prefix(table: dict, model: str):
     return table[best] if best else None
 
 
-_READ_ENV: ContextVar[bool] = ContextVar("summarizer_settings_read_env", default=False)
+ENV_PREFIX = "SUMMARIZER_"
 
 
 def _one_line(error: ValidationError) -> str:
@@ -62,7 +64,38 @@ def _one_line(error: ValidationError) -> str:
     return f"Invalid setting '{where}'{given}: {first.get('msg', 'invalid value')}."
 
 
-class Settings(BaseSettings):
+def environment(fields: dict, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings the environment gives, by field name: ``SUMMARIZER_<FIELD>`` (any case), or for a
+    field with alias choices the upper-case ones among them, the first one set winning (so
+    ``SUMMARIZER_API_KEY`` before ``OPENAI_API_KEY``). Values of dict, list and tuple fields are JSON.
+    A variable that is not valid JSON where JSON is needed raises ``ConfigError`` naming it."""
+    env = {k.upper(): v for k, v in (os.environ if environ is None else environ).items()}
+    out: dict[str, Any] = {}
+    for name, field in fields.items():
+        alias = field.validation_alias
+        names = [c for c in alias.choices if isinstance(c, str) and c.isupper()] \
+            if isinstance(alias, AliasChoices) else [ENV_PREFIX + name.upper()]
+        found = next((n for n in names if n in env), None)
+        if found is None:
+            continue
+        value: Any = env[found]
+        if _structured(field.annotation):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ConfigError(f"Invalid setting '{name}': {found} must be JSON.") from None
+        out[name] = value
+    return out
+
+
+def _structured(annotation: Any) -> bool:
+    """A dict, list or tuple field (read from the environment as JSON)."""
+    from typing import get_origin
+
+    return get_origin(annotation) in (dict, list, tuple) or annotation in (dict, list, tuple)
+
+
+class Settings(BaseModel):
     """Everything one summarization run needs: one typed, validated model.
 
     ``Settings(...)`` uses the given values and the defaults only; ``Settings.from_env(...)`` also
@@ -71,8 +104,7 @@ class Settings(BaseSettings):
     line naming the setting. The descriptions below are shown in ``--help`` and on the Settings page.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", populate_by_name=True, extra="forbid",
-                                      validate_default=False, case_sensitive=False)
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", validate_default=False)
 
     backend: Literal["extractive", "llm"] = Field("extractive",
                                                   description="extractive: built in, offline; llm: an OpenAI-compatible endpoint")
@@ -134,11 +166,6 @@ class Settings(BaseSettings):
         except ValidationError as exc:
             raise ConfigError(_one_line(exc)) from None
 
-    @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
-        """Plain construction uses only its arguments; ``from_env`` adds the environment."""
-        return (init_settings, env_settings) if _READ_ENV.get() else (init_settings,)
-
     @field_validator("context_window", "requests_per_minute", "tokens_per_minute", "route_below_tokens", mode="before")
     @classmethod
     def _zero_is_none(cls, value: Any) -> Any:
@@ -161,15 +188,22 @@ class Settings(BaseSettings):
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
-        """Defaults, then the environment, then the non-None ``overrides``."""
-        token = _READ_ENV.set(True)
-        try:
-            base = cls(**{k: v for k, v in overrides.items() if v is not None})
-        finally:
-            _READ_ENV.reset(token)
+        """Defaults, then the environment (``environment``), then the non-None ``overrides``."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        named = {cls._field_of(k) for k in given}  # "api_key" overrides what the environment gave "secret_key"
+        base = cls(**{k: v for k, v in environment(cls.model_fields).items() if k not in named}, **given)
         if not base.prompts_dir:
             base.prompts_dir = str(user_prompts_dir())
         return base
+
+    @classmethod
+    def _field_of(cls, key: str) -> str:
+        """The field a constructor argument sets (a field name, or one of its alias choices)."""
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias
+            if key == name or (isinstance(alias, AliasChoices) and key in alias.choices):
+                return name
+        return key
 
     @classmethod
     def choices(cls, name: str) -> list[str] | None:

@@ -45,7 +45,7 @@ def test_paper_summary_loads_pymupdf_without_its_extras(tmp_path):
 
 
 def test_import_summarizer_defers_settings_until_asked():
-    code = ("import sys, summarizer\nlight = 'pydantic_settings' not in sys.modules\n"
-            "print(light, summarizer.Settings.__name__, 'pydantic_settings' in sys.modules)")
+    code = ("import sys, summarizer\nlight = 'pydantic' not in sys.modules\n"
+            "print(light, summarizer.Settings.__name__, 'pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
     assert out.split() == ["True", "Settings", "True"]

@@ -82,3 +82,22 @@ def test_credentials_in_the_base_url_never_reach_labels_history_or_logs():
     assert s.to_public_dict()["base_url"] == "https://gw.example.com:8443/v1"
     assert Settings(base_url="http://[::1]:8080/v1").host == "[::1]:8080"
     assert Settings(base_url="http://127.0.0.1:8080/v1").host == "127.0.0.1:8080"
+
+
+def test_the_environment_is_read_as_documented(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai")
+    monkeypatch.setenv("SUMMARIZER_API_KEY", "sk-summarizer")  # ours first, then the provider's name
+    monkeypatch.setenv("summarizer_group_below", "250")  # names are not case-sensitive
+    monkeypatch.setenv("SUMMARIZER_USE_CACHE", "false")
+    monkeypatch.setenv("SUMMARIZER_CONTEXT_WINDOWS", '{"my-model": 32000}')  # dict fields are JSON
+    monkeypatch.setenv("NOUGAT_CHECKPOINT", "/models/nougat")
+    s = Settings.from_env(model="my-model-7b")
+    assert s.api_key == "sk-summarizer" and s.group_below == 250 and s.use_cache is False
+    assert s.effective_context == 32000 and s.nougat_checkpoint == "/models/nougat"
+    assert Settings.from_env(api_key="sk-given").api_key == "sk-given"  # an argument beats the environment
+    monkeypatch.setenv("SUMMARIZER_CONTEXT_WINDOWS", "{not json")
+    with pytest.raises(ConfigError, match="SUMMARIZER_CONTEXT_WINDOWS must be JSON"):
+        Settings.from_env()
+    monkeypatch.delenv("SUMMARIZER_CONTEXT_WINDOWS")
+    monkeypatch.setenv("SUMMARIZER_NO_SUCH_SETTING", "1")  # unknown names are not settings: ignored
+    assert Settings.from_env().group_below == 250
