@@ -37,7 +37,7 @@ class Estimate:
 
 
 def estimate_run(document: Document, settings: Settings, section_prompts: dict[int, str] | None = None) -> Estimate:
-    from .llm_backend import LLMBackend, split_to_fit
+    from .llm_backend import GROUP_MAX_OUTPUT, LLMBackend, split_to_fit
     from .prompts import load_prompts
 
     backend = LLMBackend(settings, prompts=load_prompts(settings.prompts_dir), client=_NoClient(), cache=None,
@@ -54,13 +54,15 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
             calls += 1
             sizes = [backend.tokenizer.count(document.sections[i].text) for i in unit]
             prompt = backend.prompts.get("generic") if whole else backend.prompt_for(document, unit[0])
-            values = {"title": document.title, "brief": backend.brief, "section_title": document.sections[unit[0]].title,
-                      "kind": document.sections[unit[0]].kind, "section_text": "", "max_words": backend.words_for(prompt),
-                      "language": backend.language}
+            values = {"title": document.title, "brief": "" if whole else backend.brief, "section_title":
+                      document.sections[unit[0]].title, "kind": document.sections[unit[0]].kind, "section_text": "",
+                      "max_words": backend.words_for(prompt), "language": backend.language}
             unit_in = backend.count_messages(prompt.render(values)) + sum(sizes) + 40 * len(unit)
-            tokens_out += int(prompt.max_output_tokens * 0.66) * len(unit)
-            if whole:
-                tokens_out += int(synthesis.max_output_tokens * 0.66)
+            if whole:  # each part's own prompt answers, and the overview; within one answer's room
+                tokens_out += min(GROUP_MAX_OUTPUT, int(0.66 * (synthesis.max_output_tokens + sum(
+                    backend.prompt_for(document, i).max_output_tokens for i in unit))))
+            else:
+                tokens_out += int(prompt.max_output_tokens * 0.66) * len(unit)
             for i, size in zip(unit, sizes):
                 per_section[i] = unit_in * size // max(1, sum(sizes))
             tokens_in += unit_in

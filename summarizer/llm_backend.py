@@ -42,9 +42,11 @@ from .section_groups import (
     group_schema,
     group_text,
     group_title,
-    overview_instruction,
     plan_groups,
+    whole_answer_fits,
+    whole_instruction,
     whole_paper_fits,
+    whole_schema,
 )
 from .sentences import split_sentences
 from .settings import LENGTHS, Settings
@@ -158,7 +160,7 @@ class LLMBackend:
         """The prompt's messages. The context block ("Paper:" and "Brief:" lines) is dropped where no
         brief is sent (long sections carry their own context, the abstract is the brief). The "Answer
         fields:" line stays here; ``call`` leaves it out where the JSON schema carries the same."""
-        messages = prompt.render({**values, "max_words": self.words_for(prompt), "language": self.language})
+        messages = prompt.render({"max_words": self.words_for(prompt), **values, "language": self.language})
         return [{**m, "content": _EMPTY_FIELDS.sub("", _EMPTY_BRIEF.sub("", m["content"]))} for m in messages]
 
     def sized(self, prompt: PromptTemplate, values: dict, extra: str = "") -> Call:
@@ -297,9 +299,10 @@ class LLMBackend:
                      "from now on", self.settings.host)
         return True
 
-    def context_for(self, prompt: PromptTemplate, values: dict) -> AnswerContext:
-        """Our own texts (templates, field descriptions, retry instructions) and the data sent."""
-        ours = [prompt.system, prompt.user, *map(str, prompt.fields.values()), RECHECK, TERSE, REASK, LANGUAGE_FIX]
+    def context_for(self, prompt: PromptTemplate, values: dict, extra: str = "") -> AnswerContext:
+        """Our own texts (templates, field descriptions, retry instructions, ``extra`` instructions sent
+        with them) and the data sent."""
+        ours = [prompt.system, prompt.user, *map(str, prompt.fields.values()), RECHECK, TERSE, REASK, LANGUAGE_FIX, extra]
         pieces = [piece for text in ours for piece in re.split(r"\{[A-Za-z_]+\}", text)]
         data = "\n".join(str(values.get(k, "")) for k in ("section_text", "chunk_summaries", "section_summaries",
                                                          "abstract", "title", "section_title", "brief"))
@@ -419,17 +422,22 @@ class LLMBackend:
         is honoured by asking that section with it."""
         below = int(getattr(self.settings, "whole_paper_below", 0) or 0)
         if document.genre != "paper" or not below or not self._group_below() or self.feedback or self.section_prompts \
-                or self.groups_unusable:
+                or self.groups_unusable or not self.schema_trusted:  # each part's fields are named by the schema only
             return False
         if sorted(indices) != [i for i, s in enumerate(document.sections) if s.summarizable]:
             return False
-        used = {self.prompt_for(document, i).name for i in indices} | {"generic", "synthesis"}
-        if used & self.prompts.overridden or used - set(default_prompts()):
+        prompts = [self.prompt_for(document, i) for i in indices]
+        defaults = default_prompts()
+        used = {p.name: p for p in [*prompts, self.prompts.get("generic"), self.prompts.get("synthesis")]}
+        if any(name not in defaults or p.to_dict() != defaults[name].to_dict() for name, p in used.items()):
             return False
-        return whole_paper_fits([self.tokenizer.count(document.sections[i].text) for i in indices], below)
+        return whole_paper_fits([self.tokenizer.count(document.sections[i].text) for i in indices], below) and \
+            whole_answer_fits([self.words_for(p) for p in prompts], self.words_for(self.prompts.get("synthesis")),
+                              GROUP_MAX_OUTPUT)
 
     def _focus(self, prompt: PromptTemplate) -> str:
-        """What a part asked in a whole paper's request is to give: its own prompt's summary field."""
+        """What a part asked in a whole paper's request is to give: its own prompt's summary field
+        (the generic prompt's says nothing more than "the main points": none)."""
         if prompt.name == "generic":
             return ""
         described = str(prompt.fields.get("summary", "")) or prompt.description
@@ -437,45 +445,52 @@ class LLMBackend:
 
     def summarize_group(self, document: Document, results: list[SectionResult],
                         report: Callable[[SectionResult], None]) -> None:
-        """Summarize several small sections in one request. Each section the answer covers well is
-        filled (and checked as if asked alone); the others are left as they were, to be asked alone.
-        Once a group's answer was of no use at all, this model is not asked for groups again in the run."""
+        """Summarize several small sections in one request (or a short paper whole, overall summary
+        included). Each section the answer covers well is filled (and checked as if asked alone, against
+        its own prompt); the others are left as they were, to be asked alone. Once a group's answer was of
+        no use at all, this model is not asked for groups again in the run."""
         if self.groups_unusable:
             return
         sections = [document.sections[r.index] for r in results]
+        n = len(results)
         whole = self.whole_paper(document, [r.index for r in results])
-        # a whole paper's parts come from different prompts: the generic one asks, each part named with its focus
-        prompt = self.prompts.get("generic") if whole else self.prompt_for(document, results[0].index)
+        # each part's own prompt; a whole paper is asked through the generic prompt's messages
+        parts = [self.prompt_for(document, r.index) for r in results]
+        prompt = self.prompts.get("generic") if whole else parts[0]
         synthesis = self.prompts.get("synthesis") if whole else None
         titles = [s.title for s in sections]
         brief = "" if whole else self._brief_for([s.text for s in sections])
         values = {"title": document.title, "brief": brief, "section_title": "all sections" if whole else group_title(titles),
                   "kind": ("paper" if whole else sections[0].kind) if document.genre == "paper" else "news",
                   "section_text": group_text([(s.title, delimit(s.text)) for s in sections])}
-        focus = [self._focus(self.prompt_for(document, r.index)) for r in results] if whole else None
-        extra = group_instruction(len(titles), self.words_for(prompt), focus)
         if synthesis is not None:
-            extra += overview_instruction(self.words_for(synthesis), list(synthesis.fields))
+            values["max_words"] = max(self.words_for(p) for p in parts)
+            extra = whole_instruction([(self._focus(p), self.words_for(p)) for p in parts], self.words_for(synthesis),
+                                      list(synthesis.fields))
+        else:
+            extra = group_instruction(n, self.words_for(prompt))
         try:
             call = self.sized(prompt, values, extra)
         except BackendError:
             return
         if call.room < 2 * prompt.max_output_tokens:  # a small context: the answers would not fit together
             return
-        n = len(results)
-        room = prompt.max_output_tokens * n + (synthesis.max_output_tokens if synthesis else 0)
-        call = replace(call, max_tokens=min(call.room, room, GROUP_MAX_OUTPUT),
-                       schema=group_schema(self.schema_for(prompt), n, self.schema_for(synthesis) if synthesis else None))
-        key = self.cache_key(call, group_schema(prompt.json_schema(), n, synthesis.json_schema() if synthesis else None))
+        room = sum(p.max_output_tokens for p in parts) + (synthesis.max_output_tokens if synthesis else 0)
+        if synthesis is not None:
+            schema = whole_schema([self.schema_for(p) for p in parts], self.schema_for(synthesis))
+            # every prompt's whole text is in the key: editing one (a new release's defaults) asks again
+            key_schema = {"answer": whole_schema([p.json_schema() for p in parts], synthesis.json_schema()),
+                          "prompts": [p.to_dict() for p in (*parts, synthesis)]}
+        else:
+            schema, key_schema = group_schema(self.schema_for(prompt), n), group_schema(prompt.json_schema(), n)
+        call = replace(call, max_tokens=min(call.room, room, GROUP_MAX_OUTPUT), schema=schema)
+        key = self.cache_key(call, key_schema)
         hit = self.cache.get(key) if self.cache is not None else None
         lead = results[0]
         overview = None
         if hit is not None:
             overview = hit.get("overview")
             entries = hit.get("entries") or [None] * n
-            if not any(entries):  # this model's answer for this group was of no use: known, not paid again
-                self.groups_unusable = True
-                return
         elif all(self._cached_alone(document, r.index) for r in results):
             return  # each was asked alone before (say, after an earlier group failed): the cache has them
         else:
@@ -495,21 +510,24 @@ class LLMBackend:
             cut = completion.finish_reason == "length"
             entries = group_entries(answer.fields, n) if answer.ok and not cut else [None] * n
             if synthesis is not None and answer.ok and not cut:
-                overview = self._checked_overview(answer.fields.get("overview"), synthesis, document)
+                overview = self._checked_overview(answer.fields.get("overview"), synthesis, document, extra)
         if synthesis is not None and overview:
             self.overview = overview
+        if hit is not None and not any(entries):  # this model's answer for this group was of no use: known, not paid again
+            self.groups_unusable = True
+            return
         kept: list[dict | None] = []
-        for result, section, entry in zip(results, sections, entries):
+        for result, section, entry, own in zip(results, sections, entries, parts):
             part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry else None
-            ctx = self.context_for(prompt, {**values, "section_title": section.title, "section_text": section.text})
-            if part is None or not part.ok or self.judge(part, prompt, ctx) or not self._language_ok(part):
+            ctx = self.context_for(own, {**values, "section_title": section.title, "section_text": section.text}, extra)
+            if part is None or not part.ok or self.judge(part, own, ctx) or not self._language_ok(part):
                 kept.append(None)
                 continue
             part.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in part.fields.items()}
             kept.append(entry)
-            result.prompt, result.cached = prompt.name, hit is not None
+            result.prompt, result.cached = own.name, hit is not None
             result.asked_with = [t for t in titles if t != section.title]
-            self._fill(result, part, prompt)
+            self._fill(result, part, own)
         if hit is None and self.cache is not None:  # a useless answer too: a re-run does not pay for it again
             self.cache.set(key, {"entries": kept, "overview": overview})
         if hit is None and not any(kept):
@@ -517,14 +535,15 @@ class LLMBackend:
                      "sections of later groups in this run", n)
             self.groups_unusable = True
 
-    def _checked_overview(self, raw: object, synthesis: PromptTemplate, document: Document) -> dict | None:
+    def _checked_overview(self, raw: object, synthesis: PromptTemplate, document: Document,
+                          extra: str = "") -> dict | None:
         """A whole paper's overall summary, if it passes the checks a synthesis answer gets: every field
         of the synthesis prompt, not an echo of our instructions nor a copy of the text, in the right
         language. ``None`` otherwise: the overall summary is then asked on its own."""
         if not isinstance(raw, dict):
             return None
         answer = parse_answer(json.dumps(raw, ensure_ascii=False))
-        ctx = self.context_for(synthesis, {"title": document.title, "section_text": document.text})
+        ctx = self.context_for(synthesis, {"title": document.title, "section_text": document.text}, extra)
         if not answer.ok or schema_problems(answer.fields, synthesis.json_schema()) or \
                 self.judge(answer, synthesis, ctx) or not self._language_ok(answer):
             log.info("the overall summary in the whole paper's answer was not usable: asked on its own")

@@ -13,10 +13,11 @@ The default threshold, 500 tokens, is where a request's own text (~150 tokens) s
 than 30 % of what it carries: the share the 1.3× budget on tokens sent allows.
 
 A short paper is asked whole: when every section to summarize fits in one request together
-(under ``Settings.whole_paper_below`` tokens in all), one request holds them all, each part named with what to extract from it
-(its own prompt's focus), and the answer carries the overall summary too (``overview``, the
-synthesis prompt's fields) — no separate synthesis request. Parts or an overview the answer misses
-are asked as usual afterwards.
+(under ``Settings.whole_paper_below`` tokens in all) and the answers fit one answer's room, one
+request holds them all. Each part is named with what its own prompt extracts and how long, and the
+answer schema gives each part its own prompt's fields (under its number), plus the overall summary
+(``overview``, the synthesis prompt's fields): no separate synthesis request. Parts or an overview
+the answer misses are asked as usual afterwards (each with its own prompt).
 """
 
 from __future__ import annotations
@@ -38,11 +39,17 @@ WHOLE_PAPER_TOKENS = 4_000
 #: …and has at most this many sections: the answer holds a summary for each, plus the overview.
 WHOLE_PAPER_MAX_SECTIONS = 16
 
-GROUP_INSTRUCTION = ("\n\nThe text above holds {n} sections, each headed by its [number] and title{focus}. Answer "
+GROUP_INSTRUCTION = ("\n\nThe text above holds {n} sections, each headed by its [number] and title. Answer "
                      "{{\"sections\": [...]}}: one entry per section, in order, with \"part\" (its number) and the "
                      "answer fields above, about that section only; each summary at most {words} words.")
-OVERVIEW_INSTRUCTION = (" Also give \"overview\": the whole paper's summary (at most {words} words in all), "
-                        "with the fields {fields}.")
+WHOLE_INSTRUCTION = ("\n\nThe text above holds {n} sections, each headed by its [number] and title. Answer "
+                     "{{\"sections\": {{\"1\": {{...}}, ...}}, \"overview\": {{...}}}}: under each section's number, the "
+                     "answer fields for that section only ({parts}); in \"overview\", the whole paper's summary (at most "
+                     "{words} words in all) with the fields {fields}.")
+#: Tokens an answer spends per word asked (generous: English ~1.3, Chinese more per character), and
+#: its fixed cost per part (reasoning, field names): what a whole paper's answer is budgeted with.
+TOKENS_PER_WORD = 1.5
+TOKENS_PER_PART = 40
 
 
 @dataclass(frozen=True)
@@ -93,21 +100,26 @@ def group_title(titles: list[str]) -> str:
     return titles[0] if len(titles) == 1 else f"{titles[0]} … {titles[-1]}"
 
 
-def group_instruction(n: int, words: int, focus: list[str] | None = None) -> str:
-    """What the model is told about the ``n`` parts (their titles are in the text, with their numbers);
-    ``focus`` (one per part) says what to give for each where the parts come from different prompts
-    (parts with the same focus are named together: "[2, 3] inputs, steps")."""
-    by_focus: dict[str, list[int]] = {}
-    for i, f in enumerate(focus or [], 1):
-        if f:
-            by_focus.setdefault(f, []).append(i)
-    listed = "; ".join(f"[{', '.join(map(str, parts))}] {f}" for f, parts in by_focus.items())
-    return GROUP_INSTRUCTION.format(n=n, focus=f" (what to give for each: {listed})" if listed else "", words=words)
+def group_instruction(n: int, words: int) -> str:
+    """What the model is told about the ``n`` parts of one prompt (their titles are in the text)."""
+    return GROUP_INSTRUCTION.format(n=n, words=words)
 
 
-def overview_instruction(words: int, fields: list[str]) -> str:
-    """The request for the overall summary inside a whole paper's answer."""
-    return OVERVIEW_INSTRUCTION.format(words=words, fields=", ".join(fields))
+def whole_instruction(parts: list[tuple[str, int]], words: int, fields: list[str]) -> str:
+    """What a whole paper's request asks: for each part (its focus, its words) its own fields, and
+    the overview; parts with the same focus and length are named together ("[2, 3] inputs, steps")."""
+    by_part: dict[str, list[int]] = {}
+    for i, (focus, n) in enumerate(parts, 1):
+        by_part.setdefault(f"{focus + ', ' if focus else ''}at most {n} words", []).append(i)
+    listed = "; ".join(f"[{', '.join(map(str, numbers))}] {what}" for what, numbers in by_part.items())
+    return WHOLE_INSTRUCTION.format(n=len(parts), parts=listed, words=words, fields=", ".join(fields))
+
+
+def whole_answer_fits(part_words: list[int], overview_words: int, room: int) -> bool:
+    """A whole paper's answer, every part at its longest, fits ``room`` tokens (else it would be cut,
+    and every section asked again)."""
+    need = sum(TOKENS_PER_WORD * w + TOKENS_PER_PART for w in part_words) + TOKENS_PER_WORD * overview_words + TOKENS_PER_PART
+    return need <= room
 
 
 def whole_paper_fits(tokens: list[int], below: int = WHOLE_PAPER_TOKENS) -> bool:
@@ -115,19 +127,25 @@ def whole_paper_fits(tokens: list[int], below: int = WHOLE_PAPER_TOKENS) -> bool
     return 1 < len(tokens) <= WHOLE_PAPER_MAX_SECTIONS and sum(tokens) < below
 
 
-def group_schema(item: dict, n: int, overview: dict | None = None) -> dict:
+def group_schema(item: dict, n: int) -> dict:
     """The answer of a group: ``sections``, a list of answers, each the prompt's own with the number
     of its section (``part``). No ``minItems``/``maxItems``: a strict validator may refuse them, and
     a refused schema would turn the endpoint's JSON schema off for every request; the count is
-    checked on the answer (``group_entries``). With ``overview`` (the synthesis answer's schema) the
-    answer holds the overall summary as well."""
+    checked on the answer (``group_entries``)."""
     entry = {**item, "properties": {"part": {"type": "integer", "description": "the section's number"},
                                     **item.get("properties", {})},
              "required": ["part", *item.get("required", [])]}
-    properties: dict = {"sections": {"type": "array", "items": entry}}
-    if overview is not None:
-        properties["overview"] = overview
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return {"type": "object", "properties": {"sections": {"type": "array", "items": entry}},
+            "required": ["sections"], "additionalProperties": False}
+
+
+def whole_schema(items: list[dict], overview: dict) -> dict:
+    """A whole paper's answer: under ``sections``, each part's own prompt's answer keyed by its number
+    ("1", "2", …; every one required, so the count cannot be wrong), and the ``overview``."""
+    parts = {str(n): item for n, item in enumerate(items, 1)}
+    return {"type": "object", "properties": {
+        "sections": {"type": "object", "properties": parts, "required": list(parts), "additionalProperties": False},
+        "overview": overview}, "required": ["sections", "overview"], "additionalProperties": False}
 
 
 def group_entries(fields: dict, n: int) -> list[dict | None]:
@@ -136,6 +154,8 @@ def group_entries(fields: dict, n: int) -> list[dict | None]:
     has one (a model may reorder them), else by position. A different count than asked, or part
     numbers that are not 1…n, mean the entries cannot be matched: none is used."""
     entries = fields.get("sections")
+    if isinstance(entries, dict):  # a whole paper's answer: each part under its number
+        return [e if isinstance(e := entries.get(str(i)), dict) and e else None for i in range(1, n + 1)]
     if not isinstance(entries, list) or len(entries) != n:
         return [None] * n
     parts = [e.get("part") if isinstance(e, dict) else None for e in entries]

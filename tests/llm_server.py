@@ -58,6 +58,8 @@ class Behaviour:
     group_reversed: bool = False  # an answer for several sections lists its (numbered) entries last first
     ignore_schema: bool = False  # take response_format json_schema but answer as if none was given
     full_length: bool = False  # section summaries about as long as asked (a real model's length), for token benches
+    echo_instruction: bool = False  # a whole paper's answer repeats the instruction as each part's summary
+    part_missing_field: bool = False  # a whole paper's answer leaves each part's last own field out
     group_no_overview: bool = False  # a whole paper's answer leaves out the overall summary asked with it
 
 
@@ -130,7 +132,29 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     if b.ignore_schema:
         schema = {}
     entries = (schema.get("properties") or {}).get("sections", {})
-    if entries.get("type") == "array" and entries.get("items", {}).get("properties"):
+    if entries.get("type") == "object" and entries.get("properties"):
+        # a whole paper asked at once: each part's own fields under its number, and the overview
+        parts = re.split(r"(?m)^\[\d+\] (.*)\n", text)[1:]
+        keyed = entries["properties"]
+        obj = {"sections": {key: _one_answer(body, b, user, parts[2 * i], parts[2 * i + 1], chinese, keyed[key])
+                            for i, key in enumerate(keyed) if 2 * i + 1 < len(parts)}}
+        if b.echo_instruction:  # each summary repeats the request's instruction instead of summarizing
+            for entry in obj["sections"].values():
+                entry["summary"] = "- under each section's number, the answer fields for that section only"
+        if b.part_missing_field:  # each entry leaves out its prompt's last field (key_terms, key_numbers, ...)
+            for key, entry in obj["sections"].items():
+                last = [f for f in keyed[key].get("required", []) if f not in ("reasoning", "summary")]
+                if last:
+                    entry.pop(last[-1], None)
+        if b.group_drop_last:
+            obj["sections"][list(keyed)[-1]] = {}
+        if b.group_empty:
+            obj["sections"] = {key: {} for key in keyed}
+        overview = (schema.get("properties") or {}).get("overview")
+        if overview and not b.group_no_overview:
+            whole = _overview_answer(" ".join(text.split()[:8]), chinese)
+            obj["overview"] = {k: whole.get(k, f"{k}: {' '.join(text.split()[:8])}") for k in overview.get("properties") or {}}
+    elif entries.get("type") == "array" and entries.get("items", {}).get("properties"):
         # several sections asked together, as numbered parts "[n] title": one entry per part
         parts = re.split(r"(?m)^\[\d+\] (.*)\n", text)[1:]
         obj = {"sections": [{**_one_answer(body, b, user, parts[i], parts[i + 1], chinese, entries["items"]),
@@ -144,11 +168,6 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
         if b.group_one_short:  # and numbers none: only the count can tell the entries do not match
             obj["sections"].pop(len(obj["sections"]) // 2)
             obj["sections"] = [{k: v for k, v in e.items() if k != "part"} for e in obj["sections"]]
-        overview = (schema.get("properties") or {}).get("overview")
-        if overview and not b.group_no_overview:  # a whole paper asked at once: its overall summary as well
-            props = overview.get("properties") or {}
-            whole = _overview_answer(" ".join(text.split()[:8]), chinese)
-            obj["overview"] = {k: whole.get(k, f"{k}: {' '.join(text.split()[:8])}") for k in props}
     else:
         obj = _one_answer(body, b, user, title_text, text, chinese, schema)
     if b.malformed:

@@ -5,6 +5,7 @@ section's summary and the overall summary; what the answer misses is asked as us
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from conftest import llm_settings
 
@@ -12,7 +13,7 @@ from summarizer.costs import estimate_run
 from summarizer.engine import summarize_document
 from summarizer.pdf_parser import parse_pdf
 from summarizer.prompts import load_prompts, save_user_prompt
-from summarizer.section_groups import group_instruction, whole_paper_fits
+from summarizer.section_groups import whole_answer_fits, whole_instruction, whole_paper_fits
 from summarizer.text_parser import parse_text
 from summarizer.tokens import get_tokenizer
 
@@ -36,17 +37,21 @@ def test_a_short_paper_is_one_request_with_every_section_and_the_overall_summary
     assert not result.failed and not result.overview_error
     done = [r for r in result.sections if r.ok]
     assert [r.title for r in done] == ["Abstract", "1 Introduction", "2 Method", "3 Experiments", "4 Conclusion"]
-    for r in done:  # each section's summary is about its own text
+    for r in done:  # each section's summary is about its own text, in its own prompt's fields
         assert f"({r.title}) says:" in r.summary and r.status == "done", r.summary
         assert set(r.asked_with) == {t.title for t in done} - {r.title}
+    assert [r.prompt for r in done] == ["abstract", "introduction", "method", "experiments", "conclusion"]
+    assert "contributions" in done[1].fields and "key_terms" in done[2].fields and "key_numbers" in done[3].fields
     # the overall summary came from the same answer: no request of its own
     assert "Overall:" in result.overview and result.overview_fields.get("tldr")
     assert not any(SYNTHESIS in u for u in sent)
-    # each part is named with what its own prompt extracts; the answer schema asks for the overview
-    assert "problem, gap, contributions" in sent[0] and "inputs/outputs, steps" in sent[0]
+    # each part is named with what its own prompt extracts and how long; the schema gives each its fields
+    assert "problem, gap, contributions, at most 150 words" in sent[0] and "inputs/outputs, steps" in sent[0]
     schema = llm_server.state.chat_requests[0].body["response_format"]["json_schema"]["schema"]
     assert set(schema["required"]) == {"sections", "overview"}
     assert "tldr" in schema["properties"]["overview"]["properties"]
+    parts = schema["properties"]["sections"]["properties"]
+    assert list(parts) == ["1", "2", "3", "4", "5"] and "key_terms" in parts["3"]["required"]
     # the estimate before the run counts that one request
     assert estimate_run(doc, llm_settings(llm_server)).calls == 1
 
@@ -88,6 +93,49 @@ def test_a_cached_rerun_sends_nothing_and_keeps_the_overall_summary(llm_server):
     assert [r.summary for r in again.sections] == [r.summary for r in first.sections]
 
 
+def test_an_overall_summary_kept_from_an_answer_whose_parts_were_useless_is_kept_on_a_rerun(llm_server):
+    llm_server.state.reset(group_empty=True)  # every part empty: each section is asked alone, the overview kept
+    first = summarize_document(parse_text(PAPER), llm_settings(llm_server))
+    assert not any(SYNTHESIS in u for u in _sent(llm_server)) and "Overall:" in first.overview
+    n = len(llm_server.state.chat_requests)
+    again = summarize_document(parse_text(PAPER), llm_settings(llm_server))
+    assert len(llm_server.state.chat_requests) == n and again.overview == first.overview  # all from the cache
+
+
+def test_a_part_that_repeats_the_instruction_is_not_a_summary(llm_server):
+    llm_server.state.reset(echo_instruction=True)
+    result = summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=False))
+    method = next(r for r in result.sections if r.title == "2 Method")
+    assert method.status == "done" and "section's number" not in method.summary, method.summary
+    assert any(u.startswith('Section "2 Method"') or '\nSection "2 Method"' in u for u in _sent(llm_server))
+
+
+def test_a_part_lacking_its_own_prompts_fields_is_not_done(llm_server):
+    llm_server.state.reset(part_missing_field=True)  # the method's entry has no key_terms
+    result = summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=False))
+    method = next(r for r in result.sections if r.title == "2 Method")
+    assert method.status == "unstructured" and "key_terms" in method.note, (method.status, method.note)
+
+
+def test_whole_paper_answers_are_cached_under_every_prompt_text_and_need_a_followed_schema(llm_server, monkeypatch):
+    import summarizer.llm_backend as backend_module
+    from summarizer.llm_backend import LLMBackend
+    from summarizer.prompts import PromptSet, default_prompts
+
+    settings = llm_settings(llm_server)
+    backend, doc = LLMBackend(settings), parse_text(PAPER)
+    every = [i for i, s in enumerate(doc.sections) if s.summarizable]
+    assert backend.whole_paper(doc, every)
+    backend.schema_trusted = False  # an endpoint that ignores the schema: parts' fields could not be named
+    assert not backend.whole_paper(doc, every)
+    summarize_document(parse_text(PAPER), settings)
+    changed = default_prompts()
+    changed["synthesis"].system += " Name the datasets."  # a new release's default, say
+    monkeypatch.setattr(backend_module, "default_prompts", lambda: changed)
+    summarize_document(parse_text(PAPER), settings, backend=LLMBackend(settings, prompts=PromptSet(changed)))
+    assert len(llm_server.state.chat_requests) == 2  # asked again, not served the old prompt's answer
+
+
 def test_an_edited_section_prompt_is_honoured_not_folded_into_the_whole_request(llm_server, tmp_path):
     method = load_prompts().get("method")
     method.system += " Mention the index size."
@@ -107,19 +155,18 @@ def test_papers_over_the_limit_news_and_the_switch_off_are_not_asked_whole(llm_s
         summarize_document(parse_text(text), settings)
         sent = _sent(llm_server)
         assert len(sent) > 2 and any(SYNTHESIS in u for u in sent), settings
-    article = parse_text("Storm hits coast\n\nA storm hit the coast on Monday. " * 3 + "\n\nPower was cut to 3,000 homes.",
-                         "storm.txt")
-    if article.genre == "article":
-        llm_server.state.reset()
-        summarize_document(article, llm_settings(llm_server, use_cache=False))
-        body = llm_server.state.chat_requests[0].body
-        assert "overview" not in json.dumps(body.get("response_format") or {})
+    article = replace(parse_text(PAPER), genre="article")  # news in five parts: its own prompt, no paper overview
+    llm_server.state.reset()
+    summarize_document(article, llm_settings(llm_server, use_cache=False))
+    assert not any("overview" in json.dumps(r.body.get("response_format") or {}) for r in llm_server.state.chat_requests)
 
 
 def test_the_instruction_names_each_focus_once_and_the_limits_hold():
-    text = group_instruction(3, 120, ["problem, gap", "inputs, steps", "inputs, steps"])
-    assert "[1] problem, gap; [2, 3] inputs, steps" in text and "at most 120 words" in text
-    assert "what to give" not in group_instruction(3, 120)  # parts of one prompt: nothing to say per part
+    text = whole_instruction([("problem, gap", 150), ("inputs, steps", 180), ("inputs, steps", 180), ("", 130)], 200,
+                             ["tldr", "results"])
+    assert "[1] problem, gap, at most 150 words; [2, 3] inputs, steps, at most 180 words; [4] at most 130 words" in text
+    assert "at most 200 words in all) with the fields tldr, results" in text
+    assert whole_answer_fits([150] * 6, 200, 4096) and not whole_answer_fits([180] * 16, 200, 4096)  # would be cut
     assert whole_paper_fits([100, 200], 4000) and not whole_paper_fits([100], 4000)  # one section: asked alone
     assert not whole_paper_fits([3000, 1000], 4000) and not whole_paper_fits([10] * 17, 4000)
 
