@@ -134,6 +134,25 @@ def answer_problem(text: str, ctx: AnswerContext) -> str:
     return ""
 
 
+def echoed_item(fields: dict, ctx: AnswerContext) -> str:
+    """The name of a list field with an item that is our own instruction text ("at most 90 words."),
+    or "". The summary itself is judged by ``answer_problem``; a list's short items are judged here."""
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else []:
+            tokens = units(str(item))
+            if tokens and (" ".join(tokens) in ctx._short_instructions
+                           or covered_share(tokens, ctx._instruction_grams, ECHO_NGRAM) >= ECHO_SHARE):
+                return str(name)
+    return ""
+
+
+def repeated_summaries(summaries: list[str]) -> set[int]:
+    """Positions of summaries that another one repeats word for word: several sections answered
+    with one text (a weak model asked for several at once) were not each summarized."""
+    keys = [" ".join(units(s)) for s in summaries]
+    return {i for i, k in enumerate(keys) if k and keys.count(k) > 1}
+
+
 def echoed_field(fields: dict, descriptions: dict) -> str:
     """The name of a field whose value is a field description of ours ("one or two sentences"), or ""."""
     ours = {" ".join(units(str(d))) for d in descriptions.values()} - {""}

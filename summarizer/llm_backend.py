@@ -25,7 +25,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
+from .answer_checks import (
+    AnswerContext,
+    answer_problem,
+    copied_from_one,
+    echoed_field,
+    echoed_item,
+    repeated_summaries,
+    schema_problems,
+    strip_delimiters,
+)
 from .answers import ParsedAnswer, field_text, parse_answer
 from .cache import AnswerCache, answer_key, key_scope
 from .document import Document
@@ -313,6 +322,9 @@ class LLMBackend:
         echoed = echoed_field(answer.fields, prompt.fields)
         if echoed:
             return f"the '{echoed}' field repeated its description from our instructions instead of an answer"
+        echoed = echoed_item(answer.fields, ctx)
+        if echoed:
+            return f"the '{echoed}' field repeated our instructions instead of answering"
         main = field_text(answer.fields.get("summary", ""))
         if not main and answer.ok:  # an overview's several fields, or a JSON answer with no summary: all it says
             main = "\n".join(field_text(v) for v in answer.fields.values())
@@ -517,8 +529,9 @@ class LLMBackend:
             self.groups_unusable = True
             return
         kept: list[dict | None] = []
-        for result, section, entry, own in zip(results, sections, entries, parts):
-            part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry else None
+        repeated = repeated_summaries([field_text((e or {}).get("summary", "")) for e in entries])
+        for k, (result, section, entry, own) in enumerate(zip(results, sections, entries, parts)):
+            part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry and k not in repeated else None
             ctx = self.context_for(own, {**values, "section_title": section.title, "section_text": section.text}, extra)
             if part is None or not part.ok or self.judge(part, own, ctx) or not self._language_ok(part):
                 kept.append(None)

@@ -59,6 +59,7 @@ class Behaviour:
     ignore_schema: bool = False  # take response_format json_schema but answer as if none was given
     full_length: bool = False  # section summaries about as long as asked (a real model's length), for token benches
     echo_instruction: bool = False  # a whole paper's answer repeats the instruction as each part's summary
+    group_same_summary: bool = False  # a whole paper's answer gives every part the same summary
     part_missing_field: bool = False  # a whole paper's answer leaves each part's last own field out
     group_no_overview: bool = False  # a whole paper's answer leaves out the overall summary asked with it
 
@@ -141,6 +142,10 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
         if b.echo_instruction:  # each summary repeats the request's instruction instead of summarizing
             for entry in obj["sections"].values():
                 entry["summary"] = "- under each section's number, the answer fields for that section only"
+        if b.group_same_summary:  # every part answered with the first part's summary
+            first = next(iter(obj["sections"].values()), {}).get("summary", "")
+            for entry in obj["sections"].values():
+                entry["summary"] = first
         if b.part_missing_field:  # each entry leaves out its prompt's last field (key_terms, key_numbers, ...)
             for key, entry in obj["sections"].items():
                 last = [f for f in keyed[key].get("required", []) if f not in ("reasoning", "summary")]

@@ -110,6 +110,14 @@ def test_a_part_that_repeats_the_instruction_is_not_a_summary(llm_server):
     assert any(u.startswith('Section "2 Method"') or '\nSection "2 Method"' in u for u in _sent(llm_server))
 
 
+def test_parts_answered_with_one_and_the_same_summary_are_each_asked_alone(llm_server):
+    llm_server.state.reset(group_same_summary=True)  # a weak model writes one text for every part
+    result = summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=False))
+    done = [r for r in result.sections if r.ok]
+    assert len(done) == 5 and len({r.summary for r in done}) == 5  # each from its own request
+    assert len(_sent(llm_server)) == 6 and not any(r.asked_with for r in done)
+
+
 def test_a_part_lacking_its_own_prompts_fields_is_not_done(llm_server):
     llm_server.state.reset(part_missing_field=True)  # the method's entry has no key_terms
     result = summarize_document(parse_text(PAPER), llm_settings(llm_server, use_cache=False))
@@ -185,6 +193,9 @@ def test_an_overall_summary_in_the_answer_gets_the_synthesis_checks(llm_server):
     echoed = {**good, "tldr": synthesis.fields["tldr"], "results": synthesis.fields["results"]}
     assert backend._checked_overview(echoed, synthesis, doc) is None  # our own field descriptions, not an answer
     assert backend._checked_overview("not an object", synthesis, doc) is None
+    sent = whole_instruction([("problem, gap", 150)], 200, list(synthesis.fields))  # what the request said
+    listed = {**good, "contributions": ["a pruned sparse index", "At most 200 words in all."]}
+    assert backend._checked_overview(listed, synthesis, doc, sent) is None  # a list item that is our instruction
 
 
 def test_redoing_some_sections_asks_them_with_their_own_prompts(llm_server):
