@@ -11,16 +11,8 @@ import json
 import pytest
 from conftest import CORPUS
 
-from summarizer.answer_checks import (
-    AnswerContext,
-    answer_problem,
-    copied_from_one,
-    echoed_field,
-    echoed_item,
-    repeated_summaries,
-    schema_problems,
-    strip_delimiters,
-)
+from summarizer import answer_checks
+from summarizer.answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
 from summarizer.answers import parse_answer
 from summarizer.llm_backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
 from summarizer.prompts import default_prompts
@@ -152,12 +144,12 @@ def test_loose_json_answers_are_read_exactly_as_json5_reads_them():
 def test_a_list_item_that_is_our_instruction_is_an_echo_and_a_real_item_is_not():
     sent = "Summary: at most 90 words; at most 3 sentences. [1] problem, gap, contributions, at most 150 words"
     ctx = AnswerContext([sent], "The index stores 16 postings per term and prunes the rest at build time.", 90)
-    assert echoed_item({"contributions": ["a pruned sparse index", "at most 150 words."]}, ctx) == "contributions"
-    assert echoed_item({"key_terms": ["At most 3 sentences"]}, ctx) == "key_terms"
-    assert echoed_item({"contributions": ["a pruned sparse index", "16 postings per term"], "summary": "at most"}, ctx) == ""
+    assert answer_checks.echoed_item({"contributions": ["a pruned sparse index", "at most 150 words."]}, ctx) == "contributions"
+    assert answer_checks.echoed_item({"key_terms": ["At most 3 sentences"]}, ctx) == "key_terms"
+    assert answer_checks.echoed_item({"contributions": ["a pruned sparse index", "16 postings per term"], "summary": "at most"}, ctx) == ""
 
 
 def test_summaries_that_repeat_one_another_are_found():
     same = "- The index answers queries in 12 ms."
-    assert repeated_summaries([same, "- Recall is 0.91.", same.upper(), ""]) == {0, 2}
-    assert repeated_summaries(["- A.", "- B."]) == set() and repeated_summaries(["", ""]) == set()
+    assert answer_checks.repeated_summaries([same, "- Recall is 0.91.", same.upper(), ""]) == {0, 2}
+    assert answer_checks.repeated_summaries(["- A.", "- B."]) == set() and answer_checks.repeated_summaries(["", ""]) == set()
