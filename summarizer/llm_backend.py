@@ -487,6 +487,9 @@ class LLMBackend:
             return
         if call.room < 2 * prompt.max_output_tokens:  # a small context: the answers would not fit together
             return
+        if synthesis is not None and not whole_answer_fits([self.words_for(p) for p in parts], self.words_for(synthesis),
+                                                            min(call.room, GROUP_MAX_OUTPUT)):
+            return  # the context left too little room: the answer would be cut, so each section is asked alone
         room = sum(p.max_output_tokens for p in parts) + (synthesis.max_output_tokens if synthesis else 0)
         if synthesis is not None:
             schema = whole_schema([self.schema_for(p) for p in parts], self.schema_for(synthesis))

@@ -157,6 +157,7 @@ def test_an_edited_section_prompt_is_honoured_not_folded_into_the_whole_request(
 
 def test_papers_over_the_limit_news_and_the_switch_off_are_not_asked_whole(llm_server):
     for settings, text in ((llm_settings(llm_server, use_cache=False, whole_paper_below=50), PAPER),
+                           (llm_settings(llm_server, use_cache=False, context_window=2800, length="long"), PAPER),  # no room to answer
                            (llm_settings(llm_server, use_cache=False, whole_paper_below=0), PAPER),
                            (llm_settings(llm_server, use_cache=False, group_below=0), PAPER)):
         llm_server.state.reset()
