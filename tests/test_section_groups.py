@@ -248,10 +248,13 @@ def test_the_settings_page_sets_grouping_for_the_session():
     at = AppTest.from_file(str(ROOT / "pages" / "1_Settings.py"), default_timeout=30)
     at.run()
     assert at.number_input(key="set_group_below").value == Settings.model_fields["group_below"].default
+    assert at.number_input(key="set_whole_paper_below").value == Settings.model_fields["whole_paper_below"].default
     at.number_input(key="set_group_below").set_value(0)
+    at.number_input(key="set_whole_paper_below").set_value(2500)
     next(b for b in at.button if b.label == "Save settings").click().run()
     assert not at.exception
     assert at.session_state[SETTINGS_KEY]["group_below"] == 0
     from summarizer.session import settings_from_session
 
-    assert settings_from_session({SETTINGS_KEY: at.session_state[SETTINGS_KEY]}).group_below == 0  # what a run uses
+    used = settings_from_session({SETTINGS_KEY: at.session_state[SETTINGS_KEY]})  # what a run uses
+    assert (used.group_below, used.whole_paper_below) == (0, 2500)
