@@ -468,6 +468,8 @@ class LLMBackend:
         whole = self.whole_paper(document, [r.index for r in results])
         # each part's own prompt; a whole paper is asked through the generic prompt's messages
         parts = [self.prompt_for(document, r.index) for r in results]
+        if not whole and len({p.name for p in parts}) > 1:
+            return  # only a whole paper mixes prompts (planned so, but no longer whole): each is asked alone
         prompt = self.prompts.get("generic") if whole else parts[0]
         synthesis = self.prompts.get("synthesis") if whole else None
         titles = [s.title for s in sections]
@@ -533,8 +535,8 @@ class LLMBackend:
             return
         kept: list[dict | None] = []
         repeated = repeated_summaries([field_text((e or {}).get("summary", "")) for e in entries])
-        for k, (result, section, entry, own) in enumerate(zip(results, sections, entries, parts)):
-            part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry and k not in repeated else None
+        for position, (result, section, entry, own) in enumerate(zip(results, sections, entries, parts)):
+            part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry and position not in repeated else None
             ctx = self.context_for(own, {**values, "section_title": section.title, "section_text": section.text}, extra)
             if part is None or not part.ok or self.judge(part, own, ctx) or not self._language_ok(part):
                 kept.append(None)

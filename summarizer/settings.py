@@ -21,6 +21,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, Vali
 from .errors import ConfigError
 from .paths import data_dir
 from .prices import price_for, price_table
+from .section_groups import WHOLE_PAPER_TOKENS
 
 BACKENDS = ("extractive", "llm")
 LANGUAGES = {"auto": "the language of the source text", "en": "English", "zh": "Simplified Chinese"}
@@ -64,12 +65,12 @@ def _one_line(error: ValidationError) -> str:
     return f"Invalid setting '{where}'{given}: {first.get('msg', 'invalid value')}."
 
 
-def environment(fields: dict, environ: dict[str, str] | None = None) -> dict[str, Any]:
+def environment(fields: dict) -> dict[str, Any]:
     """The settings the environment gives, by field name: ``SUMMARIZER_<FIELD>`` (any case), or for a
     field with alias choices the upper-case ones among them, the first one set winning (so
     ``SUMMARIZER_API_KEY`` before ``OPENAI_API_KEY``). Values of dict, list and tuple fields are JSON.
     A variable that is not valid JSON where JSON is needed raises ``ConfigError`` naming it."""
-    env = {k.upper(): v for k, v in (os.environ if environ is None else environ).items()}
+    env = {k.upper(): v for k, v in os.environ.items()}
     out: dict[str, Any] = {}
     for name, field in fields.items():
         alias = field.validation_alias
@@ -134,7 +135,7 @@ class Settings(BaseModel):
     group_below: int = Field(500, ge=0, le=100_000,
                              description="sections under this many tokens, next to one another and with the same prompt, "
                                          "are asked in one request (0: one request per section; the local model always asks one each)")
-    whole_paper_below: int = Field(4_000, ge=0, le=100_000,
+    whole_paper_below: int = Field(WHOLE_PAPER_TOKENS, ge=0, le=100_000,
                                    description="a paper whose sections to summarize hold fewer tokens than this in all is asked "
                                                "in one request, overall summary included (0: off; needs grouping on; the local "
                                                "model never is)")

@@ -258,3 +258,15 @@ def test_the_settings_page_sets_grouping_for_the_session():
 
     used = settings_from_session({SETTINGS_KEY: at.session_state[SETTINGS_KEY]})  # what a run uses
     assert (used.group_below, used.whole_paper_below) == (0, 2500)
+
+
+def test_sections_of_different_prompts_are_never_asked_together_outside_a_whole_paper(llm_server):
+    from summarizer.engine import plan
+
+    settings, backend = _backend(llm_server)  # whole-paper mode off: a unit of mixed prompts can only be a mistake
+    doc = parse_text(PAPER)
+    results = plan(doc)
+    mixed = [r for r in results if r.title in ("5 Discussion", "6 Conclusion")]
+    backend.prepare(doc)
+    backend.summarize_group(doc, mixed, lambda r: None)
+    assert not llm_server.state.chat_requests and all(r.status == "queued" for r in mixed)  # left to be asked alone
