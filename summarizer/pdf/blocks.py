@@ -63,7 +63,7 @@ def ends_sentence(text: str) -> bool:
 
 
 def _visible(text: str) -> list[str]:
-    return [c for c in text if not c.isspace()]
+    return list("".join(text.split()))
 
 
 def _running_words(text: str) -> int:
@@ -81,8 +81,8 @@ def line_kind(line: LineLike, cfg: LayoutSettings = DEFAULT_LAYOUT) -> str:
     chars = _visible(text)
     if not chars:
         return "prose"
-    letters = sum(c.isalpha() for c in chars) / len(chars)
-    digits = sum(c.isdigit() for c in chars) / len(chars)
+    letters = sum(map(str.isalpha, chars)) / len(chars)
+    digits = sum(map(str.isdigit, chars)) / len(chars)
     if line.math >= cfg.math_share and _running_words(text) < cfg.prose_words:
         return "equation"
     if letters < cfg.letter_share:

@@ -15,8 +15,6 @@ from ..document import Block
 from ..errors import EncryptedPdfError, InputError
 from .blocks import join_text
 
-DEFAULT_MAX_PAGES = 600
-
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 
 _CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|algorithm|listing|图|表)\s*[\dA-Z IVX]+[.:：]?", re.I)
@@ -94,6 +92,9 @@ def _repaired(doc) -> bool:
 
 _SPACING_ACCENT = {"ˇ": "\u030c", "˜": "\u0303", "¨": "\u0308", "´": "\u0301", "ˆ": "\u0302", "˚": "\u030a"}
 
+_WORD_CHAR = re.compile(r"\w")
+_MARGIN_NUMBER = re.compile(r"\d{1,4}")
+_LEAD_NUMBER = re.compile(r"[\dA-Z]+(\.\d+)*\.?")
 _ACCENT_BEFORE_LETTER = re.compile("([" + "".join(_SPACING_ACCENT) + "])([A-Za-z])")
 
 def _accented(m: re.Match) -> str:
@@ -104,7 +105,7 @@ def _clean(text: str) -> str:
     text = text.translate(_LIGATURES).replace("\u00ad", "").replace("\x00", "")
     if _ACCENT_BEFORE_LETTER.search(text):
         text = _ACCENT_BEFORE_LETTER.sub(_accented, text)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 @lru_cache(maxsize=4096)
 def _font_traits(font: str) -> tuple[bool, bool, bool, bool]:
@@ -114,8 +115,17 @@ def _font_traits(font: str) -> tuple[bool, bool, bool, bool]:
             bool(_MATH_FONT.match(base)))
 
 
-def _is_bold(span: dict) -> bool:
-    return bool(span["flags"] & 16) or _font_traits(span.get("font", ""))[0]
+@lru_cache(maxsize=4096)
+def _span_style(font: str, flags: int) -> tuple[bool, bool, bool, bool]:
+    """(bold, italic, monospaced, math) of a span from its font name and PyMuPDF's flags (16 bold,
+    2 italic); a document has few (font, flags) pairs, so each is worked out once."""
+    bold, italic, mono, math = _font_traits(font)
+    return bold or bool(flags & 16), italic or bool(flags & 2), mono, math
+
+
+def _styled(span: dict) -> tuple[bool, bool]:
+    """(bold, italic) of a span."""
+    return _span_style(span.get("font", ""), span["flags"])[:2]
 
 
 def _rows(block: dict) -> list[list[dict]]:
@@ -145,10 +155,6 @@ def _rows(block: dict) -> list[list[dict]]:
             last_box = (x0, y0, x1, y1)
     return rows
 
-def _styled(span: dict) -> tuple[bool, bool]:
-    return _is_bold(span), bool(span["flags"] & 2) or _font_traits(span.get("font", ""))[1]
-
-
 def _strip_line_numbers(spans: list[dict]) -> list[dict]:
     """Drop margin line numbers (review copies): a small number set apart at either end of a row."""
     visible = [sp for sp in spans if sp["text"].strip()]
@@ -156,7 +162,7 @@ def _strip_line_numbers(spans: list[dict]) -> list[dict]:
         return spans
 
     def is_margin_number(num: dict, neighbour: dict, gap: float) -> bool:
-        return bool(re.fullmatch(r"\d{1,4}", num["text"].strip())) and num["size"] < neighbour["size"] - 1 and gap > 6
+        return bool(_MARGIN_NUMBER.fullmatch(num["text"].strip())) and num["size"] < neighbour["size"] - 1 and gap > 6
 
     first, second, last, before_last = visible[0], visible[1], visible[-1], visible[-2]
     if "bbox" in first and "bbox" in second and is_margin_number(first, second, second["bbox"][0] - first["bbox"][2]):
@@ -182,24 +188,26 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
         max_size = 0.0
         for s in spans:
             n = len(s["text"].strip())
-            traits = _font_traits(s.get("font", ""))
-            mono_chars += n if traits[2] else 0
-            math_chars += n if traits[3] else 0
+            if not n:
+                continue  # a space carries no style: it counts for nothing below
+            font = s.get("font", "")
+            bold, italic, mono, math = _span_style(font, s["flags"])
+            mono_chars += n if mono else 0
+            math_chars += n if math else 0
             weights[round(s["size"], 1)] += n
-            fonts[s.get("font", "")] += n
+            fonts[font] += n
             chars += n
-            bold, italic = _styled(s)
             bold_chars += n if bold else 0
             italic_chars += n if italic else 0
-            if n and re.search(r"\w", s["text"]):
-                max_size = max(max_size, s["size"])
+            if s["size"] > max_size and _WORD_CHAR.search(s["text"]):
+                max_size = s["size"]
         size = weights.most_common(1)[0][0] if weights else 0.0
         visible = [s for s in spans if s["text"].strip()]
         # a run-in lead: leading spans whose weight/slant differ from the rest of the line
         lead = ""
         if len(visible) > 1:
             # an optional plain number ("1.1."), then bold/italic spans, then plain text to the end
-            a = 1 if not any(_styled(visible[0])) and re.fullmatch(r"[\dA-Z]+(\.\d+)*\.?", visible[0]["text"].strip()) else 0
+            a = 1 if not any(_styled(visible[0])) and _LEAD_NUMBER.fullmatch(visible[0]["text"].strip()) else 0
             first = _styled(visible[a]) if a < len(visible) else (False, False)
             n = next((k for k in range(a, len(visible)) if _styled(visible[k]) != first), None)
             if n is not None and any(first) and all(_styled(sp) == _styled(visible[n]) for sp in visible[n:]) \
@@ -272,8 +280,9 @@ def extract_pages(doc, max_pages: int) -> list[PageText]:
             continue
         blocks = [b for b in data.get("blocks", []) if b.get("type") == 0]
         pt = PageText()
-        for block in _reading_order(blocks, page.rect.width):
-            lines = _block_lines(block, page_no, block_no, page.rect.width)
+        width = page.rect.width
+        for block in _reading_order(blocks, width):
+            lines = _block_lines(block, page_no, block_no, width)
             block_no += 1
             if lines and _CAPTION.match(lines[0].text) and len(lines[0].text.split()) > 2:
                 text = ""

@@ -39,12 +39,17 @@ class QualitySettings:
 DEFAULT_QUALITY = QualitySettings()
 
 
+def visible_count(text: str) -> int:
+    """Characters that are not white space (``str.split`` cuts at exactly those, in C)."""
+    return sum(map(len, text.split()))
+
+
 def garbled_share(text: str) -> float:
     """Share of the visible characters that are not text; 1.0 when control codes show that the
     characters are glyph ids."""
     if not _SUSPECT.search(text):
         return 0.0
-    chars = sum(not c.isspace() for c in text)
+    chars = visible_count(text)
     if not chars:
         return 0.0
     if len(_CONTROL.findall(text)) / chars >= CONTROL_SHARE:
@@ -93,7 +98,7 @@ def check_pages(page_texts: list[str], image_cover: list[float] | None = None,
     garbled, pictures = [], []
     bad = total = 0
     for n, text in enumerate(page_texts):
-        chars = sum(not c.isspace() for c in text)
+        chars = visible_count(text)
         share = garbled_share(text)
         bad += round(share * chars)
         total += chars
@@ -117,7 +122,7 @@ def _readable_lines(doc, pages: list[PageText], lines: list[Line], notices: list
     """The lines whose text is readable; pages that are garbled or pictures only are named in a
     notice, and a document that is mostly garbled is refused with the way out."""
     texts = [" ".join(line.text for line in pt.lines) for pt in pages]
-    cover = [_image_cover(doc[n]) if sum(not c.isspace() for c in t) < DEFAULT_QUALITY.empty_chars else 0.0
+    cover = [_image_cover(doc[n]) if visible_count(t) < DEFAULT_QUALITY.empty_chars else 0.0
              for n, t in enumerate(texts)]
     layer = check_pages(texts, cover)
     with_text = sum(1 for t in texts if t.strip())
