@@ -222,11 +222,10 @@ def _print_notices(doc) -> None:
 
 
 def cmd_sections(args) -> int:
-    from .settings import Settings
+    from .environ import ReadOptions
 
-    settings = Settings.from_env(max_pages=args.max_pages)
-    settings.validate()
-    doc = _read_input(args.input, args.parser, settings.max_pages, settings.nougat_checkpoint)
+    options = ReadOptions.from_env(args.parser, args.max_pages)  # not the settings model: no pydantic import
+    doc = _read_input(args.input, options.parser, options.max_pages, options.nougat_checkpoint)
     _print_notices(doc)
     if args.json:
         data = doc.as_json()
@@ -277,21 +276,13 @@ def _add_log_flags(parser: argparse.ArgumentParser, default=None) -> None:
     parser.add_argument("--log-file", default=default, help="also write the log (with tracebacks) to this file")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m summarizer",
-                                     description="Section-by-section Markdown summaries of papers and articles.")
-    from . import _version
+def _add_summarize_args(s: argparse.ArgumentParser) -> None:
+    """``summarize``'s arguments; descriptions and choices come from ``Settings`` (one source)."""
+    from .settings import Settings
 
-    parser.add_argument("--version", action="version", version=f"summarizer {_version()}")
-    _add_log_flags(parser, argparse.SUPPRESS)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
     _add_log_flags(s, argparse.SUPPRESS)
     s.add_argument("input")
     s.add_argument("-o", "--output", help="write the Markdown here")
-    from .settings import Settings
-
     doc = Settings.describe()
     s.add_argument("--backend", choices=[*Settings.choices("backend"), "local"],
                    help=doc["backend"] + "; local: a GGUF model file run by llama.cpp (--model-path)")
@@ -315,7 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_setting_flags(s)
     s.set_defaults(func=cmd_summarize)
 
-    b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV of articles (id, text or url)")
+
+def _add_batch_args(b: argparse.ArgumentParser) -> None:
+    """``batch``'s arguments."""
+    from .settings import Settings
+
     _add_log_flags(b, argparse.SUPPRESS)
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
@@ -335,13 +330,53 @@ def build_parser() -> argparse.ArgumentParser:
     _add_setting_flags(b)
     b.set_defaults(func=cmd_batch)
 
+
+def _add_sections_command(sub) -> None:
+    """``sections``: what a document's outline is (reads the document only: no settings model)."""
     c = sub.add_parser("sections", help="show the sections found in an input")
     _add_log_flags(c, argparse.SUPPRESS)
     c.add_argument("input")
-    c.add_argument("--parser", choices=_parsers(), default="pymupdf")
+    c.add_argument("--parser", choices=_parsers(), default=None)
     c.add_argument("--json", action="store_true")
     c.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
     c.set_defaults(func=cmd_sections)
+
+
+#: commands whose flags come from the settings model (their descriptions and choices: building them
+#: imports pydantic, which a command that only reads a document does not need)
+MODEL_COMMANDS = ("summarize", "batch")
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The subcommand ``argv`` names, after the global ``-v`` / ``--log-file X`` options; None when
+    there is none (``--help``, ``--version``, nothing)."""
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--log-file":
+            rest = rest[1:]
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given the ``command`` being run, the other commands whose flags come
+    from the settings model are listed by name and help only (what the top-level help shows)."""
+    parser = argparse.ArgumentParser(prog="python -m summarizer",
+                                     description="Section-by-section Markdown summaries of papers and articles.")
+    from . import _version
+
+    parser.add_argument("--version", action="version", version=f"summarizer {_version()}")
+    _add_log_flags(parser, argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
+    b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV of articles (id, text or url)")
+    if command is None or command in MODEL_COMMANDS:
+        _add_summarize_args(s)
+        _add_batch_args(b)
+    _add_sections_command(sub)
 
     p = sub.add_parser("prompts", help="list, show or check prompt files")
     _add_log_flags(p, argparse.SUPPRESS)
@@ -362,7 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .logs import configure_cli
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     configure_cli(getattr(args, "verbose", None) or 0, getattr(args, "log_file", None))
     try:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .document import Block, Document
+from .environ import MAX_PAGES as DEFAULT_MAX_PAGES
 from .errors import InputError, ScannedPdfError
-from .pdf.extract import DEFAULT_MAX_PAGES, Line, PageText, _clean, _repaired, extract_pages, open_pdf
+from .pdf.extract import Line, PageText, _clean, _repaired, extract_pages, open_pdf
 from .pdf.front import _title_and_authors
 from .pdf.headings import (
     Heading,

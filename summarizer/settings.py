@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from .environ import MAX_PAGES, MAX_PAGES_LIMIT, NOUGAT_CHECKPOINT_VARS, env_names, env_value
 from .errors import ConfigError
 from .paths import data_dir
 from .prices import price_for, price_table
@@ -54,9 +55,6 @@ def _by_prefix(table: dict, model: str):
     return table[best] if best else None
 
 
-ENV_PREFIX = "SUMMARIZER_"
-
-
 def _one_line(error: ValidationError) -> str:
     """The first validation problem as one sentence naming the setting."""
     first = error.errors()[0]
@@ -68,23 +66,21 @@ def _one_line(error: ValidationError) -> str:
 def environment(fields: dict) -> dict[str, Any]:
     """The settings the environment gives, by field name: ``SUMMARIZER_<FIELD>`` (any case), or for a
     field with alias choices the upper-case ones among them, the first one set winning (so
-    ``SUMMARIZER_API_KEY`` before ``OPENAI_API_KEY``). Values of dict, list and tuple fields are JSON.
-    A variable that is not valid JSON where JSON is needed raises ``ConfigError`` naming it."""
-    env = {k.upper(): v for k, v in os.environ.items()}
+    ``SUMMARIZER_API_KEY`` before ``OPENAI_API_KEY``; ``environ.env_names``). Values of dict, list and
+    tuple fields are JSON. A variable that is not valid JSON where JSON is needed raises ``ConfigError``
+    naming it."""
     out: dict[str, Any] = {}
     for name, field in fields.items():
         alias = field.validation_alias
-        names = [c for c in alias.choices if isinstance(c, str) and c.isupper()] \
-            if isinstance(alias, AliasChoices) else [ENV_PREFIX + name.upper()]
-        found = next((n for n in names if n in env), None)
+        found = env_value(env_names(name, alias.choices if isinstance(alias, AliasChoices) else ()))
         if found is None:
             continue
-        value: Any = env[found]
+        variable, value = found
         if _structured(field.annotation):
             try:
                 value = json.loads(value)
             except ValueError:
-                raise ConfigError(f"Invalid setting '{name}': {found} must be JSON.") from None
+                raise ConfigError(f"Invalid setting '{name}': {variable} must be JSON.") from None
         out[name] = value
     return out
 
@@ -149,10 +145,9 @@ class Settings(BaseModel):
     prompts_dir: str | None = Field(None, validation_alias=AliasChoices("prompts_dir", "SUMMARIZER_PROMPTS", "SUMMARIZER_PROMPTS_DIR"),
                                     description="folder of user prompts used over the defaults")
     parser: Literal["pymupdf", "nougat"] = Field("pymupdf", description="PDF parser")
-    nougat_checkpoint: str | None = Field(None, validation_alias=AliasChoices("nougat_checkpoint", "SUMMARIZER_NOUGAT_CHECKPOINT",
-                                                                              "NOUGAT_CHECKPOINT"),
+    nougat_checkpoint: str | None = Field(None, validation_alias=AliasChoices("nougat_checkpoint", *NOUGAT_CHECKPOINT_VARS),
                                           description="local Nougat checkpoint folder")
-    max_pages: int = Field(600, ge=1, le=100_000, description="page limit per PDF")
+    max_pages: int = Field(MAX_PAGES, ge=1, le=MAX_PAGES_LIMIT, description="page limit per PDF")
     model_path: str | None = Field(None, description="a GGUF model file: the local llama.cpp model instead of an endpoint")
     threads: int | None = Field(None, ge=1, le=256,
                                 description="llama.cpp threads for the local model (default: half the CPUs, at least 1)")

@@ -51,3 +51,39 @@ def test_batch_takes_max_pages(paper, tmp_path):
     assert main(["batch", str(paper.parent), "-o", str(out), "--max-pages", "1", "--no-cache", "-q"]) == 0
     written = [p.read_text(encoding="utf-8") for p in out.glob("*.md") if p.name != "index.md"]
     assert written and all(NOTE in text for text in written)
+
+
+def test_sections_reads_the_environment_by_the_settings_rules(monkeypatch):
+    """What ``sections`` reads without the settings model means what it means to ``Settings``."""
+    from summarizer.environ import ReadOptions
+    from summarizer.errors import ConfigError
+    from summarizer.settings import Settings
+
+    monkeypatch.setenv("summarizer_max_pages", "7")  # any case, as Settings reads it
+    monkeypatch.setenv("NOUGAT_CHECKPOINT", "/models/nougat")
+    options, settings = ReadOptions.from_env(), Settings.from_env()
+    assert (options.max_pages, options.nougat_checkpoint, options.parser) == \
+        (settings.max_pages, settings.nougat_checkpoint, settings.parser) == (7, "/models/nougat", "pymupdf")
+    monkeypatch.setenv("SUMMARIZER_NOUGAT_CHECKPOINT", "/ours/first")
+    assert ReadOptions.from_env().nougat_checkpoint == Settings.from_env().nougat_checkpoint == "/ours/first"
+    assert ReadOptions.from_env(max_pages=3).max_pages == 3  # a flag over the environment
+    for bad in ("0", "100001", "many"):
+        monkeypatch.setenv("SUMMARIZER_MAX_PAGES", bad)
+        with pytest.raises(ConfigError, match="max_pages"):
+            ReadOptions.from_env()
+        with pytest.raises(ConfigError, match="max_pages"):
+            Settings.from_env()
+    monkeypatch.setenv("SUMMARIZER_MAX_PAGES", "100000")
+    monkeypatch.setenv("SUMMARIZER_PARSER", "ocr")
+    with pytest.raises(ConfigError, match="parser"):
+        ReadOptions.from_env()
+    with pytest.raises(ConfigError, match="parser"):
+        Settings.from_env()
+
+
+def test_command_of_finds_the_subcommand_after_the_global_options():
+    from summarizer.cli import command_of
+
+    assert command_of(["-v", "--log-file", "sections", "summarize", "x.pdf"]) == "summarize"
+    assert command_of(["sections", "summarize"]) == "sections"
+    assert command_of(["--help"]) is None and command_of([]) is None
