@@ -2,7 +2,10 @@
 
 1. Whole process, same files, interleaved: ``python -m summarizer sections PAPER.pdf`` against
    ``pymupdf4llm.to_markdown(PAPER.pdf)`` each in its own fresh process, for every corpus paper;
-   pages per second of each and the ratio (target ≥ 20×).
+   pages per second of each and the ratio (target ≥ 20×). A third process per file is the floor for
+   any parser built on PyMuPDF: it imports PyMuPDF as we do and asks every page for its text
+   (``get_text("dict")``, what our parser starts from) and does nothing else; its ratio is the most
+   any PyMuPDF parser could reach in this measurement.
 2. Growth: documents of 100, 600 and 2,000 pages made by concatenating the corpus papers, parsed
    in a fresh process each (page limit lifted); CPU seconds per page and peak RSS. Target: the
    per-page time at 2,000 pages ≤ 2.2 × the per-page time at 100.
@@ -35,6 +38,8 @@ print(json.dumps({{"wall": time.perf_counter() - t0, "cpu": time.process_time() 
 """
 
 _PEER_CHILD = "import sys, pymupdf4llm; pymupdf4llm.to_markdown(sys.argv[1], show_progress=False)"
+_FLOOR_CHILD = ("import sys; from summarizer.pdf_engine import pymupdf; m = pymupdf(); "
+                "[p.get_text('dict', flags=m.TEXT_DEHYPHENATE | m.TEXT_MEDIABOX_CLIP) for p in m.open(sys.argv[1])]")
 
 
 def _page_count(path: Path) -> int:
@@ -54,10 +59,11 @@ def _timed(cmd: list[str]) -> float:
 def whole_process(rounds: int, peer: bool) -> None:
     pdfs = sorted(PAPERS.glob("*.pdf"))
     pages = sum(_page_count(p) for p in pdfs)
-    ours = theirs = 0.0
+    ours = theirs = floor = 0.0
     for _ in range(rounds):
         for pdf in pdfs:  # interleaved: one file ours, then the same file theirs
             ours += _timed([sys.executable, "-m", "summarizer", "sections", str(pdf)])
+            floor += _timed([sys.executable, "-c", _FLOOR_CHILD, str(pdf)])
             if peer:
                 theirs += _timed([sys.executable, "-c", _PEER_CHILD, str(pdf)])
     total = pages * rounds
@@ -65,9 +71,11 @@ def whole_process(rounds: int, peer: bool) -> None:
     print("| tool | seconds | pages/s |")
     print("|---|---|---|")
     print(f"| python -m summarizer sections | {ours:.1f} | {total / ours:.1f} |")
+    print(f"| floor: import PyMuPDF, get_text('dict') of every page | {floor:.1f} | {total / floor:.1f} |")
     if peer:
         print(f"| pymupdf4llm.to_markdown | {theirs:.1f} | {total / theirs:.1f} |")
-        print(f"\nspeed ratio (ours / pymupdf4llm, pages/s): {theirs / ours:.1f}× (target ≥ 20×)")
+        print(f"\nspeed ratio (ours / pymupdf4llm, pages/s): {theirs / ours:.1f}× (target ≥ 20×); "
+              f"the floor's: {theirs / floor:.1f}×")
 
 
 def _concatenated(pages: int, folder: Path) -> Path:
