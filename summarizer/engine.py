@@ -24,26 +24,13 @@ from dataclasses import dataclass, replace
 
 from .document import Document
 from .errors import Cancelled, EndpointUnavailable, SummarizerError
-from .faithfulness import check_summary
 from .results import DocumentSummary, SectionResult
+from .section_checks import check_section
 from .tokens import save_counts
 
 log = logging.getLogger(__name__)
 
 TICK = 0.2  # seconds between "tick" events while nothing changes
-
-
-def verify(result: SectionResult, source: str) -> None:
-    """Record what in the section's summary cannot be traced to the section's text."""
-    check = check_summary(result.summary, source)
-    result.unverified_numbers, result.unverified_quotes, result.unverified_names = check.numbers, check.quotes, check.names
-
-
-def ground(result: SectionResult, document: Document) -> None:
-    """Give each claim of the section's summary its supporting sentence and page(s)."""
-    from .grounding import ground_summary
-
-    result.bullets = ground_summary(result.summary, document.sections[result.index], document.language)
 
 
 @dataclass
@@ -163,9 +150,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
             if not answered:
                 backend.summarize_section(document, result, report)
             if result.ok:
-                section = document.sections[result.index]
-                verify(result, f"{document.title}\n{section.title}\n{section.text}")
-                ground(result, document)
+                check_section(result, document, getattr(backend, "cache", None))
         except EndpointUnavailable as exc:
             first = fail_run(str(exc))
             result.status, result.error = "failed", str(exc) if first else f"not sent: {fatal[0]}"
@@ -269,6 +254,8 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
         if fatal:
             summary.stopped = fatal[0]
         if overview:
+            from .faithfulness import check_summary
+
             summary.overview_unverified = check_summary(overview, document.text).numbers
         finished = True
         yield Event("overview", summary=summary)
