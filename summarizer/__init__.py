@@ -4,7 +4,7 @@ The library behind the web app and the CLI. Stages, each a module you can read a
 ``loading`` (file/bytes/text) → ``pdf_parser`` / ``text_parser`` → ``document.Document`` →
 ``engine.run`` over a backend (``extractive_backend`` or ``llm_backend``) → ``render``.
 
-Importing this package stays light: heavy packages (PyMuPDF, openai, tiktoken, pydantic)
+Importing this package stays light: heavy packages (PyMuPDF, openai, tiktoken, spaCy)
 are imported by the functions that use them; ``Settings`` is loaded on first access.
 """
 
@@ -41,7 +41,7 @@ def _version() -> str:
 
 
 def __getattr__(name: str):
-    """``summarizer.Settings`` on first access (pydantic costs ~0.13 s to import); ``__version__``
+    """``summarizer.Settings`` on first access; ``__version__``
     from pyproject.toml or the installed metadata."""
     if name == "Settings":
         from .settings import Settings

@@ -224,7 +224,7 @@ def _print_notices(doc) -> None:
 def cmd_sections(args) -> int:
     from .environ import ReadOptions
 
-    options = ReadOptions.from_env(args.parser, args.max_pages)  # not the settings model: no pydantic import
+    options = ReadOptions.from_env(args.parser, args.max_pages)  # reading a document needs no more
     doc = _read_input(args.input, options.parser, options.max_pages, options.nougat_checkpoint)
     _print_notices(doc)
     if args.json:
@@ -343,7 +343,7 @@ def _add_sections_command(sub) -> None:
 
 
 #: commands whose flags come from the settings model (their descriptions and choices: building them
-#: imports pydantic, which a command that only reads a document does not need)
+#: imports it, which a command that only reads a document does not need)
 MODEL_COMMANDS = ("summarize", "batch")
 
 

@@ -2,9 +2,9 @@
 reading a document needs.
 
 ``Settings.from_env`` reads every field through ``env_value``; a command that only reads documents
-(``sections``) takes its three settings from ``ReadOptions.from_env`` and never imports pydantic,
-which costs 0.13–0.17 s of such a process (a fifth of it for a short paper). Both read the same
-variables by the same rules, so the environment means one thing everywhere.
+(``sections``) takes its three settings from ``ReadOptions.from_env`` without importing the settings
+model and what it imports (prices, the section-group rules). Both read the same variables by the same
+rules, so the environment means one thing everywhere.
 """
 
 from __future__ import annotations

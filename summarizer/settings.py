@@ -1,10 +1,10 @@
 """Run settings, built explicitly per run (never module-level state shared between users).
 
-One typed pydantic model: validation with one-line ``ConfigError`` messages, a description per
-field, and ``from_env`` reading ``SUMMARIZER_<FIELD>`` variables (``environment``). The environment is
-read by the few lines below rather than by pydantic-settings: its import (asyncio, cloud secret
-providers) cost ~0.1 s of every CLI process and of a cached re-run, a third of the time such a run
-may take, for a feature this model uses in one simple form. The API key is a ``SecretStr`` excluded from
+One typed model (``typed_model``: pydantic's field declarations and lax conversions in the standard
+library; pydantic's import and schema build were 0.11–0.15 s of every run, half of what a re-run
+answered from the cache may cost over parsing): validation with one-line ``ConfigError`` messages,
+a description per field, and ``from_env`` reading ``SUMMARIZER_<FIELD>`` variables (``environment``,
+by the rules in ``environ``; pydantic-settings was dropped before for its own import cost). The API key is a ``SecretStr`` excluded from
 ``repr``, from ``to_public_dict`` and from every cache key; error messages name the host, never the
 key (field notes 2, 5).
 """
@@ -16,13 +16,12 @@ import os
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
-
 from .environ import MAX_PAGES, MAX_PAGES_LIMIT, NOUGAT_CHECKPOINT_VARS, env_names, env_value
 from .errors import ConfigError
 from .paths import data_dir
 from .prices import price_for, price_table
 from .section_groups import WHOLE_PAPER_TOKENS
+from .typed_model import AliasChoices, Field, SecretStr, TypedModel, ValidationError
 
 BACKENDS = ("extractive", "llm")
 LANGUAGES = {"auto": "the language of the source text", "en": "English", "zh": "Simplified Chinese"}
@@ -56,11 +55,10 @@ def _by_prefix(table: dict, model: str):
 
 
 def _one_line(error: ValidationError) -> str:
-    """The first validation problem as one sentence naming the setting."""
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-    given = "" if where in ("api_key", "secret_key") or "input" not in first else f" (got {str(first['input'])[:60]!r})"
-    return f"Invalid setting '{where}'{given}: {first.get('msg', 'invalid value')}."
+    """The validation problem as one sentence naming the setting (never the key's value)."""
+    given = "" if error.field in ("api_key", "secret_key") or not error.has_value \
+        else f" (got {str(error.value)[:60]!r})"
+    return f"Invalid setting '{error.field}'{given}: {error.message}."
 
 
 def environment(fields: dict) -> dict[str, Any]:
@@ -92,7 +90,7 @@ def _structured(annotation: Any) -> bool:
     return get_origin(annotation) in (dict, list, tuple) or annotation in (dict, list, tuple)
 
 
-class Settings(BaseModel):
+class Settings(TypedModel):
     """Everything one summarization run needs: one typed, validated model.
 
     ``Settings(...)`` uses the given values and the defaults only; ``Settings.from_env(...)`` also
@@ -100,8 +98,6 @@ class Settings(BaseModel):
     ``NOUGAT_CHECKPOINT`` and ``SUMMARIZER_PROMPTS``). Invalid values raise ``ConfigError`` with one
     line naming the setting. The descriptions below are shown in ``--help`` and on the Settings page.
     """
-
-    model_config = ConfigDict(populate_by_name=True, extra="forbid", validate_default=False)
 
     backend: Literal["extractive", "llm"] = Field("extractive",
                                                   description="extractive: built in, offline; llm: an OpenAI-compatible endpoint")
@@ -162,13 +158,14 @@ class Settings(BaseModel):
         except ValidationError as exc:
             raise ConfigError(_one_line(exc)) from None
 
-    @field_validator("context_window", "requests_per_minute", "tokens_per_minute", "route_below_tokens", mode="before")
-    @classmethod
-    def _zero_is_none(cls, value: Any) -> Any:
-        return None if value in (0, "0", "", "none", "None") else value
+    def _before(self, name: str, value: Any) -> Any:
+        """0, "" and "none" mean no value for the settings where none is a choice (no ceiling, the table's)."""
+        if name in ("context_window", "requests_per_minute", "tokens_per_minute", "route_below_tokens"):
+            return None if value in (0, "0", "", "none", "None") else value
+        return value
 
-    @model_validator(mode="after")
-    def _endpoint(self) -> Settings:
+    def _after(self) -> None:
+        """The endpoint or the model file, checked for the backend that will use it."""
         if self.is_local:
             from .local_model import check_model_file
 
@@ -180,7 +177,6 @@ class Settings(BaseModel):
                                   "it should look like https://api.openai.com/v1.")
             if not self.model.strip():
                 raise ConfigError("Choose a model name for the LLM backend.")
-        return self
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

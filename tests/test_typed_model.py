@@ -1,0 +1,66 @@
+"""The settings model's own validation (``typed_model``): pydantic's lax conversions and messages for
+the field types Settings declares, without pydantic's import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from summarizer.typed_model import AliasChoices, Field, SecretStr, TypedModel, ValidationError
+
+
+class Sample(TypedModel):
+    mode: Literal["a", "b"] = Field("a", description="the mode")
+    count: int = Field(4, ge=1, le=64)
+    ratio: float = Field(0.5, gt=0, le=2)
+    on: bool = True
+    name: str | None = None
+    limit: int | None = Field(None, ge=1)
+    table: dict[str, int] = Field(default_factory=lambda: {"x": 1})
+    pairs: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    secret: SecretStr = Field(SecretStr(""), validation_alias=AliasChoices("key", "SAMPLE_KEY"), exclude=True, repr=False)
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ({"count": "3"}, 3), ({"count": " 7 "}, 7), ({"count": 5.0}, 5), ({"count": "4.0"}, 4),
+    ({"ratio": "0.25"}, 0.25), ({"ratio": 1}, 1.0), ({"on": "false"}, False), ({"on": "Yes"}, True), ({"on": 0}, False),
+    ({"limit": None}, None), ({"table": {"y": "2"}}, {"y": 2}), ({"pairs": {"m": [1, "2.5"]}}, {"m": (1.0, 2.5)}),
+])
+def test_values_are_converted_as_pydantic_converts_them(given, expected):
+    (name, _), = given.items()
+    assert getattr(Sample(**given), name) == expected
+
+
+@pytest.mark.parametrize(("given", "field", "words"), [
+    ({"count": 0}, "count", "greater than or equal to 1"), ({"count": 65}, "count", "less than or equal to 64"),
+    ({"count": 2.5}, "count", "fractional part"), ({"count": "many"}, "count", "valid integer"),
+    ({"ratio": 0}, "ratio", "greater than 0"), ({"ratio": "nan"}, "ratio", "finite"), ({"ratio": [1]}, "ratio", "valid number"),
+    ({"on": "maybe"}, "on", "valid boolean"), ({"on": 2}, "on", "valid boolean"), ({"mode": "c"}, "mode", "'a' or 'b'"),
+    ({"name": 5}, "name", "valid string"), ({"table": []}, "table", "dictionary"), ({"pairs": {"m": [1]}}, "pairs", "2 items"),
+    ({"key": 5}, "key", "valid string"), ({"colour": "red"}, "colour", "Extra inputs"),
+])
+def test_a_value_that_does_not_fit_names_its_field(given, field, words):
+    with pytest.raises(ValidationError) as info:
+        Sample(**given)
+    assert info.value.field == field and words in info.value.message
+
+
+def test_aliases_defaults_secrets_and_copies():
+    a, b = Sample(key="s3cret"), Sample(SAMPLE_KEY="s3cret")
+    assert a.secret.get_secret_value() == "s3cret" and a == b and Sample() != a
+    assert "s3cret" not in repr(a) + str(a.secret) + a.model_dump_json() and "secret" not in a.model_dump()
+    a.table["z"] = 9  # a default from a factory is each instance's own
+    assert Sample().table == {"x": 1}
+    assert Sample.model_fields["mode"].description == "the mode" and Sample.model_fields["count"].annotation is int
+    assert json.loads(Sample(count=2).model_dump_json())["count"] == 2
+
+
+def test_the_settings_model_imports_no_pydantic():
+    code = "import sys; from summarizer.settings import Settings; Settings(); print('pydantic' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1]).stdout.strip() == "False"
