@@ -166,7 +166,7 @@ MUTATIONS: list[Mutation] = [
              r"\1True or whole_answer_fits([self.words_for(p) for p in prompts]",
              ("tests/test_whole_paper.py",)),
     Mutation("group-parts-with-one-summary-used", "summarizer/llm_backend.py",
-             r"if entry and k not in repeated else None", "if entry else None", ("tests/test_whole_paper.py",)),
+             r"if entry and position not in repeated else None", "if entry else None", ("tests/test_whole_paper.py",)),
     Mutation("whole-paper-context-room-unchecked", "summarizer/llm_backend.py",
              r"return  # the context left too little room", "pass  # the context left too little room",
              ("tests/test_whole_paper.py",)),
@@ -175,6 +175,16 @@ MUTATIONS: list[Mutation] = [
     Mutation("whole-paper-on-a-partial-rerun", "summarizer/llm_backend.py",
              r"if sorted\(indices\) != \[i for i, s in enumerate\(document\.sections\) if s\.summarizable\]:",
              "if False:", ("tests/test_whole_paper.py",)),
+    Mutation("checks-memo-ignores-the-section", "summarizer/section_checks.py",
+             r', "section": asdict\(section\)\}', "}", ("tests/test_section_checks.py",)),
+    Mutation("checks-memo-never-used", "summarizer/section_checks.py",
+             r"if key is not None and result\.cached:", "if False:", ("tests/test_section_checks.py",)),
+    Mutation("settings-bounds-unchecked", "summarizer/typed_model.py",
+             r"\n                _bounds\(value, info\)", "", ("tests/test_typed_model.py", "tests/test_settings.py")),
+    Mutation("settings-any-text-is-true", "summarizer/typed_model.py",
+             r"return value\.strip\(\)\.lower\(\) in _TRUE", "return True", ("tests/test_typed_model.py",)),
+    Mutation("read-options-page-limit-unbounded", "summarizer/environ.py",
+             r"if not 1 <= pages <= MAX_PAGES_LIMIT:", "if not 1 <= pages:", ("tests/test_pdf_page_limit.py",)),
 ]
 
 
