@@ -26,6 +26,9 @@ _ABBREVIATIONS = {
     "def", "lem", "prop", "alg", "appx", "ch", "viz",
 }
 _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.\s*$")
+#: The same with the period set apart, as tokenized text writes it ("et al .", "fig .", "inc ."):
+#: abbreviations only, not single letters ("in group b ." ends a sentence).
+_LAST_WORD_SPACED = re.compile(r"(?:^|\s)([A-Za-z][A-Za-z.]+) \.\s*$")
 #: A sentence end glued to the next sentence ("broke.The", 'July."A', "wrong.'\"On"), as web text has.
 _GLUED = re.compile(r"(?<=[a-z0-9%)\]\"”’])([.!?]+)([\"'”’]{0,2})(?=[“‘\"']?[A-Z])")
 _CLOSERS = re.escape("\"'”’)）]】」』》")
@@ -75,6 +78,9 @@ def _joins_next(sentence: str, following: str, cased: bool) -> bool:
         word = m.group(1).lower()
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             return True
+    spaced = _LAST_WORD_SPACED.search(sentence)
+    if spaced and spaced.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+        return True
     if not following:
         return False
     # In cased text a sentence never starts in lower case; lower-cased corpora say nothing.

@@ -160,10 +160,10 @@ def test_a_bracket_is_rejoined_only_when_a_following_piece_closes_it():
 
     cased = "Birds sing at dawn (as counted in 2003. The counts are public). They fly south."
     assert repaired_sentences(cased) == ["Birds sing at dawn (as counted in 2003. The counts are public).", "They fly south."]
-    lowered = ("cancer can invade the duodenum ( fig . tumour tends to spread to the liver . "
+    lowered = ("cancer can invade the duodenum ( as seen in the scan . tumour tends to spread to the liver . "
                "next the lymph nodes are reached by the cells . and then the lungs are involved too .")
     assert repaired_sentences(lowered) == [
-        "cancer can invade the duodenum ( fig .", "tumour tends to spread to the liver .",
+        "cancer can invade the duodenum ( as seen in the scan .", "tumour tends to spread to the liver .",
         "next the lymph nodes are reached by the cells .", "and then the lungs are involved too ."]
 
 

@@ -60,3 +60,13 @@ def test_splitting_does_not_import_spacy():
 def test_a_run_of_bare_marks_stays_with_its_sentence():
     assert split_sentences("as in smith et al . . the test was run . it worked .") == [
         "as in smith et al . .", "the test was run .", "it worked ."]
+
+
+def test_tokenized_text_keeps_its_abbreviations_whole():
+    """Tokenized corpora (PubMed, arXiv datasets, some OCR) set the period apart: "et al .", "fig ."
+    are abbreviations there too; a single letter before " ." still ends a sentence."""
+    text = ("as described by lian et al . , sections were stained . the tip lay in the vein ( fig . 1 ) . "
+            "outcomes were worse in group b . the next sentence starts here .")
+    assert split_sentences(text) == ["as described by lian et al . , sections were stained .",
+                                     "the tip lay in the vein ( fig . 1 ) .", "outcomes were worse in group b .",
+                                     "the next sentence starts here ."]
