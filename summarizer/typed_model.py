@@ -17,6 +17,7 @@ in ~150 lines:
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import types
@@ -235,9 +236,11 @@ class TypedModel:
         """A hook: checks across fields once every field holds its value."""
 
     def model_dump(self, exclude: set[str] | None = None) -> dict[str, Any]:
-        """Field → value, without the fields declared ``exclude=True`` and those in ``exclude``."""
-        return {name: getattr(self, name) for name, info in self.model_fields.items()
-                if not info.exclude and not (exclude and name in exclude)}
+        """Field → value, without the fields declared ``exclude=True`` and those in ``exclude``; dicts and
+        lists are copies (as pydantic's), so a caller that edits the result leaves the model as it was."""
+        return {name: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+                for name, info in self.model_fields.items() if not info.exclude and not (exclude and name in exclude)
+                for value in (getattr(self, name),)}
 
     def model_dump_json(self) -> str:
         data = {name: str(v) if isinstance(v, SecretStr) else v for name, v in self.model_dump().items()}

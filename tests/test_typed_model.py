@@ -56,6 +56,8 @@ def test_aliases_defaults_secrets_and_copies():
     assert "s3cret" not in repr(a) + str(a.secret) + a.model_dump_json() and "secret" not in a.model_dump()
     a.table["z"] = 9  # a default from a factory is each instance's own
     assert Sample().table == {"x": 1}
+    a.model_dump()["table"]["w"] = 0  # a dump is a copy
+    assert "w" not in a.table
     assert Sample.model_fields["mode"].description == "the mode" and Sample.model_fields["count"].annotation is int
     assert json.loads(Sample(count=2).model_dump_json())["count"] == 2
 
