@@ -353,7 +353,7 @@ def command_of(argv: list[str]) -> str | None:
     rest = list(argv)
     while rest:
         arg = rest.pop(0)
-        if arg == "--log-file":
+        if len(arg) > 2 and "--log-file".startswith(arg):  # argparse takes "--log F" for "--log-file F"
             rest = rest[1:]
         elif not arg.startswith("-"):
             return arg

@@ -38,8 +38,10 @@ def env_value(names: list[str]) -> tuple[str, str] | None:
 
 def page_limit(value: object) -> int:
     """A page limit as an int from 1 to ``MAX_PAGES_LIMIT``; else ``ConfigError`` naming the setting."""
+    from .typed_model import convert  # the settings model's own reading of an int ("600.0" is 600)
+
     try:
-        pages = int(str(value).strip())
+        pages = convert(value, int)
     except ValueError:
         pages = 0
     if not 1 <= pages <= MAX_PAGES_LIMIT:

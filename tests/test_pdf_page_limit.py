@@ -67,6 +67,8 @@ def test_sections_reads_the_environment_by_the_settings_rules(monkeypatch):
     monkeypatch.setenv("SUMMARIZER_NOUGAT_CHECKPOINT", "/ours/first")
     assert ReadOptions.from_env().nougat_checkpoint == Settings.from_env().nougat_checkpoint == "/ours/first"
     assert ReadOptions.from_env(max_pages=3).max_pages == 3  # a flag over the environment
+    monkeypatch.setenv("SUMMARIZER_MAX_PAGES", "600.0")
+    assert ReadOptions.from_env().max_pages == Settings.from_env().max_pages == 600
     for bad in ("0", "100001", "many"):
         monkeypatch.setenv("SUMMARIZER_MAX_PAGES", bad)
         with pytest.raises(ConfigError, match="max_pages"):
@@ -86,4 +88,5 @@ def test_command_of_finds_the_subcommand_after_the_global_options():
 
     assert command_of(["-v", "--log-file", "sections", "summarize", "x.pdf"]) == "summarize"
     assert command_of(["sections", "summarize"]) == "sections"
+    assert command_of(["--log", "sections", "summarize", "x.pdf"]) == "summarize"  # an abbreviated option
     assert command_of(["--help"]) is None and command_of([]) is None

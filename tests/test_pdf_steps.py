@@ -46,3 +46,17 @@ def test_levels_step_does_not_change_the_detected_headings():
     levels = heading_levels(state)
     assert all(h.level == 0 for h in state.headings if not h.end == h.index)  # detection leaves levels unset
     assert [h.level for h in levels.headings if h.title.startswith("2.1")] == [2]
+
+
+def test_a_line_s_size_and_font_ties_go_to_the_style_that_came_first():
+    """Spaces count for nothing, but on a tie the style seen first wins, a space's too (as it always did)."""
+    from summarizer.pdf.extract import _block_lines
+
+    def span(text, size, font, x):
+        return {"text": text, "size": size, "flags": 0, "font": font, "bbox": (x, 0, x + 10, 10)}
+
+    block = {"lines": [{"dir": (1, 0), "bbox": (0, 0, 100, 10),
+                        "spans": [span(" ", 9.0, "Times-Roman", 0), span("Results", 12.0, "Times-Bold", 10),
+                                  span("show it", 9.0, "Times-Roman", 40)]}]}
+    line = _block_lines(block, 0, 0, 600.0)[0]
+    assert (line.size, line.font) == (9.0, "Times-Roman")

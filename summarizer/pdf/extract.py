@@ -188,8 +188,10 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
         max_size = 0.0
         for s in spans:
             n = len(s["text"].strip())
-            if not n:
-                continue  # a space carries no style: it counts for nothing below
+            if not n:  # a space counts for nothing, but its size and font enter first (ties go to the first)
+                weights[round(s["size"], 1)] += 0
+                fonts[s.get("font", "")] += 0
+                continue
             font = s.get("font", "")
             bold, italic, mono, math = _span_style(font, s["flags"])
             mono_chars += n if mono else 0
