@@ -190,7 +190,7 @@ class TypedModel:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         hints = typing.get_type_hints(cls)
-        fields: dict[str, FieldInfo] = {}
+        fields: dict[str, FieldInfo] = dict(cls.model_fields)  # a subclass keeps its parent's fields
         for name in cls.__dict__.get("__annotations__", {}):
             if get_origin(hints[name]) is typing.ClassVar:
                 continue
@@ -212,7 +212,10 @@ class TypedModel:
         for key, value in values.items():
             if key not in self._names:
                 raise ValidationError(key, "Extra inputs are not permitted", value)
-            given[self._names[key]], called[self._names[key]] = value, key
+            name = self._names[key]
+            if name in called:  # two names of one field: which one was meant is not ours to guess
+                raise ValidationError(key, f"given twice, also as {called[name]!r}", value)
+            given[name], called[name] = value, key
         for name, info in self.model_fields.items():
             if name not in given:
                 if info.default is _MISSING and info.default_factory is None:
@@ -227,6 +230,13 @@ class TypedModel:
                 raise ValidationError(called[name], str(exc), given[name]) from None
             object.__setattr__(self, name, value)
         self._after()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Assigning a declared field (unchecked, as pydantic without validate_assignment) or a private
+        ``_name`` or a property with a setter; any other name is a typo that would otherwise be lost silently."""
+        if name not in self.model_fields and not name.startswith("_") and not isinstance(getattr(type(self), name, None), property):
+            raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+        object.__setattr__(self, name, value)
 
     def _before(self, name: str, value: Any) -> Any:
         """A hook: a given value before it is converted (a subclass may map "0" to None)."""

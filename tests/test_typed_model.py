@@ -66,3 +66,31 @@ def test_the_settings_model_imports_no_pydantic():
     code = "import sys; from summarizer.settings import Settings; Settings(); print('pydantic' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[1]).stdout.strip() == "False"
+
+
+def test_one_field_given_by_two_names_is_refused():
+    with pytest.raises(ValidationError) as info:
+        Sample(key="a", SAMPLE_KEY="b")
+    assert "given twice" in info.value.message and info.value.field == "SAMPLE_KEY"
+    with pytest.raises(ValidationError):
+        Sample(secret="a", key="a")
+
+
+def test_assigning_a_name_that_is_no_field_is_refused():
+    sample = Sample()
+    sample.count = 9  # a declared field: assigned as pydantic assigns it
+    sample._note = "private names are free"
+    with pytest.raises(AttributeError, match="counts"):
+        sample.counts = 3  # a typo must not vanish
+    assert sample.count == 9 and not hasattr(sample, "counts")
+
+
+def test_a_subclass_keeps_its_parents_fields():
+    class Wider(Sample):
+        extra: int = Field(1, ge=0)
+
+    wide = Wider(count="5", extra="2", key="k")
+    assert (wide.count, wide.extra, wide.secret.get_secret_value()) == (5, 2, "k")
+    assert list(Wider.model_fields)[-1] == "extra" and "extra" not in Sample.model_fields
+    with pytest.raises(ValidationError):
+        Wider(count=0)
