@@ -64,7 +64,8 @@ class NumberMention:
     """A number as written, with the values it may stand for: (value, precision step) pairs.
 
     "3.5 million" stands for 3,500,000 (step 100,000); an ambiguous "100m" for 100,000,000 or
-    for 100 (metres), so both are kept.
+    for 100 (metres), so both are kept. The first pair is what the text most plainly says; the
+    others are other readings of it.
     """
 
     text: str
@@ -210,12 +211,15 @@ def numbers_in(text: str) -> list[NumberMention]:
     return found
 
 
-def _traceable(mention: NumberMention, source_values: list[tuple[float, float]]) -> bool:
+def _traceable(mention: NumberMention, source_values: list[tuple[float, bool]]) -> bool:
     """True when some value the mention may stand for equals a source value, or is that value
-    rounded to the precision the summary wrote it with."""
+    rounded to the precision the summary wrote it with. A source value marked as another reading
+    (the "1.2" of "1.2万", the "2" of "two billion") matches only when written the same: rounding
+    across a dropped scale word would let a bare "67" pass for the source's "66.9万"."""
     for value, step in mention.candidates:
-        for src, _ in source_values:
-            if abs(value - src) <= step / 2 + 1e-9 * max(1.0, abs(src)):
+        for src, reading in source_values:
+            slack = 1e-9 * max(1.0, abs(src))
+            if abs(value - src) <= (slack if reading else step / 2 + slack):
                 return True
     return False
 
@@ -254,7 +258,8 @@ def check_summary(summary: str, source: str) -> Check:
     result = Check()
     if not summary:
         return result
-    source_values = [c for m in numbers_in(source) for c in m.candidates]
+    # (value, is another reading): a mention's first candidate is what it says, later ones are readings
+    source_values = [(value, i > 0) for m in numbers_in(source) for i, (value, _) in enumerate(m.candidates)]
     seen: set[str] = set()
     for mention in numbers_in(summary):
         if mention.text in seen or mention.text.lower() in _NOT_CLAIMS:

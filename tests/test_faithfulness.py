@@ -19,6 +19,9 @@ from summarizer.faithfulness import check_summary, chinese_to_number, mark_unver
     ("About 1.2 million people.", "Exactly 1,234,567 people were counted."),
     ("The fall was 10-12 ft.", "It fell between 10 and 12 ft."),
     ("增长三点五个百分点。", "增长3.5个百分点。"),
+    ("产量66.9万吨。", "原生镍产量66.9万吨。"),
+    ("产量为66.9（单位：万吨）。", "原生镍产量66.9万吨。"),  # the digits without their scale word, as written
+    ("About 669,000 tonnes.", "原生镍产量66.9万吨。"),
 ])
 def test_numbers_traced_by_value(summary, source):
     assert check_summary(summary, source).numbers == []
@@ -30,6 +33,10 @@ def test_numbers_traced_by_value(summary, source):
     ("It took effect in April 2024.", "It took effect in March 2024.", ["April"]),
     ("About 1.3 million people.", "Exactly 1,234,567 people.", ["1.3 million"]),
     ("销量达到一千三百件。", "They sold 1,200 units.", ["一千三百"]),
+    # a rounded bare number does not match the digits of a scaled one: 67 is not "66.9万" rounded
+    ("研究覆盖了六十七个样本。", "原生镍产量66.9万吨。", ["六十七"]),
+    ("It was tested on 2 benchmarks.", "It cost two billion dollars.", []),
+    ("It was tested on 3 benchmarks.", "It cost 2.5 billion dollars.", ["3"]),
 ])
 def test_untraceable_numbers_are_flagged(summary, source, bad):
     assert check_summary(summary, source).numbers == bad
