@@ -104,6 +104,7 @@ class FakeLine:
     last_in_block: bool = True
     mono: float = 0.0
     math: float = 0.0
+    prose: str = ""
 
     def __post_init__(self) -> None:
         self.x1 = self.x1 or self.x0 + 450

@@ -34,6 +34,7 @@ _NOTE = re.compile(r"^\s*(todo|fixme|tbd|xxx)\b|^\s*\[?(add|insert|write|expand|
 
 class LineLike(Protocol):
     text: str
+    prose: str  # the text without footnote marks, "" when it had none
     size: float
     x0: float
     y0: float
@@ -56,6 +57,11 @@ class _Run:
     @property
     def last(self):
         return self.lines[-1]
+
+
+def prose_of(line: LineLike) -> str:
+    """The line as a paragraph reads it: without its footnote marks."""
+    return line.prose or line.text
 
 
 def ends_sentence(text: str) -> bool:
@@ -146,7 +152,7 @@ def new_paragraph(run: _Run, line: LineLike, geo: PageGeometry, cfg: LayoutSetti
     """True when ``line`` starts a paragraph after the prose lines of ``run``."""
     prev = run.last
     size = max(prev.size, line.size, 1.0)
-    finished = ends_sentence(prev.text)
+    finished = ends_sentence(prose_of(prev))
     if _ITEM.match(line.text) or not _compatible(prev, line, cfg):
         return True
     if prev.page != line.page or _column_break(prev, line):
@@ -171,7 +177,7 @@ def _continues(run: _Run, line: LineLike, geo: PageGeometry, cfg: LayoutSettings
     is unfinished, the fonts match, and the line reads as running text (it starts in lower case
     or CJK, or it is as wide as body lines), not as a label inside a figure."""
     prev = run.last
-    if run.kind != "prose" or ends_sentence(prev.text) or not _compatible(prev, line, cfg) or _ITEM.match(line.text):
+    if run.kind != "prose" or ends_sentence(prose_of(prev)) or not _compatible(prev, line, cfg) or _ITEM.match(line.text):
         return False
     if not (prev.page != line.page or _column_break(prev, line)):
         return False
@@ -223,7 +229,7 @@ def _label_or_table(run: _Run, text: str, geo: PageGeometry, body_size: float, c
     lines = run.lines
     if len(lines) >= cfg.table_lines:
         width = statistics.median(x.x1 - x.x0 for x in lines)
-        ends = sum(ends_sentence(x.text) for x in lines) / len(lines)
+        ends = sum(ends_sentence(prose_of(x)) for x in lines) / len(lines)
         if width < cfg.table_width * geo.body_width and ends <= cfg.table_sentence_ends:
             return "table"
     if not ends_sentence(text):
@@ -243,7 +249,7 @@ def build_blocks(lines: Sequence[LineLike], geo: PageGeometry, body_size: float,
         if run.kind == "prose":
             text = ""
             for line in run.lines:
-                text = join_text(text, line.text)
+                text = join_text(text, prose_of(line))
             kind = _label_or_table(run, text, geo, body_size, cfg)
             if kind == "table":
                 text = "\n".join(x.text for x in run.lines)

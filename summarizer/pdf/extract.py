@@ -28,6 +28,19 @@ _MATH_FONT = re.compile(r"^(cmmi|cmsy|cmex|cmbsy|msbm|msam|eurm|eusm|rtxmi|rtxbm
 
 _ITALIC_FONT = re.compile(r"italic|ital|oblique|-It$|-BoldIt|CMTI|CMSL", re.I)
 
+#: A footnote or citation mark set as a superscript: digits, ranges, lists and note symbols; never a
+#: leading minus ("mol⁻¹" is a unit).
+_NOTE_MARK = re.compile(r"[\d*∗†‡§¶][\d,\-–—*∗†‡§¶]{0,11}")
+#: What a note mark is set against, unlike an exponent: a Latin word of three or more letters
+#: ("services¹", not "cm²", "k²" or "ρD⁰"), a CJK character or a closing quote, with no space; or a
+#: sentence or clause mark, with or without one ("blocks.¹", "block. ¹").
+_BEFORE_NOTE_MARK = re.compile(r"(?:[A-Za-z\u00c0-\u024f]{3}|[\"'”’\u3400-\u4dbf\u4e00-\u9fff])$|[.,;:!?]\s*$")
+#: What follows a note mark: a space, the line's end, punctuation or a CJK character; never a letter,
+#: a digit or a slash ("Re¹ᐟ⁵" is an exponent).
+_AFTER_NOTE_MARK = re.compile(r"$|[\s.,;:!?)\]\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+#: A superscript is a note mark only when its letters are at most this share of the line's size.
+NOTE_MARK_SIZE = 0.85
+
 @dataclass
 class Line:
     """One text line with its dominant style and place."""
@@ -51,6 +64,7 @@ class Line:
     page_width: float = 612.0
     mono: float = 0.0  # share of visible characters in a monospaced font (code)
     math: float = 0.0  # share of visible characters in a math font (display equations)
+    prose: str = ""  # the text without footnote and citation marks, for paragraphs ("" when none were set)
 
     @property
     def centered(self) -> bool:
@@ -175,6 +189,24 @@ def _strip_line_numbers(spans: list[dict]) -> list[dict]:
         spans = [sp for sp in spans if sp is not last]
     return spans
 
+def _without_note_marks(spans: list[dict], size: float) -> str:
+    """The line's text without its superscript footnote and citation marks ("financial services.¹
+    However" reads "financial services. However"), or "" when it has none. Exponents stay: they
+    follow a digit, a symbol or a short symbol name ("10¹⁸", "k²", "cm²")."""
+    kept: list[str] = []
+    dropped = False
+    for i, s in enumerate(spans):
+        text = s["text"]
+        if s["flags"] & 1 and s["size"] <= NOTE_MARK_SIZE * size and _NOTE_MARK.fullmatch(text.strip()) \
+                and _BEFORE_NOTE_MARK.search("".join(kept) + text[:len(text) - len(text.lstrip())]) \
+                and _AFTER_NOTE_MARK.match(text[len(text.rstrip()):] + "".join(x["text"] for x in spans[i + 1:i + 2])):
+            kept.append(" " if text[:1].isspace() or text[-1:].isspace() else "")
+            dropped = True
+        else:
+            kept.append(text)
+    return _clean("".join(kept)) if dropped else ""
+
+
 def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) -> list[Line]:
     out: list[Line] = []
     for spans in _rows(block):
@@ -229,6 +261,8 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
         line.page_width = page_width
         line.mono = mono_chars / chars if chars else 0.0
         line.math = math_chars / chars if chars else 0.0
+        if any(s["flags"] & 1 for s in visible):
+            line.prose = _without_note_marks(spans, size)
         out.append(line)
     if out:
         out[0].first_in_block = True

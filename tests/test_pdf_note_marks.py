@@ -1,0 +1,79 @@
+"""Footnote and citation marks set as superscripts leave the prose; exponents stay.
+
+Real PDFs built with PyMuPDF: a small raised run is what MuPDF flags as a superscript, as it
+does for a TeX or Word footnote mark."""
+
+from __future__ import annotations
+
+import pymupdf
+import pytest
+
+from summarizer.extractive import repaired_sentences
+from summarizer.pdf.extract import extract_pages, open_pdf
+from summarizer.pdf_parser import parse_pdf
+
+BODY, MARK, RAISE = 10.0, 6.5, 3.5
+
+
+def _pdf(lines: list[list[tuple[str, bool]]], font: str = "helv") -> bytes:
+    """One page; each line is (text, raised) runs set one after the other."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    writer = pymupdf.TextWriter(page.rect)
+    face = pymupdf.Font(font)
+    for row, runs in enumerate(lines):
+        x, y = 72.0, 100.0 + 14 * row
+        for text, raised in runs:
+            _, end = writer.append((x, y - RAISE if raised else y), text, font=face, fontsize=MARK if raised else BODY)
+            x = end.x + (1.0 if raised else 0.0)
+    writer.write_text(page)
+    return doc.tobytes()
+
+
+def _lines(data: bytes):
+    return [line for page in extract_pages(open_pdf(data), 600) for line in page.lines]
+
+
+def test_a_footnote_mark_after_a_sentence_leaves_the_paragraph_and_the_sentence_ends_there():
+    data = _pdf([[("Banks adopted these models widely in financial services.", False), ("1", True),
+                  (" However, some have criticized the whole approach.", False)],
+                 [("We used the official implementation", False), ("2,3", True), (" of the metric in all runs.", False)]])
+    lines = _lines(data)
+    assert lines[0].text.startswith("Banks") and "services.1" in lines[0].text  # the raw line keeps it (front matter)
+    assert [line.prose for line in lines] == [
+        "Banks adopted these models widely in financial services. However, some have criticized the whole approach.",
+        "We used the official implementation of the metric in all runs."]
+    sentences = repaired_sentences("\n".join(line.prose for line in lines))
+    assert sentences[0] == "Banks adopted these models widely in financial services."
+
+
+@pytest.mark.parametrize("runs", [
+    [("The energy is 10", False), ("18", True), (" electronvolts in this run.", False)],  # after a digit
+    [("The area was 40 cm", False), ("2", True), (" after the treatment ended.", False)],  # a short unit
+    [("The mean grows as k", False), ("2", True), (" for large inputs here.", False)],  # a variable
+    [("The rate scales as Re", False), ("1", True), ("/5 in this regime.", False)],  # a fractional exponent
+    [("The total is larger than", False), (" 1", True), (" in every case.", False)],  # set apart by a space
+    [("The length grows as time", False), ("1", True), ("/2 in this case.", False)],  # a fraction follows
+    [("The density ratio is ρgD", False), ("0", True), (") in each run.", False)],  # a Greek symbol name
+    [("The yield was 5 mol", False), ("-1", True), (" per litre here.", False)],  # a unit's negative power
+])
+def test_an_exponent_stays(runs):
+    line, = _lines(_pdf([runs]))
+    assert line.prose == "" and line.text == "".join(t for t, _ in runs)
+
+
+def test_a_mark_after_a_chinese_character_leaves_chinese_prose():
+    data = _pdf([[("更多内容参考宏包官方文档", False), ("1", True), ("。如果你想完全自定义字体，可以选择其他选项。", False)]],
+                font="china-s")
+    line, = _lines(data)
+    assert line.prose == "更多内容参考宏包官方文档。如果你想完全自定义字体，可以选择其他选项。"
+
+
+def test_the_document_text_has_no_marks_but_authors_still_split_at_them():
+    data = _pdf([[("Note Marks in Practice", False)],
+                 [("Alice Smith", False), ("1", True), (" Bob Jones", False), ("2", True)],
+                 [("Every paper with footnotes needs clean sentences.", False), ("1", True),
+                  (" The marks belong to the notes below.", False)]])
+    doc = parse_pdf(data, "marks.pdf")
+    assert doc.authors == ["Alice Smith", "Bob Jones"]  # front matter reads the raw line, marks and all
+    assert "sentences. The marks" in doc.text and "sentences.1" not in doc.text
