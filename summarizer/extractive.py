@@ -205,9 +205,14 @@ def select(ranked: list[RankedSentence], budget: int, lang: str, redundancy: flo
 
 
 _PAIRS = ("()", "[]", "（）", "{}")
+#: An inline enumerator closed by a bracket it never opened: "are: 1) we show …; 2) we prove …",
+#: "a) …", "iv) …", also as tokenized text sets it ("1 )").
+_ENUMERATOR = re.compile(r"(?:^|(?<=[\s;:,]))(?:\d{1,2}|[A-Za-z]|[ivx]{2,4})\s?[)）]")
 
 
 def _balanced(text: str) -> bool:
+    if ")" in text or "）" in text:
+        text = _ENUMERATOR.sub("", text)
     return all(text.count(a) == text.count(b) for a, b in _PAIRS)
 
 

@@ -136,6 +136,22 @@ def test_only_whole_sentences_are_offered_as_bullets():
     assert picked and not any(s.startswith("where") for s in picked)
 
 
+def test_inline_enumerators_do_not_count_as_open_brackets():
+    """"1) … 2) …" closes brackets it never opened; such a sentence is whole, a truly unclosed one is not."""
+    from summarizer.extractive import summary_sentences, whole_sentence
+
+    assert whole_sentence("Our contributions are: 1) we propose a parser; 2) we show it is linear in pages.")
+    assert whole_sentence("the parameters were : 1 ) initial infusion rate ; 2 ) maintenance rate ; 3 ) total duration .",
+                          cased=False)
+    assert whole_sentence("Three regimes a) inertial, b) viscous and iv) capillary are compared here.")
+    assert not whole_sentence("Our contributions are: 1) we propose a parser (see the appendix.")
+    assert not whole_sentence("The value f(x)) is computed twice in this step.")
+    text = ("The survey covers parsers for scientific documents in general. "
+            "Our contributions are: 1) we propose a layout parser for papers; 2) we show the parser is linear in pages. "
+            "The weather was sunny on the day of the experiment.")
+    assert any(s.startswith("Our contributions") for s in summary_sentences(text, "en", budget=22))
+
+
 def test_a_sentence_the_splitter_cut_inside_a_citation_is_put_back_together():
     from summarizer.extractive import repaired_sentences
 
