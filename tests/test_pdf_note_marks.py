@@ -37,12 +37,14 @@ def _lines(data: bytes):
 def test_a_footnote_mark_after_a_sentence_leaves_the_paragraph_and_the_sentence_ends_there():
     data = _pdf([[("Banks adopted these models widely in financial services.", False), ("1", True),
                   (" However, some have criticized the whole approach.", False)],
-                 [("We used the official implementation", False), ("2,3", True), (" of the metric in all runs.", False)]])
+                 [("We used the official implementation", False), ("2,3", True), (" of the metric in all runs.", False)],
+                 [("Arrhythmia is common after cardiac surgery.", False), ("20)", True), (" In this study it was rare.", False)]])
     lines = _lines(data)
     assert lines[0].text.startswith("Banks") and "services.1" in lines[0].text  # the raw line keeps it (front matter)
     assert [line.prose for line in lines] == [
         "Banks adopted these models widely in financial services. However, some have criticized the whole approach.",
-        "We used the official implementation of the metric in all runs."]
+        "We used the official implementation of the metric in all runs.",
+        "Arrhythmia is common after cardiac surgery. In this study it was rare."]
     sentences = repaired_sentences("\n".join(line.prose for line in lines))
     assert sentences[0] == "Banks adopted these models widely in financial services."
 

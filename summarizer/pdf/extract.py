@@ -28,9 +28,9 @@ _MATH_FONT = re.compile(r"^(cmmi|cmsy|cmex|cmbsy|msbm|msam|eurm|eusm|rtxmi|rtxbm
 
 _ITALIC_FONT = re.compile(r"italic|ital|oblique|-It$|-BoldIt|CMTI|CMSL", re.I)
 
-#: A footnote or citation mark set as a superscript: digits, ranges, lists and note symbols; never a
-#: leading minus ("mol⁻¹" is a unit).
-_NOTE_MARK = re.compile(r"[\d*∗†‡§¶][\d,\-–—*∗†‡§¶]{0,11}")
+#: A footnote or citation mark set as a superscript: digits, ranges, lists and note symbols, with the
+#: closing bracket some journals set after them ("surgery.²⁰⁾"); never a leading minus ("mol⁻¹").
+_NOTE_MARK = re.compile(r"[\d*∗†‡§¶][\d,\-–—*∗†‡§¶]{0,11}\)?")
 #: What a note mark is set against, unlike an exponent: a Latin word of three or more letters
 #: ("services¹", not "cm²", "k²" or "ρD⁰"), a CJK character or a closing quote, with no space; or a
 #: sentence or clause mark, with or without one ("blocks.¹", "block. ¹").
