@@ -40,3 +40,46 @@ def test_subsection_kinds_follow_their_section():
     # the parent is the enclosing section, not the subsection just before
     assert assign_kinds(["Introduction", "Related work", "Overview"], [1, 2, 2]) == [
         "introduction", "related_work", "introduction"]
+
+
+def test_a_numbered_line_out_of_sequence_cannot_adopt_the_headings_after_it():
+    # "4" between "2.9" and "2.10": a table row or code line taken for a heading sits under 2.9
+    assert keep_numbering(["2", "2.9", "4", "2.10", "3"], [1, 2, 1, 2, 1]) == [1, 2, 3, 2, 1]
+    # a number that is the next one's parent keeps its children; so does an in-sequence section
+    assert keep_numbering(["2", "2.1", "3", "3.1"], [1, 2, 1, 2]) == [1, 2, 1, 2]
+
+
+def _paper_with_a_stray_number(stray_font: str, outline: bool) -> bytes:
+    from pdf_factory import build_pdf
+
+    head, sub, body = ("hebo", 14), ("hebo", 12), ("tiro", 10)
+
+    def item(text, y, style, width=450):
+        return (text, 72, y, width, style[1], style[0])
+
+    page = [item("A Study of Stray Numbers", 60, ("hebo", 18)),
+            item("1 Introduction", 100, head), item(LOREM, 122, body),
+            item("2 Design", 230, head), item("2.1 Layout", 252, sub), item(LOREM, 272, body),
+            item("4 SUMMARY COUNTS OFFSET", 380, (stray_font, 10), 300),
+            item("2.2 Caches", 410, sub), item(LOREM, 430, body),
+            item("3 Results", 540, head), item(LOREM, 562, body)]
+    toc = [[1, "1 Introduction", 1], [1, "2 Design", 1], [2, "2.1 Layout", 1], [2, "2.2 Caches", 1],
+           [1, "3 Results", 1]]
+    return build_pdf([page], outline=toc if outline else None)
+
+
+def test_an_outline_keeps_a_heading_out_of_its_numbering_out():
+    doc = parse_pdf(_paper_with_a_stray_number("hebo", outline=True))
+    assert [(s.title, s.level) for s in doc.sections if s.title[:1].isdigit()] == [
+        ("1 Introduction", 1), ("2 Design", 1), ("2.1 Layout", 2), ("2.2 Caches", 2), ("3 Results", 1)]
+    without = parse_pdf(_paper_with_a_stray_number("hebo", outline=False))
+    levels = {s.title: s.level for s in without.sections}
+    assert levels["2.2 Caches"] == 2 and levels.get("4 SUMMARY COUNTS OFFSET", 3) == 3
+
+
+def test_a_code_line_is_no_heading():
+    doc = parse_pdf(_paper_with_a_stray_number("cour", outline=False))
+    titles = [s.title for s in doc.sections]
+    assert "4 SUMMARY COUNTS OFFSET" not in titles and "2.2 Caches" in titles
+    assert "SUMMARY COUNTS OFFSET" in next(s for s in doc.sections if s.title == "2.1 Layout").text + \
+        "".join(b.text for s in doc.sections for b in s.blocks)

@@ -21,7 +21,10 @@ _CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|algorithm|listing|图|表)\s
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B$|-B$|CMBX|CMSSBX", re.I)
 
-_MONO_FONT = re.compile(r"mono|courier|cmtt|txtt|inconsolata|consola|menlo|monaco|sourcecode|firacode|lucidacons", re.I)
+#: Monospaced font families by name (PyMuPDF's monospace flag is unset for some of them, e.g. URW's
+#: Nimbus Mono, and set for some math fonts).
+_MONO_FONT = re.compile(r"mono|courier|cmtt|txtt|inconsolata|consola|menlo|monaco|sourcecode|firacode|lucidacons"
+                        r"|nimbusmon|cascadia|cousine|lettergothic|texgyrecursor|pragmata", re.I)
 
 _MATH_FONT = re.compile(r"^(cmmi|cmsy|cmex|cmbsy|msbm|msam|eurm|eusm|rtxmi|rtxbmi|rntxmi|rntxbmi|txsys|txexs|txsy|ntxsy"
                         r"|ntxmi|stixmath|cambriamath|latinmodernmath|mathjax|symbol|lmmath|esint|wasy|rsfs)", re.I)

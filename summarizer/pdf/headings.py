@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from ..kinds import kind_from_title
 from .config import DEFAULT_HEADINGS, HeadingSettings
 from .extract import _CAPTION, Line, _clean
+from .outline import number_key, number_parts
 
 _NUMBERING = re.compile(
     r"^(?P<num>(?:appendix\s+)?(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])(?:\s+|(?=[\u4e00-\u9fff]))(?P<rest>\S.*)$"
@@ -110,7 +111,8 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
                     cfg: HeadingSettings = DEFAULT_HEADINGS) -> tuple[list[Heading], list[Line]]:
     """Headings from font, weight, numbering and position, considered together.
 
-    A line is a heading when it starts a block, reads like a title, and at least one of:
+    A line is a heading when it starts a block, reads like a title, is not set in a monospaced font
+    (code) unless the body is, and at least one of:
     it is set larger or bolder than the body (in a style that is not itself common); or it is
     numbered, stands alone in its block, and differs from body prose by capitals, italics, font
     family, a multi-level number ("2.1") or a title that names a section kind.
@@ -122,6 +124,8 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
         if line.style == body:
             family_weight[_family(line.font)] += len(line.text)
     body_family = family_weight.most_common(1)[0][0] if family_weight else ""
+    body_lines = [line for line in lines if line.style == body]
+    typewritten = bool(body_lines) and sum(line.mono for line in body_lines) / len(body_lines) >= 0.5
     candidates: list[Heading] = []
     style_counts: Counter = Counter(line.style for line in lines)
     total = len(lines) or 1
@@ -130,6 +134,9 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
         line = lines[i]
         if not line.first_in_block:
             i += 1
+            continue
+        if line.mono >= 0.5 and not typewritten:
+            i += 1  # a code line ("4 CARD32 FIRST_MATCHLET_OFFSET"), unless the whole text is typewritten
             continue
         run_in = _run_in_heading(line)
         if run_in:
@@ -283,6 +290,18 @@ def _outline_headings(doc, lines: list[Line]) -> list[Heading]:
         h.level = h.level - top + 1
     return found
 
+def _fits_outline(heading: Heading, numbered: list[tuple[int, tuple[int, ...]]]) -> bool:
+    """True unless ``heading``'s number falls outside the outline's numbering around it: a "4" found
+    between the outline's "2.9" and "2.10" is a code line or a table row, not a missing section."""
+    parts = number_parts(_numbering(heading.title)[0])
+    if not parts:
+        return True
+    key = number_key(parts)
+    before = [k for i, k in numbered if i < heading.index]
+    after = [k for i, k in numbered if i > heading.index]
+    return (not before or before[-1] < key) and (not after or key < after[0])
+
+
 def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading]:
     """The outline's headings (with its levels), plus headings it lacks that the page text shows.
 
@@ -293,6 +312,7 @@ def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading
     outline = [replace(h) for h in outline]  # copies: the outline step's headings stay as they were
     by_index = {h.index: h for h in outline}
     covered = {i for o in outline for i in range(o.index, max(o.end, o.index + 1))}
+    numbered = [(o.index, number_key(p)) for o in outline for p in (number_parts(_numbering(o.title)[0]),) if p]
     merged = list(outline)
     for h in found:
         twin = by_index.get(h.index)
@@ -300,7 +320,7 @@ def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading
             if h.end == h.index:  # run-in heading: keep the body that follows on the same line
                 twin.end, twin.title = h.end, h.title
             continue
-        if h.index in covered:
+        if h.index in covered or not _fits_outline(h, numbered):
             continue
         merged.append(replace(h))
     merged.sort(key=lambda h: h.index)

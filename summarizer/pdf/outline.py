@@ -21,22 +21,27 @@ def number_parts(number: str | None) -> tuple[str, ...] | None:
     return tuple(number.split("."))
 
 
+def number_key(parts: tuple[str, ...]) -> tuple[int, ...]:
+    """A sort key in numbering order: "2.9" < "2.10" < "3" < "A" (appendix letters after numbers)."""
+    return tuple(int(p) if p.isdigit() else 10_000 + ord(p.upper()) for p in parts)
+
+
 def keep_numbering(numbers: list[str | None], levels: list[int]) -> list[int]:
-    """New levels for headings (in document order, with their numbers or None): every unnumbered
-    heading that would adopt a numbered heading whose parent number it follows is moved down —
-    under the numbered heading before it when that one is a sibling of the next, else beside the next."""
+    """New levels for headings (in document order, with their numbers or None): every heading that
+    would adopt a numbered heading whose parent number it follows is moved down — under the numbered
+    heading before it when that one is a sibling of the next, else beside the next. That is an
+    unnumbered heading, or a numbered one whose number is not that parent ("4" between "2.9" and
+    "2.10": a code line or a table row taken for a heading)."""
     parts = [number_parts(n) for n in numbers]
     out = list(levels)
     seen: set[tuple[str, ...]] = set()
     for i, own in enumerate(parts):
+        nxt = next((k for k in range(i + 1, len(parts)) if parts[k] is not None), None)
+        prev = next((k for k in range(i - 1, -1, -1) if parts[k] is not None), None)
+        if prev is not None and nxt is not None and out[i] < out[nxt]:
+            parent = parts[nxt][:-1]
+            if parent and parent in seen and parent != own:
+                out[i] = out[prev] + 1 if out[prev] >= out[nxt] else out[nxt]
         if own is not None:
             seen.add(own)
-            continue
-        prev = next((k for k in range(i - 1, -1, -1) if parts[k] is not None), None)
-        nxt = next((k for k in range(i + 1, len(parts)) if parts[k] is not None), None)
-        if prev is None or nxt is None or out[i] >= out[nxt]:
-            continue
-        parent = parts[nxt][:-1]
-        if parent and parent in seen:
-            out[i] = out[prev] + 1 if out[prev] >= out[nxt] else out[nxt]
     return out
