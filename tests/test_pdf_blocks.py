@@ -89,6 +89,25 @@ def test_author_lines_of_every_shape():
     assert is_affiliation("patrick.hall@h2o.ai") and not name_line("Vivacity Labs NW5 3AQ London")
 
 
+
+def test_a_manual_s_title_page_names_its_authors_after_a_long_subtitle():
+    """A Texinfo-style title page: title, a subtitle line that names a section kind ("library"),
+    a version line, then the authors in large bold type, the last with an email beside the name."""
+    from pdf_factory import build_pdf
+
+    page = [("Libwidget", 72, 60, 450, 20, "hebo"),
+            ("A widget library for structured documents on the GNU system", 72, 100, 450, 11, "tiro"),
+            ("for version 4.19.0, 18 August 2022", 72, 118, 450, 11, "tiro"),
+            ("Fabio Fiorina", 72, 500, 450, 14, "hebo"), ("Simon Josefsson", 72, 520, 450, 14, "hebo"),
+            ("Nikos Mavrogiannopoulos (help-libwidget@gnu.org)", 72, 540, 450, 14, "hebo")]
+    body = [("1 Introduction", 72, 60, 450, 14, "hebo"),
+            ("This document describes the widget library and its functions in detail. " * 3, 72, 84, 450, 10, "tiro")]
+    doc = parse_pdf(build_pdf([page, body]))
+    assert doc.title == "Libwidget"
+    assert doc.authors == ["Fabio Fiorina", "Simon Josefsson", "Nikos Mavrogiannopoulos"]
+    assert [s.title for s in doc.sections if s.title != "Front matter"] == ["1 Introduction"]
+
+
 @dataclass
 class FakeLine:
     """A line as the extraction step makes it (the fields the paragraph step reads)."""

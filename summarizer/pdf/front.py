@@ -95,6 +95,9 @@ _NOT_TITLE = re.compile(
     r"arxiv|preprint|draft|typeset|submitted|accepted|published|proceedings|conference|journal|workshop|vol\.|volume"
     r"|issn|doi|copyright|©|licen[cs]e|https?://|www\.|@|page \d|^\d+$", re.I)
 
+#: An email address, bare, in brackets or after a separator, as set beside an author's name.
+_WITH_EMAIL = re.compile(r"[\s,;]*[(<\[]?\s*(?:e-?mail:\s*)?[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*[)>\]]?", re.I)
+
 _CODE_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9/\-_.: ]+$")  # "APS/123-QED", "MRL-0006"
 
 def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str], int]:
@@ -130,9 +133,14 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
     end = k
     for j in range(k, min(k + 40, len(lines))):
         line = lines[j]
-        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) is not None \
-                or len(line.text.split()) > 16:
+        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or len(line.text.split()) > 16 \
+                or (kind_from_title(line.text) is not None and len(line.text.split()) <= 4):  # a section heading
             break
+        named = _WITH_EMAIL.sub("", line.text).strip(" ,;")
+        if named != line.text and name_line(named):  # "Nikos Mavrogiannopoulos (nmav@gnu.org)"
+            author_lines.append(named)
+            end = j + 1
+            continue
         if is_affiliation(line.text):
             end = j + 1
             continue
@@ -141,8 +149,8 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
         if name_line(line.text):
             author_lines.append(line.text)
             end = j + 1
-        elif len(line.text.split()) <= 6 and not ends_sentence(line.text):
-            end = j + 1  # a short line of the title block that names no one (a role, a group)
+        elif len(line.text.split()) <= (6 if author_lines else 16) and not ends_sentence(line.text):
+            end = j + 1  # a line of the title block that names no one (a subtitle, a role, a group)
         else:
             break
     authors = author_names(author_lines)
