@@ -46,6 +46,10 @@ _CONTINUATION = re.compile(r"^[,;:)\]}，、；：）】」』]|^\d+[)\]]")
 _LOWER_START = re.compile(r"^[a-z]")
 _STARTS_WELL = re.compile(r"^[\"'“‘(\[（「『]?[A-Z0-9\u3400-\u4dbf\u4e00-\u9fff]")
 _CITATION = re.compile(r"\s*\[[\d,\s–-]+\]")
+#: A list item's or an equation's number before its text ("2. Run the tests.", "(4) verify …",
+#: "（3）JCR分区…", "iv) …"): out of its list it tells the reader nothing, so a summary drops it.
+_LEADING_ENUMERATOR = re.compile(r"^(?:[(（](?:\d{1,3}|[ivx]{1,4}|[a-z]|[一二三四五六七八九十]{1,3})[)）]"
+                                 r"|(?:\d{1,3}|[ivx]{1,4}|[a-z])[.)](?=\s|[\u3400-\u4dbf\u4e00-\u9fff]))\s*")
 #: Smallest whole sentence offered as a bullet: words (English), CJK characters (Chinese).
 MIN_SENTENCE = {"en": 5, "zh": 10}
 #: A sentence whose letters are below this share of its visible characters is code, a table
@@ -256,7 +260,7 @@ def repaired_sentences(text: str, lang: str = "en") -> list[str]:
 def whole_sentence(sentence: str, lang: str = "en", cased: bool = True) -> bool:
     """True for a sentence a reader can take alone: it starts like a sentence, ends with
     sentence-final punctuation, has its brackets closed, is mostly letters, and is not tiny."""
-    text = _CITATION.sub("", sentence).strip()
+    text = _LEADING_ENUMERATOR.sub("", _CITATION.sub("", sentence).strip())
     if not text or not _SENTENCE_END.search(text) or not _balanced(text):
         return False
     if _continues(text, cased) or (cased and not _STARTS_WELL.match(text)):
@@ -295,9 +299,9 @@ def summary_sentences(text: str, lang: str = "en", budget: int | None = None, po
         lo, hi = (80, 300) if lang == "zh" else (40, 160)
         budget = int(min(hi, max(lo, total * 0.2)) * scale)
     if sum(_size(s, lang) for s, ok in zip(sentences, eligible) if ok) <= budget:
-        return [s for s, ok in zip(sentences, eligible) if ok]
+        return [_LEADING_ENUMERATOR.sub("", s) for s, ok in zip(sentences, eligible) if ok]
     ranked = [r for r in rank_large(sentences, lang, position_bias) if eligible[r.index]]
-    return [p.text for p in select(ranked, budget, lang)]
+    return [_LEADING_ENUMERATOR.sub("", p.text) for p in select(ranked, budget, lang)]
 
 
 def summarize_text(text: str, lang: str = "en", budget: int | None = None, position_bias: float = 1.0,

@@ -87,6 +87,11 @@ def _joins_next(sentence: str, following: str, cased: bool) -> bool:
     return following[0] in ",;:)" or (cased and following[0].islower())
 
 
+#: A piece that is only a list enumerator ("1.", "(2)", "3)", "iv.", "B."): the start of the item
+#: that follows, never a sentence of its own.
+_ENUMERATOR_ONLY = re.compile(r"[(（]?(?:\d{1,3}|[ivxIVX]{1,4}|[A-Za-z])[.)）]")
+
+
 def _is_cased(text: str) -> bool:
     letters = [c for c in text[:5000] if c.isalpha() and c.isascii()]
     return not letters or sum(c.isupper() for c in letters) / len(letters) > 0.01
@@ -105,7 +110,9 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
         pieces = _pieces(paragraph, lang)
         merged: list[str] = []
         for piece in pieces:
-            if merged and _joins_next(merged[-1], piece, cased):
+            if merged and _ENUMERATOR_ONLY.fullmatch(merged[-1]):
+                merged[-1] = f"{merged[-1]} {piece}"  # "1." + "Install the tools." is one item
+            elif merged and _joins_next(merged[-1], piece, cased):
                 merged[-1] = f"{merged[-1]} {piece}" if lang != "zh" else merged[-1] + piece
             else:
                 merged.append(piece)

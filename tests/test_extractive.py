@@ -152,6 +152,22 @@ def test_inline_enumerators_do_not_count_as_open_brackets():
     assert any(s.startswith("Our contributions") for s in summary_sentences(text, "en", budget=22))
 
 
+def test_a_bullet_drops_its_list_or_equation_number():
+    from summarizer.extractive import summary_sentences
+
+    text = ("We ran three experiments on the compiler.\n\n1. Bootstrap the compiler with two, four and eight parallel jobs.\n\n"
+            "2. Run the compiler test suite and compare every failing test.\n\n(3) The results were identical in all runs.")
+    assert summary_sentences(text, "en", budget=200) == [
+        "We ran three experiments on the compiler.", "Bootstrap the compiler with two, four and eight parallel jobs.",
+        "Run the compiler test suite and compare every failing test.", "The results were identical in all runs."]
+    zh = "（3）JCR分区与中科院分区是论文的不同分区方式，其划分标准略有差异。2. 安装编辑器之后再配置所有的插件。"
+    assert summary_sentences(zh, "zh", budget=200) == ["JCR分区与中科院分区是论文的不同分区方式，其划分标准略有差异。",
+                                                       "安装编辑器之后再配置所有的插件。"]
+    # a decimal or an initial is no enumerator
+    assert summary_sentences("1.5 million people came to the city for the festival.", "en", budget=50) == [
+        "1.5 million people came to the city for the festival."]
+
+
 def test_a_sentence_the_splitter_cut_inside_a_citation_is_put_back_together():
     from summarizer.extractive import repaired_sentences
 

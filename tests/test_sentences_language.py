@@ -70,3 +70,13 @@ def test_tokenized_text_keeps_its_abbreviations_whole():
     assert split_sentences(text) == ["as described by lian et al . , sections were stained .",
                                      "the tip lay in the vein ( fig . 1 ) .", "outcomes were worse in group b .",
                                      "the next sentence starts here ."]
+
+
+def test_a_list_enumerator_starts_its_item_and_is_no_sentence():
+    assert split_sentences("The steps are simple. 1. Install the tools. 2. Run the build.") == [
+        "The steps are simple.", "1. Install the tools.", "2. Run the build."]
+    assert split_sentences("安装步骤如下：\n\n1. 安装TexLive。\n\n2. 安装编辑器。", "zh") == [
+        "安装步骤如下：", "1. 安装TexLive。", "2. 安装编辑器。"]
+    # a number that ends a sentence stays there
+    assert split_sentences("It grew by 2. Then it fell. See Sec. 3. The end.") == [
+        "It grew by 2.", "Then it fell.", "See Sec. 3.", "The end."]
