@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from pdf_factory import lines_pdf
 
 from summarizer.pdf.blocks import build_blocks, join_text, line_kind, measure
@@ -206,3 +207,23 @@ def test_join_text_repairs_hyphens_and_keeps_cjk_tight():
     assert join_text("the pars-", "ing step") == "the parsing step"
     assert join_text("已广泛应用于", "LevelDB、RocksDB") == "已广泛应用于LevelDB、RocksDB"
     assert join_text("two", "words") == "two words"
+
+
+@pytest.mark.parametrize(("font", "before", "label", "after", "joined"), [
+    ("china-s", "它含有丰富的插件，可以将其打造得高", "图7", "大上。对于它的夸赞，这里就不多说了。",
+     "它含有丰富的插件，可以将其打造得高大上。对于它的夸赞，这里就不多说了。"),
+    ("tiro", "The parser reads every page of the document and then", "Figure 3",
+     "joins the lines that belong to one paragraph.",
+     "The parser reads every page of the document and then joins the lines that belong to one paragraph."),
+])
+def test_a_figure_label_between_the_parts_of_a_cut_sentence_stays_out_of_it(font, before, label, after, joined):
+    from pdf_factory import build_pdf
+
+    first = [("1 Method", 72, 60, 450, 14, "hebo" if font == "tiro" else font),
+             ("This section explains how the text is read from every page. " * 2 if font == "tiro"
+              else "本节说明如何从每一页读取文本，并把它们连成段落。" * 2, 72, 90, 450, 10, font),
+             (before, 72, 770, 450, 10, font)]
+    second = [(label, 280, 250, 100, 10, font), (after, 72, 290, 450, 10, font)]
+    doc = parse_pdf(build_pdf([first, second]))
+    text = "\n\n".join(s.text for s in doc.sections)
+    assert joined in text and label not in text

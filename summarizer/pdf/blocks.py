@@ -32,6 +32,11 @@ _NOTE = re.compile(r"^\s*(todo|fixme|tbd|xxx)\b|^\s*\[?(add|insert|write|expand|
                    r"|later|section|paragraph|figure|citation|reference)s?\b\]?\s*$", re.I)
 
 
+#: A figure or table label alone on its line ("图7", "Figure 3", "Table 2:"): the caption of an image
+#: that may sit in the middle of a paragraph cut by a page or column break.
+_LABEL_ONLY = re.compile(r"(?:fig\.?|figure|table|tab\.|图|表)\s*(?:\d{1,3}|[A-Z]|[IVX]{1,5})(?:[.\-–]\d{1,3})?[.:：]?", re.I)
+
+
 class LineLike(Protocol):
     text: str
     prose: str  # the text without footnote marks, "" when it had none
@@ -78,10 +83,12 @@ def _running_words(text: str) -> int:
 
 
 def line_kind(line: LineLike, cfg: LayoutSettings = DEFAULT_LAYOUT) -> str:
-    """``prose``, ``code``, ``equation``, ``table`` or ``note`` for one line."""
+    """``prose``, ``code``, ``equation``, ``table``, ``note`` or ``caption`` (a label alone) for one line."""
     text = line.text
     if _NOTE.search(text):
         return "note"
+    if _LABEL_ONLY.fullmatch(text.strip()):
+        return "caption"
     if line.mono >= cfg.code_share:
         return "code"
     chars = _visible(text)
