@@ -209,15 +209,34 @@ def select(ranked: list[RankedSentence], budget: int, lang: str, redundancy: flo
 
 
 _PAIRS = ("()", "[]", "（）", "{}")
-#: An inline enumerator closed by a bracket it never opened: "are: 1) we show …; 2) we prove …",
-#: "a) …", "iv) …", also as tokenized text sets it ("1 )").
-_ENUMERATOR = re.compile(r"(?:^|(?<=[\s;:,]))(?:\d{1,2}|[A-Za-z]|[ivx]{2,4})\s?[)）]")
+#: What comes before the ")" of an inline enumerator ("are: 1) we show …; 2) we prove …", "a) …",
+#: "iv) …", tokenized "1 )"): a short number, a letter or a roman numeral after a space or a clause mark.
+_ENUMERATOR_BEFORE = re.compile(r"(?:^|[\s;:,])(?:\d{1,2}|[A-Za-z]|[ivx]{2,4})\s?$")
 
 
 def _balanced(text: str) -> bool:
-    if ")" in text or "）" in text:
-        text = _ENUMERATOR.sub("", text)
-    return all(text.count(a) == text.count(b) for a, b in _PAIRS)
+    """Every bracket closed, and none closed that was not opened, but for the ")" of an inline
+    enumerator that nothing opened ("1) … 2) …"; the ")" of "(Table 1)" closes its "(")."""
+    for a, b in _PAIRS:
+        if b not in text:
+            if a in text:
+                return False
+            continue
+        if a in "(（":
+            depth = 0
+            for i, ch in enumerate(text):
+                if ch == a:
+                    depth += 1
+                elif ch == b:
+                    if depth:
+                        depth -= 1
+                    elif not _ENUMERATOR_BEFORE.search(text, 0, i):
+                        return False
+            if depth:
+                return False
+        elif text.count(a) != text.count(b):
+            return False
+    return True
 
 
 #: How many following pieces may close a bracket a sentence left open (the splitter cut inside a

@@ -64,12 +64,14 @@ class NumberMention:
     """A number as written, with the values it may stand for: (value, precision step) pairs.
 
     "3.5 million" stands for 3,500,000 (step 100,000); an ambiguous "100m" for 100,000,000 or
-    for 100 (metres), so both are kept. The first pair is what the text most plainly says; the
-    others are other readings of it.
+    for 100 (metres), so both are kept. ``plain`` counts the pairs the text may mean; those after
+    them are the digits read without their scale word (the 1.2 of "1.2万", the 2 of "two
+    billion"), which a summary may copy but not round.
     """
 
     text: str
     candidates: tuple[tuple[float, float], ...]
+    plain: int = 99
 
 
 @dataclass
@@ -165,7 +167,7 @@ def _word_mentions(text: str) -> list[NumberMention]:
         bigs = [v for w, v in _BIG_WORDS.items() if w in phrase.lower()]
         step = min(bigs) if bigs else 1.0
         candidates = ((value, step),) + (((value / step, 1.0),) if bigs else ())
-        found.append(NumberMention(phrase, candidates))
+        found.append(NumberMention(phrase, candidates, plain=1))
     return found
 
 
@@ -193,7 +195,7 @@ def numbers_in(text: str) -> list[NumberMention]:
         candidates = ((value * scale, step * scale),) if scale != 1.0 else ((value, step),)
         if scale != 1.0:
             candidates += ((value, step),)  # "1.2万" also matches a source that writes "1.2"
-        found.append(NumberMention(m.group(0).strip(), candidates))
+        found.append(NumberMention(m.group(0).strip(), candidates, plain=1))
     for m in _CHINESE.finditer(text):
         chunk, start = m.group(0), m.start()
         if any(text.startswith(w, start) for w in _CN_NOT_NUMBERS) or (start > 0 and text[start - 1].isdigit()):
@@ -213,7 +215,7 @@ def numbers_in(text: str) -> list[NumberMention]:
 
 def _traceable(mention: NumberMention, source_values: list[tuple[float, bool]]) -> bool:
     """True when some value the mention may stand for equals a source value, or is that value
-    rounded to the precision the summary wrote it with. A source value marked as another reading
+    rounded to the precision the summary wrote it with. A source value read without its scale word
     (the "1.2" of "1.2万", the "2" of "two billion") matches only when written the same: rounding
     across a dropped scale word would let a bare "67" pass for the source's "66.9万"."""
     for value, step in mention.candidates:
@@ -258,8 +260,8 @@ def check_summary(summary: str, source: str) -> Check:
     result = Check()
     if not summary:
         return result
-    # (value, is another reading): a mention's first candidate is what it says, later ones are readings
-    source_values = [(value, i > 0) for m in numbers_in(source) for i, (value, _) in enumerate(m.candidates)]
+    # (value, read without its scale word): such a reading matches only a number written the same
+    source_values = [(value, i >= m.plain) for m in numbers_in(source) for i, (value, _) in enumerate(m.candidates)]
     seen: set[str] = set()
     for mention in numbers_in(summary):
         if mention.text in seen or mention.text.lower() in _NOT_CLAIMS:

@@ -146,6 +146,8 @@ def test_inline_enumerators_do_not_count_as_open_brackets():
     assert whole_sentence("Three regimes a) inertial, b) viscous and iv) capillary are compared here.")
     assert not whole_sentence("Our contributions are: 1) we propose a parser (see the appendix.")
     assert not whole_sentence("The value f(x)) is computed twice in this step.")
+    for closed in ("(Table 1)", "(n = 12)", "(see Fig. 3)", "(Sections 4 and 5)", "(APE 14)"):  # a ")" that closes its "("
+        assert whole_sentence(f"Results are shown for the first experiment {closed}."), closed
     text = ("The survey covers parsers for scientific documents in general. "
             "Our contributions are: 1) we propose a layout parser for papers; 2) we show the parser is linear in pages. "
             "The weather was sunny on the day of the experiment.")

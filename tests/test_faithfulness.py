@@ -22,6 +22,7 @@ from summarizer.faithfulness import check_summary, chinese_to_number, mark_unver
     ("产量66.9万吨。", "原生镍产量66.9万吨。"),
     ("产量为66.9（单位：万吨）。", "原生镍产量66.9万吨。"),  # the digits without their scale word, as written
     ("About 669,000 tonnes.", "原生镍产量66.9万吨。"),
+    ("The wall is about 4 metres high.", "The wall is 3.7 m high."),  # "m" may be metres: rounding holds
 ])
 def test_numbers_traced_by_value(summary, source):
     assert check_summary(summary, source).numbers == []

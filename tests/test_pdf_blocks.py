@@ -209,6 +209,28 @@ def test_join_text_repairs_hyphens_and_keeps_cjk_tight():
     assert join_text("two", "words") == "two words"
 
 
+
+def test_without_authors_the_first_paragraph_is_not_taken_for_a_subtitle():
+    from pdf_factory import build_pdf
+
+    lines = ["The city council approved the new budget for school repairs", "on Monday after a long debate about roofs and",
+             "heating, and parents who came to the meeting said they hope to", "see improvements before the next election in",
+             "the spring, when the work on the first schools should begin."]
+    page = [("Council Approves School Budget", 72, 60, 450, 20, "hebo")]
+    page += [(text, 72, 110 + 13 * n, 450, 10, "tiro") for n, text in enumerate(lines)]
+    doc = parse_pdf(build_pdf([page]))
+    assert doc.authors == [] and " ".join(lines) in doc.text
+
+
+def test_an_affiliation_with_an_email_is_no_author():
+    from pdf_factory import build_pdf
+
+    names = ["Alice Smith", "Google Research, alice@google.com", "Bob Jones", "Microsoft Research (bob@ms.com)"]
+    page = [("Parsing Papers Quickly", 72, 60, 450, 20, "hebo")]
+    page += [(text, 72, 100 + 16 * n, 450, 11, "tiro") for n, text in enumerate(names)]
+    page += [("Abstract", 72, 200, 450, 12, "hebo"), ("We parse papers quickly and well. " * 4, 72, 220, 450, 10, "tiro")]
+    assert parse_pdf(build_pdf([page])).authors == ["Alice Smith", "Bob Jones"]
+
 @pytest.mark.parametrize(("font", "before", "label", "after", "joined"), [
     ("china-s", "它含有丰富的插件，可以将其打造得高", "图7", "大上。对于它的夸赞，这里就不多说了。",
      "它含有丰富的插件，可以将其打造得高大上。对于它的夸赞，这里就不多说了。"),

@@ -58,6 +58,9 @@ def test_a_footnote_mark_after_a_sentence_leaves_the_paragraph_and_the_sentence_
     [("The length grows as time", False), ("1", True), ("/2 in this case.", False)],  # a fraction follows
     [("The density ratio is ρgD", False), ("0", True), (") in each run.", False)],  # a Greek symbol name
     [("The yield was 5 mol", False), ("-1", True), (" per litre here.", False)],  # a unit's negative power
+    [("The beam reached 10 GeV", False), ("2", True), (" in the second run.", False)],  # a unit with a capital inside
+    [("The survey spans 1 Gpc", False), ("3", True), (" of the sky.", False)],  # a known unit
+    [("Sorting takes O(n log", False), ("2", True), (" n) time here.", False)],  # a function
 ])
 def test_an_exponent_stays(runs):
     line, = _lines(_pdf([runs]))

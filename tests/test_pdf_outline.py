@@ -83,3 +83,28 @@ def test_a_code_line_is_no_heading():
     assert "4 SUMMARY COUNTS OFFSET" not in titles and "2.2 Caches" in titles
     assert "SUMMARY COUNTS OFFSET" in next(s for s in doc.sections if s.title == "2.1 Layout").text + \
         "".join(b.text for s in doc.sections for b in s.blocks)
+
+
+def test_a_heading_set_larger_in_typewriter_type_is_still_a_heading():
+    from pdf_factory import build_pdf
+
+    page = [("The Library Reference", 72, 60, 450, 18, "hebo"),
+            ("1 Overview", 72, 100, 450, 14, "hebo"), (LOREM, 72, 122, 450, 10, "tiro"),
+            ("2 summarize_document()", 72, 260, 450, 14, "cobo"), (LOREM, 72, 282, 450, 10, "tiro"),
+            ("3 Settings.from_env()", 72, 420, 450, 14, "cobo"), (LOREM, 72, 442, 450, 10, "tiro")]
+    titles = [s.title for s in parse_pdf(build_pdf([page])).sections]
+    assert "3 Settings.from_env()" in titles
+
+
+def test_lettered_subsections_restart_without_being_dropped():
+    from pdf_factory import build_pdf
+
+    def item(text, y, size=10, font="tiro"):
+        return (text, 72, y, 450, size, font)
+
+    page = [item("Lettered Sections", 50, 18, "hebo"), item("I. Method", 90, 14, "hebo"), item("A. Data", 112, 12, "hebo"),
+            item(LOREM, 130), item("B. Model", 220, 12, "hebo"), item(LOREM, 238), item("C. Training", 330, 12, "hebo"),
+            item(LOREM, 348), item("II. Results", 440, 14, "hebo"), item("A. Accuracy", 462, 12, "hebo"), item(LOREM, 480)]
+    toc = [[1, "I. Method", 1], [2, "A. Data", 1], [2, "B. Model", 1], [1, "II. Results", 1], [2, "A. Accuracy", 1]]
+    titles = [s.title for s in parse_pdf(build_pdf([page], outline=toc)).sections]
+    assert "C. Training" in titles

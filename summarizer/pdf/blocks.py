@@ -37,6 +37,11 @@ _NOTE = re.compile(r"^\s*(todo|fixme|tbd|xxx)\b|^\s*\[?(add|insert|write|expand|
 _LABEL_ONLY = re.compile(r"(?:fig\.?|figure|table|tab\.|图|表)\s*(?:\d{1,3}|[A-Z]|[IVX]{1,5})(?:[.\-–]\d{1,3})?[.:：]?", re.I)
 
 
+#: A line that is one web address, as references and footnotes set it in typewriter type
+#: ("URL https://arxiv.org/abs/1710.07036."): a link in running text, not code.
+_LINK_LINE = re.compile(r"^(?:URL:?|Available(?: at| from)?:?|\d{1,2})?\s*(?:https?://|www\.)\S+\s*$", re.I)
+
+
 class LineLike(Protocol):
     text: str
     prose: str  # the text without footnote marks, "" when it had none
@@ -89,7 +94,7 @@ def line_kind(line: LineLike, cfg: LayoutSettings = DEFAULT_LAYOUT) -> str:
         return "note"
     if _LABEL_ONLY.fullmatch(text.strip()):
         return "caption"
-    if line.mono >= cfg.code_share:
+    if line.mono >= cfg.code_share and not _LINK_LINE.match(text):
         return "code"
     chars = _visible(text)
     if not chars:

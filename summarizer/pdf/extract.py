@@ -41,6 +41,11 @@ _BEFORE_NOTE_MARK = re.compile(r"(?:[A-Za-z\u00c0-\u024f]{3}|[\"'”’\u3400-\u
 #: What follows a note mark: a space, the line's end, punctuation or a CJK character; never a letter,
 #: a digit or a slash ("Re¹ᐟ⁵" is an exponent).
 _AFTER_NOTE_MARK = re.compile(r"$|[\s.,;:!?)\]\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+#: Words an exponent follows, unlike a note mark: units and functions of three letters or more
+#: ("GeV²", "Gpc³", "log² n", "mol⁻¹") and any word with a capital inside it ("TeV", "MeV").
+_EXPONENT_BASE = re.compile(r"(?:\b(?:[kMGTPmµμ]?eV|[kMG]?pc|log|ln|sin|cos|tan|exp|sinh|cosh|tanh|arcsin|arccos|arctan|sec"
+                            r"|min|deg|rad|erg|mol|day|yr|Hz|kHz|MHz|GHz|THz|dB|dBm|mag|arcsec|arcmin)"
+                            r"|\b[A-Za-z]*[a-z][A-Z][A-Za-z]*)$")
 #: A superscript is a note mark only when its letters are at most this share of the line's size.
 NOTE_MARK_SIZE = 0.85
 
@@ -201,7 +206,8 @@ def _without_note_marks(spans: list[dict], size: float) -> str:
     for i, s in enumerate(spans):
         text = s["text"]
         if s["flags"] & 1 and s["size"] <= NOTE_MARK_SIZE * size and _NOTE_MARK.fullmatch(text.strip()) \
-                and _BEFORE_NOTE_MARK.search("".join(kept) + text[:len(text) - len(text.lstrip())]) \
+                and _BEFORE_NOTE_MARK.search(before := "".join(kept) + text[:len(text) - len(text.lstrip())]) \
+                and not _EXPONENT_BASE.search(before) \
                 and _AFTER_NOTE_MARK.match(text[len(text.rstrip()):] + "".join(x["text"] for x in spans[i + 1:i + 2])):
             kept.append(" " if text[:1].isspace() or text[-1:].isspace() else "")
             dropped = True

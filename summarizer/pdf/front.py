@@ -98,6 +98,11 @@ _NOT_TITLE = re.compile(
 #: An email address, bare, in brackets or after a separator, as set beside an author's name.
 _WITH_EMAIL = re.compile(r"[\s,;]*[(<\[]?\s*(?:e-?mail:\s*)?[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*[)>\]]?", re.I)
 
+#: Words of an organisation or a role, never of a person's name ("Google Research", "Help Desk").
+_ORGANISATION = re.compile(r"\b(?:research|report|desk|team|group|labs?|inc|ltd|office|support|help|project|committee"
+                           r"|services?|press|society|association|council|ministry|agency|bureau|network|systems"
+                           r"|technolog(?:y|ies)|software|solutions|editors?|staff)\b", re.I)
+
 _CODE_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9/\-_.: ]+$")  # "APS/123-QED", "MRL-0006"
 
 def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str], int]:
@@ -131,26 +136,35 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
     title = re.sub(r"[∗*†‡§¶⋆]+|\s\d$", "", " ".join(lines[i].text for i in title_lines)).strip()
     author_lines: list[str] = []
     end = k
+    pending: int | None = None  # lines taken on trust (a long subtitle): the block ends there only if a name follows
     for j in range(k, min(k + 40, len(lines))):
         line = lines[j]
-        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or len(line.text.split()) > 16 \
-                or (kind_from_title(line.text) is not None and len(line.text.split()) <= 4):  # a section heading
+        words = len(line.text.split())
+        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or words > 16 \
+                or (kind_from_title(line.text) is not None and words <= 4):  # a section heading
             break
         named = _WITH_EMAIL.sub("", line.text).strip(" ,;")
-        if named != line.text and name_line(named):  # "Nikos Mavrogiannopoulos (nmav@gnu.org)"
-            author_lines.append(named)
-            end = j + 1
+        if author_lines and named != line.text and name_line(named) and not _ORGANISATION.search(named):
+            author_lines.append(named)  # "Nikos Mavrogiannopoulos (nmav@gnu.org)" after other names
+            end, pending = j + 1, None
             continue
         if is_affiliation(line.text):
-            end = j + 1
+            if pending is None and (author_lines or line.centered):  # set apart from the body
+                end = j + 1
+            else:
+                pending = j + 1
             continue
         if _numbering(line.text)[0]:
             break  # a numbered section starts: the front matter is over
         if name_line(line.text):
             author_lines.append(line.text)
-            end = j + 1
-        elif len(line.text.split()) <= (6 if author_lines else 16) and not ends_sentence(line.text):
-            end = j + 1  # a line of the title block that names no one (a subtitle, a role, a group)
+            end, pending = j + 1, None
+        elif ends_sentence(line.text):
+            break
+        elif words <= 6 and pending is None:
+            end = j + 1  # a short line of the title block that names no one (a role, a group)
+        elif not author_lines:
+            pending = j + 1  # a subtitle, or the first lines of the body: which one, the next lines tell
         else:
             break
     authors = author_names(author_lines)

@@ -111,8 +111,8 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
                     cfg: HeadingSettings = DEFAULT_HEADINGS) -> tuple[list[Heading], list[Line]]:
     """Headings from font, weight, numbering and position, considered together.
 
-    A line is a heading when it starts a block, reads like a title, is not set in a monospaced font
-    (code) unless the body is, and at least one of:
+    A line is a heading when it starts a block, reads like a title, is not a code line (typewriter
+    type no larger or bolder than the body, unless the body is typewritten), and at least one of:
     it is set larger or bolder than the body (in a style that is not itself common); or it is
     numbered, stands alone in its block, and differs from body prose by capitals, italics, font
     family, a multi-level number ("2.1") or a title that names a section kind.
@@ -135,14 +135,15 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
         if not line.first_in_block:
             i += 1
             continue
-        if line.mono >= 0.5 and not typewritten:
-            i += 1  # a code line ("4 CARD32 FIRST_MATCHLET_OFFSET"), unless the whole text is typewritten
+        if line.mono >= 0.5 and not typewritten and line.size < body_size + cfg.larger and not (line.bold and not body_bold):
+            i += 1  # a code line ("4 CARD32 FIRST_MATCHLET_OFFSET"): typewriter type no larger or bolder than the body
             continue
         run_in = _run_in_heading(line)
         if run_in:
             # "1.1. Driving Factors. There are many goals ..." — the lead is the heading,
             # the rest of the line is the first line of its body
-            lines[i] = replace(line, text=line.text[len(line.lead):].strip(), lead="")
+            prose = line.prose[len(line.lead):].strip() if line.prose.startswith(line.lead) else ""
+            lines[i] = replace(line, text=line.text[len(line.lead):].strip(), lead="", prose=prose)
             candidates.append(Heading(i, i, run_in, 0, True))
             i += 1
             continue
@@ -294,8 +295,8 @@ def _fits_outline(heading: Heading, numbered: list[tuple[int, tuple[int, ...]]])
     """True unless ``heading``'s number falls outside the outline's numbering around it: a "4" found
     between the outline's "2.9" and "2.10" is a code line or a table row, not a missing section."""
     parts = number_parts(_numbering(heading.title)[0])
-    if not parts:
-        return True
+    if not parts or not all(p.isdigit() for p in parts):
+        return True  # letters restart under every section ("II.A" … "III.A"): no order to check
     key = number_key(parts)
     before = [k for i, k in numbered if i < heading.index]
     after = [k for i, k in numbered if i > heading.index]
@@ -312,7 +313,8 @@ def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading
     outline = [replace(h) for h in outline]  # copies: the outline step's headings stay as they were
     by_index = {h.index: h for h in outline}
     covered = {i for o in outline for i in range(o.index, max(o.end, o.index + 1))}
-    numbered = [(o.index, number_key(p)) for o in outline for p in (number_parts(_numbering(o.title)[0]),) if p]
+    numbered = [(o.index, number_key(p)) for o in outline for p in (number_parts(_numbering(o.title)[0]),)
+                if p and all(x.isdigit() for x in p)]
     merged = list(outline)
     for h in found:
         twin = by_index.get(h.index)
