@@ -82,3 +82,20 @@ def test_the_document_text_has_no_marks_but_authors_still_split_at_them():
     doc = parse_pdf(data, "marks.pdf")
     assert doc.authors == ["Alice Smith", "Bob Jones"]  # front matter reads the raw line, marks and all
     assert "sentences. The marks" in doc.text and "sentences.1" not in doc.text
+
+
+def test_a_run_in_heading_leaves_no_copy_of_itself_in_the_prose():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    writer = pymupdf.TextWriter(page.rect)
+    regular, bold = pymupdf.Font("helv"), pymupdf.Font("hebo")
+    writer.append((72, 80), "Run-in Headings", font=bold, fontsize=18)
+    writer.append((72, 120), "1 Data", font=bold, fontsize=14)
+    _, end = writer.append((72, 150), "2.1 Datasets. ", font=bold, fontsize=BODY)
+    _, end = writer.append(end, "We use the public corpus", font=regular, fontsize=BODY)
+    _, end = writer.append((end.x, end.y - RAISE), "1", font=regular, fontsize=MARK)
+    writer.append((end.x + 1, 150), " of news articles in all runs.", font=regular, fontsize=BODY)
+    writer.write_text(page)
+    parsed = parse_pdf(doc.tobytes(), "runin.pdf")
+    section = next(s for s in parsed.sections if s.title.startswith("2.1"))
+    assert section.text == "We use the public corpus of news articles in all runs."
