@@ -249,3 +249,9 @@ def test_a_figure_label_between_the_parts_of_a_cut_sentence_stays_out_of_it(font
     doc = parse_pdf(build_pdf([first, second]))
     text = "\n\n".join(s.text for s in doc.sections)
     assert joined in text and label not in text
+
+
+def test_a_line_that_is_one_web_address_is_a_link_not_code():
+    assert line_kind(FakeLine("URL https://arxiv.org/abs/1710.07036.", 72, 100, mono=1.0)) == "prose"
+    assert line_kind(FakeLine("https://github.com/shotakoyama/green", 72, 100, mono=1.0)) == "prose"
+    assert line_kind(FakeLine("curl -O https://example.org/data.tar.gz", 72, 100, mono=1.0)) == "code"

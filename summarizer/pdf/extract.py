@@ -208,7 +208,7 @@ def _without_note_marks(spans: list[dict], size: float) -> str:
         if s["flags"] & 1 and s["size"] <= NOTE_MARK_SIZE * size and _NOTE_MARK.fullmatch(text.strip()) \
                 and _BEFORE_NOTE_MARK.search(before := "".join(kept) + text[:len(text) - len(text.lstrip())]) \
                 and not _EXPONENT_BASE.search(before) \
-                and _AFTER_NOTE_MARK.match(text[len(text.rstrip()):] + "".join(x["text"] for x in spans[i + 1:i + 2])):
+                and _AFTER_NOTE_MARK.match(text[len(text.rstrip()):] + (spans[i + 1]["text"] if i + 1 < len(spans) else "")):
             kept.append(" " if text[:1].isspace() or text[-1:].isspace() else "")
             dropped = True
         else:

@@ -4,6 +4,7 @@ position, the PDF outline checked against the page text), and their levels (step
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -293,14 +294,15 @@ def _outline_headings(doc, lines: list[Line]) -> list[Heading]:
 
 def _fits_outline(heading: Heading, numbered: list[tuple[int, tuple[int, ...]]]) -> bool:
     """True unless ``heading``'s number falls outside the outline's numbering around it: a "4" found
-    between the outline's "2.9" and "2.10" is a code line or a table row, not a missing section."""
+    between the outline's "2.9" and "2.10" is a code line or a table row, not a missing section.
+    ``numbered`` is the outline's (index, number key) pairs in document order."""
     parts = number_parts(_numbering(heading.title)[0])
     if not parts or not all(p.isdigit() for p in parts):
         return True  # letters restart under every section ("II.A" … "III.A"): no order to check
     key = number_key(parts)
-    before = [k for i, k in numbered if i < heading.index]
-    after = [k for i, k in numbered if i > heading.index]
-    return (not before or before[-1] < key) and (not after or key < after[0])
+    at = bisect_left(numbered, heading.index, key=lambda pair: pair[0])
+    after = bisect_right(numbered, heading.index, key=lambda pair: pair[0])
+    return (at == 0 or numbered[at - 1][1] < key) and (after == len(numbered) or key < numbered[after][1])
 
 
 def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading]:
@@ -313,8 +315,8 @@ def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading
     outline = [replace(h) for h in outline]  # copies: the outline step's headings stay as they were
     by_index = {h.index: h for h in outline}
     covered = {i for o in outline for i in range(o.index, max(o.end, o.index + 1))}
-    numbered = [(o.index, number_key(p)) for o in outline for p in (number_parts(_numbering(o.title)[0]),)
-                if p and all(x.isdigit() for x in p)]
+    numbered = sorted((o.index, number_key(p)) for o in outline for p in (number_parts(_numbering(o.title)[0]),)
+                      if p and all(x.isdigit() for x in p))
     merged = list(outline)
     for h in found:
         twin = by_index.get(h.index)

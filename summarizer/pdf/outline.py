@@ -34,14 +34,22 @@ def keep_numbering(numbers: list[str | None], levels: list[int]) -> list[int]:
     "2.10": a code line or a table row taken for a heading)."""
     parts = [number_parts(n) for n in numbers]
     out = list(levels)
+    # the nearest numbered heading after each position, found in one backward pass (linear in headings)
+    following: list[int | None] = [None] * len(parts)
+    nxt: int | None = None
+    for k in range(len(parts) - 1, -1, -1):
+        following[k] = nxt
+        if parts[k] is not None:
+            nxt = k
     seen: set[tuple[str, ...]] = set()
+    prev: int | None = None  # the nearest numbered heading before position i
     for i, own in enumerate(parts):
-        nxt = next((k for k in range(i + 1, len(parts)) if parts[k] is not None), None)
-        prev = next((k for k in range(i - 1, -1, -1) if parts[k] is not None), None)
+        nxt = following[i]
         if prev is not None and nxt is not None and out[i] < out[nxt]:
             parent = parts[nxt][:-1]
             if parent and parent in seen and parent != own:
                 out[i] = out[prev] + 1 if out[prev] >= out[nxt] else out[nxt]
         if own is not None:
             seen.add(own)
+            prev = i
     return out
