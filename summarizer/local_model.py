@@ -105,7 +105,7 @@ class LocalServer:
         return self.process is not None and self.process.poll() is None
 
     def start(self, timeout: float = START_TIMEOUT) -> LocalServer:
-        import httpx
+        import httpx2
 
         with self._lock:
             if self.running:
@@ -131,9 +131,9 @@ class LocalServer:
                     raise ConfigError(f"The local model server stopped while loading {self.model_path.name}: "
                                       f"{self._last_log_line()}")
                 try:
-                    if httpx.get(self.base_url + "/models", timeout=2.0).status_code == 200:
+                    if httpx2.get(self.base_url + "/models", timeout=2.0).status_code == 200:
                         return self
-                except httpx.HTTPError:
+                except httpx2.HTTPError:
                     pass
                 time.sleep(0.3)
             self.stop()
