@@ -35,6 +35,18 @@ def fail(message: str) -> None:
     st.error(message, icon="⚠️")
 
 
+#: The uploader's file already taken as the document (see ``_upload_token``).
+UPLOAD_TAKEN = "upload_taken"
+
+
+def _upload_token(upload, settings) -> str:
+    """Which choice of file this is: the uploader's own id for this upload (a new one each time a file
+    is chosen, even the same file again) and the parser. The uploader keeps its file across reruns, so a
+    file is loaded only when this token is new — never merely because it differs from the current
+    document, which a paste, a link or a run reopened from History may have replaced since."""
+    return f"{upload.file_id}:{settings.parser}"
+
+
 def load_upload(upload, settings) -> None:
     """Parse an uploaded file once per content; keep the document in the session."""
     from summarizer.loading import load_bytes
@@ -320,9 +332,12 @@ def main() -> None:
             "A PDF paper, or a .txt / .md / .html article", type=["pdf", "txt", "md", "html", "htm", "mmd"], key="upload",
             help="Up to 100 MB. If an upload fails with error 403 after the page sat idle (the server restarted and "
                  "your session token expired), reload the page and upload again.")
-        if upload is not None:
+        if upload is None:
+            st.session_state.pop(UPLOAD_TAKEN, None)  # the same file chosen again later is a new choice
+        elif st.session_state.get(UPLOAD_TAKEN) != _upload_token(upload, settings):
             try:
                 load_upload(upload, settings)
+                st.session_state[UPLOAD_TAKEN] = _upload_token(upload, settings)
             except SummarizerError as exc:
                 fail(f"{upload.name}: {exc}")
             except Exception as exc:  # never a traceback in the page; the traceback goes to the log

@@ -114,3 +114,34 @@ def test_settings_page_switches_backend_per_session(llm_server, paper_pdf):
     other = AppTest.from_file(APP, default_timeout=30).run()
     assert "summarizer_settings" not in other.session_state
     assert "doc" not in other.session_state
+
+
+ARTICLE = ("Council passes budget\n\nThe city council approved a $3.5 million budget for school repairs on Monday.\n\n"
+           "The vote was 7-2 after a long debate. Parents welcomed the plan.")
+
+
+def _paste(at: AppTest, text: str) -> AppTest:
+    at.text_area(key="paste_text").input(text)
+    return at.button[0].click().run()
+
+
+def test_pasted_text_after_an_upload_is_the_document_summarized(paper_pdf):
+    """The file left in the uploader must not take the document back from a later paste (issue #24)."""
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    _upload(at, "sparrow.pdf", paper_pdf)
+    assert at.session_state["doc"].title.startswith("Sparrow")
+    _paste(at, ARTICLE)
+    assert at.session_state["doc"].title == "Council passes budget"
+    at.button(key="summarize").click().run()  # a rerun with the PDF still in the uploader
+    assert not at.exception
+    assert at.session_state["doc"].title == "Council passes budget"
+    assert at.session_state["markdown"].startswith("# Council passes budget")
+    assert at.session_state.get("doc_pdf") is None
+
+
+def test_upload_after_a_paste_is_the_document_summarized(paper_pdf):
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    _paste(at, ARTICLE)
+    _upload(at, "sparrow.pdf", paper_pdf)
+    at.button(key="summarize").click().run()
+    assert at.session_state["markdown"].startswith("# Sparrow: Fast Retrieval for Long Documents")
