@@ -72,10 +72,14 @@ def _chunk_paragraphs(paragraphs: list[str], lang: str, target: int = 450) -> li
 
 
 def _paragraphs(text: str) -> list[str]:
-    paras = [p.strip() for p in re.split(r"\n\s*\n", text)]
-    if len([p for p in paras if p]) <= 1 and text.count("\n") > 3:
-        paras = [p.strip() for p in text.split("\n")]  # one paragraph per line (news, Chinese)
-    return [p for p in paras if p]
+    """The text's paragraphs: blocks between blank lines, or its lines when it has no blank line
+    (news and Chinese text often put one paragraph per line), after a headline set apart too."""
+    paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    if len(paras) == 1 and text.count("\n") > 3:
+        return [p.strip() for p in text.split("\n") if p.strip()]
+    if len(paras) == 2 and "\n" not in paras[0] and paras[1].count("\n") > 3:  # "Headline\n\nline\nline…"
+        return [paras[0]] + [p.strip() for p in paras[1].split("\n") if p.strip()]
+    return paras
 
 
 def _markdown_headings(lines: list[str]) -> list[tuple[int, int, str]]:
@@ -150,20 +154,21 @@ def parse_text(text: str, source: str = "pasted text", title: str | None = None)
     if not headings:
         paragraphs = _paragraphs(preamble)
         first = paragraphs[0] if paragraphs else ""
-        if doc_title is None and len(paragraphs) > 1 and _size_of(first, lang) <= 25 and not first.endswith((".", "。")):
+        if doc_title is None and len(paragraphs) > 1 and _is_headline(first, lang):
             doc_title = first.lstrip("# ").strip()
             paragraphs = paragraphs[1:]
-        total = sum(_size_of(p, lang) for p in paragraphs)
-        parts = _chunk_paragraphs(paragraphs, lang, target=max(450, total // 150))  # at most ~150 parts
-        for n, part in enumerate(parts, 1):
-            name = "Article" if len(parts) == 1 else f"Part {n}"
-            sections.append(Section(title=name, text="\n\n".join(part), level=1, kind="body"))
         genre = detect_genre(preamble, lang)
-        if genre == "article":
+        if genre == "article":  # news is read as one body: its paragraphs, never "Part 1", "Part 2"
             from .news import clean_news
 
-            for section in sections:
-                section.text = clean_news(section.text)
+            sections.append(Section(title="Article", text=clean_news("\n\n".join(paragraphs)), level=1, kind="body"))
+            doc_title = doc_title or _news_title(sections[0].text, lang)
+        else:
+            total = sum(_size_of(p, lang) for p in paragraphs)
+            parts = _chunk_paragraphs(paragraphs, lang, target=max(450, total // 150))  # at most ~150 parts
+            for n, part in enumerate(parts, 1):
+                name = "Article" if len(parts) == 1 else f"Part {n}"
+                sections.append(Section(title=name, text="\n\n".join(part), level=1, kind="body"))
     else:
         if preamble:
             sections.append(Section(title="Preamble", text=preamble, level=1, kind="other"))
@@ -181,6 +186,21 @@ def parse_text(text: str, source: str = "pasted text", title: str | None = None)
         doc_title = _fallback_title(sections, lang)
     return Document(title=doc_title, source=source, sections=sections, abstract=abstract,
                     language=lang, genre=genre, notices=notices)
+
+
+def _is_headline(line: str, lang: str) -> bool:
+    """A first paragraph that reads as a title: short, one line, not a sentence ending in a full stop."""
+    return "\n" not in line and _size_of(line, lang) <= 25 and not line.endswith((".", "。"))
+
+
+def _news_title(text: str, lang: str) -> str:
+    """The title of a news text that has no headline: its lead sentence when short, else the lead's
+    weightiest clauses at a headline's length (``news.headline``); a whole sentence or whole clauses,
+    never words cut with "…", without the closing full stop."""
+    from .news import headline
+
+    title = headline(text, lang)
+    return re.sub(r"(?<![.。][.。])[.。]$", "", title).strip() or _fallback_title([Section("", text)], lang)
 
 
 def _fallback_title(sections: list[Section], lang: str) -> str:

@@ -28,13 +28,63 @@ def test_level_jumps_are_closed():
     assert normalise_levels([1, 3], ["A", "B"]) == [1, 2]
 
 
-def test_plain_article_title_and_parts():
+def test_plain_article_title_and_one_body():
     paras = "\n\n".join(f"Paragraph {i} says something about the council budget and the schools." * 8 for i in range(30))
     doc = parse_text("Council passes budget\n\n" + paras)
     assert doc.title == "Council passes budget"
     assert doc.genre == "article"
-    assert len(doc.sections) > 1 and all(s.kind == "body" for s in doc.sections)
-    assert doc.sections[0].title == "Part 1"
+    assert [(s.title, s.kind) for s in doc.sections] == [("Article", "body")]
+    assert len(doc.sections[0].paragraphs) == 30
+
+
+# Made-up news articles (the corpus has real ones; these keep the test independent of it).
+EN_NEWS = """Harbour town votes to close its last ferry line
+
+PORTVALE -- Residents of Portvale voted on Tuesday to close the ferry line that has linked the town to the mainland since 1952.
+The council said the line had lost money for nine years in a row. Ticket sales fell to 41,000 last year, from 120,000 a decade ago.
+"We did not take this lightly," the mayor, Ruth Ellery, told reporters. She said a new bridge made the ferry a luxury.
+Fishermen who use the ferry to carry their catch said they would have to drive two hours to the nearest market.
+The last crossing is planned for the end of March. The ferry itself will be sold to a museum in the north.
+A group of residents has started a petition to keep a summer service for tourists. It had 2,300 signatures by Wednesday.
+The council will discuss the petition at its next meeting, on February 14.
+"""
+ZH_NEWS = """临海小镇投票关闭最后一条渡轮航线
+
+本报讯——临海镇居民周二投票决定关闭自1952年起连接小镇与大陆的渡轮航线。
+镇议会表示，该航线已连续九年亏损，去年售票4.1万张，十年前为12万张。
+镇长表示，新大桥建成后，渡轮已成为小镇负担不起的奢侈品。
+依靠渡轮运送渔获的渔民说，今后他们要开车两个小时才能到达最近的市场。
+最后一班渡轮计划于三月底开出，渡轮本身将出售给北方的一家博物馆。
+部分居民发起请愿，希望为游客保留夏季航班，截至周三已有2300人签名。
+"""
+
+
+@pytest.mark.parametrize("text, headline", [(EN_NEWS, "Harbour town votes to close its last ferry line"),
+                                            (ZH_NEWS, "临海小镇投票关闭最后一条渡轮航线")], ids=["en", "zh"])
+@pytest.mark.parametrize("layout", ["as pasted", "blank lines", "one block"])
+def test_a_pasted_news_article_is_one_body_under_its_headline(text, headline, layout):
+    head, body = text.split("\n\n", 1)
+    lines = [line for line in body.splitlines() if line.strip()] * 8  # long enough to have been cut in parts
+    body = {"as pasted": "\n".join(lines), "blank lines": "\n\n".join(lines), "one block": "\n".join(lines)}[layout]
+    pasted = f"{head}\n\n{body}" if layout != "one block" else f"{head}\n{body}"
+    doc = parse_text(pasted)
+    assert doc.genre == "article"
+    assert doc.title == headline
+    assert [s.title for s in doc.sections] == ["Article"]
+    assert len(doc.sections[0].paragraphs) == len(lines)  # its paragraphs, one per line as written
+    assert not doc.text.startswith(("PORTVALE", "本报讯"))  # the dateline is not prose
+
+
+@pytest.mark.parametrize("text", [EN_NEWS, ZH_NEWS], ids=["en", "zh"])
+def test_a_news_article_without_headline_is_titled_by_its_lead_not_cut_words(text):
+    body = text.split("\n\n", 1)[1]
+    body = body.replace("\n", " ") if "Portvale" in body else body.replace("\n", "")  # one line, two sentences and more
+    doc = parse_text(body)
+    assert doc.genre == "article" and [s.title for s in doc.sections] == ["Article"]
+    assert "…" not in doc.title and doc.title
+    lead = doc.sections[0].text
+    assert lead.startswith(doc.title)  # the lead sentence (or its opening clauses), whole
+    assert doc.title.count(".") == 0 and "。" not in doc.title  # one sentence, not two
 
 
 def test_chinese_numbered_headings():
