@@ -4,7 +4,9 @@ Servers that know say so in different places: vLLM gives ``max_model_len`` for e
 ``/v1/models``; llama.cpp's server gives ``n_ctx`` in ``/props`` (the window it was started with,
 not the one the model was trained with); Ollama gives ``<arch>.context_length`` (or a ``num_ctx``
 parameter) in ``/api/show``. Hosted APIs say nothing, and then the caller keeps its table value.
-Every probe is bounded by a short timeout and any failure means "unknown", never an error.
+The whole probe is bounded by one short timeout (``PROBE_TIMEOUT``) and any failure means "unknown",
+never an error; an endpoint that let it time out is remembered as silent (``silent_for``) so the
+client's endpoint check fails at once rather than wait again.
 """
 
 from __future__ import annotations
@@ -21,8 +23,33 @@ from urllib.parse import urlparse
 log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 3.0
+#: How long an endpoint that let the probe time out counts as silent: the endpoint check of the same
+#: run then fails at once instead of waiting its own timeout after the probe's (≤ 5 s in all, not ~10).
+SILENT_SECONDS = 60.0
 _found: dict[tuple[str, str], int | None] = {}
+_silent: dict[str, float] = {}  # base URL → when the probe last timed out (monotonic)
 _lock = threading.Lock()
+
+
+class _Deadline:
+    """One time budget for all of a probe's requests: each gets what is left of it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.until = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left; raises ``TimeoutError`` once none are."""
+        left = self.until - time.monotonic()
+        if left <= 0.05:
+            raise TimeoutError("the probe's time is up")
+        return left
+
+
+def silent_for(base_url: str) -> float | None:
+    """The probe's timeout when the probe of ``base_url`` timed out within ``SILENT_SECONDS``, else None."""
+    with _lock:
+        at = _silent.get(base_url.strip())
+    return PROBE_TIMEOUT if at is not None and time.monotonic() - at < SILENT_SECONDS else None
 
 
 def _root(base_url: str) -> str:
@@ -82,6 +109,13 @@ def discover_context_window(base_url: str, model: str, api_key: str = "") -> int
     Remembered for the process, and on disk for ``REMEMBER_SECONDS`` so that the next run (a cached
     re-run especially) neither imports an HTTP client nor asks again. A window that shrank meanwhile is
     still safe: the server's overflow error names the real limit and the backend lowers it."""
+    from .errors import ConfigError
+    from .session import guard_session_endpoint
+
+    try:  # on a server that serves others, never probe inside its network (not even from a cache hit)
+        guard_session_endpoint(base_url)
+    except ConfigError:
+        return None
     key = (base_url.strip(), model)
     with _lock:
         if key in _found:
@@ -97,6 +131,9 @@ def discover_context_window(base_url: str, model: str, api_key: str = "") -> int
         except Exception as exc:  # unknown is a fine answer: the table value stays
             log.debug("context window probe of %s failed: %s", urlparse(base_url).hostname, exc.__class__.__name__)
             found = None
+            if _timed_out(exc):
+                with _lock:
+                    _silent[base_url.strip()] = time.monotonic()
     with _lock:
         _found[key] = found
     return found
@@ -146,9 +183,10 @@ def _probe(base_url: str, model: str, api_key: str) -> tuple[int | None, bool]:
         return None, False
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     root = _root(base_url)
+    deadline = _Deadline(PROBE_TIMEOUT)  # the whole probe, not each of its requests
     with httpx.Client(timeout=PROBE_TIMEOUT, headers=headers, follow_redirects=False) as http:
         owners = ""
-        r = http.get(base_url.rstrip("/") + "/models")
+        r = http.get(base_url.rstrip("/") + "/models", timeout=deadline.left())
         answered = r.status_code == 200
         if answered:
             n, owners = from_models(_json(r), model)
@@ -156,16 +194,23 @@ def _probe(base_url: str, model: str, api_key: str) -> tuple[int | None, bool]:
                 return n, True
         if "openai" in owners or owners == "system":  # a hosted API: it does not say
             return None, True
-        r = http.get(root + "/props")
+        r = http.get(root + "/props", timeout=deadline.left())
         if r.status_code == 200:
             n = from_props(_json(r))
             if n:
                 return n, True
-        r = http.post(root + "/api/show", json={"model": model})
+        r = http.post(root + "/api/show", json={"model": model}, timeout=deadline.left())
         if r.status_code == 200:
             n = from_ollama_show(_json(r))
             return n, answered or n is not None
     return None, answered
+
+
+def _timed_out(exc: Exception) -> bool:
+    """A probe that ran out of time (the server took the connection and said nothing)."""
+    import httpx
+
+    return isinstance(exc, (httpx.TimeoutException, TimeoutError))
 
 
 def _json(response) -> dict:

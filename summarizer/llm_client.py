@@ -9,7 +9,8 @@
   stops on disconnect stops computing, and no new request starts after it.
 * The endpoint is checked once, at the first real request (``GET /models``, or a 1-token request
   where there is none): a dead host, a wrong URL or a rejected key ends the run in seconds with one
-  message. Network failures, rejected keys and over-long ``Retry-After`` waits open a breaker that
+  message. Network failures, rejected keys, over-long ``Retry-After`` waits, ``STALL_BREAKER`` stall
+  timeouts in a run and Retry-After waits beyond the run's ``RETRY_AFTER_BUDGET`` open a breaker that
   fails every queued call at once with the same reason.
 * 429, 5xx, timeouts and connection errors are retried with exponential backoff and jitter,
   honouring ``Retry-After`` up to ``retry_after_cap``; 400/401/403/404 are explained, not retried
@@ -44,6 +45,12 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("json_schema", "json_object", "none")
 PREFLIGHT_TIMEOUT = 5.0
+#: Stall timeouts on one endpoint in one run before the run stops asking it (each cost a whole
+#: ``Settings.timeout``; a server that took the request and never answered cost 16 minutes for 2 pages).
+STALL_BREAKER = 3
+#: Seconds one run may spend waiting on ``Retry-After`` in all, across its calls (``Retry-After: 119``
+#: on every call cost 16 minutes); a wait beyond what is left ends the run with the reason.
+RETRY_AFTER_BUDGET = 240.0
 
 # What each endpoint (base URL + model) accepted, shared by every client of the process.
 _memory_lock = threading.Lock()
@@ -278,6 +285,8 @@ class _Shared:
         self.check_lock = threading.Lock()
         self.breaker = ""  # a reason: every later call fails at once with it
         self.breaker_until = math.inf
+        self.stalls = 0  # stall timeouts on this endpoint in this run (STALL_BREAKER opens the breaker)
+        self.retry_after_waited = 0.0  # seconds of Retry-After waits granted in this run
         self.sdk = None
         self.http = None
         self.openai = None
@@ -289,7 +298,8 @@ class ChatClient:
 
     def __init__(self, settings: Settings, backoff_base: float | None = None, backoff_cap: float | None = None, *,
                  max_attempts: int | None = None, retry_after_cap: float | None = None,
-                 check_endpoint: bool | None = None) -> None:
+                 check_endpoint: bool | None = None, retry_after_budget: float | None = None,
+                 stall_breaker: int | None = None) -> None:
         self.settings = settings
         self.host = settings.host
         self._key = settings.clean_key()
@@ -298,6 +308,8 @@ class ChatClient:
         self.max_attempts = max(1, int(settings.max_attempts if max_attempts is None else max_attempts))
         self.retry_after_cap = settings.retry_after_cap if retry_after_cap is None else retry_after_cap
         self.check_endpoint = settings.check_endpoint if check_endpoint is None else check_endpoint
+        self.retry_after_budget = RETRY_AFTER_BUDGET if retry_after_budget is None else retry_after_budget
+        self.stall_breaker = max(1, STALL_BREAKER if stall_breaker is None else stall_breaker)
         self.endpoint = (settings.base_url.strip().rstrip("/"), settings.model)
         self._shared = _Shared(settings)
         self._parent: ChatClient | None = None
@@ -403,6 +415,34 @@ class ChatClient:
                 self._shared.breaker_until = time.monotonic() + seconds
                 log.info("endpoint breaker open: %s", reason)
 
+    def _count_stall(self) -> None:
+        """One more stall timeout on this endpoint; at ``stall_breaker`` of them the run stops asking it
+        (every queued call fails at once with the reason) instead of waiting a stall timeout per call."""
+        shared = self._shared
+        with shared.lock:
+            shared.stalls += 1
+            stalls = shared.stalls
+        if stalls >= self.stall_breaker:
+            reason = (f"The server at {self.host} sent nothing for {self.settings.timeout:.0f} s (the stall timeout) "
+                      f"on {stalls} requests; this run stopped asking it. Check that it is running and not overloaded.")
+            self._open_breaker(reason)
+            raise EndpointUnavailable(reason)
+
+    def _spend_retry_after(self, wait: float) -> None:
+        """Grant a ``Retry-After`` wait out of the run's budget, or end the run when it would overspend."""
+        shared = self._shared
+        with shared.lock:
+            granted = shared.retry_after_waited + wait <= self.retry_after_budget
+            if granted:
+                shared.retry_after_waited += wait
+            waited = shared.retry_after_waited
+        if not granted:
+            reason = (f"The server at {self.host} kept asking to wait before retrying (Retry-After: {describe_wait(wait)}); "
+                      f"this run already waited {describe_wait(waited)} and its limit on such waits is "
+                      f"{describe_wait(self.retry_after_budget)}; try again later.")
+            self._open_breaker(reason)
+            raise EndpointUnavailable(reason)
+
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not self.cancelled:
@@ -503,9 +543,16 @@ class ChatClient:
                 shared.checked = True
 
     def _preflight(self) -> None:
-        """One cheap look at the endpoint before the first real call (≤ 5 s)."""
+        """One cheap look at the endpoint before the first real call (≤ 5 s, the context-window probe's
+        time included: an endpoint that let that probe time out is not waited for again)."""
         import httpx2
 
+        from .endpoint import silent_for
+
+        silent = silent_for(self.settings.base_url)
+        if silent is not None:
+            raise EndpointUnavailable(f"The server at {self.host} did not answer within {silent:.0f} s; "
+                                      "check that it is running and the base URL is right.")
         self._sdk()
         http, host = self._shared.http, self.host
         base = self.settings.base_url.strip().rstrip("/")
@@ -652,6 +699,7 @@ class ChatClient:
             return self._backoff(attempts)
         if isinstance(exc, o.APITimeoutError):
             self.limit.timed_out()
+            self._count_stall()
             # a server that sent nothing for a whole stall timeout gets one more chance, not five
             if timeouts + 1 >= 2 or attempts >= self.max_attempts:
                 raise BackendError(self._explain(exc))
@@ -666,7 +714,10 @@ class ChatClient:
                 raise EndpointUnavailable(reason)
             if attempts >= self.max_attempts:
                 raise BackendError(self._explain(exc))
-            return (wait + random.random() * 0.1 * self.backoff_base) if wait is not None else self._backoff(attempts)
+            if wait is None:
+                return self._backoff(attempts)
+            self._spend_retry_after(wait)
+            return wait + random.random() * 0.1 * self.backoff_base
         if isinstance(exc, o.APIConnectionError):
             if attempts >= self.max_attempts:
                 reason = self._scrub(self._explain(exc))
