@@ -31,6 +31,7 @@ from .answer_checks import (
     copied_from_one,
     echoed_field,
     echoed_item,
+    garbage_item,
     repeated_summaries,
     schema_problems,
     strip_delimiters,
@@ -315,7 +316,8 @@ class LLMBackend:
         pieces = [piece for text in ours for piece in re.split(r"\{[A-Za-z_]+\}", text)]
         data = "\n".join(str(values.get(k, "")) for k in ("section_text", "chunk_summaries", "section_summaries",
                                                          "abstract", "title", "section_title", "brief"))
-        return AnswerContext(pieces, data, self.words_for(prompt))
+        return AnswerContext(pieces, data, self.words_for(prompt), descriptions=tuple(map(str, prompt.fields.values())),
+                             field_names=tuple(prompt.fields), brief=str(values.get("brief", "")))
 
     def judge(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> str:
         """Checks step: what makes the answer not a summary, or ""."""
@@ -325,6 +327,9 @@ class LLMBackend:
         echoed = echoed_item(answer.fields, ctx)
         if echoed:
             return f"the '{echoed}' field repeated our instructions instead of answering"
+        junk = garbage_item(answer.fields, ctx)
+        if junk:
+            return f"the '{junk}' field held field names, brackets or a repeated list instead of an answer"
         main = field_text(answer.fields.get("summary", ""))
         if not main and answer.ok:  # an overview's several fields, or a JSON answer with no summary: all it says
             main = "\n".join(field_text(v) for v in answer.fields.values())
@@ -508,8 +513,13 @@ class LLMBackend:
         if hit is not None:
             overview = hit.get("overview")
             entries = hit.get("entries") or [None] * n
-        elif all(self._cached_alone(document, r.index) for r in results):
-            return  # each was asked alone before (say, after an earlier group failed): the cache has them
+        elif (fresh := [r for r in results if not self._cached_alone(document, r.index)]) != results:
+            # some were answered before (alone, or in another request whose parts were kept under their own
+            # keys): they come from the cache when asked alone, and only the others are asked, together if
+            # they still make a group (a prompt edit re-runs only the sections that use the prompt)
+            if len(fresh) > 1:
+                self.summarize_group(document, fresh, report)
+            return
         else:
             before = (lead.tokens_in, lead.tokens_out, lead.attempts)
             try:
@@ -545,7 +555,8 @@ class LLMBackend:
             kept.append(entry)
             result.prompt, result.cached = own.name, hit is not None
             result.asked_with = [t for t in titles if t != section.title]
-            self._fill(result, part, own)
+            if self._fill(result, part, own).structured and hit is None:
+                self._keep_alone(document, result.index, part)
         if hit is None and self.cache is not None:  # a useless answer too: a re-run does not pay for it again
             self.cache.set(key, {"entries": kept, "overview": overview})
         if hit is None and not any(kept):
@@ -603,18 +614,31 @@ class LLMBackend:
         chunks = split_to_fit(delimit(section.text), room - self.tokenizer.count(extra), self.tokenizer)
         return prompt, values, extra, chunks
 
-    def _cached_alone(self, document: Document, index: int) -> bool:
-        """The section's own answer is in the cache (asked alone in an earlier run)."""
+    def _alone_key(self, document: Document, index: int) -> str | None:
+        """The cache key of the section's answer when asked alone in one request; ``None`` when it
+        would not be (a long section is asked in parts) or the context is too small."""
         if self.cache is None:
-            return False
+            return None
         try:
             prompt, values, extra, chunks = self._alone(document, index)
             if len(chunks) != 1:
-                return False
-            return self.cache.get(self.cache_key(self.sized(prompt, {**values, "section_text": chunks[0]}, extra),
-                                                 prompt.json_schema())) is not None
+                return None
+            return self.cache_key(self.sized(prompt, {**values, "section_text": chunks[0]}, extra), prompt.json_schema())
         except BackendError:
-            return False
+            return None
+
+    def _cached_alone(self, document: Document, index: int) -> bool:
+        """The section's own answer is in the cache (asked alone, or kept from a group's answer)."""
+        key = self._alone_key(document, index)
+        return key is not None and self.cache.get(key) is not None
+
+    def _keep_alone(self, document: Document, index: int, answer: ParsedAnswer) -> None:
+        """Keep a section's part of a group's (or a whole paper's) answer under the key it has when asked
+        alone: the cache depends on that section's prompt and text only, so when another section's prompt is
+        edited or chosen (which ends the grouping or the whole-paper request) this one is not asked again."""
+        key = self._alone_key(document, index)
+        if key is not None:
+            self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw, "reasoning": answer.reasoning})
 
     def _summarize_section(self, document: Document, result: SectionResult,
                            report: Callable[[SectionResult], None]) -> SectionResult:

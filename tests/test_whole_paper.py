@@ -209,3 +209,78 @@ def test_redoing_some_sections_asks_them_with_their_own_prompts(llm_server):
     assert not any("overview" in json.dumps(b.get("response_format") or {}) for b in bodies)
     assert [r.prompt for r in again.sections[1:3]] == ["introduction", "method"]
     assert again.sections[3].summary == first.sections[3].summary  # the others are kept as they were
+
+
+def _asked(server) -> list[str]:
+    """What each request was for: the section titles it carried, or the overall summary."""
+    asked = []
+    for user in _sent(server):
+        if SYNTHESIS in user:
+            asked.append("synthesis")
+        else:
+            asked.append(",".join(t for t in ("Abstract", "1 Introduction", "2 Method", "3 Experiments", "4 Conclusion")
+                                  if t in user))
+    return asked
+
+
+def test_editing_one_section_prompt_after_a_whole_paper_run_re_asks_only_that_section(llm_server, tmp_path):
+    """The cache promise holds in whole-paper mode: each part of the whole answer is kept under its own
+    section's key, so an edit of the method prompt sends the method's request and the overall summary
+    (which reads the changed summary), not every section again (issue #24: 6 requests were sent)."""
+    first = summarize_document(parse_text(PAPER), llm_settings(llm_server, prompts_dir=str(tmp_path)))
+    assert _asked(llm_server) == ["Abstract,1 Introduction,2 Method,3 Experiments,4 Conclusion"]
+    method = load_prompts().get("method")
+    method.system += " Mention the index size."
+    save_user_prompt(tmp_path, method)
+    llm_server.state.reset()
+    again = summarize_document(parse_text(PAPER), llm_settings(llm_server, prompts_dir=str(tmp_path)))
+    assert _asked(llm_server) == ["2 Method", "synthesis"]
+    assert "Mention the index size." in llm_server.state.chat_requests[0].body["messages"][0]["content"]
+    for old, new in zip(first.sections, again.sections):
+        if new.title != "2 Method":  # the others: their answers from the whole paper's request, unchanged
+            assert new.summary == old.summary and new.status == "cached" and new.prompt == old.prompt, new.title
+    assert next(r for r in again.sections if r.title == "2 Method").status == "done"
+    llm_server.state.reset()
+    summarize_document(parse_text(PAPER), llm_settings(llm_server, prompts_dir=str(tmp_path)))
+    assert _asked(llm_server) == []  # and the run after that is all from the cache
+
+
+GROUPED = ("# Sparse Retrieval at Scale\n\n## Abstract\nWe present a sparse index that answers queries in 12 ms.\n\n"
+           "## 1 Introduction\nDense retrieval is slow on large corpora. We close this gap with a sparse index.\n\n"
+           "## 2 Method\nThe index has two parts, built once.\n\n"
+           "### 2.1 Postings\nThe index stores 16 postings per term and prunes the rest at build time.\n\n"
+           "### 2.2 Pruning\nPruning keeps the postings with the highest impact scores.\n\n"
+           "### 2.3 Layout\nPostings are laid out in blocks of 128 for fast decoding.\n\n"
+           "## 3 Conclusion\nSparse indexes remain competitive for retrieval.")
+
+
+def test_choosing_another_prompt_for_one_grouped_section_re_asks_only_that_section(llm_server):
+    """Group mode: the method's four small sections are asked in one request; choosing another prompt for
+    one of them leaves a smaller group whose sections were each kept under their own key: not asked again."""
+    from conftest import llm_settings_per_section
+
+    doc = parse_text(GROUPED)
+    titles = [s.title for s in doc.sections]
+    summarize_document(doc, llm_settings_per_section(llm_server))
+    grouped = [u for u in _sent(llm_server) if "2.1 Postings" in u and SYNTHESIS not in u]
+    assert len(grouped) == 1 and "2.3 Layout" in grouped[0] and "2 Method" in grouped[0]  # one request for the four
+    llm_server.state.reset()
+    layout = titles.index("2.3 Layout")
+    again = summarize_document(parse_text(GROUPED), llm_settings_per_section(llm_server), section_prompts={layout: "generic"})
+    sent = [u for u in _sent(llm_server) if SYNTHESIS not in u]  # (the overall summary: only if its input changed)
+    assert len(sent) == 1 and "2.3 Layout" in sent[0] and "2.1 Postings" not in sent[0] and "Pruning" not in sent[0]
+    assert again.sections[layout].prompt == "generic"
+    assert all(r.status == "cached" for i, r in enumerate(again.sections) if r.ok and i != layout)
+    # choosing the method's prompt for the introduction puts it in the method's group: only it is asked
+    llm_server.state.reset()
+    intro = titles.index("1 Introduction")
+    summarize_document(parse_text(GROUPED), llm_settings_per_section(llm_server), section_prompts={intro: "method"})
+    sent = [u for u in _sent(llm_server) if SYNTHESIS not in u]
+    assert len(sent) == 1 and "Dense retrieval is slow" in sent[0] and "16 postings" not in sent[0], sent
+    # two sections of the group changed (their text, here): the others come from the cache, those two are
+    # asked together, in one request
+    llm_server.state.reset()
+    changed = GROUPED.replace("highest impact scores", "highest impact scores per block").replace("blocks of 128", "blocks of 64")
+    summarize_document(parse_text(changed), llm_settings_per_section(llm_server))
+    sent = [u for u in _sent(llm_server) if SYNTHESIS not in u]
+    assert len(sent) == 1 and "per block" in sent[0] and "blocks of 64" in sent[0] and "16 postings" not in sent[0], sent
