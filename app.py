@@ -200,7 +200,8 @@ def _show_events(events, settings, status, board, progress, todo) -> None:
                                 f"{sum(b for _, b in spent.values()):,} tokens out")
             if r.index not in slots:
                 slots[r.index] = board.empty()
-            detail = f" — {r.error}" if r.status == "failed" else (f" — {r.note}" if r.status in ("retrying", "unstructured") else "")
+            detail = f" — {_section_error(r.error)}" if r.status == "failed" else (
+                f" — {r.note}" if r.status in ("retrying", "unstructured") else "")
             with slots[r.index].container():
                 st.markdown(f"{STATE_ICONS.get(r.status, '')} {escape_text(r.title)} · *{r.status}*{escape_text(detail)}")
                 if r.ok and r.summary:  # sections appear as they finish
@@ -216,9 +217,19 @@ def _show_events(events, settings, status, board, progress, todo) -> None:
             st.session_state["result"] = event.summary
             st.session_state["result_digest"] = st.session_state.get("doc_digest")
             st.session_state["markdown"] = render_markdown(event.summary, settings.include_reasoning)
-            failed = len(event.summary.failed)
-            status.update(label=f"Summarized with {settings.backend_label}" + (f" — {failed} section(s) failed" if failed else ""),
+            from summarizer.engine import failure_groups, run_status
+
+            failed = failure_groups(event.summary.sections)
+            status.update(label=run_status(event.summary, settings.backend_label),
                           state="error" if failed else "complete", expanded=False)
+
+
+def _section_error(error: str) -> str:
+    """A failed section's line on the progress board: a section the dead endpoint kept from being sent
+    says only that; the endpoint's error is said once, in the run's failures below."""
+    from summarizer.engine import NOT_SENT
+
+    return NOT_SENT if error.startswith(NOT_SENT) else error
 
 
 def _tail(text: str, chars: int = 240) -> str:
@@ -251,6 +262,7 @@ def settle_interrupted_run(settings) -> None:
 
 
 def show_result(settings) -> None:
+    from summarizer.engine import failure_groups, sections_to_run
     from summarizer.render import summary_filename
 
     result = st.session_state["result"]
@@ -262,8 +274,9 @@ def show_result(settings) -> None:
         st.subheader("Summary")
         st.caption(f"Backend: {result.backend}")
     empty = not any(r.ok for r in result.sections)
-    if result.stopped:  # one line for what ended the run; the sections below say which finished
-        (fail if empty else st.warning)(result.overview_error)
+    groups = failure_groups(result.sections)
+    if result.stopped and not any(g.cause == result.stopped for g in groups):  # a Stop, a time limit: said once
+        (fail if empty else st.warning)(escape_text(result.overview_error))
     with cols[1]:
         if not empty:  # nothing summarized: nothing to download
             st.download_button("⬇️ Download Markdown", data=markdown.encode("utf-8"),
@@ -272,13 +285,17 @@ def show_result(settings) -> None:
     if usage.requests:
         cost = f", ≈ ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
         st.caption(f"{usage.requests} requests · {usage.tokens_in} tokens in · {usage.tokens_out} tokens out{cost}")
-    failed = result.failed
-    if failed and result.stopped:  # the reason was said once above
-        st.warning(f"Not finished ({len(failed)}): " + escape_text(", ".join(r.title for r in failed)))
-    elif failed:
-        st.warning(f"{len(failed)} section(s) failed: " + escape_text("; ".join(f"{r.title}: {r.error}" for r in failed)))
+    failed = result.failed  # failed, and not run (a stopped run)
+    not_run = [r for r in failed if r.not_run]
+    if not_run:  # not failures: the run stopped (its reason was said once above)
+        st.warning(f"Not run ({len(not_run)}), the run was stopped: " + escape_text(", ".join(r.title for r in not_run)))
+    if groups:  # each reason once, however many sections it failed
+        todo = sections_to_run(result.sections)
+        (fail if empty else st.warning)("\n\n".join(escape_text(g.describe(todo)) for g in groups))
     if failed:
-        if st.button(f"Retry the {len(failed)} failed section(s)", key="retry_failed"):
+        again = f"Run the {len(failed)} section(s) not run" if len(not_run) == len(failed) \
+            else f"Retry the {len(failed)} failed section(s)"
+        if st.button(again, key="retry_failed"):
             try:
                 run_summary(doc, settings, only={r.index for r in failed},
                             section_prompts=st.session_state.get("chosen_prompts"))
@@ -306,7 +323,8 @@ def show_result(settings) -> None:
     from summarizer.ui_ask import show_coverage, show_summary_with_pages
 
     show_coverage(st, result)
-    show_summary_with_pages(st, result, markdown, st.session_state.get("doc_pdf"))
+    if not empty:  # nothing summarized: the failures above say why, once (not once per section)
+        show_summary_with_pages(st, result, markdown, st.session_state.get("doc_pdf"))
     reasoning = [r for r in result.sections if r.reasoning]
     if reasoning:
         with st.expander("The model's reasoning per section"):

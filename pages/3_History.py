@@ -1,6 +1,6 @@
 """History: this browser's past runs — search by title, reopen on the main page, download the
 Markdown again, compare two runs of one document, delete one or all. Other browsers' runs are never
-listed (the history is scoped to this browser's session id)."""
+listed (the history is scoped to this browser's session, named by a server-signed cookie, never by the address)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,19 @@ from summarizer.render import summary_filename
 
 st.set_page_config(page_title="Summarizer · History", page_icon="🕘", layout="wide")
 
+
+def cost_cell(run) -> str:
+    """A run's cost as the table shows it: "free" for the offline extractive backend (nothing is
+    paid), "—" when the model's price is unknown, else the estimate in dollars."""
+    if run.backend == "extractive":
+        return "free"
+    return "—" if run.cost_usd is None else f"${run.cost_usd:.4f}"
+
+
 sid = ui_session.init_session(st)
 st.title(":material/history: History")
-st.caption("Your past summaries in this browser. Bookmark this page's address to find them from another browser.")
+st.caption("Your past summaries in this browser (its session cookie on this server). To show one result to someone "
+           "else, use its Share link on the main page: a read-only link to that result alone.")
 
 history = ui_session.store()
 search = st.text_input("Search by title", key="hist_search", placeholder="e.g. transformer")
@@ -30,10 +40,11 @@ else:
              "backend / model": r.label, "length": r.length,
              "sections done": r.sections_done, "failed": r.sections_failed,
              "status": "interrupted" if r.status == "running" else r.status,
-             "cost (USD)": None if r.cost_usd is None else round(r.cost_usd, 4),
+             "cost (USD)": cost_cell(r),
              "rating": None if r.rating is None else "★" * r.rating, "source": r.source} for r in runs]
     st.dataframe(rows, hide_index=True, width="stretch", key="hist_table",
-                 column_config={"cost (USD)": st.column_config.NumberColumn(format="$%.4f")})
+                 column_config={"cost (USD)": st.column_config.TextColumn(
+                     help="free: the built-in extractive backend; —: no price known for the model")})
 
     by_id = {r.id: r for r in runs}
     chosen = st.selectbox("Run", list(by_id), key="hist_run",

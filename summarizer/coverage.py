@@ -1,7 +1,8 @@
 """What a summary read and what it did not: one line above every summary (UI, Markdown, --json).
 
 "9 of 9 sections summarized; §4 split into 3 parts; 2 failed; references and 2 captions skipped;
-only the first 600 of 812 pages read" — computed from the ``DocumentSummary`` alone.
+only the first 600 of 812 pages read" — computed from the ``DocumentSummary`` alone. Sections a
+stopped run never ran are "not run", never "failed": nothing went wrong with them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class Coverage:
     summarized: int
     split: list[tuple[str, int]] = field(default_factory=list)  # (label, parts)
     failed: list[str] = field(default_factory=list)
-    pending: int = 0
+    not_run: list[str] = field(default_factory=list)  # the run stopped before these were summarized
+    pending: int = 0  # still queued or running (a run saved while it ran)
     skipped_kinds: dict[str, int] = field(default_factory=dict)  # kind → count (not summarized by default)
     excluded: int = 0  # sections left out in the review
     empty: int = 0
@@ -40,8 +42,11 @@ class Coverage:
         parts += [f"{label} split into {n} parts" for label, n in self.split]
         if self.failed:
             parts.append(f"{len(self.failed)} failed ({', '.join(self.failed[:3])}{'…' if len(self.failed) > 3 else ''})")
+        why = f" ({self.stopped})" if self.stopped else ""
+        if self.not_run:
+            parts.append(f"{len(self.not_run)} not run{why}")
         if self.pending:
-            parts.append(f"{self.pending} not finished" + (f" ({self.stopped})" if self.stopped else ""))
+            parts.append(f"{self.pending} not finished" + ("" if self.not_run else why))
         skipped = []
         for kind, n in self.skipped_kinds.items():
             one, many = _KIND_WORDS.get(kind, (kind, f"{{n}} {kind} sections"))
@@ -62,7 +67,7 @@ class Coverage:
     def as_json(self) -> dict:
         return {"sections": self.sections, "summarized": self.summarized,
                 "split": [{"section": label, "parts": n} for label, n in self.split], "failed": list(self.failed),
-                "not_finished": self.pending, "skipped": dict(self.skipped_kinds), "excluded": self.excluded,
+                "not_run": list(self.not_run), "not_finished": self.pending, "skipped": dict(self.skipped_kinds), "excluded": self.excluded,
                 "empty": self.empty, "pages_read": self.pages_read, "pages_total": self.pages_total,
                 "claims": self.claims, "claims_found": self.claims_found, "stopped": self.stopped,
                 "text": self.describe()}
@@ -90,6 +95,8 @@ def coverage(result: DocumentSummary) -> Coverage:
             supported = [b for b in r.bullets if b.support is not None]
             cov.claims += len(supported)
             cov.claims_found += sum(b.found for b in supported)
+        elif r.not_run:
+            cov.not_run.append(section_label(r.title))
         elif r.status == "failed":
             cov.failed.append(section_label(r.title))
         else:

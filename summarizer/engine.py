@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from .document import Document
 from .errors import Cancelled, EndpointUnavailable, SummarizerError
-from .results import DocumentSummary, SectionResult
+from .results import NOT_RUN, DocumentSummary, SectionResult
 from .section_checks import check_section
 from .tokens import save_counts
 
@@ -89,7 +89,7 @@ def stopped_summary(document: Document, backend_label: str, results: list[Sectio
     for r in results:
         r = replace(r)
         if not r.finished:
-            r.status, r.error = "failed", f"not finished: {reason}"
+            r.status, r.error = "failed", f"{NOT_RUN}: {reason}"
         sections.append(r)
     done = sum(1 for r in sections if r.ok)
     todo = sum(1 for r in sections if r.status != "skipped")
@@ -98,6 +98,63 @@ def stopped_summary(document: Document, backend_label: str, results: list[Sectio
                               list(document.notices) + list(notices or []))
     summary.stopped = reason
     return summary
+
+
+#: How the error of a section begins when the run's endpoint failed before the section was sent.
+NOT_SENT = "not sent"
+
+
+@dataclass
+class FailureGroup:
+    """Failed sections that share one cause: one message for them all, not one per section."""
+
+    cause: str
+    titles: list[str]
+
+    def describe(self, todo: int) -> str:
+        """One line: "All 32 sections failed: <cause>", "3 sections failed: <cause> (a, b, c)"."""
+        n = len(self.titles)
+        if n == todo and n > 1:
+            return f"All {n} sections failed: {self.cause}"
+        if n == 1:
+            return f"{self.titles[0]} failed: {self.cause}"
+        names = ", ".join(self.titles[:5]) + ("…" if n > 5 else "")
+        return f"{n} sections failed: {self.cause} ({names})"
+
+
+def cause_of(error: str) -> str:
+    """The reason behind a section's error: "not sent: X" failed because of X."""
+    prefix = f"{NOT_SENT}: "
+    return error[len(prefix):] if error.startswith(prefix) else (error or "no reason given")
+
+
+def failure_groups(results: list[SectionResult]) -> list[FailureGroup]:
+    """The sections that failed (not those a stopped run never ran), grouped by cause, largest first."""
+    groups: dict[str, FailureGroup] = {}
+    for r in results:
+        if r.status == "failed" and not r.not_run:
+            cause = cause_of(r.error)
+            groups.setdefault(cause, FailureGroup(cause, [])).titles.append(r.title)
+    return sorted(groups.values(), key=lambda g: -len(g.titles))
+
+
+def sections_to_run(results: list[SectionResult]) -> int:
+    """How many sections the run was to summarize (all but the skipped)."""
+    return sum(1 for r in results if r.status != "skipped")
+
+
+def run_status(summary: DocumentSummary, backend_label: str) -> str:
+    """The run's one-line status once it ended: how many sections failed and for how many reasons
+    (each reason is said once, by ``failure_groups``)."""
+    groups = failure_groups(summary.sections)
+    failed = sum(len(g.titles) for g in groups)
+    todo = sections_to_run(summary.sections)
+    if not failed:
+        return f"Summarized with {backend_label}"
+    reasons = "one reason" if len(groups) == 1 else f"{len(groups)} reasons"
+    if failed == todo:
+        return f"Nothing summarized with {backend_label}: all {todo} sections failed, for {reasons} (below)"
+    return f"Summarized with {backend_label} — {failed} of {todo} sections failed, for {reasons} (below)"
 
 
 def run(document: Document, settings, backend=None, only: set[int] | None = None,
@@ -140,7 +197,7 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
     def work(result: SectionResult, answered: bool = False) -> None:
         """Summarize one section (``answered``: its group's request already did) and check it."""
         if fatal and not answered:
-            result.status, result.error = "failed", f"not sent: {fatal[0]}"
+            result.status, result.error = "failed", f"{NOT_SENT}: {fatal[0]}"
             updates.put(("final", result))
             return
         if not answered:
@@ -153,9 +210,9 @@ def run(document: Document, settings, backend=None, only: set[int] | None = None
                 check_section(result, document, getattr(backend, "cache", None))
         except EndpointUnavailable as exc:
             first = fail_run(str(exc))
-            result.status, result.error = "failed", str(exc) if first else f"not sent: {fatal[0]}"
+            result.status, result.error = "failed", str(exc) if first else f"{NOT_SENT}: {fatal[0]}"
         except Cancelled as exc:
-            result.status, result.error = "failed", f"not sent: {fatal[0]}" if fatal else str(exc)
+            result.status, result.error = "failed", f"{NOT_SENT}: {fatal[0]}" if fatal else str(exc)
         except SummarizerError as exc:
             result.status, result.error = "failed", str(exc)
         except Exception as exc:  # a bug must not take the other sections down

@@ -9,6 +9,8 @@ from .document import Document
 #: States a section goes through; the UI shows them as they change.
 #: "unstructured": a sound free-text answer kept as the summary, not in the expected fields.
 STATES = ("queued", "running", "retrying", "done", "unstructured", "failed", "cached", "skipped")
+#: How the error of a section a stopped run never ran begins ("failed" for compatibility, but not a failure).
+NOT_RUN = "not finished"
 
 
 @dataclass
@@ -54,6 +56,11 @@ class SectionResult:
     @property
     def ok(self) -> bool:
         return self.status in ("done", "unstructured", "cached")
+
+    @property
+    def not_run(self) -> bool:
+        """A section the run stopped before it was summarized (Stop, a time limit): not a failure of its own."""
+        return self.status == "failed" and self.error.startswith(NOT_RUN)
 
     def as_json(self) -> dict:
         return {

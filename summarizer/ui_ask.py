@@ -14,6 +14,7 @@ needs no browser component, opens on any page, and can highlight the sentence, w
 from __future__ import annotations
 
 import logging
+import re
 
 from .errors import SummarizerError
 from .escape import escape_text, safe_markdown
@@ -128,18 +129,43 @@ def _asker(st, doc, settings):
     return asker
 
 
-def _citations(st, turn, n: int) -> None:
-    seen = []
-    for p in turn.citations:
-        if p.citation in seen:
-            continue
-        seen.append(p.citation)
-    if not seen:
+#: The marks that stand for a citation in an answer's text; its button carries the citation itself.
+_MARKS = "¹²³⁴⁵⁶"  # six buttons fit one row; a seventh citation stays in the text
+
+
+def numbered_citations(answer: str, citations: list) -> tuple[str, list[tuple[str, object]]]:
+    """The answer with each checked citation (``[§3.2, p. 5]``) replaced by a numbered mark, and the
+    (button label, passage) pairs for those marks: each citation is shown once, as its page button.
+
+    A citation that was not among the passages sent has no button, so it stays in the text as written.
+    """
+    from .qa import _CITATION, _key
+
+    by_key = {}
+    for p in citations[:len(_MARKS)]:
+        by_key.setdefault(_key(p.citation), p)
+    order: list[str] = []
+
+    def mark(match) -> str:
+        key = _key(match.group(0))
+        if key not in by_key:
+            return match.group(0)
+        if key not in order:
+            order.append(key)
+        return _MARKS[order.index(key)]
+
+    text = _CITATION.sub(mark, answer)
+    text = re.sub(rf"[ \t]+([{_MARKS}])", r"\1", text)  # the mark sits on its word
+    return text, [(f"{_MARKS[i]} {by_key[k].citation}", by_key[k]) for i, k in enumerate(order)]
+
+
+def _citations(st, buttons: list[tuple[str, object]], n: int) -> None:
+    """One page button per cited passage, in the order the answer cites them."""
+    if not buttons:
         return
-    cols = st.columns(min(6, len(seen)))
-    for i, citation in enumerate(seen[:6]):
-        p = next(c for c in turn.citations if c.citation == citation)
-        cols[i].button(citation, key=f"cite_{n}_{i}", type="tertiary", on_click=_show_page,
+    cols = st.columns(len(buttons))
+    for i, (label, p) in enumerate(buttons):
+        cols[i].button(label, key=f"cite_{n}_{i}", type="tertiary", on_click=_show_page,
                        args=(st, p.page, _first_sentence(p.text)), help=f"{p.section_title}: show this page")
 
 
@@ -217,13 +243,14 @@ def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = Fal
 
 
 def _answer_body(st, turn, n: int) -> None:
+    text, buttons = numbered_citations(turn.answer, turn.citations)
     if turn.found:
-        st.markdown(safe_markdown(turn.answer))  # quoted passages are document text
+        st.markdown(safe_markdown(text))  # quoted passages are document text
     else:
-        st.markdown(f":orange[{escape_text(turn.answer)}]")
+        st.markdown(f":orange[{escape_text(text)}]")
     for notice in turn.notices:
         st.caption(f"⚠️ {notice}")
-    _citations(st, turn, n)
+    _citations(st, buttons, n)
     if turn.tokens_in:
         cost = f", ≈ ${turn.cost_usd:.4f}" if turn.cost_usd is not None else ""
         st.caption(f"{turn.tokens_in:,} tokens in · {turn.tokens_out:,} tokens out{cost}")

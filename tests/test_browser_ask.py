@@ -112,5 +112,6 @@ def test_ask_with_the_llm_backend_streams_a_cited_answer(app_url, browser, tmp_p
     answer.get_by_text("tokens in").wait_for(timeout=60_000)  # the stream has ended (its usage is shown)
     cited = re.search(r"\[§[^\]]+, p\. (\d+)\]", answer.inner_text())
     assert cited, answer.inner_text()
+    assert answer.inner_text().count(cited.group(0)) == 1, answer.inner_text()  # once: as its button, a mark in the text
     answer.get_by_role("button", name=re.compile(r"\[§")).first.click()
     _wait_text(page, f"Page {cited.group(1)} of 10")

@@ -29,5 +29,5 @@ def test_stop_button_stops_requests_and_keeps_finished_sections(app_url, browser
         late = [r for r in server.state.chat_requests if r.at > stopped + 1.0]
         assert late == [], f"{len(late)} request(s) started more than 1 s after Stop"
         assert len(server.state.chat_requests) <= 8  # two waves of 4 workers at most, not the paper's 12 sections
-        _wait_text(page, "Not finished")
+        _wait_text(page, "Not run (")  # sections the Stop kept from running: not run, not failed
         assert page.get_by_role("button", name="Download Markdown").count() == 1  # finished sections are kept
