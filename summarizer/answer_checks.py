@@ -7,6 +7,13 @@ returns ""), so the caller can re-ask once with the problem named and fail the s
 if it happens again. ``schema_problems`` says which answer fields are missing or mistyped, and
 ``strip_delimiters`` removes the tags we introduced around data. The rules are aimed at the
 general case (shares and ratios over words), not at any one answer.
+
+A real local model (issue #32) also wrote, and had marked done: a field description followed by
+keywords, paraphrased instructions ("within the allowed word limit, which is 15 words per answer"),
+field names or lone ``{``/``}`` as list items, fragments of the request format (``]}</section><summary
+id=``), a quotation the section does not contain, one list written twice, the paper brief copied as
+the section's summary, and text sharing no content word with its section. ``answer_problem`` names
+each of these too; ``garbage_item`` judges list fields' items.
 """
 
 from __future__ import annotations
@@ -31,6 +38,29 @@ COPY_SHARE = 0.9  # share of the answer copied word for word from the source ...
 COPY_OF_SOURCE = 0.5  # ... when it is also at least this share of the source's length
 LOOP_MIN_UNITS = 24
 LOOP_DISTINCT = 0.35  # distinct trigrams / trigrams below this: the same phrase over and over
+QUOTE_MIN_UNITS = 4  # a quotation this long must be in the source ...
+QUOTE_FOUND = 0.8  # ... at least this share of its words inside 3-word runs of the source
+BRIEF_COPY = 0.8  # share of a section's summary that copies the paper brief: the brief, not the section
+
+#: Markup that is not ours or Markdown's (``<summary id=``, ``</entry>``), and the JSON punctuation of a
+#: request format leaking into prose (``]}``, ``{"``, ``"}``, a line that is one bracket).
+_MARKUP = re.compile(r"</?[A-Za-z_][\w-]*(?:\s+[\w-]+\s*=|\s*/?>)")
+_INLINE_HTML = {"br", "sub", "sup", "b", "i", "em", "strong", "code", "u", "mark", "small"}
+_JSON_DEBRIS = re.compile(r"[\]\}]\s*[\]\}]|\{\s*\"|\"\s*\}|^\s*[-*]?\s*[\[\]\{\}],?\s*$", re.M)
+#: Talk about the answer's own form, which a summary of a paper or an article never is (unless the source
+#: talks so itself, which the caller checks): word limits, answer fields, JSON, the request's wording.
+_META = re.compile(
+    r"\bword (?:limit|count)s?\b|\b\d+\s+words?\s+(?:per|each|or (?:less|fewer)|maximum|max)\b"
+    r"|\b(?:within|under|below|exceed(?:ing)?|at most|no more than|not more than)\s+(?:the\s+)?(?:allowed\s+|given\s+)?"
+    r"(?:\d+[-\s]+)?words?\b|\banswer fields?\b|\bjson\b|\bthis (?:field|answer|response) (?:is|should|must|will)\b"
+    r"|\b(?:the|this) (?:section|text) (?:provided|given|above|below)\b|\bas an ai\b"
+    r"|字数|不超过\s*\d+\s*(?:个)?字|字段|答案格式", re.I)
+_QUOTE = re.compile(r"[\"“”„«»「」『』]([^\"“”„«»「」『』\n]{8,400})[\"“”„«»「」『』]")
+#: Words too common to show that a text is about its source (for the content-overlap rule).
+_STOP = frozenset("""a an the and or but of to in on at by for with from as is are was were be been being this that these
+those it its we our they their there here which who what when where how not no nor so than then also such can may
+will would should could into over under about between each other more most some any all both only very has have had
+do does did done section paper text summary""".split())
 
 
 def units(text: str) -> list[str]:
@@ -92,12 +122,24 @@ class AnswerContext:
     instructions: list[str]
     source: str
     max_words: int
+    descriptions: tuple[str, ...] = ()  # the answer fields' descriptions (also among ``instructions``)
+    field_names: tuple[str, ...] = ()  # the answer fields' names
+    brief: str = ""  # the paper brief sent beside a section (also in ``source``)
 
     def __post_init__(self) -> None:
         source_units = units(self.source)
         self._source_units = len(source_units)
         self._source_grams = _ngrams(source_units, ECHO_NGRAM)
         self._copy_grams = _ngrams(source_units, COPY_NGRAM)
+        self._quote_grams = _ngrams(source_units, 3)
+        self._source_content = _content(source_units)
+        self._source_script = _script(source_units)
+        brief_units = units(self.brief)
+        self._brief_grams = _ngrams(brief_units, ECHO_NGRAM)
+        # the section's own words: the source less the brief (a summary may share words with both)
+        self._section_grams = _ngrams(units(self.source.replace(self.brief, " ")) if self.brief else source_units,
+                                      ECHO_NGRAM)
+        self._description_grams = {g for d in self.descriptions for g in _ngrams(units(d), ECHO_NGRAM)} - self._source_grams
         ours: set[tuple[str, ...]] = set()
         self._short_instructions: set[str] = set()
         for text in self.instructions:
@@ -111,6 +153,41 @@ class AnswerContext:
     def min_units(self) -> int:
         """Far too short: under a fifteenth of the asked length and a fifth of the source, capped at 6."""
         return max(2, min(6, self.max_words // 15, self._source_units // 5 or 2))
+
+
+def _content(tokens: list[str]) -> set[str]:
+    """The units that say what a text is about: words of 3+ letters outside ``_STOP``, numbers, CJK characters."""
+    return {t for t in tokens if (len(t) >= 3 and t not in _STOP) or t[0].isdigit() or _CJK.match(t)}
+
+
+def _script(tokens: list[str]) -> str:
+    """"cjk" when most language units are CJK characters, else "latin" (the content-overlap rule compares
+    only texts written in one script: a Chinese summary of an English paper shares few words with it)."""
+    wordy = [t for t in tokens if not t[0].isdigit()]
+    cjk = sum(1 for t in wordy if _CJK.match(t))
+    return "cjk" if wordy and cjk * 2 >= len(wordy) else "latin"
+
+
+def format_debris(text: str) -> str:
+    """A fragment of the request format left in the answer (markup that is not Markdown's, JSON
+    punctuation in prose), or ""."""
+    for m in _MARKUP.finditer(_TAG.sub("", text)):
+        name = re.match(r"</?([A-Za-z_][\w-]*)", m.group(0)).group(1).lower()
+        if name not in _INLINE_HTML:
+            return m.group(0).strip()
+    m = _JSON_DEBRIS.search(text)
+    return m.group(0).strip() if m else ""
+
+
+def invented_quote(text: str, ctx: AnswerContext) -> str:
+    """A quotation in the answer (4+ words in quote marks) that the source does not contain, or ""."""
+    for m in _QUOTE.finditer(text):
+        quoted = units(m.group(1))
+        if len(quoted) < QUOTE_MIN_UNITS or _wordy(quoted) < QUOTE_MIN_UNITS // 2:
+            continue
+        if covered_share(quoted, ctx._quote_grams, 3) < QUOTE_FOUND:
+            return m.group(1).strip()
+    return ""
 
 
 def answer_problem(text: str, ctx: AnswerContext) -> str:
@@ -131,6 +208,46 @@ def answer_problem(text: str, ctx: AnswerContext) -> str:
     if (len(tokens) >= COPY_NGRAM * 2 and len(tokens) >= COPY_OF_SOURCE * ctx._source_units
             and covered_share(tokens, ctx._copy_grams, COPY_NGRAM) >= COPY_SHARE):
         return "the answer copied the section text instead of summarizing it"
+    return _form_problem(text, clean, tokens, ctx)
+
+
+def _form_problem(text: str, clean: str, tokens: list[str], ctx: AnswerContext) -> str:
+    """The rules for garbage a grammar-bound local model writes in well-formed JSON (issue #32)."""
+    debris = format_debris(text)
+    if debris:
+        return f"the answer contained pieces of the request format ({debris[:30]}) instead of a summary"
+    meta = _META.search(clean)
+    if meta and not _META.search(ctx.source):
+        return f"the answer talked about its own instructions ('{meta.group(0)}') instead of the text"
+    for line in (ln for ln in clean.splitlines() if ln.strip()):
+        line_units = units(line)
+        if len(line_units) >= ECHO_NGRAM and covered_share(line_units, ctx._description_grams, ECHO_NGRAM) >= ECHO_SHARE:
+            return "the answer repeated a field description from our instructions"
+    quote = invented_quote(clean, ctx)
+    if quote:
+        return f"the answer quoted words the text does not contain ('{quote[:40]}')"
+    if ctx._brief_grams and covered_share(tokens, ctx._brief_grams, ECHO_NGRAM) >= BRIEF_COPY \
+            and covered_share(tokens, ctx._section_grams, ECHO_NGRAM) < BRIEF_COPY:
+        return "the answer copied the paper's brief instead of summarizing this section"
+    content = _content(tokens)
+    if len(content) >= 5 and ctx._source_content and _script(tokens) == ctx._source_script \
+            and not content & ctx._source_content:
+        return "the answer shares no content word with the text it summarizes"
+    return ""
+
+
+def garbage_item(fields: dict, ctx: AnswerContext) -> str:
+    """The name of a list field with an item that is no answer: a field name of ours, a lone bracket or
+    other item without a word, or the same items written twice; or ""."""
+    names = {" ".join(units(n)) for n in ctx.field_names}
+    for name, value in fields.items():
+        if not isinstance(value, list) or not value:
+            continue
+        keys = [" ".join(units(str(item))) for item in value]
+        if any(not _wordy(units(str(item))) or k in names for item, k in zip(value, keys)):
+            return str(name)
+        if len(keys) >= 4 and sum(c - 1 for c in Counter(keys).values()) * 2 >= len(keys):
+            return str(name)
     return ""
 
 

@@ -153,3 +153,75 @@ def test_summaries_that_repeat_one_another_are_found():
     same = "- The index answers queries in 12 ms."
     assert answer_checks.repeated_summaries([same, "- Recall is 0.91.", same.upper(), ""]) == {0, 2}
     assert answer_checks.repeated_summaries(["- A.", "- B."]) == set() and answer_checks.repeated_summaries(["", ""]) == set()
+
+
+# ---- garbage a grammar-bound local model wrote in well-formed JSON and had marked done (issue #32) ----
+
+def _section_ctx(brief: str = "") -> AnswerContext:
+    p = default_prompts()["method"]
+    source = SECTION + ("\n" + brief if brief else "")
+    return AnswerContext([p.system, p.user, *p.fields.values(), RECHECK, TERSE, REASK, LANGUAGE_FIX], source, 180,
+                         descriptions=tuple(p.fields.values()), field_names=tuple(p.fields), brief=brief)
+
+
+@pytest.mark.parametrize("answer, expected", [
+    # a field description followed by keywords
+    ("Markdown bullets: inputs/outputs, steps, key equations in words, assumptions\n- sparse retrieval index\n"
+     "- section centroids\n- sentence postings\n- PubMed queries\n- BM25 recall at 100\n- inverted file memory",
+     "field description"),
+    # paraphrased instructions
+    ("- The index is summarized within the allowed word limit, which is 15 words per answer.", "its own instructions"),
+    ("- Each answer field lists the index, in JSON, as required.", "its own instructions"),
+    # delimiter and JSON fragments
+    ('- The index reads centroids first.\n]}\n</section>\n<summary id="2">', "request format"),
+    ('- The index reads centroids first. {"summary": "', "request format"),
+    # an invented quotation
+    ('- The authors call it "the fastest index ever built for any collection".', "quoted words"),
+    # no content word of the section at all
+    ("- Photosynthesis converts sunlight into chemical energy inside chloroplasts of green plants.", "no content word"),
+])
+def test_local_model_garbage_is_named(answer, expected):
+    assert expected in answer_problem(answer, _section_ctx())
+
+
+def test_the_paper_brief_copied_as_a_section_summary_is_named():
+    brief = ("This paper presents a learned tokenizer for scientific documents that halves the vocabulary "
+             "while keeping downstream accuracy on twelve benchmarks.")
+    copied = "- " + brief
+    assert "brief" in answer_problem(copied, _section_ctx(brief))
+    own = "- Queries are matched against centroids first, then the postings of the best sections are read."
+    assert answer_problem(own, _section_ctx(brief)) == ""
+
+
+@pytest.mark.parametrize("fields", [
+    {"summary": "- ok", "key_terms": ["reasoning", "summary", "key_terms"]},  # field names as items
+    {"summary": "- ok", "key_terms": ["{", "}"]},  # brackets as items
+    {"summary": "- ok", "key_terms": ["centroids", "postings", "BM25", "centroids", "postings", "BM25"]},  # one list twice
+])
+def test_list_items_that_are_no_answer_are_named(fields):
+    assert answer_checks.garbage_item(fields, _section_ctx()) == "key_terms"
+
+
+def test_sound_answers_pass_the_new_rules():
+    ctx = _section_ctx()
+    good = ('- Queries are matched against "section centroids and sentence postings" of a sparse index.\n'
+            "- It answers 4.2 times faster than BM25 at the same recall at 100 on PubMed.\n"
+            "- Building costs one pass and twice an inverted file's memory.")
+    assert answer_problem(good, ctx) == ""
+    assert answer_checks.garbage_item({"key_terms": ["section centroids", "sentence postings", "BM25"]}, ctx) == ""
+    # math and inline markup are not request debris; a Chinese summary of an English section is not "no overlap"
+    assert answer_problem("- The speed-up is x < 5 on short documents and 4.2 on PubMed; memory is 2<sup>1</sup> times.", ctx) == ""
+    assert answer_problem("- 该索引先匹配章节质心，再读取最佳章节的句子倒排表，在 PubMed 上比 BM25 快 4.2 倍。", ctx) == ""
+
+
+def test_the_backend_refuses_garbage_items_before_calling_a_section_done():
+    from summarizer.answers import ParsedAnswer
+    from summarizer.llm_backend import LLMBackend
+    from summarizer.settings import Settings
+
+    backend = LLMBackend(Settings(backend="llm", model="m", base_url="http://127.0.0.1:9/v1", api_key="k"))
+    prompt = default_prompts()["method"]
+    ctx = backend.context_for(prompt, {"section_text": SECTION, "title": "T", "brief": ""})
+    answer = ParsedAnswer(fields={"summary": "- Queries read only the best sections' postings, 4.2 times faster than BM25.",
+                                  "key_terms": ["{", "}"]})
+    assert "key_terms" in backend.judge(answer, prompt, ctx)
