@@ -26,10 +26,12 @@ import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from .document import Document
 from .errors import ConfigError, InputError, SummarizerError
+from .escape import markdown_cell
 from .paths import write_atomic
 from .render import render_markdown
 from .settings import Settings
@@ -82,10 +84,23 @@ class BatchItem:
         return doc
 
 
+class BatchStatus(str, Enum):
+    """How one document of a batch ended (the ``status`` of its ``index.jsonl`` line). Only ``done``
+    is skipped by a re-run: a ``partial`` or ``failed`` document is redone."""
+
+    DONE = "done"  # every section and the overall summary were written
+    PARTIAL = "partial"  # a Markdown was written, but some sections or the overall summary failed
+    FAILED = "failed"  # nothing usable: the input could not be read, or nothing was summarized
+    SKIPPED = "skipped"  # done by an earlier run with the same content and settings
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class BatchResult:
     id: str
-    status: str  # "done", "failed", "skipped" (already done earlier)
+    status: BatchStatus
     file: str = ""
     title: str = ""
     error: str = ""
@@ -100,20 +115,68 @@ class BatchReport:
 
     @property
     def done(self) -> int:
-        return sum(r.status == "done" for r in self.results)
+        return sum(r.status == BatchStatus.DONE for r in self.results)
 
     @property
     def failed(self) -> int:
-        return sum(r.status == "failed" for r in self.results)
+        return sum(r.status == BatchStatus.FAILED for r in self.results)
+
+    @property
+    def partial(self) -> int:
+        return sum(r.status == BatchStatus.PARTIAL for r in self.results)
 
     @property
     def skipped(self) -> int:
-        return sum(r.status == "skipped" for r in self.results)
+        return sum(r.status == BatchStatus.SKIPPED for r in self.results)
+
+
+ARTICLE_LISTS = (".jsonl", ".csv")
 
 
 def _safe_id(raw: str, n: int) -> str:
     cleaned = re.sub(r"[^\w\-.\u4e00-\u9fff]+", "_", raw).strip("._")[:80]
     return cleaned or f"doc-{n}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="replace")).hexdigest()[:8]
+
+
+def unique_ids(names: list[tuple[str, str]]) -> list[str]:
+    """One id per input, never shared, and the same on every run of the same inputs (resume needs it).
+
+    ``names`` holds per input its short id (a file's stem, an article's id) and its full name (the file
+    name, the raw id). The short id is kept where no other input has it; inputs that share one take
+    their cleaned full name ('report.txt' and 'report.md'), and where that is shared too ('a b.txt' and
+    'a_b.txt') the short id plus a digest of the full name. Ids are compared case-insensitively, as
+    their output files are on Windows and macOS."""
+    short = [_safe_id(s, n) for n, (s, _) in enumerate(names, 1)]
+    full = [_safe_id(f, n) for n, (_, f) in enumerate(names, 1)]
+    count = _counts(short)
+    chosen = [s if count[s.casefold()] == 1 else f for s, f in zip(short, full, strict=True)]
+    count = _counts(chosen)
+    occurrence: dict[str, int] = {}
+    ids, taken = [], set()
+    for s, candidate, (_, raw) in zip(short, chosen, names, strict=True):
+        if count[candidate.casefold()] > 1 or candidate.casefold() in taken:
+            seen = occurrence[raw] = occurrence.get(raw, 0) + 1  # the same name twice (two uploads): its place
+            candidate = f"{s[:70]}-{_digest(raw if seen == 1 else f'{raw}#{seen}')}"
+            while candidate.casefold() in taken:
+                candidate = f"{s[:70]}-{_digest(candidate)}"
+        taken.add(candidate.casefold())
+        ids.append(candidate)
+    return ids
+
+
+def _counts(ids: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for i in ids:
+        counts[i.casefold()] = counts.get(i.casefold(), 0) + 1
+    return counts
+
+
+def _file_stem(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
 
 
 def read_items(source: str | Path) -> list[BatchItem]:
@@ -123,37 +186,73 @@ def read_items(source: str | Path) -> list[BatchItem]:
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FILE_TYPES)
         if not files:
             raise InputError(f"The folder '{path}' has no PDF, text, Markdown or HTML files.")
-        return [BatchItem(_safe_id(p.stem, n), str(p)) for n, p in enumerate(files, 1)]
+        ids = unique_ids([(p.stem, p.name) for p in files])
+        return [BatchItem(item_id, str(p)) for item_id, p in zip(ids, files, strict=True)]
     if not path.is_file():
         raise InputError(f"There is no folder or file at '{source}'.")
+    if path.suffix.lower() not in ARTICLE_LISTS:
+        raise InputError(f"'{path.name}' is not a folder, a .jsonl or a .csv file of articles.")
+    return _with_unique_ids(_article_rows(path.name, path.read_bytes()))
+
+
+def read_uploads(files: list[tuple[str, bytes]], pasted: list[str] | tuple[str, ...] = ()) -> list[BatchItem]:
+    """Items from uploaded files, read as ``read_items`` reads a folder and article lists (the Batch
+    page's input): a .jsonl or .csv file is a list of articles, any other file one document; then the
+    ``pasted`` articles (``article-001``, ...). Every item gets its own id."""
+    items: list[tuple[BatchItem, str, str]] = []
+    for name, data in files:
+        if name.lower().endswith(ARTICLE_LISTS):
+            items.extend(_article_rows(name, data))
+        else:
+            items.append((BatchItem("", name, data=data), _file_stem(name), name))
+    for n, text in enumerate(pasted, 1):
+        items.append((BatchItem("", "text", text=text), f"article-{n:03d}", f"article-{n:03d}"))
+    return _with_unique_ids(items)
+
+
+def _with_unique_ids(items: list[tuple[BatchItem, str, str]]) -> list[BatchItem]:
+    ids = unique_ids([(short, full) for _, short, full in items])
+    for (item, _, _), item_id in zip(items, ids, strict=True):
+        item.id = item_id
+    return [item for item, _, _ in items]
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _article_rows(name: str, data: bytes) -> list[tuple[BatchItem, str, str]]:
+    """The articles of a JSONL or CSV file (``id``, ``text`` or ``article``, ``url``, ``title``), each with
+    its short and full id for ``unique_ids``; an id given twice in the file is refused."""
     rows: list[dict] = []
-    if path.suffix.lower() == ".jsonl":
-        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+    if name.lower().endswith(".jsonl"):
+        for n, line in enumerate(_decode(data).splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
-                raise InputError(f"{path.name}: line {n} is not valid JSON.") from None
+                raise InputError(f"{name}: line {n} is not valid JSON.") from None
             if not isinstance(row, dict):
-                raise InputError(f"{path.name}: line {n} is not a JSON object.")
+                raise InputError(f"{name}: line {n} is not a JSON object.")
             rows.append(row)
-    elif path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig", errors="replace"))))
     else:
-        raise InputError(f"'{path.name}' is not a folder, a .jsonl or a .csv file of articles.")
+        try:
+            rows = list(csv.DictReader(io.StringIO(_decode(data))))
+        except csv.Error as exc:
+            raise InputError(f"{name}: not a readable CSV file ({exc}).") from None
     items, seen = [], set()
     for n, row in enumerate(rows, 1):
         text, url = row.get("text") or row.get("article"), row.get("url")
         if not text and not url:
-            raise InputError(f"{path.name}: entry {n} has neither 'text' nor 'url'.")
-        item_id = _safe_id(str(row.get("id") or f"doc-{n}"), n)
-        if item_id in seen:
-            raise InputError(f"{path.name}: the id '{item_id}' appears twice; ids must be unique.")
-        seen.add(item_id)
-        items.append(BatchItem(item_id, url or "text", text if text else None, row.get("title")))
+            raise InputError(f"{name}: entry {n} has neither 'text' nor 'url'.")
+        raw_id = str(row.get("id") or f"doc-{n}")
+        if raw_id in seen:
+            raise InputError(f"{name}: the id '{raw_id}' appears twice; ids must be unique.")
+        seen.add(raw_id)
+        items.append((BatchItem("", url or "text", text if text else None, row.get("title")), raw_id, raw_id))
     if not items:
-        raise InputError(f"'{path.name}' holds no articles.")
+        raise InputError(f"'{name}' holds no articles.")
     return items
 
 
@@ -286,17 +385,32 @@ def process_item(item: BatchItem, settings: Settings, client=None, record=None) 
             backend = LLMBackend(chosen, client=client.child() if same_model else None)
         recorder = record(item, doc, chosen) if record else None
         summary = summarize_document(doc, chosen, backend=backend, on_event=recorder)
-        status = "failed" if summary.failed and not any(s.ok for s in summary.sections) else "done"
         markdown = render_markdown(summary, settings.include_reasoning)
         if recorder:
             recorder.finish(summary, markdown)
-        return BatchResult(item.id, status, f"{item.id}.summary.md", doc.title,
-                           "; ".join(s.error for s in summary.failed)[:500], summary.unverified_count, markdown)
+        return BatchResult(item.id, summary_status(summary), f"{item.id}.summary.md", doc.title,
+                           summary_errors(summary)[:500], summary.unverified_count, markdown)
     except SummarizerError as exc:
-        return BatchResult(item.id, "failed", error=str(exc))
+        return BatchResult(item.id, BatchStatus.FAILED, error=str(exc))
     except Exception as exc:  # one document must never stop the batch; the traceback goes to the log
         logger.exception("batch item %s failed unexpectedly", item.id)
-        return BatchResult(item.id, "failed", error=f"Unexpected error ({exc.__class__.__name__}).")
+        return BatchResult(item.id, BatchStatus.FAILED, error=f"Unexpected error ({exc.__class__.__name__}).")
+
+
+def summary_status(summary) -> BatchStatus:
+    """A document is done only as ``summarize`` counts a success (its exit 0): no section failed and
+    the overall summary was written. Nothing summarized at all is a failure; anything between, partial."""
+    if not summary.failed and not summary.overview_error:
+        return BatchStatus.DONE
+    return BatchStatus.PARTIAL if any(s.ok for s in summary.sections) else BatchStatus.FAILED
+
+
+def summary_errors(summary) -> str:
+    """What went wrong in one document, in one line: the failed sections' reasons and the overview's."""
+    reasons = [f"{s.title}: {s.error}" for s in summary.failed]
+    if summary.overview_error:
+        reasons.append(f"no overall summary: {summary.overview_error}")
+    return "; ".join(reasons)
 
 
 def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
@@ -318,9 +432,9 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
         todo: list[BatchItem] = []
         for item in items:
             old = previous.get(item.id)
-            if old and old.get("status") == "done" and old.get("settings") == key and \
+            if old and old.get("status") == BatchStatus.DONE and old.get("settings") == key and \
                     old.get("hash") == item.content_hash and (out / old.get("file", "")).exists():
-                report.results.append(BatchResult(item.id, "skipped", old["file"], old.get("title", "")))
+                report.results.append(BatchResult(item.id, BatchStatus.SKIPPED, old["file"], old.get("title", "")))
             else:
                 todo.append(item)
         total = len(items)
@@ -336,8 +450,8 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
                 try:
                     write_atomic(out / result.file, result.markdown.encode("utf-8"))
                 except OSError as exc:
-                    result = BatchResult(item.id, "failed", error=f"Could not write {result.file} ({exc.strerror}).")
-            index.append({"id": item.id, "status": result.status, "file": result.file, "title": result.title,
+                    result = BatchResult(item.id, BatchStatus.FAILED, error=f"Could not write {result.file} ({exc.strerror}).")
+            index.append({"id": item.id, "status": result.status.value, "file": result.file, "title": result.title,
                           "hash": item.content_hash, "settings": key, "error": result.error,
                           "unverified_numbers": result.unverified_numbers, "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
             with lock:
@@ -373,23 +487,28 @@ def split_pasted_articles(text: str) -> list[str]:
 
 
 def index_markdown(records: dict[str, dict]) -> str:
+    """``index.md``: a table of the documents. Titles and errors are document text, so every cell is
+    escaped: an image or tag in a title shows as text and loads nothing (field note 29)."""
     lines = ["# Summaries", "", "| document | status | title | unverified numbers |", "|---|---|---|---|"]
     for r in sorted(records.values(), key=lambda r: r["id"]):
-        link = f"[{r['id']}]({r['file']})" if r.get("file") else r["id"]
-        title = (r.get("title") or r.get("error") or "").replace("|", "\\|")[:120]
-        lines.append(f"| {link} | {r.get('status')} | {title} | {r.get('unverified_numbers', 0)} |")
+        name = markdown_cell(r["id"])
+        link = f"[{name}]({r['file']})" if r.get("file") else name
+        title = markdown_cell((r.get("title") or r.get("error") or "")[:120])
+        lines.append(f"| {link} | {markdown_cell(r.get('status', ''))} | {title} | {int(r.get('unverified_numbers') or 0)} |")
     return "\n".join(lines) + "\n"
 
 
 def zip_results(results: list[BatchResult]) -> bytes:
-    """A zip with one Markdown per document and an index."""
+    """A zip with one Markdown per document and the index, as ``batch`` writes them (``index.jsonl``
+    and ``index.md``)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         records = {}
         for r in results:
             if r.markdown:
                 z.writestr(r.file, r.markdown)
-            records[r.id] = {"id": r.id, "status": r.status, "file": r.file if r.markdown else "", "title": r.title,
+            records[r.id] = {"id": r.id, "status": str(r.status), "file": r.file if r.markdown else "", "title": r.title,
                              "error": r.error, "unverified_numbers": r.unverified_numbers}
+        z.writestr(INDEX, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records.values()))
         z.writestr("index.md", index_markdown(records))
     return buffer.getvalue()

@@ -200,7 +200,7 @@ def cmd_batch(args) -> int:
         if args.quiet:
             return
         filled = int(width * done / max(total, 1))
-        mark = {"done": "ok", "failed": "FAILED", "skipped": "skip"}[result.status]
+        mark = {"done": "ok", "partial": "PARTIAL", "failed": "FAILED", "skipped": "skip"}[str(result.status)]
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
@@ -208,11 +208,12 @@ def cmd_batch(args) -> int:
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
-              f"{report.failed} failed in {report.seconds:.1f} s → {args.output}", file=sys.stderr)
+              f"{report.partial} partial, {report.failed} failed in {report.seconds:.1f} s → {args.output}", file=sys.stderr)
     for r in report.results:
-        if r.status == "failed":
-            print(f"  failed: {r.id}: {r.error}", file=sys.stderr)
-    return EXIT_SECTIONS_FAILED if report.failed else EXIT_OK
+        if r.status in ("failed", "partial"):
+            print(f"  {r.status}: {r.id}: {r.error}", file=sys.stderr)
+    # as for summarize: a document with a failed section or no overall summary makes the run exit 3
+    return EXIT_SECTIONS_FAILED if report.failed or report.partial else EXIT_OK
 
 
 def _print_notices(doc) -> None:

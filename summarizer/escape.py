@@ -9,6 +9,13 @@ Two functions, applied wherever document text enters Markdown (the download and 
   comments (``<script>``, ``<img onerror>``, ``<iframe>``, autolinks) and links with an active
   scheme (``javascript:``, ``data:``, ``vbscript:``, ``file:``) are made inert text. Fenced code
   blocks are left alone: nothing in them is rendered.
+
+Two more for the exports (batch ``index.md``, the comparison as Markdown or CSV):
+
+- ``markdown_cell``: ``escape_text`` for one cell of a Markdown table (its ``|`` escaped too).
+- ``csv_cell``: a CSV value a spreadsheet shows as text, never runs as a formula (OWASP "CSV
+  injection": a cell opening with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+  leading ``'``). The package ``defusedcsv`` does the same but misses the tab and carriage return.
 """
 
 from __future__ import annotations
@@ -49,3 +56,19 @@ def safe_markdown(markdown: str) -> str:
     """Markdown whose formatting stays but which cannot load, run or link anything active."""
     pieces = _CODE.split(markdown)
     return "".join(p if i % 2 else _inert(p) for i, p in enumerate(pieces))
+
+
+def markdown_cell(text: object) -> str:
+    """Plain text for one cell of a Markdown table: escaped, on one line, its pipes kept inside the cell."""
+    return escape_text(text).replace("|", "\\|") or " "
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV value that a spreadsheet shows as written: text a formula could start with (also after
+    leading white space, which some spreadsheets skip) gets a leading apostrophe. Numbers stay numbers."""
+    if not isinstance(value, str):
+        return value
+    return "'" + value if value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START) else value

@@ -1,5 +1,9 @@
 """Two stored runs of one document side by side: sections paired by title, a word-level diff, the
 costs, the faithfulness flags and the reviewers' ratings of each, exported as Markdown or CSV.
+
+Titles, summaries, flags and comments are document (or reviewer) text: the Markdown export escapes
+every cell (``markdown_cell``), and the CSV export guards every value against formula injection
+(``csv_cell``), field note 29.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from .escape import csv_cell, escape_text, markdown_cell
 from .history import RunRecord, SectionRecord
 from .render import clean_title
 
@@ -161,38 +166,59 @@ CSV_COLUMNS = ["document", "section", "run_a", "run_b", "summary_a", "summary_b"
                "unverified_a", "unverified_b", "rating_a", "rating_b", "comment_a", "comment_b", "similarity"]
 
 
+OVERALL = "Overall summary"
+WHOLE_RUN = "(whole run)"
+
+
+def _overview_text(record: RunRecord) -> str:
+    if record.overview.strip():
+        return record.overview.strip()
+    return f"(failed: {record.overview_error})" if record.overview_error else "(no overall summary)"
+
+
+def _overview_status(record: RunRecord) -> str:
+    return "done" if record.overview.strip() else ("failed" if record.overview_error else "missing")
+
+
 def export_csv(a: RunRecord, b: RunRecord) -> str:
-    """One row per section, then one "(whole run)" row with the overviews, costs and run ratings."""
+    """One row for the overall summary, one per section, then one "(whole run)" row with the costs,
+    the runs' status and their ratings. Every value is guarded against formula injection."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS + ["cost_a", "cost_b"], lineterminator="\n")
     writer.writeheader()
     base = {"document": a.info.title, "run_a": f"{a.info.id} ({a.backend_label})", "run_b": f"{b.info.id} ({b.backend_label})"}
+    overview_a, overview_b = _overview_text(a), _overview_text(b)
+    rows = [{**base, "section": OVERALL, "summary_a": overview_a, "summary_b": overview_b,
+             "status_a": _overview_status(a), "status_b": _overview_status(b),
+             "unverified_a": "; ".join(a.overview_unverified), "unverified_b": "; ".join(b.overview_unverified),
+             "similarity": f"{similarity(overview_a, overview_b):.2f}"}]
     for row in pair_sections(a, b):
-        writer.writerow({**base, "section": row.title, "summary_a": row.text_a, "summary_b": row.text_b,
-                         "status_a": row.a.result.status if row.a else "missing",
-                         "status_b": row.b.result.status if row.b else "missing",
-                         "unverified_a": "; ".join(row.flags(row.a)), "unverified_b": "; ".join(row.flags(row.b)),
-                         "rating_a": _rating(row.a), "rating_b": _rating(row.b), "comment_a": _comment(row.a),
-                         "comment_b": _comment(row.b), "similarity": f"{similarity(row.text_a, row.text_b):.2f}"})
-    writer.writerow({**base, "section": "(whole run)", "summary_a": a.overview, "summary_b": b.overview,
-                     "status_a": a.info.status, "status_b": b.info.status,
-                     "unverified_a": "; ".join(a.overview_unverified), "unverified_b": "; ".join(b.overview_unverified),
-                     "rating_a": _rating(a), "rating_b": _rating(b), "comment_a": _comment(a), "comment_b": _comment(b),
-                     "similarity": f"{similarity(a.overview, b.overview):.2f}", "cost_a": _cost(a), "cost_b": _cost(b)})
+        rows.append({**base, "section": row.title, "summary_a": row.text_a, "summary_b": row.text_b,
+                     "status_a": row.a.result.status if row.a else "missing",
+                     "status_b": row.b.result.status if row.b else "missing",
+                     "unverified_a": "; ".join(row.flags(row.a)), "unverified_b": "; ".join(row.flags(row.b)),
+                     "rating_a": _rating(row.a), "rating_b": _rating(row.b), "comment_a": _comment(row.a),
+                     "comment_b": _comment(row.b), "similarity": f"{similarity(row.text_a, row.text_b):.2f}"})
+    rows.append({**base, "section": WHOLE_RUN, "status_a": a.info.status, "status_b": b.info.status,
+                 "rating_a": _rating(a), "rating_b": _rating(b), "comment_a": _comment(a), "comment_b": _comment(b),
+                 "cost_a": _cost(a), "cost_b": _cost(b)})
+    for row in rows:
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|") or " "
+    return markdown_cell(text)
 
 
 def export_markdown(a: RunRecord, b: RunRecord) -> str:
     """The comparison as a Markdown document: the runs, what differs, then a table per section."""
-    lines = [f"# Comparison: {clean_title(a.info.title)}", "",
+    lines = [f"# Comparison: {escape_text(clean_title(a.info.title))}", "",
              "| | Run A | Run B |", "|---|---|---|",
-             f"| run | {a.info.id} | {b.info.id} |",
+             f"| run | {_cell(a.info.id)} | {_cell(b.info.id)} |",
              f"| backend | {_cell(a.backend_label)} | {_cell(b.backend_label)} |",
-             f"| length / language | {a.info.length} / {a.info.language} | {b.info.length} / {b.info.language} |",
+             f"| length / language | {_cell(a.info.length)} / {_cell(a.info.language)} | "
+             f"{_cell(b.info.length)} / {_cell(b.info.language)} |",
              f"| cost | {_cost(a)} | {_cost(b)} |",
              f"| sections done / failed | {a.info.sections_done} / {a.info.sections_failed} | "
              f"{b.info.sections_done} / {b.info.sections_failed} |",
@@ -201,10 +227,10 @@ def export_markdown(a: RunRecord, b: RunRecord) -> str:
              f"| rating (1-5) | {_rating(a) or '–'} {_cell(_comment(a))} | {_rating(b) or '–'} {_cell(_comment(b))} |"]
     differences = differing_settings(a, b)
     if differences:
-        lines += ["", "**What differs:** " + "; ".join(differences)]
-    lines += ["", "## Overall summary", "", "| Run A | Run B |", "|---|---|", f"| {_cell(a.overview)} | {_cell(b.overview)} |"]
+        lines += ["", "**What differs:** " + escape_text("; ".join(differences))]
+    lines += ["", f"## {OVERALL}", "", "| Run A | Run B |", "|---|---|", f"| {_cell(_overview_text(a))} | {_cell(_overview_text(b))} |"]
     for row in pair_sections(a, b):
-        lines += ["", f"## {row.title}", "", "| Run A | Run B |", "|---|---|",
+        lines += ["", f"## {escape_text(row.title)}", "", "| Run A | Run B |", "|---|---|",
                   f"| {_cell(row.text_a)} | {_cell(row.text_b)} |"]
         flags_a, flags_b = row.flags(row.a), row.flags(row.b)
         if flags_a or flags_b:

@@ -6,6 +6,7 @@ requests to a beacon server on loopback)."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -136,3 +137,88 @@ def test_beacon_in_a_pasted_article_is_never_fetched_by_the_browser(app_url, bro
         page.wait_for_timeout(2000)
         assert "beacon.png" in page.inner_text("body")
         assert beacon.hits == [], beacon.hits
+
+
+def table_viewer(markdown: str) -> str:
+    """``worst_viewer`` with GFM tables (the exports are tables)."""
+    md = MarkdownIt("commonmark").enable("table")
+    md.validateLink = lambda url: True
+    return md.render(markdown)
+
+
+FORMULA = '=WEBSERVICE("http://127.0.0.1:9/csv")'
+
+
+def _hostile_text() -> str:
+    return (hostile_article("http://127.0.0.1:9") + f"\n\n# {FORMULA} | ![s](http://127.0.0.1:9/section.png)\n\n"
+            "+1 more pipe | the harbour master said the new crane lifts 40 tonnes, twice the old one.\n\n"
+            "The crane arrived on a barge from the north and was installed over three days of calm weather.")
+
+
+def test_batch_index_md_shows_titles_and_errors_as_text(tmp_path):
+    from summarizer.batch import index_markdown, run_batch
+
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "h<1>", "text": _hostile_text()}) + "\n")
+    run_batch(source, tmp_path / "out", Settings(), history=False)
+    written = (tmp_path / "out" / "index.md").read_text()
+    records = {"x": {"id": "x|<b>", "status": "failed", "file": "", "error": "bad ![e](http://127.0.0.1:9/err.png) | <img src=x>"}}
+    for markdown in (written, index_markdown(records)):
+        rendered = table_viewer(markdown)
+        assert_inert(re.sub(r'href="[\w.-]+\.summary\.md"', "", rendered))  # our link to each summary stays
+        assert rendered.count("<td>") == 4  # a pipe in a title stays inside its cell
+    assert "title.png" in html.unescape(table_viewer(written)) and "err.png" in html.unescape(table_viewer(index_markdown(records)))
+
+
+def _two_hostile_runs(tmp_path):
+    from summarizer.engine import summarize_document
+    from summarizer.history import RunRecorder, SQLiteHistory
+
+    store = SQLiteHistory(tmp_path / "history.db")
+    doc = load_text(_hostile_text(), "harbour.txt")
+    ids = []
+    for length in ("short", "long"):
+        settings = Settings(length=length)
+        recorder = RunRecorder(store, "me", doc, "same-doc", settings, markdown=lambda s: "md")
+        summarize_document(doc, settings, on_event=recorder)
+        ids.append(recorder.run_id)
+    store.rate("me", ids[0], 0, 2, "=1+1 <img src=http://127.0.0.1:9/comment.png>")
+    return store.get_run("me", ids[0]), store.get_run("me", ids[1])
+
+
+def test_compare_markdown_export_is_inert(tmp_path):
+    from summarizer.history_compare import export_markdown
+
+    a, b = _two_hostile_runs(tmp_path)
+    rendered = table_viewer(export_markdown(a, b))
+    assert_inert(rendered)
+    text = html.unescape(rendered)
+    assert "heading.png" in text and "section.png" in text and "comment.png" in text  # shown as text
+    assert "<h2>Overall summary</h2>" in rendered and not re.search(r"<h2>[^<]*<(?!/h2)", rendered)
+
+
+def test_compare_csv_export_has_the_overall_summary_and_no_formulas(tmp_path):
+    import csv
+    import io
+
+    from summarizer.history_compare import export_csv
+
+    a, b = _two_hostile_runs(tmp_path)
+    rows = list(csv.DictReader(io.StringIO(export_csv(a, b))))
+    assert rows[0]["section"] == "Overall summary" and rows[0]["summary_a"] == a.overview.strip() != ""
+    assert rows[-1]["section"] == "(whole run)"
+    cells = [v for row in rows for v in row.values() if v]
+    assert not [v for v in cells if v.lstrip()[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    assert any(r["section"].startswith("'" + FORMULA) for r in rows)  # the title is kept, as text
+    assert rows[1]["comment_a"] == "'=1+1 <img src=http://127.0.0.1:9/comment.png>"
+    assert any(r["summary_a"].startswith("'- ") for r in rows)  # a bullet list is text too
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("  =cmd", "'  =cmd"), ("plain", "plain"), ("a=b", "a=b"), ("", ""), (0.5, 0.5), (None, None),
+])
+def test_csv_cell_guards_formulas(value, expected):
+    from summarizer.escape import csv_cell
+
+    assert csv_cell(value) == expected

@@ -231,7 +231,10 @@ def test_compare_export_pairs_sections_with_ratings(tmp_path):
     a, b = store.get_run("me", a_id), store.get_run("me", b_id)
     assert len(pair_sections(a, b)) == 4
     rows = list(csv.DictReader(io.StringIO(export_csv(a, b))))
-    assert [r["section"] for r in rows] == ["1. Part 1", "2. Part 2", "3. Part 3", "4. Part 4", "(whole run)"]
+    assert [r["section"] for r in rows] == ["Overall summary", "1. Part 1", "2. Part 2", "3. Part 3", "4. Part 4",
+                                            "(whole run)"]
+    assert rows[0]["summary_a"] == (a.overview.strip() or "(no overall summary)")  # the overall summary has its row
+    rows = rows[1:]
     assert rows[0]["rating_a"] == "2" and rows[0]["comment_a"] == "misses the counts" and rows[0]["rating_b"] == ""
     assert rows[-1]["rating_b"] == "5" and rows[-1]["comment_b"] == "better"
     assert rows[0]["summary_a"] and rows[0]["summary_b"]
@@ -265,7 +268,7 @@ def test_cli_history_list_show_export_compare(tmp_path, capsys):
     assert rows[0][:4] == ["run", "document", "backend", "section"] and len(rows) == 1 + 4 + 1
     target = tmp_path / "cmp.csv"
     assert main(["history", "compare", a_id, b_id, "--format", "csv", "-o", str(target)]) == 0
-    assert len(list(csv.DictReader(io.StringIO(target.read_text())))) == 5
+    assert len(list(csv.DictReader(io.StringIO(target.read_text())))) == 6  # overall summary, 4 sections, whole run
     assert main(["history", "show", "no-such-run"]) == 2
     assert "There is no stored run 'no-such-run'" in capsys.readouterr().err
 
