@@ -89,7 +89,7 @@ def _section_rows(st, r) -> None:
             text.markdown(line)
             button.button(page_mark(bullet.pages), key=f"pm_{r.index}_{n}", type="tertiary",
                           on_click=_show_page, args=(st, bullet.pages[0], bullet.support.sentence),
-                          help=f"support {bullet.support.score:.2f}: {bullet.support.sentence[:300]}")
+                          help=escape_text(f"support {bullet.support.score:.2f}: {bullet.support.sentence[:300]}"))
         elif bullet.support is not None:
             text.markdown(f"{line} :orange[*({NOT_FOUND})*]")
         else:
@@ -165,8 +165,9 @@ def _citations(st, buttons: list[tuple[str, object]], n: int) -> None:
         return
     cols = st.columns(len(buttons))
     for i, (label, p) in enumerate(buttons):
-        cols[i].button(label, key=f"cite_{n}_{i}", type="tertiary", on_click=_show_page,
-                       args=(st, p.page, _first_sentence(p.text)), help=f"{p.section_title}: show this page")
+        # a label and a tooltip render Markdown (images too): the section title in them is escaped
+        cols[i].button(escape_text(label), key=f"cite_{n}_{i}", type="tertiary", on_click=_show_page,
+                       args=(st, p.page, _first_sentence(p.text)), help=escape_text(f"{p.section_title}: show this page"))
 
 
 def _first_sentence(text: str) -> str:
