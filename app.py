@@ -17,6 +17,7 @@ from summarizer import ui_session
 from summarizer.errors import SummarizerError
 from summarizer.escape import escape_text, safe_markdown
 from summarizer.logs import configure_app
+from summarizer.session import REFUSED_KEY as ENDPOINT_REFUSED
 from summarizer.session import page_key_owner, page_settings
 
 st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
@@ -333,8 +334,12 @@ def show_result(settings) -> None:
 
 
 def main() -> None:
+    if ui_session.shared_view(st):  # a share link: that one result, read-only, and nothing of any session
+        return
     ui_session.init_session(st)
     settings = page_settings(st)
+    if st.session_state.get(ENDPOINT_REFUSED):
+        fail(st.session_state[ENDPOINT_REFUSED] + " Runs use the server's own endpoint until you change it on Settings.")
     st.title(":material/summarize: Summarizer")
     st.caption("Section-by-section Markdown summaries of research papers and news articles. "
                f"Backend in use: **{settings.backend_label}** — change it on the Settings page.")
@@ -414,6 +419,7 @@ def main() -> None:
         ui_session.resume_offer(st, settings, run_summary)
         show_result(settings)
         ui_session.rating_panel(st)
+        ui_session.share_panel(st)
     from summarizer.ui_ask import ask_panel
 
     ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=not summarized)

@@ -14,6 +14,7 @@ from summarizer.errors import ConfigError
 from summarizer.nougat_parser import nougat_available
 from summarizer.prices import model_key, price_for, price_table, table_checked
 from summarizer.session import (
+    REFUSED_KEY,
     SETTINGS_KEY,
     custom_prices,
     drop_default_copies,
@@ -289,6 +290,8 @@ with model_tab:
         st.session_state[SETTINGS_KEY] = new
         try:  # the typed model validates; an invalid set is not kept
             page_settings(st).validate()
+            if st.session_state.get(REFUSED_KEY):  # an endpoint inside the server's network (a shared server)
+                raise ConfigError(st.session_state.pop(REFUSED_KEY))
             st.success(f"Saved. Backend in use: {page_settings(st).backend_label}")
         except ConfigError as exc:
             st.session_state[SETTINGS_KEY] = previous

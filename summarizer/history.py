@@ -267,7 +267,13 @@ def _v4(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS sources (hash TEXT PRIMARY KEY, pdf BLOB NOT NULL, created REAL NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection) -> None:
+    """Share links: a read-only token per shared run (kept as a one-way digest), gone with its run."""
+    db.execute("CREATE TABLE IF NOT EXISTS shares (digest TEXT PRIMARY KEY, "
+               "run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, owner TEXT NOT NULL, created REAL NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host, length, language, origin, status, "
@@ -601,6 +607,30 @@ class SQLiteHistory:
         except ValueError:
             return None
         return state if isinstance(state, dict) else None
+
+    # -- share links ----------------------------------------------------------------------------
+    def share_run(self, owner: str, run_id: str) -> str | None:
+        """A new read-only share token for ``owner``'s run (None when the run is not theirs); the store
+        keeps only its digest."""
+        import secrets
+
+        from .server_secret import share_digest
+
+        if self.get_run(owner, run_id) is None:
+            return None
+        token = secrets.token_urlsafe(24)
+        self._write(lambda db: db.execute("INSERT INTO shares (digest, run_id, owner, created) VALUES (?,?,?,?)",
+                                          (share_digest(token), run_id, owner, time.time())))
+        return token
+
+    def shared_run(self, token: str) -> RunRecord | None:
+        """The run a share token opens (read-only), or None for an unknown token or a deleted run."""
+        from .server_secret import share_digest
+
+        if not isinstance(token, str) or not 16 <= len(token) <= 64:
+            return None
+        row = self._db().execute("SELECT run_id, owner FROM shares WHERE digest = ?", (share_digest(token),)).fetchone()
+        return self.get_run(row[1], row[0]) if row else None
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -304,3 +304,82 @@ def _read_capped(response: http.client.HTTPResponse, max_bytes: int, host: str) 
             raise DownloadLimitError(f"The download from {host} is larger than {mb} (the size cap).")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# -- model endpoints a visitor typed -----------------------------------------------------------------------
+
+SHARED_SERVER_ENV = "SUMMARIZER_SHARED_SERVER"
+ALLOWED_ENDPOINTS_ENV = "SUMMARIZER_ALLOWED_ENDPOINTS"
+_SWITCH_ON = ("1", "true", "yes", "on")
+_SWITCH_OFF = ("0", "false", "no", "off")
+
+
+class BlockedEndpointError(ConfigError):
+    """A Base URL typed in a browser session points inside the server's network."""
+
+
+def _loopback_host(address: str) -> bool:
+    if address.strip().lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def served_to_others() -> bool:
+    """Whether the app serves people other than the one at this machine.
+
+    ``SUMMARIZER_SHARED_SERVER=1`` (or ``0``) says so explicitly; sharing the server key
+    (``SUMMARIZER_SHARE_SERVER_KEY=1``) means others use it; otherwise a Streamlit server that listens
+    on anything but loopback (``server.address`` unset means every interface) serves others. The CLI
+    and a library caller outside a Streamlit server are one user."""
+    explicit = os.environ.get(SHARED_SERVER_ENV, "").strip().lower()
+    if explicit in _SWITCH_ON:
+        return True
+    if explicit in _SWITCH_OFF:
+        return False
+    if os.environ.get("SUMMARIZER_SHARE_SERVER_KEY", "").strip().lower() in _SWITCH_ON:
+        return True
+    import sys
+
+    if "streamlit" not in sys.modules:
+        return False
+    try:
+        from streamlit import config
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():  # AppTest and bare mode run no server
+            return False
+        address = config.get_option("server.address")
+    except Exception:  # an unknown Streamlit: be careful
+        return True
+    return not (address and _loopback_host(str(address)))
+
+
+def allowed_endpoints() -> frozenset[str]:
+    """The operator's allow-list for model endpoints inside the network (names, addresses or networks)."""
+    return frozenset(h.strip().lower().strip("[]") for h in os.environ.get(ALLOWED_ENDPOINTS_ENV, "").split(",") if h.strip())
+
+
+def check_endpoint(base_url: str) -> None:
+    """Refuse a model endpoint inside the server's network (``BlockedEndpointError``, one line), unless its
+    host is on ``SUMMARIZER_ALLOWED_ENDPOINTS``. Callers decide when a URL needs the check (a Base URL a
+    visitor typed on a server that serves others): see ``session.guard_session_endpoint``."""
+    parts = urlsplit(base_url.strip())
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host:
+        raise BlockedEndpointError(f"The base URL '{base_url[:80]}' is not a web address; it should look like "
+                                   "https://api.openai.com/v1.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise BlockedEndpointError(f"The base URL '{base_url[:80]}' has an invalid port.") from None
+    try:
+        resolve_checked(host, port, allowed_endpoints())
+    except BlockedAddressError:
+        raise BlockedEndpointError(
+            f"The model endpoint {host} is inside this server's network, so this server does not connect to it; "
+            "use a public endpoint, or ask the operator to add it to SUMMARIZER_ALLOWED_ENDPOINTS.") from None
+    except InputError:
+        raise BlockedEndpointError(f"The model endpoint {host} does not resolve; check the base URL.") from None

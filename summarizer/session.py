@@ -4,8 +4,12 @@ The UI stores plain values in ``st.session_state``; this module turns them into 
 What one browser session does stays its own (field note 24):
 
 - The API key is the one this session entered. A key from the server (``st.secrets`` or
-  ``OPENAI_API_KEY``) is used only when the operator shares it (``SUMMARIZER_SHARE_SERVER_KEY=1``);
-  ``key_owner`` says whose key a run uses.
+  ``OPENAI_API_KEY``) is used only when the operator shares it (``SUMMARIZER_SHARE_SERVER_KEY=1``),
+  and then only for the operator's own endpoint (the server's base URL): a session that points the
+  Base URL elsewhere brings its own key. ``key_owner`` says whose key a run uses.
+- On a server that serves others (``netguard.served_to_others``), a Base URL typed in a session goes
+  through the network guard: an endpoint inside the server's network is refused unless the operator
+  allow-listed it (``SUMMARIZER_ALLOWED_ENDPOINTS``); the operator's own endpoint is never checked.
 - Prompt edits go to a folder of this session's own (a copy of the shared prompts made at its first
   edit); the shared folder is written only by an explicit "save for everyone", which exists only
   when ``SUMMARIZER_ALLOW_SHARED_PROMPTS=1``.
@@ -21,6 +25,7 @@ import time
 import uuid
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .paths import data_dir
 from .prices import model_key
@@ -40,6 +45,8 @@ FIELDS = ("backend", "model", "base_url", "language", "length", "workers", "cont
 YOUR_KEY = "your key (this session only)"
 SHARED_KEY = "the server's shared key"
 NO_KEY = "no key"
+NO_SHARED_KEY_HERE = "no key (the server's shared key is used only with the server's own endpoint)"
+REFUSED_KEY = "endpoint_refused"
 SESSION_FOLDER_DAYS = 7
 
 
@@ -68,16 +75,58 @@ def _server_key(secrets: Mapping | None) -> str:
     return key or os.environ.get("OPENAI_API_KEY", "")
 
 
+def operator_base_url() -> str:
+    """The endpoint the operator configured for this server (the environment's, else the default)."""
+    from .settings import DEFAULT_BASE_URL
+
+    return (os.environ.get("SUMMARIZER_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).strip()
+
+
+def _endpoint_identity(url: str) -> tuple[str, str, int | None, str] | None:
+    """(scheme, host, port, path) of a base URL, for comparing endpoints; None when it is not one."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower().rstrip("."), port, parts.path.rstrip("/")
+
+
+def is_operator_endpoint(base_url: str) -> bool:
+    """True when ``base_url`` is the server's own endpoint (same scheme, host, port and path)."""
+    mine = _endpoint_identity(base_url)
+    return mine is not None and mine == _endpoint_identity(operator_base_url())
+
+
+def _session_base_url(state: Mapping) -> str:
+    return str((state.get(SETTINGS_KEY, {}) or {}).get("base_url") or "").strip() or operator_base_url()
+
+
 def session_key(state: Mapping, secrets: Mapping | None = None) -> tuple[str, str]:
-    """(the key a run of this session uses, whose key it is)."""
+    """(the key a run of this session uses, whose key it is). The shared server key goes only to the
+    operator's own endpoint: a session that typed another Base URL brings its own key."""
     own = str((state.get(SETTINGS_KEY, {}) or {}).get("api_key") or "")
     if own:
         return own, YOUR_KEY
     if server_key_shared():
         shared = _server_key(secrets)
-        if shared:
+        if shared and is_operator_endpoint(_session_base_url(state)):
             return shared, SHARED_KEY
+        if shared:
+            return "", NO_SHARED_KEY_HERE
     return "", NO_KEY
+
+
+def guard_session_endpoint(base_url: str) -> None:
+    """On a server that serves others, a Base URL typed in a session must not reach inside the server's
+    network (``BlockedEndpointError``); the operator's own endpoint and a single-user app are not checked."""
+    from .netguard import check_endpoint, served_to_others
+
+    if not served_to_others() or is_operator_endpoint(base_url):
+        return
+    check_endpoint(base_url)
 
 
 def shared_prompts_dir() -> Path:
@@ -117,7 +166,7 @@ def own_prompts_dir(state: MutableMapping) -> Path:
         if shared.is_dir():
             for path in shared.glob("*.json5"):
                 shutil.copy2(path, own / path.name)
-        log.info("session prompt folder %s created from %s", own, shared)
+        log.info("a session prompt folder was created from %s", shared)  # its path holds the session id: not logged
     return own
 
 
@@ -165,10 +214,23 @@ def with_custom_price(prices: Mapping, model: str, entered: tuple[float, float],
 
 
 def settings_from_session(state: Mapping, secrets: Mapping | None = None) -> Settings:
+    """The session's settings. A Base URL the guard refuses is not used: the server's own endpoint takes
+    its place, without this session's key (which was meant for the other one), and
+    ``state["endpoint_refused"]`` says why (the pages show it)."""
     stored = dict(state.get(SETTINGS_KEY, {}) or {})
     overrides = {k: stored[k] for k in FIELDS if stored.get(k) not in (None, "")}
     settings = Settings.from_env(**overrides)
     settings.api_key, _ = session_key(state, secrets)
+    refused = _refused_endpoint(settings)
+    if isinstance(state, MutableMapping):
+        if refused:
+            state[REFUSED_KEY] = refused
+        else:
+            state.pop(REFUSED_KEY, None)
+    if refused:
+        settings.base_url = operator_base_url()
+        shared = _server_key(secrets) if server_key_shared() else ""
+        settings.api_key = shared
     from .logs import add_secret
 
     add_secret(settings.clean_key())  # masked in every log line
@@ -176,6 +238,20 @@ def settings_from_session(state: Mapping, secrets: Mapping | None = None) -> Set
     if not stored.get("prompts_dir"):
         settings.prompts_dir = str(prompts_dir_for(state))
     return settings
+
+
+def _refused_endpoint(settings: Settings) -> str:
+    """Why the session's endpoint is refused (one line), or "" when it may be used."""
+    from .errors import ConfigError
+
+    if settings.backend != "llm" or settings.is_local:
+        return ""
+    try:
+        guard_session_endpoint(settings.base_url)
+    except ConfigError as exc:
+        log.warning("a session's model endpoint was refused: %s", exc)
+        return str(exc)
+    return ""
 
 
 def _secrets(st) -> Mapping | None:

@@ -1,10 +1,21 @@
 """Reload-proof browser sessions for the Streamlit pages, backed by the history store.
 
-A session id lives in the URL (``?sid=…``) and in a cookie, so a reload, a bookmark or a new tab
-reopens the same document, its section review, its last result and its settings. The API key is
-kept only in the browser session unless the user ticks "Remember my API key". Runs are written to
-the history as each section finishes (``recorded`` wraps the engine's events), so a reload in the
-middle of a run shows what finished and offers to finish the rest.
+A browser's session is named by an id the server issued, carried only in a cookie as ``id.signature``
+(an HMAC under the server's secret, ``server_secret``), never in the address: a reload or a new tab of
+the same browser reopens the same document, its section review, its last result and its settings, and
+an id the server did not sign is never adopted (no one can choose, or fixate, a session). An old
+``?sid=`` in the address is ignored and removed. Streamlit has no supported API to set an HttpOnly
+cookie from the app, so the page sets it (``SameSite=Strict``, ``Secure`` over https); the signature is
+what makes it unforgeable.
+
+A result is shared through a separate read-only link (``?share=<token>``, the "Share link" button):
+it shows that one result, nothing of the session (no History, no settings, no key).
+
+The API key is kept only in the browser session unless the user ticks "Remember my API key"; then it
+is stored sealed under the server's secret (never in plain text) and restored for this browser's
+session cookie only, never into a shared view. Runs are written to the history as each section
+finishes (``recorded`` wraps the engine's events), so a reload in the middle of a run shows what
+finished and offers to finish the rest. Session ids are credentials: they are never logged.
 
 Each page calls ``init_session(st)`` first and ``save_session(st)`` last; ``st`` is the streamlit module.
 """
@@ -12,22 +23,27 @@ Each page calls ``init_session(st)`` first and ``save_session(st)`` last; ``st``
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import re
-import uuid
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 from .escape import escape_text
 from .history import RunRecorder, SQLiteHistory, open_history, reopen
 from .review import SectionChoice, default_choices
+from .server_secret import new_session_id, seal, server_secret, sign_session, unseal, verified_session
 from .session import SETTINGS_KEY
 
 log = logging.getLogger(__name__)
 
-SID_PARAM = "sid"
-COOKIE = "summarizer_sid"
+LEGACY_SID_PARAM = "sid"  # the address carried the id once: ignored and removed now
+SHARE_PARAM = "share"
+COOKIE = "summarizer_session"
+COOKIE_DAYS = 365
 KEEP_KEY = "hist_keep_key"
+SEALED_KEY = "api_key_sealed"
 _SID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -35,38 +51,58 @@ def store() -> SQLiteHistory:
     return open_history()
 
 
-def session_id(st) -> str:
-    """This browser's id: from the URL, else this session, else the cookie, else a new one."""
-    state = st.session_state
-    candidates = [st.query_params.get(SID_PARAM), state.get("sid")]
+def _configured_secret(st) -> str:
+    """``SUMMARIZER_SECRET_KEY`` from st.secrets, if the operator put it there ("" otherwise)."""
     try:
-        candidates.append(st.context.cookies.get(COOKIE))
+        return str(st.secrets.get("SUMMARIZER_SECRET_KEY", "") or "")
+    except Exception:  # no secrets file, or a broken one: the environment or the secret file then
+        return ""
+
+
+def _cookie(st) -> str | None:
+    try:
+        return st.context.cookies.get(COOKIE)
     except Exception:  # no request context (tests, bare mode)
-        pass
-    sid = next((c for c in candidates if isinstance(c, str) and _SID.match(c)), None) or uuid.uuid4().hex
-    if state.get("sid") not in (None, sid):  # another id in the URL (a bookmark): that session now
-        for key in ("doc", "doc_digest", "result", "markdown", "result_digest", "run_id", "hist_interrupted",
-                    "hist_restored", "hist_saved", "run_digest", "review_saved", "review_current", SETTINGS_KEY):
-            state.pop(key, None)
+        return None
+
+
+def session_id(st) -> str:
+    """This browser's id: the one this session holds, else the one in the signed cookie (only when this
+    server signed it), else a new one issued now."""
+    state = st.session_state
+    sid = state.get("sid")
+    if not (isinstance(sid, str) and _SID.match(sid)):
+        sid = verified_session(_cookie(st), _configured_secret(st))
+        if sid is None:
+            sid = new_session_id()
+            log.info("issued a new browser session")
     state["sid"] = sid
     return sid
 
 
 def _set_cookie(st, sid: str) -> None:
-    """Remember the id in this browser (a year), so a new tab finds the same history."""
-    if st.session_state.get("hist_cookie") == sid:
+    """Keep the signed id in this browser (a year), so a reload or a new tab finds the same session."""
+    value = sign_session(sid, _configured_secret(st))
+    if _cookie(st) == value:  # the browser sent it: nothing to set
         return
-    st.session_state["hist_cookie"] = sid
     with st.sidebar:
-        st.html(f"<script>document.cookie = '{COOKIE}={sid}; path=/; max-age=31536000; SameSite=Lax';</script>",
-                unsafe_allow_javascript=True)
+        st.html(f"<script>document.cookie = '{COOKIE}={value}; path=/; max-age={COOKIE_DAYS * 86400}; SameSite=Strict'"
+                " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
+def _drop_legacy_id(st) -> None:
+    """An id in the address (``?sid=``, a link from before) is never adopted: remove it."""
+    try:
+        if LEGACY_SID_PARAM in st.query_params:
+            del st.query_params[LEGACY_SID_PARAM]
+    except Exception as exc:
+        log.debug("could not drop the old id from the address (%s)", exc.__class__.__name__)
 
 
 def init_session(st) -> str:
-    """Call first on every page: the session id in the URL, and the saved session restored once."""
+    """Call first on every page: this browser's session (from its signed cookie, or a new one), restored once."""
+    _drop_legacy_id(st)
     sid = session_id(st)
-    if st.query_params.get(SID_PARAM) != sid:
-        st.query_params[SID_PARAM] = sid
     _set_cookie(st, sid)
     try:
         history = store()
@@ -84,8 +120,9 @@ def init_session(st) -> str:
         except Exception as exc:
             log.error("history: the saved session could not be restored (%s)", exc)
     st.sidebar.checkbox("Remember my API key", key=KEEP_KEY, on_change=save_session, args=(st,),
-                        help="Off: the key stays in this browser session and a reload forgets it. On: it is saved "
-                             "with this session on the server, so a reload or a bookmark keeps it.")
+                        help="Off: the key stays in this browser session and a reload forgets it. On: it is saved on "
+                             "this server, encrypted with the server's secret, and anyone who opens this app on this "
+                             "server with this browser's session cookie can run with it (a share link never can).")
     return sid
 
 
@@ -95,8 +132,10 @@ def _restore(st, history: SQLiteHistory, sid: str) -> None:
         return
     state = st.session_state
     settings = dict(saved.get("settings") or {})
-    if saved.get("keep_key") and saved.get("api_key"):
-        settings["api_key"] = saved["api_key"]
+    settings.pop("api_key", None)
+    key = unseal(saved.get(SEALED_KEY), _configured_secret(st)) if saved.get("keep_key") else None
+    if key:
+        settings["api_key"] = key
         state[KEEP_KEY] = True
     if settings and SETTINGS_KEY not in state:
         state[SETTINGS_KEY] = settings
@@ -113,7 +152,8 @@ def _restore(st, history: SQLiteHistory, sid: str) -> None:
     run_id = saved.get("run_id")
     if run_id and "result" not in state:
         show_run(st, history, sid, run_id, keep_document=True)
-    state["hist_saved"] = _fingerprint(_snapshot(st))
+    # a key stored in plain text by an older version is not restored, and the next save writes over it
+    state["hist_saved"] = None if "api_key" in saved else _fingerprint(_snapshot(st), _key_mark(st))
 
 
 def show_run(st, history: SQLiteHistory, sid: str, run_id: str, keep_document: bool = False) -> bool:
@@ -140,31 +180,42 @@ def show_run(st, history: SQLiteHistory, sid: str, run_id: str, keep_document: b
 
 
 def _snapshot(st) -> dict:
+    """What is saved of the session: never the key itself (``save_session`` adds it sealed when kept)."""
     state = st.session_state
     settings = dict(state.get(SETTINGS_KEY) or {})
-    key = settings.pop("api_key", "")
-    keep = bool(state.get(KEEP_KEY))
-    snap = {"settings": settings, "keep_key": keep, "doc_hash": state.get("doc_digest") if "doc" in state else None,
+    settings.pop("api_key", None)
+    return {"settings": settings, "keep_key": bool(state.get(KEEP_KEY)),
+            "doc_hash": state.get("doc_digest") if "doc" in state else None,
             "run_id": state.get("run_id") if state.get("run_digest") == state.get("doc_digest") else None,
             "review": state.get("review_current") or state.get("review_saved"),
             "chosen_prompts": {str(k): v for k, v in (state.get("chosen_prompts") or {}).items()}}
-    if keep and key:
-        snap["api_key"] = key
-    return snap
 
 
-def _fingerprint(snap: dict) -> str:
-    return hashlib.sha256(json.dumps(snap, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+def _kept_key(st) -> str:
+    """The key to remember: this session's own key, when the box is ticked ("" otherwise)."""
+    state = st.session_state
+    return str((state.get(SETTINGS_KEY) or {}).get("api_key") or "") if state.get(KEEP_KEY) else ""
+
+
+def _key_mark(st) -> str:
+    """A keyed digest of the kept key: the fingerprint notices a new key without holding it."""
+    key = _kept_key(st)
+    return hmac.new(server_secret(_configured_secret(st)), key.encode("utf-8"), hashlib.sha256).hexdigest() if key else ""
+
+
+def _fingerprint(snap: dict, key_mark: str = "") -> str:
+    return hashlib.sha256(json.dumps({**snap, "key": key_mark}, sort_keys=True, ensure_ascii=False,
+                                     default=str).encode()).hexdigest()
 
 
 def save_session(st) -> None:
     """Call last on every page (and after a change): the session is saved when it changed."""
     state = st.session_state
     sid = state.get("sid")
-    if not sid:
+    if not sid or _share_token(st):
         return
     snap = _snapshot(st)
-    mark = _fingerprint(snap)
+    mark = _fingerprint(snap, _key_mark(st))
     if state.get("hist_saved") == mark:
         return
     try:
@@ -174,10 +225,79 @@ def save_session(st) -> None:
             if state.get("doc_pdf"):
                 history.save_source(snap["doc_hash"], state["doc_pdf"])
             state["hist_doc_stored"] = snap["doc_hash"]
-        history.save_session(sid, snap)
+        key = _kept_key(st)
+        history.save_session(sid, {**snap, SEALED_KEY: seal(key, _configured_secret(st))} if key else snap)
         state["hist_saved"] = mark
     except Exception as exc:
         log.error("history: the session could not be saved (%s)", exc)
+
+
+# -- share links: one result, read-only --------------------------------------------------------------
+
+
+def _share_token(st) -> str:
+    try:
+        token = st.query_params.get(SHARE_PARAM)
+    except Exception:
+        return ""
+    return token if isinstance(token, str) else ""
+
+
+def share_url(st, token: str) -> str:
+    """The address that opens a shared result: this app's root with ``?share=<token>`` (no session id)."""
+    try:
+        here = urlsplit(st.context.url or "")
+        root = f"{here.scheme}://{here.netloc}" if here.scheme and here.netloc else ""
+    except Exception:
+        root = ""
+    return f"{root}/?{SHARE_PARAM}={token}"
+
+
+def share_panel(st) -> None:
+    """Under a result: make a read-only link to it (a new token each time)."""
+    state = st.session_state
+    run_id = state.get("run_id")
+    if not run_id or state.get("result_digest") != state.get("doc_digest"):
+        return
+    if st.button("Share link", key="share_link", icon=":material/link:",
+                 help="A read-only link to this result alone: it shows the summary, never your History, settings or key."):
+        try:
+            token = store().share_run(state.get("sid"), run_id)
+        except Exception as exc:
+            log.error("history: the share link could not be made (%s)", exc)
+            token = None
+        if token is None:
+            st.error("This result cannot be shared (it is not in your History).")
+        else:
+            state["share_made"] = share_url(st, token)
+    if state.get("share_made"):
+        st.caption("Anyone with this link can read this one result (read-only):")
+        st.code(state["share_made"], language=None)
+
+
+def shared_view(st) -> bool:
+    """When the address holds a share token: show that one result read-only and return True (the page
+    then shows nothing else: no session is opened, restored or saved, no key is used)."""
+    token = _share_token(st)
+    if not token:
+        return False
+    try:
+        record = store().shared_run(token)
+    except Exception as exc:
+        log.error("history: the shared result could not be read (%s)", exc)
+        record = None
+    if record is None or not record.markdown:
+        st.error("This share link does not open anything (it was mistyped, or the result was deleted).")
+        return True
+    st.caption(f"A shared summary (read-only) · {escape_text(record.info.label)}")
+    with st.container(border=True):
+        st.markdown(record.markdown)
+    from .render import summary_filename
+
+    st.download_button("⬇️ Download Markdown", data=record.markdown.encode("utf-8"), on_click="ignore",
+                       file_name=summary_filename(record.info.title, record.info.source), mime="text/markdown",
+                       key="share_download")
+    return True
 
 
 # -- the section review ----------------------------------------------------------------------------

@@ -113,6 +113,7 @@ def test_importing_the_defaults_marks_nothing_as_edited():
 
 def _key_run(llm_server, paper_pdf, monkeypatch, share: bool, own_key: str | None):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-server-env-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)  # the operator's own endpoint: the shared key goes only there
     if share:
         monkeypatch.setenv("SUMMARIZER_SHARE_SERVER_KEY", "1")
     else:
