@@ -1,7 +1,9 @@
 """The command line: ``python -m summarizer summarize|sections|prompts ...``.
 
 It calls the same library as the web app. Bad input prints one clear line on stderr and exits
-with 2; a run where some sections failed exits with 3; no traceback reaches the user.
+with 2; a run where some sections failed exits with 3; a run whose ``-o`` file could not be written
+exits with 4 (the Markdown is kept in the data folder, and the message says where); no traceback
+reaches the user.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +19,7 @@ from pathlib import Path
 from .errors import InputError, SummarizerError
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_SECTIONS_FAILED = 0, 2, 3
+EXIT_OUTPUT_FAILED = 4  # the run finished but -o could not be written (the Markdown was kept elsewhere)
 logger = logging.getLogger(__name__)
 
 
@@ -30,7 +34,9 @@ def _read_input(source: str, parser: str, max_pages: int | None, checkpoint: str
     from .loading import load_bytes, load_path
 
     if source == "-":
-        data = sys.stdin.buffer.read()
+        from .loading import read_stdin
+
+        data = read_stdin(sys.stdin)  # capped while read; a closed stdin is one clear sentence
         if not data.strip():
             raise InputError("Standard input is empty: there is nothing to summarize.")
         return load_bytes(data, "stdin", parser, max_pages, checkpoint)
@@ -114,6 +120,7 @@ def cmd_summarize(args) -> int:
 
     settings = _settings(args)
     settings.validate()
+    check_output(args.output)  # before the (paid) run, not after it
     doc = _read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
     logger.info("read %s: %d section(s), language %s, genre %s; backend %s", args.input, len(doc.sections),
                 doc.language, doc.genre, settings.backend_label)
@@ -151,9 +158,9 @@ def cmd_summarize(args) -> int:
     if recorder is not None:
         recorder.finish(result, markdown)  # the Markdown the user got, after any re-check
     if args.output:
-        from .paths import write_atomic
-
-        write_atomic(Path(args.output), markdown.encode("utf-8"))
+        kept = write_output(Path(args.output), markdown, recorder)
+        if kept != Path(args.output):  # kept elsewhere, or nowhere (then the Markdown goes to stdout)
+            args.output, args.output_failed = (str(kept) if kept else None), True
     if args.json:
         payload = {
             "title": doc.title,
@@ -178,7 +185,67 @@ def cmd_summarize(args) -> int:
         print(f"error: no overall summary: {reason}", file=sys.stderr)
     if result.failed:
         print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
+    if getattr(args, "output_failed", False):
+        return EXIT_OUTPUT_FAILED
     return EXIT_SECTIONS_FAILED if result.failed or result.overview_error else EXIT_OK
+
+
+def check_output(output: str | None) -> None:
+    """Refuse an ``-o`` path that cannot be written (a missing folder, a folder, a read-only or full
+    disk) before anything is read or paid for; '-' (stdout) and devices such as ``/dev/stdout`` pass."""
+    if not output or output == "-":
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise InputError(f"-o {output}: that is a folder; give a file name for the Markdown.")
+    if path.exists() and not path.is_file():
+        return  # a device or a pipe: written in place
+    if not path.parent.is_dir():
+        raise InputError(f"-o {output}: the folder '{path.parent}' does not exist; create it or choose another path.")
+    probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
+    try:
+        with open(probe, "wb") as f:  # a read-only folder, or a disk with no room, fails here
+            f.write(b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        raise InputError(f"-o {output}: cannot write there ({exc.strerror or exc.__class__.__name__}).") from None
+    finally:
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:  # a read-only disk: there is nothing to remove
+            pass
+
+
+def write_output(path: Path, markdown: str, recorder=None) -> Path | None:
+    """Write the Markdown to ``path``; when that fails (a disk that filled during the run), keep it in the
+    data folder and say where, and where the run is in the history. Where it was written; None when it
+    could be kept nowhere."""
+    from .paths import data_dir, write_atomic
+
+    data = markdown.encode("utf-8")
+    try:
+        if path.exists() and not path.is_file():
+            path.write_bytes(data)  # a device or a pipe: no temp file and rename beside it
+        else:
+            write_atomic(path, data)
+        return path
+    except OSError as exc:
+        logger.error("could not write %s: %s", path, exc)
+        reason = exc.strerror or exc.__class__.__name__
+    run = getattr(recorder, "run_id", None) if recorder is not None and not getattr(recorder, "failed", True) else None
+    stored = f"; the run is in the history too (summarizer history show {run})" if run else ""
+    fallback = data_dir() / "unsaved" / f"{time.strftime('%Y%m%d-%H%M%S')}-{path.name or 'summary.md'}"
+    try:
+        fallback.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(fallback, data)
+    except OSError as exc:
+        logger.error("could not keep the Markdown in %s: %s", fallback, exc)
+        print(f"error: could not write {path} ({reason}); the Markdown follows on standard output{stored}.",
+              file=sys.stderr)
+        return None
+    print(f"error: could not write {path} ({reason}); the Markdown was kept in {fallback}{stored}.", file=sys.stderr)
+    return fallback
 
 
 def _coverage_json(result) -> dict:
@@ -200,7 +267,7 @@ def cmd_batch(args) -> int:
         if args.quiet:
             return
         filled = int(width * done / max(total, 1))
-        mark = {"done": "ok", "partial": "PARTIAL", "failed": "FAILED", "skipped": "skip"}[str(result.status)]
+        mark = {"done": "ok", "failed": "FAILED", "skipped": "skip"}[result.status]
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
@@ -208,12 +275,11 @@ def cmd_batch(args) -> int:
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
-              f"{report.partial} partial, {report.failed} failed in {report.seconds:.1f} s → {args.output}", file=sys.stderr)
+              f"{report.failed} failed in {report.seconds:.1f} s → {args.output}", file=sys.stderr)
     for r in report.results:
-        if r.status in ("failed", "partial"):
-            print(f"  {r.status}: {r.id}: {r.error}", file=sys.stderr)
-    # as for summarize: a document with a failed section or no overall summary makes the run exit 3
-    return EXIT_SECTIONS_FAILED if report.failed or report.partial else EXIT_OK
+        if r.status == "failed":
+            print(f"  failed: {r.id}: {r.error}", file=sys.stderr)
+    return EXIT_SECTIONS_FAILED if report.failed else EXIT_OK
 
 
 def _print_notices(doc) -> None:

@@ -2,14 +2,21 @@
 
 PDFs go to the chosen parser; text, Markdown and Nougat ``.mmd`` to the text parser; HTML is
 reduced to its main text. Bytes that are not valid UTF-8 are decoded with a clear fallback.
+
+The size caps hold while reading (``read_capped``), not after: a device such as ``/dev/zero`` or an
+endless pipe on stdin is never read until memory runs out. A path that is not a regular file gets one
+sentence; a closed standard input too.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import os
 import re
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from .document import Document
 from .errors import InputError
@@ -19,6 +26,44 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 MAX_PDF_BYTES = 300 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+def _too_large(name: str, pdf: bool) -> InputError:
+    if pdf:
+        return InputError(f"'{name}' is larger than {MAX_PDF_BYTES // (1024 * 1024)} MB; split it or compress it first.")
+    return InputError(f"'{name}' is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB of text; split it into smaller files.")
+
+
+def _not_a_file(path) -> InputError:
+    return InputError(f"'{path}' is not a regular file (a device, a pipe or a socket); save the document to a file "
+                      "first, or pipe it in with '-'.")
+
+
+def read_capped(stream: BinaryIO, name: str) -> bytes:
+    """All of ``stream``, refused as soon as it passes the cap for its kind (a PDF's, else text's): an
+    endless stream costs one cap's worth of memory, never all of it."""
+    head = stream.read(_CHUNK) or b""
+    limit = MAX_PDF_BYTES if head.lstrip()[:5] == b"%PDF-" or name.lower().endswith(".pdf") else MAX_TEXT_BYTES
+    parts, size = [head], len(head)
+    while head:
+        if size > limit:
+            raise _too_large(name, limit == MAX_PDF_BYTES)
+        head = stream.read(min(_CHUNK, limit + 1 - size))
+        parts.append(head)
+        size += len(head)
+    return b"".join(parts)
+
+
+def read_stdin(stdin) -> bytes:
+    """Standard input's bytes, capped while read; a closed or missing stdin is an ``InputError``."""
+    buffer = getattr(stdin, "buffer", None) if stdin is not None else None
+    if buffer is None or getattr(stdin, "closed", False):
+        raise InputError("Standard input is closed: there is nothing to read; pipe a document in or give a file.")
+    try:
+        return read_capped(buffer, "stdin")
+    except (OSError, ValueError) as exc:  # ValueError: closed meanwhile; OSError: a bad descriptor
+        raise InputError(f"Standard input cannot be read ({getattr(exc, 'strerror', None) or exc.__class__.__name__}).") from exc
 
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
@@ -99,7 +144,7 @@ def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int |
     suffix = Path(name).suffix.lower()
     if data.lstrip()[:5] == b"%PDF-" or suffix == ".pdf":
         if len(data) > MAX_PDF_BYTES:
-            raise InputError(f"'{name}' is larger than {MAX_PDF_BYTES // (1024 * 1024)} MB; split it or compress it first.")
+            raise _too_large(name, True)
         if parser == "nougat":
             from .nougat_parser import parse_pdf_nougat
 
@@ -108,7 +153,7 @@ def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int |
 
         return parse_pdf(data, name, max_pages=max_pages or DEFAULT_MAX_PAGES)
     if len(data) > MAX_TEXT_BYTES:
-        raise InputError(f"'{name}' is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB of text; split it into smaller files.")
+        raise _too_large(name, False)
     text, notice = decode_text(data)
     if suffix in (".html", ".htm") or re.match(r"\s*(<!doctype html|<html)", text[:200], re.I):
         text, title = html_to_text(text)
@@ -128,7 +173,14 @@ def load_path(path: str | Path, parser: str = "pymupdf", max_pages: int | None =
     if p.is_dir():
         raise InputError(f"'{path}' is a folder; give a file.")
     try:
-        data = p.read_bytes()
+        if not stat.S_ISREG(p.stat().st_mode):  # before opening: a FIFO's open would wait for a writer
+            raise _not_a_file(path)
+        with open(p, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise _not_a_file(path)
+            if os.fstat(f.fileno()).st_size > MAX_PDF_BYTES:
+                raise _too_large(p.name, True)
+            data = read_capped(f, p.name)
     except OSError as exc:
         raise InputError(f"'{path}' cannot be read ({exc.strerror or exc.__class__.__name__}).") from exc
     return load_bytes(data, p.name, parser, max_pages, nougat_checkpoint)
