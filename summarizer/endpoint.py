@@ -109,6 +109,13 @@ def discover_context_window(base_url: str, model: str, api_key: str = "") -> int
     Remembered for the process, and on disk for ``REMEMBER_SECONDS`` so that the next run (a cached
     re-run especially) neither imports an HTTP client nor asks again. A window that shrank meanwhile is
     still safe: the server's overflow error names the real limit and the backend lowers it."""
+    from .errors import ConfigError
+    from .session import guard_session_endpoint
+
+    try:  # on a server that serves others, never probe inside its network (not even from a cache hit)
+        guard_session_endpoint(base_url)
+    except ConfigError:
+        return None
     key = (base_url.strip(), model)
     with _lock:
         if key in _found:
