@@ -5,7 +5,9 @@ implementation (the standard library's ``sqlite3`` in the data folder): WAL mode
 wait for the writer, one connection per thread, ``busy_timeout`` plus ``BEGIN IMMEDIATE`` so two
 processes on one data folder take turns instead of failing, and a schema version
 (``PRAGMA user_version``) migrated forward on open. A file that is not a database (or fails its
-integrity check) is moved aside and a new one started, with one notice (``store.notice``).
+integrity check) is moved aside and a new one started, with one notice (``store.notice``). Any other
+failure to open (a full disk, a read-only folder, a folder at the path) is no sign of damage: the file
+is left where it is and ``HistoryUnavailable`` says why.
 
 What a run records never holds the API key: settings go through ``public_settings``.
 """
@@ -28,11 +30,32 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 from .document import Block, Document, Section
+from .errors import SummarizerError
 from .results import DocumentSummary, SectionResult, Usage
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "history.db"
+
+
+class HistoryUnavailable(SummarizerError, OSError):
+    """The history store cannot be opened, and the file is not damaged (a full disk, a read-only folder,
+    a folder at its path): it is left in place. An ``OSError`` too, so callers that go on without a
+    store on ``OSError`` keep doing so."""
+
+
+class _Damaged(sqlite3.DatabaseError):
+    """The file opened but failed its integrity check."""
+
+
+#: SQLite's own words for "this file is not a (sound) database"; every other open failure is not damage.
+_DAMAGE_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """True only for a file that is not a database or fails its integrity check (never for a full disk,
+    a read-only folder, a lock or a path that cannot be opened)."""
+    return isinstance(exc, _Damaged) or str(getattr(exc, "sqlite_errorname", "")).startswith(_DAMAGE_CODES)
 _SECTION_FIELDS = {f.name for f in fields(SectionResult)}
 
 
@@ -297,11 +320,31 @@ class SQLiteHistory:
         self.notice = ""
         self._local = threading.local()
         self._generation = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._open()
+
+    def _open(self) -> None:
+        """Open (and migrate) the file; move it aside only when it is damaged, else say why it cannot be used."""
+        where = self.path
+        if where.exists() and not where.is_file():
+            raise HistoryUnavailable(f"The history cannot be opened: {where} is a folder, not a database file; "
+                                     "move it away or choose another data folder.")
         try:
+            where.parent.mkdir(parents=True, exist_ok=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                self._unavailable(exc)
             self._recover(exc)
+        except OSError as exc:
+            self._unavailable(exc)
+
+    def _unavailable(self, exc: Exception) -> None:
+        """Raise ``HistoryUnavailable`` for an open failure that is not damage; the file stays where it is."""
+        self.close()
+        reason = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+        log.error("history: cannot open %s (%s); left in place", self.path, reason)
+        raise HistoryUnavailable(f"The history at {self.path} cannot be opened ({reason}); it was left as it is. "
+                                 "Check the free disk space and that the folder is writable.") from exc
 
     # -- connections ---------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -338,7 +381,7 @@ class SQLiteHistory:
         db = self._db()
         result = db.execute("PRAGMA quick_check").fetchone()[0]
         if result != "ok":
-            raise sqlite3.DatabaseError(f"integrity check failed: {result}")
+            raise _Damaged(f"integrity check failed: {result}")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version >= SCHEMA_VERSION:
             return
@@ -369,8 +412,8 @@ class SQLiteHistory:
                 probe = sqlite3.connect(self.path, timeout=self.timeout)
                 still_bad = probe.execute("PRAGMA quick_check").fetchone()[0] != "ok"
                 probe.close()
-            except sqlite3.DatabaseError:
-                still_bad = True
+            except sqlite3.DatabaseError as probe_exc:
+                still_bad = is_damage(probe_exc)
             if still_bad:
                 os.replace(self.path, aside)
                 for suffix in ("-wal", "-shm"):
