@@ -321,16 +321,101 @@ def show_result(settings) -> None:
             except SummarizerError as exc:
                 fail(str(exc))
             st.rerun()
-    from summarizer.ui_ask import show_coverage, show_summary_with_pages
+    from summarizer.ui_ask import show_coverage
 
     show_coverage(st, result)
     if not empty:  # nothing summarized: the failures above say why, once (not once per section)
-        show_summary_with_pages(st, result, markdown, st.session_state.get("doc_pdf"))
+        show_summary(result, markdown, st.session_state.get("doc_pdf"))
     reasoning = [r for r in result.sections if r.reasoning]
     if reasoning:
         with st.expander("The model's reasoning per section"):
             for r in reasoning:
                 st.markdown(f"**{escape_text(r.title)}** — {safe_markdown(r.reasoning)}")
+
+
+# -- the summary and its page view -------------------------------------------------------------------
+
+#: The page the page view shows: {"page": int, "highlight": str, "claim": str}.
+PAGE_VIEW = "page_view"
+#: One listener for the whole page: a click on a page mark (a ``#pm-…`` link in a section's Markdown)
+#: is sent to Python as the trigger value ``mark``; the link itself goes nowhere, so the page does not
+#: scroll or reload. Trusted code of ours; the only data it passes is the link's own fragment.
+_PAGE_MARKS_JS = """
+export default function (component) {
+    window.__summarizerPageMark = component.setTriggerValue;
+    if (!window.__summarizerPageMarkListener) {
+        window.__summarizerPageMarkListener = (event) => {
+            const link = event.target.closest && event.target.closest('a[href^="#pm-"]');
+            if (!link || !window.__summarizerPageMark) return;
+            event.preventDefault();
+            event.stopPropagation();
+            window.__summarizerPageMark("mark", link.getAttribute("href").slice(1));
+        };
+        document.addEventListener("click", window.__summarizerPageMarkListener, true);
+    }
+    return () => {
+        if (window.__summarizerPageMark === component.setTriggerValue) window.__summarizerPageMark = null;
+    };
+}
+"""
+page_marks = st.components.v2.component("summarizer.page_marks", js=_PAGE_MARKS_JS)
+
+
+@st.fragment
+def show_summary(result, markdown: str, pdf: bytes | None) -> None:
+    """The summary, one Markdown block per section (a hundred bullets stay a few elements). With a PDF,
+    each page mark is a link that opens that page in a dialog over the summary, where the reader is: a
+    fragment, so a click reruns this block alone and nothing above it moves."""
+    from summarizer.page_view import mark_anchor, mark_target
+    from summarizer.render import section_view
+
+    if not any(r.bullets for r in result.sections):
+        with st.container(border=True):
+            st.markdown(markdown)
+        return
+    with st.container(border=True):
+        clicked = page_marks(key="page_marks", on_mark_change=lambda: None).mark if pdf else None
+        overview = safe_markdown(result.overview) if result.overview else f"*{escape_text(result.overview_error or 'No overall summary.')}*"
+        st.markdown(f"#### Overall summary\n\n{overview}")
+        for r in result.sections:
+            if r.ok or r.status == "failed":
+                st.markdown(section_view(r, (lambda line, i=r.index: mark_anchor(i, line)) if pdf else None))
+    target = mark_target(result, clicked) if clicked else None
+    if target is not None:
+        st.session_state[PAGE_VIEW] = {"page": target.page, "highlight": target.sentence, "claim": target.claim}
+        page_dialog(pdf)
+
+
+def _turn_page(page: int) -> None:
+    st.session_state[PAGE_VIEW] = {**st.session_state[PAGE_VIEW], "page": page}
+
+
+@st.dialog("Page view", width="large")
+def page_dialog(pdf: bytes) -> None:
+    """The page behind a claim, its supporting sentence highlighted, at a width that reads."""
+    from summarizer.page_view import render_page
+
+    view = st.session_state[PAGE_VIEW]
+    key = (st.session_state.get("doc_digest"), view["page"], view["highlight"])
+    cached = st.session_state.get("page_view_png")
+    try:
+        if not cached or cached[0] != key:
+            cached = (key, render_page(pdf, view["page"], view["highlight"], zoom=2.0))
+            st.session_state["page_view_png"] = cached
+    except SummarizerError as exc:
+        fail(str(exc))
+        return
+    image = cached[1]
+    st.caption(f"The claim: {escape_text(view['claim'])}")
+    nav = st.columns([1, 4, 1], vertical_alignment="center")
+    nav[0].button("◀", key="page_prev", disabled=image.page <= 1, on_click=_turn_page, args=(image.page - 1,),
+                  help="previous page")
+    found = " · sentence highlighted" if image.highlighted else (" · sentence not located on the page"
+                                                                  if view["highlight"] else "")
+    nav[1].markdown(f"**Page {image.page} of {image.pages}**{found}")
+    nav[2].button("▶", key="page_next", disabled=image.page >= image.pages, on_click=_turn_page,
+                  args=(image.page + 1,), help="next page")
+    st.image(image.png, width="stretch")
 
 
 def main() -> None:
@@ -422,7 +507,7 @@ def main() -> None:
         ui_session.share_panel(st)
     from summarizer.ui_ask import ask_panel
 
-    ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=not summarized)
+    ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=True)  # the summary's marks open a dialog
 
 
 main()

@@ -189,9 +189,9 @@ def mark_pages(summary: str, bullets: list[Bullet]) -> str:
         if not 0 <= b.line < len(lines):
             continue
         if b.found and b.pages:
-            lines[b.line] = _before_final_stop(lines[b.line], page_mark(b.pages))
+            lines[b.line] = place_mark(lines[b.line], page_mark(b.pages))
         elif b.support is not None and not b.found:
-            lines[b.line] = _before_final_stop(lines[b.line], f"*({NOT_FOUND})*")
+            lines[b.line] = place_mark(lines[b.line], f"*({NOT_FOUND})*")
     return "\n".join(lines)
 
 
@@ -199,10 +199,14 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _FINAL_STOP = re.compile(r"\s*([.!?。！？；…][\"'”’」』)\]）】]*)\s*$")
 
 
-def _before_final_stop(line: str, mark: str) -> str:
+def place_mark(line: str, mark: str) -> str:
     """``mark`` placed as an in-text citation, before the sentence's final punctuation ("… image
-    (p. 3)."), so a marked bullet is still one whole sentence; appended where there is none."""
+    (p. 3)."), so a marked bullet is still one whole sentence; appended where there is none. When the
+    stop sits inside a closing bracket or quote ("… (CPU, GPU, etc.)", '… "it works."'), the stop is
+    that inner text's own, so the mark goes after the closer, never inside it."""
     m = _FINAL_STOP.search(line)
+    if m is not None and len(m.group(1)) > 1:
+        m = None  # "etc.)": the mark follows the bracket
     body, stop = (line.rstrip(), "") if m is None else (line[:m.start()], m.group(1))
     gap = "" if body and _CJK.match(body[-1]) else " "  # Chinese text takes no space before the mark
     return f"{body}{gap}{mark}{stop}"

@@ -99,3 +99,41 @@ def render_page(data: bytes, page: int, highlight: str = "", zoom: float = 1.6) 
             p.add_highlight_annot(rect)
         pix = p.get_pixmap(matrix=fitz.Matrix(zoom, zoom), annots=True)
         return PageImage(pix.tobytes("png"), number, count, len(rects))
+
+
+# -- page marks in the summary view ------------------------------------------------------------------
+
+#: A page mark in the summary view links to ``#pm-<section index>-<summary line>``: a fragment, so a
+#: click never loads another page; the main page's listener turns the click into a page view.
+MARK_PREFIX = "pm-"
+_MARK = re.compile(rf"^#?{MARK_PREFIX}(\d{{1,6}})-(\d{{1,6}})$")
+
+
+@dataclass(frozen=True)
+class MarkTarget:
+    """What a clicked page mark shows: the page, the sentence to highlight, the claim it backs."""
+
+    page: int
+    sentence: str
+    claim: str
+
+
+def mark_anchor(section: int, line: int) -> str:
+    """The link target of the page mark of ``line`` of section ``section``'s summary."""
+    return f"#{MARK_PREFIX}{section}-{line}"
+
+
+def mark_target(result, anchor: object) -> MarkTarget | None:
+    """The page behind a clicked mark of ``result`` (a ``DocumentSummary``); None for anything that
+    is not one of its marks (the value comes from the browser)."""
+    m = _MARK.match(anchor) if isinstance(anchor, str) else None
+    if m is None:
+        return None
+    section, line = int(m.group(1)), int(m.group(2))
+    for r in result.sections:
+        if r.index != section:
+            continue
+        for b in r.bullets:
+            if b.line == line and b.found and b.pages:
+                return MarkTarget(b.pages[0], b.support.sentence if b.support else "", b.text)
+    return None

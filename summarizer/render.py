@@ -7,6 +7,7 @@ Titles are stripped of any Markdown heading markers they carry before one marker
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from .answers import field_text
@@ -14,6 +15,11 @@ from .escape import escape_text, safe_markdown
 from .results import DocumentSummary
 
 _MARKERS = re.compile(r"^\s*(#+\s*)+")
+
+
+def plural(n: int, one: str, many: str = "") -> str:
+    """``1 section``, ``2 sections``, ``0 sections``: the count with its noun in agreement."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def clean_title(title: str) -> str:
@@ -145,3 +151,40 @@ def summary_filename(title: str, source: str = "") -> str:
         base = title
     base = re.sub(r"[^\w\u4e00-\u9fff\-. ]+", "", base).strip().replace(" ", "_")[:80] or "summary"
     return f"{base}.summary.md"
+
+
+def _link_title(text: str, limit: int = 300) -> str:
+    """Document text as a Markdown link title (the tooltip): one line, no quote or backslash that could
+    end the title early; the browser shows it as an attribute, never as markup."""
+    flat = " ".join(text.split())[:limit]
+    return flat.replace("\\", "/").replace('"', "'")
+
+
+def section_view(r, link: Callable[[int], str] | None = None) -> str:
+    """One section of a result as ONE Markdown block for the page (title, summary, note): each claim
+    traced to a page gets its page mark — a link ``link(line)`` opens the page view, where there is
+    one — and an untraced claim says "not found in the section". One block per section keeps a
+    result of a hundred bullets to a few elements in the browser, instead of a button and two
+    columns per bullet. Document text is escaped; the marks are ours."""
+    from .grounding import NOT_FOUND, page_mark, place_mark
+
+    lines = [f"**{escape_text(clean_title(r.title))}**", ""]
+    if r.status == "failed":
+        return "\n".join(lines + [f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}"])
+    by_line = {b.line: b for b in r.bullets}
+    for n, line in enumerate(_demote(r.summary.strip(), 5).splitlines()):
+        line = safe_markdown(line)  # document text: shown, never run (field note 29)
+        bullet = by_line.get(n)
+        if bullet is not None and line.strip():
+            if bullet.found and bullet.pages:
+                mark = page_mark(bullet.pages)
+                if link is not None:
+                    tip = f"support {bullet.support.score:.2f}: {bullet.support.sentence}" if bullet.support else ""
+                    mark = f"[{mark}]({link(n)} \"{_link_title(tip)}\")"
+                line = place_mark(line, mark)
+            elif bullet.support is not None and not bullet.found:
+                line = place_mark(line, f":orange[*({NOT_FOUND})*]")
+        lines.append(line)
+    if r.note:
+        lines += ["", f"*Note: {escape_text(r.note)}*"]
+    return "\n".join(lines)
