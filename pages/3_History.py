@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from summarizer import ui_session
+from summarizer.escape import escape_text
 from summarizer.render import summary_filename
 
 st.set_page_config(page_title="Summarizer · History", page_icon="🕘", layout="wide")
@@ -27,7 +28,11 @@ st.title(":material/history: History")
 st.caption("Your past summaries in this browser (its session cookie on this server). To show one result to someone "
            "else, use its Share link on the main page: a read-only link to that result alone.")
 
-history = ui_session.store()
+try:
+    history = ui_session.store()
+except OSError as exc:  # a full disk, a read-only folder: the history is left in place, and the page says why
+    st.error(escape_text(exc), icon=":material/history:")
+    st.stop()
 search = st.text_input("Search by title", key="hist_search", placeholder="e.g. transformer")
 runs = history.list_runs(sid, search=search)
 

@@ -23,7 +23,11 @@ st.set_page_config(page_title="Summarizer · Compare", page_icon="⚖️", layou
 
 sid = ui_session.init_session(st)
 st.title(":material/compare: Compare two runs")
-history = ui_session.store()
+try:
+    history = ui_session.store()
+except OSError as exc:  # a full disk, a read-only folder: the history is left in place, and the page says why
+    st.error(escape_text(exc), icon=":material/history:")
+    st.stop()
 
 runs = history.list_runs(sid)
 by_doc: dict[str, list] = {}

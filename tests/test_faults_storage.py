@@ -256,3 +256,14 @@ def test_the_library_loads_a_device_with_one_sentence():
 
     with pytest.raises(InputError, match="not a regular file"):
         load_path("/dev/zero")
+
+
+@pytest.mark.parametrize("page", ["3_History.py", "4_Compare.py"])
+def test_the_history_pages_say_why_the_store_cannot_be_opened(app_home, page):
+    from streamlit.testing.v1 import AppTest
+
+    (app_home / "data" / "history.db").mkdir(parents=True)  # a folder where the database should be
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=30).run()
+    assert not at.exception, at.exception
+    assert any("history cannot be opened" in e.value for e in at.error)
+    assert (app_home / "data" / "history.db").is_dir()  # left where it was
