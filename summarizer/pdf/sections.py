@@ -105,6 +105,14 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
     if captions:
         sections.append(_section("Figure and table captions", captions, 1, "caption"))
         sections[-1].text = "\n\n".join(b.text for b in captions)
+    if not any(s.text.strip() for s in sections) and lines:
+        # a short PDF whose few lines were all read as its title (and authors): that text is the document
+        blocks = blocks_of(lines)
+        if not prose_text(blocks).strip():  # a line set like a heading is still the document's text
+            last = lines[-1].page + 1
+            blocks = [Block("paragraph", " ".join(line.text for line in lines), lines[0].page + 1,
+                            last if last != lines[0].page + 1 else None)]
+        sections = [_section("Body", blocks, 1, "body")]
     if not any(s.text.strip() for s in sections):
         raise InputError("No readable text was found in this PDF.")
     return Document(title=title or source, source=source, sections=sections, authors=authors,
