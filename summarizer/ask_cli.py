@@ -2,7 +2,9 @@
 
 Same library as the app's chat panel: BM25 passages, the LLM backend's cited answer or the
 extractive backend's quoted passages. ``--json`` prints the answer with its citations (section,
-page, passage). Exit 0 when answered, 4 when the paper does not contain the answer.
+page, passage). Exit 0 when answered, 4 when the paper does not say: no passage holds the question's
+key terms and what it asks for (a licence, an amount, a date, …); the closest passages are then listed
+as related (``related`` in ``--json``), never as the answer.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def cmd_ask(args) -> int:
             sys.stdout.write(turn.answer.rstrip() + "\n\n")
         for p in turn.citations:
             print(f"{p.citation} {p.section_title}")
+        for p in turn.related:
+            print(f"related, not an answer: {p.citation} {p.section_title}")
         for notice in turn.notices:
             print(f"note: {notice}", file=sys.stderr)
         if turn.tokens_in and not args.quiet:

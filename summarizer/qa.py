@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .answer_types import WHAT, WHAT_ZH, AnswerType, cue_terms, question_type, states
 from .answers import parse_answer
 from .document import Document
 from .errors import BackendError, InputError, SummarizerError
@@ -42,7 +43,9 @@ HISTORY_TOKENS = 600
 NOT_FOUND_MARK = "NOT_FOUND"
 #: Yielded by a stream when the call was retried after part of the answer arrived: start again.
 RESTART = "\f"
-NOT_FOUND = {"en": "The paper does not contain the answer to this question.",
+#: Passages offered as related (never as the answer) when the paper does not say.
+RELATED = 2
+NOT_FOUND = {"en": "The paper does not say: it does not contain the answer to this question.",
              "zh": "论文中没有找到这个问题的答案。"}
 _CITATION = re.compile(r"\[§[^\[\]]{1,80}?\]")
 _CLOSING = re.compile(r"<\s*/?\s*passages\s*>", re.I)
@@ -61,6 +64,8 @@ class Turn:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float | None = None
+    #: When the paper does not say: the closest passages, offered as related, never as the answer.
+    related: list[Passage] = field(default_factory=list)
 
     @property
     def pages(self) -> list[int]:
@@ -69,6 +74,7 @@ class Turn:
     def as_json(self) -> dict:
         return {"question": self.question, "answer": self.answer, "found": self.found,
                 "citations": [p.as_json() for p in self.citations], "pages": self.pages,
+                "related": [p.as_json() for p in self.related],
                 "notices": list(self.notices), "backend": self.backend,
                 "usage": {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
                           "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}}
@@ -80,7 +86,8 @@ class Turn:
         return cls(str(data.get("question", "")), str(data.get("answer", "")),
                    [Passage.from_json(p) for p in data.get("citations") or []], bool(data.get("found", True)),
                    list(data.get("notices") or []), str(data.get("backend", "")), int(usage.get("tokens_in") or 0),
-                   int(usage.get("tokens_out") or 0), usage.get("cost_usd"))
+                   int(usage.get("tokens_out") or 0), usage.get("cost_usd"),
+                   related=[Passage.from_json(p) for p in data.get("related") or []])
 
 
 def delimit_passage(text: str) -> str:
@@ -155,55 +162,106 @@ class Answering:
 
 
 class _QuoteAnswering(Answering):
-    """The offline answer: the most relevant sentences of the best passages, quoted and cited."""
+    """The offline answer: the most relevant sentences of the best passages, quoted and cited.
+
+    A passage answers only when it holds enough of the question's key terms (its content words, less
+    the words that name what is asked: "licence", "year", "how many") *and*, for a question that asks
+    for a kind of thing (``answer_types``), a sentence stating one: a licence's name, an amount, a date,
+    a number, a name. Otherwise the paper does not say, and the closest passages are offered as related,
+    never as the answer."""
 
     def stream(self) -> Iterator[str]:
         asker, turn = self.asker, self.turn
         lang = asker.lang
-        own = question_terms(turn.question, lang)
-        hits = asker.retrieve(turn.question, self.history)
+        kind = question_type(turn.question)
+        key = self._key_terms(kind)
+        hits = asker.retrieve(turn.question, self.history, k=TOP_K if kind == AnswerType.OPEN else 2 * TOP_K)
         bm25 = asker.index.bm25
-        if lang == "zh":
-            # Chinese bigrams that occur nowhere in the document mostly straddle two words of the
-            # question ("诊断有"); they are dropped unless they are most of the question.
-            known = [t for t in own if t in bm25.idf]
-            own = known if len(set(known)) >= ZH_KNOWN_SHARE * len(set(own)) else own
         chosen: list[tuple[Passage, str]] = []
+        related: list[Passage] = []
         for hit in hits:
-            if own and bm25.coverage(own, asker.index.bags[hit.passage.id]) < QUOTE_MIN_COVERAGE:
+            if key and bm25.coverage(key, asker.index.bags[hit.passage.id]) < QUOTE_MIN_COVERAGE:
                 continue
-            if chosen and hit.score < 0.5 * hits[0].score:
+            if chosen and hit.score < 0.5 * chosen[0][0].score:
                 break
-            chosen.append((hit.passage, self._best_sentences(hit.passage, own or terms(turn.question, lang))))
+            quote = self._quote(hit.passage, key, kind)
+            if quote is None:  # the question's words, but not what it asks for
+                related.append(hit.passage)
+                continue
+            chosen.append((hit, quote))
             if len(chosen) == 3:
                 break
-        if not own and not terms(turn.question, lang):
+        if not key:
             chosen = []
         if not chosen:
-            turn.found = False
-            turn.answer = NOT_FOUND[lang] + (" 没有任何段落包含问题中的关键词。" if lang == "zh" else
-                                            " No passage holds enough of the question's key terms.")
-            yield turn.answer
+            yield self._not_found(kind, key, related or [h.passage for h in hits[:RELATED]])
             return
         intro = "论文中的相关原文：" if lang == "zh" else "From the paper:"
-        parts = [intro] + [f"> {text} {p.citation}" for p, text in chosen]
-        turn.citations = [p for p, _ in chosen]
+        parts = [intro] + [f"> {text} {hit.passage.citation}" for hit, text in chosen]
+        turn.citations = [hit.passage for hit, _ in chosen]
         turn.answer = "\n\n".join(parts)
         for part in parts:
             yield part + "\n\n"
 
-    def _best_sentences(self, passage: Passage, query: list[str]) -> str:
-        """The passage's one or two sentences that hold most of the question's terms, in order."""
+    def _key_terms(self, kind: AnswerType) -> list[str]:
+        """The question's key terms: its content terms less the words that name the answer's type (the
+        answer names a licence, it need not say "licence"); in Chinese, bigrams the document never has
+        are dropped unless they are most of the question (they mostly straddle two words: "诊断有")."""
+        own = question_terms(self.turn.question, self.asker.lang)
+        if self.asker.lang == "zh":
+            known = [t for t in own if t in self.asker.index.bm25.idf]
+            own = known if len(set(known)) >= ZH_KNOWN_SHARE * len(set(own)) else own
+        cues = cue_terms(kind, self.asker.lang)
+        key = [t for t in own if t not in cues]
+        return key or own or terms(self.turn.question, self.asker.lang)
+
+    def _quote(self, passage: Passage, key: list[str], kind: AnswerType) -> str | None:
+        """The passage's sentences that answer: for an open question the one or two holding most key
+        terms; for a typed one the sentence stating the type (with the sentence before it when the key
+        terms are there, "X is … . It is licensed under …"); ``None`` when no sentence states it."""
         from collections import Counter
 
         lang = self.asker.lang
-        sentences = split_sentences(passage.text, lang)
-        if len(sentences) <= 2:
-            return passage.text
+        sentences = split_sentences(passage.text, lang) or [passage.text]
         bm25 = self.asker.index.bm25
-        ranked = sorted(range(len(sentences)), key=lambda i: -bm25.coverage(query, Counter(terms(sentences[i], lang))))
-        keep = sorted(ranked[:2])
-        return ("" if lang == "zh" else " ").join(sentences[i] for i in keep)
+        cover = [bm25.coverage(key, Counter(terms(s, lang))) for s in sentences]
+        join = "" if lang == "zh" else " "
+        if kind == AnswerType.OPEN:
+            if len(sentences) <= 2:
+                return passage.text
+            keep = sorted(sorted(range(len(sentences)), key=lambda i: -cover[i])[:2])
+            return join.join(sentences[i] for i in keep)
+        typed = [i for i, s in enumerate(sentences) if states(s, kind)]
+        best = max(typed, key=lambda i: (cover[i], cover[i - 1] if i else 0.0), default=None)
+        if best is None:
+            return None
+        if cover[best] > 0:
+            return sentences[best]
+        if best and cover[best - 1] > 0:  # the subject in one sentence, what is asked in the next
+            return join.join(sentences[best - 1:best + 1])
+        return None
+
+    def _not_found(self, kind: AnswerType, key: list[str], related: list[Passage]) -> str:
+        """Say plainly that the paper does not say, and offer the closest passages as related only."""
+        turn, lang = self.turn, self.asker.lang
+        turn.found = False
+        turn.related = related[:RELATED]
+        if lang == "zh":
+            why = (" 没有任何段落包含问题中的关键词。" if kind == AnswerType.OPEN else
+                   f" 包含问题关键词的段落都没有给出{WHAT_ZH[kind]}。")
+            head, lead = NOT_FOUND[lang] + why, "相关段落（并非答案）："
+        else:
+            why = (" No passage holds enough of the question's key terms." if kind == AnswerType.OPEN else
+                   f" No passage that holds the question's key terms states {WHAT[kind]}.")
+            head, lead = NOT_FOUND[lang] + why, "Related passages (they do not answer it):"
+        parts = [head]
+        if turn.related:
+            parts.append(lead)
+            for p in turn.related:
+                text = self._quote(p, key, AnswerType.OPEN) or p.text
+                parts.append(f"> {text} {p.citation}")
+        turn.answer = "\n\n".join(parts)
+        return turn.answer
 
 
 class _LLMAnswering(Answering):
@@ -281,6 +339,7 @@ class _LLMAnswering(Answering):
             turn.notices.append("The answer was cut off at the output limit.")
         if text.upper().startswith(NOT_FOUND_MARK) or not text:
             turn.found = False
+            turn.related = sent[:RELATED]  # the closest passages it was given: related, not the answer
             rest = text[len(NOT_FOUND_MARK):].lstrip(" :：-—").strip()
             turn.answer = NOT_FOUND[lang] + (f" {rest}" if rest else "")
         else:
