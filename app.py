@@ -505,9 +505,11 @@ def main() -> None:
         show_result(settings)
         ui_session.rating_panel(st)
         ui_session.share_panel(st)
-    from summarizer.ui_ask import ask_panel
+    from summarizer.ui_ask import VIEW, ask_panel
 
-    ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=True)  # the summary's marks open a dialog
+    # Under a summary, its page marks open their own dialog: the chat's page view is drawn only once a
+    # citation asked for it (a page image on every reload slowed it down).
+    ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=not summarized or bool(st.session_state.get(VIEW)))
 
 
 main()
