@@ -86,6 +86,38 @@ QUESTIONS: dict[str, list[tuple[str, str | None]]] = {
     ],
 }
 
+#: Written after the rule was settled on ``QUESTIONS`` (two wording fixes came from its first run: "released"
+#: names a licence question's type, "how much … cost/spend" asks for money) and run once, untuned: papers
+#: the rule had not been looked at on.
+HELD_OUT: dict[str, list[tuple[str, str | None]]] = {
+    "sentiment-tools-developer-discussions": [
+        ("How many GitHub comments were manually rated?", "589"),
+        ("What license is the rated comment dataset released under?", None),
+        ("How much were the human raters paid?", None),
+    ],
+    "explainable-ml-kdd2019": [
+        ("What does LIME stand for?", "local interpretable model-agnostic explanations"),
+        ("What license are the software examples released under?", None),
+        ("How much did the use case cost the bank?", None),
+    ],
+    "casper-ffg": [
+        ("What does the Casper overlay provide a proof of work chain with?", "protections against block reversions"),
+        ("What license is the Casper implementation released under?", None),
+        ("How much ether did the Ethereum Foundation spend on Casper?", None),
+        ("When was Casper deployed on the Ethereum main network?", None),
+    ],
+    "sampl5-md-engines-jcamd": [
+        ("Which molecular simulation programs were the input files generated for?", "GROMACS"),
+        ("How much did the SAMPL5 challenge cost to run?", None),
+        ("What license is ParmEd released under?", None),
+    ],
+    "zh-sic-epitaxial-thickness-infrared": [
+        ("修正后模型精度提升了多少？", "60-75%"),
+        ("这篇论文的代码使用什么开源许可证？", None),
+        ("这项测量的经费是多少？", None),
+    ],
+}
+
 
 def main() -> int:
     if not PAPERS.is_dir():
@@ -93,7 +125,7 @@ def main() -> int:
         return 0
     settings = Settings()
     rows = []
-    for slug, questions in QUESTIONS.items():
+    for slug, questions in [*QUESTIONS.items(), *HELD_OUT.items()]:
         path = PAPERS / f"{slug}.pdf"
         if not path.exists():
             print(f"{slug}: not in the corpus, skipped")
@@ -110,10 +142,11 @@ def main() -> int:
             print(f"{mark} {slug[:28]:28} {'A' if snippet else 'U'} found={turn.found!s:5} {question}")
             if not ok:
                 print("      " + turn.answer.replace("\n", " ")[:300])
-    answerable = [r for r in rows if r[2] is not None]
-    unanswerable = [r for r in rows if r[2] is None]
-    print(f"\nanswerable found with the right passage: {sum(r[4] for r in answerable)}/{len(answerable)}")
-    print(f"unanswerable said 'does not say':        {sum(r[4] for r in unanswerable)}/{len(unanswerable)}")
+    for name, group in (("written with the rule", QUESTIONS), ("held out", HELD_OUT)):
+        answerable = [r for r in rows if r[0] in group and r[2] is not None]
+        unanswerable = [r for r in rows if r[0] in group and r[2] is None]
+        print(f"\n{name}: answerable found with the right passage {sum(r[4] for r in answerable)}/{len(answerable)}, "
+              f"unanswerable said 'does not say' {sum(r[4] for r in unanswerable)}/{len(unanswerable)}")
     return 0
 
 
