@@ -17,6 +17,7 @@ from summarizer import ui_session
 from summarizer.errors import SummarizerError
 from summarizer.escape import escape_text, safe_markdown
 from summarizer.logs import configure_app
+from summarizer.render import plural
 from summarizer.session import REFUSED_KEY as ENDPOINT_REFUSED
 from summarizer.session import page_key_owner, page_settings
 
@@ -131,6 +132,9 @@ def review_sections(doc, settings):
         rows.append({"include": choice.include, "title": section.title, "merge ↑": False, "kind": section.kind,
                      "level": section.level, "page": section.page_start, "tokens": tokens,
                      "prompt": choice.prompt or "auto", "auto prompt": routed})
+    if all(s.page_start is None for s in doc.sections):  # pasted text, a text file: no pages to name
+        for row in rows:
+            del row["page"]
     edited = st.data_editor(
         pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_{st.session_state.get('doc_digest')}",
         disabled=["kind", "level", "page", "tokens", "auto prompt"] + ([] if uses_prompts else ["prompt"]),
@@ -216,7 +220,7 @@ def _show_events(events, settings, status, board, progress, todo) -> None:
                     st.caption(f"writing … {escape_text(_tail(r.live))}")
             if r.finished and r.status != "skipped" and r.index in todo:
                 finished += 1
-                progress.progress(min(1.0, finished / max(1, len(todo))), text=f"{finished}/{len(todo)} sections")
+                progress.progress(min(1.0, finished / max(1, len(todo))), text=f"{finished}/{plural(len(todo), 'section')}")
         elif event.kind == "done":
             st.session_state.pop("run_partial", None)
             st.session_state["result"] = event.summary
@@ -289,7 +293,8 @@ def show_result(settings) -> None:
                                on_click="ignore", type="primary", key="download_md")
     if usage.requests:
         cost = f", ≈ ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
-        st.caption(f"{usage.requests} requests · {usage.tokens_in} tokens in · {usage.tokens_out} tokens out{cost}")
+        st.caption(f"{plural(usage.requests, 'request')} · {plural(usage.tokens_in, 'token')} in · "
+                   f"{plural(usage.tokens_out, 'token')} out{cost}")
     failed = result.failed  # failed, and not run (a stopped run)
     not_run = [r for r in failed if r.not_run]
     if not_run:  # not failures: the run stopped (its reason was said once above)
@@ -317,7 +322,7 @@ def show_result(settings) -> None:
             lines.append("**Overall summary**: " + escape_text(", ".join(result.overview_unverified)))
         st.warning("Not found in the source text — check these before you use them (marked in the Markdown):\n\n"
                    + "\n".join(f"- {line}" for line in lines))
-        if problems and settings.backend == "llm" and st.button(f"Re-ask {len(problems)} section(s), naming the problem",
+        if problems and settings.backend == "llm" and st.button(f"Re-ask {plural(len(problems), 'section')}, naming the problem",
                                                                 key="recheck"):
             try:
                 run_summary(doc, settings, only=set(problems), section_prompts=st.session_state.get("chosen_prompts"),
@@ -478,9 +483,9 @@ def main() -> None:
         st.markdown("Upload a paper or paste an article to begin.")
         return
     st.subheader(escape_text(doc.title))
-    meta = [doc.source, f"{len(doc.sections)} sections", "Chinese" if doc.language == "zh" else "English"]
+    meta = [doc.source, plural(len(doc.sections), "section"), "Chinese" if doc.language == "zh" else "English"]
     if doc.page_count:
-        meta.insert(1, f"{doc.page_count} pages")
+        meta.insert(1, plural(doc.page_count, "page"))
     if doc.authors:
         meta.append(", ".join(doc.authors[:6]))
     st.caption(escape_text(" · ".join(meta)))

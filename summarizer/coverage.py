@@ -36,6 +36,7 @@ class Coverage:
     claims: int = 0
     claims_found: int = 0
     stopped: str = ""  # why the run ended early
+    paged: bool = True  # the document has pages (a PDF); pasted text and text files have none
 
     def describe(self) -> str:
         parts = [f"{self.summarized} of {self.sections} section{'s' if self.sections != 1 else ''} summarized"]
@@ -61,7 +62,8 @@ class Coverage:
         if self.pages_read and self.pages_total:
             parts.append(f"only the first {self.pages_read:,} of {self.pages_total:,} pages read")
         if self.claims:
-            parts.append(f"{self.claims_found} of {self.claims} summary claims traced to a page")
+            where = "a page" if self.paged else "the text"  # nothing about pages where there are none
+            parts.append(f"{self.claims_found} of {self.claims} summary claim{'s' if self.claims != 1 else ''} traced to {where}")
         return "; ".join(parts) + "."
 
     def as_json(self) -> dict:
@@ -76,7 +78,8 @@ class Coverage:
 def coverage(result: DocumentSummary) -> Coverage:
     """Count what was summarized, split, failed and skipped, and why."""
     doc = result.document
-    cov = Coverage(0, 0, stopped=getattr(result, "stopped", "") or "")
+    cov = Coverage(0, 0, stopped=getattr(result, "stopped", "") or "",
+                   paged=bool(doc.page_count) or any(s.page_start for s in doc.sections))
     for r in result.sections:
         section = doc.sections[r.index] if r.index < len(doc.sections) else None
         if r.status == "skipped":

@@ -145,3 +145,21 @@ def test_upload_after_a_paste_is_the_document_summarized(paper_pdf):
     _upload(at, "sparrow.pdf", paper_pdf)
     at.button(key="summarize").click().run()
     assert at.session_state["markdown"].startswith("# Sparrow: Fast Retrieval for Long Documents")
+
+
+def test_a_pasted_article_names_no_pages(paper_pdf):
+    """Text without pages: no 'page' column of Nones in the review, no '1 sections', no claims 'traced to a page'."""
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    _paste(at, "Council passes budget\n\nThe city council approved a $3.5 million budget for school repairs on Monday.")
+    assert len(at.session_state["doc"].sections) == 1
+    shown = at.dataframe[0].value
+    assert "page" not in shown.columns, shown.to_dict("records")
+    assert any(" · 1 section · " in c.value for c in at.caption), [c.value for c in at.caption]
+    at.button(key="summarize").click().run()
+    assert not at.exception
+    coverage = " ".join(i.value for i in at.info if "Coverage" in i.value)
+    assert "claims" not in coverage or "page" not in coverage, coverage
+    assert "traced to a page" not in at.session_state["markdown"]
+    # a PDF keeps its page column
+    _upload(at, "sparrow.pdf", paper_pdf)
+    assert at.dataframe[0].value["page"].tolist()[:2] == [1, 1]

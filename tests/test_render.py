@@ -83,3 +83,16 @@ def test_section_view_is_one_block_with_page_marks_as_links_and_escaped_text():
     assert mark_target(result, "pm-0-1") is None and mark_target(result, "javascript:x") is None
     # without a page view the mark is plain text
     assert "- A claim with &lt;img src=x onerror=alert(1)> inside (pp. 4–5)." in section_view(result.sections[0])
+
+
+def test_counts_agree_with_their_nouns():
+    from summarizer.coverage import coverage
+    from summarizer.grounding import Bullet, Support
+    from summarizer.render import plural
+
+    assert (plural(1, "section"), plural(2, "section"), plural(0, "page"), plural(1200, "token")) == \
+        ("1 section", "2 sections", "0 pages", "1,200 tokens")
+    one = _grounded("- One claim here.", [Bullet("a", [], Support("One claim here.", 1.0), 0)])
+    assert coverage(one).describe() == "1 of 1 section summarized; 1 of 1 summary claim traced to the text."
+    paged = _grounded("- One claim here.", [Bullet("a", [2], Support("One claim here.", 1.0, [2]), 0)], page_count=3)
+    assert "1 of 1 summary claim traced to a page." in render_markdown(paged)
