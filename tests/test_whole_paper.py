@@ -284,3 +284,15 @@ def test_choosing_another_prompt_for_one_grouped_section_re_asks_only_that_secti
     summarize_document(parse_text(changed), llm_settings_per_section(llm_server))
     sent = [u for u in _sent(llm_server) if SYNTHESIS not in u]
     assert len(sent) == 1 and "per block" in sent[0] and "blocks of 64" in sent[0] and "16 postings" not in sent[0], sent
+
+
+def test_editing_the_overall_summary_prompt_after_a_whole_paper_run_asks_only_for_it(llm_server, tmp_path):
+    summarize_document(parse_text(PAPER), llm_settings(llm_server, prompts_dir=str(tmp_path)))
+    synthesis = load_prompts().get("synthesis")
+    synthesis.system += " Name the datasets."
+    save_user_prompt(tmp_path, synthesis)
+    llm_server.state.reset()
+    again = summarize_document(parse_text(PAPER), llm_settings(llm_server, prompts_dir=str(tmp_path)))
+    assert _asked(llm_server) == ["synthesis"]  # every section's answer is the whole paper's, from the cache
+    assert "Name the datasets." in llm_server.state.chat_requests[0].body["messages"][0]["content"]
+    assert all(r.status == "cached" for r in again.sections if r.ok) and "Overall:" in again.overview
