@@ -239,9 +239,12 @@ class LLMBackend:
         # sent with the JSON schema, the "Answer fields:" line would say again what the schema says
         # (and a provider that writes the schema into the prompt would bill it twice)
         lean = [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages] if self.schema_trusted else None
-        completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
-                                          schema=call.schema or self.schema_for(call.prompt), on_delta=live,
-                                          schema_messages=lean)
+        try:
+            completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
+                                              schema=call.schema or self.schema_for(call.prompt), on_delta=live,
+                                              schema_messages=lean)
+        finally:  # what the client learned about the endpoint (a refused answer format) is said with the result
+            self.notices.extend(n for n in getattr(self.client, "notices", ()) if n not in self.notices)
         completion.sent_lean = lean is not None and getattr(completion, "format_used", "") == "json_schema"
         self._account(result, completion, call)
         return completion

@@ -16,8 +16,10 @@
   honouring ``Retry-After`` up to ``retry_after_cap``; 400/401/403/404 are explained, not retried
   (field notes 6, 26, 27). ``AdaptiveLimit`` halves the calls in flight on 429s and timeouts; a
   single-slot server (llama.cpp ``/props``) gets one call at a time.
-* Structured answers: ``schema`` sends ``response_format`` json_schema, falling back to
-  json_object and then none when an endpoint rejects it; what worked is remembered per endpoint.
+* Structured answers: ``schema`` sends ``response_format`` json_schema, falling back to json_object
+  (with the schema, which llama.cpp-style servers enforce) and then none (plain JSON asked in the
+  prompt) when an endpoint refuses the format, whatever the status code of the refusal (llama-cpp-python
+  answers 500); what worked is remembered per endpoint, and the server's words are kept in ``notices``.
 * ``usage()`` counts every attempt that reached the server, under a lock.
 * Error messages name the host, never the key.
 """
@@ -319,6 +321,7 @@ class ChatClient:
         self._cancel_reason = ""
         self._inflight: set[_Call] = set()
         self._inflight_lock = threading.Lock()
+        self.notices: list[str] = []  # what the reader should know about this endpoint (a refused answer format)
 
     # ---- shared parts ----------------------------------------------------------------------
     @property
@@ -350,6 +353,7 @@ class ChatClient:
         kid._cancel_reason = ""
         kid._inflight = set()
         kid._inflight_lock = threading.Lock()
+        kid.notices = []
         return kid
 
     def _sdk(self):
@@ -518,7 +522,8 @@ class ChatClient:
         if isinstance(exc, o.APIStatusError):
             detail = self._detail(exc)
             if exc.status_code >= 500:
-                return f"The server at {host} failed with HTTP {exc.status_code} after several retries."
+                said = f": {' '.join(detail.split())[:200]}" if detail and detail != str(exc) else ""
+                return f"The server at {host} failed with HTTP {exc.status_code} after several retries{said}."
             if detail:
                 return f"The server at {host} rejected the request (HTTP {exc.status_code}): {detail[:200]}"
             return f"The server at {host} rejected the request (HTTP {exc.status_code})."
@@ -625,11 +630,17 @@ class ChatClient:
         with _memory_lock:
             return _formats.get(self.endpoint, "json_schema")
 
-    def _downgrade(self, used: str) -> None:
+    def _downgrade(self, used: str, detail: str = "", status: int | None = None) -> None:
+        """Ask in the next simpler answer format from now on (learned once per endpoint), and say why."""
         nxt = FORMATS[min(FORMATS.index(used) + 1, len(FORMATS) - 1)]
         with _memory_lock:
             _formats[self.endpoint] = nxt
-        log.info("%s rejected response_format %s; using %s from now on", self.host, used, nxt)
+        said = f" (HTTP {status}: {' '.join(detail.split())[:200]})" if status else ""
+        plain = {"json_object": "JSON mode with the schema", "none": "plain JSON asked in the prompt"}[nxt]
+        notice = f"The server at {self.host} refused the answer format {used}{said}; asking for {plain} from now on."
+        log.warning("%s", self._scrub(notice))
+        if notice not in self.notices:
+            self.notices.append(self._scrub(notice))
 
     def complete(self, messages: list[dict], max_tokens: int, prompt_tokens: int = 0,
                  on_retry: Callable[[int, float, str], None] | None = None, *, schema: dict | None = None,
@@ -657,7 +668,7 @@ class ChatClient:
                 self.limit.release()
                 attempts -= 1
                 if rejected.what == "format":
-                    self._downgrade(fmt)
+                    self._downgrade(fmt, rejected.detail, rejected.status)
                 continue
             except (Cancelled, EndpointUnavailable):
                 self.limit.release()
@@ -764,8 +775,8 @@ class ChatClient:
             kwargs["stream_options"] = {"include_usage": True}
         if fmt == "json_schema" and schema is not None:
             kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
-        elif fmt == "json_object":
-            kwargs["response_format"] = {"type": "json_object"}
+        elif fmt == "json_object":  # llama.cpp and llama-cpp-python hold the answer to a schema given here
+            kwargs["response_format"] = {"type": "json_object", **({"schema": schema} if schema is not None else {})}
         call = _Call()
         with self._inflight_lock:
             self._inflight.add(call)
@@ -806,10 +817,8 @@ class ChatClient:
                     with _memory_lock:
                         _no_stream_options.add(self.endpoint)
                     raise _Rejected("stream_options") from None
-                if exc.status_code in (400, 422) and fmt != "none" and not is_overflow(detail) and \
-                        any(w in detail for w in ("response_format", "json_schema", "json_object", "schema",
-                                                  "grammar", "response format")):
-                    raise _Rejected("format") from None
+                if fmt != "none" and refuses_format(exc.status_code, detail):
+                    raise _Rejected("format", self._detail(exc), exc.status_code) from None
                 raise
             if call.aborted:
                 raise RuntimeError(call.aborted)  # turned into Cancelled or a call timeout below
@@ -866,9 +875,22 @@ class ChatClient:
 class _Rejected(Exception):
     """The endpoint refused an optional part of the request (``format`` or ``stream_options``)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, detail: str = "", status: int | None = None) -> None:
         super().__init__(what)
-        self.what = what
+        self.what, self.detail, self.status = what, detail, status
+
+
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "grammar", "response format")
+#: Statuses that say something else than "not this format": the key, the model, the rate, the size.
+_NOT_ABOUT_FORMAT = (401, 403, 404, 408, 409, 413, 429)
+
+
+def refuses_format(status: int, detail: str) -> bool:
+    """Whether an error answer refuses the requested answer format, whatever its status code: a 400 or 422
+    from most servers, a 500 from llama-cpp-python ("Input should be 'text' or 'json_object'")."""
+    low = (detail or "").lower()
+    return status >= 400 and status not in _NOT_ABOUT_FORMAT and not is_overflow(low) and \
+        any(w in low for w in _FORMAT_WORDS)
 
 
 class _CallTimeout(BackendError):
