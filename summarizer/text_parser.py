@@ -140,9 +140,10 @@ def parse_text(text: str, source: str = "pasted text", title: str | None = None)
     headings = _markdown_headings(lines) or _numbered_headings(lines)
 
     doc_title = title
-    if headings and headings[0][0] <= 2 and headings[0][1] == 1 and len(headings) > 1 and \
-            all(h[1] > 1 for h in headings[1:]) and kind_from_title(headings[0][2]) is None:
-        doc_title = doc_title or headings[0][2]  # "# Paper title" above "## Sections"
+    if headings and headings[0][0] <= 2 and kind_from_title(headings[0][2]) is None and (
+            len(headings) == 1 or headings[0][1] == 1 and all(h[1] > 1 for h in headings[1:])):
+        # "# Paper title" above "## Sections", or a headline alone above the text (a pasted article)
+        doc_title = doc_title or headings[0][2]
         headings = headings[1:]
         preamble_start = 1 + next(i for i, line in enumerate(lines) if line.strip())
     else:
@@ -183,7 +184,8 @@ def parse_text(text: str, source: str = "pasted text", title: str | None = None)
 
     abstract = next((s.text for s in sections if s.kind == "abstract"), "")
     if not doc_title:
-        doc_title = _fallback_title(sections, lang)
+        first = next((s.text for s in sections if s.text.strip()), "")
+        doc_title = _news_title(first, lang) if genre == "article" and first else _fallback_title(sections, lang)
     return Document(title=doc_title, source=source, sections=sections, abstract=abstract,
                     language=lang, genre=genre, notices=notices)
 

@@ -61,12 +61,12 @@ ZH_NEWS = """临海小镇投票关闭最后一条渡轮航线
 
 @pytest.mark.parametrize("text, headline", [(EN_NEWS, "Harbour town votes to close its last ferry line"),
                                             (ZH_NEWS, "临海小镇投票关闭最后一条渡轮航线")], ids=["en", "zh"])
-@pytest.mark.parametrize("layout", ["as pasted", "blank lines", "one block"])
+@pytest.mark.parametrize("layout", ["as pasted", "blank lines", "one block", "markdown"])
 def test_a_pasted_news_article_is_one_body_under_its_headline(text, headline, layout):
     head, body = text.split("\n\n", 1)
     lines = [line for line in body.splitlines() if line.strip()] * 8  # long enough to have been cut in parts
-    body = {"as pasted": "\n".join(lines), "blank lines": "\n\n".join(lines), "one block": "\n".join(lines)}[layout]
-    pasted = f"{head}\n\n{body}" if layout != "one block" else f"{head}\n{body}"
+    body = "\n\n".join(lines) if layout in ("blank lines", "markdown") else "\n".join(lines)
+    pasted = {"one block": f"{head}\n{body}", "markdown": f"# {head}\n\n{body}"}.get(layout, f"{head}\n\n{body}")
     doc = parse_text(pasted)
     assert doc.genre == "article"
     assert doc.title == headline
