@@ -4,6 +4,10 @@ It calls the same library as the web app. Bad input prints one clear line on std
 with 2; a run where some sections failed exits with 3; a run whose ``-o`` file could not be written
 exits with 4 (the Markdown is kept in the data folder, and the message says where); no traceback
 reaches the user.
+
+Stdout carries only the command's document (the JSON of ``--json``, the Markdown of ``summarize`` or
+``-o -``): while ``sections`` and ``summarize`` work, file descriptor 1 points at stderr, so nothing a C
+library, a child process or a stray ``print`` writes lands in it; the document is printed after.
 """
 
 from __future__ import annotations
@@ -14,13 +18,44 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError, SummarizerError
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_SECTIONS_FAILED = 0, 2, 3
 EXIT_OUTPUT_FAILED = 4  # the run finished but -o could not be written (the Markdown was kept elsewhere)
+#: ``-o -``: the Markdown goes to standard output
+STDOUT = "-"
 logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def stdout_kept_for_the_document() -> Iterator[None]:
+    """While the block runs, what is written to file descriptor 1 (by C code such as MuPDF, a child process,
+    or through the ``sys.stdout`` of before) and what is printed goes to stderr; stdout is restored for the
+    document printed after the block."""
+    stdout = sys.stdout
+    try:
+        stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no descriptor to protect (closed, or not a file)
+        saved = None
+    sys.stdout = sys.stderr
+    try:
+        if saved is not None:
+            os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout = stdout
+        if saved is not None:
+            try:
+                stdout.flush()  # what an object holding the old sys.stdout wrote goes where fd 1 pointed: stderr
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _parsers() -> list[str]:
@@ -115,6 +150,31 @@ def _progress(event, stream, said: set[str] | None = None) -> None:
 
 
 def cmd_summarize(args) -> int:
+    if args.json and args.output == STDOUT:
+        raise InputError("--json and -o - both print on standard output: choose one.")
+    with stdout_kept_for_the_document():
+        doc, result, markdown, said = _summarize(args)
+    if args.json:
+        print(json.dumps(_summary_json(doc, result, markdown), ensure_ascii=False, indent=2))
+    elif args.output in (None, STDOUT):
+        sys.stdout.write(markdown)
+        sys.stdout.flush()
+    if not (args.json or args.quiet):
+        where = f" → {args.output}" if args.output not in (None, STDOUT) else ""
+        print(f"Done with backend {result.backend}{where}", file=sys.stderr)
+    if result.overview_error:  # no overall summary is a failed run, whatever the sections did
+        reason = "see the error above" if result.overview_error in said else result.overview_error
+        print(f"error: no overall summary: {reason}", file=sys.stderr)
+    if result.failed:
+        print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
+    if getattr(args, "output_failed", False):
+        return EXIT_OUTPUT_FAILED
+    return EXIT_SECTIONS_FAILED if result.failed or result.overview_error else EXIT_OK
+
+
+def _summarize(args):
+    """Read, summarize (and re-check), record and write ``-o FILE``: the document, the run's result, its
+    Markdown and the errors already said on stderr."""
     from .engine import summarize_document
     from .render import render_markdown
 
@@ -157,37 +217,27 @@ def cmd_summarize(args) -> int:
     markdown = render_markdown(result, include_reasoning=args.reasoning)
     if recorder is not None:
         recorder.finish(result, markdown)  # the Markdown the user got, after any re-check
-    if args.output:
+    if args.output not in (None, STDOUT):
         kept = write_output(Path(args.output), markdown, recorder)
         if kept != Path(args.output):  # kept elsewhere, or nowhere (then the Markdown goes to stdout)
             args.output, args.output_failed = (str(kept) if kept else None), True
-    if args.json:
-        payload = {
-            "title": doc.title,
-            "backend": result.backend,
-            "summary": result.overview,
-            "markdown": markdown,
-            "sections": [r.as_json() for r in result.sections],
-            "usage": result.usage.as_json(),
-            "unverified_numbers": result.unverified_count,
-            "overview_error": result.overview_error,
-            "stopped": result.stopped,
-            "coverage": _coverage_json(result),
-        }
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-    elif not args.output:
-        sys.stdout.write(markdown)
-    if not quiet:
-        where = f" → {args.output}" if args.output else ""
-        print(f"Done with backend {result.backend}{where}", file=sys.stderr)
-    if result.overview_error:  # no overall summary is a failed run, whatever the sections did
-        reason = "see the error above" if result.overview_error in said else result.overview_error
-        print(f"error: no overall summary: {reason}", file=sys.stderr)
-    if result.failed:
-        print(f"{len(result.failed)} section(s) failed; see the Markdown for why.", file=sys.stderr)
-    if getattr(args, "output_failed", False):
-        return EXIT_OUTPUT_FAILED
-    return EXIT_SECTIONS_FAILED if result.failed or result.overview_error else EXIT_OK
+    return doc, result, markdown, said
+
+
+def _summary_json(doc, result, markdown: str) -> dict:
+    """``summarize --json``'s object."""
+    return {
+        "title": doc.title,
+        "backend": result.backend,
+        "summary": result.overview,
+        "markdown": markdown,
+        "sections": [r.as_json() for r in result.sections],
+        "usage": result.usage.as_json(),
+        "unverified_numbers": result.unverified_count,
+        "overview_error": result.overview_error,
+        "stopped": result.stopped,
+        "coverage": _coverage_json(result),
+    }
 
 
 def check_output(output: str | None) -> None:
@@ -267,7 +317,7 @@ def cmd_batch(args) -> int:
         if args.quiet:
             return
         filled = int(width * done / max(total, 1))
-        mark = {"done": "ok", "failed": "FAILED", "skipped": "skip"}[result.status]
+        mark = {"done": "ok", "partial": "PARTIAL", "failed": "FAILED", "skipped": "skip"}[str(result.status)]
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
@@ -275,11 +325,12 @@ def cmd_batch(args) -> int:
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
-              f"{report.failed} failed in {report.seconds:.1f} s → {args.output}", file=sys.stderr)
+              f"{report.partial} partial, {report.failed} failed in {report.seconds:.1f} s → {args.output}", file=sys.stderr)
     for r in report.results:
-        if r.status == "failed":
-            print(f"  failed: {r.id}: {r.error}", file=sys.stderr)
-    return EXIT_SECTIONS_FAILED if report.failed else EXIT_OK
+        if r.status in ("failed", "partial"):
+            print(f"  {r.status}: {r.id}: {r.error}", file=sys.stderr)
+    # as for summarize: a document with a failed section or no overall summary makes the run exit 3
+    return EXIT_SECTIONS_FAILED if report.failed or report.partial else EXIT_OK
 
 
 def _print_notices(doc) -> None:
@@ -292,8 +343,9 @@ def cmd_sections(args) -> int:
     from .environ import ReadOptions
 
     options = ReadOptions.from_env(args.parser, args.max_pages)  # reading a document needs no more
-    doc = _read_input(args.input, options.parser, options.max_pages, options.nougat_checkpoint)
-    _print_notices(doc)
+    with stdout_kept_for_the_document():
+        doc = _read_input(args.input, options.parser, options.max_pages, options.nougat_checkpoint)
+        _print_notices(doc)
     if args.json:
         data = doc.as_json()
         print(json.dumps({"title": data["title"], "sections": data["sections"], "authors": data["authors"],
@@ -349,7 +401,7 @@ def _add_summarize_args(s: argparse.ArgumentParser) -> None:
 
     _add_log_flags(s, argparse.SUPPRESS)
     s.add_argument("input")
-    s.add_argument("-o", "--output", help="write the Markdown here")
+    s.add_argument("-o", "--output", help="write the Markdown here ('-': standard output)")
     doc = Settings.describe()
     s.add_argument("--backend", choices=[*Settings.choices("backend"), "local"],
                    help=doc["backend"] + "; local: a GGUF model file run by llama.cpp (--model-path)")

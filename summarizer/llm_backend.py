@@ -256,30 +256,20 @@ class LLMBackend:
     def whole_answer(self, call: Call, result: SectionResult | None,
                      report: Callable[[SectionResult], None] | None):
         """A completion that was not cut off: on ``length``, one retry with more room and a terser
-        instruction; cut twice, or cut by a server that shortened ``max_tokens``, fails the call."""
+        instruction; cut twice fails the call. A cut answer says nothing about the context window (its
+        token count may be our estimate, or miss a reasoning model's hidden tokens): the window is learned
+        only from the server's overflow error."""
         completion = self.call(call, result, report)
         if completion.finish_reason != "length":
             return completion
-        self._check_clamped(completion, call)
         terse = TERSE.format(n=max(20, self.words_for(call.prompt) // 2))
         retry = call.with_extra(terse, 40)
         retry.max_tokens = max(call.max_tokens, min(call.max_tokens * 2, call.room - 40))
         completion = self.call(retry, result, report)
         if completion.finish_reason == "length":
-            self._check_clamped(completion, retry)
-            raise BackendError("The model's answer was cut off twice at the output limit; "
-                               "raise the output length or choose a shorter summary length.")
+            raise BackendError(f"The model's answer was cut off twice at the output limit ({retry.max_tokens} tokens, "
+                               "finish_reason=length); raise the output length or choose a shorter summary length.")
         return completion
-
-    def _check_clamped(self, completion, call: Call) -> None:
-        """A server that silently shortens ``max_tokens`` (llama.cpp: to n_ctx − prompt) cut the
-        answer: that is the context window running out, and the message says so."""
-        out = completion.tokens_out
-        if 0 < out < call.max_tokens * 0.9:
-            window = (completion.tokens_in or int(call.prompt_tokens * self.token_ratio)) + out
-            raise ContextOverflow(f"The model's context window (about {window} tokens) ran out: the server stopped "
-                                  f"the answer after {out} tokens. Raise the context window (the server's n_ctx, "
-                                  f"or --context-window) or choose a model with a larger one.", window)
 
     def _account(self, result: SectionResult | None, completion, call: Call) -> None:
         if completion.tokens_in and call.prompt_tokens:

@@ -4,6 +4,8 @@ real server on loopback that answers as llama-cpp-python's server does."""
 
 from __future__ import annotations
 
+import json
+
 import conftest
 from llm_server import LLMServer, make_handler
 
@@ -91,3 +93,60 @@ def test_a_server_error_that_persists_names_the_servers_words():
         except Exception as exc:  # noqa: BLE001 - the message is what is checked
             message = str(exc)
         assert "HTTP 500" in message and "internal error" in message
+
+
+# ---- a cut answer is a cut answer, not a smaller context window ----------------------------------
+def _paper(sections: int) -> str:
+    body = "\n\n".join(f"## {i} Part {i}\nPart {i} of the study measures retrieval quality on corpus {i}. "
+                       f"It reports what was found in part {i}." for i in range(1, sections + 1))
+    return f"# A study\n\n{body}"
+
+
+class NoUsageServer(LLMServer):
+    """The loopback LLM server streaming without usage (as servers that ignore ``stream_options`` do)."""
+
+    def __init__(self, **behaviour) -> None:
+        super().__init__(**behaviour)
+        base = make_handler(self.state)
+
+        class Handler(base):
+            def _stream(self, body: dict, text: str, finish: str, usage: dict) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for delta, end in (({"role": "assistant", "content": text}, None), ({}, finish)):
+                    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": body.get("model"),
+                             "choices": [{"index": 0, "delta": delta, "finish_reason": end}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
+
+        self.httpd.RequestHandlerClass = Handler
+
+
+def test_an_answer_cut_at_max_tokens_is_re_asked_and_leaves_the_window_alone():
+    # no usage in the stream: the cut answer's tokens are our estimate of its text, far below max_tokens
+    # (the server's tokenizer, a reasoning model's hidden tokens), which was read as a server shortening
+    # max_tokens, that is a context window of a few hundred tokens
+    with NoUsageServer(length_first=1) as server:
+        settings = conftest.llm_settings(server, backoff_base=0.01, use_cache=False, group_below=0, whole_paper_below=0,
+                                         workers=1, context_window=8192)
+        backend = LLMBackend(settings, client=ChatClient(settings))
+        result = summarize_document(parse_text(_paper(3)), settings, backend=backend)
+        assert backend.context_window == 8192
+        assert not result.failed and not result.overview_error
+        first, again = server.state.chat_requests[:2]
+        assert again.body["max_tokens"] >= first.body["max_tokens"]  # re-asked with at least the room it had
+        assert len(again.body["messages"][-1]["content"]) > len(first.body["messages"][-1]["content"])  # and terser
+
+
+def test_an_answer_cut_twice_says_so_and_names_no_context_window():
+    with NoUsageServer(length_always=True) as server:
+        settings = conftest.llm_settings(server, backoff_base=0.01, use_cache=False, group_below=0,
+                                         whole_paper_below=0, workers=1, context_window=8192)
+        backend = LLMBackend(settings, client=ChatClient(settings))
+        result = summarize_document(parse_text(_paper(1)), settings, backend=backend)
+        assert backend.context_window == 8192
+        failed = [s for s in result.sections if s.status == "failed"]
+        assert failed and all("cut off" in s.error and "context window ran out" not in s.error for s in failed)

@@ -261,14 +261,16 @@ def test_single_part_article_overview_says_it_is_the_section_summary(llm_server)
     assert "only part" in render_markdown(result)
 
 
-def test_clamped_answer_names_the_context_window(llm_server):
+def test_clamped_answer_is_a_cut_answer_not_a_window(llm_server):
+    """A server that shortens max_tokens (llama.cpp: to n_ctx - prompt) cuts the answer: it is re-asked terser
+    with more room, and cut again fails saying so. A cut is never read as the window (#32: its token count may
+    be our estimate, or miss a reasoning model's hidden tokens); the window comes from /props or an overflow."""
     llm_server.state.reset(clamp_context=700)
     settings, backend = _backend(llm_server, use_cache=False, context_window=8192)
     result = summarize_document(_intro_doc(), settings, backend=backend)
     section = result.sections[0]
-    # the server's real window was learned from the clamp and the section re-sized, or failed naming the context
-    assert section.status == "done" or "context window" in section.error
-    assert backend.context_window < 8192
+    assert section.status == "done" or "cut off" in section.error
+    assert backend.context_window == 8192
 
 
 def test_tokens_sent_per_paper_stay_within_1_3_times_the_paper(llm_server):
