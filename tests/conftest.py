@@ -30,6 +30,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))
 
 
+#: With SUMMARIZER_CORPUS_USERS=FILE (.ci/run), the ids of the tests that read the corpus (or the fragment tool
+#: beside it) are appended to FILE, to be run again with the corpus absent (tests/corpus_users.py).
+_CORPUS_USERS = None
+if os.environ.get("SUMMARIZER_CORPUS_USERS"):
+    from corpus_users import install
+
+    _CORPUS_USERS = install([CORPUS, CORPUS.parent / "tools"])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    if _CORPUS_USERS is not None:
+        _CORPUS_USERS.current = item.nodeid
+    try:
+        return (yield)
+    finally:
+        if _CORPUS_USERS is not None:
+            _CORPUS_USERS.current = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A module that reads the corpus while it is imported (e.g. to parametrize) is rerun whole."""
+    if _CORPUS_USERS is not None and isinstance(collector, pytest.Module):
+        _CORPUS_USERS.current = collector.nodeid
+    try:
+        return (yield)
+    finally:
+        if _CORPUS_USERS is not None:
+            _CORPUS_USERS.current = None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _CORPUS_USERS is not None:
+        _CORPUS_USERS.write(os.environ["SUMMARIZER_CORPUS_USERS"])
+
+
 @pytest.fixture(autouse=True)
 def app_home(tmp_path, monkeypatch) -> Path:
     """Every test gets its own data/cache folder, and no key or endpoint from the environment."""

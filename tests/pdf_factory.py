@@ -27,21 +27,26 @@ DEFAULT_SECTIONS = [
 def make_paper(sections=DEFAULT_SECTIONS, title: str = "Sparrow: Fast Retrieval for Long Documents",
                authors: str = "Ada Lovelace and Alan Turing", outline: bool = False, page_break_after: int = 3,
                body_font: str = "tiro", heading_font: str = "tibo") -> bytes:
-    """A two-page paper: larger bold headings, body text, a references section."""
+    """A paper (two pages with the default sections): larger bold headings, body text, a references section;
+    a section that does not fit the rest of a page goes on on the next."""
     doc = pymupdf.open()
     page = doc.new_page(width=595, height=842)
     y = 72.0
     toc = []
 
     def write(text: str, size: float, font: str, gap: float = 6) -> None:
+        """``text`` below the last, on a new page when the rest of this one is too short for it."""
         nonlocal page, y
         box = pymupdf.Rect(72, y, 523, 800)
         needed = page.insert_textbox(box, text, fontsize=size, fontname=font)
-        lines_used = (box.height - needed) / (size * 1.2) if needed >= 0 else 0
-        y += max(size * 1.3, box.height - needed) + gap if needed >= 0 else 0
+        if needed < 0 and y > 72.0:  # nothing was written: go on on a new page
+            page = doc.new_page(width=595, height=842)
+            y = 72.0
+            box = pymupdf.Rect(72, y, 523, 800)
+            needed = page.insert_textbox(box, text, fontsize=size, fontname=font)
         if needed < 0:
-            raise ValueError("text does not fit the page; make it shorter")
-        del lines_used
+            raise ValueError("text does not fit a page; make it shorter")
+        y += max(size * 1.3, box.height - needed) + gap
 
     write(title, 18, heading_font, 10)
     write(authors, 11, body_font, 18)
@@ -59,6 +64,37 @@ def make_paper(sections=DEFAULT_SECTIONS, title: str = "Sparrow: Fast Retrieval 
     data = doc.tobytes()
     doc.close()
     return data
+
+
+def _measurements(topic: str, start: int, n: int) -> str:
+    """``n`` sentences about ``topic``, each with its own numbers (no two lines alike, as in a real paper)."""
+    return " ".join(
+        f"In run {k} the {topic} stage handled {1200 + 37 * k:,} queries with a median latency of {4 + k % 9}.{k % 7} ms, "
+        f"and recall stayed at {90 + k % 8}.{k % 10}% of the dense baseline on collection {chr(65 + k % 26)}."
+        for k in range(start, start + n))
+
+
+#: A paper of about 5,500 tokens (five pages): over ``whole_paper_below`` (4,000), so the LLM backend asks
+#: it section by section as it does a real paper; title and headings are those of ``DEFAULT_SECTIONS``.
+LONG_SECTIONS = [
+    ("Abstract", 1, DEFAULT_SECTIONS[0][2]),
+    ("1 Introduction", 1, "Retrieval over long documents is slow and expensive. " + "\n".join(
+        _measurements("baseline", 10 * i, 8) for i in range(4))),
+    ("2 Sparrow", 1, "Sparrow builds a two-level index of sections and sentences. " + "\n".join(
+        _measurements("indexing", 100 + 10 * i, 8) for i in range(3))),
+    ("2.1 Index construction", 2, "The index stores section centroids and sentence postings. " + "\n".join(
+        _measurements("posting", 200 + 10 * i, 8) for i in range(3))),
+    ("3 Experiments", 1, "We test on PubMed and arXiv collections with 10,000 queries. " + "\n".join(
+        _measurements("evaluation", 300 + 10 * i, 8) for i in range(5))),
+    ("4 Conclusion", 1, "Sparrow makes long-document retrieval practical on commodity hardware. " + "\n".join(
+        _measurements("deployment", 400 + 10 * i, 6) for i in range(2))),
+    DEFAULT_SECTIONS[-1],
+]
+
+
+def make_long_paper() -> bytes:
+    """``make_paper`` with ``LONG_SECTIONS``: the generated stand-in for a real paper (tests/test_browser.py)."""
+    return make_paper(LONG_SECTIONS)
 
 
 def build_pdf(pages: list[list[tuple]], outline: list | None = None) -> bytes:
@@ -132,6 +168,20 @@ def unmapped_pdf(pages: list[str], broken: set[int] | None = None, mode: str = "
             ranges = "".join(f"<{hi:02X}00> <{hi:02X}FF> <{0xE000 + hi * 256:04X}>\n" for hi in range(0x18))
             cmap = _CMAP_HEAD + f"24 beginbfrange\n{ranges}endbfrange\nendcmap CMapName currentdict /CMap defineresource pop end end"
             doc.update_stream(int(ref.split()[0]), cmap.encode())
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+def with_screen_annotations(pdf: bytes) -> bytes:
+    """``pdf`` with a Screen (media) annotation on every page, as book chapters with embedded media have:
+    MuPDF cannot draw its appearance and says so ("MuPDF error: unsupported error: cannot create appearance
+    stream for Screen annotations") each time a page is loaded."""
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    for page in doc:
+        xref = doc.get_new_xref()
+        doc.update_object(xref, f"<< /Type /Annot /Subtype /Screen /Rect [400 700 500 780] /P {page.xref} 0 R >>")
+        doc.xref_set_key(page.xref, "Annots", f"[{xref} 0 R]")
     data = doc.tobytes()
     doc.close()
     return data

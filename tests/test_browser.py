@@ -128,16 +128,17 @@ class Paper:
 
 def _paper() -> Paper:
     """The real corpus paper when the corpus is present; otherwise, explicitly and with a note on stderr, the
-    generated two-page paper. Both come with their expected title and section headings, so every browser
-    test keeps its assertions wherever the checkout sits (the corpus path: SUMMARIZER_CORPUS or ../shared/corpus)."""
+    generated five-page paper, long enough (like the real one) for the LLM backend to ask it section by section
+    rather than whole. Both come with their expected title and section headings, so every browser test keeps
+    its assertions wherever the checkout sits (the corpus path: SUMMARIZER_CORPUS or ../shared/corpus)."""
     real = CORPUS / "papers" / "casper-ffg.pdf"
     if real.exists():
         return Paper(real.name, real.read_bytes(), "Casper the Friendly Finality Gadget",
                      ("## 1. Introduction", "## 5. Conclusions"))
-    from pdf_factory import make_paper
+    from pdf_factory import make_long_paper
 
     print(f"\nbrowser tests: no corpus at {CORPUS}; using the generated paper 'sparrow.pdf'", file=sys.stderr)
-    return Paper("sparrow.pdf", make_paper(), "Sparrow: Fast Retrieval for Long Documents",
+    return Paper("sparrow.pdf", make_long_paper(), "Sparrow: Fast Retrieval for Long Documents",
                  ("## 1 Introduction", "## 4 Conclusion"))
 
 

@@ -208,7 +208,10 @@ def test_small_graphs_rank_without_numpy_to_the_same_scores():
 
     checked = 0
     for lang in ("en", "zh"):
-        for line in (CORPUS / "news" / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()[:12]:
+        news = CORPUS / "news" / f"{lang}.jsonl"
+        if not news.exists():
+            pytest.skip(f"the shared corpus is not at {news}")
+        for line in news.read_text(encoding="utf-8").splitlines()[:12]:
             sentences = extractive.repaired_sentences(json.loads(line)["article"], lang)
             if not 3 <= len(sentences) <= extractive.SMALL_GRAPH:
                 continue

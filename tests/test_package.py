@@ -61,6 +61,25 @@ def _copy_source(dst: Path) -> Path:
     return dst
 
 
+def our_site_dirs() -> list[str]:
+    """The site-packages folders this interpreter imports from: the running venv's, and the system's when it
+    was made with --system-site-packages (or the system's only, outside a venv)."""
+    return [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()]
+
+
+def _venv_seeing_our_packages(venv: Path) -> Path:
+    """A fresh venv that also sees the packages this test runs with (a ``.pth`` file naming our site folders),
+    so installing the wheel needs no network; its scripts folder. ``venv --system-site-packages`` would not
+    do: run from inside a venv (the README's setup) it gives the base interpreter's site-packages, which hold
+    none of the dependencies."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    vbin = venv / ("Scripts" if os.name == "nt" else "bin")
+    purelib = subprocess.run([str(vbin / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    (Path(purelib) / "_outer_site.pth").write_text("".join(f"{d}\n" for d in our_site_dirs()), encoding="utf-8")
+    return vbin
+
+
 def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
     """pip install of the built wheel gives a working `summarizer` command and library, bundled files included."""
     (tmp_path / "src").mkdir()
@@ -72,9 +91,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
                            capture_output=True, text=True)
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(dist.glob("summarizer-*.whl"))
-    # a fresh venv that sees the already-installed dependencies, so no network is needed
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    vbin = venv / ("Scripts" if os.name == "nt" else "bin")
+    vbin = _venv_seeing_our_packages(venv)
     installed = subprocess.run([str(vbin / "python"), "-m", "pip", "--disable-pip-version-check", "-q", "install",
                                 "--no-index", str(wheel)], capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr[-2000:]
