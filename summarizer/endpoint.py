@@ -194,15 +194,23 @@ def _probe(base_url: str, model: str, api_key: str) -> tuple[int | None, bool]:
                 return n, True
         if "openai" in owners or owners == "system":  # a hosted API: it does not say
             return None, True
-        r = http.get(root + "/props", timeout=deadline.left())
-        if r.status_code == 200:
-            n = from_props(_json(r))
-            if n:
-                return n, True
-        r = http.post(root + "/api/show", json={"model": model}, timeout=deadline.left())
-        if r.status_code == 200:
-            n = from_ollama_show(_json(r))
-            return n, answered or n is not None
+        try:  # it answered: a later request running out of the probe's time means "unknown", not "silent"
+            return _probe_servers(http, root, model, deadline, answered)
+        except (httpx.TimeoutException, TimeoutError):
+            return None, answered
+
+
+def _probe_servers(http, root: str, model: str, deadline: _Deadline, answered: bool) -> tuple[int | None, bool]:
+    """llama.cpp's ``/props``, then Ollama's ``/api/show``, within what is left of the probe's time."""
+    r = http.get(root + "/props", timeout=deadline.left())
+    if r.status_code == 200:
+        n = from_props(_json(r))
+        if n:
+            return n, True
+    r = http.post(root + "/api/show", json={"model": model}, timeout=deadline.left())
+    if r.status_code == 200:
+        n = from_ollama_show(_json(r))
+        return n, answered or n is not None
     return None, answered
 
 

@@ -106,3 +106,13 @@ def test_a_silent_endpoint_is_probed_once_and_fails_within_five_seconds():
         assert "did not answer within" in result.overview_error
         assert len(server.connections) == 1, "the window probe and the endpoint check each waited their own timeout"
         assert elapsed < 5
+
+
+def test_an_endpoint_that_answered_the_probe_is_not_taken_for_silent():
+    from summarizer.endpoint import discover_context_window, silent_for
+
+    with SilentChatServer() as server:  # lists its models, then never answers Ollama's POST /api/show
+        started = time.monotonic()
+        assert discover_context_window(server.base_url, "test-model") is None
+        assert time.monotonic() - started < 4.5  # one probe time in all, not one per request
+        assert silent_for(server.base_url) is None  # so the endpoint check still asks it
