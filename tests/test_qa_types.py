@@ -122,7 +122,18 @@ def test_cli_ask_exits_4_and_says_the_paper_does_not_say(tmp_path, capsys):
     assert main(["ask", str(path), "What license is the Sparrow server released under?"]) == 4
     out = capsys.readouterr().out
     assert "The paper does not say" in out and "Related passages" in out and "From the paper:" not in out
+    assert "related, not an answer: [§1, p. 1] 1 Introduction" in out  # listed apart from citations
     assert main(["ask", str(path), "How much funding did the Sparrow project receive?", "--json"]) == 4
     data = json.loads(capsys.readouterr().out)
     assert not data["found"] and data["citations"] == [] and data["related"]
     assert main(["ask", str(path), "What license is the Sparrow client library distributed under?"]) == 0
+
+
+def test_the_models_not_found_offers_the_passages_it_was_given_as_related(asker, llm_server):
+    from conftest import llm_settings
+
+    llm_server.state.reset(ask_not_found=True)
+    turn = Asker(asker.document, llm_settings(llm_server)).ask("What license is the Sparrow server released under?")
+    assert not turn.found and turn.citations == [] and turn.answer.startswith(NOT_FOUND["en"])
+    assert turn.related and turn.related[0].label == "§1"  # the passage that shares the question's words
+    assert "The license of the Sparrow server" in turn.related[0].text
