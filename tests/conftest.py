@@ -62,6 +62,18 @@ def pytest_make_collect_report(collector: pytest.Collector):
             _CORPUS_USERS.current = None
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """A module- or class-wide fixture that reads the corpus serves every test there: all of them run again."""
+    if _CORPUS_USERS is None or fixturedef.scope not in ("module", "class") or not request.node.nodeid:
+        return (yield)
+    test, _CORPUS_USERS.current = _CORPUS_USERS.current, request.node.nodeid
+    try:
+        return (yield)
+    finally:
+        _CORPUS_USERS.current = test
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if _CORPUS_USERS is not None:
         _CORPUS_USERS.write(os.environ["SUMMARIZER_CORPUS_USERS"])
