@@ -112,3 +112,19 @@ def test_cli_batch_exits_3_like_summarize_when_an_overall_summary_failed(tmp_pat
     assert one.returncode == 3, one.stderr
     assert batch.returncode == 3, batch.stderr
     assert "partial: paper: " in batch.stderr.decode() and "no overall summary" in batch.stderr.decode()
+
+
+def test_batch_page_takes_jsonl_and_csv_like_the_command():
+    from streamlit.testing.v1 import AppTest
+
+    jsonl = "\n".join(json.dumps({"id": f"j{i}", "text": _story(i)}) for i in range(2)).encode()
+    csv = b"id,text\nc1,\"" + _story(5).encode() + b"\"\n"
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Batch.py"), default_timeout=90).run()
+    at.file_uploader(key="batch_files").set_value([("list.jsonl", jsonl, "application/jsonl"), ("list.csv", csv, "text/csv")])
+    at.run()
+    assert not at.exception and not at.error
+    at.button(key="batch_go").click().run()
+    assert not at.exception
+    results = {r.id: r for r in at.session_state["batch_results"]}
+    assert sorted(results) == ["c1", "j0", "j1"] and all(r.status == BatchStatus.DONE for r in results.values())
+    assert results["j1"].markdown.startswith("# Story 1 headline")
