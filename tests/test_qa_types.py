@@ -54,6 +54,9 @@ def test_a_question_the_paper_does_not_answer_is_not_found_though_it_shares_its_
     ("What license is the Sparrow client library distributed under?", "MIT license", "§4"),
     ("How many postings does each block of the index hold?", "4,096 postings", "§2"),
     ("When was the PubMed snapshot taken?", "March 2023", "§3"),
+    # the words naming what is asked need not be in the answer: it names a year, a licence
+    ("In which year was the PubMed snapshot taken?", "March 2023", "§3"),
+    ("Which licence is Sparrow under?", "MIT license", "§4"),  # 'licence': a word the paper never uses
     ("Who funded the Sparrow project?", "Open Retrieval Foundation", "§4"),
     ("Which corpus was Sparrow evaluated on?", "PubMed corpus", "§3"),
     ("How are the postings compressed?", "variable-byte codes", "§2"),
