@@ -74,6 +74,20 @@ def test_reload_history_reopen_redownload(app_url, browser, tmp_path):  # noqa: 
     context.close()
 
 
+def test_an_extractive_run_costs_free_in_history(app_url, browser, tmp_path):  # noqa: F811
+    """The cost column says "free" for the offline backend, never "None"."""
+    page = browser.new_context(viewport=VIEW).new_page()
+    page.goto(app_url)
+    _wait_text(page, "Upload a paper or paste an article")
+    paper = _paper()
+    _upload_and_summarize(page, tmp_path, paper.name, paper.data)
+    _open_history_page(page)
+    _wait_listed(page, paper.title[:40])
+    cells = page.locator("[data-testid=stDataFrame] td")
+    cells.filter(has_text=re.compile(r"^free$")).first.wait_for(state="attached", timeout=30_000)
+    assert cells.filter(has_text=re.compile(r"^None$")).count() == 0
+
+
 def test_another_browser_sees_no_history(app_url, browser, tmp_path):  # noqa: F811
     first = browser.new_context(accept_downloads=True, viewport=VIEW).new_page()
     first.goto(app_url)
