@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from .document import Document
 from .errors import Cancelled, EndpointUnavailable, SummarizerError
-from .results import NOT_RUN, DocumentSummary, SectionResult
+from .results import NOT_RUN, NOT_SENT, DocumentSummary, SectionResult
 from .section_checks import check_section
 from .tokens import save_counts
 
@@ -98,10 +98,6 @@ def stopped_summary(document: Document, backend_label: str, results: list[Sectio
                               list(document.notices) + list(notices or []))
     summary.stopped = reason
     return summary
-
-
-#: How the error of a section begins when the run's endpoint failed before the section was sent.
-NOT_SENT = "not sent"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from .answers import field_text
 from .escape import escape_text, safe_markdown
-from .results import DocumentSummary
+from .results import NOT_SENT, DocumentSummary
 
 _MARKERS = re.compile(r"^\s*(#+\s*)+")
 
@@ -37,6 +37,14 @@ def _demote(markdown: str, floor: int) -> str:
     def fix(m: re.Match) -> str:
         return "#" * min(6, max(len(m.group(1)), floor)) + " "
     return re.sub(r"^(#{1,6})\s+", fix, markdown, flags=re.M)
+
+
+def not_summarized(r) -> str:
+    """A failed section's line. A section the failed endpoint kept from being sent does not repeat the
+    endpoint's error (said once for the run, and by the section that met it)."""
+    if r.error.startswith(NOT_SENT):
+        return "> **Not summarized:** not sent (the endpoint failed; the reason is given once, above)."
+    return f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}"
 
 
 def render_markdown(result: DocumentSummary, include_reasoning: bool = False, when: datetime | None = None) -> str:
@@ -69,7 +77,7 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
         level = 2 + max(0, min(r.level, 4) - 1)
         lines += ["", heading(level, r.title), ""]
         if r.status == "failed":
-            lines.append(f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}")
+            lines.append(not_summarized(r))
             continue
         if r.status in ("queued", "running", "retrying"):
             lines.append("> **Not summarized yet.**")
@@ -170,7 +178,7 @@ def section_view(r, link: Callable[[int], str] | None = None) -> str:
 
     lines = [f"**{escape_text(clean_title(r.title))}**", ""]
     if r.status == "failed":
-        return "\n".join(lines + [f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}"])
+        return "\n".join(lines + [not_summarized(r)])
     by_line = {b.line: b for b in r.bullets}
     for n, line in enumerate(_demote(r.summary.strip(), 5).splitlines()):
         line = safe_markdown(line)  # document text: shown, never run (field note 29)

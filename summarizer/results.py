@@ -11,6 +11,8 @@ from .document import Document
 STATES = ("queued", "running", "retrying", "done", "unstructured", "failed", "cached", "skipped")
 #: How the error of a section a stopped run never ran begins ("failed" for compatibility, but not a failure).
 NOT_RUN = "not finished"
+#: How the error of a section begins when the run's endpoint failed before the section was sent.
+NOT_SENT = "not sent"
 
 
 @dataclass

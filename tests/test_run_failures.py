@@ -63,3 +63,11 @@ def test_the_page_says_a_dead_endpoint_once(paper_pdf):
     assert sum("Could not connect" in line for line in board) == 1  # the section that met it; the others:
     assert sum(line.endswith("not sent") for line in board) == todo - 1  # "not sent", the reason said once
     assert at.button(key="retry_failed").label == f"Retry the {todo} failed section(s)"
+
+
+def test_the_markdown_does_not_repeat_the_endpoints_error_under_every_section():
+    from summarizer.render import render_markdown
+
+    markdown = render_markdown(summarize_document(parse_text(_paper(6)), _dead()))
+    assert markdown.count("Could not connect") == 2  # no overall summary (at the top), and the section that met it
+    assert markdown.count("not sent (the endpoint failed; the reason is given once, above)") == 5
