@@ -172,10 +172,21 @@ def question_type(question: str) -> AnswerType:
     return AnswerType.OPEN
 
 
+#: The Chinese words that name a question's type (their character bigrams are left out of the key terms).
+CUES_ZH = {AnswerType.LICENCE: "许可证 开源协议 授权协议 版权 发布", AnswerType.MONEY: "经费 资金 费用 预算 价格 金额",
+           AnswerType.DATE: "时候 何时 哪一年 哪年 哪天 几月 日期 时间", AnswerType.ORGANISATION: "机构 单位 资助 赞助",
+           AnswerType.PERSON: "哪位", AnswerType.DATASET: "数据集 语料库 基准", AnswerType.PLACE: "哪里 在哪 国家 城市 地区",
+           AnswerType.NUMBER: "几个 几种 多大 多长 多久 多高 比例 数量"}
+
+
 def cue_terms(kind: AnswerType, lang: str) -> set[str]:
-    """The (stemmed) words of a question that name its type, not its subject."""
+    """The (stemmed) words, or for Chinese the character bigrams, of a question that name its type,
+    not its subject."""
     rule = next((r for r in _RULES if r.kind == kind), None)
-    return set(terms(rule.cues, "en")) if rule else set()
+    cues = set(terms(rule.cues, "en")) if rule else set()
+    if lang == "zh":
+        cues |= {t for word in CUES_ZH.get(kind, "").split() for t in terms(word, "zh")}
+    return cues
 
 
 def _plain(sentence: str, kind: AnswerType) -> str:

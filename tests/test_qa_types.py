@@ -71,15 +71,18 @@ def test_an_answerable_question_quotes_the_passage_that_states_it(asker, questio
 
 def test_chinese_questions_are_typed_too():
     doc = parse_text("# 麻雀检索系统\n\n## 摘要\n本文提出麻雀检索系统，用于长文档的快速检索。\n\n"
-                     "## 1 系统发布\n麻雀检索系统已经向研究社区发布，系统的许可证仍由指导委员会决定。\n\n"
+                     "## 1 系统发布\n麻雀检索系统的服务器已经向研究社区发布，服务器的开源许可证仍由指导委员会决定。\n\n"
                      "## 2 索引\n麻雀检索系统的索引每个块保存4096个倒排项，使用变长字节编码压缩。\n\n"
-                     "## 3 资助\n麻雀检索系统的开发得到了开放检索基金会的资助。")
+                     "## 3 资助\n麻雀检索系统的开发得到了开放检索基金会的资助。\n\n"
+                     "## 4 客户端\n麻雀检索系统的客户端库采用MIT协议发布。")
     asker = Asker(doc, Settings())
-    for question in ("麻雀检索系统使用什么许可证发布？", "麻雀检索系统的开发经费是多少？"):
+    for question in ("麻雀检索系统的服务器使用什么许可证发布？", "麻雀检索系统的开发经费是多少？"):
         turn = asker.ask(question)
         assert not turn.found and turn.answer.startswith(NOT_FOUND["zh"]) and turn.related, (question, turn.answer)
     turn = asker.ask("索引的每个块保存多少个倒排项？")
     assert turn.found and "4096个倒排项" in turn.answer
+    turn = asker.ask("客户端的开源许可证是什么？")  # the answer says 协议, not 开源许可证
+    assert turn.found and "MIT协议" in turn.answer and "[§4" in turn.answer, turn.answer
 
 
 @pytest.mark.parametrize("sentence, kind, expected", [
