@@ -44,7 +44,7 @@ BRIEF_COPY = 0.8  # share of a section's summary that copies the paper brief: th
 
 #: Markup that is not ours or Markdown's (``<summary id=``, ``</entry>``), and the JSON punctuation of a
 #: request format leaking into prose (``]}``, ``{"``, ``"}``, a line that is one bracket).
-_MARKUP = re.compile(r"</?[A-Za-z_][\w-]*(?:\s+[\w-]+\s*=|\s*/?>)")
+_MARKUP = re.compile(r"</?[A-Za-z_][\w-]*(?:\s+[\w-]+\s*=|\s*/?>)|<\s*part\s+\d+\s*>", re.I)
 _INLINE_HTML = {"br", "sub", "sup", "b", "i", "em", "strong", "code", "u", "mark", "small"}
 _JSON_DEBRIS = re.compile(r"[\]\}]\s*[\]\}]|\{\s*\"|\"\s*\}|^\s*[-*]?\s*[\[\]\{\}],?\s*$", re.M)
 #: Talk about the answer's own form, which a summary of a paper or an article never is (unless the source

@@ -758,12 +758,14 @@ def _same_text(a: str, b: str) -> bool:
 
 
 _CLOSING_TAG = re.compile(r"</\s*(section|article|parts|summaries|abstract)\s*>", re.I)
+_PART_TAG = re.compile(r"<(\s*part\b)", re.I)
 
 
 def delimit(text: str) -> str:
     """Section text is data inside <section>…</section>: a closing tag inside it must not end the
-    data early (prompt injection), so it is neutralised."""
-    return _CLOSING_TAG.sub(lambda m: f"</ {m.group(1)}>", text)
+    data early (prompt injection), and a ``<part …>`` tag (our marker between a group's sections) must
+    not start a part, so both are neutralised."""
+    return _PART_TAG.sub(r"< \1", _CLOSING_TAG.sub(lambda m: f"</ {m.group(1)}>", text))
 
 
 def _numbered(parts: list[str]) -> str:

@@ -39,10 +39,10 @@ WHOLE_PAPER_TOKENS = 4_000
 #: …and has at most this many sections: the answer holds a summary for each, plus the overview.
 WHOLE_PAPER_MAX_SECTIONS = 16
 
-GROUP_INSTRUCTION = ("\n\nThe text above holds {n} sections, each headed by its [number] and title. Answer "
+GROUP_INSTRUCTION = ("\n\nThe text above holds {n} sections, each after a <part N> mark with its number and title. Answer "
                      "{{\"sections\": [...]}}: one entry per section, in order, with \"part\" (its number) and the "
                      "answer fields above, about that section only; each summary at most {words} words.")
-WHOLE_INSTRUCTION = ("\n\nThe text above holds {n} sections, each headed by its [number] and title. Answer "
+WHOLE_INSTRUCTION = ("\n\nThe text above holds {n} sections, each after a <part N> mark with its number and title. Answer "
                      "{{\"sections\": {{\"1\": {{...}}, ...}}, \"overview\": {{...}}}}: under each section's number, the "
                      "answer fields for that section only ({parts}); in \"overview\", the whole paper's summary (at most "
                      "{words} words in all) with the fields {fields}.")
@@ -91,8 +91,11 @@ def plan_groups(candidates: list[Candidate], below: int, max_sections: int = GRO
 
 
 def group_text(parts: list[tuple[str, str]]) -> str:
-    """The sections' texts as numbered parts of one ``<section>`` block."""
-    return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(parts, 1))
+    """The sections' texts as numbered parts of one ``<section>`` block, each after a ``<part N> title``
+    line. A document cannot hold that mark (``llm_backend.delimit`` neutralises ``<part`` in the data),
+    while a numbered line such as a reference list's ``[1] S. Popinet …`` is common: numbers in
+    brackets would collide with it. No closing tag: the next mark or the block's end closes a part."""
+    return "\n\n".join(f"<part {n}> {' '.join(title.split())}\n{text}" for n, (title, text) in enumerate(parts, 1))
 
 
 def group_title(titles: list[str]) -> str:

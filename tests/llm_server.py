@@ -135,7 +135,7 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     entries = (schema.get("properties") or {}).get("sections", {})
     if entries.get("type") == "object" and entries.get("properties"):
         # a whole paper asked at once: each part's own fields under its number, and the overview
-        parts = re.split(r"(?m)^\[\d+\] (.*)\n", text)[1:]
+        parts = _parts(text)
         keyed = entries["properties"]
         obj = {"sections": {key: _one_answer(body, b, user, parts[2 * i], parts[2 * i + 1], chinese, keyed[key])
                             for i, key in enumerate(keyed) if 2 * i + 1 < len(parts)}}
@@ -157,11 +157,12 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
             obj["sections"] = {key: {} for key in keyed}
         overview = (schema.get("properties") or {}).get("overview")
         if overview and not b.group_no_overview:
-            whole = _overview_answer(" ".join(text.split()[:8]), chinese)
-            obj["overview"] = {k: whole.get(k, f"{k}: {' '.join(text.split()[:8])}") for k in overview.get("properties") or {}}
+            lead = " ".join(re.sub(r"<part \d+>", " ", text).split()[:8])
+            whole = _overview_answer(lead, chinese)
+            obj["overview"] = {k: whole.get(k, f"{k}: {lead}") for k in overview.get("properties") or {}}
     elif entries.get("type") == "array" and entries.get("items", {}).get("properties"):
-        # several sections asked together, as numbered parts "[n] title": one entry per part
-        parts = re.split(r"(?m)^\[\d+\] (.*)\n", text)[1:]
+        # several sections asked together, as numbered parts <part n="…" title="…">: one entry per part
+        parts = _parts(text)
         obj = {"sections": [{**_one_answer(body, b, user, parts[i], parts[i + 1], chinese, entries["items"]),
                              "part": i // 2 + 1} for i in range(0, len(parts) - 1, 2)]}
         if b.group_reversed:  # a model may answer in another order, each entry numbered
@@ -209,6 +210,11 @@ def _overview_answer(snippet: str, chinese: bool) -> dict:
                 "method": "一种方法", "results": "如文中所述", "limitations": "", "audience": "研究人员"}
     return {"reasoning": "central claim", "tldr": f"Overall: {snippet}", "contributions": ["first contribution"],
             "method": "a method", "results": "as reported", "limitations": "", "audience": "researchers"}
+
+
+def _parts(text: str) -> list[str]:
+    """A group's data as [title, text, title, text, …], from its "<part N> title" lines."""
+    return [p.strip("\n") for p in re.split(r"(?m)^<part \d+> (.*)\n", text)[1:]]
 
 
 def _one_answer(body: dict, b: Behaviour, user: str, title_text: str, text: str, chinese: bool, schema: dict) -> dict:

@@ -175,6 +175,7 @@ def _section_ctx(brief: str = "") -> AnswerContext:
     # delimiter and JSON fragments
     ('- The index reads centroids first.\n]}\n</section>\n<summary id="2">', "request format"),
     ('- The index reads centroids first. {"summary": "', "request format"),
+    ("- The index reads centroids first.\n<part 2> Experiments\n- It is 4.2 times faster.", "request format"),
     # an invented quotation
     ('- The authors call it "the fastest index ever built for any collection".', "quoted words"),
     # no content word of the section at all
