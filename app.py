@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from contextlib import closing
+from pathlib import Path
 
 import streamlit as st
 
@@ -521,5 +522,20 @@ def main() -> None:
     ask_panel(st, doc, settings, st.session_state.get("doc_pdf"), with_view=not summarized or bool(st.session_state.get(VIEW)))
 
 
-main()
-ui_session.save_session(st)
+MAIN_PAGE = "main_page"
+
+
+def summarize_page() -> None:
+    """The main page, named "Summarize" in the sidebar (Streamlit names a file's page after the file: "app")."""
+    main()
+    ui_session.save_session(st)
+
+
+# st.navigation instead of the pages/ folder's automatic list, only to name the main page; every file in
+# pages/ is still a page, in the same order, with the same title and address (/Settings, /History …).
+# A page that sends the reader back here (History's "Reopen") switches to MAIN_PAGE: a callable page has no
+# file for st.switch_page("app.py") to find.
+PAGES = [st.Page(summarize_page, title="Summarize", icon=":material/summarize:", default=True)]
+PAGES += [st.Page(f"pages/{path.name}") for path in sorted((Path(__file__).parent / "pages").glob("*.py"))]
+st.session_state[MAIN_PAGE] = PAGES[0]
+st.navigation(PAGES).run()

@@ -61,7 +61,7 @@ else:
     if cols[0].button("Reopen on the main page", type="primary", key="hist_reopen"):
         if ui_session.show_run(st, history, sid, chosen):
             ui_session.save_session(st)
-            st.switch_page("app.py")
+            st.switch_page(st.session_state.get("main_page") or "app.py")  # the "Summarize" page (see app.py)
         else:
             st.error("That run can no longer be opened (it was deleted).")
     record = history.get_run(sid, chosen)

@@ -175,7 +175,7 @@ def _use_llm(page, app_url: str, server, key: str) -> None:
 def _paper_with_llm(page, app_url: str, server, key: str, tmp_path) -> None:
     """On ``page``: the LLM backend set on Settings, then the paper uploaded (its sections shown)."""
     _use_llm(page, app_url, server, key)
-    page.get_by_role("link", name="app").first.click()
+    page.get_by_role("link", name="Summarize").first.click()
     _wait_text(page, "Upload a paper or paste an article")
     paper = _paper()
     _upload(page, tmp_path, paper.name, paper.data)
@@ -268,7 +268,7 @@ def test_review_summarize_tweak_prompt_resummarize_download(app_url, browser, tm
     _wait_text(page, "Valid prompt.")
     page.get_by_role("button", name="Save", exact=True).click()
     _wait_text(page, "Saved '")
-    page.get_by_role("link", name="app").first.click()
+    page.get_by_role("link", name="Summarize").first.click()
     _wait_text(page, "Sections found")
     page.get_by_role("button", name="Summarize").click()
     _wait_text(page, "Summarized with llm")  # this run's status (the first run's download button is still there)

@@ -96,7 +96,7 @@ def test_ask_with_the_llm_backend_streams_a_cited_answer(app_url, browser, tmp_p
         pytest.skip(f"the corpus paper {PAPER} is not here")
     page = browser.new_page(viewport={"width": 1400, "height": 2000})
     _use_llm(page, app_url, llm_server, "sk-test-ask")
-    page.get_by_role("link", name="app").first.click()
+    page.get_by_role("link", name="Summarize").first.click()
     _wait_text(page, "Upload a paper or paste an article")
     path = tmp_path / PAPER.name
     path.write_bytes(PAPER.read_bytes())

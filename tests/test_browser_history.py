@@ -163,7 +163,7 @@ def test_compare_two_prompts_exports_csv_with_ratings(app_url, browser, tmp_path
     page.get_by_role("button", name="Save", exact=True).click()
     _wait_text(page, "Saved '")
     llm_server.state.reset(invent_number=True)  # run B's answers add a number that is not in the paper
-    page.get_by_role("link", name="app").first.click()
+    page.get_by_role("link", name="Summarize").first.click()
     _wait_text(page, "Sections found")
     page.get_by_role("button", name="Summarize").click()
     _wait_text(page, "Summarized with llm")  # this run's status (the last result was on the page already)

@@ -172,7 +172,7 @@ def test_a_paper_through_the_app_in_a_browser(runs, app_url, browser, tmp_path):
     page.get_by_role("option", name="short", exact=True).click()
     page.get_by_role("button", name="Save settings").click()
     _wait_text(page, "Saved. Backend in use: local model (SmolLM2")
-    page.get_by_role("link", name="app").first.click()
+    page.get_by_role("link", name="Summarize").first.click()
     _wait_text(page, "Upload a paper or paste an article")
     pdf = make_paper([("Abstract", 1, prose("sparrow migration counts", 2)),
                       ("1 Introduction", 1, prose("city bird surveys", 1))], title="Sparrows in Winter")
