@@ -64,6 +64,9 @@ from .tokens import TokenBudget, Tokenizer, tokenizer_for_model
 
 log = logging.getLogger(__name__)
 
+#: Answers that missed a schema the endpoint took (and more of them than followed it) before the endpoint
+#: is judged to ignore schemas and the prompt names the fields itself (issue #32: one garbled answer did it).
+SCHEMA_DISTRUST_AFTER = 2
 BRIEF_TOKENS = 40  # the brief: the abstract's first sentences, not the whole abstract
 BRIEF_HELPS_BELOW = 300  # sections shorter than this (tokens) get the brief with them
 OVERVIEW_SHARE = 0.1  # the synthesis call reads section summaries worth at most this share of the document
@@ -92,6 +95,7 @@ class Call:
     max_tokens: int
     room: int
     schema: dict | None = None  # the answer's schema, when not the prompt's own (a group's answer)
+    name_fields: bool = False  # keep the "Answer fields:" line even while the schema is trusted (a re-ask)
 
     def with_extra(self, extra: str, tokens: int) -> Call:
         last = {"role": "user", "content": self.messages[-1]["content"] + extra}
@@ -133,7 +137,8 @@ class LLMBackend:
         self.scale = LENGTHS.get(settings.length, 1.0)
         self.context_window = settings.effective_context
         self.token_ratio = 1.0  # the endpoint's tokens per tokens we count (learned; > 1 for other tokenizers)
-        self.schema_trusted = True  # the endpoint follows the JSON schema it takes (until an answer shows otherwise)
+        self.schema_trusted = True  # the endpoint follows the JSON schema it takes (until answers show otherwise)
+        self.schema_followed = self.schema_missed = 0  # answers asked with the schema alone that followed / missed it
         self.groups_unusable = False  # a group's answer was of no use (learned): ask each section alone
         self.overview: dict | None = None  # the overall summary's fields, when a whole paper's answer held them
         if not settings.context_window and client is None:
@@ -238,7 +243,8 @@ class LLMBackend:
         live = on_delta if result is not None and report is not None else None
         # sent with the JSON schema, the "Answer fields:" line would say again what the schema says
         # (and a provider that writes the schema into the prompt would bill it twice)
-        lean = [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages] if self.schema_trusted else None
+        lean = [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages] \
+            if self.schema_trusted and not call.name_fields else None
         try:
             completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
                                               schema=call.schema or self.schema_for(call.prompt), on_delta=live,
@@ -295,11 +301,15 @@ class LLMBackend:
         if not getattr(completion, "sent_lean", False):
             return False
         if answer.ok and not schema_problems(answer.fields, prompt.json_schema()):
+            self.schema_followed += 1
             return False
-        if self.schema_trusted:
+        self.schema_missed += 1
+        # one garbled answer (repaired into wrong keys) is no evidence about the endpoint: trust is revised
+        # only when answers that missed the schema are repeated and outnumber those that followed it
+        if self.schema_trusted and self.schema_missed >= SCHEMA_DISTRUST_AFTER and self.schema_missed > self.schema_followed:
             self.schema_trusted = False
-            log.info("%s took the JSON schema but did not follow it: the answer fields are named in the prompt "
-                     "from now on", self.settings.host)
+            log.info("%s took the JSON schema but did not follow it (%d answers of %d): the answer fields are named "
+                     "in the prompt from now on", self.settings.host, self.schema_missed, self.schema_missed + self.schema_followed)
         return True
 
     def context_for(self, prompt: PromptTemplate, values: dict, extra: str = "") -> AnswerContext:
@@ -362,7 +372,9 @@ class LLMBackend:
         completion = self.whole_answer(call, result, report)
         answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
         problem = self.judge(answer, prompt, ctx)
-        if self._schema_ignored(completion, answer, prompt) and not problem:
+        if self._schema_ignored(completion, answer, prompt):
+            call = replace(call, name_fields=True)  # this question is asked again naming its fields, whatever the trust
+        if call.name_fields and not problem:
             # asked again, this time naming the fields (a problem's re-ask below names them as well);
             # an answer that is worse than the first keeps the first, whose text was sound
             completion = self.whole_answer(call, result, report)

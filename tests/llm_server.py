@@ -57,6 +57,7 @@ class Behaviour:
     group_empty: bool = False  # an answer for several sections has only empty entries
     group_reversed: bool = False  # an answer for several sections lists its (numbered) entries last first
     ignore_schema: bool = False  # take response_format json_schema but answer as if none was given
+    ignore_schema_first: int = 0  # ... for the first N chat requests only (one garbled answer, then the schema)
     full_length: bool = False  # section summaries about as long as asked (a real model's length), for token benches
     echo_instruction: bool = False  # a whole paper's answer repeats the instruction as each part's summary
     group_same_summary: bool = False  # a whole paper's answer gives every part the same summary
@@ -130,7 +131,7 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     chinese = "Simplified Chinese" in body["messages"][0]["content"] + user and b.answer_language != "en" \
         and n > b.wrong_language_first
     schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
-    if b.ignore_schema:
+    if b.ignore_schema or n <= b.ignore_schema_first:
         schema = {}
     entries = (schema.get("properties") or {}).get("sections", {})
     if entries.get("type") == "object" and entries.get("properties"):
