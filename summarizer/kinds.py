@@ -65,6 +65,10 @@ def kind_from_title(title: str) -> str | None:
 #: Kinds a subsection's title may name only loosely ("Overview", "Model", "System design"): inside
 #: a section of another kind, the subsection keeps its parent's kind.
 _GENERIC_KINDS = frozenset({"introduction", "method"})
+#: A heading that is nothing but its kind's own name ("Introduction", "Methods", "引言") is that kind
+#: wherever it sits: a parent named loosely (a paper's title read as a heading, "… An Empirical Comparison")
+#: must not turn a paper's Introduction into experiments.
+_NAMES_ITS_KIND = re.compile(r"^(introduction|methods?|methodology|materials and methods|引\s*言|绪\s*论|前\s*言|方\s*法)$", re.I)
 
 
 def assign_kinds(titles: list[str], levels: list[int]) -> list[str]:
@@ -99,7 +103,8 @@ def assign_kinds(titles: list[str], levels: list[int]) -> list[str]:
                 kind = "method" if not seen & {"conclusion"} else "other"
             else:
                 kind = "other"
-        elif level > 1 and kind in _GENERIC_KINDS and parent not in ("other", "abstract", kind):
+        elif level > 1 and kind in _GENERIC_KINDS and parent not in ("other", "abstract", kind) \
+                and not _NAMES_ITS_KIND.match(strip_number(titles[i]).strip().rstrip(".:：")):
             kind = parent  # "Model" under "Experiments" is still experiments; "Overview" under a method is method
         ancestors.append((level, kind))
         kinds.append(kind)

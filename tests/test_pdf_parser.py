@@ -58,6 +58,18 @@ def test_named_sections_get_kinds_from_position():
                                             "conclusion", "references", "appendix"]
 
 
+
+def test_a_heading_that_is_its_kinds_name_keeps_it_under_any_parent():
+    """A paper's title read as a heading ("… An Empirical Comparison …") named its subsections'
+    kind; an "Introduction" or "Methods" heading is that kind wherever it sits, while a loose
+    "Overview" or "Model" under Experiments is still experiments."""
+    titles = ["The Structure of Chaos: An Empirical Comparison", "Introduction", "Methods", "Results",
+              "Experiments", "Overview", "Model"]
+    levels = [1, 2, 2, 2, 1, 2, 2]
+    assert assign_kinds(titles, levels) == ["experiments", "introduction", "method", "results",
+                                            "experiments", "experiments", "experiments"]
+
+
 def test_not_a_pdf_empty_and_damaged():
     with pytest.raises(InputError, match="empty"):
         parse_pdf(b"")
