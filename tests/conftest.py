@@ -95,6 +95,22 @@ def app_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def library_logging_as_found():
+    """A CLI run in-process (``cli.main``) configures the ``summarizer`` logger for a terminal: its own handlers,
+    and no propagation to the root logger, where ``caplog`` listens. Each test gets the logger back as it
+    found it, so whether a test sees the library's log does not depend on which test ran before it."""
+    import logging
+
+    log = logging.getLogger("summarizer")
+    handlers, propagate, level = list(log.handlers), log.propagate, log.level
+    yield
+    for handler in [h for h in log.handlers if h not in handlers]:
+        log.removeHandler(handler)
+        handler.close()
+    log.propagate, log.level = propagate, level
+
+
 @pytest.fixture
 def llm_server():
     with LLMServer() as server:
