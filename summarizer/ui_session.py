@@ -101,6 +101,9 @@ def _drop_legacy_id(st) -> None:
 
 def init_session(st) -> str:
     """Call first on every page: this browser's session (from its signed cookie, or a new one), restored once."""
+    from .ui_pages import declared_pages_only
+
+    declared_pages_only(st)  # app.py names the pages (the main page "Summarize"), also on a fresh server
     _drop_legacy_id(st)
     sid = session_id(st)
     _set_cookie(st, sid)
