@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .document import NOT_SUMMARIZED, Document, Section
+from .document import NOT_SUMMARIZED, Block, Document, Section
 
 
 @dataclass
@@ -25,6 +25,18 @@ def default_choices(document: Document) -> list[SectionChoice]:
             for s in document.sections]
 
 
+def merged(prev: Section, title: str, section: Section) -> Section:
+    """``prev`` with ``section`` (headed by ``title``) appended. Its prose lives twice, as ``text`` and as
+    ``blocks`` (which page grounding and Ask read): both are extended, so the merged text keeps its pages
+    there too. A merged heading is a paragraph of its own, as in ``text``."""
+    blocks: list[Block] = []
+    if prev.blocks or section.blocks:
+        heading = Block("paragraph", title, section.page_start)
+        blocks = [*(prev.blocks or prev.paragraphs), heading, *(section.blocks or section.paragraphs)]
+    return replace(prev, text=f"{prev.text}\n\n{title}\n\n{section.text}".strip(), blocks=blocks,
+                   page_end=section.page_end or prev.page_end)
+
+
 def apply_review(document: Document, choices: list[SectionChoice]) -> tuple[Document, dict[int, str]]:
     """The reviewed document and ``{section index: prompt name}`` for explicit prompt choices."""
     sections: list[Section] = []
@@ -32,9 +44,7 @@ def apply_review(document: Document, choices: list[SectionChoice]) -> tuple[Docu
     for section, choice in zip(document.sections, choices):
         title = choice.title.strip() or section.title
         if choice.merge_up and sections:
-            prev = sections[-1]
-            sections[-1] = replace(prev, text=f"{prev.text}\n\n{title}\n\n{section.text}".strip(),
-                                   page_end=section.page_end or prev.page_end)
+            sections[-1] = merged(sections[-1], title, section)
             continue
         kind = section.kind
         if choice.include and kind in NOT_SUMMARIZED:

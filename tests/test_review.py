@@ -1,0 +1,40 @@
+"""The section review (``apply_review``): a merge keeps one document model — the merged section's text,
+its paragraphs for page grounding and its passages for Ask move together (issue #26: the merge once
+extended ``text`` only, so grounding and Ask lost the merged part)."""
+
+from __future__ import annotations
+
+from summarizer.grounding import ground_summary
+from summarizer.pdf_parser import parse_pdf
+from summarizer.retrieval import document_passages
+from summarizer.review import apply_review, default_choices
+
+
+def _merged(paper_pdf):
+    doc = parse_pdf(paper_pdf, "sparrow.pdf")
+    titles = [s.title for s in doc.sections]
+    experiments = next(i for i, t in enumerate(titles) if t.endswith("Experiments"))
+    choices = default_choices(doc)
+    choices[experiments].merge_up = True
+    reviewed, _ = apply_review(doc, choices)
+    return doc, doc.sections[experiments], reviewed.sections[experiments - 1]
+
+
+def test_a_merged_section_keeps_its_paragraphs_and_pages_for_grounding(paper_pdf):
+    doc, absorbed, merged = _merged(paper_pdf)
+    assert absorbed.blocks and merged.blocks
+    claim = "We test on PubMed and arXiv collections with 10,000 queries."
+    assert claim in merged.text
+    assert any(claim in b.text for b in merged.paragraphs)  # the merged part is prose of the section
+    bullet = ground_summary(f"- {claim}", merged, "en")[0]
+    assert bullet.support is not None and bullet.pages == [absorbed.page_start]
+
+
+def test_ask_finds_the_merged_text_in_its_new_section_with_its_page(paper_pdf):
+    doc, absorbed, merged = _merged(paper_pdf)
+    choices = default_choices(doc)
+    choices[doc.sections.index(absorbed)].merge_up = True
+    reviewed, _ = apply_review(doc, choices)
+    found = [p for p in document_passages(reviewed) if "10,000 queries" in p.text]
+    assert found and all(p.section_title == merged.title and p.page == absorbed.page_start for p in found), \
+        [(p.section_title, p.page, p.text[:40]) for p in document_passages(reviewed)]
