@@ -98,8 +98,12 @@ class Call:
     name_fields: bool = False  # keep the "Answer fields:" line even while the schema is trusted (a re-ask)
 
     def with_extra(self, extra: str, tokens: int) -> Call:
+        """The request with ``extra`` (``tokens`` long, counted by the caller) appended: what it adds to the
+        prompt is taken from the room left for the answer, so a re-ask is budgeted like the first ask."""
         last = {"role": "user", "content": self.messages[-1]["content"] + extra}
-        return replace(self, messages=[*self.messages[:-1], last], prompt_tokens=self.prompt_tokens + tokens)
+        room = self.room - tokens
+        return replace(self, messages=[*self.messages[:-1], last], prompt_tokens=self.prompt_tokens + tokens,
+                       room=room, max_tokens=max(1, min(self.max_tokens, room)))
 
 
 def words_for(prompt: PromptTemplate, scale: float) -> int:
@@ -191,6 +195,10 @@ class LLMBackend:
                                f"({self.context_window} tokens); shorten the prompt or raise the context window.")
         return Call(prompt, messages, prompt_tokens, prompt.max_output_tokens, room)
 
+    def extended(self, call: Call, extra: str) -> Call:
+        """Budget step for a re-ask: ``call`` with ``extra`` appended, its tokens counted as the prompt's are."""
+        return call.with_extra(extra, self.tokenizer.count(extra))
+
     def _fit_text(self, text: str, tokens: int) -> str:
         """Cut ``text`` at a sentence boundary to at most ``tokens`` tokens."""
         if self.tokenizer.count(text) <= tokens:
@@ -206,8 +214,15 @@ class LLMBackend:
 
     def learn_overflow(self, exc: ContextOverflow) -> None:
         """After a context overflow: lower the window for the rest of the run, to the limit the
-        server named or, when it named none (or the same one), by shrinking our token estimate."""
-        if exc.limit and exc.limit < self.context_window:
+        server named, or below the prompt that did not fit when the server answered nothing (an empty
+        200, llama-cpp-python's way), or, when it named none (or the same one), by shrinking our token
+        estimate."""
+        did_not_fit = int(getattr(exc, "prompt_tokens", 0) * self.token_ratio)
+        if did_not_fit and did_not_fit < self.context_window:
+            log.warning("the endpoint answered nothing to a prompt of ~%d tokens: its context window is taken to be "
+                        "below that, not %d, for this run", did_not_fit, self.context_window)
+            self.context_window = did_not_fit
+        elif exc.limit and exc.limit < self.context_window:
             log.warning("the endpoint's context window is %d tokens, not %d: lowering the budget for this run",
                         exc.limit, self.context_window)
             self.context_window = exc.limit
@@ -248,7 +263,7 @@ class LLMBackend:
         try:
             completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
                                               schema=call.schema or self.schema_for(call.prompt), on_delta=live,
-                                              schema_messages=lean)
+                                              schema_messages=lean, window=self.budget_for(call.prompt).context_window)
         finally:  # what the client learned about the endpoint (a refused answer format) is said with the result
             self.notices.extend(n for n in getattr(self.client, "notices", ()) if n not in self.notices)
         completion.sent_lean = lean is not None and getattr(completion, "format_used", "") == "json_schema"
@@ -269,8 +284,8 @@ class LLMBackend:
         if completion.finish_reason != "length":
             return completion
         terse = TERSE.format(n=max(20, self.words_for(call.prompt) // 2))
-        retry = call.with_extra(terse, 40)
-        retry.max_tokens = max(call.max_tokens, min(call.max_tokens * 2, call.room - 40))
+        retry = self.extended(call, terse)
+        retry.max_tokens = max(retry.max_tokens, min(call.max_tokens * 2, retry.room))
         completion = self.call(retry, result, report)
         if completion.finish_reason == "length":
             raise BackendError(f"The model's answer was cut off twice at the output limit ({retry.max_tokens} tokens, "
@@ -382,7 +397,7 @@ class LLMBackend:
             answer = answer if self.judge(fixed, prompt, ctx) else fixed
         if problem:
             log.info("re-asking '%s': %s", prompt.name, problem)
-            again = call.with_extra(REASK.format(problem=problem), 40)
+            again = self.extended(call, REASK.format(problem=problem))
             completion = self.whole_answer(again, result, report)
             answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
             second = self.judge(answer, prompt, ctx)
@@ -392,7 +407,7 @@ class LLMBackend:
             result.status = "running"
         if not self._language_ok(answer):
             fix = LANGUAGE_FIX.format(language=self.language)
-            completion = self.whole_answer(call.with_extra(fix, 30), result, report)
+            completion = self.whole_answer(self.extended(call, fix), result, report)
             fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
             if not self.judge(fixed, prompt, ctx):
                 answer = fixed

@@ -360,3 +360,23 @@ def test_a_probed_context_window_is_remembered_across_runs_but_a_failed_probe_is
     llm_server.state.reset(no_models=True)  # reachable but no model list (a wrong key, a wrong path)
     assert endpoint.discover_context_window(llm_server.base_url, "other-model") is None
     assert endpoint._remembered((llm_server.base_url, "other-model")) is None
+
+
+def test_a_re_ask_instruction_counts_in_the_budget():
+    """The re-ask, terse and language instructions are counted like the prompt (they were a flat 30–40
+    tokens, whatever their length) and taken from the answer's room (issue #26)."""
+    from summarizer.llm_backend import REASK
+    from summarizer.prompts import default_prompts
+    from summarizer.settings import Settings
+
+    backend = LLMBackend(Settings(backend="llm", model="m", base_url="http://127.0.0.1:9/v1", api_key="k",
+                                  context_window=4096))
+    prompt = default_prompts()["method"]
+    call = backend.sized(prompt, {"title": "T", "brief": "", "section_title": "2 Method", "kind": "method",
+                                  "section_text": "We index sections.", "max_words": 90, "language": "English",
+                                  "fields": ""})
+    extra = REASK.format(problem="the answer quoted words the text does not contain ('" + "x " * 60 + "')")
+    again = backend.extended(call, extra)
+    assert again.prompt_tokens - call.prompt_tokens > 60  # a long problem: the flat 40 undercounted it
+    assert abs(again.prompt_tokens - backend.count_messages(again.messages)) <= 2  # BPE may merge at the join
+    assert again.room == call.room - (again.prompt_tokens - call.prompt_tokens) and again.max_tokens <= again.room
