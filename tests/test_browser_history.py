@@ -49,7 +49,7 @@ def test_reload_history_reopen_redownload(app_url, browser, tmp_path):  # noqa: 
     assert page.get_by_text("Sections found").count() >= 1
     _, after_reload = _download(page, tmp_path)
     assert after_reload == first
-    _wait_text(page, "Page 1 of", timeout=30_000)  # the PDF page view came back with it
+    _open_a_page_mark(page)  # the PDF page view came back with it
 
     _open_history_page(page)
     title = first.splitlines()[0].lstrip("# ").strip()
@@ -65,7 +65,7 @@ def test_reload_history_reopen_redownload(app_url, browser, tmp_path):  # noqa: 
     _wait_text(page, "Download Markdown", timeout=60_000)
     _, reopened = _download(page, tmp_path)
     assert reopened == first
-    _wait_text(page, "Page 1 of", timeout=30_000)
+    _open_a_page_mark(page)
 
     # a new tab of the same browser (no id in its address) finds the same history through the cookie
     other_tab = context.new_page()
@@ -125,6 +125,16 @@ def test_run_cut_by_a_reload_is_finished_after_it(app_url, browser, tmp_path, ll
     _, markdown = _download(page, tmp_path)
     assert "Not summarized yet" not in markdown and "This part (" in markdown
     assert "No overall summary" not in markdown
+
+
+def _open_a_page_mark(page) -> None:
+    """The PDF is there: a page mark of the summary is a link, and it opens its page in a dialog."""
+    mark = page.locator('a[href^="#pm-"]').first
+    mark.wait_for(timeout=30_000)
+    mark.click()
+    page.get_by_role("dialog").get_by_text(re.compile(r"Page \d+ of \d+")).wait_for(timeout=30_000)
+    page.keyboard.press("Escape")
+    page.get_by_role("dialog").wait_for(state="detached", timeout=10_000)
 
 
 def _idle(page) -> None:
