@@ -77,6 +77,9 @@ REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the t
          "words, as the JSON object asked for.")
 LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
 OVERFLOW_RETRIES = 2
+#: After an empty answer taken as an overflow, the window is taken to be this share of the prompt that did not
+#: fit (the server named no window: it is below that prompt, by how much is unknown).
+EMPTY_OVERFLOW_SHARE = 0.75
 GROUP_MAX_OUTPUT = 4_096  # a group's answer room: within the output limit of common models (gpt-3.5, DeepSeek)
 LIVE_EVERY = 0.5  # seconds between two reports of a section's streaming answer
 CHARS_PER_WORD = 8  # a generous bound on characters per word (English ~6, Chinese ~2 per word)
@@ -218,10 +221,10 @@ class LLMBackend:
         200, llama-cpp-python's way), or, when it named none (or the same one), by shrinking our token
         estimate."""
         did_not_fit = int(getattr(exc, "prompt_tokens", 0) * self.token_ratio)
-        if did_not_fit and did_not_fit < self.context_window:
+        if did_not_fit and did_not_fit * EMPTY_OVERFLOW_SHARE < self.context_window:
             log.warning("the endpoint answered nothing to a prompt of ~%d tokens: its context window is taken to be "
-                        "below that, not %d, for this run", did_not_fit, self.context_window)
-            self.context_window = did_not_fit
+                        "%d, not %d, for this run", did_not_fit, int(did_not_fit * EMPTY_OVERFLOW_SHARE), self.context_window)
+            self.context_window = int(did_not_fit * EMPTY_OVERFLOW_SHARE)
         elif exc.limit and exc.limit < self.context_window:
             log.warning("the endpoint's context window is %d tokens, not %d: lowering the budget for this run",
                         exc.limit, self.context_window)

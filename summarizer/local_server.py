@@ -6,7 +6,9 @@ llama-cpp-python enforces an answer schema by grammar only when it arrives as
 "json_schema": {"schema": {...}}}`` that our client sends fails its request validation. The
 adapter rewrites the one into the other, so the schema is enforced instead of being dropped by a
 fallback. Run by ``local_model.LocalServer``: ``python -m summarizer.local_server --model X.gguf
---port P --n_ctx N --n_threads T``.
+--port P --n_ctx N --n_threads T [--no_extra_bufts]``. ``--no_extra_bufts`` loads the model with
+llama.cpp's ``use_extra_bufts`` off (no weight repacking, so no AMX kernels: some VMs report AMX and
+fault in them); llama-cpp-python's settings have no option for it, so the model parameters are set here.
 """
 
 from __future__ import annotations
@@ -81,6 +83,24 @@ def _replay(messages: list[dict], receive=None):
     return replayed
 
 
+def without_extra_bufts() -> None:
+    """Make every model loaded in this process use llama.cpp's default CPU buffers only (``use_extra_bufts``
+    off): ``Llama`` takes its model parameters from ``llama_model_default_params``, which is wrapped here."""
+    import llama_cpp.llama_cpp as lib
+
+    defaults = lib.llama_model_default_params
+    if getattr(defaults, "summarizer_no_extra_bufts", False):
+        return
+
+    def params():
+        p = defaults()
+        p.use_extra_bufts = False
+        return p
+
+    params.summarizer_no_extra_bufts = True
+    lib.llama_model_default_params = params
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
     from llama_cpp.server.app import create_app
@@ -92,7 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n_ctx", type=int, default=4096)
     parser.add_argument("--n_threads", type=int, default=1)
     parser.add_argument("--alias", default="local")
+    parser.add_argument("--no_extra_bufts", action="store_true", help="llama.cpp's extra buffer types off (no AMX kernels)")
     args = parser.parse_args(argv)
+    if args.no_extra_bufts:
+        without_extra_bufts()
     server = ServerSettings(host="127.0.0.1", port=args.port, interrupt_requests=False)
     model = ModelSettings(model=args.model, model_alias=args.alias, n_ctx=args.n_ctx, n_threads=args.n_threads,
                           n_threads_batch=args.n_threads, n_gpu_layers=0, verbose=False)
