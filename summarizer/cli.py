@@ -111,7 +111,8 @@ def _settings(args):
     settings = Settings.from_env(
         backend="llm" if args.backend == "local" else args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
-        length=args.length, parser=args.parser, max_pages=getattr(args, "max_pages", None), **tuning,
+        length=args.length, parser=args.parser, max_pages=getattr(args, "max_pages", None),
+        model_path=getattr(args, "model_path", None), **tuning,
     )
     add_secret(settings.clean_key())  # masked in every log line, whatever its shape
     return _local_settings(args, settings)

@@ -7,6 +7,14 @@ backend (offline, no key) the answer is the best passages' most relevant sentenc
 cited. Both say plainly when the document does not hold the answer, and a follow-up question
 keeps the conversation: its retrieval also uses the previous question, and the model sees the
 earlier turns.
+
+The model is the one summarize uses: ``LLMBackend`` resolves the settings (a local GGUF model runs
+on its loopback llama.cpp server, started or reused; never a hosted endpoint the user did not name),
+builds the client and learns the context window. Settings that name no endpoint and hold no key (the
+``llm`` backend with the default hosted URL and no key) answer offline instead of contacting anyone.
+A model's answer passes the summary answers' checks (``answer_checks``: echoed instructions, loops,
+delimiters, request-format debris, invented quotations, no word of the passages) and cites only
+passages that were sent; one that fails is not an answer (``Turn.problem``), whatever it says.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .answer_checks import AnswerContext, answer_problem
 from .answer_types import WHAT, WHAT_ZH, AnswerType, cue_terms, question_type, states
 from .answers import parse_answer
 from .document import Document
@@ -25,7 +34,7 @@ from .errors import BackendError, InputError, SummarizerError
 from .extractive import terms
 from .retrieval import Hit, Passage, PassageIndex, question_terms
 from .sentences import split_sentences
-from .settings import Settings
+from .settings import DEFAULT_BASE_URL, Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +56,16 @@ RESTART = "\f"
 RELATED = 2
 NOT_FOUND = {"en": "The paper does not say: it does not contain the answer to this question.",
              "zh": "论文中没有找到这个问题的答案。"}
+FAILED = {"en": "No answer: the model's answer failed the checks and was not used",
+          "zh": "没有答案：模型的回答未通过检查，未被采用"}
 _CITATION = re.compile(r"\[§[^\[\]]{1,80}?\]")
 _CLOSING = re.compile(r"<\s*/?\s*passages\s*>", re.I)
+#: ``answer_checks``' length rules are a summary's: an answer may be one name ("MIT") or quote a passage.
+_SUMMARY_ONLY = ("the answer was far too short", "the answer copied the section text")
+#: The answer length ``AnswerContext`` is given: its "far too short" floor is then 2 words (not applied, above).
+CHECK_WORDS = 30
+NO_ENDPOINT = ("No API key and no endpoint are set, so the question was answered offline from the paper's own "
+               "sentences; nothing was sent anywhere.")
 
 
 @dataclass
@@ -66,6 +83,8 @@ class Turn:
     cost_usd: float | None = None
     #: When the paper does not say: the closest passages, offered as related, never as the answer.
     related: list[Passage] = field(default_factory=list)
+    #: Why the model's answer was not used (it failed the answer checks), or "": then ``found`` is False.
+    problem: str = ""
 
     @property
     def pages(self) -> list[int]:
@@ -75,7 +94,7 @@ class Turn:
         return {"question": self.question, "answer": self.answer, "found": self.found,
                 "citations": [p.as_json() for p in self.citations], "pages": self.pages,
                 "related": [p.as_json() for p in self.related],
-                "notices": list(self.notices), "backend": self.backend,
+                "notices": list(self.notices), "backend": self.backend, "problem": self.problem,
                 "usage": {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
                           "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}}
 
@@ -87,7 +106,8 @@ class Turn:
                    [Passage.from_json(p) for p in data.get("citations") or []], bool(data.get("found", True)),
                    list(data.get("notices") or []), str(data.get("backend", "")), int(usage.get("tokens_in") or 0),
                    int(usage.get("tokens_out") or 0), usage.get("cost_usd"),
-                   related=[Passage.from_json(p) for p in data.get("related") or []])
+                   related=[Passage.from_json(p) for p in data.get("related") or []],
+                   problem=str(data.get("problem") or ""))
 
 
 def delimit_passage(text: str) -> str:
@@ -109,8 +129,28 @@ class Asker:
                              "if it is a scanned PDF, use the Nougat OCR parser first.")
         self._prompts = prompts
         self._client = client
+        self._backend: tuple[Settings, object] | None = None  # (the settings it was built for, LLMBackend)
 
     # ---- shared ---------------------------------------------------------------------------
+    def offline(self) -> bool:
+        """Answer with the quoting answerer: the extractive backend, or an LLM backend that names no
+        endpoint and holds no key (it would send the paper to the default hosted endpoint the user never
+        chose); a local model file is always used."""
+        s = self.settings
+        if s.backend != "llm":
+            return True
+        return not s.is_local and not s.clean_key() and s.base_url.strip().rstrip("/") == DEFAULT_BASE_URL
+
+    def model_backend(self):
+        """The ``LLMBackend`` summarize would build from these settings (the local model's server started
+        or reused, the client, the context window), built once per settings object."""
+        from .llm_backend import LLMBackend
+
+        if self._backend is None or self._backend[0] is not self.settings:
+            backend = LLMBackend(self.settings, prompts=self._prompts, client=self._client)
+            self._backend = (self.settings, backend)
+        return self._backend[1]
+
     def _tokenizer(self):
         from .tokens import tokenizer_for_model
 
@@ -145,10 +185,14 @@ class Asker:
         call starts the text again), then show ``.turn.answer`` (the final text: it replaces what
         was streamed, which may lack the not-found wording)."""
         question, notices = self.fit_question(question)
+        if self.offline():
+            if self.settings.backend == "llm":
+                log.info("ask: llm backend with no key and the default endpoint: answering offline")
+                notices.append(NO_ENDPOINT)
+            label = "extractive (built-in, offline)"
+            return _QuoteAnswering(self, Turn(question, notices=notices, backend=label), list(history or []))
         turn = Turn(question, notices=notices, backend=self.settings.backend_label)
-        if self.settings.backend == "llm":
-            return _LLMAnswering(self, turn, list(history or []))
-        return _QuoteAnswering(self, turn, list(history or []))
+        return _LLMAnswering(self, turn, list(history or []))
 
 
 class Answering:
@@ -268,13 +312,11 @@ class _LLMAnswering(Answering):
     """The model's answer from the retrieved passages, streamed, with its citations checked."""
 
     def stream(self) -> Iterator[str]:
-        from .llm_client import ChatClient
-        from .prompts import load_prompts
-
-        asker, turn, settings = self.asker, self.turn, self.asker.settings
-        prompts = asker._prompts or load_prompts(settings.prompts_dir)
-        prompt = prompts.get("ask")
-        tokenizer = asker._tokenizer()
+        asker, turn = self.asker, self.turn
+        backend = asker.model_backend()
+        settings = backend.settings  # the local model's: its loopback server, its model name and n_ctx
+        prompt = backend.prompts.get("ask")
+        tokenizer = backend.tokenizer
         hits = asker.retrieve(turn.question, self.history, k=TOP_K + 2)
         passages = [h.passage for h in hits] or asker.index.passages[:3]  # nothing matched: the opening
         language = settings.language_name(asker.document.language)
@@ -283,7 +325,7 @@ class _LLMAnswering(Answering):
                   "language": language, "max_words": prompt.max_words}
         empty = prompt.render({**values, "passages": ""})
         used = sum(tokenizer.count(m["content"]) + 4 for m in empty) + 3
-        room = settings.effective_context - prompt.max_output_tokens - used - 64
+        room = backend.context_window - prompt.max_output_tokens - used - 64
         if room < 100:
             raise BackendError("The model's context window is too small for the ask prompt; "
                                "raise the context window in Settings.")
@@ -299,7 +341,7 @@ class _LLMAnswering(Answering):
             blocks.append(block)
         messages = prompt.render({**values, "passages": "\n\n".join(blocks)})
         prompt_tokens = sum(tokenizer.count(m["content"]) + 4 for m in messages) + 3
-        client = asker._client or ChatClient(settings)
+        client = asker._client or backend.client.child()  # its own Stop: leaving one answer ends that answer only
         raw: list[str] = []
         usage: dict = {}
         shown = ""
@@ -315,7 +357,8 @@ class _LLMAnswering(Answering):
                 continue  # a JSON answer or the not-found mark: shown once finished, as ``turn.answer``
             yield text[len(shown):]
             shown = text
-        self._finish("".join(raw), sent, usage, prompt_tokens, tokenizer)
+        self.context = _answer_context(prompt, values, sent)
+        self._finish("".join(raw), sent, usage, prompt_tokens, tokenizer, settings)
 
     def _history(self, tokenizer) -> str:
         lines: list[str] = []
@@ -329,8 +372,8 @@ class _LLMAnswering(Answering):
             used += n
         return "\n\n".join(lines) or "(none)"
 
-    def _finish(self, text: str, sent: list[Passage], usage: dict, prompt_tokens: int, tokenizer) -> None:
-        turn, lang, settings = self.turn, self.asker.lang, self.asker.settings
+    def _finish(self, text: str, sent: list[Passage], usage: dict, prompt_tokens: int, tokenizer, settings) -> None:
+        turn, lang = self.turn, self.asker.lang
         text = text.strip()
         if text.startswith("{"):  # a model that answered JSON anyway: take its answer field
             fields = parse_answer(text).fields
@@ -341,9 +384,24 @@ class _LLMAnswering(Answering):
             turn.found = False
             turn.related = sent[:RELATED]  # the closest passages it was given: related, not the answer
             rest = text[len(NOT_FOUND_MARK):].lstrip(" :：-—").strip()
+            if rest and ask_problem(rest, self.context):
+                rest = ""  # its own words about the passages are garbage: the plain sentence is said alone
             turn.answer = NOT_FOUND[lang] + (f" {rest}" if rest else "")
         else:
             turn.answer = text
+        self._cite(sent)
+        turn.tokens_in = int(usage.get("prompt_tokens") or prompt_tokens)
+        turn.tokens_out = int(usage.get("completion_tokens") or tokenizer.count(text))
+        price = settings.price
+        if price and not settings.is_local:
+            turn.cost_usd = (turn.tokens_in * price[0] + turn.tokens_out * price[1]) / 1_000_000
+        log.info("ask: %d passages sent, %d cited, found=%s, %d/%d tokens", len(sent), len(turn.citations), turn.found,
+                 turn.tokens_in, turn.tokens_out)
+
+    def _cite(self, sent: list[Passage]) -> None:
+        """The passages the answer cites; an answer that fails the checks, or cites a passage it was not
+        given, is no answer: the paper's closest passages are offered as related instead."""
+        turn, lang = self.turn, self.asker.lang
         by_citation: dict[str, Passage] = {}
         for p in sent:
             by_citation.setdefault(_key(p.citation), p)
@@ -354,19 +412,41 @@ class _LLMAnswering(Answering):
                 unknown.append(c)
             elif p not in cited:
                 cited.append(p)
+        problem = ask_problem(turn.answer, self.context) if turn.found else ""
+        if turn.found and unknown and not problem:
+            problem = f"it cites {', '.join(sorted(set(unknown)))}, which was not among the passages given"
+        if problem:
+            log.info("ask: the model's answer was not used: %s", problem)
+            turn.found, turn.problem, turn.citations = False, problem, []
+            turn.related = sent[:RELATED]
+            turn.answer = (f"{FAILED[lang]} ({problem})" if lang == "en" else f"{FAILED[lang]}（{problem}）")
+            turn.notices.append(f"The model's answer was not used: {problem}.")
+            return
         turn.citations = cited
         if unknown:
             turn.notices.append(f"The answer cites {', '.join(sorted(set(unknown)))}, which was not among the "
                                 "passages given; check it.")
         if turn.found and not cited:
             turn.notices.append("The answer cites no passage of the paper; check it against the text.")
-        turn.tokens_in = int(usage.get("prompt_tokens") or prompt_tokens)
-        turn.tokens_out = int(usage.get("completion_tokens") or tokenizer.count(text))
-        price = settings.price
-        if price:
-            turn.cost_usd = (turn.tokens_in * price[0] + turn.tokens_out * price[1]) / 1_000_000
-        log.info("ask: %d passages sent, %d cited, found=%s, %d/%d tokens", len(sent), len(cited), turn.found,
-                 turn.tokens_in, turn.tokens_out)
+
+
+def _answer_context(prompt, values: dict, sent: list[Passage]) -> AnswerContext:
+    """What an answer is judged against: the ask prompt's own texts, and the data sent with them (the
+    passages, the title, the question and the earlier turns)."""
+    pieces = [piece for text in (prompt.system, prompt.user) for piece in re.split(r"\{[A-Za-z_]+\}", text)]
+    data = [str(values.get(k, "")) for k in ("title", "question", "history")]
+    data += [f"{p.citation} {p.section_title}\n{p.text}" for p in sent]
+    return AnswerContext(pieces, "\n".join(data), CHECK_WORDS)
+
+
+def ask_problem(answer: str, context: AnswerContext) -> str:
+    """What makes a model's answer no answer (``answer_checks``: empty, echoed instructions, a loop, our
+    delimiters or request format, an invented quotation, no word of the passages), or "". Its citations
+    are ours (they are checked against the passages sent), and the length rules are a summary's."""
+    if _CLOSING.search(answer):
+        return "the answer repeated the <passages> delimiters"
+    problem = answer_problem(_CITATION.sub(" ", answer), context)
+    return "" if problem.startswith(_SUMMARY_ONLY) else problem
 
 
 def _key(citation: str) -> str:

@@ -183,7 +183,12 @@ class Settings(TypedModel):
         """Defaults, then the environment (``environment``), then the non-None ``overrides``."""
         given = {k: v for k, v in overrides.items() if v is not None}
         named = {cls._field_of(k) for k in given}  # "api_key" overrides what the environment gave "secret_key"
-        base = cls(**{k: v for k, v in environment(cls.model_fields).items() if k not in named}, **given)
+        env = environment(cls.model_fields)
+        if "backend" not in named and str(env.get("backend", "")).strip().lower() == "local":
+            env["backend"] = "llm"  # SUMMARIZER_BACKEND=local: the LLM backend over a model file, never an endpoint
+            if not (given.get("model_path") or env.get("model_path")):
+                raise ConfigError("SUMMARIZER_BACKEND=local needs a model file: SUMMARIZER_MODEL_PATH or --model-path X.gguf.")
+        base = cls(**{k: v for k, v in env.items() if k not in named}, **given)
         if not base.prompts_dir:
             base.prompts_dir = str(user_prompts_dir())
         return base
