@@ -163,3 +163,21 @@ def test_a_pasted_article_names_no_pages(paper_pdf):
     # a PDF keeps its page column
     _upload(at, "sparrow.pdf", paper_pdf)
     assert at.dataframe[0].value["page"].tolist()[:2] == [1, 1]
+
+
+def test_a_fetched_link_after_an_upload_is_the_document_summarized(paper_pdf, monkeypatch):
+    """Upload, then a link: the link's article is summarized (the uploader still holds the PDF)."""
+    from test_inputs_web import ARTICLE as PAGE
+    from web_server import WebServer
+
+    monkeypatch.setenv("SUMMARIZER_ALLOW_HOSTS", "127.0.0.1")  # the test server is on loopback
+    with WebServer() as web:
+        web.routes["/news/budget"] = (200, "text/html; charset=utf-8", PAGE.encode())
+        at = AppTest.from_file(APP, default_timeout=90).run()
+        _upload(at, "sparrow.pdf", paper_pdf)
+        at.text_input(key="link_text").input(f"{web.url}/news/budget")
+        next(b for b in at.button if b.label == "Fetch").click().run()
+        assert at.session_state["doc"].title == "Council passes school budget"
+        at.button(key="summarize").click().run()
+    assert not at.exception
+    assert at.session_state["markdown"].startswith("# Council passes school budget")
