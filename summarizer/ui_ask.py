@@ -1,8 +1,6 @@
 """The main page's grounding and Q&A parts, as functions taking the ``streamlit`` module.
 
 - ``show_coverage``: the coverage meter above the summary.
-- ``show_summary_with_pages``: the summary beside the PDF; each bullet has a page button that shows
-  that page with its supporting sentence highlighted.
 - ``ask_panel``: the chat under the summary — questions answered from the document's own text,
   streamed, cited ``[§3.2, p. 5]``; each citation opens its page.
 
@@ -64,56 +62,6 @@ def pdf_view(st, data: bytes | None) -> None:
     nav[2].button("▶", key="ask_next", disabled=image.page >= image.pages, on_click=_show_page,
                   args=(st, image.page + 1), help="next page")
     st.image(image.png, width="stretch", caption=f"PDF page {image.page}")
-
-
-def _section_rows(st, r) -> None:
-    """One section's summary: each claim with a page button (or 'not found in the section')."""
-    from .grounding import NOT_FOUND, page_mark
-    from .render import clean_title
-
-    st.markdown(f"**{escape_text(clean_title(r.title))}**")
-    if r.status == "failed":
-        st.markdown(f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}")
-        return
-    by_line = {b.line: b for b in r.bullets}
-    for n, line in enumerate(r.summary.strip().splitlines()):
-        if not line.strip():
-            continue
-        bullet = by_line.get(n)
-        line = safe_markdown(line)  # document text: shown, never run (field note 29)
-        if bullet is None:
-            st.markdown(line)
-            continue
-        text, button = st.columns([12, 2], vertical_alignment="top")
-        if bullet.found and bullet.pages:
-            text.markdown(line)
-            button.button(page_mark(bullet.pages), key=f"pm_{r.index}_{n}", type="tertiary",
-                          on_click=_show_page, args=(st, bullet.pages[0], bullet.support.sentence),
-                          help=escape_text(f"support {bullet.support.score:.2f}: {bullet.support.sentence[:300]}"))
-        elif bullet.support is not None:
-            text.markdown(f"{line} :orange[*({NOT_FOUND})*]")
-        else:
-            text.markdown(line)
-    if r.note:
-        st.caption(f"Note: {escape_text(r.note)}")
-
-
-def show_summary_with_pages(st, result, markdown: str, pdf: bytes | None) -> None:
-    """The summary (with page buttons) beside the PDF view."""
-    if not any(r.bullets for r in result.sections):
-        with st.container(border=True):
-            st.markdown(markdown)
-        return
-    left, right = st.columns([3, 2])
-    with left, st.container(border=True, height=900):
-        st.markdown("#### Overall summary")
-        st.markdown(safe_markdown(result.overview) if result.overview
-                    else f"*{escape_text(result.overview_error or 'No overall summary.')}*")
-        for r in result.sections:
-            if r.ok or r.status == "failed":
-                _section_rows(st, r)
-    with right, st.container(border=True):
-        pdf_view(st, pdf)
 
 
 def _asker(st, doc, settings):
