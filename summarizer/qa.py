@@ -60,8 +60,8 @@ FAILED = {"en": "No answer: the model's answer failed the checks and was not use
           "zh": "没有答案：模型的回答未通过检查，未被采用"}
 _CITATION = re.compile(r"\[§[^\[\]]{1,80}?\]")
 _CLOSING = re.compile(r"<\s*/?\s*passages\s*>", re.I)
-#: ``answer_checks``' length rules are a summary's: an answer may be one name ("MIT") or quote a passage.
-_SUMMARY_ONLY = ("the answer was far too short", "the answer copied the section text")
+#: ``answer_checks``' shortest-answer rule is a summary's: an answer may be one word ("MIT", "Yes").
+_SUMMARY_ONLY = ("the answer was far too short",)
 #: The answer length ``AnswerContext`` is given: its "far too short" floor is then 2 words (not applied, above).
 CHECK_WORDS = 30
 NO_ENDPOINT = ("No API key and no endpoint are set, so the question was answered offline from the paper's own "
@@ -442,7 +442,7 @@ def _answer_context(prompt, values: dict, sent: list[Passage]) -> AnswerContext:
 def ask_problem(answer: str, context: AnswerContext) -> str:
     """What makes a model's answer no answer (``answer_checks``: empty, echoed instructions, a loop, our
     delimiters or request format, an invented quotation, no word of the passages), or "". Its citations
-    are ours (they are checked against the passages sent), and the length rules are a summary's."""
+    are ours (they are checked against the passages sent), and the shortest-answer rule is a summary's."""
     if _CLOSING.search(answer):
         return "the answer repeated the <passages> delimiters"
     problem = answer_problem(_CITATION.sub(" ", answer), context)

@@ -178,11 +178,11 @@ def test_cli_ask_exits_3_when_the_answer_failed_the_checks(paper_path, llm_serve
 
 
 def test_a_short_sound_answer_is_an_answer(paper, llm_server, monkeypatch):
-    """The summary checks' length rules are not Ask's: a name with its citation answers."""
+    """The summary checks' shortest-answer rule is not Ask's: one word with its citation answers."""
     from summarizer import qa
 
-    monkeypatch.setattr(qa, "_stream_chat", lambda *a, **k: iter(["Variable-byte codes [§2, p. 1]."]))
-    turn = Asker(paper, llm_settings(llm_server)).ask(QUESTION)
+    monkeypatch.setattr(qa, "_stream_chat", lambda *a, **k: iter(["Yes [§2, p. 1]."]))
+    turn = Asker(paper, llm_settings(llm_server)).ask("Are the postings compressed?")
     assert turn.found and not turn.problem and [p.label for p in turn.citations] == ["§2"]
 
 
