@@ -129,7 +129,7 @@ class Asker:
                              "if it is a scanned PDF, use the Nougat OCR parser first.")
         self._prompts = prompts
         self._client = client
-        self._backend: tuple[Settings, object] | None = None  # (the settings it was built for, LLMBackend)
+        self._backend: tuple[str, object] | None = None  # (the settings it was built for, LLMBackend)
 
     # ---- shared ---------------------------------------------------------------------------
     def offline(self) -> bool:
@@ -143,12 +143,18 @@ class Asker:
 
     def model_backend(self):
         """The ``LLMBackend`` summarize would build from these settings (the local model's server started
-        or reused, the client, the context window), built once per settings object."""
+        or reused, the client, the context window), built again only when the settings change (the app
+        hands the asker its settings anew on every rerun; the endpoint is looked at once, not per question)."""
+        import json
+
+        from .cache import key_scope
         from .llm_backend import LLMBackend
 
-        if self._backend is None or self._backend[0] is not self.settings:
+        built_for = json.dumps([self.settings.to_public_dict(), key_scope(self.settings.clean_key())], sort_keys=True,
+                               default=str)
+        if self._backend is None or self._backend[0] != built_for:
             backend = LLMBackend(self.settings, prompts=self._prompts, client=self._client)
-            self._backend = (self.settings, backend)
+            self._backend = (built_for, backend)
         return self._backend[1]
 
     def _tokenizer(self):
