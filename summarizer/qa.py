@@ -56,6 +56,7 @@ RESTART = "\f"
 RELATED = 2
 NOT_FOUND = {"en": "The paper does not say: it does not contain the answer to this question.",
              "zh": "论文中没有找到这个问题的答案。"}
+RELATED_LEAD = {"en": "Related passages (they do not answer it):", "zh": "相关段落（并非答案）："}
 FAILED = {"en": "No answer: the model's answer failed the checks and was not used",
           "zh": "没有答案：模型的回答未通过检查，未被采用"}
 _CITATION = re.compile(r"\[§[^\[\]]{1,80}?\]")
@@ -201,6 +202,18 @@ class Asker:
         return _LLMAnswering(self, turn, list(history or []))
 
 
+def with_related(head: str, related: list[Passage], lang: str, quote=None) -> str:
+    """``head`` (the paper does not say, or no answer), then the related passages quoted and cited,
+    labelled as not answering the question."""
+    if not related:
+        return head
+    parts = [head, RELATED_LEAD[lang]]
+    for p in related:
+        text = quote(p) if quote else " ".join(split_sentences(p.text, lang)[:2]) or p.text
+        parts.append(f"> {text} {p.citation}")
+    return "\n\n".join(parts)
+
+
 class Answering:
     """One answer in progress."""
 
@@ -299,18 +312,12 @@ class _QuoteAnswering(Answering):
         if lang == "zh":
             why = (" 没有任何段落包含问题中的关键词。" if kind == AnswerType.OPEN else
                    f" 包含问题关键词的段落都没有给出{WHAT_ZH[kind]}。")
-            head, lead = NOT_FOUND[lang] + why, "相关段落（并非答案）："
+            head = NOT_FOUND[lang] + why
         else:
             why = (" No passage holds enough of the question's key terms." if kind == AnswerType.OPEN else
                    f" No passage that holds the question's key terms states {WHAT[kind]}.")
-            head, lead = NOT_FOUND[lang] + why, "Related passages (they do not answer it):"
-        parts = [head]
-        if turn.related:
-            parts.append(lead)
-            for p in turn.related:
-                text = self._quote(p, key, AnswerType.OPEN) or p.text
-                parts.append(f"> {text} {p.citation}")
-        turn.answer = "\n\n".join(parts)
+            head = NOT_FOUND[lang] + why
+        turn.answer = with_related(head, turn.related, lang, lambda p: self._quote(p, key, AnswerType.OPEN) or p.text)
         return turn.answer
 
 
@@ -392,7 +399,7 @@ class _LLMAnswering(Answering):
             rest = text[len(NOT_FOUND_MARK):].lstrip(" :：-—").strip()
             if rest and ask_problem(rest, self.context):
                 rest = ""  # its own words about the passages are garbage: the plain sentence is said alone
-            turn.answer = NOT_FOUND[lang] + (f" {rest}" if rest else "")
+            turn.answer = with_related(NOT_FOUND[lang] + (f" {rest}" if rest else ""), turn.related, lang)
         else:
             turn.answer = text
         self._cite(sent)
@@ -408,6 +415,9 @@ class _LLMAnswering(Answering):
         """The passages the answer cites; an answer that fails the checks, or cites a passage it was not
         given, is no answer: the paper's closest passages are offered as related instead."""
         turn, lang = self.turn, self.asker.lang
+        if not turn.found:  # the paper does not say: the passages quoted are related, none is cited
+            turn.citations = []
+            return
         by_citation: dict[str, Passage] = {}
         for p in sent:
             by_citation.setdefault(_key(p.citation), p)
@@ -418,21 +428,22 @@ class _LLMAnswering(Answering):
                 unknown.append(c)
             elif p not in cited:
                 cited.append(p)
-        problem = ask_problem(turn.answer, self.context) if turn.found else ""
-        if turn.found and unknown and not problem:
+        problem = ask_problem(turn.answer, self.context)
+        if unknown and not problem:
             problem = f"it cites {', '.join(sorted(set(unknown)))}, which was not among the passages given"
         if problem:
             log.info("ask: the model's answer was not used: %s", problem)
             turn.found, turn.problem, turn.citations = False, problem, []
             turn.related = sent[:RELATED]
-            turn.answer = (f"{FAILED[lang]} ({problem})" if lang == "en" else f"{FAILED[lang]}（{problem}）")
+            head = f"{FAILED[lang]} ({problem})." if lang == "en" else f"{FAILED[lang]}（{problem}）。"
+            turn.answer = with_related(head, turn.related, lang)
             turn.notices.append(f"The model's answer was not used: {problem}.")
             return
         turn.citations = cited
         if unknown:
             turn.notices.append(f"The answer cites {', '.join(sorted(set(unknown)))}, which was not among the "
                                 "passages given; check it.")
-        if turn.found and not cited:
+        if not cited:
             turn.notices.append("The answer cites no passage of the paper; check it against the text.")
 
 

@@ -162,6 +162,8 @@ def test_a_garbage_answer_is_not_found(paper, llm_server, garbage):
     assert not turn.found and turn.problem, turn.answer
     assert turn.answer.startswith(FAILED["en"]) and turn.citations == []
     assert turn.related and turn.related[0].label == "§2"  # the closest passages, offered as related only
+    related = turn.answer.split("\n\n", 1)[1]
+    assert related.startswith("Related passages (they do not answer it):\n\n> Sparrow builds a two-level index")
     assert "postings are the postings" not in turn.answer and "Huffman" not in turn.answer
     assert any(turn.problem in n for n in turn.notices)
 
@@ -192,7 +194,8 @@ def test_not_found_with_a_looping_remark_says_not_found_alone(paper, llm_server,
     loop = "NOT_FOUND " + "the passages the passages the passages " * 10
     monkeypatch.setattr(qa, "_stream_chat", lambda *a, **k: iter([loop]))
     turn = Asker(paper, llm_settings(llm_server)).ask("What is the boiling point of liquid nitrogen?")
-    assert not turn.found and not turn.problem and turn.answer == NOT_FOUND["en"]
+    assert not turn.found and not turn.problem and turn.answer.startswith(NOT_FOUND["en"] + "\n\n")
+    assert "the passages the passages" not in turn.answer
 
 
 def _ask_real(paper_path, tmp_path, env: dict, *extra: str) -> tuple[int, dict, str]:
