@@ -252,13 +252,15 @@ def garbage_item(fields: dict, ctx: AnswerContext) -> str:
 
 
 def echoed_item(fields: dict, ctx: AnswerContext) -> str:
-    """The name of a list field with an item that is our own instruction text ("at most 90 words."),
-    or "". The summary itself is judged by ``answer_problem``; a list's short items are judged here."""
+    """The name of a list field with an item that is our own instruction text ("at most 90 words."), or
+    talks about it as a summary may not (``_META``: "1: at most 108 words; 2: method, main results"), or "".
+    The summary itself is judged by ``answer_problem``; a list's short items are judged here."""
     for name, value in fields.items():
         for item in value if isinstance(value, list) else []:
             tokens = units(str(item))
             if tokens and (" ".join(tokens) in ctx._short_instructions
-                           or covered_share(tokens, ctx._instruction_grams, ECHO_NGRAM) >= ECHO_SHARE):
+                           or covered_share(tokens, ctx._instruction_grams, ECHO_NGRAM) >= ECHO_SHARE
+                           or (_META.search(str(item)) and not _META.search(ctx.source))):  # "1: at most 108 words"
                 return str(name)
     return ""
 

@@ -282,3 +282,14 @@ def test_the_local_server_is_started_without_extra_buffer_types_when_asked(monke
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.split() == ["True", "False"], out.stderr[-500:]
+
+
+def test_a_list_item_that_talks_about_our_word_limits_is_an_echo():
+    """SmolLM2 through llama-cpp-python's server, asked for a whole paper, wrote key points such as
+    "1: at most 108 words; 2: method, main results" (the request's own instruction) and the section was
+    marked done: a list item that talks about word limits, unless the text does, is an echo."""
+    from summarizer.answer_checks import AnswerContext, echoed_item
+
+    ctx = AnswerContext(["Summarize the section."], "Streets near large parks were 1.8 degrees cooler.", 60)
+    assert echoed_item({"key_points": ["1: at most 108 words; 2: method, main results"]}, ctx) == "key_points"
+    assert echoed_item({"key_points": ["Streets near large parks were cooler."]}, ctx) == ""
