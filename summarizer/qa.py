@@ -440,9 +440,6 @@ class _LLMAnswering(Answering):
             turn.notices.append(f"The model's answer was not used: {problem}.")
             return
         turn.citations = cited
-        if unknown:
-            turn.notices.append(f"The answer cites {', '.join(sorted(set(unknown)))}, which was not among the "
-                                "passages given; check it.")
         if not cited:
             turn.notices.append("The answer cites no passage of the paper; check it against the text.")
 
