@@ -148,3 +148,21 @@ class DripServer(_Base):
             conn.close()
         except OSError:
             pass
+
+
+def within(seconds: float, fn, *args, **kwargs):
+    """Run ``fn`` on a daemon thread; fail the test (not hang it) if it takes longer than ``seconds``.
+    Returns what it returned, or the exception it raised."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            box["value"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still waiting after {seconds} s"
+    return box["value"]

@@ -4,11 +4,10 @@ what happened (issue #25 part C). Every test talks to a real server on loopback.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 import conftest
-from fault_servers import Connection, NeverAnswerServer
+from fault_servers import Connection, NeverAnswerServer, within
 from llm_server import LLMServer
 
 from summarizer.engine import summarize_document
@@ -25,23 +24,6 @@ def paper(sections: int) -> str:
     body = "\n\n".join(f"## {i} Part {i}\nPart {i} of the study measures retrieval quality on corpus {i}. "
                        f"It reports what was found in part {i}." for i in range(1, sections + 1))
     return f"# A study\n\n{body}"
-
-
-def within(seconds: float, fn, *args, **kwargs):
-    """``fn``'s result (or the exception it raised); fails the test, not hangs it, past ``seconds``."""
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - handed back to the test
-            box["value"] = exc
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"still waiting after {seconds} s"
-    return box["value"]
 
 
 class SilentChatServer(NeverAnswerServer):

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import conftest
 import pytest
-from fault_servers import DripServer, NeverAnswerServer
+from fault_servers import DripServer, NeverAnswerServer, within
 from llm_server import LLMServer
 
 from summarizer.engine import run, summarize_document
@@ -44,24 +44,6 @@ def client_for(url: str, **changes) -> ChatClient:
 
 def backend_for(settings: Settings) -> LLMBackend:
     return LLMBackend(settings, client=ChatClient(settings))
-
-
-def within(seconds: float, fn, *args, **kwargs):
-    """Run ``fn`` on a daemon thread; fail the test (not hang it) if it takes longer than ``seconds``.
-    Returns what it returned, or the exception it raised."""
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - handed back to the test
-            box["value"] = exc
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"still waiting after {seconds} s"
-    return box["value"]
 
 
 def free_port() -> int:
