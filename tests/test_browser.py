@@ -146,6 +146,20 @@ def _wait_text(page, text: str, timeout: float = 90_000) -> None:
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
 
 
+def _idle(page, timeout: float = 90_000) -> None:
+    """Wait until the app's rerun is over (Streamlit shows its status widget while running). On a loaded
+    machine the rerun may start well after the click: wait for it to show first (a rerun too quick to be
+    seen is over by then), or the next step reads the page as it was before the rerun."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    widget = page.locator("[data-testid=stStatusWidget]")
+    try:
+        widget.wait_for(state="attached", timeout=1_500)
+    except PlaywrightTimeout:
+        pass
+    widget.wait_for(state="detached", timeout=timeout)
+
+
 def _upload(page, tmp_path, name: str, data: bytes) -> None:
     """Upload ``data`` as ``name`` and wait for the section review."""
     path = tmp_path / name
@@ -191,7 +205,10 @@ def _summarize_with_llm(browser, app_url: str, server, key: str, tmp_path):
 
 
 def _download(page, tmp_path) -> tuple[str, str]:
-    with page.expect_download() as info:
+    """The Markdown the page's download button gives, clicked once the app is idle (under load a reload's
+    rerun can still be replacing the button when it first shows)."""
+    _idle(page)
+    with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="Download Markdown").click()
     download = info.value
     target = tmp_path / download.suggested_filename

@@ -11,7 +11,19 @@ import io
 import re
 
 import pytest
-from test_browser import REASON, _download, _paper, _paper_with_llm, _upload_and_summarize, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
+from test_browser import (  # noqa: F401
+    REASON,
+    _download,
+    _idle,
+    _paper,
+    _paper_with_llm,
+    _upload_and_summarize,
+    _wait_text,
+    app_log,
+    app_url,
+    browser,
+    chromium,
+)
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
@@ -135,20 +147,6 @@ def _open_a_page_mark(page) -> None:
     page.get_by_role("dialog").get_by_text(re.compile(r"Page \d+ of \d+")).wait_for(timeout=30_000)
     page.keyboard.press("Escape")
     page.get_by_role("dialog").wait_for(state="detached", timeout=10_000)
-
-
-def _idle(page) -> None:
-    """Wait until the app's rerun is over (Streamlit shows its status widget while running). On a loaded
-    machine the rerun may start well after the click: wait for it to show first (a rerun too quick to be
-    seen is over by then), or the next step reads the page as it was before the rerun."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    widget = page.locator("[data-testid=stStatusWidget]")
-    try:
-        widget.wait_for(state="attached", timeout=1_500)
-    except PlaywrightTimeout:
-        pass
-    widget.wait_for(state="detached", timeout=60_000)
 
 
 def _rate(page, key_prefix: str, stars: int) -> None:

@@ -7,7 +7,7 @@ the server counts the requests the browser makes to it: none."""
 from __future__ import annotations
 
 from pdf_factory import LOREM, make_paper
-from test_browser import _wait_text, app_url, browser, chromium  # noqa: F401
+from test_browser import _idle, _wait_text, app_url, browser, chromium  # noqa: F401
 from test_browser import pytestmark_browser as pytestmark  # noqa: F401
 from test_escape import hostile_article
 from web_server import WebServer
@@ -41,17 +41,6 @@ def _hover_all(page, buttons) -> int:
         buttons.nth(i).hover()
         page.wait_for_timeout(250)
     return n
-
-
-def _idle(page) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    widget = page.locator("[data-testid=stStatusWidget]")
-    try:
-        widget.wait_for(state="attached", timeout=1_500)
-    except PlaywrightTimeout:
-        pass
-    widget.wait_for(state="detached", timeout=90_000)
 
 
 def _batch_twice(page, files) -> None:

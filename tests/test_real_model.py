@@ -167,6 +167,7 @@ def test_a_paper_through_the_app_in_a_browser(runs, app_url, browser, tmp_path):
     _wait_text(page, "Backend in use")
     page.get_by_text("local model (GGUF file)", exact=True).click()
     page.get_by_role("textbox", name="Model file (.gguf)").fill(str(smollm2_path()))
+    page.get_by_text("Advanced: requests and limits").click()  # the context window waits under "Advanced"
     page.get_by_role("spinbutton", name=re.compile("^Context window")).fill("2048")
     page.get_by_role("combobox", name="Summary length", exact=True).click()  # as the CLI runs: short answers
     page.get_by_role("option", name="short", exact=True).click()
