@@ -40,7 +40,7 @@ def table(title: str, header: list[str], rows: list[list]) -> None:
 
 
 def threads_bench(model: Path) -> None:
-    import httpx
+    import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 
     body = {"model": "m", "max_tokens": 64, "temperature": 0.0, "messages": [
         {"role": "user", "content": "Summarize in two sentences: Sparse retrieval indexes store postings for every "
@@ -109,7 +109,7 @@ def schema_bench(settings: Settings, docs) -> None:
 
 
 def runs_bench(settings: Settings, docs, server: LocalServer) -> None:
-    import httpx
+    import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 
     from summarizer.engine import summarize_document
     from summarizer.llm_backend import LLMBackend

@@ -177,7 +177,7 @@ def _remember(key: tuple[str, str], found: int | None) -> None:
 def _probe(base_url: str, model: str, api_key: str) -> tuple[int | None, bool]:
     """Ask the endpoint (a few short GETs): (the window or None, whether it answered us at all: its model
     list came back). Raises on transport failures."""
-    import httpx
+    import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 
     if urlparse(base_url).scheme not in ("http", "https"):
         return None, False
@@ -216,7 +216,7 @@ def _probe_servers(http, root: str, model: str, deadline: _Deadline, answered: b
 
 def _timed_out(exc: Exception) -> bool:
     """A probe that ran out of time (the server took the connection and said nothing)."""
-    import httpx
+    import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 
     return isinstance(exc, (httpx.TimeoutException, TimeoutError))
 

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 import pytest
 from conftest import ROOT
 
