@@ -165,9 +165,15 @@ class LocalServer:
         named = [ln for ln in lines if re.search(r"error|exception|abort|failed", ln, re.I)]
         return ((named or lines)[-1] if lines else "no output")[:200]
 
-    def exit_status(self) -> str | None:
-        """How the process ended ("killed by SIGSEGV", "exit code 1"), or None while it runs."""
-        code = self.process.poll() if self.process is not None else None
+    def exit_status(self, wait: float = 0.0) -> str | None:
+        """How the process ended ("killed by SIGSEGV", "exit code 1"), or None while it runs (after up to
+        ``wait`` seconds: a server that closed the connection as it faulted may not be reaped yet)."""
+        if self.process is None:
+            return None
+        try:
+            code = self.process.wait(timeout=wait) if wait > 0 else self.process.poll()
+        except subprocess.TimeoutExpired:
+            code = None
         if code is None:
             return None
         if code < 0:
@@ -199,6 +205,11 @@ _servers: dict[tuple[str, int, int], LocalServer] = {}
 _servers_lock = threading.Lock()
 
 
+#: After a failed call, how long a local server that may be dying is given to be reaped before it is taken
+#: to run on (the connection closes as the process faults, a moment before its exit can be read).
+CRASH_GRACE = 0.5
+
+
 def stopped_reason(base_url: str) -> str | None:
     """Why the local model server behind ``base_url`` is gone (it exited mid-run: a crash, a refused
     grammar, memory), or None when it runs or is not ours. Said instead of "could not connect": the
@@ -206,7 +217,7 @@ def stopped_reason(base_url: str) -> str | None:
     with _servers_lock:
         servers = [s for s in _servers.values() if s.port and s.base_url == base_url]
     for server in servers:
-        status = server.exit_status()
+        status = server.exit_status(wait=CRASH_GRACE)
         if status is None:
             continue
         server._last_log_line()  # logs the end of its log

@@ -70,7 +70,7 @@ def test_ask_a_question_and_open_the_cited_page(app_url, browser, tmp_path):  # 
     target[0].click()
     dialog = page.get_by_role("dialog")  # the page view opens over the summary, where the reader is
     dialog.get_by_text(f"Page {target[1]} of 10").wait_for(timeout=30_000)
-    assert dialog.locator("img").count()
+    dialog.locator("img").first.wait_for(timeout=30_000)  # the page image (drawn after its caption under load)
 
 
 def test_a_question_the_paper_does_not_answer(app_url, browser, tmp_path):  # noqa: F811

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from test_browser import _paper, _upload_and_summarize, _wait_text, app_url, browser, chromium  # noqa: F401
+from test_browser import _idle, _paper, _upload_and_summarize, _wait_text, app_url, browser, chromium  # noqa: F401
 from test_browser import pytestmark_browser as pytestmark  # noqa: F401
 
 #: The summary block: the bordered container that holds the overall summary and the sections.
@@ -49,6 +49,7 @@ def test_a_page_mark_opens_its_page_in_a_dialog_where_the_reader_is(app_url, bro
     marks = page.locator('a[href^="#pm-"]')
     mark = marks.nth(marks.count() * 2 // 3)  # down the summary
     expected = int(re.search(r"\d+", mark.inner_text()).group())
+    _idle(page)  # under load the page may still be drawing (and growing) after the summary shows
     mark.scroll_into_view_if_needed()
     before = page.locator(MAIN).evaluate("node => node.scrollTop")
     assert before > 0  # the reader is down the page
