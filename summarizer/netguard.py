@@ -101,6 +101,12 @@ def _allowed(host: str, address: str, extra: frozenset[str]) -> bool:
     return False
 
 
+def _same_address(host: str, address: str) -> bool:
+    """True when ``host`` is written as the address itself ("127.0.0.1", "[::1]"): "127.0.0.1 is 127.0.0.1"
+    says nothing."""
+    return host.strip("[]").lower() == address.lower()
+
+
 def resolve_checked(host: str, port: int, trusted: frozenset[str] = frozenset()) -> str:
     """The address to connect to for ``host``: every address it resolves to must be public (or
     allowed), so a name with one public and one internal address is refused too."""
@@ -112,8 +118,9 @@ def resolve_checked(host: str, port: int, trusted: frozenset[str] = frozenset())
     for address in addresses:
         if is_internal(address) and not _allowed(host, address, trusted):
             log.info("refused %s: it resolves to the internal address %s", host, address)
+            where = address if _same_address(host, address) else f"{host} is {address}"
             raise BlockedAddressError(
-                f"The link points inside the server's network ({host} is {address}), so it is not fetched; "
+                f"The link points inside the server's network ({where}), so it is not fetched; "
                 "open the page in your browser and paste its text instead.")
     if not addresses:
         raise InputError(f"Could not reach {host} (no address); check the link.")

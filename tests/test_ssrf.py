@@ -240,3 +240,14 @@ def test_from_a_link_tab_refuses_loopback(server):
     assert not at.exception
     assert any("inside the server's network" in e.value for e in at.error)
     assert "doc" not in at.session_state and server.hits == []
+
+
+def test_a_link_to_an_address_names_it_once():
+    """'127.0.0.1 is 127.0.0.1' said nothing (issue #24); a name still says what it resolved to."""
+    from summarizer.netguard import resolve_checked
+
+    with pytest.raises(BlockedAddressError) as caught:
+        resolve_checked("127.0.0.1", 80)
+    assert "(127.0.0.1)" in str(caught.value) and "127.0.0.1 is 127.0.0.1" not in str(caught.value)
+    with pytest.raises(BlockedAddressError, match=r"localhost is (127\.0\.0\.1|::1)"):
+        resolve_checked("localhost", 80)
