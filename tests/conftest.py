@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -109,6 +110,15 @@ def library_logging_as_found():
         log.removeHandler(handler)
         handler.close()
     log.propagate, log.level = propagate, level
+
+
+def stop_process(proc) -> None:
+    """End a server the test started: terminate, then kill if it has not exited within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, ROOT, stop_process
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -61,38 +62,48 @@ def app_log(tmp_path) -> Path:
     return tmp_path / "streamlit.log"
 
 
+#: Variables of the machine's environment a test app never inherits unless the test names them.
+APP_ISOLATED_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_BACKEND", "SUMMARIZER_SHARE_SERVER_KEY",
+                     "SUMMARIZER_SHARED_SERVER", "SUMMARIZER_ALLOWED_ENDPOINTS", "SUMMARIZER_ALLOW_HOSTS")
+
+
+@contextmanager
+def streamlit_app(tmp_path: Path, **env: str):
+    """`streamlit run app.py` on a free loopback port with ``env`` added; its log must hold no traceback."""
+    port = _free_port()
+    full = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT), **env}
+    for var in APP_ISOLATED_VARS:
+        if var not in env:
+            full.pop(var, None)
+    log_path = tmp_path / "streamlit.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=tmp_path, env=full, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.3)
+            else:
+                pytest.fail("streamlit did not start: " + log_path.read_text()[-2000:])
+            yield url
+        finally:
+            stop_process(proc)
+    assert "Traceback" not in log_path.read_text(errors="replace")
+
+
 @pytest.fixture
 def app_url(tmp_path):
     _need_browser()
-    port = _free_port()
-    env = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_BACKEND"):
-        env.pop(var, None)
-    log = open(tmp_path / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    assert "Traceback" not in (tmp_path / "streamlit.log").read_text(errors="replace")
+    with streamlit_app(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

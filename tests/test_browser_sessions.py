@@ -13,18 +13,12 @@ request with the key it carried.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from test_browser import REASON, _free_port, _use_llm, _wait_text, browser, chromium  # noqa: F401
+from test_browser import REASON, _use_llm, _wait_text, browser, chromium, streamlit_app  # noqa: F401
 from test_session_security import OPERATOR_KEY, PAPER, KeyRecordingLLM
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -34,41 +28,7 @@ OWNER_KEY = "sk-owner-browser-key-24680"
 COOKIE = "summarizer_session"
 
 
-@contextmanager
-def _app(tmp_path: Path, **env: str):
-    """`streamlit run app.py` on a free loopback port with ``env`` added; its log must hold no traceback."""
-    port = _free_port()
-    full = {**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT), **env}
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_BACKEND", "SUMMARIZER_SHARE_SERVER_KEY",
-                "SUMMARIZER_SHARED_SERVER", "SUMMARIZER_ALLOWED_ENDPOINTS", "SUMMARIZER_ALLOW_HOSTS"):
-        if var not in env:
-            full.pop(var, None)
-    log_path = tmp_path / "streamlit.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=tmp_path, env=full, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.3)
-            else:
-                pytest.fail("streamlit did not start: " + log_path.read_text()[-2000:])
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    assert "Traceback" not in log_path.read_text(errors="replace")
+_app = streamlit_app
 
 
 def _page(browser):  # noqa: F811

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 import pytest
-from conftest import ROOT
+from conftest import ROOT, stop_process
 
 from summarizer.answer_checks import AnswerContext, answer_problem, schema_problems
 from summarizer.llm_backend import LANGUAGE_FIX, REASK, RECHECK, TERSE, words_for
@@ -78,11 +78,7 @@ def llama_server(tmp_path_factory):
             time.sleep(0.3)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
