@@ -11,6 +11,7 @@ import streamlit as st
 
 from summarizer import ui_session
 from summarizer.errors import ConfigError
+from summarizer.escape import escape_text
 from summarizer.nougat_parser import nougat_available
 from summarizer.prices import model_key, price_for, price_table, table_checked
 from summarizer.session import (
@@ -201,10 +202,10 @@ def show_connection(settings, *, after_save: bool) -> None:
         found = check_connection(settings.base_url, settings.model, settings.api_key)
     if found.reach is Reach.OK:
         if not after_save:
-            st.success(found.message, icon=":material/lan:")
+            st.success(escape_text(found.message), icon=":material/lan:")
         return
     prefix = "Saved, but the endpoint does not answer as it should: " if after_save else ""
-    (st.error if found.reach is Reach.REFUSED else st.warning)(prefix + found.message + (
+    (st.error if found.reach is Reach.REFUSED else st.warning)(prefix + escape_text(found.message) + (
         " Runs will fail until it does." if found.reach is Reach.UNREACHABLE else ""), icon=":material/lan:")
 
 

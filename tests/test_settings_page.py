@@ -145,3 +145,16 @@ def _prompt_column(at: AppTest) -> dict:
     import json
 
     return json.loads(at.dataframe[0].proto.columns)["prompt"]
+
+
+def test_test_connection_shows_a_servers_model_ids_as_text(llm_server):
+    """The server names its models and the user types the base URL: neither becomes a link or an image."""
+    llm_server.state.behaviour.models = ("[open me](https://evil.example/x)", "![x](https://evil.example/p.png)")
+    at = _page()
+    at.radio(key="set_backend").set_value("llm")
+    at.text_input(key="set_base_url").input(llm_server.base_url)
+    at.text_input(key="set_model").input("test-model")
+    at.button[1].click().run()
+    said = at.warning[0].value
+    assert "does not list the model" in said
+    assert "[open me](" not in said and "![x](" not in said
