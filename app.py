@@ -14,13 +14,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from summarizer import ui_session
-from summarizer.errors import SummarizerError
-from summarizer.escape import escape_text, safe_markdown
-from summarizer.logs import configure_app
-from summarizer.render import plural
-from summarizer.session import REFUSED_KEY as ENDPOINT_REFUSED
-from summarizer.session import page_key_owner, page_settings
+from summarizer.config.logs import configure_app
+from summarizer.model.errors import SummarizerError
+from summarizer.output.escape import escape_text, safe_markdown
+from summarizer.output.render import plural
+from ui import browser_session as ui_session
+from ui.session_settings import REFUSED_KEY as ENDPOINT_REFUSED
+from ui.session_settings import page_key_owner, page_settings
 
 st.set_page_config(page_title="Summarizer", page_icon="📄", layout="wide")
 logger = logging.getLogger("summarizer.app")
@@ -52,7 +52,7 @@ def _upload_token(upload, settings) -> str:
 
 def load_upload(upload, settings) -> None:
     """Parse an uploaded file once per content; keep the document in the session."""
-    from summarizer.loading import load_bytes
+    from summarizer.inputs.loading import load_bytes
 
     data = upload.getvalue()
     digest = hashlib.sha256(data + settings.parser.encode()).hexdigest()
@@ -65,7 +65,7 @@ def load_upload(upload, settings) -> None:
 
 
 def load_paste(text: str) -> None:
-    from summarizer.loading import load_text
+    from summarizer.inputs.loading import load_text
 
     digest = hashlib.sha256(text.encode("utf-8", errors="ignore")).hexdigest()
     if st.session_state.get("doc_digest") == digest:
@@ -76,7 +76,7 @@ def load_paste(text: str) -> None:
 
 def load_link(link: str, settings) -> None:
     """Fetch an article URL or an arXiv paper; one clear line when that fails."""
-    from summarizer.fetch import fetch_reference
+    from summarizer.inputs.fetch import fetch_reference
 
     link = link.strip()
     if not link:
@@ -112,9 +112,9 @@ def review_sections(doc, settings):
     document and the chosen prompts; nothing has been sent yet."""
     import pandas as pd
 
-    from summarizer.prompts import load_prompts, route_prompt
-    from summarizer.review import SectionChoice, apply_review
-    from summarizer.tokens import tokenizer_for_model
+    from summarizer.llm.prompts import load_prompts, route_prompt
+    from summarizer.run.review import SectionChoice, apply_review
+    from summarizer.text.tokens import tokenizer_for_model
 
     uses_prompts = settings.backend == "llm"  # the extractive backend picks sentences
     prompts = load_prompts(settings.prompts_dir)
@@ -159,7 +159,7 @@ def review_sections(doc, settings):
 
 def estimate(doc, settings, chosen: dict[int, str]) -> str:
     """The cost estimate, recomputed only when the reviewed sections or the settings change."""
-    from summarizer.costs import estimate_run
+    from summarizer.llm.costs import estimate_run
 
     key = hashlib.sha256(repr(([(s.title, s.kind, s.included, len(s.text)) for s in doc.sections], sorted(chosen.items()),
                                sorted(settings.to_public_dict().items(), key=str))).encode()).hexdigest()
@@ -171,7 +171,7 @@ def estimate(doc, settings, chosen: dict[int, str]) -> str:
 
 def run_summary(doc, settings, only: set[int] | None = None, section_prompts: dict[int, str] | None = None,
                 feedback: dict[int, str] | None = None) -> None:
-    from summarizer.engine import run
+    from summarizer.run.engine import run
 
     status = st.status(f"Summarizing with {settings.backend_label} …", expanded=True)
     board = status.container()
@@ -191,7 +191,7 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
 
 
 def _show_events(events, settings, status, board, progress, todo) -> None:
-    from summarizer.render import render_markdown
+    from summarizer.output.render import render_markdown
 
     slots = {}
     finished = 0
@@ -227,7 +227,7 @@ def _show_events(events, settings, status, board, progress, todo) -> None:
             st.session_state["result"] = event.summary
             st.session_state["result_digest"] = st.session_state.get("doc_digest")
             st.session_state["markdown"] = render_markdown(event.summary, settings.include_reasoning)
-            from summarizer.engine import failure_groups, run_status
+            from summarizer.run.engine import failure_groups, run_status
 
             failed = failure_groups(event.summary.sections)
             status.update(label=run_status(event.summary, settings.backend_label),
@@ -237,7 +237,7 @@ def _show_events(events, settings, status, board, progress, todo) -> None:
 def _section_error(error: str) -> str:
     """A failed section's line on the progress board: a section the dead endpoint kept from being sent
     says only that; the endpoint's error is said once, in the run's failures below."""
-    from summarizer.engine import NOT_SENT
+    from summarizer.run.engine import NOT_SENT
 
     return NOT_SENT if error.startswith(NOT_SENT) else error
 
@@ -254,9 +254,9 @@ def settle_interrupted_run(settings) -> None:
     partial = st.session_state.pop("run_partial", None)
     if not partial or partial["digest"] != st.session_state.get("doc_digest"):
         return
-    from summarizer.engine import plan, stopped_summary
-    from summarizer.render import render_markdown
-    from summarizer.results import Usage
+    from summarizer.model.results import Usage
+    from summarizer.output.render import render_markdown
+    from summarizer.run.engine import plan, stopped_summary
 
     previous = st.session_state.get("result") if partial["only"] is not None else None
     sections = list(previous.sections) if previous is not None else plan(partial["doc"])
@@ -272,8 +272,8 @@ def settle_interrupted_run(settings) -> None:
 
 
 def show_result(settings) -> None:
-    from summarizer.engine import failure_groups, sections_to_run
-    from summarizer.render import summary_filename
+    from summarizer.output.render import summary_filename
+    from summarizer.run.engine import failure_groups, sections_to_run
 
     result = st.session_state["result"]
     markdown = st.session_state["markdown"]
@@ -331,7 +331,7 @@ def show_result(settings) -> None:
             except SummarizerError as exc:
                 fail(str(exc))
             st.rerun()
-    from summarizer.ui_ask import show_coverage
+    from ui.ask import show_coverage
 
     show_coverage(st, result)
     if not empty:  # nothing summarized: the failures above say why, once (not once per section)
@@ -376,8 +376,8 @@ def show_summary(result, markdown: str, pdf: bytes | None) -> None:
     """The summary, one Markdown block per section (a hundred bullets stay a few elements). With a PDF,
     each page mark is a link that opens that page in a dialog over the summary, where the reader is: a
     fragment, so a click reruns this block alone and nothing above it moves."""
-    from summarizer.page_view import mark_anchor, mark_target
-    from summarizer.render import section_view
+    from summarizer.output.render import section_view
+    from summarizer.pdf.page_view import mark_anchor, mark_target
 
     if not any(r.bullets for r in result.sections):
         with st.container(border=True):
@@ -403,7 +403,7 @@ def _turn_page(page: int) -> None:
 @st.dialog("Page view", width="large")
 def page_dialog(pdf: bytes) -> None:
     """The page behind a claim, its supporting sentence highlighted, at a width that reads."""
-    from summarizer.page_view import render_page
+    from summarizer.pdf.page_view import render_page
 
     view = st.session_state[PAGE_VIEW]
     key = (st.session_state.get("doc_digest"), view["page"], view["highlight"])
@@ -515,7 +515,7 @@ def main() -> None:
         show_result(settings)
         ui_session.rating_panel(st)
         ui_session.share_panel(st)
-    from summarizer.ui_ask import VIEW, ask_panel
+    from ui.ask import VIEW, ask_panel
 
     # Under a summary, its page marks open their own dialog: the chat's page view is drawn only once a
     # citation asked for it (a page image on every reload slowed it down).

@@ -3,7 +3,7 @@
 Questions written by hand for twelve corpus papers (English and Chinese): answerable ones, each with a
 snippet the quoted answer must hold (the licence's name, the number, the date, …), and unanswerable
 ones the paper never answers (its licence, a funding amount, a date, a price), many of which share
-words with the paper's text. The answer-type rule (``summarizer.answer_types``) was written from the
+words with the paper's text. The answer-type rule (``summarizer.ask.answer_types``) was written from the
 questions' wording alone, before these were run; the table prints per paper, so a rule that only
 works on one paper shows. Precision of "found" matters most: an unrelated passage presented as the
 answer is the defect.
@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from summarizer.loading import load_path  # noqa: E402
-from summarizer.qa import Asker  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
+from summarizer.ask.qa import Asker  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.inputs.loading import load_path  # noqa: E402
 
 PAPERS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "papers"
 

@@ -36,13 +36,13 @@ from llm_server import LLMServer  # noqa: E402
 CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from summarizer.loading import load_path
+from summarizer.inputs.loading import load_path
 doc = load_path(sys.argv[1], "pymupdf", 600)
 t1 = time.perf_counter()
 out = {"parse": t1 - t0}
 if sys.argv[2] != "-":
-    from summarizer.engine import summarize_document
-    from summarizer.settings import Settings
+    from summarizer.run.engine import summarize_document
+    from summarizer.config.settings import Settings
     s = Settings(backend="llm", model="bench-model", base_url=sys.argv[2], api_key="sk-bench", workers=4)
     r = summarize_document(doc, s)
     out.update(run=time.perf_counter() - t1, requests=r.usage.requests, failed=len(r.failed),

@@ -73,7 +73,7 @@ def _inner(case: str, article: str) -> None:
         elif case == "import summarizer":
             import summarizer  # noqa: F401  (second round: already imported, ~0)
         else:
-            from summarizer.cli import main
+            from summarizer.cli.main import main
 
             argv = {"python -m summarizer --help": ["--help"], "summarize 10-page paper": ["summarize", str(PAPER)],
                     "summarize news article": ["summarize", article]}[case]

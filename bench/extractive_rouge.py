@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rouge_common import CORPUS, load_jsonl, score  # noqa: E402
 
-from summarizer.extractive_backend import ExtractiveBackend  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
-from summarizer.text_parser import parse_text  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.extractive.backend import ExtractiveBackend  # noqa: E402
+from summarizer.inputs.text_parser import parse_text  # noqa: E402
 
 SETS = [("news/en", "en"), ("news/zh", "zh"), ("longdoc/pubmed", "en")]
 

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.engine import summarize_document  # noqa: E402
-from summarizer.faithfulness import check_summary, numbers_in  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.run.engine import summarize_document  # noqa: E402
+from summarizer.verify.faithfulness import check_summary, numbers_in  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 EN_WORDS = ["seventeen", "forty-three", "ninety-one", "sixty-eight", "twenty-nine"]
@@ -34,8 +34,8 @@ ZH_VALUES = [3700, 86, 45000, 903, 67]
 
 
 def documents():
-    from summarizer.pdf_parser import parse_pdf
-    from summarizer.text_parser import parse_text
+    from summarizer.inputs.text_parser import parse_text
+    from summarizer.pdf.parser import parse_pdf
 
     for pdf in sorted((CORPUS / "papers").glob("*.pdf")):
         yield "paper", pdf.stem, parse_pdf(pdf.read_bytes())

@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from summarizer.engine import summarize_document  # noqa: E402
-from summarizer.extractive import repaired_sentences  # noqa: E402
-from summarizer.pdf_parser import parse_pdf  # noqa: E402
-from summarizer.render import render_markdown  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.extractive.ranking import repaired_sentences  # noqa: E402
+from summarizer.output.render import render_markdown  # noqa: E402
+from summarizer.pdf.parser import parse_pdf  # noqa: E402
+from summarizer.run.engine import summarize_document  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PAPERS = SHARED / "corpus" / "papers"

@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from summarizer.engine import summarize_document  # noqa: E402
-from summarizer.loading import load_path  # noqa: E402
-from summarizer.page_view import page_holds, text_holds  # noqa: E402
-from summarizer.pdf_engine import pymupdf  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.inputs.loading import load_path  # noqa: E402
+from summarizer.pdf.engine import pymupdf  # noqa: E402
+from summarizer.pdf.page_view import page_holds, text_holds  # noqa: E402
+from summarizer.run.engine import summarize_document  # noqa: E402
 
 PAPERS = ROOT.parent / "shared" / "corpus" / "papers"
 
@@ -102,7 +102,7 @@ def main() -> None:
 
 
 def main_local(max_pages: int) -> None:
-    from summarizer.local_model import llama_cpp_available, smollm2_path
+    from summarizer.llm.local_model import llama_cpp_available, smollm2_path
 
     model = smollm2_path()
     if not llama_cpp_available() or model is None:

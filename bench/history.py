@@ -38,11 +38,11 @@ def main() -> None:
     home = tempfile.mkdtemp(prefix="history-bench-")
     os.environ["SUMMARIZER_HOME"] = home
 
-    from summarizer.engine import summarize_document
-    from summarizer.history import RunRecorder, open_history, reopen
-    from summarizer.loading import load_path
-    from summarizer.render import render_markdown
-    from summarizer.settings import Settings
+    from summarizer.config.settings import Settings
+    from summarizer.inputs.loading import load_path
+    from summarizer.output.render import render_markdown
+    from summarizer.run.engine import summarize_document
+    from summarizer.store.history import RunRecorder, open_history, reopen
 
     doc = load_path(args.paper)
     settings = Settings()

@@ -21,12 +21,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from llm_server import LLMServer  # noqa: E402
 
-from summarizer.cache import AnswerCache  # noqa: E402
-from summarizer.engine import summarize_document  # noqa: E402
-from summarizer.llm_backend import LLMBackend  # noqa: E402
-from summarizer.llm_client import ChatClient  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
-from summarizer.text_parser import parse_text  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.inputs.text_parser import parse_text  # noqa: E402
+from summarizer.llm.backend import LLMBackend  # noqa: E402
+from summarizer.llm.cache import AnswerCache  # noqa: E402
+from summarizer.llm.client import ChatClient  # noqa: E402
+from summarizer.run.engine import summarize_document  # noqa: E402
 
 LATENCY = 0.5
 SECTIONS = 12

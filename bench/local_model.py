@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CORPUS = ROOT.parent / "shared" / "corpus"
 
-from summarizer.answer_checks import schema_problems  # noqa: E402
-from summarizer.answers import parse_answer  # noqa: E402
-from summarizer.local_model import LocalServer, check_model_file, smollm2_path  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.llm.answer_checks import schema_problems  # noqa: E402
+from summarizer.llm.answers import parse_answer  # noqa: E402
+from summarizer.llm.local_model import LocalServer, check_model_file, smollm2_path  # noqa: E402
 
 N_CTX = 2048
 
@@ -64,8 +64,8 @@ def threads_bench(model: Path) -> None:
 
 
 def documents():
-    from summarizer.loading import load_path
-    from summarizer.text_parser import parse_text
+    from summarizer.inputs.loading import load_path
+    from summarizer.inputs.text_parser import parse_text
 
     docs = []
     pdf = CORPUS / "papers" / "spectral-conv-kernels-2page.pdf"
@@ -82,8 +82,8 @@ def documents():
 
 
 def schema_bench(settings: Settings, docs) -> None:
-    from summarizer.llm_backend import LLMBackend
-    from summarizer.llm_client import ChatClient
+    from summarizer.llm.backend import LLMBackend
+    from summarizer.llm.client import ChatClient
 
     rows = []
     for mode in ("with response_format", "without"):
@@ -111,9 +111,9 @@ def schema_bench(settings: Settings, docs) -> None:
 def runs_bench(settings: Settings, docs, server: LocalServer) -> None:
     import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 
-    from summarizer.engine import summarize_document
-    from summarizer.llm_backend import LLMBackend
-    from summarizer.llm_client import ChatClient
+    from summarizer.llm.backend import LLMBackend
+    from summarizer.llm.client import ChatClient
+    from summarizer.run.engine import summarize_document
 
     rows, counts = [], []
     for name, doc in docs:

@@ -1,10 +1,10 @@
 """Split-half ROUGE of the offline news overview against the lead, so its rules are judged on unseen news.
 
 Each of ../shared/corpus/news/{en,zh}.jsonl is split in two halves, A and B, by a hash of the
-article id (stable, independent of file order). The news overview's rules (``summarizer.news.NewsRules``)
+article id (stable, independent of file order). The news overview's rules (``summarizer.extractive.news.NewsRules``)
 are tuned on one half by greedy forward selection (add the rule that raises mean ROUGE-1 most,
 while it raises it by at least ``MIN_GAIN``) and the tuned rules are scored on the other half,
-in both directions. The rules the library ships (``summarizer.news.RULES``) are scored on both
+in both directions. The rules the library ships (``summarizer.extractive.news.RULES``) are scored on both
 halves through the real backend (parse the text into a Document, then the extractive overview),
 and each rule alone is scored against the lead on both halves, so one can see which rules hold
 on news they were not tuned on.
@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from rouge_common import CORPUS, load_jsonl, score  # noqa: E402
 
-from summarizer.extractive_backend import ExtractiveBackend  # noqa: E402
-from summarizer.news import RULES, NewsRules, news_overview  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
-from summarizer.text_parser import parse_text  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.extractive.backend import ExtractiveBackend  # noqa: E402
+from summarizer.extractive.news import RULES, NewsRules, news_overview  # noqa: E402
+from summarizer.inputs.text_parser import parse_text  # noqa: E402
 
 MIN_GAIN = 0.1  # ROUGE-1 points a rule must add on the tuning half to be selected
 KEYS = ("rouge1", "rouge2", "rougeL")
@@ -130,7 +130,7 @@ def main() -> None:
         rows = load_jsonl(CORPUS / "news" / f"{lang}.jsonl")
         halves[lang] = {h: Half([r for r in rows if half(r["id"]) == h], lang) for h in "AB"}
 
-    print("Split-half: rules tuned on one half, scored on the other; 'shipped' = summarizer.news.RULES "
+    print("Split-half: rules tuned on one half, scored on the other; 'shipped' = summarizer.extractive.news.RULES "
           "through the extractive backend.")
     print("| set | half tuned on | half scored | n | ours R-1 | ours R-2 | ours R-L | lead R-1 | lead R-2 | "
           "lead R-L | Δ R-1 | rules |")
@@ -187,7 +187,7 @@ def _llm_rows(halves: dict[str, dict[str, Half]]) -> None:
 
     from llm_server import LLMServer
 
-    from summarizer.engine import summarize_document
+    from summarizer.run.engine import summarize_document
 
     print()
     print("| set | n | system | R-1 | R-2 | R-L |")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from summarizer.kinds import strip_number  # noqa: E402
-from summarizer.pdf_parser import parse_pdf  # noqa: E402
+from summarizer.pdf.parser import parse_pdf  # noqa: E402
+from summarizer.text.kinds import strip_number  # noqa: E402
 
 PAPERS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "papers"
 

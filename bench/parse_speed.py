@@ -29,7 +29,7 @@ PAPERS = ROOT.parent / "shared" / "corpus" / "papers"
 _PARSE_CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from summarizer.pdf_parser import parse_pdf
+from summarizer.pdf.parser import parse_pdf
 data = open({path!r}, "rb").read()
 t0, c0 = time.perf_counter(), time.process_time()
 doc = parse_pdf(data, "big.pdf", max_pages={pages})
@@ -38,7 +38,7 @@ print(json.dumps({{"wall": time.perf_counter() - t0, "cpu": time.process_time() 
 """
 
 _PEER_CHILD = "import sys, pymupdf4llm; pymupdf4llm.to_markdown(sys.argv[1], show_progress=False)"
-_FLOOR_CHILD = ("import sys; from summarizer.pdf_engine import pymupdf; m = pymupdf(); "
+_FLOOR_CHILD = ("import sys; from summarizer.pdf.engine import pymupdf; m = pymupdf(); "
                 "[p.get_text('dict', flags=m.TEXT_DEHYPHENATE | m.TEXT_MEDIABOX_CLIP) for p in m.open(sys.argv[1])]")
 
 

@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from summarizer.loading import load_path  # noqa: E402
-from summarizer.qa import Asker  # noqa: E402
-from summarizer.retrieval import PassageIndex  # noqa: E402
-from summarizer.sentences import split_sentences  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
+from summarizer.ask.qa import Asker  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.inputs.loading import load_path  # noqa: E402
+from summarizer.text.retrieval import PassageIndex  # noqa: E402
+from summarizer.text.sentences import split_sentences  # noqa: E402
 
 PAPERS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "papers"
 MIN_WORDS = 6

@@ -1,11 +1,11 @@
-"""Sentence splitters on our corpus: ours (summarizer.sentences) against spaCy and pySBD.
+"""Sentence splitters on our corpus: ours (summarizer.text.sentences) against spaCy and pySBD.
 
 Texts: the corpus papers (PyMuPDF text blocks, one paragraph per block), news/en, news/zh and
 longdoc/pubmed articles. Every splitter gets the same paragraphs and the same clean-up of false
 splits (abbreviations, initials, lower-case continuations), so only the boundary finder differs:
 - spaCy: a blank ``en``/``zh`` pipeline with the rule-based ``sentencizer`` (the former splitter);
 - pySBD: ``pysbd.Segmenter`` (en, zh), if installed;
-- ours: the rules in ``summarizer.sentences``.
+- ours: the rules in ``summarizer.text.sentences``.
 
 Boundaries are compared as offsets in the text with white space removed. Agreement is
 precision / recall / F1 of a splitter's boundaries against spaCy's. Load time is measured in a
@@ -29,14 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer import sentences as ours  # noqa: E402
+from summarizer.text import sentences as ours  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 LOADERS = {
     "spacy": "import spacy; nlp = spacy.blank('{lang}'); nlp.add_pipe('sentencizer'); nlp('x.')",
     "pysbd": "import pysbd; pysbd.Segmenter(language='{lang}', clean=False).segment('x.')",
-    "ours": "from summarizer.sentences import split_sentences; split_sentences('x.', '{lang}')",
+    "ours": "from summarizer.text.sentences import split_sentences; split_sentences('x.', '{lang}')",
 }
 
 
@@ -80,8 +80,8 @@ def _pysbd_finder():
 
 
 def _texts() -> dict[tuple[str, str], list[str]]:
-    from summarizer.language import detect_language
-    from summarizer.pdf_engine import pymupdf
+    from summarizer.pdf.engine import pymupdf
+    from summarizer.text.language import detect_language
 
     sets: dict[tuple[str, str], list[str]] = {}
     for pdf in sorted((CORPUS / "papers").glob("*.pdf")):

@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fault_servers import DripServer  # noqa: E402
 from llm_server import LLMServer  # noqa: E402
 
-from summarizer.engine import run  # noqa: E402
-from summarizer.llm_backend import LLMBackend  # noqa: E402
-from summarizer.llm_client import ChatClient  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
-from summarizer.text_parser import parse_text  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.inputs.text_parser import parse_text  # noqa: E402
+from summarizer.llm.backend import LLMBackend  # noqa: E402
+from summarizer.llm.client import ChatClient  # noqa: E402
+from summarizer.run.engine import run  # noqa: E402
 
 SECTIONS = 16
 WORKERS = 4

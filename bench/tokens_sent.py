@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from llm_server import LLMServer  # noqa: E402
 
-from summarizer.engine import summarize_document  # noqa: E402
-from summarizer.loading import load_path  # noqa: E402
-from summarizer.settings import Settings  # noqa: E402
-from summarizer.tokens import get_tokenizer  # noqa: E402
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.inputs.loading import load_path  # noqa: E402
+from summarizer.run.engine import summarize_document  # noqa: E402
+from summarizer.text.tokens import get_tokenizer  # noqa: E402
 
 PAPERS = ROOT.parent / "shared" / "corpus" / "papers"
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from summarizer import ui_session
-from summarizer.errors import ConfigError
-from summarizer.escape import escape_text
-from summarizer.nougat_parser import nougat_available
-from summarizer.prices import model_key, price_for, price_table, table_checked
-from summarizer.session import (
+from summarizer.config.prices import model_key, price_for, price_table, table_checked
+from summarizer.config.settings import LANGUAGES, LENGTHS, Settings
+from summarizer.inputs.nougat_parser import nougat_available
+from summarizer.model.errors import ConfigError
+from summarizer.output.escape import escape_text
+from ui import browser_session as ui_session
+from ui.session_settings import (
     REFUSED_KEY,
     SETTINGS_KEY,
     custom_prices,
@@ -26,7 +27,6 @@ from summarizer.session import (
     shared_prompts_dir,
     with_custom_price,
 )
-from summarizer.settings import LANGUAGES, LENGTHS, Settings
 
 st.set_page_config(page_title="Summarizer · Settings", page_icon="⚙️", layout="wide")
 
@@ -49,8 +49,7 @@ def prompt_editor(settings) -> None:
     import json
     from pathlib import Path
 
-    from summarizer.errors import PromptError
-    from summarizer.prompts import (
+    from summarizer.llm.prompts import (
         PromptTemplate,
         default_prompts,
         export_prompt_set,
@@ -59,7 +58,8 @@ def prompt_editor(settings) -> None:
         reset_user_prompt,
         save_user_prompt,
     )
-    from summarizer.tokens import tokenizer_for_model
+    from summarizer.model.errors import PromptError
+    from summarizer.text.tokens import tokenizer_for_model
 
     folder = Path(settings.prompts_dir) if settings.prompts_dir else shared_prompts_dir()
     prompts = load_prompts(folder)
@@ -165,7 +165,7 @@ def prompt_editor(settings) -> None:
 
 def local_model_file(current) -> str:
     """The local model's file (used when the backend is the local model)."""
-    from summarizer.local_model import llama_cpp_available, smollm2_path
+    from summarizer.llm.local_model import llama_cpp_available, smollm2_path
 
     st.markdown("**Local model** (a GGUF file on this machine; never downloaded by the app)")
     example = smollm2_path()
@@ -180,7 +180,7 @@ def local_model_file(current) -> str:
 
 def local_model_threads(current) -> int:
     """llama.cpp's threads for the local model (an advanced setting)."""
-    from summarizer.local_model import DEFAULT_THREADS
+    from summarizer.llm.local_model import DEFAULT_THREADS
 
     threads = st.number_input("Local model threads", min_value=0, max_value=256, value=int(current.threads or 0),
                               key="set_threads", help=f"llama.cpp threads; 0 = default ({DEFAULT_THREADS}: half the "
@@ -191,7 +191,7 @@ def local_model_threads(current) -> int:
 def show_connection(settings, *, after_save: bool) -> None:
     """Look at the endpoint (bounded, a few seconds): after Save, only an unreachable one is said (a
     warning: runs would fail); on "Test connection", whatever was found."""
-    from summarizer.connection import Reach, check_connection
+    from summarizer.llm.connection import Reach, check_connection
 
     if settings.backend != "llm" or settings.is_local:
         if not after_save:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from summarizer.batch import BatchItem, BatchStatus, iter_batch, read_uploads, split_pasted_articles, zip_results
-from summarizer.errors import SummarizerError
-from summarizer.escape import escape_text
-from summarizer.history import batch_recorder
-from summarizer.session import page_settings
-from summarizer.ui_session import session_id
+from summarizer.model.errors import SummarizerError
+from summarizer.output.escape import escape_text
+from summarizer.run.batch import BatchItem, BatchStatus, iter_batch, read_uploads, split_pasted_articles, zip_results
+from summarizer.store.history import batch_recorder
+from ui.browser_session import session_id
+from ui.session_settings import page_settings
 
 st.set_page_config(page_title="Summarizer · Batch", page_icon="🗂️", layout="wide")
 

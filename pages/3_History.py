@@ -8,9 +8,9 @@ import time
 
 import streamlit as st
 
-from summarizer import ui_session
-from summarizer.escape import escape_text
-from summarizer.render import summary_filename
+from summarizer.output.escape import escape_text
+from summarizer.output.render import summary_filename
+from ui import browser_session as ui_session
 
 st.set_page_config(page_title="Summarizer · History", page_icon="🕘", layout="wide")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from summarizer import ui_session
-from summarizer.escape import escape_text
-from summarizer.history_compare import (
+from summarizer.output.escape import escape_text
+from summarizer.output.render import clean_title, summary_filename
+from summarizer.store.compare import (
     PairedSection,
     diff_html,
     differing_settings,
@@ -17,7 +17,7 @@ from summarizer.history_compare import (
     pair_sections,
     run_label,
 )
-from summarizer.render import clean_title, summary_filename
+from ui import browser_session as ui_session
 
 st.set_page_config(page_title="Summarizer · Compare", page_icon="⚖️", layout="wide")
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .document import Block, Document, Section
-from .errors import InputError, SummarizerError
+from summarizer.model.document import Block, Document, Section
+from summarizer.model.errors import InputError, SummarizerError
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from summarizer.config.settings import Settings
 
 __all__ = ["Block", "Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
 
 
-def _version() -> str:
+def package_version() -> str:
     """The version in pyproject.toml: read from it in a source checkout, from the metadata when installed."""
     from pathlib import Path
 
@@ -44,11 +44,11 @@ def __getattr__(name: str):
     """``summarizer.Settings`` on first access; ``__version__``
     from pyproject.toml or the installed metadata."""
     if name == "Settings":
-        from .settings import Settings
+        from summarizer.config.settings import Settings
 
         return Settings
     if name == "__version__":
-        return _version()
+        return package_version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -56,7 +56,7 @@ def load(source, name: str | None = None, **kwargs) -> Document:
     """A ``Document`` from a path, bytes (with ``name``) or text."""
     from pathlib import Path
 
-    from .loading import load_bytes, load_path, load_text
+    from summarizer.inputs.loading import load_bytes, load_path, load_text
 
     if isinstance(source, bytes):
         return load_bytes(source, name or "upload", **kwargs)
@@ -68,13 +68,13 @@ def load(source, name: str | None = None, **kwargs) -> Document:
 
 def summarize(document: Document, settings: Settings | None = None, **kwargs):
     """Summarize a document; returns a ``results.DocumentSummary``."""
-    from .engine import summarize_document
-    from .settings import Settings
+    from summarizer.config.settings import Settings
+    from summarizer.run.engine import summarize_document
 
     return summarize_document(document, settings or Settings.from_env(), **kwargs)
 
 
 def to_markdown(result, include_reasoning: bool = False) -> str:
-    from .render import render_markdown
+    from summarizer.output.render import render_markdown
 
     return render_markdown(result, include_reasoning)

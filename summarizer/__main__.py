@@ -1,5 +1,5 @@
 """``python -m summarizer``: the command line."""
 
-from .cli import main
+from summarizer.cli.main import main
 
 raise SystemExit(main())

@@ -90,7 +90,7 @@ def app_home(tmp_path, monkeypatch) -> Path:
         monkeypatch.delenv(var, raising=False)
     for var in ("NO_PROXY", "no_proxy"):  # a proxy set for the machine never carries the loopback test servers
         monkeypatch.setenv(var, "127.0.0.1,localhost,::1")
-    from summarizer.tokens import get_tokenizer
+    from summarizer.text.tokens import get_tokenizer
 
     get_tokenizer.cache_clear()
     return home
@@ -145,7 +145,7 @@ def corpus_dir() -> Path:
 
 
 def llm_settings(server: LLMServer, **changes):
-    from summarizer.settings import Settings
+    from summarizer.config.settings import Settings
 
     base = dict(backend="llm", model="test-model", base_url=server.base_url, api_key="sk-test-0000",
                 workers=4, max_attempts=4, timeout=10)

@@ -97,7 +97,7 @@ class ServerState:
 
 def rough_tokens(messages: list[dict]) -> int:
     """Prompt tokens as an OpenAI server counts them (cl100k, from the app's local encoder files)."""
-    from summarizer.tokens import get_tokenizer
+    from summarizer.text.tokens import get_tokenizer
 
     tok = get_tokenizer("cl100k_base")
     return sum(tok.count(m.get("content", "")) + 4 for m in messages) + 3

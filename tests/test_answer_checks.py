@@ -11,11 +11,11 @@ import json
 import pytest
 from conftest import CORPUS
 
-from summarizer import answer_checks
-from summarizer.answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
-from summarizer.answers import parse_answer
-from summarizer.llm_backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
-from summarizer.prompts import default_prompts
+from summarizer.llm import answer_checks
+from summarizer.llm.answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
+from summarizer.llm.answers import parse_answer
+from summarizer.llm.backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
+from summarizer.llm.prompts import default_prompts
 
 
 def _ctx(prompt_name: str, source: str, max_words: int = 150) -> AnswerContext:
@@ -216,9 +216,9 @@ def test_sound_answers_pass_the_new_rules():
 
 
 def test_the_backend_refuses_garbage_items_before_calling_a_section_done():
-    from summarizer.answers import ParsedAnswer
-    from summarizer.llm_backend import LLMBackend
-    from summarizer.settings import Settings
+    from summarizer.config.settings import Settings
+    from summarizer.llm.answers import ParsedAnswer
+    from summarizer.llm.backend import LLMBackend
 
     backend = LLMBackend(Settings(backend="llm", model="m", base_url="http://127.0.0.1:9/v1", api_key="k"))
     prompt = default_prompts()["method"]

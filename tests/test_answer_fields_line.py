@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from conftest import llm_settings
 
-from summarizer.engine import summarize_document
-from summarizer.llm_backend import SCHEMA_DISTRUST_AFTER, LLMBackend
-from summarizer.llm_client import ChatClient
-from summarizer.text_parser import parse_text
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.backend import SCHEMA_DISTRUST_AFTER, LLMBackend
+from summarizer.llm.client import ChatClient
+from summarizer.run.engine import summarize_document
 
 PAPER = ("# Sparrow\n\n## Abstract\nWe present Sparrow, a method for fast retrieval.\n\n## 2 Method\n"
          + " ".join(f"Sparrow step {i} builds part {i} of a two-level index over the documents." for i in range(60))

@@ -23,9 +23,9 @@ from llm_server import LLMServer
 from pdf_factory import make_paper
 from test_qa import SECTIONS
 
-from summarizer.local_model import llama_cpp_available, smollm2_path
-from summarizer.qa import FAILED, NOT_FOUND, Asker
-from summarizer.settings import Settings
+from summarizer.ask.qa import FAILED, NOT_FOUND, Asker
+from summarizer.config.settings import Settings
+from summarizer.llm.local_model import llama_cpp_available, smollm2_path
 
 QUESTION = "How are the postings compressed?"
 real_model = pytest.mark.skipif(not llama_cpp_available() or smollm2_path() is None,
@@ -41,7 +41,7 @@ def paper_path(tmp_path):
 
 @pytest.fixture
 def paper(paper_path):
-    from summarizer.loading import load_bytes
+    from summarizer.inputs.loading import load_bytes
 
     return load_bytes(paper_path.read_bytes(), "sparrow.pdf")
 
@@ -68,7 +68,7 @@ def local(monkeypatch, tmp_path):
             started.append(str(model_path))
             return SimpleNamespace(base_url=server.base_url, alias="tiny")
 
-        monkeypatch.setattr("summarizer.local_model.ensure_server", ensure_server)
+        monkeypatch.setattr("summarizer.llm.local_model.ensure_server", ensure_server)
         server.gguf, server.started = gguf, started
         yield server
 
@@ -90,7 +90,7 @@ def test_asker_with_a_local_model_file_asks_the_local_server_only(paper, hosted,
 
 @pytest.mark.parametrize("how", ["flags", "env-llm", "env-local"])
 def test_cli_ask_with_the_local_backend_contacts_no_other_host(paper_path, hosted, local, monkeypatch, capsys, how):
-    from summarizer.cli import main
+    from summarizer.cli.main import main
 
     argv = ["ask", str(paper_path), QUESTION, "--json"]
     if how == "flags":
@@ -106,7 +106,7 @@ def test_cli_ask_with_the_local_backend_contacts_no_other_host(paper_path, hoste
 
 
 def test_backend_local_in_the_environment_without_a_model_file_is_refused(paper_path, hosted, monkeypatch, capsys):
-    from summarizer.cli import main
+    from summarizer.cli.main import main
 
     monkeypatch.setenv("SUMMARIZER_BACKEND", "local")
     monkeypatch.delenv("SUMMARIZER_MODEL_PATH", raising=False)
@@ -116,7 +116,7 @@ def test_backend_local_in_the_environment_without_a_model_file_is_refused(paper_
 
 
 def test_cli_ask_extractive_contacts_nobody(paper_path, hosted, capsys):
-    from summarizer.cli import main
+    from summarizer.cli.main import main
 
     assert main(["ask", str(paper_path), QUESTION, "--backend", "extractive", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -126,7 +126,7 @@ def test_cli_ask_extractive_contacts_nobody(paper_path, hosted, capsys):
 
 def test_llm_backend_with_no_key_and_no_endpoint_answers_offline(paper_path, monkeypatch, capsys):
     """``SUMMARIZER_BACKEND=llm`` alone names no endpoint: the paper is not sent to the default hosted one."""
-    from summarizer.cli import main
+    from summarizer.cli.main import main
 
     monkeypatch.setenv("SUMMARIZER_BACKEND", "llm")
     tried: list = []
@@ -169,7 +169,7 @@ def test_a_garbage_answer_is_not_found(paper, llm_server, garbage):
 
 
 def test_cli_ask_exits_3_when_the_answer_failed_the_checks(paper_path, llm_server, monkeypatch, capsys):
-    from summarizer.cli import main
+    from summarizer.cli.main import main
 
     llm_server.state.reset(ask_garbage="loop")
     monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)
@@ -181,7 +181,7 @@ def test_cli_ask_exits_3_when_the_answer_failed_the_checks(paper_path, llm_serve
 
 def test_a_short_sound_answer_is_an_answer(paper, llm_server, monkeypatch):
     """The summary checks' shortest-answer rule is not Ask's: one word with its citation answers."""
-    from summarizer import qa
+    from summarizer.ask import qa
 
     monkeypatch.setattr(qa, "_stream_chat", lambda *a, **k: iter(["Yes [§2, p. 1]."]))
     turn = Asker(paper, llm_settings(llm_server)).ask("Are the postings compressed?")
@@ -189,7 +189,7 @@ def test_a_short_sound_answer_is_an_answer(paper, llm_server, monkeypatch):
 
 
 def test_not_found_with_a_looping_remark_says_not_found_alone(paper, llm_server, monkeypatch):
-    from summarizer import qa
+    from summarizer.ask import qa
 
     loop = "NOT_FOUND " + "the passages the passages the passages " * 10
     monkeypatch.setattr(qa, "_stream_chat", lambda *a, **k: iter([loop]))

@@ -15,10 +15,10 @@ import pytest
 from conftest import ROOT, llm_settings
 from pdf_factory import make_paper
 
-from summarizer.batch import BatchLock, read_items, route_model, run_batch, zip_results
-from summarizer.errors import ConfigError, InputError
-from summarizer.settings import Settings
-from summarizer.text_parser import parse_text
+from summarizer.config.settings import Settings
+from summarizer.inputs.text_parser import parse_text
+from summarizer.model.errors import ConfigError, InputError
+from summarizer.run.batch import BatchLock, read_items, route_model, run_batch, zip_results
 
 
 def _articles(n: int, poison: set[int] = frozenset()) -> list[dict]:
@@ -100,7 +100,7 @@ def test_another_model_redoes_the_batch(tmp_path, llm_server):
                                     {"temperature": 0.9}, {"small_model": "tiny"}, {"route_below_tokens": 500},
                                     {"parser": "nougat"}, {"base_url": "http://127.0.0.1:9/v1", "backend": "llm"}])
 def test_every_setting_that_decides_a_summary_is_in_the_resume_key(change):
-    from summarizer.batch import settings_key
+    from summarizer.run.batch import settings_key
 
     base = {"backend": "llm"} if "base_url" in change else {}
     assert settings_key(Settings(**base)) != settings_key(Settings(**change))
@@ -108,8 +108,8 @@ def test_every_setting_that_decides_a_summary_is_in_the_resume_key(change):
 
 
 def test_an_edited_prompt_is_in_the_resume_key(tmp_path):
-    from summarizer.batch import settings_key
-    from summarizer.prompts import load_prompts, save_user_prompt
+    from summarizer.llm.prompts import load_prompts, save_user_prompt
+    from summarizer.run.batch import settings_key
 
     before = settings_key(Settings(prompts_dir=str(tmp_path)))
     news = load_prompts().get("news")
@@ -134,7 +134,7 @@ def test_lock_held_by_another_process_refuses_then_frees_when_it_is_killed(tmp_p
     out.mkdir()
     src = _jsonl(tmp_path / "a.jsonl", _articles(1))
     code = ("import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-            "from summarizer.batch import BatchLock; lock = BatchLock(Path(sys.argv[2])).__enter__(); "
+            "from summarizer.run.batch import BatchLock; lock = BatchLock(Path(sys.argv[2])).__enter__(); "
             "print('locked', flush=True); time.sleep(120)")
     child = subprocess.Popen([sys.executable, "-c", code, str(ROOT), str(out)], stdout=subprocess.PIPE, text=True)
     try:

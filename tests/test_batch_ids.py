@@ -13,8 +13,8 @@ import sys
 from conftest import ROOT, llm_settings_per_section
 from pdf_factory import make_paper
 
-from summarizer.batch import BatchStatus, read_items, read_uploads, run_batch
-from summarizer.settings import Settings
+from summarizer.config.settings import Settings
+from summarizer.run.batch import BatchStatus, read_items, read_uploads, run_batch
 
 SYNTHESIS = "opens a paper digest"  # a phrase of the overall summary's prompt only (prompts/synthesis.json5)
 

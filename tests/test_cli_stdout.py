@@ -62,16 +62,16 @@ def test_json_and_markdown_both_on_stdout_is_refused(tmp_path, screen_pdf):
 def test_what_c_code_writes_on_stdout_while_reading_goes_to_stderr(tmp_path, monkeypatch, capfd):
     """A write on file descriptor 1 during the work (as a C library or a child process would make) does not
     end up before the JSON."""
-    import summarizer.cli as cli
+    import summarizer.cli.main as cli
 
-    read = cli._read_input
+    read = cli.read_input
 
     def noisy_read(*args, **kwargs):
         os.write(1, b"C library noise\n")
         print("a stray print")
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "_read_input", noisy_read)
+    monkeypatch.setattr(cli, "read_input", noisy_read)
     paper = tmp_path / "paper.pdf"
     paper.write_bytes(make_paper())
     assert cli.main(["sections", str(paper), "--json"]) == 0

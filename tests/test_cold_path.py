@@ -49,13 +49,13 @@ def test_sections_reads_its_settings_without_the_settings_model(tmp_path):
     and parser still come from the environment by the settings' own rules."""
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(make_paper())  # two pages; the conclusion is on the second
-    loaded, listing = _modules_after_cli(["sections", str(pdf), "--max-pages", "1"], tmp_path, "summarizer.settings")
+    loaded, listing = _modules_after_cli(["sections", str(pdf), "--max-pages", "1"], tmp_path, "summarizer.config.settings")
     assert "Introduction" in listing and "Conclusion" not in listing
     assert loaded - {"numpy"} == {"pymupdf"}
 
 
 def test_import_summarizer_defers_settings_until_asked():
-    code = ("import sys, summarizer\nlight = 'summarizer.settings' not in sys.modules\n"
-            "print(light, summarizer.Settings.__name__, 'summarizer.settings' in sys.modules, 'pydantic' in sys.modules)")
+    code = ("import sys, summarizer\nlight = 'summarizer.config.settings' not in sys.modules\n"
+            "print(light, summarizer.Settings.__name__, 'summarizer.config.settings' in sys.modules, 'pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
     assert out.split() == ["True", "Settings", "True", "False"]

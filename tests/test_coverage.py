@@ -3,11 +3,11 @@ in the meter's line (UI and the Markdown header) and in the JSON coverage."""
 
 from __future__ import annotations
 
-from summarizer.coverage import coverage
-from summarizer.engine import plan, run, stopped_summary
-from summarizer.loading import load_bytes
-from summarizer.render import render_markdown
-from summarizer.settings import Settings
+from summarizer.config.settings import Settings
+from summarizer.inputs.loading import load_bytes
+from summarizer.output.render import render_markdown
+from summarizer.run.engine import plan, run, stopped_summary
+from summarizer.verify.coverage import coverage
 
 
 def _stopped_after_first_section(paper_pdf):

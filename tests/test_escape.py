@@ -15,11 +15,11 @@ from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 from web_server import WebServer
 
-from summarizer.engine import run
-from summarizer.escape import escape_text, safe_markdown
-from summarizer.loading import load_bytes, load_text
-from summarizer.render import render_markdown
-from summarizer.settings import Settings
+from summarizer.config.settings import Settings
+from summarizer.inputs.loading import load_bytes, load_text
+from summarizer.output.escape import escape_text, safe_markdown
+from summarizer.output.render import render_markdown
+from summarizer.run.engine import run
 
 BEACON = "http://127.0.0.1:{port}"
 
@@ -156,7 +156,7 @@ def _hostile_text() -> str:
 
 
 def test_batch_index_md_shows_titles_and_errors_as_text(tmp_path):
-    from summarizer.batch import index_markdown, run_batch
+    from summarizer.run.batch import index_markdown, run_batch
 
     source = tmp_path / "a.jsonl"
     source.write_text(json.dumps({"id": "h<1>", "text": _hostile_text()}) + "\n")
@@ -171,8 +171,8 @@ def test_batch_index_md_shows_titles_and_errors_as_text(tmp_path):
 
 
 def _two_hostile_runs(tmp_path):
-    from summarizer.engine import summarize_document
-    from summarizer.history import RunRecorder, SQLiteHistory
+    from summarizer.run.engine import summarize_document
+    from summarizer.store.history import RunRecorder, SQLiteHistory
 
     store = SQLiteHistory(tmp_path / "history.db")
     doc = load_text(_hostile_text(), "harbour.txt")
@@ -187,7 +187,7 @@ def _two_hostile_runs(tmp_path):
 
 
 def test_compare_markdown_export_is_inert(tmp_path):
-    from summarizer.history_compare import export_markdown
+    from summarizer.store.compare import export_markdown
 
     a, b = _two_hostile_runs(tmp_path)
     rendered = table_viewer(export_markdown(a, b))
@@ -201,7 +201,7 @@ def test_compare_csv_export_has_the_overall_summary_and_no_formulas(tmp_path):
     import csv
     import io
 
-    from summarizer.history_compare import export_csv
+    from summarizer.store.compare import export_csv
 
     a, b = _two_hostile_runs(tmp_path)
     rows = list(csv.DictReader(io.StringIO(export_csv(a, b))))
@@ -219,6 +219,6 @@ def test_compare_csv_export_has_the_overall_summary_and_no_formulas(tmp_path):
     ("  =cmd", "'  =cmd"), ("plain", "plain"), ("a=b", "a=b"), ("", ""), (0.5, 0.5), (None, None),
 ])
 def test_csv_cell_guards_formulas(value, expected):
-    from summarizer.escape import csv_cell
+    from summarizer.output.escape import csv_cell
 
     assert csv_cell(value) == expected

@@ -3,8 +3,8 @@ import json
 import pytest
 from conftest import CORPUS
 
-from summarizer.extractive import rank_sentences, summarize_text
-from summarizer.news import clean_news, headline, news_overview
+from summarizer.extractive.news import clean_news, headline, news_overview
+from summarizer.extractive.ranking import rank_sentences, summarize_text
 
 ARTICLE = (
     "The city council approved a $3.5 million budget for school repairs on Monday. "
@@ -17,7 +17,7 @@ ARTICLE = (
 
 
 def test_central_sentences_win_over_off_topic_ones():
-    ranked = rank_sentences(__import__("summarizer.sentences", fromlist=["x"]).split_sentences(ARTICLE))
+    ranked = rank_sentences(__import__("summarizer.text.sentences", fromlist=["x"]).split_sentences(ARTICLE))
     weather = next(r for r in ranked if "weather" in r.text)
     assert weather.score == min(r.score for r in ranked)
 
@@ -67,7 +67,7 @@ def test_headline_compresses_long_chinese_lead():
 def test_corpus_news_summaries_are_extractive_and_nonempty():
     import re
 
-    from summarizer.sentences import split_sentences
+    from summarizer.text.sentences import split_sentences
 
     def words(text: str) -> list[str]:
         return re.findall(r"\w+", text.lower())
@@ -88,7 +88,7 @@ def test_corpus_news_summaries_are_extractive_and_nonempty():
 
 
 def test_genre_detection_separates_news_from_scholarly_prose():
-    from summarizer.text_parser import detect_genre
+    from summarizer.inputs.text_parser import detect_genre
 
     news = "The council voted on Monday to approve the budget, the mayor said. " * 30
     paper = "We report the results of a study of 40 patients; the analysis shows significant effects. " * 60
@@ -106,9 +106,9 @@ def test_english_headline_never_starts_with_a_dangling_clause():
 
 
 def test_extractive_backend_says_it_cannot_translate():
-    from summarizer.engine import summarize_document
-    from summarizer.settings import Settings
-    from summarizer.text_parser import parse_text
+    from summarizer.config.settings import Settings
+    from summarizer.inputs.text_parser import parse_text
+    from summarizer.run.engine import summarize_document
 
     doc = parse_text("Council passes budget\n\nThe council approved a budget of 3 million on Monday.")
     result = summarize_document(doc, Settings(language="zh"))
@@ -118,7 +118,7 @@ def test_extractive_backend_says_it_cannot_translate():
 
 
 def test_only_whole_sentences_are_offered_as_bullets():
-    from summarizer.extractive import summary_sentences, whole_sentence
+    from summarizer.extractive.ranking import summary_sentences, whole_sentence
 
     assert whole_sentence("The parser joins lines into paragraphs before it splits sentences.")
     assert not whole_sentence("where ρ(D) is the density of the dataset under the model.")  # starts mid-sentence
@@ -138,7 +138,7 @@ def test_only_whole_sentences_are_offered_as_bullets():
 
 def test_inline_enumerators_do_not_count_as_open_brackets():
     """"1) … 2) …" closes brackets it never opened; such a sentence is whole, a truly unclosed one is not."""
-    from summarizer.extractive import summary_sentences, whole_sentence
+    from summarizer.extractive.ranking import summary_sentences, whole_sentence
 
     assert whole_sentence("Our contributions are: 1) we propose a parser; 2) we show it is linear in pages.")
     assert whole_sentence("the parameters were : 1 ) initial infusion rate ; 2 ) maintenance rate ; 3 ) total duration .",
@@ -155,7 +155,7 @@ def test_inline_enumerators_do_not_count_as_open_brackets():
 
 
 def test_a_bullet_drops_its_list_or_equation_number():
-    from summarizer.extractive import summary_sentences
+    from summarizer.extractive.ranking import summary_sentences
 
     text = ("We ran three experiments on the compiler.\n\n1. Bootstrap the compiler with two, four and eight parallel jobs.\n\n"
             "2. Run the compiler test suite and compare every failing test.\n\n(3) The results were identical in all runs.")
@@ -171,7 +171,7 @@ def test_a_bullet_drops_its_list_or_equation_number():
 
 
 def test_a_sentence_the_splitter_cut_inside_a_citation_is_put_back_together():
-    from summarizer.extractive import repaired_sentences
+    from summarizer.extractive.ranking import repaired_sentences
 
     text = "The data come from the shared task (Ng et al., 2014). It has 50 essays."
     assert repaired_sentences(text, "en") == ["The data come from the shared task (Ng et al., 2014).", "It has 50 essays."]
@@ -180,7 +180,7 @@ def test_a_sentence_the_splitter_cut_inside_a_citation_is_put_back_together():
 def test_lower_cased_text_keeps_its_sentences():
     """Lower-cased corpora (PubMed abstracts, OCR output) start every sentence in lower case: that is
     not a continuation, so sentences are neither glued together nor all refused."""
-    from summarizer.extractive import summary_sentences
+    from summarizer.extractive.ranking import summary_sentences
 
     text = " ".join(f"the council approved budget item {i} after a long vote on monday ." for i in range(30))
     out = summary_sentences(text, "en", budget=40)
@@ -190,7 +190,7 @@ def test_lower_cased_text_keeps_its_sentences():
 def test_a_bracket_is_rejoined_only_when_a_following_piece_closes_it():
     """A parenthesis cut by the splitter ("et al.", "Fig.") is one sentence again; a bracket that is
     never closed (cut or damaged text) does not swallow the rest of the paragraph."""
-    from summarizer.extractive import repaired_sentences
+    from summarizer.extractive.ranking import repaired_sentences
 
     cased = "Birds sing at dawn (as counted in 2003. The counts are public). They fly south."
     assert repaired_sentences(cased) == ["Birds sing at dawn (as counted in 2003. The counts are public).", "They fly south."]
@@ -204,7 +204,7 @@ def test_a_bracket_is_rejoined_only_when_a_following_piece_closes_it():
 def test_small_graphs_rank_without_numpy_to_the_same_scores():
     """Up to ``SMALL_GRAPH`` sentences the ranking runs in pure Python (a one-shot run spares numpy's
     import); its scores are numpy's, on every corpus news article of that size, English and Chinese."""
-    import summarizer.extractive as extractive
+    import summarizer.extractive.ranking as extractive
 
     checked = 0
     for lang in ("en", "zh"):

@@ -1,6 +1,6 @@
 import pytest
 
-from summarizer.faithfulness import check_summary, chinese_to_number, mark_unverified, numbers_in
+from summarizer.verify.faithfulness import check_summary, chinese_to_number, mark_unverified, numbers_in
 
 
 @pytest.mark.parametrize("summary,source", [
@@ -118,9 +118,9 @@ def test_sentences_copied_from_the_source_are_never_flagged():
 def test_extractive_backend_never_flags_its_own_sentences_on_real_documents():
     from conftest import CORPUS
 
-    from summarizer.engine import summarize_document
-    from summarizer.settings import Settings
-    from summarizer.text_parser import parse_text
+    from summarizer.config.settings import Settings
+    from summarizer.inputs.text_parser import parse_text
+    from summarizer.run.engine import summarize_document
 
     news = CORPUS / "news"
     if not news.is_dir():

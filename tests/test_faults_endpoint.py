@@ -10,12 +10,12 @@ import conftest
 from fault_servers import Connection, NeverAnswerServer, within
 from llm_server import LLMServer
 
-from summarizer.engine import summarize_document
-from summarizer.errors import EndpointUnavailable
-from summarizer.llm_backend import LLMBackend
-from summarizer.llm_client import ChatClient
-from summarizer.settings import Settings
-from summarizer.text_parser import parse_text
+from summarizer.config.settings import Settings
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.backend import LLMBackend
+from summarizer.llm.client import ChatClient
+from summarizer.model.errors import EndpointUnavailable
+from summarizer.run.engine import summarize_document
 
 MESSAGES = [{"role": "system", "content": "You summarize."}, {"role": "user", "content": "Section: A\n<section>\nText.\n</section>"}]
 
@@ -91,7 +91,7 @@ def test_a_silent_endpoint_is_probed_once_and_fails_within_five_seconds():
 
 
 def test_an_endpoint_that_answered_the_probe_is_not_taken_for_silent():
-    from summarizer.endpoint import discover_context_window, silent_for
+    from summarizer.llm.endpoint import discover_context_window, silent_for
 
     with SilentChatServer() as server:  # lists its models, then never answers Ollama's POST /api/show
         started = time.monotonic()

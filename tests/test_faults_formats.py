@@ -9,10 +9,10 @@ import json
 import conftest
 from llm_server import LLMServer, make_handler
 
-from summarizer.engine import summarize_document
-from summarizer.llm_backend import LLMBackend
-from summarizer.llm_client import ChatClient
-from summarizer.text_parser import parse_text
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.backend import LLMBackend
+from summarizer.llm.client import ChatClient
+from summarizer.run.engine import summarize_document
 
 MESSAGES = [{"role": "system", "content": "You summarize."}, {"role": "user", "content": "Section: A\n<section>\nText.\n</section>"}]
 SCHEMA = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}

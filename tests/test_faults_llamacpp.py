@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from llm_server import LLMServer, make_handler, rough_tokens
 
-from summarizer.engine import summarize_document
-from summarizer.errors import EndpointUnavailable
-from summarizer.llm_client import ChatClient
-from summarizer.settings import Settings
-from summarizer.text_parser import parse_text
+from summarizer.config.settings import Settings
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.client import ChatClient
+from summarizer.model.errors import EndpointUnavailable
+from summarizer.run.engine import summarize_document
 
 TITLE = "🦙 llama.cpp Python API"
 
@@ -192,7 +192,7 @@ def test_an_empty_answer_to_a_prompt_near_the_known_window_is_an_overflow_on_any
 
 def test_an_empty_answer_to_a_short_prompt_still_names_the_base_url():
     """An empty answer to a small prompt is not an overflow: the endpoint is not what it seems."""
-    from summarizer.errors import BackendError
+    from summarizer.model.errors import BackendError
 
     with LlamaCppPython(n_ctx=5, signature=False) as server:  # "hello" is past it: an empty answer
         client = ChatClient(_settings(server, model="test-model", workers=1), max_attempts=1)
@@ -232,7 +232,7 @@ def test_a_crashed_local_server_is_reported_as_a_crash_with_its_signal_and_log(t
     """Our loopback llama.cpp server faults on its first evaluation (AMX kernels on a VM that does not allow
     them). The run says it crashed, with the signal and the end of its log, at once (no retries against a
     dead port, no "could not connect"), and the next start has llama.cpp's extra buffer types off."""
-    from summarizer import local_model
+    from summarizer.llm import local_model
 
     monkeypatch.delenv(local_model.EXTRA_BUFTS_VARIABLE, raising=False)
     model = tmp_path / "tiny.gguf"
@@ -268,7 +268,7 @@ def test_a_crashed_local_server_is_reported_as_a_crash_with_its_signal_and_log(t
 def test_the_local_server_is_started_without_extra_buffer_types_when_asked(monkeypatch):
     """SUMMARIZER_LLAMA_EXTRA_BUFTS=0: the server is started with --no_extra_bufts, which loads the model
     with llama.cpp's use_extra_bufts off (checked in a fresh interpreter, llama-cpp-python's own defaults)."""
-    from summarizer.local_model import EXTRA_BUFTS_VARIABLE, LocalServer, llama_cpp_available
+    from summarizer.llm.local_model import EXTRA_BUFTS_VARIABLE, LocalServer, llama_cpp_available
 
     monkeypatch.setenv(EXTRA_BUFTS_VARIABLE, "0")
     assert not LocalServer(Path("x.gguf")).extra_bufts
@@ -276,7 +276,7 @@ def test_the_local_server_is_started_without_extra_buffer_types_when_asked(monke
     assert LocalServer(Path("x.gguf")).extra_bufts
     if not llama_cpp_available():
         pytest.skip("llama-cpp-python is not installed (requirements-local.txt)")
-    code = ("import llama_cpp.llama_cpp as lib; from summarizer.local_server import without_extra_bufts; "
+    code = ("import llama_cpp.llama_cpp as lib; from summarizer.llm.local_server import without_extra_bufts; "
             "before = lib.llama_model_default_params().use_extra_bufts; without_extra_bufts(); "
             "print(before, lib.llama_model_default_params().use_extra_bufts)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
@@ -288,7 +288,7 @@ def test_a_list_item_that_talks_about_our_word_limits_is_an_echo():
     """SmolLM2 through llama-cpp-python's server, asked for a whole paper, wrote key points such as
     "1: at most 108 words; 2: method, main results" (the request's own instruction) and the section was
     marked done: a list item that talks about word limits, unless the text does, is an echo."""
-    from summarizer.answer_checks import AnswerContext, echoed_item
+    from summarizer.llm.answer_checks import AnswerContext, echoed_item
 
     ctx = AnswerContext(["Summarize the section."], "Streets near large parks were 1.8 degrees cooler.", 60)
     assert echoed_item({"key_points": ["1: at most 108 words; 2: method, main results"]}, ctx) == "key_points"

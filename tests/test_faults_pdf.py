@@ -6,8 +6,8 @@ import pymupdf
 import pytest
 from test_faults_storage import run_cli
 
-from summarizer.errors import InputError, ScannedPdfError
-from summarizer.loading import load_bytes
+from summarizer.inputs.loading import load_bytes
+from summarizer.model.errors import InputError, ScannedPdfError
 
 
 def one_line_pdf(text: str, pages: int = 1, size: float = 11) -> bytes:

@@ -19,10 +19,10 @@ import pytest
 from conftest import ROOT
 from llm_server import LLMServer
 
-from summarizer.document import Document, Section
-from summarizer.history import HistoryUnavailable, SQLiteHistory
-from summarizer.results import SectionResult
-from summarizer.settings import Settings
+from summarizer.config.settings import Settings
+from summarizer.model.document import Document, Section
+from summarizer.model.results import SectionResult
+from summarizer.store.history import HistoryUnavailable, SQLiteHistory
 
 
 def run_cli(*args, stdin=None, input: bytes | None = None, env: dict | None = None, cwd=None, preexec=None,
@@ -251,8 +251,8 @@ def test_a_fifo_as_input_does_not_wait_for_a_writer(tmp_path):
 
 
 def test_the_library_loads_a_device_with_one_sentence():
-    from summarizer.errors import InputError
-    from summarizer.loading import load_path
+    from summarizer.inputs.loading import load_path
+    from summarizer.model.errors import InputError
 
     with pytest.raises(InputError, match="not a regular file"):
         load_path("/dev/zero")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from summarizer.document import Block, Document, Section
-from summarizer.grounding import NOT_FOUND, SUPPORT_THRESHOLD, ground_summary, mark_pages, page_mark
-from summarizer.results import DocumentSummary, SectionResult
+from summarizer.model.document import Block, Document, Section
+from summarizer.model.results import DocumentSummary, SectionResult
+from summarizer.verify.grounding import NOT_FOUND, SUPPORT_THRESHOLD, ground_summary, mark_pages, page_mark
 
 EN = Section("3 Method", "", kind="method", page_start=2, page_end=4, blocks=[
     Block("paragraph", "We train the parser on forty thousand scanned invoices. The training takes two days on one GPU.", 2),
@@ -91,7 +91,7 @@ def _summary(section: Section, result: SectionResult) -> DocumentSummary:
 
 
 def test_rendered_markdown_and_json_carry_the_pages():
-    from summarizer.render import render_markdown
+    from summarizer.output.render import render_markdown
 
     result = SectionResult(0, EN.title, "method", 1, "done",
                            summary="- Errors fall by half when the layout model sees the page image.")
@@ -106,8 +106,8 @@ def test_rendered_markdown_and_json_carry_the_pages():
 
 
 def test_coverage_names_what_was_read_and_what_was_not():
-    from summarizer.coverage import coverage
-    from summarizer.render import render_markdown
+    from summarizer.output.render import render_markdown
+    from summarizer.verify.coverage import coverage
 
     sections = [Section("1 Intro", "Text one."), Section("4 Long part", "Text four."), Section("6 Broken", "Six."),
                 Section("References", "[1] A.", kind="references", included=False),
@@ -129,9 +129,9 @@ def test_coverage_names_what_was_read_and_what_was_not():
 
 def test_a_corpus_paper_summary_has_every_bullet_on_a_page(corpus_dir):
     """Extractive bullets are copied sentences: every one is found verbatim, with a page."""
-    from summarizer.engine import summarize_document
-    from summarizer.loading import load_path
-    from summarizer.settings import Settings
+    from summarizer.config.settings import Settings
+    from summarizer.inputs.loading import load_path
+    from summarizer.run.engine import summarize_document
 
     result = summarize_document(load_path(corpus_dir / "casper-ffg.pdf"), Settings())
     bullets = [b for r in result.sections if r.ok for b in r.bullets]
@@ -142,8 +142,8 @@ def test_a_corpus_paper_summary_has_every_bullet_on_a_page(corpus_dir):
 def test_llm_bullets_are_grounded_through_the_engine(llm_server, paper_pdf):
     from conftest import llm_settings
 
-    from summarizer.engine import summarize_document
-    from summarizer.loading import load_bytes
+    from summarizer.inputs.loading import load_bytes
+    from summarizer.run.engine import summarize_document
 
     doc = load_bytes(paper_pdf, "sparrow.pdf")
     result = summarize_document(doc, llm_settings(llm_server))
@@ -157,9 +157,9 @@ def test_llm_bullets_are_grounded_through_the_engine(llm_server, paper_pdf):
 
 def test_bullets_survive_a_run_stored_in_history(tmp_path):
     """History stores section results as JSON; a reopened run keeps its pages and renders them."""
-    from summarizer.history import SQLiteHistory
-    from summarizer.render import render_markdown
-    from summarizer.settings import Settings
+    from summarizer.config.settings import Settings
+    from summarizer.output.render import render_markdown
+    from summarizer.store.history import SQLiteHistory
 
     result = SectionResult(0, EN.title, "method", 1, "done",
                            summary="- Errors fall by half when the layout model sees the page image.")

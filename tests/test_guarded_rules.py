@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.faithfulness import check_summary
-from summarizer.kinds import assign_kinds, kind_from_title
+from summarizer.text.kinds import assign_kinds, kind_from_title
+from summarizer.verify.faithfulness import check_summary
 
 # ---- section kinds ------------------------------------------------------------------------------
 
@@ -75,8 +75,8 @@ def test_names_not_in_the_source_are_flagged():
 def test_a_download_over_the_size_limit_is_refused(monkeypatch):
     from web_server import WebServer
 
-    import summarizer.fetch as fetch_module
-    from summarizer.errors import InputError
+    import summarizer.inputs.fetch as fetch_module
+    from summarizer.model.errors import InputError
 
     monkeypatch.setenv("SUMMARIZER_ALLOW_HOSTS", "127.0.0.1")  # the test server is on loopback
     with WebServer() as server:

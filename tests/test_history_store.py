@@ -14,10 +14,10 @@ import threading
 import pytest
 from conftest import CORPUS, ROOT
 
-from summarizer.document import Document, Section
-from summarizer.history import MIGRATIONS, SCHEMA_VERSION, RunRecorder, SQLiteHistory, reopen
-from summarizer.results import SectionResult
-from summarizer.settings import Settings
+from summarizer.config.settings import Settings
+from summarizer.model.document import Document, Section
+from summarizer.model.results import SectionResult
+from summarizer.store.history import MIGRATIONS, SCHEMA_VERSION, RunRecorder, SQLiteHistory, reopen
 
 
 def _doc(n: int = 4, title: str = "A paper on sparrows") -> Document:
@@ -116,10 +116,10 @@ def test_threads_write_concurrently_without_losing_anything(tmp_path):
 WRITER = """
 import sys
 sys.path.insert(0, {root!r})
-from summarizer.document import Document, Section
-from summarizer.history import SQLiteHistory
-from summarizer.results import SectionResult
-from summarizer.settings import Settings
+from summarizer.model.document import Document, Section
+from summarizer.store.history import SQLiteHistory
+from summarizer.model.results import SectionResult
+from summarizer.config.settings import Settings
 store = SQLiteHistory({path!r})
 doc = Document("Process paper", "p.pdf", [Section("Intro", "Some text here.")])
 for n in range(40):
@@ -145,7 +145,7 @@ def test_two_processes_write_one_history(tmp_path):
 
 
 def test_a_run_is_recorded_as_sections_finish_and_survives_a_crash(tmp_path):
-    from summarizer.engine import run
+    from summarizer.run.engine import run
 
     store = SQLiteHistory(tmp_path / "history.db")
     doc, settings = _doc(6), Settings(workers=1)
@@ -169,8 +169,8 @@ def test_a_run_is_recorded_as_sections_finish_and_survives_a_crash(tmp_path):
 
 
 def test_what_a_run_records_and_never_the_key(tmp_path):
-    from summarizer.engine import summarize_document
-    from summarizer.render import render_markdown
+    from summarizer.output.render import render_markdown
+    from summarizer.run.engine import summarize_document
 
     store = SQLiteHistory(tmp_path / "history.db")
     doc = _doc(3)
@@ -187,7 +187,7 @@ def test_what_a_run_records_and_never_the_key(tmp_path):
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert b"sk-very-secret" not in raw and b"hunter2pass" not in raw
     llm = Settings(backend="llm", model="m", base_url="https://user:hunter2pass@llm.example.com:8443/v1", api_key="sk-x")
-    from summarizer.history import public_settings
+    from summarizer.store.history import public_settings
 
     assert public_settings(llm)["host"] == "llm.example.com:8443"
     assert "hunter2pass" not in json.dumps(public_settings(llm))
@@ -208,7 +208,7 @@ def test_owners_see_only_their_runs(tmp_path):
 
 
 def _two_runs(store):
-    from summarizer.engine import summarize_document
+    from summarizer.run.engine import summarize_document
 
     doc = _doc(4)
     ids = []
@@ -221,7 +221,7 @@ def _two_runs(store):
 
 
 def test_compare_export_pairs_sections_with_ratings(tmp_path):
-    from summarizer.history_compare import export_csv, export_markdown, pair_sections
+    from summarizer.store.compare import export_csv, export_markdown, pair_sections
 
     store = SQLiteHistory(tmp_path / "history.db")
     a_id, b_id = _two_runs(store)
@@ -243,7 +243,7 @@ def test_compare_export_pairs_sections_with_ratings(tmp_path):
 
 
 def test_word_diff_marks_changed_words_latin_and_chinese():
-    from summarizer.history_compare import diff_html, word_diff
+    from summarizer.store.compare import diff_html, word_diff
 
     pieces = word_diff("The model uses 3 layers.", "The model uses 4 layers.")
     assert ("del", "3") in pieces and ("ins", "4") in pieces
@@ -254,8 +254,8 @@ def test_word_diff_marks_changed_words_latin_and_chinese():
 
 
 def test_cli_history_list_show_export_compare(tmp_path, capsys):
-    from summarizer.cli import main
-    from summarizer.history import open_history
+    from summarizer.cli.main import main
+    from summarizer.store.history import open_history
 
     store = open_history()
     a_id, b_id = _two_runs(store)
@@ -274,8 +274,8 @@ def test_cli_history_list_show_export_compare(tmp_path, capsys):
 
 
 def test_batch_writes_into_the_history_by_default(tmp_path):
-    from summarizer.batch import run_batch
-    from summarizer.history import open_history
+    from summarizer.run.batch import run_batch
+    from summarizer.store.history import open_history
 
     news = CORPUS / "news" / "en.jsonl"
     lines = news.read_text(encoding="utf-8").splitlines()[:2] if news.exists() else [
@@ -295,7 +295,7 @@ def test_batch_writes_into_the_history_by_default(tmp_path):
 def test_questions_are_kept_with_their_run_and_come_back_on_reopen(tmp_path):
     """Ask the paper → History: the conversation is stored with the run (owner only) and returns
     with the reopened result, citations and pages included; an older database gains the column."""
-    from summarizer.qa import Asker, Turn
+    from summarizer.ask.qa import Asker, Turn
 
     path = tmp_path / "history.db"
     db = sqlite3.connect(path, isolation_level=None)
@@ -321,8 +321,8 @@ def test_questions_are_kept_with_their_run_and_come_back_on_reopen(tmp_path):
 
 def test_the_batch_page_path_records_each_document_in_history(tmp_path):
     """iter_batch (the Batch page's runner) writes every document into the history of its owner."""
-    from summarizer.batch import BatchItem, iter_batch
-    from summarizer.history import batch_recorder
+    from summarizer.run.batch import BatchItem, iter_batch
+    from summarizer.store.history import batch_recorder
 
     text = ("The council approved the budget on Monday after a long debate. It raises school funding by a fifth. "
             "Critics said the plan ignores transport in the north of the city.")
@@ -336,8 +336,8 @@ def test_the_batch_page_path_records_each_document_in_history(tmp_path):
 def test_cli_summarize_records_the_run_and_no_history_skips_it(tmp_path, capsys):
     """`summarize` on the command line is a run like any other: listed for the owner `cli` with the
     Markdown it wrote; `--no-history` leaves the store untouched."""
-    from summarizer.cli import main
-    from summarizer.history import open_history
+    from summarizer.cli.main import main
+    from summarizer.store.history import open_history
 
     article = tmp_path / "article.txt"
     article.write_text("Council passes budget\n\nThe council approved the budget on Monday after a long debate. "
@@ -354,7 +354,7 @@ def test_cli_summarize_records_the_run_and_no_history_skips_it(tmp_path, capsys)
 def test_a_reopened_run_brings_back_the_pdf_for_its_page_view(tmp_path):
     """The PDF behind a run is kept with it: reopening (History, a reload) restores the page view;
     deleting the last run that used it deletes it."""
-    from summarizer.ui_session import show_run
+    from ui.browser_session import show_run
 
     store = SQLiteHistory(tmp_path / "h.db")
     run_id = store.start_run("alice", _doc(), "h1", Settings())

@@ -15,13 +15,13 @@ from conftest import ROOT, llm_settings
 from pdf_factory import make_paper
 from streamlit.testing.v1 import AppTest
 
-from summarizer.engine import summarize_document
-from summarizer.errors import ConfigError, InputError
-from summarizer.llm_backend import LLMBackend
-from summarizer.llm_client import ChatClient
-from summarizer.loading import load_bytes, load_text
-from summarizer.prompts import PromptError, safe_prompt_path
-from summarizer.settings import Settings
+from summarizer.config.settings import Settings
+from summarizer.inputs.loading import load_bytes, load_text
+from summarizer.llm.backend import LLMBackend
+from summarizer.llm.client import ChatClient
+from summarizer.llm.prompts import PromptError, safe_prompt_path
+from summarizer.model.errors import ConfigError, InputError
+from summarizer.run.engine import summarize_document
 
 
 def scanned_pdf() -> bytes:
@@ -271,8 +271,8 @@ def test_corrupted_user_data_and_cache_are_recovered(app_home, paper_pdf):
     (cache / "cache.db").write_bytes(b"not sqlite" * 50)
     (app_home / "cache" / "tiktoken").mkdir(parents=True)
     (app_home / "cache" / "tiktoken" / "9b5ad71b2ce5302211f9c61530b329a4922fc6a4").write_bytes(b"corrupt")
-    from summarizer.prompts import load_prompts
-    from summarizer.tokens import get_tokenizer
+    from summarizer.llm.prompts import load_prompts
+    from summarizer.text.tokens import get_tokenizer
 
     loaded = load_prompts(prompts)
     assert any("method.json5" in e for e in loaded.errors) and loaded.get("method").source == "method.json5"
@@ -286,7 +286,7 @@ def test_two_sessions_never_share_key_document_or_results(llm_server, paper_pdf,
     """What two sessions of one server really share — the process environment, the answer cache and the
     prompt folder on disk, the log — never carries one session's key, and the other session's settings,
     document and results stay its own."""
-    from summarizer.session import SETTINGS_KEY, settings_from_session
+    from ui.session_settings import SETTINGS_KEY, settings_from_session
 
     key = "sk-session-one-4be1f07c"
     one = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

@@ -12,9 +12,9 @@ from conftest import CORPUS, ROOT
 from pdf_factory import make_paper
 from web_server import WebServer
 
-from summarizer.errors import InputError
-from summarizer.fetch import load_reference
-from summarizer.loading import load_bytes
+from summarizer.inputs.fetch import load_reference
+from summarizer.inputs.loading import load_bytes
+from summarizer.model.errors import InputError
 
 ARTICLE = """<html><head><title>Council passes budget | City News</title>
 <meta name="author" content="Jane Roe"><meta property="article:published_time" content="2024-03-05"></head>
@@ -98,7 +98,7 @@ def test_pdf_url_and_arxiv_id(web, monkeypatch):
         assert doc.title.startswith("Sparrow") and doc.source == "arXiv-2401.01234.pdf"
     assert web.hits.count("/pdf/2401.01234") == 4
     # the app keeps the PDF a linked paper was read from (its page view), not a web article's page
-    from summarizer.fetch import fetch_reference
+    from summarizer.inputs.fetch import fetch_reference
 
     doc, pdf = fetch_reference("2401.01234")
     assert pdf[:5] == b"%PDF-" and doc.title.startswith("Sparrow")
@@ -149,7 +149,7 @@ def test_links_go_through_the_environments_proxy_to_the_checked_address(web, mon
     the proxy is asked; a proxy that refuses says so in one line."""
     from web_server import ConnectProxy
 
-    from summarizer.netguard import BlockedAddressError
+    from summarizer.inputs.netguard import BlockedAddressError
 
     port = web.url.rsplit(":", 1)[1]
     with ConnectProxy() as proxy:
@@ -181,7 +181,7 @@ def test_https_links_are_verified_and_pinned_directly_and_through_a_proxy(monkey
 
     from web_server import TLS_CERT, ConnectProxy, WebServer
 
-    from summarizer import netguard
+    from summarizer.inputs import netguard
 
     monkeypatch.setenv("SUMMARIZER_ALLOW_HOSTS", "127.0.0.1")
     with WebServer(tls=True) as site:

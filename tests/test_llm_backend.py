@@ -9,14 +9,15 @@ import pytest
 from conftest import llm_settings_per_section as llm_settings
 from llm_server import rough_tokens
 
-from summarizer.engine import summarize_document
-from summarizer.llm_backend import LLMBackend, split_to_fit
-from summarizer.llm_client import AdaptiveLimit, ChatClient
-from summarizer.pdf_parser import parse_pdf
-from summarizer.prompts import default_prompts
-from summarizer.render import render_markdown
-from summarizer.text_parser import parse_text
-from summarizer.tokens import get_tokenizer
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.backend import LLMBackend, split_to_fit
+from summarizer.llm.client import ChatClient
+from summarizer.llm.limits import AdaptiveLimit
+from summarizer.llm.prompts import default_prompts
+from summarizer.output.render import render_markdown
+from summarizer.pdf.parser import parse_pdf
+from summarizer.run.engine import summarize_document
+from summarizer.text.tokens import get_tokenizer
 
 
 def _backend(server, **changes):
@@ -278,7 +279,7 @@ def test_tokens_sent_per_paper_stay_within_1_3_times_the_paper(llm_server):
     (tiktoken): the shared system text first, the brief only where it helps, a bounded synthesis."""
     from conftest import corpus_papers
 
-    from summarizer.loading import load_path
+    from summarizer.inputs.loading import load_path
 
     doc = load_path(str(corpus_papers() / "casper-ffg.pdf"), "pymupdf", 600, None)
     settings, backend = _backend(llm_server, use_cache=False)
@@ -303,7 +304,7 @@ def test_tokens_sent_per_paper_stay_within_1_3_times_the_paper(llm_server):
 
 
 def test_context_window_is_read_from_the_endpoint(llm_server):
-    from summarizer.endpoint import discover_context_window, from_models, from_ollama_show
+    from summarizer.llm.endpoint import discover_context_window, from_models, from_ollama_show
 
     llm_server.state.reset(slots=1, n_ctx=3072)
     assert discover_context_window(llm_server.base_url, "test-model") == 3072  # llama.cpp's /props n_ctx
@@ -345,7 +346,7 @@ def test_local_model_gets_a_bounded_schema_hosted_apis_do_not(llm_server, tmp_pa
 def test_a_probed_context_window_is_remembered_across_runs_but_a_failed_probe_is_not(llm_server):
     """The next process (a cached re-run) neither asks the endpoint again nor imports an HTTP client
     for it; a probe that could not reach the server is tried again next time."""
-    from summarizer import endpoint
+    from summarizer.llm import endpoint
 
     llm_server.state.reset(slots=1, n_ctx=3072)
     assert endpoint.discover_context_window(llm_server.base_url, "test-model") == 3072
@@ -365,9 +366,9 @@ def test_a_probed_context_window_is_remembered_across_runs_but_a_failed_probe_is
 def test_a_re_ask_instruction_counts_in_the_budget():
     """The re-ask, terse and language instructions are counted like the prompt (they were a flat 30–40
     tokens, whatever their length) and taken from the answer's room (issue #26)."""
-    from summarizer.llm_backend import REASK
-    from summarizer.prompts import default_prompts
-    from summarizer.settings import Settings
+    from summarizer.config.settings import Settings
+    from summarizer.llm.backend import REASK
+    from summarizer.llm.prompts import default_prompts
 
     backend = LLMBackend(Settings(backend="llm", model="m", base_url="http://127.0.0.1:9/v1", api_key="k",
                                   context_window=4096))

@@ -14,12 +14,13 @@ import pytest
 from fault_servers import DripServer, NeverAnswerServer, within
 from llm_server import LLMServer
 
-from summarizer.engine import run, summarize_document
-from summarizer.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
-from summarizer.llm_backend import LLMBackend
-from summarizer.llm_client import ChatClient, context_limit, parse_retry_after
-from summarizer.settings import Settings
-from summarizer.text_parser import parse_text
+from summarizer.config.settings import Settings
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.backend import LLMBackend
+from summarizer.llm.client import ChatClient
+from summarizer.llm.server_errors import context_limit, parse_retry_after
+from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
+from summarizer.run.engine import run, summarize_document
 
 MESSAGES = [{"role": "system", "content": "You summarize."}, {"role": "user", "content": "Section: A\n<section>\nText.\n</section>"}]
 SCHEMA = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}

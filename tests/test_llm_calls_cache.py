@@ -7,11 +7,11 @@ import os
 
 from conftest import llm_settings
 
-from summarizer.cache import AnswerCache
-from summarizer.engine import summarize_document
-from summarizer.llm_backend import LLMBackend
-from summarizer.llm_client import ChatClient
-from summarizer.text_parser import parse_text
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.backend import LLMBackend
+from summarizer.llm.cache import AnswerCache
+from summarizer.llm.client import ChatClient
+from summarizer.run.engine import summarize_document
 
 PAPER = ("# A study\n\n## 1 Method\nThe method builds an index of documents.\n\n"
          "## 2 Results\nRecall rose on both corpora we tried.")

@@ -12,9 +12,9 @@ from conftest import ROOT
 
 CHILD = r"""
 import json, sys
-from summarizer.engine import summarize_document
-from summarizer.settings import Settings
-from summarizer.text_parser import parse_text
+from summarizer.run.engine import summarize_document
+from summarizer.config.settings import Settings
+from summarizer.inputs.text_parser import parse_text
 text = "City opens a new library\n\nThe city opened a library with 40,000 books on Monday. It cost 12 million."
 s = Settings(backend="llm", model="test-model", base_url=sys.argv[1], api_key="sk-lazy", workers=2)
 r = summarize_document(parse_text(text), s)
@@ -44,7 +44,7 @@ def test_a_cached_rerun_imports_neither_openai_nor_tiktoken(llm_server, tmp_path
 
 def test_remembered_counts_equal_the_encoder(tmp_path, monkeypatch):
     monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path))
-    import summarizer.tokens as tokens
+    import summarizer.text.tokens as tokens
 
     text = "Token counts remembered on disk must equal the encoder's own count. 中文也一样。"
     exact = tokens.Tokenizer("cl100k_base").count(text)

@@ -11,14 +11,15 @@ import sys
 from conftest import ROOT
 from conftest import llm_settings_per_section as llm_settings
 
-from summarizer.cache import AnswerCache
-from summarizer.costs import estimate_run
-from summarizer.engine import summarize_document
-from summarizer.llm_backend import LLMBackend
-from summarizer.llm_client import ChatClient, RateWindow
-from summarizer.prompts import load_prompts, save_user_prompt
-from summarizer.render import render_markdown
-from summarizer.text_parser import parse_text
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.backend import LLMBackend
+from summarizer.llm.cache import AnswerCache
+from summarizer.llm.client import ChatClient
+from summarizer.llm.costs import estimate_run
+from summarizer.llm.limits import RateWindow
+from summarizer.llm.prompts import load_prompts, save_user_prompt
+from summarizer.output.render import render_markdown
+from summarizer.run.engine import summarize_document
 
 PAPER = ("# Paper\n\n## Abstract\nWe study retrieval.\n\n## 1 Introduction\nIntro text about retrieval.\n\n"
          "## 2 Method\nThe method builds an index.\n\n## 3 Experiments\nWe test on two datasets.\n\n"
@@ -37,7 +38,7 @@ def _many_sections(n: int) -> str:
 
 
 def test_429s_lower_concurrency_and_the_run_still_completes(llm_server, monkeypatch):
-    from summarizer.llm_client import AdaptiveLimit
+    from summarizer.llm.limits import AdaptiveLimit
 
     limits_after_429: list[int] = []
     original = AdaptiveLimit.rate_limited
@@ -61,7 +62,7 @@ def test_429s_lower_concurrency_and_the_run_still_completes(llm_server, monkeypa
 def test_rate_window_holds_requests_per_minute(monkeypatch):
     """rpm=2: the third request in one minute waits until the first leaves the window."""
     now = [0.0]
-    monkeypatch.setattr("summarizer.llm_client.time.sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr("summarizer.llm.client.time.sleep", lambda s: now.__setitem__(0, now[0] + s))
     window = RateWindow(rpm=2, tpm=None, clock=lambda: now[0])
     starts = []
     for _ in range(5):
@@ -75,7 +76,7 @@ def test_rate_window_holds_requests_per_minute(monkeypatch):
 
 def test_rate_window_holds_tokens_per_minute(monkeypatch):
     now = [0.0]
-    monkeypatch.setattr("summarizer.llm_client.time.sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr("summarizer.llm.client.time.sleep", lambda s: now.__setitem__(0, now[0] + s))
     window = RateWindow(rpm=None, tpm=100, clock=lambda: now[0])
     window.wait(60)
     window.wait(30)
@@ -86,7 +87,7 @@ def test_rate_window_holds_tokens_per_minute(monkeypatch):
 
 def test_retry_limit_is_exact(llm_server):
     """max_attempts=3 means three requests for an always-failing call, not two or four."""
-    from summarizer.errors import BackendError
+    from summarizer.model.errors import BackendError
 
     llm_server.state.reset(error_500_first=1000)
     settings = llm_settings(llm_server, max_attempts=3, backoff_base=0.0)
@@ -252,7 +253,7 @@ def test_server_speaks_streaming_too(llm_server):
 
 
 def test_untraceable_numbers_are_flagged_and_reasked_once(llm_server, tmp_path):
-    from summarizer.engine import recheck
+    from summarizer.run.engine import recheck
 
     llm_server.state.reset(invent_number=True)
     settings = llm_settings(llm_server)
@@ -290,8 +291,8 @@ def test_json_output_carries_unverified_numbers(llm_server, tmp_path):
 def test_a_running_section_shows_its_answer_as_it_streams(llm_server):
     """The progress area gets the streaming answer of a running section (a slow local model shows it is
     writing); the finished section, its JSON and its History row carry none of it."""
-    from summarizer.engine import run
-    from summarizer.history import _section_json
+    from summarizer.run.engine import run
+    from summarizer.store.history import _section_json
 
     doc = parse_text("# T\n\n## Method\n" + "We measure the sparrows of the city every spring. " * 30)
     events = list(run(doc, llm_settings(llm_server, use_cache=False)))

@@ -7,7 +7,7 @@ import sys
 
 from conftest import ROOT
 
-from summarizer.local_server import rewrite_response_format
+from summarizer.llm.local_server import rewrite_response_format
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -42,10 +42,10 @@ def test_a_local_server_that_died_mid_run_is_named_not_taken_for_a_network_probl
 
     import pytest
 
-    from summarizer import local_model
-    from summarizer.errors import SummarizerError
-    from summarizer.llm_client import ChatClient
-    from summarizer.settings import Settings
+    from summarizer.config.settings import Settings
+    from summarizer.llm import local_model
+    from summarizer.llm.client import ChatClient
+    from summarizer.model.errors import SummarizerError
 
     gguf = tmp_path / "tiny.gguf"
     gguf.write_bytes(b"GGUF" + b"\0" * 64)

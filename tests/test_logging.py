@@ -19,7 +19,7 @@ def restore_logging():
     root = logging.getLogger("summarizer")
     before = (list(root.handlers), root.level, root.propagate)
     yield
-    from summarizer.logs import _remove_ours
+    from summarizer.config.logs import _remove_ours
 
     _remove_ours()
     root.handlers[:], root.level, root.propagate = before
@@ -61,13 +61,13 @@ def test_verbose_logs_to_stderr_and_quiet_by_default(tmp_path):
 
 
 def test_unexpected_error_is_one_line_for_the_user_and_a_traceback_in_the_log(tmp_path, monkeypatch, capsys):
-    import summarizer.engine
-    from summarizer.cli import main
+    import summarizer.run.engine
+    from summarizer.cli.main import main
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom in the engine")
 
-    monkeypatch.setattr(summarizer.engine, "summarize_document", broken)
+    monkeypatch.setattr(summarizer.run.engine, "summarize_document", broken)
     (tmp_path / "note.txt").write_text("A note\n\nThe committee met on Tuesday and agreed on three changes.")
     log = tmp_path / "cli.log"
     code = main(["summarize", str(tmp_path / "note.txt"), "--log-file", str(log), "-q"])
@@ -79,7 +79,7 @@ def test_unexpected_error_is_one_line_for_the_user_and_a_traceback_in_the_log(tm
 
 
 def test_app_log_file_in_the_data_folder_gets_tracebacks(app_home):
-    from summarizer.logs import app_log_path, configure_app
+    from summarizer.config.logs import app_log_path, configure_app
 
     path = configure_app()
     assert path == app_log_path() and path.is_relative_to(app_home)
@@ -89,14 +89,14 @@ def test_app_log_file_in_the_data_folder_gets_tracebacks(app_home):
         raise ValueError("bad upload")
     except ValueError:
         logging.getLogger("summarizer.app").exception("reading the upload x.pdf failed")
-    logging.getLogger("summarizer.llm_client").info("request with key %s", SECRET)
+    logging.getLogger("summarizer.llm.client").info("request with key %s", SECRET)
     text = path.read_text()
     assert "Traceback" in text and "ValueError: bad upload" in text
     assert SECRET not in text and "request with key ***" in text
 
 
 def test_keys_of_any_shape_are_masked_once_registered(tmp_path):
-    from summarizer.logs import add_secret, configure_cli
+    from summarizer.config.logs import add_secret, configure_cli
 
     log = tmp_path / "x.log"
     configure_cli(1, log)

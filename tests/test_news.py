@@ -1,6 +1,6 @@
-"""The news overview: the lead, plus only the rules that beat it on held-out news (summarizer.news.RULES)."""
+"""The news overview: the lead, plus only the rules that beat it on held-out news (summarizer.extractive.news.RULES)."""
 
-from summarizer.news import NewsRules, compress, news_overview
+from summarizer.extractive.news import NewsRules, compress, news_overview
 
 HOOK = (
     "Have you ever wondered what happens to the bikes nobody collects? "

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.errors import ConfigError
-from summarizer.nougat_parser import checkpoint_dir, nougat_available, parse_pdf_nougat
-from summarizer.text_parser import parse_text
+from summarizer.inputs.nougat_parser import checkpoint_dir, nougat_available, parse_pdf_nougat
+from summarizer.inputs.text_parser import parse_text
+from summarizer.model.errors import ConfigError
 
 MMD_ABSTRACT_DEEP = """# Sparse Retrieval at Scale
 
@@ -99,7 +99,7 @@ def test_nougat_runs_up_to_the_weights_when_installed(paper_pdf, tmp_path):
 
 
 def test_cli_offers_nougat_only_when_installed():
-    from summarizer.cli import build_parser
+    from summarizer.cli.main import build_parser
 
     help_text = build_parser()._subparsers._group_actions[0].choices["summarize"].format_help()
     assert ("nougat" in help_text.split("--parser")[1].split("\n")[0]) == nougat_available()

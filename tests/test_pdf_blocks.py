@@ -10,7 +10,7 @@ from pdf_factory import lines_pdf
 
 from summarizer.pdf.blocks import build_blocks, join_text, line_kind, measure
 from summarizer.pdf.front import author_names, is_affiliation, name_line
-from summarizer.pdf_parser import parse_pdf
+from summarizer.pdf.parser import parse_pdf
 
 P1 = [
     "Parsers that trust the blocks of a PDF producer turn every line of",

@@ -19,7 +19,7 @@ def test_pymupdf_loads_without_layout_model_and_tables_work_silently(tmp_path):
     pdf.write_bytes(make_paper())
     code = (
         "import sys\n"
-        "from summarizer.pdf_engine import pymupdf\n"
+        "from summarizer.pdf.engine import pymupdf\n"
         "doc = pymupdf().open(sys.argv[1])\n"
         "assert 'Sparrow' in doc[0].get_text()\n"
         "doc[0].find_tables()\n"
@@ -30,6 +30,6 @@ def test_pymupdf_loads_without_layout_model_and_tables_work_silently(tmp_path):
 
 
 def test_extras_stay_importable_after_the_light_load():
-    out = _run("from summarizer.pdf_engine import pymupdf\nm = pymupdf()\nimport pymupdf4llm\n"
+    out = _run("from summarizer.pdf.engine import pymupdf\nm = pymupdf()\nimport pymupdf4llm\n"
                "print(pymupdf() is m, pymupdf4llm.__name__)")
     assert out.split() == ["True", "pymupdf4llm"]

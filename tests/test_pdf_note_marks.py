@@ -8,9 +8,9 @@ from __future__ import annotations
 import pymupdf
 import pytest
 
-from summarizer.extractive import repaired_sentences
+from summarizer.extractive.ranking import repaired_sentences
 from summarizer.pdf.extract import extract_pages, open_pdf
-from summarizer.pdf_parser import parse_pdf
+from summarizer.pdf.parser import parse_pdf
 
 BODY, MARK, RAISE = 10.0, 6.5, 3.5
 

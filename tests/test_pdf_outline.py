@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pdf_factory import LOREM, make_paper
 
-from summarizer.kinds import assign_kinds
 from summarizer.pdf.outline import keep_numbering
-from summarizer.pdf_parser import parse_pdf
+from summarizer.pdf.parser import parse_pdf
+from summarizer.text.kinds import assign_kinds
 
 
 def test_an_unnumbered_label_cannot_adopt_the_numbered_headings_after_it():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pdf_factory import make_paper
 
-from summarizer.cli import main
+from summarizer.cli.main import main
 
 NOTE = "Only the first 1 of 2 pages were read"
 
@@ -55,9 +55,9 @@ def test_batch_takes_max_pages(paper, tmp_path):
 
 def test_sections_reads_the_environment_by_the_settings_rules(monkeypatch):
     """What ``sections`` reads without the settings model means what it means to ``Settings``."""
-    from summarizer.environ import ReadOptions
-    from summarizer.errors import ConfigError
-    from summarizer.settings import Settings
+    from summarizer.config.environ import ReadOptions
+    from summarizer.config.settings import Settings
+    from summarizer.model.errors import ConfigError
 
     monkeypatch.setenv("summarizer_max_pages", "7")  # any case, as Settings reads it
     monkeypatch.setenv("NOUGAT_CHECKPOINT", "/models/nougat")
@@ -84,7 +84,7 @@ def test_sections_reads_the_environment_by_the_settings_rules(monkeypatch):
 
 
 def test_command_of_finds_the_subcommand_after_the_global_options():
-    from summarizer.cli import command_of
+    from summarizer.cli.main import command_of
 
     assert command_of(["-v", "--log-file", "sections", "summarize", "x.pdf"]) == "summarize"
     assert command_of(["sections", "summarize"]) == "sections"

@@ -4,9 +4,9 @@ import pymupdf
 import pytest
 from pdf_factory import make_paper
 
-from summarizer.errors import EncryptedPdfError, InputError, ScannedPdfError
-from summarizer.kinds import assign_kinds, kind_from_title, strip_number
-from summarizer.pdf_parser import parse_pdf
+from summarizer.model.errors import EncryptedPdfError, InputError, ScannedPdfError
+from summarizer.pdf.parser import parse_pdf
+from summarizer.text.kinds import assign_kinds, kind_from_title, strip_number
 
 
 def test_generated_paper_structure(paper_pdf):
@@ -117,7 +117,7 @@ def test_corpus_papers_parse_with_kinds(corpus_dir):
     the title is the paper's, and sections titled Introduction / References get those kinds."""
     import re
 
-    from summarizer.kinds import strip_number
+    from summarizer.text.kinds import strip_number
 
     def norm(title: str) -> str:
         return re.sub(r"\W+", " ", strip_number(title)).strip().lower()

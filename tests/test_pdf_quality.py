@@ -6,9 +6,9 @@ import pymupdf
 import pytest
 from pdf_factory import prose, unmapped_pdf
 
-from summarizer.errors import GarbledPdfError
+from summarizer.model.errors import GarbledPdfError
+from summarizer.pdf.parser import parse_pdf
 from summarizer.pdf.quality import check_pages, garbled_share, page_list
-from summarizer.pdf_parser import parse_pdf
 
 PAGES = [prose("retrieval", 4), prose("indexing", 4), prose("evaluation", 4)]
 

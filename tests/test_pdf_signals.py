@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pdf_factory import build_pdf, prose
 
-from summarizer.pdf_parser import parse_pdf
+from summarizer.pdf.parser import parse_pdf
 
 
 def _titles(doc):
@@ -114,11 +114,11 @@ def test_partial_outline_is_completed_from_the_text():
 
 
 def test_ligatures_and_soft_hyphens_are_repaired():
-    from summarizer.pdf_parser import _clean
+    from summarizer.pdf.extract import clean_text
 
-    assert _clean("We ﬁnd the ﬂow of eﬀort and ﬃne ﬄuid") == "We find the flow of effort and ffine ffluid"
-    assert _clean("summari\u00adzation  of\ttext") == "summarization of text"
-    assert _clean("（一）研究背景") == "（一）研究背景"  # full-width forms are kept as written
+    assert clean_text("We ﬁnd the ﬂow of eﬀort and ﬃne ﬄuid") == "We find the flow of effort and ffine ffluid"
+    assert clean_text("summari\u00adzation  of\ttext") == "summarization of text"
+    assert clean_text("（一）研究背景") == "（一）研究背景"  # full-width forms are kept as written
 
 
 def test_margin_line_numbers_are_removed():

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pdf_factory import build_pdf, make_paper, prose
 
 from summarizer.pdf.extract import open_pdf
-from summarizer.pdf_parser import STEPS, ParseState, drop_running_lines, find_headings, heading_levels, read_pages
+from summarizer.pdf.parser import STEPS, ParseState, drop_running_lines, find_headings, heading_levels, read_pages
 
 
 def _state(data: bytes) -> ParseState:

@@ -11,9 +11,9 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from summarizer.prices import TABLE_FILE, price_for, price_table
-from summarizer.session import SETTINGS_KEY
-from summarizer.settings import Settings
+from summarizer.config.prices import TABLE_FILE, price_for, price_table
+from summarizer.config.settings import Settings
+from ui.session_settings import SETTINGS_KEY
 
 APP = str(ROOT / "app.py")
 SETTINGS_PAGE = str(ROOT / "pages" / "1_Settings.py")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from summarizer import prompts
+from summarizer.llm import prompts
 
 
 def test_unchanged_prompt_files_load_without_the_json5_parser(monkeypatch):

@@ -3,8 +3,7 @@ import re
 
 import pytest
 
-from summarizer.errors import PromptError
-from summarizer.prompts import (
+from summarizer.llm.prompts import (
     load_prompts,
     parse_prompt,
     reset_user_prompt,
@@ -12,7 +11,8 @@ from summarizer.prompts import (
     safe_prompt_path,
     save_user_prompt,
 )
-from summarizer.tokens import TokenBudget, estimate_tokens, get_tokenizer
+from summarizer.model.errors import PromptError
+from summarizer.text.tokens import TokenBudget, estimate_tokens, get_tokenizer
 
 
 def test_every_shipped_prompt_loads_and_renders():
@@ -84,7 +84,7 @@ def test_tokenizer_is_exact_offline_from_bundled_files(app_home, monkeypatch):
 
 
 def test_tokenizer_falls_back_to_a_conservative_estimate(monkeypatch, tmp_path):
-    import summarizer.tokens as tokens
+    import summarizer.text.tokens as tokens
 
     monkeypatch.setattr(tokens, "ASSETS_DIR", tmp_path)  # no bundled files
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty"))

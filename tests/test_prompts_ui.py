@@ -10,11 +10,11 @@ import pytest
 from conftest import ROOT, corpus_papers
 from streamlit.testing.v1 import AppTest
 
-from summarizer.document import KINDS
-from summarizer.pdf_parser import parse_pdf
-from summarizer.prompts import export_prompt_set, import_prompt_set, load_prompts, route_prompt
-from summarizer.session import SESSION_ID_KEY, prompts_dir_for
-from summarizer.settings import user_prompts_dir
+from summarizer.config.settings import user_prompts_dir
+from summarizer.llm.prompts import export_prompt_set, import_prompt_set, load_prompts, route_prompt
+from summarizer.model.document import KINDS
+from summarizer.pdf.parser import parse_pdf
+from ui.session_settings import SESSION_ID_KEY, prompts_dir_for
 
 APP = str(ROOT / "app.py")
 SETTINGS_PAGE = str(ROOT / "pages" / "1_Settings.py")

@@ -10,11 +10,11 @@ import json
 import pytest
 from pdf_factory import LOREM, make_paper
 
-from summarizer.answer_types import AnswerType, question_type, states
-from summarizer.loading import load_bytes
-from summarizer.qa import NOT_FOUND, Asker
-from summarizer.settings import Settings
-from summarizer.text_parser import parse_text
+from summarizer.ask.answer_types import AnswerType, question_type, states
+from summarizer.ask.qa import NOT_FOUND, Asker
+from summarizer.config.settings import Settings
+from summarizer.inputs.loading import load_bytes
+from summarizer.inputs.text_parser import parse_text
 
 SECTIONS = [
     ("Abstract", 1, "We present Sparrow, a method for fast retrieval over long scientific documents."),
@@ -121,7 +121,7 @@ def test_the_question_says_what_it_asks_for(question, kind):
 
 
 def test_cli_ask_exits_4_and_says_the_paper_does_not_say(tmp_path, capsys):
-    from summarizer.cli import main
+    from summarizer.cli.main import main
 
     path = tmp_path / "sparrow.pdf"
     path.write_bytes(make_paper(SECTIONS))

@@ -1,8 +1,8 @@
 from datetime import datetime, timezone
 
-from summarizer.document import Document, Section
-from summarizer.render import clean_title, render_markdown, summary_filename
-from summarizer.results import DocumentSummary, SectionResult
+from summarizer.model.document import Document, Section
+from summarizer.model.results import DocumentSummary, SectionResult
+from summarizer.output.render import clean_title, render_markdown, summary_filename
 
 
 def _result(**kw):
@@ -40,7 +40,7 @@ def test_clean_title_and_filename():
 
 
 def _grounded(summary: str, bullets, **doc_kw):
-    from summarizer.grounding import Bullet, Support  # noqa: F401
+    from summarizer.verify.grounding import Bullet, Support  # noqa: F401
 
     doc = Document("Paper", "paper.pdf", [Section("1 Intro", "x")], **doc_kw)
     section = SectionResult(0, "1 Intro", "introduction", 1, "done", summary)
@@ -49,7 +49,7 @@ def _grounded(summary: str, bullets, **doc_kw):
 
 
 def test_a_page_mark_goes_after_the_closing_bracket_or_quote_not_inside_it():
-    from summarizer.grounding import Bullet, Support
+    from summarizer.verify.grounding import Bullet, Support
 
     summary = ("- It runs on many chips (CPUs, GPUs, etc.)\n- The authors wrote \"it works.\"\n"
                "- Results improved (see Fig. 2).\n- Plain claim.")
@@ -63,9 +63,9 @@ def test_a_page_mark_goes_after_the_closing_bracket_or_quote_not_inside_it():
 
 
 def test_section_view_is_one_block_with_page_marks_as_links_and_escaped_text():
-    from summarizer.grounding import NOT_FOUND, Bullet, Support
-    from summarizer.page_view import mark_anchor, mark_target
-    from summarizer.render import section_view
+    from summarizer.output.render import section_view
+    from summarizer.pdf.page_view import mark_anchor, mark_target
+    from summarizer.verify.grounding import NOT_FOUND, Bullet, Support
 
     summary = "- A claim with <img src=x onerror=alert(1)> inside.\n- An untraced claim here.\n- A short one"
     bullets = [Bullet("a", [4, 5], Support('the "source" sentence', 0.9, [4, 5]), 0),
@@ -86,9 +86,9 @@ def test_section_view_is_one_block_with_page_marks_as_links_and_escaped_text():
 
 
 def test_counts_agree_with_their_nouns():
-    from summarizer.coverage import coverage
-    from summarizer.grounding import Bullet, Support
-    from summarizer.render import plural
+    from summarizer.output.render import plural
+    from summarizer.verify.coverage import coverage
+    from summarizer.verify.grounding import Bullet, Support
 
     assert (plural(1, "section"), plural(2, "section"), plural(0, "page"), plural(1200, "token")) == \
         ("1 section", "2 sections", "0 pages", "1,200 tokens")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from summarizer.document import Block, Document, Section
-from summarizer.retrieval import PassageIndex, question_terms, section_label
+from summarizer.model.document import Block, Document, Section
+from summarizer.text.retrieval import PassageIndex, question_terms, section_label
 
 
 def _doc() -> Document:
@@ -76,8 +76,8 @@ def test_chinese_questions_find_their_passage():
 
 
 def test_paraphrased_first_sentences_find_their_section_on_a_real_paper(corpus_dir):
-    from summarizer.loading import load_path
-    from summarizer.sentences import split_sentences
+    from summarizer.inputs.loading import load_path
+    from summarizer.text.sentences import split_sentences
 
     doc = load_path(corpus_dir / "explainable-ml-kdd2019.pdf")
     index = PassageIndex(doc)

@@ -4,10 +4,10 @@ extended ``text`` only, so grounding and Ask lost the merged part)."""
 
 from __future__ import annotations
 
-from summarizer.grounding import ground_summary
-from summarizer.pdf_parser import parse_pdf
-from summarizer.retrieval import document_passages
-from summarizer.review import apply_review, default_choices
+from summarizer.pdf.parser import parse_pdf
+from summarizer.run.review import apply_review, default_choices
+from summarizer.text.retrieval import document_passages
+from summarizer.verify.grounding import ground_summary
 
 
 def _merged(paper_pdf):

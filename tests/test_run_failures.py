@@ -8,9 +8,9 @@ import socket
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from summarizer.engine import failure_groups, run_status, summarize_document
-from summarizer.settings import Settings
-from summarizer.text_parser import parse_text
+from summarizer.config.settings import Settings
+from summarizer.inputs.text_parser import parse_text
+from summarizer.run.engine import failure_groups, run_status, summarize_document
 
 APP = str(ROOT / "app.py")
 
@@ -66,7 +66,7 @@ def test_the_page_says_a_dead_endpoint_once(paper_pdf):
 
 
 def test_the_markdown_does_not_repeat_the_endpoints_error_under_every_section():
-    from summarizer.render import render_markdown
+    from summarizer.output.render import render_markdown
 
     markdown = render_markdown(summarize_document(parse_text(_paper(6)), _dead()))
     assert markdown.count("Could not connect") == 2  # no overall summary (at the top), and the section that met it

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from conftest import llm_settings
 
-import summarizer.faithfulness
-import summarizer.grounding
-from summarizer import section_checks
-from summarizer.engine import summarize_document
-from summarizer.text_parser import parse_text
+import summarizer.verify.faithfulness
+import summarizer.verify.grounding
+from summarizer.inputs.text_parser import parse_text
+from summarizer.run.engine import summarize_document
+from summarizer.verify import section_checks
 
 PAPER = ("# Sparrow routing\n\n## 1 Method\nThe router sends 42 requests per second to the nearest of 7 replicas. "
          "It measures each replica's queue before it sends.\n\n## 2 Results\nLatency fell by 31 percent on the "
@@ -31,10 +31,10 @@ def test_a_cached_rerun_checks_nothing_again_and_finds_the_same(llm_server, monk
         raise AssertionError("a cached section was grounded again")
 
     checked = []
-    real_check = summarizer.faithfulness.check_summary
-    monkeypatch.setattr(summarizer.faithfulness, "check_summary", lambda text, source: checked.append(text) or
+    real_check = summarizer.verify.faithfulness.check_summary
+    monkeypatch.setattr(summarizer.verify.faithfulness, "check_summary", lambda text, source: checked.append(text) or
                         real_check(text, source))
-    monkeypatch.setattr(summarizer.grounding, "ground_summary", must_not_run)
+    monkeypatch.setattr(summarizer.verify.grounding, "ground_summary", must_not_run)
     again = summarize_document(parse_text(PAPER, "paper.md"), settings)
     assert all(s.cached for s in again.sections if s.status != "skipped")
     assert checked == [again.overview]  # the overall summary's numbers only: no section's
@@ -44,16 +44,16 @@ def test_a_cached_rerun_checks_nothing_again_and_finds_the_same(llm_server, monk
 @pytest.mark.parametrize("change", ["nothing", "section text", "section pages", "document title", "language", "code"])
 def test_the_checks_are_made_again_when_what_they_read_changed(tmp_path, monkeypatch, change):
     """The same cached summary over a section that changed in anything the checks read is checked again."""
-    from summarizer.cache import AnswerCache
-    from summarizer.results import SectionResult
+    from summarizer.llm.cache import AnswerCache
+    from summarizer.model.results import SectionResult
 
     cache = AnswerCache(tmp_path / "answers")
     summary = "- The router sends 42 requests per second to the nearest of 7 replicas."
 
     def run(doc) -> int:
         calls = []
-        real = summarizer.grounding.ground_summary
-        monkeypatch.setattr(summarizer.grounding, "ground_summary", lambda *a: calls.append(a) or real(*a))
+        real = summarizer.verify.grounding.ground_summary
+        monkeypatch.setattr(summarizer.verify.grounding, "ground_summary", lambda *a: calls.append(a) or real(*a))
         result = SectionResult(0, "1 Method", "method", 2, status="done", summary=summary, cached=True)
         section_checks.check_section(result, doc, cache)
         assert result.bullets and result.bullets[0].found
@@ -78,7 +78,7 @@ def test_without_a_cache_every_section_is_checked(llm_server, monkeypatch):
     settings = llm_settings(llm_server, use_cache=False)
     summarize_document(parse_text(PAPER, "paper.md"), settings)
     calls = []
-    real = summarizer.grounding.ground_summary
-    monkeypatch.setattr(summarizer.grounding, "ground_summary", lambda *a: calls.append(a) or real(*a))
+    real = summarizer.verify.grounding.ground_summary
+    monkeypatch.setattr(summarizer.verify.grounding, "ground_summary", lambda *a: calls.append(a) or real(*a))
     result = summarize_document(parse_text(PAPER, "paper.md"), settings)
     assert len(calls) == sum(1 for s in result.sections if s.status == "done")

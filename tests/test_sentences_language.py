@@ -1,5 +1,5 @@
-from summarizer.language import cjk_share, detect_language
-from summarizer.sentences import split_sentences
+from summarizer.text.language import cjk_share, detect_language
+from summarizer.text.sentences import split_sentences
 
 
 def test_abbreviations_and_decimals_do_not_split():
@@ -51,7 +51,7 @@ def test_splitting_does_not_import_spacy():
     import subprocess
     import sys
 
-    code = ("import sys; from summarizer.sentences import split_sentences; split_sentences('A b. C d.', 'en'); "
+    code = ("import sys; from summarizer.text.sentences import split_sentences; split_sentences('A b. C d.', 'en'); "
             "split_sentences('甲。乙。', 'zh'); print('spacy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -22,9 +22,10 @@ from types import SimpleNamespace
 import pytest
 from llm_server import LLMServer
 
-from summarizer import server_secret, ui_session
-from summarizer.history import open_history
-from summarizer.session import (
+from summarizer.config import secret as server_secret
+from summarizer.store.history import open_history
+from ui import browser_session as ui_session
+from ui.session_settings import (
     NO_SHARED_KEY_HERE,
     REFUSED_KEY,
     SETTINGS_KEY,
@@ -209,11 +210,11 @@ def test_the_key_is_never_restored_into_a_shared_view(app_home):
 
 
 def _a_run(store, owner: str) -> str:
-    from summarizer.engine import run
-    from summarizer.history import RunRecorder
-    from summarizer.loading import load_text
-    from summarizer.render import render_markdown
-    from summarizer.settings import Settings
+    from summarizer.config.settings import Settings
+    from summarizer.inputs.loading import load_text
+    from summarizer.output.render import render_markdown
+    from summarizer.run.engine import run
+    from summarizer.store.history import RunRecorder
 
     document, settings = load_text(PAPER), Settings()
     recorder = RunRecorder(store, owner, document, "digest-1", settings)
@@ -243,8 +244,8 @@ def test_a_share_link_opens_one_run_read_only_and_is_kept_as_a_digest(app_home):
 
 
 def test_the_shared_key_reaches_only_the_operators_endpoint(monkeypatch):
-    from summarizer.engine import run
-    from summarizer.loading import load_text
+    from summarizer.inputs.loading import load_text
+    from summarizer.run.engine import run
 
     with KeyRecordingLLM() as operator, KeyRecordingLLM() as visitor:
         monkeypatch.setenv("SUMMARIZER_SHARE_SERVER_KEY", "1")
@@ -270,9 +271,9 @@ def test_the_shared_key_reaches_only_the_operators_endpoint(monkeypatch):
 
 
 def test_a_typed_endpoint_inside_the_network_is_refused_on_a_shared_server(monkeypatch):
-    from summarizer.endpoint import discover_context_window
-    from summarizer.engine import run
-    from summarizer.loading import load_text
+    from summarizer.inputs.loading import load_text
+    from summarizer.llm.endpoint import discover_context_window
+    from summarizer.run.engine import run
 
     monkeypatch.setenv("SUMMARIZER_SHARED_SERVER", "1")
     monkeypatch.setenv("OPENAI_BASE_URL", "https://api.example.invalid/v1")
@@ -296,7 +297,7 @@ def test_a_typed_endpoint_inside_the_network_is_refused_on_a_shared_server(monke
 
 
 def test_a_single_user_app_and_the_cli_keep_localhost_endpoints(monkeypatch):
-    from summarizer.netguard import served_to_others
+    from summarizer.inputs.netguard import served_to_others
 
     with KeyRecordingLLM() as local:
         state = {SETTINGS_KEY: {"backend": "llm", "model": "test-model", "base_url": local.base_url}}
@@ -313,7 +314,8 @@ def test_an_open_streamlit_address_counts_as_serving_others(monkeypatch):
     from streamlit import config
     from streamlit.runtime import Runtime
 
-    from summarizer.netguard import served_to_others
+    import ui.session_settings  # noqa: F401  (registers the Streamlit server's address with the guard)
+    from summarizer.inputs.netguard import served_to_others
 
     monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
     for address, shared in (("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("", True), ("10.0.0.5", True)):

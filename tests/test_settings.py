@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.cli import build_parser
-from summarizer.errors import ConfigError
-from summarizer.settings import Settings
+from summarizer.cli.main import build_parser
+from summarizer.config.settings import Settings
+from summarizer.model.errors import ConfigError
 
 
 @pytest.mark.parametrize(("values", "names"), [
@@ -62,11 +62,11 @@ def test_key_is_secret_everywhere_but_the_client():
 
 
 def test_cli_flags_reach_the_settings_and_show_descriptions(monkeypatch):
-    from summarizer.cli import _settings
+    from summarizer.cli.main import settings_from_args
 
     args = build_parser().parse_args(["summarize", "x.txt", "--max-attempts", "2", "--backoff-base", "0", "--rpm", "60",
                                       "--tpm", "9000", "--temperature", "0.5", "--timeout", "7", "--context-window", "4096"])
-    s = _settings(args)
+    s = settings_from_args(args)
     assert (s.max_attempts, s.backoff_base, s.requests_per_minute, s.tokens_per_minute, s.temperature, s.timeout,
             s.context_window) == (2, 0.0, 60, 9000, 0.5, 7.0, 4096)
     help_text = build_parser()._subparsers._group_actions[0].choices["summarize"].format_help()

@@ -17,9 +17,9 @@ from conftest import ROOT
 from pdf_factory import make_paper
 from streamlit.testing.v1 import AppTest
 
-from summarizer.errors import InputError
-from summarizer.fetch import fetch, load_reference
-from summarizer.netguard import BlockedAddressError, DownloadLimitError, is_internal
+from summarizer.inputs.fetch import fetch, load_reference
+from summarizer.inputs.netguard import BlockedAddressError, DownloadLimitError, is_internal
+from summarizer.model.errors import InputError
 
 ARTICLE = ("<html><head><title>Harbour reopens</title></head><body><article><h1>Harbour reopens</h1>"
            + "".join(f"<p>The harbour reopened on day {n} after a storm closed it; officials counted {n * 7} ships "
@@ -244,7 +244,7 @@ def test_from_a_link_tab_refuses_loopback(server):
 
 def test_a_link_to_an_address_names_it_once():
     """'127.0.0.1 is 127.0.0.1' said nothing (issue #24); a name still says what it resolved to."""
-    from summarizer.netguard import resolve_checked
+    from summarizer.inputs.netguard import resolve_checked
 
     with pytest.raises(BlockedAddressError) as caught:
         resolve_checked("127.0.0.1", 80)

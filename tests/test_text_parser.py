@@ -1,7 +1,7 @@
 import pytest
 
-from summarizer.errors import InputError
-from summarizer.text_parser import normalise_levels, parse_text
+from summarizer.inputs.text_parser import normalise_levels, parse_text
+from summarizer.model.errors import InputError
 
 
 def test_markdown_headings_become_sections_with_kinds():

@@ -3,8 +3,8 @@ as a button."""
 
 from __future__ import annotations
 
-from summarizer.retrieval import Passage
-from summarizer.ui_ask import numbered_citations
+from summarizer.text.retrieval import Passage
+from ui.ask import numbered_citations
 
 INTRO = Passage(0, 0, "1 Introduction", "§1", 5, "The intro text.")
 METHOD = Passage(1, 1, "3.2 Method", "§3.2", 7, "The method text.")

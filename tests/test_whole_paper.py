@@ -9,13 +9,13 @@ from dataclasses import replace
 
 from conftest import llm_settings
 
-from summarizer.costs import estimate_run
-from summarizer.engine import summarize_document
-from summarizer.pdf_parser import parse_pdf
-from summarizer.prompts import load_prompts, save_user_prompt
-from summarizer.section_groups import whole_answer_fits, whole_instruction, whole_paper_fits
-from summarizer.text_parser import parse_text
-from summarizer.tokens import get_tokenizer
+from summarizer.inputs.text_parser import parse_text
+from summarizer.llm.costs import estimate_run
+from summarizer.llm.groups import whole_answer_fits, whole_instruction, whole_paper_fits
+from summarizer.llm.prompts import load_prompts, save_user_prompt
+from summarizer.pdf.parser import parse_pdf
+from summarizer.run.engine import summarize_document
+from summarizer.text.tokens import get_tokenizer
 
 PAPER = ("# Sparse Retrieval at Scale\n\n## Abstract\nWe present a sparse index that answers queries in 12 ms.\n\n"
          "## 1 Introduction\nDense retrieval is slow on large corpora. We close this gap with a sparse index.\n\n"
@@ -126,9 +126,9 @@ def test_a_part_lacking_its_own_prompts_fields_is_not_done(llm_server):
 
 
 def test_whole_paper_answers_are_cached_under_every_prompt_text_and_need_a_followed_schema(llm_server, monkeypatch):
-    import summarizer.llm_backend as backend_module
-    from summarizer.llm_backend import LLMBackend
-    from summarizer.prompts import PromptSet, default_prompts
+    import summarizer.llm.backend as backend_module
+    from summarizer.llm.backend import LLMBackend
+    from summarizer.llm.prompts import PromptSet, default_prompts
 
     settings = llm_settings(llm_server)
     backend, doc = LLMBackend(settings), parse_text(PAPER)
@@ -181,7 +181,7 @@ def test_the_instruction_names_each_focus_once_and_the_limits_hold():
 
 
 def test_an_overall_summary_in_the_answer_gets_the_synthesis_checks(llm_server):
-    from summarizer.llm_backend import LLMBackend
+    from summarizer.llm.backend import LLMBackend
 
     settings = llm_settings(llm_server, use_cache=False)
     backend, doc = LLMBackend(settings), parse_text(PAPER)

@@ -9,10 +9,10 @@ import re
 import pytest
 from conftest import CORPUS
 
-from summarizer.engine import summarize_document
-from summarizer.pdf_parser import parse_pdf
-from summarizer.render import render_markdown
-from summarizer.settings import Settings
+from summarizer.config.settings import Settings
+from summarizer.output.render import render_markdown
+from summarizer.pdf.parser import parse_pdf
+from summarizer.run.engine import summarize_document
 
 TOOL = CORPUS.parent / "tools" / "fragments.py"
 

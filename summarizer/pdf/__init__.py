@@ -1,1 +1,3 @@
-"""The PDF parser's steps, one module each; ``summarizer.pdf_parser.parse_pdf`` runs them in order."""
+"""The PDF parser's steps, one module each; ``summarizer.pdf.parser.parse_pdf`` runs them in order and returns a
+``Document``. May import ``text``, ``config`` and ``model``.
+"""

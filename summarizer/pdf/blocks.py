@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..document import Block
-from .config import DEFAULT_LAYOUT, LayoutSettings
+from summarizer.model.document import Block
+from summarizer.pdf.config import DEFAULT_LAYOUT, LayoutSettings
 
 SENTENCE_END = re.compile(r"[.?!。？！；…][\"'”’」』)\]）】]*$")
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"

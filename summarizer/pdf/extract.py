@@ -11,13 +11,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..document import Block
-from ..errors import EncryptedPdfError, InputError
-from .blocks import join_text
+from summarizer.model.document import Block
+from summarizer.model.errors import EncryptedPdfError, InputError
+from summarizer.pdf.blocks import join_text
 
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 
-_CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|algorithm|listing|图|表)\s*[\dA-Z IVX]+[.:：]?", re.I)
+CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|algorithm|listing|图|表)\s*[\dA-Z IVX]+[.:：]?", re.I)
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B$|-B$|CMBX|CMSSBX", re.I)
 
@@ -89,7 +89,7 @@ class PageText:
 
 def open_pdf(data: bytes, password: str = ""):
     """Open PDF bytes; translate every failure into a sentence a person understands."""
-    from ..pdf_engine import pymupdf as _load_pymupdf
+    from summarizer.pdf.engine import pymupdf as _load_pymupdf
 
     pymupdf = _load_pymupdf()
 
@@ -109,7 +109,7 @@ def open_pdf(data: bytes, password: str = ""):
         raise InputError("This PDF has no pages.")
     return doc
 
-def _repaired(doc) -> bool:
+def repaired(doc) -> bool:
     return bool(getattr(doc, "is_repaired", False))
 
 _SPACING_ACCENT = {"ˇ": "\u030c", "˜": "\u0303", "¨": "\u0308", "´": "\u0301", "ˆ": "\u0302", "˚": "\u030a"}
@@ -123,7 +123,7 @@ def _accented(m: re.Match) -> str:
     """TeX fonts without composed glyphs put a spacing accent before its letter ("Hubiˇcka")."""
     return unicodedata.normalize("NFC", m.group(2) + _SPACING_ACCENT[m.group(1)])
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     text = text.translate(_LIGATURES).replace("\u00ad", "").replace("\x00", "")
     if _ACCENT_BEFORE_LETTER.search(text):
         text = _ACCENT_BEFORE_LETTER.sub(_accented, text)
@@ -213,14 +213,14 @@ def _without_note_marks(spans: list[dict], size: float) -> str:
             dropped = True
         else:
             kept.append(text)
-    return _clean("".join(kept)) if dropped else ""
+    return clean_text("".join(kept)) if dropped else ""
 
 
 def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) -> list[Line]:
     out: list[Line] = []
     for spans in _rows(block):
         spans = _strip_line_numbers(spans)
-        text = _clean("".join(s["text"] for s in spans))
+        text = clean_text("".join(s["text"] for s in spans))
         if not text:
             continue
         weights: Counter = Counter()
@@ -260,7 +260,7 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
                     if sp is visible[n]:
                         break
                     lead_parts.append(sp["text"])
-                lead = _clean("".join(lead_parts))
+                lead = clean_text("".join(lead_parts))
         x0, y0, x1, y1 = spans[0]["_bbox"]
         line = Line(text, size, chars > 0 and bold_chars / chars >= 0.85, fonts.most_common(1)[0][0] if fonts else "",
                     x0, y0, x1, y1, page_no, block_no, style_break=bool(lead))
@@ -309,7 +309,7 @@ def _reading_order(blocks: list[dict], width: float) -> list[dict]:
 
 def extract_pages(doc, max_pages: int) -> list[PageText]:
     """Lines of every page in reading order; captions set apart."""
-    from ..pdf_engine import pymupdf as _load_pymupdf
+    from summarizer.pdf.engine import pymupdf as _load_pymupdf
 
     pymupdf = _load_pymupdf()
 
@@ -329,7 +329,7 @@ def extract_pages(doc, max_pages: int) -> list[PageText]:
         for block in _reading_order(blocks, width):
             lines = _block_lines(block, page_no, block_no, width)
             block_no += 1
-            if lines and _CAPTION.match(lines[0].text) and len(lines[0].text.split()) > 2:
+            if lines and CAPTION.match(lines[0].text) and len(lines[0].text.split()) > 2:
                 text = ""
                 for line in lines:
                     text = join_text(text, line.text)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from ..kinds import kind_from_title
-from .blocks import ends_sentence
-from .extract import Line
-from .headings import _numbering
+from summarizer.pdf.blocks import ends_sentence
+from summarizer.pdf.extract import Line
+from summarizer.pdf.headings import numbering
+from summarizer.text.kinds import kind_from_title
 
 #: Affiliation and footnote marks set after (or before) a name: digits, symbols, superscripts.
 _MARK = r"[\d∗*†‡§¶⊣⋆♯♮‖#\u00b9\u00b2\u00b3\u2070-\u209f\u1d43-\u1dbf]"
@@ -89,7 +89,7 @@ def author_names(lines: list[str]) -> list[str]:
     return names
 
 
-_RUN_IN_ABSTRACT = re.compile(r"^\s*(abstract|摘\s*要)\s*[—–:：.\-]\s*", re.I)
+RUN_IN_ABSTRACT = re.compile(r"^\s*(abstract|摘\s*要)\s*[—–:：.\-]\s*", re.I)
 
 _NOT_TITLE = re.compile(
     r"arxiv|preprint|draft|typeset|submitted|accepted|published|proceedings|conference|journal|workshop|vol\.|volume"
@@ -105,12 +105,12 @@ _ORGANISATION = re.compile(r"\b(?:research|report|desk|team|group|labs?|inc|ltd|
 
 _CODE_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9/\-_.: ]+$")  # "APS/123-QED", "MRL-0006"
 
-def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str], int]:
+def title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str], int]:
     """Title: the largest (then boldest) line near the top of page 1, with the lines of the same
     style that continue it; authors: the short name lines under it. Returns where they end."""
     front: list[int] = []
     for i, line in enumerate(lines[:60]):
-        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) in ("abstract", "introduction"):
+        if line.page != 0 or RUN_IN_ABSTRACT.match(line.text) or kind_from_title(line.text) in ("abstract", "introduction"):
             break
         front.append(i)
     candidates = [i for i in front[:30] if re.search(r"[A-Za-z\u4e00-\u9fff]{2}", lines[i].text)
@@ -125,7 +125,7 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
         """Same style, or a subtitle: bold like the title and nearly as large."""
         top = lines[best]
         same = abs(line.size - top.size) < 0.5
-        heading_like = _numbering(line.text)[0] or (kind_from_title(line.text) and len(line.text.split()) <= 3)
+        heading_like = numbering(line.text)[0] or (kind_from_title(line.text) and len(line.text.split()) <= 3)
         subtitle = line.size >= max(0.8 * top.size, 12.0) and line.size < top.size and not heading_like
         authors = re.search(r"[a-z]{2}\d+(,\d+)*\b|[†‡§¶∗]|@", line.text)
         return (same or subtitle) and line.bold == top.bold and not _NOT_TITLE.search(line.text) and not authors
@@ -140,7 +140,7 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
     for j in range(k, min(k + 40, len(lines))):
         line = lines[j]
         words = len(line.text.split())
-        if line.page != 0 or _RUN_IN_ABSTRACT.match(line.text) or words > 16 \
+        if line.page != 0 or RUN_IN_ABSTRACT.match(line.text) or words > 16 \
                 or (kind_from_title(line.text) is not None and words <= 4):  # a section heading
             break
         named = _WITH_EMAIL.sub("", line.text).strip(" ,;")
@@ -154,7 +154,7 @@ def _title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[st
             else:
                 pending = j + 1
             continue
-        if _numbering(line.text)[0]:
+        if numbering(line.text)[0]:
             break  # a numbered section starts: the front matter is over
         if name_line(line.text):
             author_lines.append(line.text)

@@ -8,10 +8,10 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from ..kinds import kind_from_title
-from .config import DEFAULT_HEADINGS, HeadingSettings
-from .extract import _CAPTION, Line, _clean
-from .outline import number_key, number_parts
+from summarizer.pdf.config import DEFAULT_HEADINGS, HeadingSettings
+from summarizer.pdf.extract import CAPTION, Line, clean_text
+from summarizer.pdf.outline import number_key, number_parts
+from summarizer.text.kinds import kind_from_title
 
 _NUMBERING = re.compile(
     r"^(?P<num>(?:appendix\s+)?(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])(?:\s+|(?=[\u4e00-\u9fff]))(?P<rest>\S.*)$"
@@ -25,7 +25,7 @@ class Heading:
     level: int
     numbered: bool
 
-def _body_style(lines: list[Line]) -> tuple[float, bool, bool]:
+def body_style(lines: list[Line]) -> tuple[float, bool, bool]:
     weights: Counter = Counter()
     for line in lines:
         weights[line.style] += len(line.text)
@@ -33,7 +33,7 @@ def _body_style(lines: list[Line]) -> tuple[float, bool, bool]:
         return (10.0, False, False)
     return weights.most_common(1)[0][0]
 
-def _numbering(text: str) -> tuple[str | None, str]:
+def numbering(text: str) -> tuple[str | None, str]:
     """(number, title) of a numbered heading; (None, text) when there is no number.
 
     A lone capital is a section letter only when a period follows it and it is A–H ("A. Setup"),
@@ -58,10 +58,10 @@ def _number_depth(num: str) -> int:
 
 def _looks_like_heading_text(text: str) -> bool:
     words = text.split()
-    _, rest = _numbering(text)
+    _, rest = numbering(text)
     if not re.search(r"[A-Za-z]{3}|[\u4e00-\u9fff]{2}", rest) or len(text) > 140 or len(words) > 18:
         return False
-    if _CAPTION.match(text) or re.match(r"^(proof|definition|theorem|lemma|corollary|remark|example|proposition|claim|note)\b", text, re.I):
+    if CAPTION.match(text) or re.match(r"^(proof|definition|theorem|lemma|corollary|remark|example|proposition|claim|note)\b", text, re.I):
         return False
     if re.search(r"[=<>{}\[\]|@]|https?://|\.com\b|\.edu\b|\.org\b", text):
         return False
@@ -100,7 +100,7 @@ def _run_in_heading(line: Line) -> str | None:
     """The title of a numbered run-in heading set in bold or italic at the start of a line."""
     if not line.lead:
         return None
-    num, rest = _numbering(line.lead)
+    num, rest = numbering(line.lead)
     title = rest.strip().rstrip(".:—–- ").strip()
     if not num or not title or not _looks_like_heading_text(line.lead):
         return None
@@ -156,7 +156,7 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
         if not _looks_like_heading_text(text):
             i += 1
             continue
-        num, rest = _numbering(text)
+        num, rest = numbering(text)
         standalone = lines[j - 1].last_in_block or (j < len(lines) and lines[j].style != line.style
                                                     and lines[j].first_in_block)
         larger = line.size >= body_size + cfg.larger or (line.max_size >= body_size + cfg.larger_letters
@@ -205,7 +205,7 @@ def assign_levels(headings: list[Heading], lines: list[Line]) -> list[Heading]:
     headings = [replace(h) for h in headings]  # copies: the detection step's headings stay as they were
     style_level: dict[tuple[float, bool, bool], Counter] = {}
     for h in headings:
-        num, _ = _numbering(h.title)
+        num, _ = numbering(h.title)
         if num:
             h.level = _number_depth(num)
             style_level.setdefault(lines[h.index].style, Counter())[h.level] += 1
@@ -230,7 +230,7 @@ def assign_levels(headings: list[Heading], lines: list[Line]) -> list[Heading]:
     # numbering letters after roman sections are IEEE subsections ("I." then "A.")
     seen_roman = False
     for h in headings:
-        num, _ = _numbering(h.title)
+        num, _ = numbering(h.title)
         if num and re.fullmatch(r"[IVX]+", num):
             seen_roman = True
         elif num and seen_roman and re.fullmatch(r"[A-H]", num):
@@ -242,7 +242,7 @@ def assign_levels(headings: list[Heading], lines: list[Line]) -> list[Heading]:
         prev = h.level
     return headings
 
-def _outline_headings(doc, lines: list[Line]) -> list[Heading]:
+def outline_headings(doc, lines: list[Line]) -> list[Heading]:
     """Headings from the PDF outline, each located in the page text; stale entries dropped."""
     try:
         toc = doc.get_toc(simple=True)
@@ -260,8 +260,8 @@ def _outline_headings(doc, lines: list[Line]) -> list[Heading]:
     found: list[Heading] = []
     last = -1
     for level, title, page in toc:
-        target = norm(_clean(title))
-        bare = norm(_numbering(_clean(title))[1])
+        target = norm(clean_text(title))
+        bare = norm(numbering(clean_text(title))[1])
         if not target:
             continue
         hit = None
@@ -296,7 +296,7 @@ def _fits_outline(heading: Heading, numbered: list[tuple[int, tuple[int, ...]]])
     """True unless ``heading``'s number falls outside the outline's numbering around it: a "4" found
     between the outline's "2.9" and "2.10" is a code line or a table row, not a missing section.
     ``numbered`` is the outline's (index, number key) pairs in document order."""
-    parts = number_parts(_numbering(heading.title)[0])
+    parts = number_parts(numbering(heading.title)[0])
     if not parts or not all(p.isdigit() for p in parts):
         return True  # letters restart under every section ("II.A" … "III.A"): no order to check
     key = number_key(parts)
@@ -305,7 +305,7 @@ def _fits_outline(heading: Heading, numbered: list[tuple[int, tuple[int, ...]]])
     return (at == 0 or numbered[at - 1][1] < key) and (after == len(numbered) or key < numbered[after][1])
 
 
-def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading]:
+def merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading]:
     """The outline's headings (with its levels), plus headings it lacks that the page text shows.
 
     Outlines can be partial (entries whose titles are citation keys cannot be located) or stale;
@@ -315,7 +315,7 @@ def _merge_outline(outline: list[Heading], found: list[Heading]) -> list[Heading
     outline = [replace(h) for h in outline]  # copies: the outline step's headings stay as they were
     by_index = {h.index: h for h in outline}
     covered = {i for o in outline for i in range(o.index, max(o.end, o.index + 1))}
-    numbered = sorted((o.index, number_key(p)) for o in outline for p in (number_parts(_numbering(o.title)[0]),)
+    numbered = sorted((o.index, number_key(p)) for o in outline for p in (number_parts(numbering(o.title)[0]),)
                       if p and all(x.isdigit() for x in p))
     merged = list(outline)
     for h in found:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import GarbledPdfError
-from .extract import Line, PageText
+from summarizer.model.errors import GarbledPdfError
+from summarizer.pdf.extract import Line, PageText
 
 #: Private-use code points and the replacement character: what a font without a ToUnicode map
 #: (a Type 3 font, a subset CJK font) extracts as.
@@ -118,7 +118,7 @@ def _image_cover(page) -> float:
         return 0.0
     return min(1.0, sum(abs((b[2] - b[0]) * (b[3] - b[1])) for b in boxes) / area)
 
-def _readable_lines(doc, pages: list[PageText], lines: list[Line], notices: list[str]) -> list[Line]:
+def readable_lines(doc, pages: list[PageText], lines: list[Line], notices: list[str]) -> list[Line]:
     """The lines whose text is readable; pages that are garbled or pictures only are named in a
     notice, and a document that is mostly garbled is refused with the way out."""
     texts = [" ".join(line.text for line in pt.lines) for pt in pages]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .config import DEFAULT_RUNNING, RunningSettings
-from .extract import Line, PageText
+from summarizer.pdf.config import DEFAULT_RUNNING, RunningSettings
+from summarizer.pdf.extract import Line, PageText
 
 _ONLY_NUMBER = re.compile(r"^[\s\divxlcIVXLC.\-–—()/|]*$")
 
 
-def _drop_running_lines(pages: list[PageText], heights: list[float],
+def drop_running_lines(pages: list[PageText], heights: list[float],
                         cfg: RunningSettings = DEFAULT_RUNNING) -> list[PageText]:
     """Pages without their running headers/footers (repeated at the page edges), page and line numbers."""
     def key(line: Line) -> str:

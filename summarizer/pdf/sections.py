@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..document import Block, Document, Section
-from ..errors import InputError
-from ..kinds import assign_kinds, kind_from_title
-from ..language import detect_language
-from .blocks import build_blocks, measure, prose_text
-from .extract import Line
-from .front import _RUN_IN_ABSTRACT, _title_and_authors
-from .headings import Heading, _body_style
+from summarizer.model.document import Block, Document, Section
+from summarizer.model.errors import InputError
+from summarizer.pdf.blocks import build_blocks, measure, prose_text
+from summarizer.pdf.extract import Line
+from summarizer.pdf.front import RUN_IN_ABSTRACT, title_and_authors
+from summarizer.pdf.headings import Heading, body_style
+from summarizer.text.kinds import assign_kinds, kind_from_title
+from summarizer.text.language import detect_language
 
 
 def _section(title: str, blocks: list[Block], level: int, kind: str, page: int | None = None) -> Section:
@@ -37,11 +37,11 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
                    meta_title: str, page_count: int, notices: list[str]) -> Document:
     """Cut the lines at the headings into sections of typed blocks; find title, authors and abstract."""
     lang = detect_language(" ".join(line.text for line in lines[:400]))
-    title, authors, front_end = _title_and_authors(lines, meta_title)
+    title, authors, front_end = title_and_authors(lines, meta_title)
     # headings inside the title block are the title, not sections
     headings = [h for h in headings if h.index >= front_end or kind_from_title(h.title) == "abstract"]
     first_heading = headings[0].index if headings else len(lines)
-    body_size = _body_style(lines)[0]
+    body_size = body_style(lines)[0]
     geo = measure(lines, body_size)
 
     def blocks_of(part: list[Line]) -> list[Block]:
@@ -58,7 +58,7 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
     elif preamble:
         blocks = blocks_of(preamble)
         text = prose_text(blocks)
-        cut = _strip_run_in(blocks, _RUN_IN_ABSTRACT)
+        cut = _strip_run_in(blocks, RUN_IN_ABSTRACT)
         if cut:
             before, after = cut
             after_text = prose_text(after)
@@ -92,7 +92,7 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
             body_lines = _drop_author_lines(body_lines)
         blocks = blocks_of(body_lines)
         if kinds[n] == "abstract":
-            cut = _strip_run_in(blocks, _RUN_IN_ABSTRACT)
+            cut = _strip_run_in(blocks, RUN_IN_ABSTRACT)
             if cut and not prose_text(cut[0]):
                 blocks = cut[0] + cut[1]
         section = _section(h.title, blocks, h.level, kinds[n], lines[h.index].page + 1)
@@ -131,7 +131,7 @@ def _drop_author_lines(lines: list[Line]) -> list[Line]:
 
 def _split_headingless(sections: list[Section], lang: str) -> list[Section]:
     """A paper without headings (a letter): keep the abstract, cut the body into parts."""
-    from ..text_parser import _chunk_paragraphs
+    from summarizer.text.paragraphs import chunk_paragraphs
 
     out = [s for s in sections if s.kind == "abstract"]
     blocks = [b for s in sections if s.kind != "abstract" for b in s.blocks]
@@ -141,7 +141,7 @@ def _split_headingless(sections: list[Section], lang: str) -> list[Section]:
     refs = next((i for i, b in enumerate(prose) if re.match(r"^\s*\[?1[\].]\s+\S", b.text) and i > len(prose) * 0.6), None)
     tail = blocks[blocks.index(prose[refs]):] if refs is not None else []
     body = blocks[:len(blocks) - len(tail)]
-    chunks = _chunk_paragraphs([b.text for b in body if b.prose], lang)
+    chunks = chunk_paragraphs([b.text for b in body if b.prose], lang)
     parts: list[list[Block]] = [[] for _ in chunks]
     n = seen = 0
     for b in body:  # every block goes with the prose around it, in order

@@ -1,0 +1,839 @@
+"""The LLM backend: section-specific chain-of-thought prompts over an OpenAI-compatible endpoint.
+
+Every section call gets the same short brief, so all can run at once; a section that does not fit
+the context is split at paragraph/sentence boundaries, its parts summarized and merged by one more
+call (field note 9). One call goes through three small steps, each testable alone:
+
+* **budget** (``sized``): the messages for a prompt, counted and checked against the context
+  window, which is known (settings, the endpoint, or learned from an overflow), not assumed;
+* **call** (``call``): the chat client with the prompt's JSON schema as ``response_format``; a cut
+  answer (``finish_reason == "length"``) is retried once, terser, and is never shown as complete;
+* **checks** (``judge``): an empty, far too short, looping or echoed answer, or one still wrapped in
+  our delimiters, is re-asked once with the problem named and fails the section if it happens
+  again; a sound free-text answer is kept and marked ``unstructured``; the language is checked.
+
+Reasoning (JSON reasoning fields, ``<think>`` blocks, ``reasoning_content``) is kept apart from the
+summary. Markdown is written by ``render``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from summarizer.config.prices import cost_usd
+from summarizer.config.settings import LENGTHS, Settings
+from summarizer.llm.answer_checks import (
+    AnswerContext,
+    answer_problem,
+    copied_from_one,
+    echoed_field,
+    echoed_item,
+    garbage_item,
+    repeated_summaries,
+    schema_problems,
+    strip_delimiters,
+)
+from summarizer.llm.answers import ParsedAnswer, field_text, parse_answer
+from summarizer.llm.cache import AnswerCache, answer_key, key_scope
+from summarizer.llm.client import ChatClient
+from summarizer.llm.groups import (
+    Candidate,
+    group_entries,
+    group_instruction,
+    group_schema,
+    group_text,
+    group_title,
+    plan_groups,
+    whole_answer_fits,
+    whole_instruction,
+    whole_paper_fits,
+    whole_schema,
+)
+from summarizer.llm.prompts import PromptSet, PromptTemplate, default_prompts, load_prompts, route_prompt
+from summarizer.model.document import Document
+from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
+from summarizer.model.results import SectionResult, Usage
+from summarizer.text.language import cjk_share
+from summarizer.text.sentences import split_sentences
+from summarizer.text.tokens import TokenBudget, Tokenizer, tokenizer_for_model
+
+log = logging.getLogger(__name__)
+
+#: Answers that missed a schema the endpoint took (and more of them than followed it) before the endpoint
+#: is judged to ignore schemas and the prompt names the fields itself (issue #32: one garbled answer did it).
+SCHEMA_DISTRUST_AFTER = 2
+BRIEF_TOKENS = 40  # the brief: the abstract's first sentences, not the whole abstract
+BRIEF_HELPS_BELOW = 300  # sections shorter than this (tokens) get the brief with them
+OVERVIEW_SHARE = 0.1  # the synthesis call reads section summaries worth at most this share of the document
+RECHECK = ("\n\nA check of your previous answer for this section found a problem: {problem}. Answer again, "
+           "using only numbers, quotations and names that appear in the text above, copied exactly.")
+TERSE = "\n\nYour previous answer was cut off. Be terse: reasoning under 15 words, summary under {n} words."
+REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the text above again, in your own "
+         "words, as the JSON object asked for.")
+LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
+OVERFLOW_RETRIES = 2
+#: After an empty answer taken as an overflow, the window is taken to be this share of the prompt that did not
+#: fit (the server named no window: it is below that prompt, by how much is unknown).
+EMPTY_OVERFLOW_SHARE = 0.75
+GROUP_MAX_OUTPUT = 4_096  # a group's answer room: within the output limit of common models (gpt-3.5, DeepSeek)
+LIVE_EVERY = 0.5  # seconds between two reports of a section's streaming answer
+CHARS_PER_WORD = 8  # a generous bound on characters per word (English ~6, Chinese ~2 per word)
+_EMPTY_BRIEF = re.compile(r"^(?:Paper:[^\n]*\n)?Brief:[ \t]*\n\n?", re.M)  # with no brief, no context block
+_EMPTY_FIELDS = re.compile(r"^Answer fields:[ \t]*\n", re.M)
+_FIELDS_LINE = re.compile(r"^Answer fields:.*\n", re.M)
+
+
+@dataclass
+class Call:
+    """One sized request: its messages, their size, and the room left for the answer."""
+
+    prompt: PromptTemplate
+    messages: list[dict]
+    prompt_tokens: int
+    max_tokens: int
+    room: int
+    schema: dict | None = None  # the answer's schema, when not the prompt's own (a group's answer)
+    name_fields: bool = False  # keep the "Answer fields:" line even while the schema is trusted (a re-ask)
+
+    def with_extra(self, extra: str, tokens: int) -> Call:
+        """The request with ``extra`` (``tokens`` long, counted by the caller) appended: what it adds to the
+        prompt is taken from the room left for the answer, so a re-ask is budgeted like the first ask."""
+        last = {"role": "user", "content": self.messages[-1]["content"] + extra}
+        room = self.room - tokens
+        return replace(self, messages=[*self.messages[:-1], last], prompt_tokens=self.prompt_tokens + tokens,
+                       room=room, max_tokens=max(1, min(self.max_tokens, room)))
+
+
+def words_for(prompt: PromptTemplate, scale: float) -> int:
+    """The summary length asked of ``prompt`` at a length setting's ``scale``."""
+    return max(10, int(prompt.max_words * scale))
+
+
+def bounded_schema(prompt: PromptTemplate, scale: float) -> dict:
+    """The schema a grammar-constrained local model gets: every string bounded by the length asked."""
+    return prompt.json_schema(max_chars=words_for(prompt, scale) * CHARS_PER_WORD)
+
+
+class LLMBackend:
+    """Summarizes through a chat-completions endpoint chosen by base URL, key and model."""
+
+    def __init__(self, settings: Settings, prompts: PromptSet | None = None, client: ChatClient | None = None,
+                 cache: AnswerCache | None = None, section_prompts: dict[int, str] | None = None) -> None:
+        if settings.is_local and client is None:
+            from summarizer.llm.local_model import local_settings
+
+            settings = local_settings(settings)  # starts (or reuses) the loopback llama.cpp server
+        self.settings = settings
+        self.label = settings.backend_label
+        self.prompts = prompts or load_prompts(settings.prompts_dir)
+        self.client = client or ChatClient(settings)
+        self.cache = cache if cache is not None else (AnswerCache() if settings.use_cache else None)
+        self.cache_scope = key_scope(settings.clean_key())  # answers are reused only under the key that paid
+        self.tokenizer: Tokenizer = tokenizer_for_model(settings.model)
+        self.section_prompts = section_prompts or {}
+        self.brief = ""
+        self.language = "English"
+        self.feedback: dict[int, str] = {}  # section index → a problem found in its previous answer
+        self.notices: list[str] = []
+        self._usage = Usage()
+        self.scale = LENGTHS.get(settings.length, 1.0)
+        self.context_window = settings.effective_context
+        self.token_ratio = 1.0  # the endpoint's tokens per tokens we count (learned; > 1 for other tokenizers)
+        self.schema_trusted = True  # the endpoint follows the JSON schema it takes (until answers show otherwise)
+        self.schema_followed = self.schema_missed = 0  # answers asked with the schema alone that followed / missed it
+        self.groups_unusable = False  # a group's answer was of no use (learned): ask each section alone
+        self.overview: dict | None = None  # the overall summary's fields, when a whole paper's answer held them
+        if not settings.context_window and client is None:
+            self._discover_context()
+
+    def _discover_context(self) -> None:
+        from summarizer.llm.endpoint import discover_context_window
+
+        found = discover_context_window(self.settings.base_url, self.settings.model, self.settings.clean_key())
+        if found:
+            log.info("context window of %s at %s: %d tokens (from the endpoint)", self.settings.model,
+                     self.settings.host, found)
+            self.context_window = found
+
+    # ---- budget --------------------------------------------------------------------------
+    def budget_for(self, prompt: PromptTemplate) -> TokenBudget:
+        """The context in our tokens: the window shrunk by how many more tokens the endpoint counts."""
+        return TokenBudget(int(self.context_window / self.token_ratio), prompt.max_output_tokens)
+
+    def count_messages(self, messages: list[dict]) -> int:
+        return sum(self.tokenizer.count(m["content"]) + 4 for m in messages) + 3
+
+    def words_for(self, prompt: PromptTemplate) -> int:
+        return words_for(prompt, self.scale)
+
+    def prompt_for(self, document: Document, index: int) -> PromptTemplate:
+        section = document.sections[index]
+        chosen = self.section_prompts.get(index)
+        if chosen and chosen in self.prompts.prompts:
+            return self.prompts.get(chosen)
+        return route_prompt(self.prompts, section.kind, section.title, document.genre)
+
+    def render(self, prompt: PromptTemplate, values: dict) -> list[dict]:
+        """The prompt's messages. The context block ("Paper:" and "Brief:" lines) is dropped where no
+        brief is sent (long sections carry their own context, the abstract is the brief). The "Answer
+        fields:" line stays here; ``call`` leaves it out where the JSON schema carries the same."""
+        messages = prompt.render({"max_words": self.words_for(prompt), **values, "language": self.language})
+        return [{**m, "content": _EMPTY_FIELDS.sub("", _EMPTY_BRIEF.sub("", m["content"]))} for m in messages]
+
+    def sized(self, prompt: PromptTemplate, values: dict, extra: str = "") -> Call:
+        """Budget step: the request for ``prompt``, refused if the prompt alone cannot fit."""
+        messages = self.render(prompt, values)
+        if extra:
+            messages[-1] = {"role": "user", "content": messages[-1]["content"] + extra}
+        prompt_tokens = self.count_messages(messages)
+        budget = self.budget_for(prompt)
+        room = budget.context_window - prompt_tokens - budget.safety_margin
+        if room < prompt.max_output_tokens:
+            raise BackendError(f"The '{prompt.name}' prompt alone does not fit the model's context window "
+                               f"({self.context_window} tokens); shorten the prompt or raise the context window.")
+        return Call(prompt, messages, prompt_tokens, prompt.max_output_tokens, room)
+
+    def extended(self, call: Call, extra: str) -> Call:
+        """Budget step for a re-ask: ``call`` with ``extra`` appended, its tokens counted as the prompt's are."""
+        return call.with_extra(extra, self.tokenizer.count(extra))
+
+    def _fit_text(self, text: str, tokens: int) -> str:
+        """Cut ``text`` at a sentence boundary to at most ``tokens`` tokens."""
+        if self.tokenizer.count(text) <= tokens:
+            return text
+        out, used = [], 0
+        for sentence in split_sentences(text, "zh" if cjk_share(text) > 0.3 else "en"):
+            n = self.tokenizer.count(sentence) + 1
+            if used + n > tokens:
+                break
+            out.append(sentence)
+            used += n
+        return " ".join(out)
+
+    def learn_overflow(self, exc: ContextOverflow) -> None:
+        """After a context overflow: lower the window for the rest of the run, to the limit the
+        server named, or below the prompt that did not fit when the server answered nothing (an empty
+        200, llama-cpp-python's way), or, when it named none (or the same one), by shrinking our token
+        estimate."""
+        did_not_fit = int(getattr(exc, "prompt_tokens", 0) * self.token_ratio)
+        if did_not_fit and did_not_fit * EMPTY_OVERFLOW_SHARE < self.context_window:
+            log.warning("the endpoint answered nothing to a prompt of ~%d tokens: its context window is taken to be "
+                        "%d, not %d, for this run", did_not_fit, int(did_not_fit * EMPTY_OVERFLOW_SHARE), self.context_window)
+            self.context_window = int(did_not_fit * EMPTY_OVERFLOW_SHARE)
+        elif exc.limit and exc.limit < self.context_window:
+            log.warning("the endpoint's context window is %d tokens, not %d: lowering the budget for this run",
+                        exc.limit, self.context_window)
+            self.context_window = exc.limit
+        else:
+            self.token_ratio *= 1.3
+            log.warning("the endpoint counts more tokens than we do: budgeting %.2f× our count", self.token_ratio)
+
+    # ---- call ----------------------------------------------------------------------------
+    def call(self, call: Call, result: SectionResult | None,
+             report: Callable[[SectionResult], None] | None):
+        """Call step: one completion with the prompt's schema; usage is counted by the client."""
+
+        streamed: list[str] = []
+        shown = [0.0]
+
+        def on_retry(attempt: int, delay: float, why: str) -> None:
+            streamed.clear()  # the retried call streams its answer again
+            if result is not None and report is not None:
+                result.status = "retrying"
+                result.note = f"retry {attempt} in {delay:.1f}s: {why}"
+                result.live = ""
+                report(result)
+
+        def on_delta(piece: str) -> None:
+            """The answer so far, reported at most every ``LIVE_EVERY`` seconds (a slow local model shows progress)."""
+            streamed.append(piece)
+            now = time.monotonic()
+            if now - shown[0] >= LIVE_EVERY:
+                shown[0] = now
+                result.status, result.live = "running", "".join(streamed)
+                report(result)
+
+        live = on_delta if result is not None and report is not None else None
+        # sent with the JSON schema, the "Answer fields:" line would say again what the schema says
+        # (and a provider that writes the schema into the prompt would bill it twice)
+        lean = [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages] \
+            if self.schema_trusted and not call.name_fields else None
+        try:
+            completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
+                                              schema=call.schema or self.schema_for(call.prompt), on_delta=live,
+                                              schema_messages=lean, window=self.budget_for(call.prompt).context_window)
+        finally:  # what the client learned about the endpoint (a refused answer format) is said with the result
+            self.notices.extend(n for n in getattr(self.client, "notices", ()) if n not in self.notices)
+        completion.sent_lean = lean is not None and getattr(completion, "format_used", "") == "json_schema"
+        self._account(result, completion, call)
+        return completion
+
+    def schema_for(self, prompt: PromptTemplate) -> dict:
+        """The answer schema sent; for the local model its strings are bounded (see ``json_schema``)."""
+        return bounded_schema(prompt, self.scale) if self.settings.is_local else prompt.json_schema()
+
+    def whole_answer(self, call: Call, result: SectionResult | None,
+                     report: Callable[[SectionResult], None] | None):
+        """A completion that was not cut off: on ``length``, one retry with more room and a terser
+        instruction; cut twice fails the call. A cut answer says nothing about the context window (its
+        token count may be our estimate, or miss a reasoning model's hidden tokens): the window is learned
+        only from the server's overflow error."""
+        completion = self.call(call, result, report)
+        if completion.finish_reason != "length":
+            return completion
+        terse = TERSE.format(n=max(20, self.words_for(call.prompt) // 2))
+        retry = self.extended(call, terse)
+        retry.max_tokens = max(retry.max_tokens, min(call.max_tokens * 2, retry.room))
+        completion = self.call(retry, result, report)
+        if completion.finish_reason == "length":
+            raise BackendError(f"The model's answer was cut off twice at the output limit ({retry.max_tokens} tokens, "
+                               "finish_reason=length); raise the output length or choose a shorter summary length.")
+        return completion
+
+    def _account(self, result: SectionResult | None, completion, call: Call) -> None:
+        if completion.tokens_in and call.prompt_tokens:
+            measured = completion.tokens_in / call.prompt_tokens
+            if measured > self.token_ratio:
+                self.token_ratio = measured
+        self._usage.tokens_in += completion.tokens_in
+        self._usage.tokens_out += completion.tokens_out
+        self._usage.requests += 1
+        if result is not None:
+            result.tokens_in += completion.tokens_in
+            result.tokens_out += completion.tokens_out
+            result.attempts += completion.attempts
+            if getattr(completion, "reasoning", ""):
+                result.reasoning = completion.reasoning
+
+    # ---- checks --------------------------------------------------------------------------
+    def _schema_ignored(self, completion, answer: ParsedAnswer, prompt: PromptTemplate) -> bool:
+        """True when an answer asked without the "Answer fields:" line (the schema was to carry them)
+        lacks the fields: the endpoint takes the JSON schema but does not enforce it (some proxies and
+        servers accept and ignore ``response_format``). From then on the prompt names the fields
+        itself, and this question is to be asked again with them."""
+        if not getattr(completion, "sent_lean", False):
+            return False
+        if answer.ok and not schema_problems(answer.fields, prompt.json_schema()):
+            self.schema_followed += 1
+            return False
+        self.schema_missed += 1
+        # one garbled answer (repaired into wrong keys) is no evidence about the endpoint: trust is revised
+        # only when answers that missed the schema are repeated and outnumber those that followed it
+        if self.schema_trusted and self.schema_missed >= SCHEMA_DISTRUST_AFTER and self.schema_missed > self.schema_followed:
+            self.schema_trusted = False
+            log.info("%s took the JSON schema but did not follow it (%d answers of %d): the answer fields are named "
+                     "in the prompt from now on", self.settings.host, self.schema_missed, self.schema_missed + self.schema_followed)
+        return True
+
+    def context_for(self, prompt: PromptTemplate, values: dict, extra: str = "") -> AnswerContext:
+        """Our own texts (templates, field descriptions, retry instructions, ``extra`` instructions sent
+        with them) and the data sent."""
+        ours = [prompt.system, prompt.user, *map(str, prompt.fields.values()), RECHECK, TERSE, REASK, LANGUAGE_FIX, extra]
+        pieces = [piece for text in ours for piece in re.split(r"\{[A-Za-z_]+\}", text)]
+        data = "\n".join(str(values.get(k, "")) for k in ("section_text", "chunk_summaries", "section_summaries",
+                                                         "abstract", "title", "section_title", "brief"))
+        return AnswerContext(pieces, data, self.words_for(prompt), descriptions=tuple(map(str, prompt.fields.values())),
+                             field_names=tuple(prompt.fields), brief=str(values.get("brief", "")))
+
+    def judge(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> str:
+        """Checks step: what makes the answer not a summary, or ""."""
+        echoed = echoed_field(answer.fields, prompt.fields)
+        if echoed:
+            return f"the '{echoed}' field repeated its description from our instructions instead of an answer"
+        echoed = echoed_item(answer.fields, ctx)
+        if echoed:
+            return f"the '{echoed}' field repeated our instructions instead of answering"
+        junk = garbage_item(answer.fields, ctx)
+        if junk:
+            return f"the '{junk}' field held field names, brackets or a repeated list instead of an answer"
+        main = field_text(answer.fields.get("summary", ""))
+        if not main and answer.ok:  # an overview's several fields, or a JSON answer with no summary: all it says
+            main = "\n".join(field_text(v) for v in answer.fields.values())
+        return answer_problem(main, ctx)
+
+    def _language_ok(self, answer: ParsedAnswer) -> bool:
+        text = " ".join(field_text(v) for v in answer.fields.values())
+        if len(text) < 40:
+            return True
+        share = cjk_share(text)
+        if self.language.startswith("Simplified Chinese"):
+            return share >= 0.3
+        if self.language == "English":
+            return share <= 0.2
+        return True
+
+    def cache_key(self, call: Call, schema: dict) -> str:
+        """The answer's cache key. It holds the schema, not the "Answer fields:" line, which is sent only
+        until the endpoint is known to enforce the schema: the same question gets the same key either way."""
+        params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": schema}
+        return answer_key(self.settings.model, self.settings.host,
+                          [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], params,
+                          self.cache_scope)
+
+    def _ask(self, prompt: PromptTemplate, values: dict, result: SectionResult | None,
+             report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
+        """One budgeted, cached, checked answer for ``prompt``; ``extra`` is appended to the request."""
+        call = self.sized(prompt, values, extra)
+        key = self.cache_key(call, prompt.json_schema())
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                if result is not None:
+                    result.cached = True
+                return ParsedAnswer(hit.get("fields", {}), hit.get("ok", True), hit.get("raw", ""), hit.get("reasoning", ""))
+        ctx = self.context_for(prompt, values)
+        completion = self.whole_answer(call, result, report)
+        answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+        problem = self.judge(answer, prompt, ctx)
+        if self._schema_ignored(completion, answer, prompt):
+            call = replace(call, name_fields=True)  # this question is asked again naming its fields, whatever the trust
+        if call.name_fields and not problem:
+            # asked again, this time naming the fields (a problem's re-ask below names them as well);
+            # an answer that is worse than the first keeps the first, whose text was sound
+            completion = self.whole_answer(call, result, report)
+            fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            answer = answer if self.judge(fixed, prompt, ctx) else fixed
+        if problem:
+            log.info("re-asking '%s': %s", prompt.name, problem)
+            again = self.extended(call, REASK.format(problem=problem))
+            completion = self.whole_answer(again, result, report)
+            answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            second = self.judge(answer, prompt, ctx)
+            if second:
+                raise BackendError(f"The model did not give a usable summary: {problem}; asked again, {second}.")
+        if result is not None:
+            result.status = "running"
+        if not self._language_ok(answer):
+            fix = LANGUAGE_FIX.format(language=self.language)
+            completion = self.whole_answer(self.extended(call, fix), result, report)
+            fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            if not self.judge(fixed, prompt, ctx):
+                answer = fixed
+            if not self._language_ok(answer) and result is not None:
+                wrong = f"the model did not write in {self.language}, even when asked again"
+                result.note = f"{result.note}; {wrong}" if result.note else wrong
+        answer.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
+        if self.cache is not None:
+            self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw,
+                                 "reasoning": answer.reasoning})
+        return answer
+
+    # ---- the backend interface -----------------------------------------------------------
+    def prepare(self, document: Document) -> None:
+        """Fix the output language and the short brief every section call shares."""
+        self.overview = None
+        self.language = self.settings.language_name(document.language)
+        calibrate = getattr(self.client, "calibrate_tokens", None)
+        if calibrate is not None:
+            sample = document.text[:20000]
+            ratio = calibrate(sample, self.tokenizer.count(sample))
+            if ratio:
+                self.token_ratio = max(self.token_ratio, ratio)
+        abstract = document.abstract.strip()
+        if not abstract:
+            first = next((s.text for s in document.sections if s.summarizable), "")
+            self.brief = self._fit_text(first, BRIEF_TOKENS)
+            return
+        self.brief = self._fit_text(abstract, BRIEF_TOKENS)
+
+    def plan_requests(self, document: Document, indices: list[int]) -> list[list[int]]:
+        """The sections to summarize, as requests: small neighbours with the same prompt share one
+        (``section_groups``); a section re-asked about a problem, or the abstract (the brief's source),
+        is asked alone."""
+        if self.whole_paper(document, indices):
+            return [sorted(indices)]
+        candidates = [Candidate(i, self.tokenizer.count(document.sections[i].text), self.prompt_for(document, i).name,
+                                alone=i in self.feedback or document.sections[i].kind == "abstract") for i in indices]
+        return plan_groups(candidates, self._group_below())
+
+    def _group_below(self) -> int:
+        # the local model's tokens are free, and a small model answers for several sections badly
+        return 0 if self.settings.is_local else int(self.settings.group_below or 0)
+
+    def whole_paper(self, document: Document, indices: list[int]) -> bool:
+        """A short paper is asked in one request, overall summary included (``section_groups``): when
+        ``indices`` are all the sections it has to summarize, grouping is on, no section is being
+        re-asked, and every prompt involved is a default one: a section prompt the user chose or edited
+        is honoured by asking that section with it."""
+        below = int(getattr(self.settings, "whole_paper_below", 0) or 0)
+        if document.genre != "paper" or not below or not self._group_below() or self.feedback or self.section_prompts \
+                or self.groups_unusable or not self.schema_trusted:  # each part's fields are named by the schema only
+            return False
+        if sorted(indices) != [i for i, s in enumerate(document.sections) if s.summarizable]:
+            return False
+        prompts = [self.prompt_for(document, i) for i in indices]
+        defaults = default_prompts()
+        used = {p.name: p for p in [*prompts, self.prompts.get("generic"), self.prompts.get("synthesis")]}
+        if any(name not in defaults or p.to_dict() != defaults[name].to_dict() for name, p in used.items()):
+            return False
+        return whole_paper_fits([self.tokenizer.count(document.sections[i].text) for i in indices], below) and \
+            whole_answer_fits([self.words_for(p) for p in prompts], self.words_for(self.prompts.get("synthesis")),
+                              GROUP_MAX_OUTPUT)
+
+    def _focus(self, prompt: PromptTemplate) -> str:
+        """What a part asked in a whole paper's request is to give: its own prompt's summary field
+        (the generic prompt's says nothing more than "the main points": none)."""
+        if prompt.name == "generic":
+            return ""
+        described = str(prompt.fields.get("summary", "")) or prompt.description
+        return re.sub(r"^\s*Markdown bullets:\s*", "", described)
+
+    def summarize_group(self, document: Document, results: list[SectionResult],
+                        report: Callable[[SectionResult], None]) -> None:
+        """Summarize several small sections in one request (or a short paper whole, overall summary
+        included). Each section the answer covers well is filled (and checked as if asked alone, against
+        its own prompt); the others are left as they were, to be asked alone. Once a group's answer was of
+        no use at all, this model is not asked for groups again in the run."""
+        if self.groups_unusable:
+            return
+        sections = [document.sections[r.index] for r in results]
+        n = len(results)
+        whole = self.whole_paper(document, [r.index for r in results])
+        # each part's own prompt; a whole paper is asked through the generic prompt's messages
+        parts = [self.prompt_for(document, r.index) for r in results]
+        if not whole and len({p.name for p in parts}) > 1:
+            return  # only a whole paper mixes prompts (planned so, but no longer whole): each is asked alone
+        prompt = self.prompts.get("generic") if whole else parts[0]
+        synthesis = self.prompts.get("synthesis") if whole else None
+        titles = [s.title for s in sections]
+        brief = "" if whole else self._brief_for([s.text for s in sections])
+        values = {"title": document.title, "brief": brief, "section_title": "all sections" if whole else group_title(titles),
+                  "kind": ("paper" if whole else sections[0].kind) if document.genre == "paper" else "news",
+                  "section_text": group_text([(s.title, delimit(s.text)) for s in sections])}
+        if synthesis is not None:
+            values["max_words"] = max(self.words_for(p) for p in parts)
+            extra = whole_instruction([(self._focus(p), self.words_for(p)) for p in parts], self.words_for(synthesis),
+                                      list(synthesis.fields))
+        else:
+            extra = group_instruction(n, self.words_for(prompt))
+        try:
+            call = self.sized(prompt, values, extra)
+        except BackendError:
+            return
+        if call.room < 2 * prompt.max_output_tokens:  # a small context: the answers would not fit together
+            return
+        if synthesis is not None and not whole_answer_fits([self.words_for(p) for p in parts], self.words_for(synthesis),
+                                                            min(call.room, GROUP_MAX_OUTPUT)):
+            return  # the context left too little room: the answer would be cut, so each section is asked alone
+        room = sum(p.max_output_tokens for p in parts) + (synthesis.max_output_tokens if synthesis else 0)
+        if synthesis is not None:
+            schema = whole_schema([self.schema_for(p) for p in parts], self.schema_for(synthesis))
+            # every prompt's whole text is in the key: editing one (a new release's defaults) asks again
+            key_schema = {"answer": whole_schema([p.json_schema() for p in parts], synthesis.json_schema()),
+                          "prompts": [p.to_dict() for p in (*parts, synthesis)]}
+        else:
+            schema, key_schema = group_schema(self.schema_for(prompt), n), group_schema(prompt.json_schema(), n)
+        call = replace(call, max_tokens=min(call.room, room, GROUP_MAX_OUTPUT), schema=schema)
+        key = self.cache_key(call, key_schema)
+        hit = self.cache.get(key) if self.cache is not None else None
+        lead = results[0]
+        overview = None
+        if hit is not None:
+            overview = hit.get("overview")
+            entries = hit.get("entries") or [None] * n
+        elif (fresh := [r for r in results if not self._cached_alone(document, r.index)]) != results:
+            # some were answered before (alone, or in another request whose parts were kept under their own
+            # keys): they come from the cache when asked alone, and only the others are asked, together if
+            # they still make a group (a prompt edit re-runs only the sections that use the prompt)
+            if len(fresh) > 1:
+                self.summarize_group(document, fresh, report)
+            return
+        else:
+            before = (lead.tokens_in, lead.tokens_out, lead.attempts)
+            try:
+                completion = self.call(call, lead, report)  # no terser retry: a cut answer's sections are asked alone
+            except ContextOverflow as exc:
+                self.learn_overflow(exc)
+                return
+            except (Cancelled, EndpointUnavailable):
+                raise
+            except BackendError:  # refused (an output limit below what a group asks, say): not again this run
+                self.groups_unusable = True
+                raise
+            _share_usage(results, [self.tokenizer.count(s.text) for s in sections], before)
+            answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
+            cut = completion.finish_reason == "length"
+            entries = group_entries(answer.fields, n) if answer.ok and not cut else [None] * n
+            if synthesis is not None and answer.ok and not cut:
+                overview = self._checked_overview(answer.fields.get("overview"), synthesis, document, extra)
+        if synthesis is not None and overview:
+            self.overview = overview
+        if hit is not None and not any(entries):  # this model's answer for this group was of no use: known, not paid again
+            self.groups_unusable = True
+            return
+        kept: list[dict | None] = []
+        repeated = repeated_summaries([field_text((e or {}).get("summary", "")) for e in entries])
+        for position, (result, section, entry, own) in enumerate(zip(results, sections, entries, parts)):
+            part = parse_answer(json.dumps(entry, ensure_ascii=False)) if entry and position not in repeated else None
+            ctx = self.context_for(own, {**values, "section_title": section.title, "section_text": section.text}, extra)
+            if part is None or not part.ok or self.judge(part, own, ctx) or not self._language_ok(part):
+                kept.append(None)
+                continue
+            part.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in part.fields.items()}
+            kept.append(entry)
+            result.prompt, result.cached = own.name, hit is not None
+            result.asked_with = [t for t in titles if t != section.title]
+            if self._fill(result, part, own).structured and hit is None:
+                self._keep_alone(document, result.index, part)
+        if hit is None and self.cache is not None:  # a useless answer too: a re-run does not pay for it again
+            self.cache.set(key, {"entries": kept, "overview": overview})
+        if hit is None and not any(kept):
+            log.info("the answer for %d sections together was not usable: each is asked alone, and so are the "
+                     "sections of later groups in this run", n)
+            self.groups_unusable = True
+
+    def _checked_overview(self, raw: object, synthesis: PromptTemplate, document: Document,
+                          extra: str = "") -> dict | None:
+        """A whole paper's overall summary, if it passes the checks a synthesis answer gets: every field
+        of the synthesis prompt, not an echo of our instructions nor a copy of the text, in the right
+        language. ``None`` otherwise: the overall summary is then asked on its own."""
+        if not isinstance(raw, dict):
+            return None
+        answer = parse_answer(json.dumps(raw, ensure_ascii=False))
+        ctx = self.context_for(synthesis, {"title": document.title, "section_text": document.text}, extra)
+        if not answer.ok or schema_problems(answer.fields, synthesis.json_schema()) or \
+                self.judge(answer, synthesis, ctx) or not self._language_ok(answer):
+            log.info("the overall summary in the whole paper's answer was not usable: asked on its own")
+            return None
+        return {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
+
+    def summarize_section(self, document: Document, result: SectionResult,
+                          report: Callable[[SectionResult], None]) -> SectionResult:
+        for attempt in range(OVERFLOW_RETRIES + 1):
+            try:
+                return self._summarize_section(document, result, report)
+            except ContextOverflow as exc:
+                if attempt == OVERFLOW_RETRIES:
+                    raise
+                self.learn_overflow(exc)
+                result.note = "the context window was smaller than budgeted: re-split"
+        raise AssertionError("unreachable")
+
+    def _brief_for(self, texts: list[str]) -> str:
+        """The brief for a request carrying ``texts`` (one section's, or a group's): it gives text too
+        short to carry its own context what it lacks; a longer text carries its own, and text the brief
+        was taken from would get the same words twice."""
+        short = self.tokenizer.count("\n".join(texts)) < BRIEF_HELPS_BELOW
+        return self.brief if short and not any(_same_text(t, self.brief) for t in texts) else ""
+
+    def _alone(self, document: Document, index: int) -> tuple[PromptTemplate, dict, str, list[str]]:
+        """How a section is asked on its own: its prompt, the values, any re-ask text, and its text in
+        the parts that fit the context."""
+        section = document.sections[index]
+        prompt = self.prompt_for(document, index)
+        brief = "" if section.kind == "abstract" else self._brief_for([section.text])
+        values = {"title": document.title, "brief": brief, "section_title": section.title,
+                  "kind": section.kind if document.genre == "paper" else "news"}
+        empty = self.render(prompt, {**values, "section_text": ""})
+        room = self.budget_for(prompt).room_for_text(self.count_messages(empty))
+        if room < 200:
+            raise BackendError("The model's context window is too small for this prompt; raise the context window in Settings.")
+        extra = RECHECK.format(problem=self.feedback[index]) if index in self.feedback else ""
+        chunks = split_to_fit(delimit(section.text), room - self.tokenizer.count(extra), self.tokenizer)
+        return prompt, values, extra, chunks
+
+    def _alone_key(self, document: Document, index: int) -> str | None:
+        """The cache key of the section's answer when asked alone in one request; ``None`` when it
+        would not be (a long section is asked in parts) or the context is too small."""
+        if self.cache is None:
+            return None
+        try:
+            prompt, values, extra, chunks = self._alone(document, index)
+            if len(chunks) != 1:
+                return None
+            return self.cache_key(self.sized(prompt, {**values, "section_text": chunks[0]}, extra), prompt.json_schema())
+        except BackendError:
+            return None
+
+    def _cached_alone(self, document: Document, index: int) -> bool:
+        """The section's own answer is in the cache (asked alone, or kept from a group's answer)."""
+        key = self._alone_key(document, index)
+        return key is not None and self.cache.get(key) is not None
+
+    def _keep_alone(self, document: Document, index: int, answer: ParsedAnswer) -> None:
+        """Keep a section's part of a group's (or a whole paper's) answer under the key it has when asked
+        alone: the cache depends on that section's prompt and text only, so when another section's prompt is
+        edited or chosen (which ends the grouping or the whole-paper request) this one is not asked again."""
+        key = self._alone_key(document, index)
+        if key is not None:
+            self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw, "reasoning": answer.reasoning})
+
+    def _summarize_section(self, document: Document, result: SectionResult,
+                           report: Callable[[SectionResult], None]) -> SectionResult:
+        section = document.sections[result.index]
+        prompt, values, extra, chunks = self._alone(document, result.index)
+        result.prompt = prompt.name
+        if len(chunks) == 1:
+            answer = self._ask(prompt, {**values, "section_text": chunks[0]}, result, report, extra)
+        else:
+            result.note = f"long section: summarized in {len(chunks)} parts, then merged"
+            result.parts = len(chunks)
+            parts = []
+            for n, chunk in enumerate(chunks, 1):
+                part = self._ask(prompt, {**values, "section_title": f"{section.title} (part {n} of {len(chunks)})",
+                                          "section_text": chunk}, result, report)
+                parts.append(field_text(part.fields.get(prompt.main_field, "")) or field_text(part.fields))
+            answer = self._merge(document, section.title, parts, result, report)
+            prompt = self.prompts.get("merge")  # the merged answer has the merge prompt's fields
+            if extra:
+                result.note = (result.note + "; " if result.note else "") + "re-asked about untraceable numbers"
+        return self._fill(result, answer, prompt)
+
+    def _merge(self, document: Document, title: str, parts: list[str], result: SectionResult,
+               report: Callable[[SectionResult], None]) -> ParsedAnswer:
+        merge = self.prompts.get("merge")
+        empty = self.render(merge, {"title": document.title, "section_title": title, "chunk_summaries": ""})
+        room = self.budget_for(merge).room_for_text(self.count_messages(empty))
+        groups: list[list[str]] = [[]]
+        used = 0
+        for part in parts:
+            n = self.tokenizer.count(part) + 8
+            if groups[-1] and used + n > room:
+                groups.append([])
+                used = 0
+            groups[-1].append(self._fit_text(part, room - 8))
+            used += n
+        merged = [self._ask(merge, {"title": document.title, "section_title": title, "chunk_summaries":
+                                    _numbered(g)}, result, report) for g in groups]
+        if len(merged) == 1:
+            return merged[0]
+        return self._merge(document, title, [field_text(m.fields.get("summary", "")) for m in merged], result, report)
+
+    def _fill(self, result: SectionResult, answer: ParsedAnswer, prompt: PromptTemplate) -> SectionResult:
+        """The section's fields, summary and status: ``done`` only for schema-valid fields."""
+        result.fields = dict(answer.fields)
+        result.reasoning = answer.reasoning or result.reasoning
+        result.summary = ""  # written from the fields by output/, once the section is answered
+        missing = schema_problems(answer.fields, prompt.json_schema()) if answer.ok else []
+        result.structured = answer.ok and not missing
+        if result.structured:
+            result.status = "cached" if result.cached and result.tokens_in == 0 else "done"
+            return result
+        why = ("the model answered in free text, not in the expected fields; its text is shown as is"
+               if not answer.ok else f"the model's answer lacked the expected fields ({', '.join(missing)})")
+        result.note = f"{result.note}; {why}" if result.note else why
+        result.status = "unstructured"
+        return result
+
+    def synthesize(self, document: Document, results: list[SectionResult]) -> tuple[str, dict]:
+        synthesis = self.prompts.get("synthesis")
+        done = [r for r in results if r.ok and (r.summary or r.fields)]
+        if not done:
+            raise BackendError("No section was summarized, so there is nothing to synthesize.")
+        if document.genre == "article" and len(done) == 1:
+            # a news article in one part: its headline and summary are the overview; no extra call
+            self.notices.append("The overall summary is the summary of the article's only part (no separate "
+                                "synthesis call)" + (", which came as free text." if done[0].status == "unstructured" else "."))
+            return done[0].summary, dict(done[0].fields)
+        if self.overview is not None:  # the whole paper's answer held it: no request of its own
+            return self._overview(dict(self.overview), True, done)
+        abstract_done = any(r.kind == "abstract" for r in done)
+        values = {"title": document.title, "brief": "" if abstract_done else self.brief}
+        empty = self.render(synthesis, {**values, "section_summaries": ""})
+        room = self.budget_for(synthesis).room_for_text(self.count_messages(empty))
+        # the summaries themselves (not their extra fields), within a share of the document's size
+        share = int(OVERVIEW_SHARE * self.tokenizer.count(document.text) / len(done))
+        per = max(40, min(room // len(done) - 10, share))
+        joined = "\n\n".join(f"## {r.title}\n{self._fit_text(field_text(r.fields.get('summary', '')) or r.summary, per)}"
+                               for r in done)
+        joined = self._fit_text(joined, room) if self.tokenizer.count(joined) > room else joined
+        answer = self._ask(synthesis, {**values, "section_summaries": joined}, None, None)
+        return self._overview(dict(answer.fields), answer.ok, done)
+
+    def _overview(self, fields: dict, ok: bool, done: list[SectionResult]) -> tuple[str, dict]:
+        """The overall summary: ("", its fields), which output/ writes as Markdown, or (its free text, its
+        fields) where the model gave no fields; with a notice where it is free text or a copy."""
+        overview = "" if ok else field_text(fields.get("summary", ""))
+        if not ok:
+            self.notices.append("The overall summary came as free text, not in the expected fields.")
+        said = overview or "\n".join(field_text(v) for v in fields.values())
+        copied = copied_from_one(said, [r.summary or field_text(r.fields.get("summary", "")) for r in done])
+        if copied is not None:
+            self.notices.append(f"The overall summary mostly repeats the summary of one section "
+                                f"(“{done[copied].title}”).")
+        return overview, fields
+
+    def cancel(self, reason: str) -> None:
+        """Stop spending: the client sends nothing new and closes what is in flight."""
+        self.client.cancel(reason)
+
+    def usage(self) -> Usage:
+        """What was sent: the client's totals (every attempt, retried and timed-out ones included)."""
+        counted = getattr(self.client, "usage", None)
+        usage = counted() if callable(counted) else Usage(self._usage.tokens_in, self._usage.tokens_out,
+                                                            self._usage.requests)
+        usage.cost_usd = cost_usd(usage.tokens_in, usage.tokens_out, self.settings.price)
+        return usage
+
+
+def _share_usage(results: list[SectionResult], sizes: list[int], before: tuple[int, int, int]) -> None:
+    """A group's request was counted on its first section: share its tokens out by section size."""
+    lead = results[0]
+    used_in, used_out = lead.tokens_in - before[0], lead.tokens_out - before[1]
+    total = max(1, sum(sizes))
+    for result, size in zip(results[1:], sizes[1:]):
+        share_in, share_out = used_in * size // total, used_out * size // total
+        result.tokens_in += share_in
+        result.tokens_out += share_out
+        result.attempts += lead.attempts - before[2]  # the tries of the request its answer came from
+        lead.tokens_in -= share_in
+        lead.tokens_out -= share_out
+
+
+def _same_text(a: str, b: str) -> bool:
+    """True when ``b`` is (a prefix of) ``a``, whitespace aside: the brief taken from this section."""
+    na, nb = " ".join(a.split()), " ".join(b.split())
+    return bool(nb) and na.startswith(nb[: max(40, len(nb) // 2)])
+
+
+_CLOSING_TAG = re.compile(r"</\s*(section|article|parts|summaries|abstract)\s*>", re.I)
+_PART_TAG = re.compile(r"<(\s*part\b)", re.I)
+
+
+def delimit(text: str) -> str:
+    """Section text is data inside <section>…</section>: a closing tag inside it must not end the
+    data early (prompt injection), and a ``<part …>`` tag (our marker between a group's sections) must
+    not start a part, so both are neutralised."""
+    return _PART_TAG.sub(r"< \1", _CLOSING_TAG.sub(lambda m: f"</ {m.group(1)}>", text))
+
+
+def _numbered(parts: list[str]) -> str:
+    return "\n\n".join(f"[part {i}]\n{p}" for i, p in enumerate(parts, 1))
+
+
+def split_to_fit(text: str, max_tokens: int, tokenizer: Tokenizer) -> list[str]:
+    """Split at paragraph boundaries, then sentences, then hard cuts, into chunks of ≤ max_tokens."""
+    if tokenizer.count(text) <= max_tokens:
+        return [text]
+    units: list[str] = []
+    for para in re.split(r"\n\s*\n", text):
+        if not para.strip():
+            continue
+        if tokenizer.count(para) <= max_tokens:
+            units.append(para)
+            continue
+        lang = "zh" if cjk_share(para) > 0.3 else "en"
+        for sentence in split_sentences(para, lang):
+            while tokenizer.count(sentence) > max_tokens:  # one enormous "sentence": cut by length
+                cut = tokenizer.longest_prefix(sentence, max_tokens)
+                units.append(sentence[:cut])
+                sentence = sentence[cut:]
+            units.append(sentence)
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for unit in units:
+        n = tokenizer.count(unit) + 2
+        if current and used + n > max_tokens:
+            chunks.append("\n\n".join(current))
+            current, used = [], 0
+        current.append(unit)
+        used += n
+    if current:
+        chunks.append("\n\n".join(current))
+    return chunks

@@ -1,0 +1,825 @@
+"""One OpenAI-compatible chat client per run: streamed calls, bounded waits, honest usage, Stop.
+
+* Built from explicit ``Settings`` and passed down; no module-level key (field note 5). The
+  openai SDK is imported only when a request is really sent, so a run served from the cache
+  never pays for the import.
+* Every call is streamed (``stream=True``; usage from the final chunk where the server offers it).
+  ``Settings.timeout`` is a stall timeout (no byte for N s); ``Settings.call_timeout`` caps a whole
+  call. ``cancel()`` (Stop) aborts the calls in flight by shutting their sockets, so a server that
+  stops on disconnect stops computing, and no new request starts after it.
+* The endpoint is checked once, at the first real request (``GET /models``, or a 1-token request
+  where there is none): a dead host, a wrong URL or a rejected key ends the run in seconds with one
+  message. Network failures, rejected keys, over-long ``Retry-After`` waits, ``STALL_BREAKER`` stall
+  timeouts in a run and Retry-After waits beyond the run's ``RETRY_AFTER_BUDGET`` open a breaker that
+  fails every queued call at once with the same reason.
+* 429, 5xx, timeouts and connection errors are retried with exponential backoff and jitter,
+  honouring ``Retry-After`` up to ``retry_after_cap``; 400/401/403/404 are explained, not retried
+  (field notes 6, 26, 27). ``AdaptiveLimit`` (``limits``) halves the calls in flight on 429s and timeouts.
+* A server that serves one request at a time gets one call at a time, and the run's notices say so:
+  llama.cpp's ``/props`` (``total_slots``), llama-cpp-python's server (its ``/openapi.json`` title; by
+  default a new request ends the stream in flight), or, from any server, a stream that ended without a
+  finish reason while other calls were in flight (the cut call is sent again, alone).
+* An empty 200 answer (no streamed chunk) to a prompt near the context window the caller budgeted
+  (``window``) is a context overflow (llama-cpp-python answers one so), raised as ``ContextOverflow``
+  so that the backend re-splits the section, not "check the base URL".
+* A loopback llama.cpp server of ours that exited mid-run (a crash) fails the run at once with its
+  exit code or signal and the end of its log, not as a connection error.
+* Structured answers: ``schema`` sends ``response_format`` json_schema, falling back to json_object
+  (with the schema, which llama.cpp-style servers enforce) and then none (plain JSON asked in the
+  prompt) when an endpoint refuses the format, whatever the status code of the refusal (llama-cpp-python
+  answers 500); what worked is remembered per endpoint, and the server's words are kept in ``notices``.
+* ``usage()`` counts every attempt that reached the server, under a lock.
+* Error messages name the host, never the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from summarizer.config.prices import cost_usd
+from summarizer.config.settings import Settings
+from summarizer.llm import inflight
+from summarizer.llm.inflight import InflightCall, attach_trace
+from summarizer.llm.limits import AdaptiveLimit, RateWindow
+from summarizer.llm.server_errors import (
+    context_limit,
+    describe_wait,
+    is_overflow,
+    network_reason,
+    parse_retry_after,
+    refuses_format,
+)
+from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
+from summarizer.model.results import Usage
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("json_schema", "json_object", "none")
+PREFLIGHT_TIMEOUT = 5.0
+#: Stall timeouts on one endpoint in one run before the run stops asking it (each cost a whole
+#: ``Settings.timeout``; a server that took the request and never answered cost 16 minutes for 2 pages).
+STALL_BREAKER = 3
+#: An empty answer to a prompt of at least this share of the budgeted context window is taken as an overflow.
+OVERFLOW_NEAR = 0.5
+#: llama-cpp-python answers an empty 200 to any prompt past its window, whatever window we assumed (a model
+#: name's table value may be 128k): from it, an empty answer to a prompt of this many tokens is an overflow.
+OVERFLOW_FLOOR = 256
+LLAMA_CPP_PYTHON = "llama-cpp-python"
+#: Seconds one run may spend waiting on ``Retry-After`` in all, across its calls (``Retry-After: 119``
+#: on every call cost 16 minutes); a wait beyond what is left ends the run with the reason.
+RETRY_AFTER_BUDGET = 240.0
+
+# What each endpoint (base URL + model) accepted, shared by every client of the process.
+_memory_lock = threading.Lock()
+_formats: dict[tuple[str, str], str] = {}
+_no_stream_options: set[tuple[str, str]] = set()
+
+
+@dataclass
+class Completion:
+    text: str
+    finish_reason: str
+    tokens_in: int
+    tokens_out: int
+    attempts: int
+    reasoning: str = ""  # streamed ``reasoning_content`` (DeepSeek-R1, Qwen3)
+    cached_tokens: int = 0  # usage.prompt_tokens_details.cached_tokens where returned
+    format_used: str = "none"  # "json_schema" | "json_object" | "none"
+
+
+class _Shared:
+    """What every client of one run (and its children) shares."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.limit = AdaptiveLimit(settings.workers)
+        if settings.server_slots:
+            self.limit.cap(settings.server_slots)
+        self.window = RateWindow(settings.requests_per_minute, settings.tokens_per_minute)
+        self.lock = threading.Lock()
+        self.checked = False
+        self.check_lock = threading.Lock()
+        self.breaker = ""  # a reason: every later call fails at once with it
+        self.breaker_until = math.inf
+        self.stalls = 0  # stall timeouts on this endpoint in this run (STALL_BREAKER opens the breaker)
+        self.retry_after_waited = 0.0  # seconds of Retry-After waits granted in this run
+        self.serialized = False  # learned: the server serves one request at a time
+        self.sdk = None
+        self.http = None
+        self.openai = None
+        self.endpoint_info: dict = {}
+
+
+class ChatClient:
+    """Talks to one OpenAI-compatible endpoint for one run."""
+
+    def __init__(self, settings: Settings, backoff_base: float | None = None, backoff_cap: float | None = None, *,
+                 max_attempts: int | None = None, retry_after_cap: float | None = None,
+                 check_endpoint: bool | None = None, retry_after_budget: float | None = None,
+                 stall_breaker: int | None = None) -> None:
+        self.settings = settings
+        self.host = settings.host
+        self._key = settings.clean_key()
+        self.backoff_base = settings.backoff_base if backoff_base is None else backoff_base
+        self.backoff_cap = settings.backoff_cap if backoff_cap is None else backoff_cap
+        self.max_attempts = max(1, int(settings.max_attempts if max_attempts is None else max_attempts))
+        self.retry_after_cap = settings.retry_after_cap if retry_after_cap is None else retry_after_cap
+        self.check_endpoint = settings.check_endpoint if check_endpoint is None else check_endpoint
+        self.retry_after_budget = RETRY_AFTER_BUDGET if retry_after_budget is None else retry_after_budget
+        self.stall_breaker = max(1, STALL_BREAKER if stall_breaker is None else stall_breaker)
+        self.endpoint = (settings.base_url.strip().rstrip("/"), settings.model)
+        self._shared = _Shared(settings)
+        self._parent: ChatClient | None = None
+        self._usage = Usage()
+        self._usage_lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._cancel_reason = ""
+        self._inflight: set[InflightCall] = set()
+        self._inflight_lock = threading.Lock()
+        self.notices: list[str] = []  # what the reader should know about this endpoint (a refused answer format)
+
+    # ---- shared parts ----------------------------------------------------------------------
+    @property
+    def limit(self) -> AdaptiveLimit:
+        return self._shared.limit
+
+    @property
+    def window(self) -> RateWindow:
+        return self._shared.window
+
+    @property
+    def requests(self) -> int:
+        return self.usage().requests
+
+    @property
+    def endpoint_info(self) -> dict:
+        """What the endpoint said about itself (llama.cpp ``/props``: ``n_ctx``, ``total_slots``)."""
+        return dict(self._shared.endpoint_info)
+
+    def child(self) -> ChatClient:
+        """A client for one run that shares this one's limit, breaker and connection but has its
+        own Stop and its own usage (which also adds up here)."""
+        kid = object.__new__(ChatClient)
+        kid.__dict__.update(self.__dict__)
+        kid._parent = self
+        kid._usage = Usage()
+        kid._usage_lock = threading.Lock()
+        kid._cancel = threading.Event()
+        kid._cancel_reason = ""
+        kid._inflight = set()
+        kid._inflight_lock = threading.Lock()
+        kid.notices = []
+        return kid
+
+    def _sdk(self):
+        """The openai client, built at the first real request (the import alone costs ~1 s)."""
+        shared = self._shared
+        with shared.lock:
+            if shared.sdk is None:
+                import httpx2
+                import openai
+
+                stall = float(self.settings.timeout)
+                shared.http = openai.DefaultHttpxClient(
+                    timeout=httpx2.Timeout(stall, connect=min(stall, 10.0)),
+                    # a fresh connection per request, so each call knows its socket and Stop can close it
+                    limits=httpx2.Limits(max_keepalive_connections=0, max_connections=100),
+                    event_hooks={"request": [attach_trace]},
+                )
+                shared.openai = openai
+                shared.sdk = openai.OpenAI(
+                    api_key=self._key or "not-needed",  # local servers (vLLM, Ollama) accept any key
+                    base_url=self.settings.base_url.strip(),
+                    max_retries=0,
+                    timeout=httpx2.Timeout(stall, connect=min(stall, 10.0)),
+                    http_client=shared.http,
+                )
+            return shared.sdk
+
+    # ---- Stop --------------------------------------------------------------------------------
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set() or (self._parent is not None and self._parent.cancelled)
+
+    @property
+    def cancel_reason(self) -> str:
+        if self._cancel.is_set():
+            return self._cancel_reason
+        return self._parent.cancel_reason if self._parent is not None else ""
+
+    def cancel(self, reason: str = "stopped") -> None:
+        """No new request starts; the calls in flight are closed now."""
+        if not self._cancel.is_set():
+            self._cancel_reason = reason
+            self._cancel.set()
+            log.info("run cancelled (%s) on %s", reason, self.host)
+        with self._inflight_lock:
+            calls = list(self._inflight)
+        for call in calls:
+            call.abort("cancelled")
+
+    def _check_open(self) -> None:
+        if self.cancelled:
+            raise Cancelled(f"Stopped before this call was sent ({self.cancel_reason}).")
+        shared = self._shared
+        if shared.breaker:
+            if time.monotonic() < shared.breaker_until:
+                raise EndpointUnavailable(shared.breaker)
+            shared.breaker = ""
+
+    def _open_breaker(self, reason: str, seconds: float = math.inf) -> None:
+        with self._shared.lock:
+            if not self._shared.breaker:
+                self._shared.breaker = reason
+                self._shared.breaker_until = time.monotonic() + seconds
+                log.info("endpoint breaker open: %s", reason)
+
+    def _count_stall(self) -> None:
+        """One more stall timeout on this endpoint; at ``stall_breaker`` of them the run stops asking it
+        (every queued call fails at once with the reason) instead of waiting a stall timeout per call."""
+        shared = self._shared
+        with shared.lock:
+            shared.stalls += 1
+            stalls = shared.stalls
+        if stalls >= self.stall_breaker:
+            reason = (f"The server at {self.host} sent nothing for {self.settings.timeout:.0f} s (the stall timeout) "
+                      f"on {stalls} requests; this run stopped asking it. Check that it is running and not overloaded.")
+            self._open_breaker(reason)
+            raise EndpointUnavailable(reason)
+
+    def _spend_retry_after(self, wait: float) -> None:
+        """Grant a ``Retry-After`` wait out of the run's budget, or end the run when it would overspend."""
+        shared = self._shared
+        with shared.lock:
+            granted = shared.retry_after_waited + wait <= self.retry_after_budget
+            if granted:
+                shared.retry_after_waited += wait
+            waited = shared.retry_after_waited
+        if not granted:
+            reason = (f"The server at {self.host} kept asking to wait before retrying (Retry-After: {describe_wait(wait)}); "
+                      f"this run already waited {describe_wait(waited)} and its limit on such waits is "
+                      f"{describe_wait(self.retry_after_budget)}; try again later.")
+            self._open_breaker(reason)
+            raise EndpointUnavailable(reason)
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.cancelled:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._cancel.wait(min(left, 0.1))
+        raise Cancelled(f"Stopped while waiting to retry ({self.cancel_reason}).")
+
+    # ---- usage -------------------------------------------------------------------------------
+    def _count(self, requests: int = 0, tokens_in: int = 0, tokens_out: int = 0, cached: int = 0) -> None:
+        client: ChatClient | None = self
+        while client is not None:
+            with client._usage_lock:
+                client._usage.requests += requests
+                client._usage.tokens_in += tokens_in
+                client._usage.tokens_out += tokens_out
+                client._usage.cached_tokens += cached
+            client = client._parent
+
+    def usage(self) -> Usage:
+        """Everything this client sent: every attempt that reached the server, priced if known."""
+        with self._usage_lock:
+            usage = Usage(self._usage.tokens_in, self._usage.tokens_out, self._usage.requests,
+                          cached_tokens=self._usage.cached_tokens)
+        usage.cost_usd = cost_usd(usage.tokens_in, usage.tokens_out, self.settings.price)
+        return usage
+
+    # ---- messages ----------------------------------------------------------------------------
+    def _scrub(self, text: str) -> str:
+        if self._key and len(self._key) >= 4:
+            text = text.replace(self._key, "***")
+        return text
+
+    @staticmethod
+    def _detail(exc: Exception) -> str:
+        body = getattr(exc, "body", None)
+        if isinstance(body, dict):
+            inner = body.get("error") if isinstance(body.get("error"), dict) else body
+            message = inner.get("message") if isinstance(inner, dict) else None
+            if isinstance(message, str):
+                return message
+        if isinstance(body, str):
+            return body
+        return getattr(exc, "message", "") or str(exc)
+
+    def _explain(self, exc: Exception) -> str:
+        o = self._shared.openai
+        model, host = self.settings.model, self.host
+        if o is None:
+            return f"The server at {host} failed ({exc.__class__.__name__})."
+        if isinstance(exc, o.AuthenticationError):
+            return f"The server at {host} rejected the API key (401); check the key in Settings."
+        if isinstance(exc, o.PermissionDeniedError):
+            return f"The server at {host} refused access (403); the key may not have access to model '{model}'."
+        if isinstance(exc, o.NotFoundError):
+            return f"The server at {host} answered 404: the model '{model}' or the base URL path is wrong (it usually ends in /v1)."
+        if isinstance(exc, o.RateLimitError):
+            return f"The server at {host} kept answering 429 (rate limit or quota) after several retries."
+        if isinstance(exc, o.APITimeoutError):
+            return (f"The server at {host} sent nothing for {self.settings.timeout:.0f} s (the stall timeout); "
+                    "it may be overloaded or serving one request at a time.")
+        if isinstance(exc, o.APIConnectionError):
+            if self.settings.is_local:
+                from summarizer.llm.local_model import stopped_reason
+
+                stopped = stopped_reason(self.settings.base_url)
+                if stopped:
+                    return stopped
+            return f"Could not connect to {host}; check the base URL, your network and any proxy settings."
+        if isinstance(exc, o.APIStatusError):
+            detail = self._detail(exc)
+            if exc.status_code >= 500:
+                said = f": {' '.join(detail.split())[:200]}" if detail and detail != str(exc) else ""
+                return f"The server at {host} failed with HTTP {exc.status_code} after several retries{said}."
+            if detail:
+                return f"The server at {host} rejected the request (HTTP {exc.status_code}): {detail[:200]}"
+            return f"The server at {host} rejected the request (HTTP {exc.status_code})."
+        if isinstance(exc, o.APIError):
+            return f"The server at {host} reported an error while answering: {self._detail(exc)[:200]}"
+        return f"The server at {host} did not answer like an OpenAI-compatible API; check the base URL (it usually ends in /v1)."
+
+    # ---- the endpoint check ------------------------------------------------------------------
+    def _ensure_endpoint(self) -> None:
+        shared = self._shared
+        if shared.checked or not self.check_endpoint:
+            return
+        with shared.check_lock:
+            if shared.checked:
+                return
+            try:
+                self._preflight()
+            except EndpointUnavailable as exc:
+                self._open_breaker(str(exc))
+                raise
+            finally:
+                shared.checked = True
+
+    def _preflight(self) -> None:
+        """One cheap look at the endpoint before the first real call (≤ 5 s, the context-window probe's
+        time included: an endpoint that let that probe time out is not waited for again)."""
+        import httpx2
+
+        from summarizer.llm.endpoint import silent_for
+
+        silent = silent_for(self.settings.base_url)
+        if silent is not None:
+            raise EndpointUnavailable(f"The server at {self.host} did not answer within {silent:.0f} s; "
+                                      "check that it is running and the base URL is right.")
+        self._sdk()
+        http, host = self._shared.http, self.host
+        base = self.settings.base_url.strip().rstrip("/")
+        headers = {"Authorization": f"Bearer {self._key or 'not-needed'}"}
+        timeout = httpx2.Timeout(PREFLIGHT_TIMEOUT)
+        started = time.monotonic()
+        try:
+            response = http.get(f"{base}/models", headers=headers, timeout=timeout)
+        except httpx2.TimeoutException:
+            raise EndpointUnavailable(f"The server at {host} did not answer within {PREFLIGHT_TIMEOUT:.0f} s; "
+                                      "check that it is running and the base URL is right.") from None
+        except Exception as exc:
+            log.info("endpoint check for %s failed: %r", host, exc)
+            raise EndpointUnavailable(f"Could not connect to {host} ({network_reason(exc)}); check the base URL, "
+                                      "your network and any proxy settings.") from None
+        status = response.status_code
+        log.info("endpoint check %s/models → %s in %.2fs", host, status, time.monotonic() - started)
+        if status in (401, 403):
+            raise EndpointUnavailable(f"The server at {host} rejected the API key ({status}); check the key in Settings.")
+        if status in (404, 405):
+            self._probe_chat()
+        elif 200 <= status < 300:
+            try:
+                models = response.json()
+            except ValueError:
+                raise EndpointUnavailable(f"The server at {host} did not answer like an OpenAI-compatible API; "
+                                          "check the base URL (it usually ends in /v1).") from None
+            if _owned_by_me(models) and self._is_llama_cpp_python(base, headers):
+                self._shared.endpoint_info["server"] = LLAMA_CPP_PYTHON
+                self.one_at_a_time("llama-cpp-python's server computes one answer at a time, and by default a new "
+                                   "request ends the answer in flight")
+        self._read_props(base, headers)
+
+    def _is_llama_cpp_python(self, base: str, headers: dict) -> bool:
+        """llama-cpp-python's server (it has no ``/props``): its OpenAPI description names it."""
+        root = base[:-3] if base.endswith("/v1") else base
+        try:
+            response = self._shared.http.get(f"{root}/openapi.json", headers=headers, timeout=2.0)
+            info = response.json().get("info") if response.status_code == 200 else None
+        except Exception:
+            return False
+        return isinstance(info, dict) and "llama.cpp python" in str(info.get("title", "")).lower()
+
+    def one_at_a_time(self, why: str) -> None:
+        """Send one request at a time to this endpoint from now on (the whole run), and say so once."""
+        shared = self._shared
+        with shared.lock:
+            first = not shared.serialized
+            shared.serialized = True
+        self.limit.cap(1)
+        if not first or self.settings.workers <= 1:
+            log.info("%s serves one request at a time (%s)", self.host, why)
+            return
+        notice = (f"The server at {self.host} serves one request at a time ({why}); "
+                  f"this run sent one request at a time instead of {self.settings.workers}.")
+        log.warning("%s", self._scrub(notice))
+        if notice not in self.notices:
+            self.notices.append(self._scrub(notice))
+
+    def _probe_chat(self) -> None:
+        """A server without ``/models``: one 1-token request tells a wrong URL from a working one."""
+        o = self._shared.openai
+        self._count(requests=1)
+        try:
+            self._shared.sdk.with_options(timeout=PREFLIGHT_TIMEOUT).chat.completions.create(
+                model=self.settings.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1)
+        except (o.AuthenticationError, o.PermissionDeniedError, o.NotFoundError, o.APIConnectionError) as exc:
+            raise EndpointUnavailable(self._scrub(self._explain(exc))) from None
+        except o.APIStatusError as exc:
+            log.info("1-token probe answered %s; going on", exc.status_code)
+        except Exception as exc:
+            raise EndpointUnavailable(self._scrub(self._explain(exc))) from None
+
+    def _read_props(self, base: str, headers: dict) -> None:
+        """llama.cpp says how many requests it serves at once (``total_slots``) and its ``n_ctx``."""
+        root = base[:-3] if base.endswith("/v1") else base
+        try:
+            response = self._shared.http.get(f"{root}/props", headers=headers, timeout=2.0)
+            props = response.json() if response.status_code == 200 else None
+        except Exception:
+            props = None
+        if not isinstance(props, dict):
+            return
+        info: dict = {}
+        slots = props.get("total_slots")
+        if isinstance(slots, int) and slots > 0:
+            info["total_slots"] = slots
+            if slots == 1:
+                self.one_at_a_time("llama.cpp's /props says total_slots is 1")
+            else:
+                self.limit.cap(slots)
+                log.info("%s serves %d request(s) at a time", self.host, slots)
+        n_ctx = (props.get("default_generation_settings") or {}).get("n_ctx") \
+            if isinstance(props.get("default_generation_settings"), dict) else None
+        if isinstance(n_ctx, int) and n_ctx > 0:
+            info["n_ctx"] = n_ctx
+        self._shared.endpoint_info.update(info)
+
+    # ---- one call ----------------------------------------------------------------------------
+    def _format_for(self, schema: dict | None) -> str:
+        if schema is None:
+            return "none"
+        with _memory_lock:
+            return _formats.get(self.endpoint, "json_schema")
+
+    def _downgrade(self, used: str, detail: str = "", status: int | None = None) -> None:
+        """Ask in the next simpler answer format from now on (learned once per endpoint), and say why."""
+        nxt = FORMATS[min(FORMATS.index(used) + 1, len(FORMATS) - 1)]
+        with _memory_lock:
+            _formats[self.endpoint] = nxt
+        said = f" (HTTP {status}: {' '.join(detail.split())[:200]})" if status else ""
+        plain = {"json_object": "JSON mode with the schema", "none": "plain JSON asked in the prompt"}[nxt]
+        notice = f"The server at {self.host} refused the answer format {used}{said}; asking for {plain} from now on."
+        log.warning("%s", self._scrub(notice))
+        if notice not in self.notices:
+            self.notices.append(self._scrub(notice))
+
+    def complete(self, messages: list[dict], max_tokens: int, prompt_tokens: int = 0,
+                 on_retry: Callable[[int, float, str], None] | None = None, *, schema: dict | None = None,
+                 on_delta: Callable[[str], None] | None = None,
+                 schema_messages: list[dict] | None = None, window: int | None = None) -> Completion:
+        """One streamed chat completion, retried on transient failures. ``schema_messages`` are sent
+        instead of ``messages`` while the endpoint takes the JSON schema (they need not spell out the
+        answer's fields, which the schema carries); after a downgrade, ``messages`` are. ``window`` is the
+        context window (in the tokens ``prompt_tokens`` counts) the request was budgeted against: an empty
+        answer to a prompt near it is raised as ``ContextOverflow``."""
+        attempts = timeouts = 0
+        call_id, started = uuid.uuid4().hex[:8], time.monotonic()  # per-call log line: id, model, host, status, tokens, time
+        while True:
+            self._check_open()
+            self._ensure_endpoint()
+            self._check_open()
+            self.window.wait(prompt_tokens + max_tokens, stop=lambda: self.cancelled)
+            if not self.limit.acquire(stop=lambda: self.cancelled):
+                raise Cancelled(f"Stopped before this call was sent ({self.cancel_reason}).")
+            attempts += 1
+            fmt = self._format_for(schema)
+            try:
+                self._check_open()
+                sent = schema_messages if fmt == "json_schema" and schema_messages is not None else messages
+                completion = self._attempt(sent, max_tokens, prompt_tokens, schema, fmt, on_delta, window)
+            except _Rejected as rejected:  # an option the server refused: resend without it
+                self.limit.release()
+                attempts -= 1
+                if rejected.what == "format":
+                    self._downgrade(fmt, rejected.detail, rejected.status)
+                continue
+            except _Interrupted:  # another request of ours ended this one: from now on one at a time
+                self.limit.release()
+                self.one_at_a_time("it ended an answer unfinished when another request arrived")
+                if attempts >= self.max_attempts:
+                    raise BackendError(f"The server at {self.host} kept ending its answer before it was complete.") from None
+                continue
+            except (Cancelled, EndpointUnavailable):
+                self.limit.release()
+                raise
+            except ContextOverflow:
+                self.limit.release()
+                self._check_crashed()  # a crashed server answers nothing too
+                raise
+            except Exception as exc:
+                self.limit.release()
+                self._check_crashed()
+                log.warning("call %s attempt %d to %s (model %s) failed: status=%s %s after %.2fs", call_id, attempts,
+                            self.host, self.settings.model, getattr(exc, "status_code", "-"), exc.__class__.__name__,
+                            time.monotonic() - started)
+                if exc.__cause__ is not None:  # what the SDK wrapped: the reason a connection error happened
+                    log.debug("call %s attempt %d: %r", call_id, attempts, exc.__cause__)
+                delay = self._after_failure(exc, attempts, timeouts)
+                if self._is_timeout(exc):
+                    timeouts += 1
+                if on_retry:
+                    on_retry(attempts, delay, self._scrub(self._explain(exc)))
+                self._sleep(delay)
+                continue
+            self.limit.release()
+            self.limit.succeeded()
+            completion.attempts = attempts
+            log.info("call %s ok: model=%s host=%s status=200 finish=%s tokens_in=%d tokens_out=%d attempts=%d %.2fs",
+                     call_id, self.settings.model, self.host, completion.finish_reason, completion.tokens_in,
+                     completion.tokens_out, attempts, time.monotonic() - started)
+            return completion
+
+    def _check_crashed(self) -> None:
+        """After a failed call to our own local server: if its process has exited, the run ends at once
+        with that (its exit code or signal, the end of its log), never a connection error or a retry."""
+        if not self.settings.is_local:
+            return
+        from summarizer.llm.local_model import stopped_reason
+
+        reason = stopped_reason(self.settings.base_url)
+        if reason:
+            self._open_breaker(reason)
+            raise EndpointUnavailable(reason)
+
+    def _is_timeout(self, exc: Exception) -> bool:
+        o = self._shared.openai
+        return isinstance(exc, _CallTimeout) or (o is not None and isinstance(exc, o.APITimeoutError))
+
+    def _after_failure(self, exc: Exception, attempts: int, timeouts: int) -> float:
+        """Raise what ends this call, or return how long to wait before the next attempt."""
+        o = self._shared.openai
+        status = getattr(exc, "status_code", None)
+        if isinstance(exc, _CallTimeout):
+            self.limit.timed_out()
+            if timeouts + 1 >= 2 or attempts >= self.max_attempts:
+                raise BackendError(str(exc))
+            return self._backoff(attempts)
+        if isinstance(exc, o.APITimeoutError):
+            self.limit.timed_out()
+            self._count_stall()
+            # a server that sent nothing for a whole stall timeout gets one more chance, not five
+            if timeouts + 1 >= 2 or attempts >= self.max_attempts:
+                raise BackendError(self._explain(exc))
+            return self._backoff(attempts)
+        if status == 429 or isinstance(exc, o.RateLimitError):
+            self.limit.rate_limited()
+            wait = parse_retry_after(getattr(getattr(exc, "response", None), "headers", None))
+            if wait is not None and wait > self.retry_after_cap:
+                reason = (f"The server at {self.host} asked to wait {describe_wait(wait)} before retrying (Retry-After), "
+                          f"longer than the {self.retry_after_cap:.0f} s limit; try again later.")
+                self._open_breaker(reason, wait)
+                raise EndpointUnavailable(reason)
+            if attempts >= self.max_attempts:
+                raise BackendError(self._explain(exc))
+            if wait is None:
+                return self._backoff(attempts)
+            self._spend_retry_after(wait)
+            return wait + random.random() * 0.1 * self.backoff_base
+        if isinstance(exc, o.APIConnectionError):
+            if attempts >= self.max_attempts:
+                reason = self._scrub(self._explain(exc))
+                self._open_breaker(reason)
+                raise EndpointUnavailable(reason)
+            return self._backoff(attempts)
+        if isinstance(exc, (o.AuthenticationError, o.PermissionDeniedError, o.NotFoundError)):
+            reason = self._scrub(self._explain(exc))
+            self._open_breaker(reason)
+            raise EndpointUnavailable(reason)
+        if isinstance(exc, o.APIStatusError):
+            detail = self._detail(exc)
+            if status in (400, 413, 422) and is_overflow(detail):
+                limit = context_limit(detail, getattr(exc, "body", None))
+                named = f" ({limit} tokens)" if limit else ""
+                raise ContextOverflow(f"The request did not fit the model's context window{named} at {self.host}.",
+                                      limit) from None
+            if status in (408, 409) or (status or 0) >= 500:
+                if attempts >= self.max_attempts:
+                    raise BackendError(self._scrub(self._explain(exc)))
+                return self._backoff(attempts)
+            raise BackendError(self._scrub(self._explain(exc)))
+        if isinstance(exc, o.APIError):  # an error event inside the stream
+            if attempts >= self.max_attempts:
+                raise BackendError(self._scrub(self._explain(exc)))
+            return self._backoff(attempts)
+        if isinstance(exc, BackendError):
+            raise exc
+        log.exception("unexpected failure talking to %s", self.host)
+        raise BackendError(self._scrub(self._explain(exc)))
+
+    def _backoff(self, attempts: int) -> float:
+        return min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1)) * (0.5 + random.random() / 2)
+
+    def _attempt(self, messages: list[dict], max_tokens: int, prompt_tokens: int, schema: dict | None, fmt: str,
+                 on_delta: Callable[[str], None] | None, window: int | None = None) -> Completion:
+        sdk = self._sdk()
+        o = self._shared.openai
+        kwargs: dict = {"model": self.settings.model, "messages": messages, "max_tokens": max_tokens,
+                        "temperature": self.settings.temperature, "stream": True}
+        with _memory_lock:
+            stream_options = self.endpoint not in _no_stream_options
+        if stream_options:
+            kwargs["stream_options"] = {"include_usage": True}
+        if fmt == "json_schema" and schema is not None:
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+        elif fmt == "json_object":  # llama.cpp and llama-cpp-python hold the answer to a schema given here
+            kwargs["response_format"] = {"type": "json_object", **({"schema": schema} if schema is not None else {})}
+        call = InflightCall()
+        with self._inflight_lock:
+            self._inflight.add(call)
+        if self.cancelled:
+            call.abort("cancelled")
+        timer = threading.Timer(float(self.settings.call_timeout), call.abort, ("total",))
+        timer.daemon = True
+        timer.start()
+        text: list[str] = []
+        reasoning: list[str] = []
+        finish, usage, got_chunk, rejected = "", None, False, False
+        stream = None
+        inflight.current.call = call
+        try:
+            try:
+                stream = sdk.chat.completions.create(**kwargs)
+                for chunk in stream:
+                    got_chunk = True
+                    if call.aborted:
+                        break
+                    if getattr(chunk, "usage", None):
+                        usage = chunk.usage
+                    for choice in chunk.choices or []:
+                        delta = choice.delta
+                        piece = getattr(delta, "content", None) if delta is not None else None
+                        thought = _extra(delta, "reasoning_content") or _extra(delta, "reasoning")
+                        if thought:
+                            reasoning.append(thought)
+                        if piece:
+                            text.append(piece)
+                            if on_delta is not None:
+                                on_delta(piece)
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+            except o.APIStatusError as exc:
+                detail = self._detail(exc).lower()
+                if exc.status_code in (400, 422) and stream_options and "stream_options" in detail:
+                    with _memory_lock:
+                        _no_stream_options.add(self.endpoint)
+                    raise _Rejected("stream_options") from None
+                if fmt != "none" and refuses_format(exc.status_code, detail):
+                    raise _Rejected("format", self._detail(exc), exc.status_code) from None
+                raise
+            if call.aborted:
+                raise RuntimeError(call.aborted)  # turned into Cancelled or a call timeout below
+        except Exception as exc:
+            if call.aborted == "cancelled":
+                raise Cancelled(f"Stopped while the request was in flight ({self.cancel_reason}).") from None
+            if call.aborted == "total":
+                raise _CallTimeout(f"The server at {self.host} did not finish one answer within "
+                                   f"{self.settings.call_timeout:.0f} s (the per-call time limit).") from None
+            # answered with an error status: turned away at the door, nothing was computed
+            rejected = isinstance(exc, (o.APIStatusError, _Rejected))
+            raise
+        finally:
+            inflight.current.call = None
+            timer.cancel()
+            if stream is not None:
+                try:
+                    stream.close()
+                except Exception:
+                    pass
+            with self._inflight_lock:
+                self._inflight.discard(call)
+            self._settle(call, usage, prompt_tokens, "".join(text), rejected)
+        if not finish:
+            self._explain_unfinished(got_chunk, prompt_tokens, window)
+        cached = _cached_tokens(usage)
+        out_text = "".join(text)
+        return Completion(
+            text=out_text,
+            finish_reason=finish or "stop",
+            tokens_in=(getattr(usage, "prompt_tokens", 0) or 0) if usage else prompt_tokens,
+            tokens_out=(getattr(usage, "completion_tokens", 0) or 0) if usage else _estimate(out_text),
+            attempts=1,
+            reasoning="".join(reasoning),
+            cached_tokens=cached,
+            format_used=fmt if schema is not None else "none",
+        )
+
+    def _settle(self, call: InflightCall, usage, prompt_tokens: int, text: str, rejected: bool) -> None:
+        """Count one attempt that reached the server: its reported usage, else our estimate (a
+        timed-out or abandoned request was still read, and often computed, by the server)."""
+        if not call.connected:
+            return
+        if usage is not None:
+            self._count(1, getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0,
+                        _cached_tokens(usage))
+        elif rejected:
+            self._count(1)
+        else:
+            self._count(1, prompt_tokens, _estimate(text))
+
+
+    def _explain_unfinished(self, got_chunk: bool, prompt_tokens: int, window: int | None) -> None:
+        """A stream that ended without a finish reason: an overflow (nothing at all, for a prompt near the
+        window, or for any but a tiny prompt from llama-cpp-python), an answer cut by another request of ours
+        (others in flight), or not an OpenAI-compatible API (nothing at all, otherwise). A whole answer without
+        a finish reason is taken as it is."""
+        near = bool(window) and prompt_tokens >= OVERFLOW_NEAR * window
+        if not got_chunk and (near or (window and prompt_tokens >= OVERFLOW_FLOOR
+                                       and self._shared.endpoint_info.get("server") == LLAMA_CPP_PYTHON)):
+            log.warning("%s answered nothing to a prompt of ~%d tokens (window ~%d): taken as a context overflow",
+                        self.host, prompt_tokens, window)
+            raise EmptyAnswerOverflow(f"The server at {self.host} answered nothing to a prompt of about {prompt_tokens} "
+                                      "tokens: taken as a context overflow (its context window is smaller).", prompt_tokens)
+        if self.limit.active > 1:
+            raise _Interrupted()
+        if not got_chunk:
+            raise BackendError(f"The server at {self.host} did not answer like an OpenAI-compatible API "
+                               "(no streamed answer); check the base URL (it usually ends in /v1).")
+
+
+class EmptyAnswerOverflow(ContextOverflow):
+    """A context overflow inferred from an empty answer: the server named no window, but the prompt
+    (``prompt_tokens``, as the caller counts) did not fit it."""
+
+    def __init__(self, message: str, prompt_tokens: int) -> None:
+        super().__init__(message, None)
+        self.prompt_tokens = prompt_tokens
+
+
+class _Interrupted(Exception):
+    """A stream ended unfinished while other calls of ours were in flight: the server cut it for them."""
+
+
+def _owned_by_me(models: object) -> bool:
+    """A ``/models`` list whose entries are ``owned_by: me`` (llama-cpp-python's server says so)."""
+    entries = models.get("data") if isinstance(models, dict) else None
+    return isinstance(entries, list) and bool(entries) and \
+        all(isinstance(e, dict) and e.get("owned_by") == "me" for e in entries)
+
+
+class _Rejected(Exception):
+    """The endpoint refused an optional part of the request (``format`` or ``stream_options``)."""
+
+    def __init__(self, what: str, detail: str = "", status: int | None = None) -> None:
+        super().__init__(what)
+        self.what, self.detail, self.status = what, detail, status
+
+
+class _CallTimeout(BackendError):
+    """One call ran past ``Settings.call_timeout``."""
+
+
+def _extra(obj, name: str):
+    if obj is None:
+        return None
+    value = getattr(obj, name, None)
+    if value is None:
+        extra = getattr(obj, "model_extra", None) or {}
+        value = extra.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _cached_tokens(usage) -> int:
+    details = getattr(usage, "prompt_tokens_details", None) if usage is not None else None
+    if details is None:
+        return 0
+    value = getattr(details, "cached_tokens", None)
+    if value is None and isinstance(details, dict):
+        value = details.get("cached_tokens")
+    return value if isinstance(value, int) else 0
+
+
+def _estimate(text: str) -> int:
+    from summarizer.text.tokens import estimate_tokens
+
+    return estimate_tokens(text) if text else 0

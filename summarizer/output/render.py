@@ -1,0 +1,198 @@
+"""Markdown rendering, in one place: the only code that writes heading markers.
+
+Titles are stripped of any Markdown heading markers they carry before one marker is added, so
+``## ## Title`` cannot happen (field note 17). Section order is the document's order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from summarizer.llm.answers import field_text
+from summarizer.model.results import NOT_SENT, DocumentSummary
+from summarizer.output.escape import escape_text, safe_markdown
+
+_MARKERS = re.compile(r"^\s*(#+\s*)+")
+
+
+def plural(n: int, one: str, many: str = "") -> str:
+    """``1 section``, ``2 sections``, ``0 sections``: the count with its noun in agreement."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def clean_title(title: str) -> str:
+    """A title as plain heading text: no leading '#', no line breaks."""
+    title = _MARKERS.sub("", title.replace("\n", " ")).strip()
+    return re.sub(r"\s+", " ", title) or "Untitled"
+
+
+def heading(level: int, title: str) -> str:
+    return f"{'#' * max(1, min(6, level))} {escape_text(clean_title(title))}"
+
+
+def _demote(markdown: str, floor: int) -> str:
+    """Keep headings inside a model's answer below the section heading that holds them."""
+    def fix(m: re.Match) -> str:
+        return "#" * min(6, max(len(m.group(1)), floor)) + " "
+    return re.sub(r"^(#{1,6})\s+", fix, markdown, flags=re.M)
+
+
+def not_summarized(r) -> str:
+    """A failed section's line. A section the failed endpoint kept from being sent does not repeat the
+    endpoint's error (said once for the run, and by the section that met it)."""
+    if r.error.startswith(NOT_SENT):
+        return "> **Not summarized:** not sent (the endpoint failed; the reason is given once, above)."
+    return f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}"
+
+
+def render_markdown(result: DocumentSummary, include_reasoning: bool = False, when: datetime | None = None) -> str:
+    doc = result.document
+    when = when or datetime.now(timezone.utc)
+    lines = [heading(1, doc.title), ""]
+    meta = [f"**Source:** {escape_text(doc.source)}", f"**Backend:** {escape_text(result.backend)}"]
+    if doc.page_count:
+        meta.append(f"**Pages:** {doc.page_count}")
+    meta.append(f"**Generated:** {when.strftime('%Y-%m-%d %H:%M UTC')}")
+    lines.append(" · ".join(meta))
+    if doc.authors:
+        lines += ["", f"**Authors:** {escape_text(', '.join(doc.authors))}"]
+    for notice in result.notices:
+        lines += ["", f"> **Note:** {escape_text(notice)}"]
+    lines += ["", coverage_line(result)]
+    lines += ["", heading(2, "Overall summary"), ""]
+    if result.overview:
+        from summarizer.verify.faithfulness import Check, mark_unverified
+
+        overview = mark_unverified(result.overview.strip(), Check(result.overview_unverified), "overview")
+        lines.append(_demote(safe_markdown(overview), 3))
+    else:
+        lines.append(f"> **No overall summary:** {escape_text(result.overview_error or 'nothing was summarized.')}")
+    skipped = []
+    for r in result.sections:
+        if r.status == "skipped":
+            skipped.append(escape_text(clean_title(r.title)))
+            continue
+        level = 2 + max(0, min(r.level, 4) - 1)
+        lines += ["", heading(level, r.title), ""]
+        if r.status == "failed":
+            lines.append(not_summarized(r))
+            continue
+        if r.status in ("queued", "running", "retrying"):
+            lines.append("> **Not summarized yet.**")
+            continue
+        if r.summary.strip():
+            from summarizer.verify.faithfulness import Check, mark_unverified
+
+            marked = mark_unverified(r.summary.strip(), Check(r.unverified_numbers, r.unverified_quotes), f"s{r.index + 1}")
+            if r.bullets:
+                from summarizer.verify.grounding import mark_pages
+
+                marked = mark_pages(marked, r.bullets)
+            lines.append(_demote(safe_markdown(marked), level + 1))
+        else:
+            lines.append("*(nothing to summarize)*")
+        if r.status == "unstructured":
+            lines += ["", f"> **Unstructured answer:** {escape_text(r.note or 'the model did not answer in the expected fields.')}"]
+        elif r.note:
+            lines += ["", f"*Note: {escape_text(r.note)}*"]
+        if include_reasoning and r.reasoning:
+            lines += ["", f"> *Reasoning:* {safe_markdown(r.reasoning)}"]
+    if skipped:
+        lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_LABELS = {"contributions": "Contributions", "key_numbers": "Key numbers", "key_terms": "Key terms",
+           "quote": "Quote", "headline": "Headline"}
+
+
+def render_fields(fields: dict) -> str:
+    """A section answer as Markdown: the summary, then labelled extra fields."""
+    parts = []
+    headline = field_text(fields.get("headline", ""))
+    if headline:
+        parts.append(f"**{headline}**")
+    summary = field_text(fields.get("summary", ""))
+    if summary:
+        parts.append(summary)
+    for key, value in fields.items():
+        if key in ("summary", "headline"):
+            continue
+        text = field_text(value)
+        if text:
+            label = _LABELS.get(key, key.replace("_", " ").capitalize())
+            parts.append(f"**{label}:**\n{text}" if "\n" in text or text.startswith("- ") else f"**{label}:** {text}")
+    return "\n\n".join(parts)
+
+
+_OVERVIEW = [("tldr", "TL;DR"), ("contributions", "Contributions"), ("method", "Method"), ("results", "Results"),
+             ("limitations", "Limitations"), ("audience", "Who should read it")]
+
+
+def render_overview(fields: dict) -> str:
+    """The synthesis answer as Markdown, its known fields first in a fixed order."""
+    parts = []
+    for key, label in _OVERVIEW:
+        text = field_text(fields.get(key, ""))
+        if text:
+            parts.append(f"**{label}:**\n{text}" if text.startswith("- ") else f"**{label}:** {text}")
+    known = {k for k, _ in _OVERVIEW}
+    for key, value in fields.items():
+        if key not in known and field_text(value):
+            parts.append(f"**{key.replace('_', ' ').capitalize()}:** {field_text(value)}")
+    return "\n\n".join(parts)
+
+
+def coverage_line(result: DocumentSummary) -> str:
+    """The coverage meter as one Markdown line: what was read and what was not."""
+    from summarizer.verify.coverage import coverage
+
+    return f"**Coverage:** {coverage(result).describe()}"
+
+
+def summary_filename(title: str, source: str = "") -> str:
+    """``<paper name>.summary.md``: from the file name when there is one, else the title."""
+    base = re.sub(r"\.(pdf|txt|md|markdown|html?|mmd)$", "", source.split("/")[-1], flags=re.I) if source else ""
+    if not base or base in ("pasted text", "-", "stdin"):
+        base = title
+    base = re.sub(r"[^\w\u4e00-\u9fff\-. ]+", "", base).strip().replace(" ", "_")[:80] or "summary"
+    return f"{base}.summary.md"
+
+
+def _link_title(text: str, limit: int = 300) -> str:
+    """Document text as a Markdown link title (the tooltip): one line, no quote or backslash that could
+    end the title early; the browser shows it as an attribute, never as markup."""
+    flat = " ".join(text.split())[:limit]
+    return flat.replace("\\", "/").replace('"', "'")
+
+
+def section_view(r, link: Callable[[int], str] | None = None) -> str:
+    """One section of a result as ONE Markdown block for the page (title, summary, note): each claim
+    traced to a page gets its page mark — a link ``link(line)`` opens the page view, where there is
+    one — and an untraced claim says "not found in the section". One block per section keeps a
+    result of a hundred bullets to a few elements in the browser, instead of a button and two
+    columns per bullet. Document text is escaped; the marks are ours."""
+    from summarizer.verify.grounding import NOT_FOUND, page_mark, place_mark
+
+    lines = [f"**{escape_text(clean_title(r.title))}**", ""]
+    if r.status == "failed":
+        return "\n".join(lines + [not_summarized(r)])
+    by_line = {b.line: b for b in r.bullets}
+    for n, line in enumerate(_demote(r.summary.strip(), 5).splitlines()):
+        line = safe_markdown(line)  # document text: shown, never run (field note 29)
+        bullet = by_line.get(n)
+        if bullet is not None and line.strip():
+            if bullet.found and bullet.pages:
+                mark = page_mark(bullet.pages)
+                if link is not None:
+                    tip = f"support {bullet.support.score:.2f}: {bullet.support.sentence}" if bullet.support else ""
+                    mark = f"[{mark}]({link(n)} \"{_link_title(tip)}\")"
+                line = place_mark(line, mark)
+            elif bullet.support is not None and not bullet.found:
+                line = place_mark(line, f":orange[*({NOT_FOUND})*]")
+        lines.append(line)
+    if r.note:
+        lines += ["", f"*Note: {escape_text(r.note)}*"]
+    return "\n".join(lines)

@@ -1,0 +1,403 @@
+"""Run a backend over a document: every section concurrently in a thread pool, then the overview.
+
+``run`` is a generator that yields an ``Event`` each time a section changes state, and a "tick"
+event a few times a second while it waits; it runs on the caller's thread, so a UI can draw every
+update there (Streamlit drops ``st.*`` calls made from worker threads) and be interrupted there.
+One failed section never stops the others; an endpoint that cannot serve the run (unreachable,
+key rejected) stops them all at once with one reason.
+
+Stopping: when the consumer stops iterating — a Stop button, a rerun, a closed tab (Streamlit
+raises inside the consumer's loop and the generator is closed), or ``Settings.run_timeout`` — the
+generator's cleanup cancels the client: no new request starts, the requests in flight are closed,
+and sections already finished stay finished (and cached, as each answer is stored when it arrives).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from summarizer.model.backend import Backend
+from summarizer.model.document import Document
+from summarizer.model.errors import Cancelled, EndpointUnavailable, SummarizerError
+from summarizer.model.results import NOT_RUN, NOT_SENT, DocumentSummary, SectionResult
+from summarizer.output.render import render_fields, render_overview
+from summarizer.text.tokens import save_counts
+from summarizer.verify.section_checks import check_section
+
+log = logging.getLogger(__name__)
+
+TICK = 0.2  # seconds between "tick" events while nothing changes
+
+
+@dataclass
+class Event:
+    """``kind`` is "section" (one section changed state), "tick" (nothing changed; a chance to be
+    interrupted), "overview" or "done"."""
+
+    kind: str
+    result: SectionResult | None = None
+    summary: DocumentSummary | None = None
+
+
+def make_backend(settings, **kwargs) -> Backend:
+    """The backend ``settings`` choose (validated first)."""
+    settings.validate()
+    if settings.backend == "llm":
+        from summarizer.llm.backend import LLMBackend
+
+        return LLMBackend(settings, **kwargs)
+    from summarizer.extractive.backend import ExtractiveBackend
+
+    return ExtractiveBackend(settings)
+
+
+def plan(document: Document) -> list[SectionResult]:
+    """One result slot per section: queued when it will be summarized, skipped otherwise."""
+    out = []
+    for i, s in enumerate(document.sections):
+        if s.summarizable:
+            status, note = "queued", ""
+        elif not s.included:
+            status, note = "skipped", "excluded"
+        elif not s.text.strip():
+            status, note = "skipped", "empty"
+        else:
+            status, note = "skipped", f"{s.kind}: not summarized by default"
+        out.append(SectionResult(i, s.title, s.kind, s.level, status, note=note))
+    return out
+
+
+def cancel_backend(backend: Backend, reason: str) -> None:
+    """Stop a backend's spending: its client sends nothing new and closes what is in flight."""
+    try:
+        backend.cancel(reason)
+    except Exception:  # stopping must never fail
+        log.exception("cancel failed")
+
+
+def stopped_summary(document: Document, backend_label: str, results: list[SectionResult], reason: str,
+                    usage=None, notices: list[str] | None = None) -> DocumentSummary:
+    """What a stopped run leaves: finished sections as they are, the others marked not finished."""
+    sections = []
+    for r in results:
+        r = replace(r)
+        if not r.finished:
+            r.status, r.error = "failed", f"{NOT_RUN}: {reason}"
+        sections.append(r)
+    done = sum(1 for r in sections if r.ok)
+    todo = sum(1 for r in sections if r.status != "skipped")
+    error = f"Stopped ({reason}): {done} of {todo} section(s) finished; the overall summary was not made."
+    summary = DocumentSummary(document, backend_label, "", sections, {}, error, usage if usage is not None else _usage(None),
+                              list(document.notices) + list(notices or []))
+    summary.stopped = reason
+    return summary
+
+
+@dataclass
+class FailureGroup:
+    """Failed sections that share one cause: one message for them all, not one per section."""
+
+    cause: str
+    titles: list[str]
+
+    def describe(self, todo: int) -> str:
+        """One line: "All 32 sections failed: <cause>", "3 sections failed: <cause> (a, b, c)"."""
+        n = len(self.titles)
+        if n == todo and n > 1:
+            return f"All {n} sections failed: {self.cause}"
+        if n == 1:
+            return f"{self.titles[0]} failed: {self.cause}"
+        names = ", ".join(self.titles[:5]) + ("…" if n > 5 else "")
+        return f"{n} sections failed: {self.cause} ({names})"
+
+
+def cause_of(error: str) -> str:
+    """The reason behind a section's error: "not sent: X" failed because of X."""
+    prefix = f"{NOT_SENT}: "
+    return error[len(prefix):] if error.startswith(prefix) else (error or "no reason given")
+
+
+def failure_groups(results: list[SectionResult]) -> list[FailureGroup]:
+    """The sections that failed (not those a stopped run never ran), grouped by cause, largest first."""
+    groups: dict[str, FailureGroup] = {}
+    for r in results:
+        if r.status == "failed" and not r.not_run:
+            cause = cause_of(r.error)
+            groups.setdefault(cause, FailureGroup(cause, [])).titles.append(r.title)
+    return sorted(groups.values(), key=lambda g: -len(g.titles))
+
+
+def sections_to_run(results: list[SectionResult]) -> int:
+    """How many sections the run was to summarize (all but the skipped)."""
+    return sum(1 for r in results if r.status != "skipped")
+
+
+def run_status(summary: DocumentSummary, backend_label: str) -> str:
+    """The run's one-line status once it ended: how many sections failed and for how many reasons
+    (each reason is said once, by ``failure_groups``)."""
+    groups = failure_groups(summary.sections)
+    failed = sum(len(g.titles) for g in groups)
+    todo = sections_to_run(summary.sections)
+    if not failed:
+        return f"Summarized with {backend_label}"
+    reasons = "one reason" if len(groups) == 1 else f"{len(groups)} reasons"
+    if failed == todo:
+        return f"Nothing summarized with {backend_label}: all {todo} sections failed, for {reasons} (below)"
+    return f"Summarized with {backend_label} — {failed} of {todo} sections failed, for {reasons} (below)"
+
+
+def run(document: Document, settings, backend: Backend | None = None, only: set[int] | None = None,
+        previous: DocumentSummary | None = None, section_prompts: dict[int, str] | None = None,
+        feedback: dict[int, str] | None = None) -> Iterator[Event]:
+    """Summarize ``document``; with ``only`` and ``previous``, redo just those sections.
+
+    ``section_prompts`` maps a section index to the prompt the user chose for it (LLM backend);
+    ``feedback`` names a problem found in a previous answer, for a re-ask.
+    """
+    if backend is None:
+        backend = make_backend(settings, section_prompts=section_prompts) if settings.backend == "llm" \
+            else make_backend(settings)
+    results = plan(document)
+    if previous is not None and only is not None:
+        for i, old in enumerate(previous.sections):
+            if i < len(results) and i not in only:
+                results[i] = old
+    todo = [r for r in results if r.status == "queued" and (only is None or r.index in only)]
+    if feedback:
+        backend.feedback = dict(feedback)
+    updates: queue.Queue = queue.Queue()
+    fatal: list[str] = []  # the reason an endpoint cannot serve this run, once known
+    fatal_lock = threading.Lock()
+
+    def fail_run(reason: str) -> bool:
+        """Record the run-ending reason; True for the first caller only."""
+        with fatal_lock:
+            if fatal:
+                return False
+            fatal.append(reason)
+        cancel_backend(backend, "the endpoint cannot serve this run")
+        return True
+    deadline = time.monotonic() + float(getattr(settings, "run_timeout", 0) or 0) \
+        if getattr(settings, "run_timeout", 0) else None
+
+    def report(result: SectionResult) -> None:
+        updates.put(("update", replace(result)))
+
+    def work(result: SectionResult, answered: bool = False) -> None:
+        """Summarize one section (``answered``: its group's request already did) and check it."""
+        if fatal and not answered:
+            result.status, result.error = "failed", f"{NOT_SENT}: {fatal[0]}"
+            updates.put(("final", result))
+            return
+        if not answered:
+            result.status = "running"
+            report(result)
+        try:
+            if not answered:
+                backend.summarize_section(document, result, report)
+            if result.ok and not result.summary:  # a backend hands over the answer's fields; output writes them
+                result.summary = render_fields(result.fields)
+            if result.ok:
+                check_section(result, document, backend.cache)
+        except EndpointUnavailable as exc:
+            first = fail_run(str(exc))
+            result.status, result.error = "failed", str(exc) if first else f"{NOT_SENT}: {fatal[0]}"
+        except Cancelled as exc:
+            result.status, result.error = "failed", f"{NOT_SENT}: {fatal[0]}" if fatal else str(exc)
+        except SummarizerError as exc:
+            result.status, result.error = "failed", str(exc)
+        except Exception as exc:  # a bug must not take the other sections down
+            log.exception("section %d failed unexpectedly", result.index)
+            result.status, result.error = "failed", f"Unexpected error ({exc.__class__.__name__}): {str(exc)[:200]}"
+        result.live = ""
+        updates.put(("final", result))
+
+    def work_request(unit: list[SectionResult]) -> None:
+        """One request's sections: a group is asked together first; what its answer did not cover
+        is asked alone."""
+        if len(unit) > 1 and not fatal:
+            for result in unit:
+                result.status = "running"
+                report(result)
+            try:
+                backend.summarize_group(document, unit, report)
+            except EndpointUnavailable as exc:
+                fail_run(str(exc))
+            except SummarizerError as exc:
+                log.info("sections %s asked together failed (%s): each is asked alone", [r.index for r in unit], exc)
+            except Exception:  # a bug must not lose the sections: they are asked alone
+                log.exception("sections %s asked together failed unexpectedly", [r.index for r in unit])
+        missed = [r for r in unit if not r.ok]
+        for result in unit:  # the answered ones are final now, not after the others' re-asks
+            if result.ok:
+                work(result, answered=True)
+        if len(missed) > 1:  # asked alone, at once (the client still holds the run to its concurrency)
+            with ThreadPoolExecutor(max_workers=len(missed), thread_name_prefix="section-alone") as alone:
+                list(alone.map(work, missed))
+        elif missed:
+            work(missed[0])
+
+    def wait_for(future: Future) -> Iterator[Event]:
+        """Yield section updates and ticks until ``future`` is done (or the run's time is up)."""
+        future.add_done_callback(lambda _f: updates.put(("wake", None)))  # no tick's wait after the end
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                raise _RunTimeout(f"the run passed its time limit of {settings.run_timeout:.0f} s")
+            try:
+                kind, snapshot = updates.get(timeout=TICK)
+            except queue.Empty:
+                yield Event("tick")
+                continue
+            if kind == "wake":
+                if future.done():
+                    return
+                continue
+            if kind == "final":
+                snapshot = replace(snapshot)
+                results[snapshot.index] = snapshot
+            yield Event("section", snapshot)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, int(settings.workers)), thread_name_prefix="section")
+    finished = False
+    try:
+        prepared = pool.submit(backend.prepare, document)
+        yield from wait_for(prepared)
+        try:
+            prepared.result()
+        except EndpointUnavailable as exc:
+            fail_run(str(exc))
+        for r in results:
+            yield Event("section", replace(r))
+        if todo:
+            pending = [pool.submit(work_request, unit) for unit in _requests(backend, document, todo)]
+            everything: Future = Future()
+            _when_all(pending, everything)
+            yield from wait_for(everything)
+            while not updates.empty():  # the last updates, after the last worker finished
+                kind, snapshot = updates.get_nowait()
+                if kind == "wake":
+                    continue
+                if kind == "final":
+                    results[snapshot.index] = replace(snapshot)
+                yield Event("section", replace(snapshot))
+        overview, fields, error = "", {}, ""
+        if fatal:
+            error = fatal[0]
+        elif any(r.ok for r in results):
+            box: dict = {}
+
+            def synthesize() -> None:
+                try:
+                    box["value"] = backend.synthesize(document, results)
+                except SummarizerError as exc:
+                    box["error"] = str(exc)
+
+            yield from wait_for(pool.submit(synthesize))
+            overview, fields = box.get("value", ("", {}))
+            if fields and not overview:  # the model's overview came in its fields: output writes them
+                overview = render_overview(fields)
+            error = box.get("error", "")
+        else:
+            error = "No section could be summarized, so there is no overall summary."
+        summary = DocumentSummary(document, backend.label, overview, results, fields, error, _usage(backend),
+                                  list(document.notices) + _notices(backend))
+        if fatal:
+            summary.stopped = fatal[0]
+        if overview:
+            from summarizer.verify.faithfulness import check_summary
+
+            summary.overview_unverified = check_summary(overview, document.text).numbers
+        finished = True
+        yield Event("overview", summary=summary)
+        yield Event("done", summary=summary)
+    except _RunTimeout as exc:
+        cancel_backend(backend, str(exc))
+        finished = True
+        summary = stopped_summary(document, backend.label, results, str(exc), _usage(backend), _notices(backend))
+        yield Event("overview", summary=summary)
+        yield Event("done", summary=summary)
+    finally:
+        if not finished:  # the consumer stopped listening: Stop, a rerun, a closed tab, an error
+            cancel_backend(backend, "stopped")
+        pool.shutdown(wait=False, cancel_futures=True)
+        save_counts()  # token counts learned in this run make a cached re-run skip the tokenizer
+
+
+def _requests(backend: Backend, document: Document, todo: list[SectionResult]) -> list[list[SectionResult]]:
+    """The sections as requests: the backend's plan (it may group small sections), else one each."""
+    if len(todo) < 2:
+        return [[r] for r in todo]
+    by_index = {r.index: r for r in todo}
+    try:
+        units = backend.plan_requests(document, [r.index for r in todo])
+    except Exception:  # a broken prompt set, say: each section is asked alone and fails with its own message
+        log.exception("grouping small sections failed: each is asked alone")
+        return [[r] for r in todo]
+    return [[by_index[i] for i in unit] for unit in units]
+
+
+class _RunTimeout(Exception):
+    pass
+
+
+def _when_all(futures: list[Future], done: Future) -> None:
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def one(_f) -> None:
+        with lock:  # callbacks run on the worker threads that finish the futures
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            done.set_result(None)
+
+    if not futures:
+        done.set_result(None)
+    for f in futures:
+        f.add_done_callback(one)
+
+
+def _notices(backend: Backend) -> list[str]:
+    """The backend's notices and its answer cache's (a rebuilt store is said once)."""
+    notices = list(backend.notices)
+    if backend.cache is not None:
+        notices += [n for n in backend.cache.take_notices() if n not in notices]
+    return notices
+
+
+def _usage(backend: Backend | None):
+    from summarizer.model.results import Usage
+
+    if backend is None:
+        return Usage()
+    try:
+        return backend.usage()
+    except Exception:
+        return Usage()
+
+
+def recheck(document: Document, settings, result: DocumentSummary, backend: Backend | None = None) -> DocumentSummary:
+    """Re-ask, once, each section whose summary has untraceable numbers or quotations, naming them."""
+    problems = result.needs_recheck()
+    if not problems:
+        return result
+    return summarize_document(document, settings, backend=backend, only=set(problems), previous=result,
+                              feedback=problems)
+
+
+def summarize_document(document: Document, settings, on_event: Callable[[Event], None] | None = None,
+                       **kwargs) -> DocumentSummary:
+    """Summarize and return the result; ``on_event`` sees every state change."""
+    last = None
+    for event in run(document, settings, **kwargs):
+        if on_event and event.kind != "tick":
+            on_event(event)
+        last = event
+    assert last is not None and last.summary is not None
+    return last.summary

@@ -1,0 +1,794 @@
+"""The history of summaries: every run, its sections as they finish, ratings, and browser sessions.
+
+``HistoryStore`` is the small interface the app, the CLI and the batch use; ``SQLiteHistory`` is the
+implementation (the standard library's ``sqlite3`` in the data folder): WAL mode so readers never
+wait for the writer, one connection per thread, ``busy_timeout`` plus ``BEGIN IMMEDIATE`` so two
+processes on one data folder take turns instead of failing, and a schema version
+(``PRAGMA user_version``) migrated forward on open. A file that is not a database (or fails its
+integrity check) is moved aside and a new one started, with one notice (``store.notice``). Any other
+failure to open (a full disk, a read-only folder, a folder at the path) is no sign of damage: the file
+is left where it is and ``HistoryUnavailable`` says why.
+
+What a run records never holds the API key: settings go through ``public_settings``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+from summarizer.model.document import Block, Document, Section
+from summarizer.model.errors import SummarizerError
+from summarizer.model.results import DocumentSummary, SectionResult, Usage
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "history.db"
+
+
+class HistoryUnavailable(SummarizerError, OSError):
+    """The history store cannot be opened, and the file is not damaged (a full disk, a read-only folder,
+    a folder at its path): it is left in place. An ``OSError`` too, so callers that go on without a
+    store on ``OSError`` keep doing so."""
+
+
+class _Damaged(sqlite3.DatabaseError):
+    """The file opened but failed its integrity check."""
+
+
+#: SQLite's own words for "this file is not a (sound) database"; every other open failure is not damage.
+_DAMAGE_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """True only for a file that is not a database or fails its integrity check (never for a full disk,
+    a read-only folder, a lock or a path that cannot be opened)."""
+    return isinstance(exc, _Damaged) or str(getattr(exc, "sqlite_errorname", "")).startswith(_DAMAGE_CODES)
+_SECTION_FIELDS = {f.name for f in fields(SectionResult)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass
+class RunInfo:
+    """One line of the history list."""
+
+    id: str
+    owner: str
+    title: str
+    source: str
+    doc_hash: str
+    pages: int | None
+    backend: str
+    model: str
+    host: str
+    length: str
+    language: str
+    origin: str  # "app", "batch" or "cli"
+    status: str  # "running" (or interrupted), "done", "failed"
+    started: float
+    finished: float | None
+    sections_done: int
+    sections_failed: int
+    sections_total: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None
+    rating: int | None
+    comment: str
+
+    @property
+    def label(self) -> str:
+        return "extractive" if self.backend == "extractive" else f"{self.model} @ {self.host}"
+
+
+@dataclass
+class SectionRecord:
+    """A stored section result with the reviewer's rating (1-5) and comment."""
+
+    result: SectionResult
+    rating: int | None = None
+    comment: str = ""
+
+
+@dataclass
+class RunRecord:
+    """Everything stored for one run."""
+
+    info: RunInfo
+    settings: dict
+    prompts: dict
+    overview: str
+    overview_error: str
+    overview_unverified: list[str]
+    notices: list[str]
+    markdown: str
+    requests: int
+    sections: list[SectionRecord] = field(default_factory=list)
+    body_hash: str = ""  # the stored document as summarized (``load_document``)
+    qa: list[dict] = field(default_factory=list)  # ``qa.Turn.as_json()`` of each question asked
+
+    @property
+    def backend_label(self) -> str:
+        return self.settings.get("backend_label") or self.info.label
+
+    def to_summary(self, document: Document) -> DocumentSummary:
+        """The run as the engine's ``DocumentSummary`` (for showing it again, or finishing it)."""
+        usage = Usage(self.info.tokens_in, self.info.tokens_out, self.requests, self.info.cost_usd)
+        summary = DocumentSummary(document, self.backend_label, self.overview, [s.result for s in self.sections],
+                                  {}, self.overview_error, usage, list(self.notices), list(self.overview_unverified))
+        summary.qa = [dict(turn) for turn in self.qa]
+        return summary
+
+    @property
+    def unfinished(self) -> list[int]:
+        return [s.result.index for s in self.sections if s.result.status in ("queued", "running", "retrying")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def safe_host(base_url: str) -> str:
+    """The endpoint's host and port, never credentials written into the URL."""
+    parsed = urlparse(base_url or "")
+    host = parsed.hostname or ""
+    return f"{host}:{parsed.port}" if parsed.port else host
+
+
+def prompt_versions(settings) -> dict[str, str]:
+    """A short content hash per prompt in effect (LLM backend): two runs with another prompt differ here."""
+    if getattr(settings, "backend", "") != "llm":
+        return {}
+    from summarizer.llm.prompts import load_prompts
+
+    prompts = load_prompts(settings.prompts_dir)
+    return {name: hashlib.sha256(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:10]
+            for name, p in sorted(prompts.prompts.items())}
+
+
+def public_settings(settings) -> dict:
+    """The settings a run records: what decides the summary, never the key or its URL credentials."""
+    keep = ("backend", "model", "language", "length", "parser", "temperature", "workers", "small_model",
+            "route_below_tokens", "use_cache", "include_reasoning", "context_window", "group_below",
+            "whole_paper_below")
+    out = {k: getattr(settings, k, None) for k in keep}
+    out["host"] = safe_host(settings.base_url) if settings.backend == "llm" else ""
+    out["backend_label"] = f"llm ({settings.model} @ {out['host']})" if settings.backend == "llm" else settings.backend_label
+    return out
+
+
+def document_to_blob(document: Document) -> bytes:
+    return zlib.compress(json.dumps(document.as_json() | {"abstract": document.abstract, "genre": document.genre},
+                                    ensure_ascii=False).encode("utf-8"), 6)
+
+
+def document_from_blob(blob: bytes) -> Document:
+    data = json.loads(zlib.decompress(blob).decode("utf-8"))
+    sections = [Section(title=s["title"], text=s["text"], level=s.get("level", 1), kind=s.get("kind", "other"),
+                        page_start=s.get("page_start"), page_end=s.get("page_end"),
+                        blocks=[Block(**b) for b in s.get("blocks", [])]) for s in data.get("sections", [])]
+    return Document(title=data["title"], source=data.get("source", ""), sections=sections,
+                    authors=list(data.get("authors", [])), abstract=data.get("abstract", ""),
+                    language=data.get("language", "en"), genre=data.get("genre", "paper"),
+                    page_count=data.get("page_count"), notices=list(data.get("notices", [])))
+
+
+def _section_json(result: SectionResult) -> str:
+    data = asdict(result)
+    data.pop("live", None)  # a streaming answer is not a result
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _section_from_json(text: str) -> SectionResult:
+    data = json.loads(text)
+    return SectionResult(**{k: v for k, v in data.items() if k in _SECTION_FIELDS})
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+# ---------------------------------------------------------------------------------------------
+# The interface
+
+
+class HistoryStore(Protocol):
+    """What the app, CLI and batch need from a history store (SQLite here; Postgres could replace it)."""
+
+    notice: str
+
+    def start_run(self, owner: str, document: Document, doc_hash: str, settings, origin: str = "app",
+                  plan: Iterable[SectionResult] = ()) -> str: ...
+    def reopen_run(self, run_id: str) -> None: ...
+    def record_section(self, run_id: str, result: SectionResult) -> None: ...
+    def finish_run(self, run_id: str, summary: DocumentSummary, markdown: str) -> None: ...
+    def list_runs(self, owner: str | None, search: str = "", limit: int = 5000) -> list[RunInfo]: ...
+    def get_run(self, owner: str | None, run_id: str) -> RunRecord | None: ...
+    def delete_run(self, owner: str | None, run_id: str) -> bool: ...
+    def delete_all(self, owner: str) -> int: ...
+    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None,
+             comment: str | None = None) -> None: ...
+    def comment(self, owner: str | None, run_id: str, section: int | None, text: str) -> None: ...
+    def save_qa(self, owner: str | None, run_id: str, turns: list[dict]) -> None: ...
+    def save_document(self, doc_hash: str, document: Document) -> None: ...
+    def load_document(self, doc_hash: str) -> Document | None: ...
+    def save_source(self, doc_hash: str, pdf: bytes) -> None: ...
+    def load_source(self, doc_hash: str) -> bytes | None: ...
+    def save_session(self, owner: str, state: dict) -> None: ...
+    def load_session(self, owner: str) -> dict | None: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# SQLite
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    script = """
+        CREATE TABLE IF NOT EXISTS documents (
+            hash TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, pages INTEGER, language TEXT,
+            body BLOB NOT NULL, created REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS runs (
+            id TEXT PRIMARY KEY, owner TEXT NOT NULL, doc_hash TEXT NOT NULL, body_hash TEXT NOT NULL,
+            title TEXT NOT NULL, source TEXT,
+            pages INTEGER, backend TEXT, model TEXT, host TEXT, length TEXT, language TEXT, origin TEXT,
+            settings TEXT NOT NULL, prompts TEXT NOT NULL, status TEXT NOT NULL,
+            overview TEXT DEFAULT '', overview_error TEXT DEFAULT '', overview_unverified TEXT DEFAULT '[]',
+            notices TEXT DEFAULT '[]', markdown TEXT DEFAULT '',
+            tokens_in INTEGER DEFAULT 0, tokens_out INTEGER DEFAULT 0, requests INTEGER DEFAULT 0, cost_usd REAL,
+            sections_done INTEGER DEFAULT 0, sections_failed INTEGER DEFAULT 0, sections_total INTEGER DEFAULT 0,
+            started REAL NOT NULL, finished REAL, updated REAL NOT NULL);
+        CREATE INDEX IF NOT EXISTS runs_owner_started ON runs(owner, started DESC);
+        CREATE INDEX IF NOT EXISTS runs_doc ON runs(doc_hash);
+        CREATE INDEX IF NOT EXISTS runs_body ON runs(body_hash);
+        CREATE TABLE IF NOT EXISTS sections (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,
+            title TEXT, status TEXT NOT NULL, data TEXT NOT NULL, updated REAL NOT NULL,
+            PRIMARY KEY (run_id, idx));
+        CREATE TABLE IF NOT EXISTS sessions (owner TEXT PRIMARY KEY, state TEXT NOT NULL, updated REAL NOT NULL);
+    """
+    for statement in script.split(";"):  # not executescript: it would commit the migration's transaction
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """Ratings: per run and per section, 1-5 with a comment."""
+    for table in ("runs", "sections"):
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if "rating" not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN rating INTEGER")
+        if "comment" not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN comment TEXT DEFAULT ''")
+
+
+def _v3(db: sqlite3.Connection) -> None:
+    """Questions asked about the document (Ask the paper) and their cited answers, kept with the run."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "qa" not in have:
+        db.execute("ALTER TABLE runs ADD COLUMN qa TEXT DEFAULT '[]'")
+
+
+#: Migration n brings a database from version n to n + 1; append, never edit.
+def _v4(db: sqlite3.Connection) -> None:
+    """The PDF a document was read from, so a reopened run shows its pages (kept while a run or a
+    session points at it)."""
+    db.execute("CREATE TABLE IF NOT EXISTS sources (hash TEXT PRIMARY KEY, pdf BLOB NOT NULL, created REAL NOT NULL)")
+
+
+def _v5(db: sqlite3.Connection) -> None:
+    """Share links: a read-only token per shared run (kept as a one-way digest), gone with its run."""
+    db.execute("CREATE TABLE IF NOT EXISTS shares (digest TEXT PRIMARY KEY, "
+               "run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, owner TEXT NOT NULL, created REAL NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host, length, language, origin, status, "
+                "started, finished, sections_done, sections_failed, sections_total, "
+                "tokens_in, tokens_out, cost_usd, rating, COALESCE(comment, '')")
+#: Keeps a run's counters in step with its sections (the list reads them without touching sections).
+_COUNT = ("UPDATE runs SET sections_done = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND s.status IN "
+          "('done', 'unstructured', 'cached')), sections_failed = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
+          "s.status = 'failed'), sections_total = (SELECT COUNT(*) FROM sections s WHERE s.run_id = runs.id AND "
+          "s.status != 'skipped'), updated = ? WHERE id = ?")
+
+
+class SQLiteHistory:
+    """The history in one SQLite file; safe for threads (a connection each) and processes (WAL + locks)."""
+
+    def __init__(self, path: str | Path | None = None, timeout: float = 30.0) -> None:
+        from summarizer.config.paths import data_dir
+
+        self.path = Path(path) if path else data_dir() / DB_NAME
+        self.timeout = timeout
+        self.notice = ""
+        self._local = threading.local()
+        self._generation = 0
+        self._open()
+
+    def _open(self) -> None:
+        """Open (and migrate) the file; move it aside only when it is damaged, else say why it cannot be used."""
+        where = self.path
+        if where.exists() and not where.is_file():
+            raise HistoryUnavailable(f"The history cannot be opened: {where} is a folder, not a database file; "
+                                     "move it away or choose another data folder.")
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                self._unavailable(exc)
+            self._recover(exc)
+        except OSError as exc:
+            self._unavailable(exc)
+
+    def _unavailable(self, exc: Exception) -> None:
+        """Raise ``HistoryUnavailable`` for an open failure that is not damage; the file stays where it is."""
+        self.close()
+        reason = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+        log.error("history: cannot open %s (%s); left in place", self.path, reason)
+        raise HistoryUnavailable(f"The history at {self.path} cannot be opened ({reason}); it was left as it is. "
+                                 "Check the free disk space and that the folder is writable.") from exc
+
+    # -- connections ---------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            log.warning("history: journal mode is %s, not WAL", mode)
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (sqlite3 connections must not be shared between threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None or getattr(self._local, "generation", -1) != self._generation:
+            db = self._connect()
+            self._local.db, self._local.generation = db, self._generation
+        return db
+
+    def _write(self, sql_steps: Callable[[sqlite3.Connection], object]):
+        """One write transaction; BEGIN IMMEDIATE takes the write lock up front (waits up to ``timeout``)."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            out = sql_steps(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return out
+
+    def _migrate(self) -> None:
+        db = self._db()
+        result = db.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise _Damaged(f"integrity check failed: {result}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](db)
+                log.info("history: migrated %s to schema version %d", self.path, step + 1)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _recover(self, exc: Exception) -> None:
+        """Move a damaged file aside (with its WAL) and start a new one; one notice, nothing else breaks."""
+        log.error("history: %s is damaged (%s); moving it aside", self.path, exc)
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+        self._local.db = None
+        self._generation += 1
+        aside = self.path.with_name(f"{self.path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        try:
+            still_bad = True
+            try:  # another process may have rebuilt it already
+                probe = sqlite3.connect(self.path, timeout=self.timeout)
+                still_bad = probe.execute("PRAGMA quick_check").fetchone()[0] != "ok"
+                probe.close()
+            except sqlite3.DatabaseError as probe_exc:
+                still_bad = is_damage(probe_exc)
+            if still_bad:
+                os.replace(self.path, aside)
+                for suffix in ("-wal", "-shm"):
+                    extra = Path(str(self.path) + suffix)
+                    if extra.exists():
+                        os.replace(extra, Path(str(aside) + suffix))
+        except FileNotFoundError:
+            pass
+        self._migrate()
+        self.notice = (f"The history database was damaged; it was moved aside to {aside.name} and a new, empty "
+                       "history was started.")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # -- documents -------------------------------------------------------------------------------
+    def save_document(self, doc_hash: str, document: Document) -> None:
+        blob = document_to_blob(document)
+        self._write(lambda db: db.execute(
+            "INSERT OR IGNORE INTO documents (hash, title, source, pages, language, body, created) VALUES (?,?,?,?,?,?,?)",
+            (doc_hash, document.title, document.source, document.page_count, document.language, blob, time.time())))
+
+    def save_source(self, doc_hash: str, pdf: bytes) -> None:
+        """The PDF behind ``doc_hash`` (the page view of a reopened run); stored once."""
+        self._write(lambda db: db.execute("INSERT OR IGNORE INTO sources (hash, pdf, created) VALUES (?,?,?)",
+                                          (doc_hash, sqlite3.Binary(pdf), time.time())))
+
+    def load_source(self, doc_hash: str) -> bytes | None:
+        row = self._db().execute("SELECT pdf FROM sources WHERE hash = ?", (doc_hash,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def load_document(self, doc_hash: str) -> Document | None:
+        row = self._db().execute("SELECT body FROM documents WHERE hash = ?", (doc_hash,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return document_from_blob(row[0])
+        except (zlib.error, ValueError, KeyError, TypeError) as exc:
+            log.warning("history: stored document %s cannot be read (%s)", doc_hash, exc)
+            return None
+
+    # -- runs ------------------------------------------------------------------------------------
+    def start_run(self, owner: str, document: Document, doc_hash: str, settings, origin: str = "app",
+                  plan: Iterable[SectionResult] = (), run_id: str | None = None) -> str:
+        """A new run (status "running"), with the document stored and the planned sections."""
+        run_id = run_id or new_run_id()
+        public = public_settings(settings)
+        prompts = prompt_versions(settings)
+        blob = document_to_blob(document)
+        body_hash = "body-" + hashlib.sha256(blob).hexdigest()[:32]  # the document as summarized (after review)
+        now = time.time()
+
+        def steps(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR IGNORE INTO documents (hash, title, source, pages, language, body, created) "
+                       "VALUES (?,?,?,?,?,?,?)",
+                       (body_hash, document.title, document.source, document.page_count, document.language, blob, now))
+            db.execute("INSERT INTO runs (id, owner, doc_hash, body_hash, title, source, pages, backend, model, host, length, "
+                       "language, origin, settings, prompts, status, started, updated) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       (run_id, owner, doc_hash, body_hash, document.title, document.source, document.page_count,
+                        settings.backend, settings.model if settings.backend == "llm" else "", public["host"],
+                        settings.length, settings.language, origin, json.dumps(public), json.dumps(prompts),
+                        "running", now, now))
+            db.executemany("INSERT OR REPLACE INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?)",
+                           [(run_id, r.index, r.title, r.status, _section_json(r), now) for r in plan])
+            db.execute(_COUNT, (now, run_id))
+
+        self._write(steps)
+        return run_id
+
+    def reopen_run(self, run_id: str) -> None:
+        """Mark a finished run as running again (finishing or retrying some of its sections)."""
+        self._write(lambda db: db.execute("UPDATE runs SET status = 'running', updated = ? WHERE id = ?",
+                                          (time.time(), run_id)))
+
+    def record_section(self, run_id: str, result: SectionResult) -> None:
+        """Store one section's state as it changes; the rating a reviewer gave is kept."""
+        now = time.time()
+
+        def steps(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?) "
+                       "ON CONFLICT(run_id, idx) DO UPDATE SET title = excluded.title, status = excluded.status, "
+                       "data = excluded.data, updated = excluded.updated",
+                       (run_id, result.index, result.title, result.status, _section_json(result), now))
+            db.execute("UPDATE runs SET tokens_in = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_in')), 0) FROM "
+                       "sections WHERE run_id = ?), tokens_out = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_out')), 0) "
+                       "FROM sections WHERE run_id = ?), updated = ? WHERE id = ?", (run_id, run_id, now, run_id))
+            db.execute(_COUNT, (now, run_id))
+
+        self._write(steps)
+
+    def finish_run(self, run_id: str, summary: DocumentSummary, markdown: str) -> None:
+        now = time.time()
+        status = "failed" if summary.sections and not any(s.ok for s in summary.sections) \
+            and any(s.status == "failed" for s in summary.sections) else "done"
+        usage = summary.usage
+
+        def steps(db: sqlite3.Connection) -> None:
+            db.executemany("INSERT INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?) "
+                           "ON CONFLICT(run_id, idx) DO UPDATE SET title = excluded.title, status = excluded.status, "
+                           "data = excluded.data, updated = excluded.updated",
+                           [(run_id, r.index, r.title, r.status, _section_json(r), now) for r in summary.sections])
+            db.execute("DELETE FROM sections WHERE run_id = ? AND idx >= ?", (run_id, len(summary.sections)))
+            db.execute("UPDATE runs SET status = ?, overview = ?, overview_error = ?, overview_unverified = ?, notices = ?, "
+                       "markdown = ?, tokens_in = ?, tokens_out = ?, requests = ?, cost_usd = ?, finished = ?, updated = ? "
+                       "WHERE id = ?",
+                       (status, summary.overview, summary.overview_error, json.dumps(summary.overview_unverified),
+                        json.dumps(summary.notices, ensure_ascii=False), markdown, usage.tokens_in, usage.tokens_out,
+                        usage.requests, usage.cost_usd, now, now, run_id))
+            db.execute(_COUNT, (now, run_id))
+
+        self._write(steps)
+
+    @staticmethod
+    def _info(row: tuple) -> RunInfo:
+        return RunInfo(*row)
+
+    def list_runs(self, owner: str | None, search: str = "", limit: int = 5000, doc_hash: str | None = None) -> list[RunInfo]:
+        """Runs, newest first; ``owner=None`` lists every owner (the command line on the server)."""
+        where, args = [], []
+        if owner is not None:
+            where.append("owner = ?")
+            args.append(owner)
+        if search.strip():
+            where.append("title LIKE ? ESCAPE '\\'")
+            escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            args.append(f"%{escaped}%")
+        if doc_hash:
+            where.append("doc_hash = ?")
+            args.append(doc_hash)
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs" + (f" WHERE {' AND '.join(where)}" if where else "") + \
+            " ORDER BY started DESC LIMIT ?"
+        return [self._info(row) for row in self._db().execute(sql, (*args, int(limit)))]
+
+    def get_run(self, owner: str | None, run_id: str) -> RunRecord | None:
+        db = self._db()
+        sql = f"SELECT {_RUN_COLUMNS}, settings, prompts, overview, overview_error, overview_unverified, notices, " \
+              "markdown, requests, body_hash, COALESCE(qa, '[]') FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+        row = db.execute(sql, (run_id, owner) if owner is not None else (run_id,)).fetchone()
+        if row is None:
+            return None
+        n = len(fields(RunInfo))
+        info = self._info(row[:n])
+        settings, prompts, overview, error, unverified, notices, markdown, requests, body_hash, qa = row[n:]
+        sections = [SectionRecord(_section_from_json(data), rating, comment or "") for data, rating, comment in
+                    db.execute("SELECT data, rating, comment FROM sections WHERE run_id = ? ORDER BY idx", (run_id,))]
+        return RunRecord(info, json.loads(settings), json.loads(prompts), overview or "", error or "",
+                         json.loads(unverified or "[]"), json.loads(notices or "[]"), markdown or "", requests or 0, sections, body_hash,
+                         json.loads(qa or "[]"))
+
+    def delete_run(self, owner: str | None, run_id: str) -> bool:
+        def steps(db: sqlite3.Connection) -> bool:
+            sql = "DELETE FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+            gone = db.execute(sql, (run_id, owner) if owner is not None else (run_id,)).rowcount
+            self._drop_orphans(db)
+            return gone > 0
+
+        return self._write(steps)
+
+    def delete_all(self, owner: str) -> int:
+        def steps(db: sqlite3.Connection) -> int:
+            gone = db.execute("DELETE FROM runs WHERE owner = ?", (owner,)).rowcount
+            self._drop_orphans(db)
+            return gone
+
+        return self._write(steps)
+
+    @staticmethod
+    def _drop_orphans(db: sqlite3.Connection) -> None:
+        """Documents (and their PDFs) no run and no session points at any more."""
+        in_sessions = ("SELECT json_extract(state, '$.doc_hash') FROM sessions "
+                       "WHERE json_extract(state, '$.doc_hash') IS NOT NULL")
+        db.execute("DELETE FROM documents WHERE hash NOT IN (SELECT body_hash FROM runs) "
+                   f"AND hash NOT IN ({in_sessions})")
+        db.execute(f"DELETE FROM sources WHERE hash NOT IN (SELECT doc_hash FROM runs) AND hash NOT IN ({in_sessions})")
+
+    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None,
+             comment: str | None = None) -> None:
+        """A reviewer's rating (1-5, or None to clear) for the run (``section=None``) or one section;
+        the comment is changed only when given."""
+        if rating is not None and not 1 <= int(rating) <= 5:
+            raise ValueError("a rating is 1 to 5")
+        self._annotate(owner, run_id, section, "rating", rating)
+        if comment is not None:
+            self._annotate(owner, run_id, section, "comment", comment)
+
+    def save_qa(self, owner: str | None, run_id: str, turns: list[dict]) -> None:
+        """The run's conversation (``qa.Turn.as_json()`` dicts), replacing what was stored; only the
+        run's owner can write it."""
+        payload = json.dumps(list(turns), ensure_ascii=False)
+
+        def steps(db: sqlite3.Connection) -> None:
+            sql = "UPDATE runs SET qa = ?, updated = ? WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+            db.execute(sql, (payload, time.time(), run_id, owner) if owner is not None else (payload, time.time(), run_id))
+
+        self._write(steps)
+
+    def comment(self, owner: str | None, run_id: str, section: int | None, text: str) -> None:
+        """A reviewer's comment, leaving the rating as it is."""
+        self._annotate(owner, run_id, section, "comment", text)
+
+    def _annotate(self, owner: str | None, run_id: str, section: int | None, column: str, value) -> None:
+        if column not in ("rating", "comment"):
+            raise ValueError(column)
+
+        def steps(db: sqlite3.Connection) -> None:
+            owned = db.execute("SELECT 1 FROM runs WHERE id = ?" + (" AND owner = ?" if owner is not None else ""),
+                               (run_id, owner) if owner is not None else (run_id,)).fetchone()
+            if not owned:
+                return
+            if section is None:
+                db.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run_id))
+            else:
+                db.execute(f"UPDATE sections SET {column} = ? WHERE run_id = ? AND idx = ?", (value, run_id, int(section)))
+
+        self._write(steps)
+
+    # -- sessions -------------------------------------------------------------------------------
+    def save_session(self, owner: str, state: dict) -> None:
+        payload = json.dumps(state, ensure_ascii=False, sort_keys=True)
+        self._write(lambda db: db.execute(
+            "INSERT INTO sessions (owner, state, updated) VALUES (?,?,?) ON CONFLICT(owner) DO UPDATE SET "
+            "state = excluded.state, updated = excluded.updated", (owner, payload, time.time())))
+
+    def load_session(self, owner: str) -> dict | None:
+        row = self._db().execute("SELECT state FROM sessions WHERE owner = ?", (owner,)).fetchone()
+        if row is None:
+            return None
+        try:
+            state = json.loads(row[0])
+        except ValueError:
+            return None
+        return state if isinstance(state, dict) else None
+
+    # -- share links ----------------------------------------------------------------------------
+    def share_run(self, owner: str, run_id: str) -> str | None:
+        """A new read-only share token for ``owner``'s run (None when the run is not theirs); the store
+        keeps only its digest."""
+        import secrets
+
+        from summarizer.config.secret import share_digest
+
+        if self.get_run(owner, run_id) is None:
+            return None
+        token = secrets.token_urlsafe(24)
+        self._write(lambda db: db.execute("INSERT INTO shares (digest, run_id, owner, created) VALUES (?,?,?,?)",
+                                          (share_digest(token), run_id, owner, time.time())))
+        return token
+
+    def shared_run(self, token: str) -> RunRecord | None:
+        """The run a share token opens (read-only), or None for an unknown token or a deleted run."""
+        from summarizer.config.secret import share_digest
+
+        if not isinstance(token, str) or not 16 <= len(token) <= 64:
+            return None
+        row = self._db().execute("SELECT run_id, owner FROM shares WHERE digest = ?", (share_digest(token),)).fetchone()
+        return self.get_run(row[1], row[0]) if row else None
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+
+
+_stores: dict[str, SQLiteHistory] = {}
+_stores_lock = threading.Lock()
+
+
+def open_history(path: str | Path | None = None) -> SQLiteHistory:
+    """The process's store for ``path`` (default: ``<data folder>/history.db``), opened once."""
+    from summarizer.config.paths import data_dir
+
+    target = str(Path(path) if path else data_dir() / DB_NAME)
+    with _stores_lock:
+        store = _stores.get(target)
+        if store is None or not Path(target).exists():
+            store = _stores[target] = SQLiteHistory(target)
+        return store
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording a run from the engine's events
+
+
+class RunRecorder:
+    """Feeds a history store from ``engine.run`` events: call it with each event (``on_event``).
+
+    The run is created on the first event; each section is written when it reaches a final state;
+    the overall result when the run is done. A failing store never fails the run (logged instead).
+    """
+
+    def __init__(self, store: HistoryStore, owner: str, document: Document, doc_hash: str, settings,
+                 origin: str = "app", run_id: str | None = None,
+                 markdown: Callable[[DocumentSummary], str] | None = None) -> None:
+        self.store, self.owner, self.document, self.doc_hash = store, owner, document, doc_hash
+        self.settings, self.origin, self.run_id = settings, origin, run_id
+        self.markdown = markdown
+        self._reopen = run_id is not None  # continuing a stored run (retry, finish the rest)
+        self.failed = False
+
+    def _safely(self, what: str, step: Callable[[], object]) -> None:
+        if self.failed:
+            return
+        try:
+            step()
+        except (sqlite3.Error, OSError) as exc:
+            self.failed = True
+            log.error("history: could not %s (%s); this run is not recorded further", what, exc)
+
+    def _start(self, first: SectionResult) -> None:
+        self.run_id = self.store.start_run(self.owner, self.document, self.doc_hash, self.settings, self.origin,
+                                           plan=[first])
+
+    def __call__(self, event) -> None:
+        if event.kind == "section" and event.result is not None:
+            result = event.result
+            if self.run_id is None:
+                self._safely("start the run", lambda: self._start(result))
+            elif self._reopen:
+                self._reopen = False
+                self._safely("reopen the run", lambda: self.store.reopen_run(self.run_id))
+            if self.run_id is not None and (result.finished or result.status == "queued"):
+                self._safely("record a section", lambda: self.store.record_section(self.run_id, result))
+        elif event.kind == "done" and event.summary is not None and self.markdown is not None:
+            self.finish(event.summary, self.markdown(event.summary))
+
+    def finish(self, summary: DocumentSummary, markdown: str) -> None:
+        """Store the overall result and the Markdown the user got."""
+        if self.run_id is not None:
+            self._safely("finish the run", lambda: self.store.finish_run(self.run_id, summary, markdown))
+
+
+def reopen(store: HistoryStore, owner: str | None, run_id: str) -> tuple[RunRecord, DocumentSummary] | None:
+    """A stored run and its result over the document as it was summarized (None if gone or not the owner's)."""
+    record = store.get_run(owner, run_id)
+    if record is None:
+        return None
+    document = store.load_document(record.body_hash)
+    if document is None:
+        return None
+    return record, record.to_summary(document)
+
+
+def _store_or_none(path: str | Path | None, what: str) -> SQLiteHistory | None:
+    """The store, or None when it cannot be opened (the run goes on unrecorded; the log says why)."""
+    try:
+        store = open_history(path)
+    except (sqlite3.Error, OSError) as exc:
+        log.error("history: cannot open the store (%s); this %s is not recorded", exc, what)
+        return None
+    if store.notice:
+        log.warning("history: %s", store.notice)
+    return store
+
+
+def command_recorder(document: Document, settings, path: str | Path | None = None) -> RunRecorder | None:
+    """For ``summarize`` on the command line: a recorder whose runs belong to the owner ``cli`` (listed by
+    ``summarizer history list --owner cli``), the document keyed by the text read (no second read of the
+    file); the caller ``finish``es it with the Markdown it wrote. None if the store cannot be opened."""
+    store = _store_or_none(path, "run")
+    if store is None:
+        return None
+    doc_hash = hashlib.sha256(document.text.encode("utf-8", errors="replace")).hexdigest()
+    return RunRecorder(store, "cli", document, doc_hash, settings, origin="cli")
+
+
+def batch_recorder(owner: str = "batch", path: str | Path | None = None):
+    """For ``batch.process_item``: a function giving each document's ``RunRecorder`` (None if the store
+    cannot be opened — the batch then runs without history, and says so in the log)."""
+    store = _store_or_none(path, "batch")
+    if store is None:
+        return None
+
+    def make(item, document: Document, settings) -> RunRecorder:
+        return RunRecorder(store, owner, document, item.content_hash, settings, origin="batch")
+
+    return make
