@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def test_cli_prompt_commands(tmp_path):
 
 def test_bundled_files_found_from_another_directory(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SUMMARIZER_HOME": str(tmp_path / "home")}
-    code = ("from summarizer.prompts import load_prompts; from summarizer.tokens import get_tokenizer; "
+    code = ("from summarizer.llm.prompts import load_prompts; from summarizer.text.tokens import get_tokenizer; "
             "print(len(load_prompts().prompts), get_tokenizer().exact)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     bundled = len(list((ROOT / "prompts").glob("*.json5")))
@@ -110,11 +111,11 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("# Council budget") and "3,000 dollars" in run.stdout
 
-    code = ("import summarizer, pathlib; from summarizer.prompts import load_prompts; from summarizer.tokens import "
-            "get_tokenizer; from summarizer.costs import estimate_run; from summarizer.settings import Settings; "
+    code = ("import summarizer, pathlib; from summarizer.llm.prompts import load_prompts; from summarizer.text.tokens import "
+            "get_tokenizer; from summarizer.llm.costs import estimate_run; from summarizer.config.settings import Settings; "
             "doc = summarizer.load('note.txt'); "
             "s = Settings(backend='llm', model='gpt-4o-mini', base_url='http://127.0.0.1:9/v1'); e = estimate_run(doc, s); "
-            "from summarizer.paths import PROMPTS_DIR, ASSETS_DIR; pkg = pathlib.Path(summarizer.__file__).parent; "
+            "from summarizer.config.paths import PROMPTS_DIR, ASSETS_DIR; pkg = pathlib.Path(summarizer.__file__).parent; "
             "print(PROMPTS_DIR.parent == pkg and ASSETS_DIR.parent == pkg, len(load_prompts().prompts), "
             "get_tokenizer('o200k_base').exact, e.calls > 0 and e.tokens_in > 0 and e.exact_tokens, summarizer.__version__, "
             "pkg)")
@@ -127,8 +128,8 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
 
 
 def test_a_missing_default_prompt_is_named(tmp_path, monkeypatch):
-    import summarizer.prompts as prompts_module
-    from summarizer.errors import PromptError
+    import summarizer.llm.prompts as prompts_module
+    from summarizer.model.errors import PromptError
 
     partial = tmp_path / "prompts"
     partial.mkdir()
@@ -138,3 +139,42 @@ def test_a_missing_default_prompt_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(prompts_module, "PROMPTS_DIR", partial)
     with pytest.raises(PromptError, match="'synthesis' is missing"):
         prompts_module.load_prompts()
+
+
+def _distribution(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+#: import name → the distribution that provides it, where the two differ
+DISTRIBUTIONS = {"charset_normalizer": "charset-normalizer", "json_repair": "json-repair", "llama_cpp": "llama-cpp-python",
+                 "nougat": "nougat-ocr", "uvicorn": "llama-cpp-python"}  # llama-cpp-python[server] brings uvicorn
+
+
+def library_imports() -> set[str]:
+    """Every third-party top-level module the library imports, lazily or not."""
+    import ast
+
+    found: set[str] = set()
+    for path in (ROOT / "summarizer").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return {m for m in found if m not in sys.stdlib_module_names and m != "summarizer"}
+
+
+def test_every_library_import_is_declared_and_the_ui_is_not():
+    """``pip install summarizer`` gives the library and its CLI: every package it imports is a dependency or
+    an extra of pyproject.toml (a package present only because a dev tool pulled it in breaks a user's
+    install), requirements.txt pins each dependency, and Streamlit and pandas are the app's, not the library's."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    required = {_distribution(r) for r in project["dependencies"]}
+    extras = {_distribution(r) for reqs in project["optional-dependencies"].values() for r in reqs}
+    undeclared = {m for m in library_imports() if DISTRIBUTIONS.get(m, m).lower() not in required | extras}
+    assert undeclared == set()
+    assert not {"streamlit", "pandas"} & required
+    assert {"streamlit", "pandas"} <= {_distribution(r) for r in project["optional-dependencies"]["app"]}
+    pinned = {_distribution(line) for line in (ROOT / "requirements.txt").read_text().splitlines()
+              if line.strip() and not line.startswith(("#", "-"))}
+    assert required | {"streamlit", "pandas"} <= pinned, (required | {"streamlit", "pandas"}) - pinned
