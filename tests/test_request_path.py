@@ -9,8 +9,9 @@ from llm_server import LLMServer
 
 from summarizer.config.settings import Settings
 from summarizer.llm.answer_checks import schema_problems
-from summarizer.llm.backend import RECHECK, LLMBackend
+from summarizer.llm.backend import LLMBackend
 from summarizer.llm.client import ChatClient
+from summarizer.llm.requests import RECHECK
 from summarizer.model.errors import EndpointUnavailable
 
 MESSAGES = [{"role": "user", "content": "Say hello."}]

@@ -1,19 +1,10 @@
-"""The LLM backend: section-specific chain-of-thought prompts over an OpenAI-compatible endpoint.
+"""The LLM backend: what to ask, section by section, over the one request path (``requests``).
 
-Every section call gets the same short brief, so all can run at once; a section that does not fit
-the context is split at paragraph/sentence boundaries, its parts summarized and merged by one more
-call (field note 9). One call goes through three small steps, each testable alone:
-
-* **budget** (``sized``): the messages for a prompt, counted and checked against the context
-  window, which is known (settings, the endpoint, or learned from an overflow), not assumed;
-* **call** (``call``): the chat client with the prompt's JSON schema as ``response_format``; a cut
-  answer (``finish_reason == "length"``) is retried once, terser, and is never shown as complete;
-* **checks** (``judge``): an empty, far too short, looping or echoed answer, or one still wrapped in
-  our delimiters, is re-asked once with the problem named and fails the section if it happens
-  again; a sound free-text answer is kept and marked ``unstructured``; the language is checked.
-
-Reasoning (JSON reasoning fields, ``<think>`` blocks, ``reasoning_content``) is kept apart from the
-summary. Markdown is written by ``render``.
+Each section is routed to its section-specific chain-of-thought prompt; small neighbours may share one
+request, and a short paper may be asked whole; every section call gets the same short brief, so all can
+run at once; a section that does not fit the context is split at paragraph/sentence boundaries, its parts
+summarized and merged by one more call (field note 9); the overall summary is asked last. The backend hands
+over each answer's fields; ``output/`` writes the Markdown.
 """
 
 from __future__ import annotations
@@ -21,25 +12,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from summarizer.config.prices import cost_usd
-from summarizer.config.settings import LENGTHS, Settings
+from summarizer.config.settings import Settings
 from summarizer.llm.answer_checks import (
-    AnswerContext,
-    answer_problem,
     copied_from_one,
-    echoed_field,
-    echoed_item,
-    garbage_item,
     repeated_summaries,
     schema_problems,
     strip_delimiters,
 )
 from summarizer.llm.answers import ParsedAnswer, field_text, parse_answer
-from summarizer.llm.cache import AnswerCache, answer_key, key_scope
+from summarizer.llm.cache import AnswerCache
 from summarizer.llm.client import ChatClient
 from summarizer.llm.groups import (
     Candidate,
@@ -54,122 +38,36 @@ from summarizer.llm.groups import (
     whole_paper_fits,
     whole_schema,
 )
-from summarizer.llm.prompts import PromptSet, PromptTemplate, default_prompts, load_prompts, route_prompt
+from summarizer.llm.prompts import PromptSet, PromptTemplate, default_prompts, route_prompt
+from summarizer.llm.requests import RECHECK, ModelRequests
 from summarizer.model.document import Document
 from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
-from summarizer.model.results import SectionResult, Usage
+from summarizer.model.results import SectionResult
 from summarizer.text.language import cjk_share
 from summarizer.text.sentences import split_sentences
-from summarizer.text.tokens import TokenBudget, Tokenizer, tokenizer_for_model
+from summarizer.text.tokens import Tokenizer
 
 log = logging.getLogger(__name__)
 
-#: Answers that missed a schema the endpoint took (and more of them than followed it) before the endpoint
-#: is judged to ignore schemas and the prompt names the fields itself (issue #32: one garbled answer did it).
-SCHEMA_DISTRUST_AFTER = 2
 BRIEF_TOKENS = 40  # the brief: the abstract's first sentences, not the whole abstract
 BRIEF_HELPS_BELOW = 300  # sections shorter than this (tokens) get the brief with them
 OVERVIEW_SHARE = 0.1  # the synthesis call reads section summaries worth at most this share of the document
-RECHECK = ("\n\nA check of your previous answer for this section found a problem: {problem}. Answer again, "
-           "using only numbers, quotations and names that appear in the text above, copied exactly.")
-TERSE = "\n\nYour previous answer was cut off. Be terse: reasoning under 15 words, summary under {n} words."
-REASK = ("\n\nYour previous answer could not be used: {problem}. Summarize the text above again, in your own "
-         "words, as the JSON object asked for.")
-LANGUAGE_FIX = "\n\nYour previous answer was not written in {language}. Write every field in {language}."
-OVERFLOW_RETRIES = 2
-#: After an empty answer taken as an overflow, the window is taken to be this share of the prompt that did not
-#: fit (the server named no window: it is below that prompt, by how much is unknown).
-EMPTY_OVERFLOW_SHARE = 0.75
 GROUP_MAX_OUTPUT = 4_096  # a group's answer room: within the output limit of common models (gpt-3.5, DeepSeek)
-LIVE_EVERY = 0.5  # seconds between two reports of a section's streaming answer
-CHARS_PER_WORD = 8  # a generous bound on characters per word (English ~6, Chinese ~2 per word)
-_EMPTY_BRIEF = re.compile(r"^(?:Paper:[^\n]*\n)?Brief:[ \t]*\n\n?", re.M)  # with no brief, no context block
-_EMPTY_FIELDS = re.compile(r"^Answer fields:[ \t]*\n", re.M)
-_FIELDS_LINE = re.compile(r"^Answer fields:.*\n", re.M)
+OVERFLOW_RETRIES = 2
 
 
-@dataclass
-class Call:
-    """One sized request: its messages, their size, and the room left for the answer."""
-
-    prompt: PromptTemplate
-    messages: list[dict]
-    prompt_tokens: int
-    max_tokens: int
-    room: int
-    schema: dict | None = None  # the answer's schema, when not the prompt's own (a group's answer)
-    name_fields: bool = False  # keep the "Answer fields:" line even while the schema is trusted (a re-ask)
-
-    def with_extra(self, extra: str, tokens: int) -> Call:
-        """The request with ``extra`` (``tokens`` long, counted by the caller) appended: what it adds to the
-        prompt is taken from the room left for the answer, so a re-ask is budgeted like the first ask."""
-        last = {"role": "user", "content": self.messages[-1]["content"] + extra}
-        room = self.room - tokens
-        return replace(self, messages=[*self.messages[:-1], last], prompt_tokens=self.prompt_tokens + tokens,
-                       room=room, max_tokens=max(1, min(self.max_tokens, room)))
-
-
-def words_for(prompt: PromptTemplate, scale: float) -> int:
-    """The summary length asked of ``prompt`` at a length setting's ``scale``."""
-    return max(10, int(prompt.max_words * scale))
-
-
-def bounded_schema(prompt: PromptTemplate, scale: float) -> dict:
-    """The schema a grammar-constrained local model gets: every string bounded by the length asked."""
-    return prompt.json_schema(max_chars=words_for(prompt, scale) * CHARS_PER_WORD)
-
-
-class LLMBackend:
-    """Summarizes through a chat-completions endpoint chosen by base URL, key and model."""
+class LLMBackend(ModelRequests):
+    """Summarizes through a chat-completions endpoint chosen by base URL, key and model: which prompt each
+    section gets, which sections share a request, long sections split and merged, the overall summary."""
 
     def __init__(self, settings: Settings, prompts: PromptSet | None = None, client: ChatClient | None = None,
                  cache: AnswerCache | None = None, section_prompts: dict[int, str] | None = None) -> None:
-        if settings.is_local and client is None:
-            from summarizer.llm.local_model import local_settings
-
-            settings = local_settings(settings)  # starts (or reuses) the loopback llama.cpp server
-        self.settings = settings
-        self.label = settings.backend_label
-        self.prompts = prompts or load_prompts(settings.prompts_dir)
-        self.client = client or ChatClient(settings)
-        self.cache = cache if cache is not None else (AnswerCache() if settings.use_cache else None)
-        self.cache_scope = key_scope(settings.clean_key())  # answers are reused only under the key that paid
-        self.tokenizer: Tokenizer = tokenizer_for_model(settings.model)
+        super().__init__(settings, prompts, client, cache)
         self.section_prompts = section_prompts or {}
         self.brief = ""
-        self.language = "English"
         self.feedback: dict[int, str] = {}  # section index → a problem found in its previous answer
-        self.notices: list[str] = []
-        self._usage = Usage()
-        self.scale = LENGTHS.get(settings.length, 1.0)
-        self.context_window = settings.effective_context
-        self.token_ratio = 1.0  # the endpoint's tokens per tokens we count (learned; > 1 for other tokenizers)
-        self.schema_trusted = True  # the endpoint follows the JSON schema it takes (until answers show otherwise)
-        self.schema_followed = self.schema_missed = 0  # answers asked with the schema alone that followed / missed it
         self.groups_unusable = False  # a group's answer was of no use (learned): ask each section alone
         self.overview: dict | None = None  # the overall summary's fields, when a whole paper's answer held them
-        if not settings.context_window and client is None:
-            self._discover_context()
-
-    def _discover_context(self) -> None:
-        from summarizer.llm.endpoint import discover_context_window
-
-        found = discover_context_window(self.settings.base_url, self.settings.model, self.settings.clean_key())
-        if found:
-            log.info("context window of %s at %s: %d tokens (from the endpoint)", self.settings.model,
-                     self.settings.host, found)
-            self.context_window = found
-
-    # ---- budget --------------------------------------------------------------------------
-    def budget_for(self, prompt: PromptTemplate) -> TokenBudget:
-        """The context in our tokens: the window shrunk by how many more tokens the endpoint counts."""
-        return TokenBudget(int(self.context_window / self.token_ratio), prompt.max_output_tokens)
-
-    def count_messages(self, messages: list[dict]) -> int:
-        return sum(self.tokenizer.count(m["content"]) + 4 for m in messages) + 3
-
-    def words_for(self, prompt: PromptTemplate) -> int:
-        return words_for(prompt, self.scale)
 
     def prompt_for(self, document: Document, index: int) -> PromptTemplate:
         section = document.sections[index]
@@ -178,252 +76,6 @@ class LLMBackend:
             return self.prompts.get(chosen)
         return route_prompt(self.prompts, section.kind, section.title, document.genre)
 
-    def render(self, prompt: PromptTemplate, values: dict) -> list[dict]:
-        """The prompt's messages. The context block ("Paper:" and "Brief:" lines) is dropped where no
-        brief is sent (long sections carry their own context, the abstract is the brief). The "Answer
-        fields:" line stays here; ``call`` leaves it out where the JSON schema carries the same."""
-        messages = prompt.render({"max_words": self.words_for(prompt), **values, "language": self.language})
-        return [{**m, "content": _EMPTY_FIELDS.sub("", _EMPTY_BRIEF.sub("", m["content"]))} for m in messages]
-
-    def sized(self, prompt: PromptTemplate, values: dict, extra: str = "") -> Call:
-        """Budget step: the request for ``prompt``, refused if the prompt alone cannot fit."""
-        messages = self.render(prompt, values)
-        if extra:
-            messages[-1] = {"role": "user", "content": messages[-1]["content"] + extra}
-        prompt_tokens = self.count_messages(messages)
-        budget = self.budget_for(prompt)
-        room = budget.context_window - prompt_tokens - budget.safety_margin
-        if room < prompt.max_output_tokens:
-            raise BackendError(f"The '{prompt.name}' prompt alone does not fit the model's context window "
-                               f"({self.context_window} tokens); shorten the prompt or raise the context window.")
-        return Call(prompt, messages, prompt_tokens, prompt.max_output_tokens, room)
-
-    def extended(self, call: Call, extra: str) -> Call:
-        """Budget step for a re-ask: ``call`` with ``extra`` appended, its tokens counted as the prompt's are."""
-        return call.with_extra(extra, self.tokenizer.count(extra))
-
-    def _fit_text(self, text: str, tokens: int) -> str:
-        """Cut ``text`` at a sentence boundary to at most ``tokens`` tokens."""
-        if self.tokenizer.count(text) <= tokens:
-            return text
-        out, used = [], 0
-        for sentence in split_sentences(text, "zh" if cjk_share(text) > 0.3 else "en"):
-            n = self.tokenizer.count(sentence) + 1
-            if used + n > tokens:
-                break
-            out.append(sentence)
-            used += n
-        return " ".join(out)
-
-    def learn_overflow(self, exc: ContextOverflow) -> None:
-        """After a context overflow: lower the window for the rest of the run, to the limit the
-        server named, or below the prompt that did not fit when the server answered nothing (an empty
-        200, llama-cpp-python's way), or, when it named none (or the same one), by shrinking our token
-        estimate."""
-        did_not_fit = int(getattr(exc, "prompt_tokens", 0) * self.token_ratio)
-        if did_not_fit and did_not_fit * EMPTY_OVERFLOW_SHARE < self.context_window:
-            log.warning("the endpoint answered nothing to a prompt of ~%d tokens: its context window is taken to be "
-                        "%d, not %d, for this run", did_not_fit, int(did_not_fit * EMPTY_OVERFLOW_SHARE), self.context_window)
-            self.context_window = int(did_not_fit * EMPTY_OVERFLOW_SHARE)
-        elif exc.limit and exc.limit < self.context_window:
-            log.warning("the endpoint's context window is %d tokens, not %d: lowering the budget for this run",
-                        exc.limit, self.context_window)
-            self.context_window = exc.limit
-        else:
-            self.token_ratio *= 1.3
-            log.warning("the endpoint counts more tokens than we do: budgeting %.2f× our count", self.token_ratio)
-
-    # ---- call ----------------------------------------------------------------------------
-    def call(self, call: Call, result: SectionResult | None,
-             report: Callable[[SectionResult], None] | None):
-        """Call step: one completion with the prompt's schema; usage is counted by the client."""
-
-        streamed: list[str] = []
-        shown = [0.0]
-
-        def on_retry(attempt: int, delay: float, why: str) -> None:
-            streamed.clear()  # the retried call streams its answer again
-            if result is not None and report is not None:
-                result.status = "retrying"
-                result.note = f"retry {attempt} in {delay:.1f}s: {why}"
-                result.live = ""
-                report(result)
-
-        def on_delta(piece: str) -> None:
-            """The answer so far, reported at most every ``LIVE_EVERY`` seconds (a slow local model shows progress)."""
-            streamed.append(piece)
-            now = time.monotonic()
-            if now - shown[0] >= LIVE_EVERY:
-                shown[0] = now
-                result.status, result.live = "running", "".join(streamed)
-                report(result)
-
-        live = on_delta if result is not None and report is not None else None
-        # sent with the JSON schema, the "Answer fields:" line would say again what the schema says
-        # (and a provider that writes the schema into the prompt would bill it twice)
-        lean = [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages] \
-            if self.schema_trusted and not call.name_fields else None
-        try:
-            completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
-                                              schema=call.schema or self.schema_for(call.prompt), on_delta=live,
-                                              schema_messages=lean, window=self.budget_for(call.prompt).context_window)
-        finally:  # what the client learned about the endpoint (a refused answer format) is said with the result
-            self.notices.extend(n for n in getattr(self.client, "notices", ()) if n not in self.notices)
-        completion.sent_lean = lean is not None and getattr(completion, "format_used", "") == "json_schema"
-        self._account(result, completion, call)
-        return completion
-
-    def schema_for(self, prompt: PromptTemplate) -> dict:
-        """The answer schema sent; for the local model its strings are bounded (see ``json_schema``)."""
-        return bounded_schema(prompt, self.scale) if self.settings.is_local else prompt.json_schema()
-
-    def whole_answer(self, call: Call, result: SectionResult | None,
-                     report: Callable[[SectionResult], None] | None):
-        """A completion that was not cut off: on ``length``, one retry with more room and a terser
-        instruction; cut twice fails the call. A cut answer says nothing about the context window (its
-        token count may be our estimate, or miss a reasoning model's hidden tokens): the window is learned
-        only from the server's overflow error."""
-        completion = self.call(call, result, report)
-        if completion.finish_reason != "length":
-            return completion
-        terse = TERSE.format(n=max(20, self.words_for(call.prompt) // 2))
-        retry = self.extended(call, terse)
-        retry.max_tokens = max(retry.max_tokens, min(call.max_tokens * 2, retry.room))
-        completion = self.call(retry, result, report)
-        if completion.finish_reason == "length":
-            raise BackendError(f"The model's answer was cut off twice at the output limit ({retry.max_tokens} tokens, "
-                               "finish_reason=length); raise the output length or choose a shorter summary length.")
-        return completion
-
-    def _account(self, result: SectionResult | None, completion, call: Call) -> None:
-        if completion.tokens_in and call.prompt_tokens:
-            measured = completion.tokens_in / call.prompt_tokens
-            if measured > self.token_ratio:
-                self.token_ratio = measured
-        self._usage.tokens_in += completion.tokens_in
-        self._usage.tokens_out += completion.tokens_out
-        self._usage.requests += 1
-        if result is not None:
-            result.tokens_in += completion.tokens_in
-            result.tokens_out += completion.tokens_out
-            result.attempts += completion.attempts
-            if getattr(completion, "reasoning", ""):
-                result.reasoning = completion.reasoning
-
-    # ---- checks --------------------------------------------------------------------------
-    def _schema_ignored(self, completion, answer: ParsedAnswer, prompt: PromptTemplate) -> bool:
-        """True when an answer asked without the "Answer fields:" line (the schema was to carry them)
-        lacks the fields: the endpoint takes the JSON schema but does not enforce it (some proxies and
-        servers accept and ignore ``response_format``). From then on the prompt names the fields
-        itself, and this question is to be asked again with them."""
-        if not getattr(completion, "sent_lean", False):
-            return False
-        if answer.ok and not schema_problems(answer.fields, prompt.json_schema()):
-            self.schema_followed += 1
-            return False
-        self.schema_missed += 1
-        # one garbled answer (repaired into wrong keys) is no evidence about the endpoint: trust is revised
-        # only when answers that missed the schema are repeated and outnumber those that followed it
-        if self.schema_trusted and self.schema_missed >= SCHEMA_DISTRUST_AFTER and self.schema_missed > self.schema_followed:
-            self.schema_trusted = False
-            log.info("%s took the JSON schema but did not follow it (%d answers of %d): the answer fields are named "
-                     "in the prompt from now on", self.settings.host, self.schema_missed, self.schema_missed + self.schema_followed)
-        return True
-
-    def context_for(self, prompt: PromptTemplate, values: dict, extra: str = "") -> AnswerContext:
-        """Our own texts (templates, field descriptions, retry instructions, ``extra`` instructions sent
-        with them) and the data sent."""
-        ours = [prompt.system, prompt.user, *map(str, prompt.fields.values()), RECHECK, TERSE, REASK, LANGUAGE_FIX, extra]
-        pieces = [piece for text in ours for piece in re.split(r"\{[A-Za-z_]+\}", text)]
-        data = "\n".join(str(values.get(k, "")) for k in ("section_text", "chunk_summaries", "section_summaries",
-                                                         "abstract", "title", "section_title", "brief"))
-        return AnswerContext(pieces, data, self.words_for(prompt), descriptions=tuple(map(str, prompt.fields.values())),
-                             field_names=tuple(prompt.fields), brief=str(values.get("brief", "")))
-
-    def judge(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> str:
-        """Checks step: what makes the answer not a summary, or ""."""
-        echoed = echoed_field(answer.fields, prompt.fields)
-        if echoed:
-            return f"the '{echoed}' field repeated its description from our instructions instead of an answer"
-        echoed = echoed_item(answer.fields, ctx)
-        if echoed:
-            return f"the '{echoed}' field repeated our instructions instead of answering"
-        junk = garbage_item(answer.fields, ctx)
-        if junk:
-            return f"the '{junk}' field held field names, brackets or a repeated list instead of an answer"
-        main = field_text(answer.fields.get("summary", ""))
-        if not main and answer.ok:  # an overview's several fields, or a JSON answer with no summary: all it says
-            main = "\n".join(field_text(v) for v in answer.fields.values())
-        return answer_problem(main, ctx)
-
-    def _language_ok(self, answer: ParsedAnswer) -> bool:
-        text = " ".join(field_text(v) for v in answer.fields.values())
-        if len(text) < 40:
-            return True
-        share = cjk_share(text)
-        if self.language.startswith("Simplified Chinese"):
-            return share >= 0.3
-        if self.language == "English":
-            return share <= 0.2
-        return True
-
-    def cache_key(self, call: Call, schema: dict) -> str:
-        """The answer's cache key. It holds the schema, not the "Answer fields:" line, which is sent only
-        until the endpoint is known to enforce the schema: the same question gets the same key either way."""
-        params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": schema}
-        return answer_key(self.settings.model, self.settings.host,
-                          [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], params,
-                          self.cache_scope)
-
-    def _ask(self, prompt: PromptTemplate, values: dict, result: SectionResult | None,
-             report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
-        """One budgeted, cached, checked answer for ``prompt``; ``extra`` is appended to the request."""
-        call = self.sized(prompt, values, extra)
-        key = self.cache_key(call, prompt.json_schema())
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                if result is not None:
-                    result.cached = True
-                return ParsedAnswer(hit.get("fields", {}), hit.get("ok", True), hit.get("raw", ""), hit.get("reasoning", ""))
-        ctx = self.context_for(prompt, values)
-        completion = self.whole_answer(call, result, report)
-        answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-        problem = self.judge(answer, prompt, ctx)
-        if self._schema_ignored(completion, answer, prompt):
-            call = replace(call, name_fields=True)  # this question is asked again naming its fields, whatever the trust
-        if call.name_fields and not problem:
-            # asked again, this time naming the fields (a problem's re-ask below names them as well);
-            # an answer that is worse than the first keeps the first, whose text was sound
-            completion = self.whole_answer(call, result, report)
-            fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-            answer = answer if self.judge(fixed, prompt, ctx) else fixed
-        if problem:
-            log.info("re-asking '%s': %s", prompt.name, problem)
-            again = self.extended(call, REASK.format(problem=problem))
-            completion = self.whole_answer(again, result, report)
-            answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-            second = self.judge(answer, prompt, ctx)
-            if second:
-                raise BackendError(f"The model did not give a usable summary: {problem}; asked again, {second}.")
-        if result is not None:
-            result.status = "running"
-        if not self._language_ok(answer):
-            fix = LANGUAGE_FIX.format(language=self.language)
-            completion = self.whole_answer(self.extended(call, fix), result, report)
-            fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-            if not self.judge(fixed, prompt, ctx):
-                answer = fixed
-            if not self._language_ok(answer) and result is not None:
-                wrong = f"the model did not write in {self.language}, even when asked again"
-                result.note = f"{result.note}; {wrong}" if result.note else wrong
-        answer.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
-        if self.cache is not None:
-            self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw,
-                                 "reasoning": answer.reasoning})
-        return answer
-
-    # ---- the backend interface -----------------------------------------------------------
     def prepare(self, document: Document) -> None:
         """Fix the output language and the short brief every section call shares."""
         self.overview = None
@@ -757,18 +409,6 @@ class LLMBackend:
             self.notices.append(f"The overall summary mostly repeats the summary of one section "
                                 f"(“{done[copied].title}”).")
         return overview, fields
-
-    def cancel(self, reason: str) -> None:
-        """Stop spending: the client sends nothing new and closes what is in flight."""
-        self.client.cancel(reason)
-
-    def usage(self) -> Usage:
-        """What was sent: the client's totals (every attempt, retried and timed-out ones included)."""
-        counted = getattr(self.client, "usage", None)
-        usage = counted() if callable(counted) else Usage(self._usage.tokens_in, self._usage.tokens_out,
-                                                            self._usage.requests)
-        usage.cost_usd = cost_usd(usage.tokens_in, usage.tokens_out, self.settings.price)
-        return usage
 
 
 def _share_usage(results: list[SectionResult], sizes: list[int], before: tuple[int, int, int]) -> None:
