@@ -98,7 +98,7 @@ def test_rendered_markdown_and_json_carry_the_pages():
     result.bullets = ground_summary(result.summary, EN, "en")
     markdown = render_markdown(_summary(EN, result))
     assert "- Errors fall by half when the layout model sees the page image (p. 3)." in markdown
-    data = json.loads(json.dumps(result.as_json()))
+    data = json.loads(json.dumps(result.to_json()))
     assert data["bullets"] == [{"text": "Errors fall by half when the layout model sees the page image.", "pages": [3],
                                 "line": 0,
                                 "support": {"sentence": "Errors fall by half when the layout model sees the page image.",

@@ -66,7 +66,7 @@ def test_loose_json_is_parsed_and_garbage_kept_as_raw(llm_server):
     # sound free text is kept, but never called done: it is "unstructured", with the reason
     assert all(r.status == "unstructured" and not r.structured and "free text" in r.note for r in result.sections)
     assert all(s["status"] == "unstructured" and s["structured"] is False and s["note"]
-               for s in (r.as_json() for r in result.sections))
+               for s in (r.to_json() for r in result.sections))
     assert "**Unstructured answer:**" in render_markdown(result)
 
 
@@ -217,7 +217,7 @@ def test_garbage_is_reasked_once_naming_the_problem_then_failed(llm_server, garb
     sent = llm_server.state.chat_requests
     assert len(sent) == 2 and "could not be used: the answer" in sent[1].body["messages"][-1]["content"]
     assert problem in sent[1].body["messages"][-1]["content"]
-    assert result.sections[0].as_json()["status"] == "failed"
+    assert result.sections[0].to_json()["status"] == "failed"
 
 
 def test_garbage_then_a_good_answer_is_done(llm_server):

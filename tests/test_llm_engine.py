@@ -301,4 +301,4 @@ def test_a_running_section_shows_its_answer_as_it_streams(llm_server):
     assert any("summary" in r.live or "{" in r.live for r in live)  # the model's own words, as sent
     final = events[-1].summary.sections[0]
     assert final.status == "done" and final.live == ""
-    assert "live" not in final.as_json() and '"live"' not in _section_json(final)
+    assert "live" not in final.to_json() and '"live"' not in _section_json(final)

@@ -118,7 +118,9 @@ def cmd_history(args) -> int:
         if args.action == "show" and args.json:
             from dataclasses import asdict
 
-            payload = asdict(record)
+            payload = asdict(record)  # each section in the result's one JSON shape, with its rating
+            payload["sections"] = [{**s.result.to_json(), "rating": s.rating, "comment": s.comment}
+                                   for s in record.sections]
             print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
             return EXIT_OK
         if args.action == "export" and args.format == "csv":

@@ -232,7 +232,7 @@ def _summary_json(doc, result, markdown: str) -> dict:
         "backend": result.backend,
         "summary": result.overview,
         "markdown": markdown,
-        "sections": [r.as_json() for r in result.sections],
+        "sections": [r.to_json() for r in result.sections],
         "usage": result.usage.as_json(),
         "unverified_numbers": result.unverified_count,
         "overview_error": result.overview_error,
@@ -348,7 +348,7 @@ def cmd_sections(args) -> int:
         doc = read_input(args.input, options.parser, options.max_pages, options.nougat_checkpoint)
         _print_notices(doc)
     if args.json:
-        data = doc.as_json()
+        data = doc.to_json()
         print(json.dumps({"title": data["title"], "sections": data["sections"], "authors": data["authors"],
                           "language": data["language"], "notices": data["notices"]}, ensure_ascii=False, indent=2))
     else:

@@ -8,7 +8,7 @@ from summarizer.config.settings import LENGTHS, Settings
 from summarizer.extractive.news import long_overview, news_overview
 from summarizer.extractive.ranking import summarize_text, summary_sentences
 from summarizer.model.document import Document
-from summarizer.model.results import SectionResult, Usage
+from summarizer.model.results import SectionResult, Status, Usage
 
 
 class ExtractiveBackend:
@@ -49,7 +49,7 @@ class ExtractiveBackend:
         bullets = "\n".join(f"- {s}" for s in summary_sentences(section.text, lang, scale=self.scale))
         result.summary = bullets
         result.fields = {"summary": bullets}
-        result.status = "done"
+        result.status = Status.DONE
         result.attempts = 1
         return result
 

@@ -42,7 +42,7 @@ from summarizer.llm.prompts import PromptSet, PromptTemplate, default_prompts, r
 from summarizer.llm.requests import RECHECK, ModelRequests
 from summarizer.model.document import Document
 from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
-from summarizer.model.results import SectionResult
+from summarizer.model.results import SectionResult, Status
 from summarizer.text.language import cjk_share
 from summarizer.text.sentences import split_sentences
 from summarizer.text.tokens import Tokenizer
@@ -364,12 +364,12 @@ class LLMBackend(ModelRequests):
         missing = schema_problems(answer.fields, prompt.json_schema()) if answer.ok else []
         result.structured = answer.ok and not missing
         if result.structured:
-            result.status = "cached" if result.cached and result.tokens_in == 0 else "done"
+            result.status = Status.CACHED if result.cached and result.tokens_in == 0 else Status.DONE
             return result
         why = ("the model answered in free text, not in the expected fields; its text is shown as is"
                if not answer.ok else f"the model's answer lacked the expected fields ({', '.join(missing)})")
         result.note = f"{result.note}; {why}" if result.note else why
-        result.status = "unstructured"
+        result.status = Status.UNSTRUCTURED
         return result
 
     def synthesize(self, document: Document, results: list[SectionResult]) -> tuple[str, dict]:

@@ -41,7 +41,7 @@ from summarizer.llm.cache import AnswerCache, answer_key, key_scope
 from summarizer.llm.client import ChatClient
 from summarizer.llm.prompts import PromptSet, PromptTemplate, load_prompts
 from summarizer.model.errors import BackendError, ContextOverflow
-from summarizer.model.results import SectionResult, Usage
+from summarizer.model.results import SectionResult, Status, Usage
 from summarizer.text.language import cjk_share
 from summarizer.text.sentences import split_sentences
 from summarizer.text.tokens import TokenBudget, Tokenizer, tokenizer_for_model
@@ -213,7 +213,7 @@ class ModelRequests:
         def on_retry(attempt: int, delay: float, why: str) -> None:
             streamed.clear()  # the retried call streams its answer again
             if result is not None and report is not None:
-                result.status = "retrying"
+                result.status = Status.RETRYING
                 result.note = f"retry {attempt} in {delay:.1f}s: {why}"
                 result.live = ""
                 report(result)
@@ -224,7 +224,7 @@ class ModelRequests:
             now = time.monotonic()
             if now - shown[0] >= LIVE_EVERY:
                 shown[0] = now
-                result.status, result.live = "running", "".join(streamed)
+                result.status, result.live = Status.RUNNING, "".join(streamed)
                 report(result)
 
         live = on_delta if result is not None and report is not None else None
@@ -376,7 +376,7 @@ class ModelRequests:
             if second:
                 raise BackendError(f"The model did not give a usable summary: {problem}; asked again, {second}.")
         if result is not None:
-            result.status = "running"
+            result.status = Status.RUNNING
         if not self._language_ok(answer):
             fix = LANGUAGE_FIX.format(language=self.language)
             completion = self.whole_answer(self.extended(call, fix), result, report)

@@ -6,6 +6,7 @@ Loaders and parsers produce it, the summarizer reads it, the renderer turns its 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 #: Canonical section kinds, in the order papers usually present them.
 KINDS = (
@@ -26,6 +27,13 @@ KINDS = (
     "body",
     "other",
 )
+
+class Genre(StrEnum):
+    """What a document is, which decides its prompts and its overview. Members equal their strings."""
+
+    PAPER = "paper"  # scholarly prose: sections, an abstract, an overall synthesis
+    ARTICLE = "article"  # news: a lead, a headline and a short summary
+
 
 #: Kinds kept in the document but not summarized unless the user asks for them.
 NOT_SUMMARIZED = frozenset({"references", "acknowledgements", "caption"})
@@ -53,8 +61,12 @@ class Block:
     def prose(self) -> bool:
         return self.kind == "paragraph"
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
         return {"kind": self.kind, "text": self.text, "page": self.page, "page_end": self.page_end}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Block:
+        return cls(str(data["kind"]), str(data["text"]), data.get("page"), data.get("page_end"))
 
 
 @dataclass
@@ -84,7 +96,7 @@ class Section:
         """True when the section has prose worth summarizing and the user kept it."""
         return self.included and self.kind not in NOT_SUMMARIZED and bool(self.text.strip())
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
         return {
             "title": self.title,
             "level": self.level,
@@ -92,8 +104,14 @@ class Section:
             "page_start": self.page_start,
             "page_end": self.page_end,
             "text": self.text,
-            "blocks": [b.as_json() for b in self.blocks],
+            "blocks": [b.to_json() for b in self.blocks],
         }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Section:
+        return cls(title=data["title"], text=data["text"], level=data.get("level", 1), kind=data.get("kind", "other"),
+                   page_start=data.get("page_start"), page_end=data.get("page_end"),
+                   blocks=[Block.from_json(b) for b in data.get("blocks", [])])
 
 
 @dataclass
@@ -106,7 +124,7 @@ class Document:
     authors: list[str] = field(default_factory=list)
     abstract: str = ""
     language: str = "en"
-    genre: str = "paper"  # "paper" or "article"
+    genre: Genre = Genre.PAPER
     page_count: int | None = None
     notices: list[str] = field(default_factory=list)
 
@@ -114,13 +132,24 @@ class Document:
     def text(self) -> str:
         return "\n\n".join(s.text for s in self.sections)
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
+        """The document's one JSON shape: ``--json``, History and the API write it, ``from_json`` reads it."""
         return {
             "title": self.title,
             "source": self.source,
             "authors": list(self.authors),
+            "abstract": self.abstract,
             "language": self.language,
+            "genre": str(self.genre),
             "page_count": self.page_count,
             "notices": list(self.notices),
-            "sections": [s.as_json() for s in self.sections],
+            "sections": [s.to_json() for s in self.sections],
         }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Document:
+        return cls(title=data["title"], source=data.get("source", ""),
+                   sections=[Section.from_json(s) for s in data.get("sections", [])],
+                   authors=list(data.get("authors", [])), abstract=data.get("abstract", ""),
+                   language=data.get("language", "en"), genre=Genre(data.get("genre", "paper")),
+                   page_count=data.get("page_count"), notices=list(data.get("notices", [])))

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
 
 from summarizer.model.document import Document
 
-#: States a section goes through; the UI shows them as they change.
-#: "unstructured": a sound free-text answer kept as the summary, not in the expected fields.
-STATES = ("queued", "running", "retrying", "done", "unstructured", "failed", "cached", "skipped")
+
+class Status(StrEnum):
+    """The states a section goes through; the UI shows them as they change. Members equal their strings
+    ("done" == Status.DONE), so stored runs and JSON keep reading as before."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    DONE = "done"
+    UNSTRUCTURED = "unstructured"  # a sound free-text answer kept as the summary, not in the expected fields
+    FAILED = "failed"
+    CACHED = "cached"  # answered from the cache, not paid again
+    SKIPPED = "skipped"
+
+
+STATES = tuple(Status)
+FINISHED = frozenset({Status.DONE, Status.UNSTRUCTURED, Status.FAILED, Status.CACHED, Status.SKIPPED})
+ANSWERED = frozenset({Status.DONE, Status.UNSTRUCTURED, Status.CACHED})
 #: How the error of a section a stopped run never ran begins ("failed" for compatibility, but not a failure).
 NOT_RUN = "not finished"
 #: How the error of a section begins when the run's endpoint failed before the section was sent.
@@ -88,7 +104,7 @@ class SectionResult:
     title: str
     kind: str
     level: int
-    status: str = "queued"
+    status: Status = Status.QUEUED
     summary: str = ""
     fields: dict = field(default_factory=dict)
     reasoning: str = ""
@@ -118,23 +134,26 @@ class SectionResult:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "unstructured", "failed", "cached", "skipped")
+        return self.status in FINISHED
 
     @property
     def ok(self) -> bool:
-        return self.status in ("done", "unstructured", "cached")
+        return self.status in ANSWERED
 
     @property
     def not_run(self) -> bool:
         """A section the run stopped before it was summarized (Stop, a time limit): not a failure of its own."""
         return self.status == "failed" and self.error.startswith(NOT_RUN)
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
+        """The section result's one JSON shape (``--json``, History, the API); ``from_json`` reads it back,
+        and also the shape History stored before it (``dataclasses.asdict``). A cached answer's status is
+        "done" with ``cached`` true; the answer as it streams in is not a result and is left out."""
         return {
-            "title": self.title, "kind": self.kind, "level": self.level,
-            "status": "done" if self.status == "cached" else self.status,
-            "summary": self.summary, "fields": dict(self.fields), "error": self.error, "note": self.note,
-            "structured": self.structured,
+            "index": self.index, "title": self.title, "kind": self.kind, "level": self.level,
+            "status": str(Status.DONE if self.status == Status.CACHED else Status(self.status)),
+            "summary": self.summary, "fields": dict(self.fields), "reasoning": self.reasoning, "error": self.error,
+            "note": self.note, "structured": self.structured,
             "prompt": self.prompt,
             "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
             "cached": self.cached, "attempts": self.attempts,
@@ -142,6 +161,18 @@ class SectionResult:
             "unverified_names": list(self.unverified_names),
             "bullets": [b.as_json() for b in self.bullets], "parts": self.parts, "asked_with": list(self.asked_with),
         }
+
+    @classmethod
+    def from_json(cls, data: dict, index: int | None = None) -> SectionResult:
+        known = {f.name for f in fields(cls)} - {"live"}
+        values = {k: v for k, v in data.items() if k in known}
+        if index is not None:
+            values["index"] = index
+        if "status" in values:
+            values["status"] = Status(values["status"])
+        if values.get("status") == Status.DONE and values.get("cached") and not values.get("tokens_in"):
+            values["status"] = Status.CACHED  # an answer taken from the cache, not paid again
+        return cls(**values)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from summarizer.model.backend import Backend
 from summarizer.model.document import Document
 from summarizer.model.errors import Cancelled, EndpointUnavailable, SummarizerError
-from summarizer.model.results import NOT_RUN, NOT_SENT, DocumentSummary, SectionResult
+from summarizer.model.results import NOT_RUN, NOT_SENT, DocumentSummary, SectionResult, Status
 from summarizer.output.render import render_fields, render_overview
 from summarizer.text.tokens import save_counts
 from summarizer.verify.section_checks import check_section
@@ -62,13 +62,13 @@ def plan(document: Document) -> list[SectionResult]:
     out = []
     for i, s in enumerate(document.sections):
         if s.summarizable:
-            status, note = "queued", ""
+            status, note = Status.QUEUED, ""
         elif not s.included:
-            status, note = "skipped", "excluded"
+            status, note = Status.SKIPPED, "excluded"
         elif not s.text.strip():
-            status, note = "skipped", "empty"
+            status, note = Status.SKIPPED, "empty"
         else:
-            status, note = "skipped", f"{s.kind}: not summarized by default"
+            status, note = Status.SKIPPED, f"{s.kind}: not summarized by default"
         out.append(SectionResult(i, s.title, s.kind, s.level, status, note=note))
     return out
 
@@ -88,7 +88,7 @@ def stopped_summary(document: Document, backend_label: str, results: list[Sectio
     for r in results:
         r = replace(r)
         if not r.finished:
-            r.status, r.error = "failed", f"{NOT_RUN}: {reason}"
+            r.status, r.error = Status.FAILED, f"{NOT_RUN}: {reason}"
         sections.append(r)
     done = sum(1 for r in sections if r.ok)
     todo = sum(1 for r in sections if r.status != "skipped")
@@ -192,11 +192,11 @@ def run(document: Document, settings, backend: Backend | None = None, only: set[
     def work(result: SectionResult, answered: bool = False) -> None:
         """Summarize one section (``answered``: its group's request already did) and check it."""
         if fatal and not answered:
-            result.status, result.error = "failed", f"{NOT_SENT}: {fatal[0]}"
+            result.status, result.error = Status.FAILED, f"{NOT_SENT}: {fatal[0]}"
             updates.put(("final", result))
             return
         if not answered:
-            result.status = "running"
+            result.status = Status.RUNNING
             report(result)
         try:
             if not answered:
@@ -207,14 +207,14 @@ def run(document: Document, settings, backend: Backend | None = None, only: set[
                 check_section(result, document, backend.cache)
         except EndpointUnavailable as exc:
             first = fail_run(str(exc))
-            result.status, result.error = "failed", str(exc) if first else f"{NOT_SENT}: {fatal[0]}"
+            result.status, result.error = Status.FAILED, str(exc) if first else f"{NOT_SENT}: {fatal[0]}"
         except Cancelled as exc:
-            result.status, result.error = "failed", f"{NOT_SENT}: {fatal[0]}" if fatal else str(exc)
+            result.status, result.error = Status.FAILED, f"{NOT_SENT}: {fatal[0]}" if fatal else str(exc)
         except SummarizerError as exc:
-            result.status, result.error = "failed", str(exc)
+            result.status, result.error = Status.FAILED, str(exc)
         except Exception as exc:  # a bug must not take the other sections down
             log.exception("section %d failed unexpectedly", result.index)
-            result.status, result.error = "failed", f"Unexpected error ({exc.__class__.__name__}): {str(exc)[:200]}"
+            result.status, result.error = Status.FAILED, f"Unexpected error ({exc.__class__.__name__}): {str(exc)[:200]}"
         result.live = ""
         updates.put(("final", result))
 
@@ -223,7 +223,7 @@ def run(document: Document, settings, backend: Backend | None = None, only: set[
         is asked alone."""
         if len(unit) > 1 and not fatal:
             for result in unit:
-                result.status = "running"
+                result.status = Status.RUNNING
                 report(result)
             try:
                 backend.summarize_group(document, unit, report)

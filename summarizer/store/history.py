@@ -24,12 +24,12 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
-from summarizer.model.document import Block, Document, Section
+from summarizer.model.document import Document
 from summarizer.model.errors import SummarizerError
 from summarizer.model.results import DocumentSummary, SectionResult, Usage
 
@@ -173,30 +173,19 @@ def public_settings(settings) -> dict:
 
 
 def document_to_blob(document: Document) -> bytes:
-    return zlib.compress(json.dumps(document.as_json() | {"abstract": document.abstract, "genre": document.genre},
-                                    ensure_ascii=False).encode("utf-8"), 6)
+    return zlib.compress(json.dumps(document.to_json(), ensure_ascii=False).encode("utf-8"), 6)
 
 
 def document_from_blob(blob: bytes) -> Document:
-    data = json.loads(zlib.decompress(blob).decode("utf-8"))
-    sections = [Section(title=s["title"], text=s["text"], level=s.get("level", 1), kind=s.get("kind", "other"),
-                        page_start=s.get("page_start"), page_end=s.get("page_end"),
-                        blocks=[Block(**b) for b in s.get("blocks", [])]) for s in data.get("sections", [])]
-    return Document(title=data["title"], source=data.get("source", ""), sections=sections,
-                    authors=list(data.get("authors", [])), abstract=data.get("abstract", ""),
-                    language=data.get("language", "en"), genre=data.get("genre", "paper"),
-                    page_count=data.get("page_count"), notices=list(data.get("notices", [])))
+    return Document.from_json(json.loads(zlib.decompress(blob).decode("utf-8")))
 
 
 def _section_json(result: SectionResult) -> str:
-    data = asdict(result)
-    data.pop("live", None)  # a streaming answer is not a result
-    return json.dumps(data, ensure_ascii=False)
+    return json.dumps(result.to_json(), ensure_ascii=False)
 
 
 def _section_from_json(text: str) -> SectionResult:
-    data = json.loads(text)
-    return SectionResult(**{k: v for k, v in data.items() if k in _SECTION_FIELDS})
+    return SectionResult.from_json(json.loads(text))
 
 
 def new_run_id() -> str:
