@@ -256,7 +256,8 @@ def settle_interrupted_run(settings) -> None:
         return
     from summarizer.model.results import Usage
     from summarizer.output.render import render_markdown
-    from summarizer.run.engine import plan, stopped_summary
+    from summarizer.run.engine import plan
+    from summarizer.run.runner import stopped_summary
 
     previous = st.session_state.get("result") if partial["only"] is not None else None
     sections = list(previous.sections) if previous is not None else plan(partial["doc"])

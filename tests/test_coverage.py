@@ -6,7 +6,8 @@ from __future__ import annotations
 from summarizer.config.settings import Settings
 from summarizer.inputs.loading import load_bytes
 from summarizer.output.render import render_markdown
-from summarizer.run.engine import plan, run, stopped_summary
+from summarizer.run.engine import plan, run
+from summarizer.run.runner import stopped_summary
 from summarizer.verify.coverage import coverage
 
 

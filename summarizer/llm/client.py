@@ -56,6 +56,7 @@ from summarizer.llm.server_errors import (
     parse_retry_after,
     refuses_format,
 )
+from summarizer.llm.server_info import get_models, get_props, is_llama_cpp_python
 from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
 from summarizer.model.results import Usage
 
@@ -384,7 +385,7 @@ class ChatClient:
         timeout = httpx2.Timeout(PREFLIGHT_TIMEOUT)
         started = time.monotonic()
         try:
-            response = http.get(f"{base}/models", headers=headers, timeout=timeout)
+            status, models = get_models(http, base, headers, timeout)
         except httpx2.TimeoutException:
             raise EndpointUnavailable(f"The server at {host} did not answer within {PREFLIGHT_TIMEOUT:.0f} s; "
                                       "check that it is running and the base URL is right.") from None
@@ -392,16 +393,13 @@ class ChatClient:
             log.info("endpoint check for %s failed: %r", host, exc)
             raise EndpointUnavailable(f"Could not connect to {host} ({network_reason(exc)}); check the base URL, "
                                       "your network and any proxy settings.") from None
-        status = response.status_code
         log.info("endpoint check %s/models → %s in %.2fs", host, status, time.monotonic() - started)
         if status in (401, 403):
             raise EndpointUnavailable(f"The server at {host} rejected the API key ({status}); check the key in Settings.")
         if status in (404, 405):
             self._probe_chat()
         elif 200 <= status < 300:
-            try:
-                models = response.json()
-            except ValueError:
+            if models is None:
                 raise EndpointUnavailable(f"The server at {host} did not answer like an OpenAI-compatible API; "
                                           "check the base URL (it usually ends in /v1).") from None
             if _owned_by_me(models) and self._is_llama_cpp_python(base, headers):
@@ -411,14 +409,10 @@ class ChatClient:
         self._read_props(base, headers)
 
     def _is_llama_cpp_python(self, base: str, headers: dict) -> bool:
-        """llama-cpp-python's server (it has no ``/props``): its OpenAPI description names it."""
-        root = base[:-3] if base.endswith("/v1") else base
         try:
-            response = self._shared.http.get(f"{root}/openapi.json", headers=headers, timeout=2.0)
-            info = response.json().get("info") if response.status_code == 200 else None
+            return is_llama_cpp_python(self._shared.http, base, headers, 2.0)
         except Exception:
             return False
-        return isinstance(info, dict) and "llama.cpp python" in str(info.get("title", "")).lower()
 
     def one_at_a_time(self, why: str) -> None:
         """Send one request at a time to this endpoint from now on (the whole run), and say so once."""
@@ -452,10 +446,8 @@ class ChatClient:
 
     def _read_props(self, base: str, headers: dict) -> None:
         """llama.cpp says how many requests it serves at once (``total_slots``) and its ``n_ctx``."""
-        root = base[:-3] if base.endswith("/v1") else base
         try:
-            response = self._shared.http.get(f"{root}/props", headers=headers, timeout=2.0)
-            props = response.json() if response.status_code == 200 else None
+            props = get_props(self._shared.http, base, headers, 2.0)
         except Exception:
             props = None
         if not isinstance(props, dict):

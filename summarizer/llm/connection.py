@@ -16,6 +16,7 @@ from enum import Enum
 from urllib.parse import urlparse
 
 from summarizer.llm.endpoint import PROBE_TIMEOUT, from_models
+from summarizer.llm.server_info import auth_headers, get_models
 from summarizer.model.errors import SummarizerError
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,10 @@ def _get_models(base_url: str, api_key: str, timeout: float) -> tuple[int, dict 
     import httpx2
 
     host = urlparse(base_url).hostname
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        response = httpx2.get(base_url.strip().rstrip("/") + "/models", headers=headers,
-                              timeout=httpx2.Timeout(timeout), follow_redirects=False)
+        with httpx2.Client(follow_redirects=False) as http:
+            status, data = get_models(http, base_url, auth_headers(api_key), httpx2.Timeout(timeout))
+            return status, data if isinstance(data, dict) else None
     except httpx2.TimeoutException:
         raise _Unanswered(f"The server at {host} did not answer within {timeout:.0f} s; check that it is running "
                           "and the base URL is right.") from None
@@ -103,8 +104,3 @@ def _get_models(base_url: str, api_key: str, timeout: float) -> tuple[int, dict 
         reason = re.sub(r"^\[Errno -?\d+\]\s*", "", str(exc)).strip().lower() or exc.__class__.__name__
         raise _Unanswered(f"Could not connect to {host} ({reason[:120]}); check the base URL, your network and "
                           "any proxy settings.") from None
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    return response.status_code, data if isinstance(data, dict) else None

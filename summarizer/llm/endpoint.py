@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from summarizer.llm.server_info import auth_headers, get_models, get_props, json_object, server_root
+
 log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 3.0
@@ -50,11 +52,6 @@ def silent_for(base_url: str) -> float | None:
     with _lock:
         at = _silent.get(base_url.strip())
     return PROBE_TIMEOUT if at is not None and time.monotonic() - at < SILENT_SECONDS else None
-
-
-def _root(base_url: str) -> str:
-    """The server root: the base URL without a trailing ``/v1``."""
-    return re.sub(r"/v1/?$", "", base_url.strip().rstrip("/"))
 
 
 def _positive(value: object) -> int | None:
@@ -181,15 +178,15 @@ def _probe(base_url: str, model: str, api_key: str) -> tuple[int | None, bool]:
 
     if urlparse(base_url).scheme not in ("http", "https"):
         return None, False
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    root = _root(base_url)
+    headers = auth_headers(api_key)
+    root = server_root(base_url)
     deadline = _Deadline(PROBE_TIMEOUT)  # the whole probe, not each of its requests
     with httpx.Client(timeout=PROBE_TIMEOUT, headers=headers, follow_redirects=False) as http:
         owners = ""
-        r = http.get(base_url.rstrip("/") + "/models", timeout=deadline.left())
-        answered = r.status_code == 200
+        status, listed = get_models(http, base_url, headers, deadline.left())
+        answered = status == 200
         if answered:
-            n, owners = from_models(_json(r), model)
+            n, owners = from_models(listed if isinstance(listed, dict) else {}, model)
             if n:
                 return n, True
         if "openai" in owners or owners == "system":  # a hosted API: it does not say
@@ -202,14 +199,14 @@ def _probe(base_url: str, model: str, api_key: str) -> tuple[int | None, bool]:
 
 def _probe_servers(http, root: str, model: str, deadline: _Deadline, answered: bool) -> tuple[int | None, bool]:
     """llama.cpp's ``/props``, then Ollama's ``/api/show``, within what is left of the probe's time."""
-    r = http.get(root + "/props", timeout=deadline.left())
-    if r.status_code == 200:
-        n = from_props(_json(r))
+    props = get_props(http, root, {}, deadline.left())
+    if props is not None:
+        n = from_props(props)
         if n:
             return n, True
     r = http.post(root + "/api/show", json={"model": model}, timeout=deadline.left())
     if r.status_code == 200:
-        n = from_ollama_show(_json(r))
+        n = from_ollama_show(json_object(r) or {})
         return n, answered or n is not None
     return None, answered
 
@@ -219,12 +216,3 @@ def _timed_out(exc: Exception) -> bool:
     import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 
     return isinstance(exc, (httpx.TimeoutException, TimeoutError))
-
-
-def _json(response) -> dict:
-    """A response's JSON object, or ``{}`` for a body that is not JSON (an HTML page: it does not say)."""
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from summarizer.config.model_file import check_model_file
 from summarizer.config.paths import cache_dir
+from summarizer.llm.server_info import get_models
 from summarizer.model.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class LocalServer:
                     raise ConfigError(f"The local model server stopped while loading {self.model_path.name}: "
                                       f"{self._last_log_line()}")
                 try:
-                    if httpx2.get(self.base_url + "/models", timeout=2.0).status_code == 200:
+                    if get_models(httpx2, self.base_url, {}, 2.0)[0] == 200:  # it answers: the model is loaded
                         return self
                 except httpx2.HTTPError:
                     pass

@@ -15,35 +15,19 @@ and sections already finished stay finished (and cached, as each answer is store
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from summarizer.model.backend import Backend
 from summarizer.model.document import Document
-from summarizer.model.errors import Cancelled, EndpointUnavailable, SummarizerError
-from summarizer.model.results import NOT_RUN, NOT_SENT, DocumentSummary, SectionResult, Status
-from summarizer.output.render import render_fields, render_overview
+from summarizer.model.errors import EndpointUnavailable
+from summarizer.model.results import NOT_SENT, DocumentSummary, SectionResult, Status
+from summarizer.run.runner import DocumentRun, Event, RunTimeout, cancel_backend
 from summarizer.text.tokens import save_counts
-from summarizer.verify.section_checks import check_section
 
 log = logging.getLogger(__name__)
-
-TICK = 0.2  # seconds between "tick" events while nothing changes
-
-
-@dataclass
-class Event:
-    """``kind`` is "section" (one section changed state), "tick" (nothing changed; a chance to be
-    interrupted), "overview" or "done"."""
-
-    kind: str
-    result: SectionResult | None = None
-    summary: DocumentSummary | None = None
-
 
 def make_backend(settings, **kwargs) -> Backend:
     """The backend ``settings`` choose (validated first)."""
@@ -71,32 +55,6 @@ def plan(document: Document) -> list[SectionResult]:
             status, note = Status.SKIPPED, f"{s.kind}: not summarized by default"
         out.append(SectionResult(i, s.title, s.kind, s.level, status, note=note))
     return out
-
-
-def cancel_backend(backend: Backend, reason: str) -> None:
-    """Stop a backend's spending: its client sends nothing new and closes what is in flight."""
-    try:
-        backend.cancel(reason)
-    except Exception:  # stopping must never fail
-        log.exception("cancel failed")
-
-
-def stopped_summary(document: Document, backend_label: str, results: list[SectionResult], reason: str,
-                    usage=None, notices: list[str] | None = None) -> DocumentSummary:
-    """What a stopped run leaves: finished sections as they are, the others marked not finished."""
-    sections = []
-    for r in results:
-        r = replace(r)
-        if not r.finished:
-            r.status, r.error = Status.FAILED, f"{NOT_RUN}: {reason}"
-        sections.append(r)
-    done = sum(1 for r in sections if r.ok)
-    todo = sum(1 for r in sections if r.status != "skipped")
-    error = f"Stopped ({reason}): {done} of {todo} section(s) finished; the overall summary was not made."
-    summary = DocumentSummary(document, backend_label, "", sections, {}, error, usage if usage is not None else _usage(None),
-                              list(document.notices) + list(notices or []))
-    summary.stopped = reason
-    return summary
 
 
 @dataclass
@@ -171,155 +129,40 @@ def run(document: Document, settings, backend: Backend | None = None, only: set[
     todo = [r for r in results if r.status == "queued" and (only is None or r.index in only)]
     if feedback:
         backend.feedback = dict(feedback)
-    updates: queue.Queue = queue.Queue()
-    fatal: list[str] = []  # the reason an endpoint cannot serve this run, once known
-    fatal_lock = threading.Lock()
-
-    def fail_run(reason: str) -> bool:
-        """Record the run-ending reason; True for the first caller only."""
-        with fatal_lock:
-            if fatal:
-                return False
-            fatal.append(reason)
-        cancel_backend(backend, "the endpoint cannot serve this run")
-        return True
-    deadline = time.monotonic() + float(getattr(settings, "run_timeout", 0) or 0) \
-        if getattr(settings, "run_timeout", 0) else None
-
-    def report(result: SectionResult) -> None:
-        updates.put(("update", replace(result)))
-
-    def work(result: SectionResult, answered: bool = False) -> None:
-        """Summarize one section (``answered``: its group's request already did) and check it."""
-        if fatal and not answered:
-            result.status, result.error = Status.FAILED, f"{NOT_SENT}: {fatal[0]}"
-            updates.put(("final", result))
-            return
-        if not answered:
-            result.status = Status.RUNNING
-            report(result)
-        try:
-            if not answered:
-                backend.summarize_section(document, result, report)
-            if result.ok and not result.summary:  # a backend hands over the answer's fields; output writes them
-                result.summary = render_fields(result.fields)
-            if result.ok:
-                check_section(result, document, backend.cache)
-        except EndpointUnavailable as exc:
-            first = fail_run(str(exc))
-            result.status, result.error = Status.FAILED, str(exc) if first else f"{NOT_SENT}: {fatal[0]}"
-        except Cancelled as exc:
-            result.status, result.error = Status.FAILED, f"{NOT_SENT}: {fatal[0]}" if fatal else str(exc)
-        except SummarizerError as exc:
-            result.status, result.error = Status.FAILED, str(exc)
-        except Exception as exc:  # a bug must not take the other sections down
-            log.exception("section %d failed unexpectedly", result.index)
-            result.status, result.error = Status.FAILED, f"Unexpected error ({exc.__class__.__name__}): {str(exc)[:200]}"
-        result.live = ""
-        updates.put(("final", result))
-
-    def work_request(unit: list[SectionResult]) -> None:
-        """One request's sections: a group is asked together first; what its answer did not cover
-        is asked alone."""
-        if len(unit) > 1 and not fatal:
-            for result in unit:
-                result.status = Status.RUNNING
-                report(result)
-            try:
-                backend.summarize_group(document, unit, report)
-            except EndpointUnavailable as exc:
-                fail_run(str(exc))
-            except SummarizerError as exc:
-                log.info("sections %s asked together failed (%s): each is asked alone", [r.index for r in unit], exc)
-            except Exception:  # a bug must not lose the sections: they are asked alone
-                log.exception("sections %s asked together failed unexpectedly", [r.index for r in unit])
-        missed = [r for r in unit if not r.ok]
-        for result in unit:  # the answered ones are final now, not after the others' re-asks
-            if result.ok:
-                work(result, answered=True)
-        if len(missed) > 1:  # asked alone, at once (the client still holds the run to its concurrency)
-            with ThreadPoolExecutor(max_workers=len(missed), thread_name_prefix="section-alone") as alone:
-                list(alone.map(work, missed))
-        elif missed:
-            work(missed[0])
-
-    def wait_for(future: Future) -> Iterator[Event]:
-        """Yield section updates and ticks until ``future`` is done (or the run's time is up)."""
-        future.add_done_callback(lambda _f: updates.put(("wake", None)))  # no tick's wait after the end
-        while True:
-            if deadline is not None and time.monotonic() > deadline:
-                raise _RunTimeout(f"the run passed its time limit of {settings.run_timeout:.0f} s")
-            try:
-                kind, snapshot = updates.get(timeout=TICK)
-            except queue.Empty:
-                yield Event("tick")
-                continue
-            if kind == "wake":
-                if future.done():
-                    return
-                continue
-            if kind == "final":
-                snapshot = replace(snapshot)
-                results[snapshot.index] = snapshot
-            yield Event("section", snapshot)
-
+    state = DocumentRun(document, settings, backend, results)
     pool = ThreadPoolExecutor(max_workers=max(1, int(settings.workers)), thread_name_prefix="section")
     finished = False
     try:
         prepared = pool.submit(backend.prepare, document)
-        yield from wait_for(prepared)
+        yield from state.wait_for(prepared)
         try:
             prepared.result()
         except EndpointUnavailable as exc:
-            fail_run(str(exc))
+            state.fail_run(str(exc))
         for r in results:
             yield Event("section", replace(r))
         if todo:
-            pending = [pool.submit(work_request, unit) for unit in _requests(backend, document, todo)]
+            pending = [pool.submit(state.work_request, unit) for unit in _requests(backend, document, todo)]
             everything: Future = Future()
             _when_all(pending, everything)
-            yield from wait_for(everything)
-            while not updates.empty():  # the last updates, after the last worker finished
-                kind, snapshot = updates.get_nowait()
-                if kind == "wake":
-                    continue
-                if kind == "final":
-                    results[snapshot.index] = replace(snapshot)
-                yield Event("section", replace(snapshot))
+            yield from state.wait_for(everything)
+            yield from state.drain()
         overview, fields, error = "", {}, ""
-        if fatal:
-            error = fatal[0]
+        if state.fatal:
+            error = state.fatal[0]
         elif any(r.ok for r in results):
-            box: dict = {}
-
-            def synthesize() -> None:
-                try:
-                    box["value"] = backend.synthesize(document, results)
-                except SummarizerError as exc:
-                    box["error"] = str(exc)
-
-            yield from wait_for(pool.submit(synthesize))
-            overview, fields = box.get("value", ("", {}))
-            if fields and not overview:  # the model's overview came in its fields: output writes them
-                overview = render_overview(fields)
-            error = box.get("error", "")
+            yield from state.overview(pool)
+            overview, fields, error = state.overview_parts
         else:
             error = "No section could be summarized, so there is no overall summary."
-        summary = DocumentSummary(document, backend.label, overview, results, fields, error, _usage(backend),
-                                  list(document.notices) + _notices(backend))
-        if fatal:
-            summary.stopped = fatal[0]
-        if overview:
-            from summarizer.verify.faithfulness import check_summary
-
-            summary.overview_unverified = check_summary(overview, document.text).numbers
+        summary = state.summary(overview, fields, error)
         finished = True
         yield Event("overview", summary=summary)
         yield Event("done", summary=summary)
-    except _RunTimeout as exc:
+    except RunTimeout as exc:
         cancel_backend(backend, str(exc))
         finished = True
-        summary = stopped_summary(document, backend.label, results, str(exc), _usage(backend), _notices(backend))
+        summary = state.stopped(str(exc))
         yield Event("overview", summary=summary)
         yield Event("done", summary=summary)
     finally:
@@ -342,10 +185,6 @@ def _requests(backend: Backend, document: Document, todo: list[SectionResult]) -
     return [[by_index[i] for i in unit] for unit in units]
 
 
-class _RunTimeout(Exception):
-    pass
-
-
 def _when_all(futures: list[Future], done: Future) -> None:
     left = [len(futures)]
     lock = threading.Lock()
@@ -361,25 +200,6 @@ def _when_all(futures: list[Future], done: Future) -> None:
         done.set_result(None)
     for f in futures:
         f.add_done_callback(one)
-
-
-def _notices(backend: Backend) -> list[str]:
-    """The backend's notices and its answer cache's (a rebuilt store is said once)."""
-    notices = list(backend.notices)
-    if backend.cache is not None:
-        notices += [n for n in backend.cache.take_notices() if n not in notices]
-    return notices
-
-
-def _usage(backend: Backend | None):
-    from summarizer.model.results import Usage
-
-    if backend is None:
-        return Usage()
-    try:
-        return backend.usage()
-    except Exception:
-        return Usage()
 
 
 def recheck(document: Document, settings, result: DocumentSummary, backend: Backend | None = None) -> DocumentSummary:
