@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from summarizer.text.language import HAN
 from summarizer.text.sentences import split_sentences
 from summarizer.text.terms import terms
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # numpy is imported where a large graph needs it: news and sh
 #: ~10-30 ms, against ~0.1 s (up to 0.25 s on a busy machine) to import numpy in a one-shot run.
 SMALL_GRAPH = 60
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(f"[{HAN}]+")
 _SENTENCE_END = re.compile(r"[.?!。？！；…][\"'”’」』)\]）】]*$")
 #: A piece that cannot start a sentence: punctuation, a closing bracket, an enumerator's tail. A
 #: lower-case first letter says the same, but only in cased text (``_LOWER_START``, checked apart):

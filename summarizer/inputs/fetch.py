@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from summarizer.model.document import Document
 from summarizer.model.errors import InputError
+from summarizer.text.language import reading_length
 
 USER_AGENT = "Mozilla/5.0 (compatible; Summarizer/0.1; +https://example.invalid/summarizer)"
 MAX_BYTES = 50 * 1024 * 1024  # size cap of one download
@@ -109,7 +110,7 @@ def _from_url(url: str, settings=None) -> tuple[Document, bytes | None]:
     extracted = trafilatura.bare_extraction(markup, url=got.final_url, with_metadata=True, favor_recall=True)
     text = (getattr(extracted, "text", None) or "") if extracted is not None else ""
     host = urlparse(got.final_url).netloc
-    words = len(text.split()) + len(re.findall(r"[\u4e00-\u9fff]", text)) // 2
+    words = reading_length(text)
     if words < 40:
         if _PAYWALL.search(markup):
             raise InputError(f"The article at {host} is behind a paywall; {PASTE}")

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from summarizer.inputs.text_parser import parse_text
 from summarizer.model.document import Document
 from summarizer.model.errors import InputError
+from summarizer.text.language import reading_length
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
 
         extracted = trafilatura.bare_extraction(markup, with_metadata=True, favor_recall=True)
         text = getattr(extracted, "text", "") if extracted is not None else ""
-        if text and len(text.split()) + len(re.findall(r"[\u4e00-\u9fff]", text)) // 2 >= 40:
+        if text and reading_length(text) >= 40:
             title = getattr(extracted, "title", None)
             if title and text.startswith(title):
                 text = text[len(title):].lstrip()

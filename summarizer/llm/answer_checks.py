@@ -22,6 +22,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from summarizer.text.language import HAN_CHAR
+
 #: The tags we wrap data in (``llm_backend.delimit`` and the prompt files).
 DELIMITER_TAGS = ("section", "article", "parts", "summaries", "abstract")
 _TAG_NAMES = "|".join(DELIMITER_TAGS)
@@ -29,7 +31,7 @@ _TAG = re.compile(rf"<\s*/?\s*(?:{_TAG_NAMES})\s*>", re.I)
 _OPEN_TAG = re.compile(rf"<\s*(?:{_TAG_NAMES})\s*>", re.I)
 _PART_MARK = re.compile(r"^\s*\[part \d+\]\s*$", re.M | re.I)
 _UNIT = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*", re.U)
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = HAN_CHAR
 
 ECHO_NGRAM = 4  # words in a row shared with our instructions that count as copied
 ECHO_SHARE = 0.5  # share of the answer's words covered by such runs that makes it an echo

@@ -19,12 +19,13 @@ from typing import Protocol
 
 from summarizer.model.document import Block
 from summarizer.pdf.config import DEFAULT_LAYOUT, LayoutSettings
+from summarizer.text.language import HAN_CHAR
 
 SENTENCE_END = re.compile(r"[.?!。？！；…][\"'”’」』)\]）】]*$")
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 _CJK_END = re.compile(f"[{_CJK}]$")
 _CJK_START = re.compile(f"^[{_CJK}]")
-_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK_CHAR = HAN_CHAR
 _LATIN_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 _ITEM = re.compile(r"^([•◦▪▸►‣∙·●○■□➢✓–—-]\s|\(?[a-z0-9ivx]{1,3}\)\s|\d{1,2}\.\s(?=[A-Z\u4e00-\u9fff])"
                    r"|[（(][一二三四五六七八九十\d]+[)）])")

@@ -9,6 +9,7 @@ from summarizer.pdf.blocks import ends_sentence
 from summarizer.pdf.extract import Line
 from summarizer.pdf.headings import numbering
 from summarizer.text.kinds import kind_from_title
+from summarizer.text.language import has_han
 
 #: Affiliation and footnote marks set after (or before) a name: digits, symbols, superscripts.
 _MARK = r"[\d∗*†‡§¶⊣⋆♯♮‖#\u00b9\u00b2\u00b3\u2070-\u209f\u1d43-\u1dbf]"
@@ -45,7 +46,7 @@ def plausible_name(piece: str) -> bool:
 
 
 def _pieces(text: str) -> list[str]:
-    cjk = re.search(r"[\u4e00-\u9fff]", text) is not None
+    cjk = has_han(text)
     out = []
     for raw in _SPLIT.split(text):
         raw = _HONORIFIC.sub("", raw.strip(" .:()"))
@@ -80,7 +81,7 @@ def author_names(lines: list[str]) -> list[str]:
             continue
         tail = _pieces(joined)[-1:] if joined else []
         cut = re.search(r"[^\W\d_]\.?$", joined) and tail and len(tail[0].split()) == 1 \
-            and not re.search(r"[\u4e00-\u9fff]", tail[0])
+            and not has_han(tail[0])
         joined = f"{joined} {text}" if cut else f"{joined}, {text}"
     names: list[str] = []
     for piece in _pieces(joined):

@@ -12,6 +12,7 @@ from summarizer.pdf.config import DEFAULT_HEADINGS, HeadingSettings
 from summarizer.pdf.extract import CAPTION, Line, clean_text
 from summarizer.pdf.outline import number_key, number_parts
 from summarizer.text.kinds import kind_from_title
+from summarizer.text.language import han_count, reading_length
 
 _NUMBERING = re.compile(
     r"^(?P<num>(?:appendix\s+)?(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])(?:\s+|(?=[\u4e00-\u9fff]))(?P<rest>\S.*)$"
@@ -75,7 +76,7 @@ def _looks_like_heading_text(text: str) -> bool:
         return False  # an author name with its footnote marks or affiliation numbers
     if re.match(r"(keywords|key words|index terms|ccs concepts|acm reference format|关键词|关键字)\b", rest, re.I):
         return False  # metadata of the front matter, not a section
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", rest))
+    cjk = han_count(rest)
     if cjk and ("。" in rest or re.search(r"[，,；;]", rest) or cjk > 30):
         return False
     return True
@@ -89,7 +90,7 @@ def _family(font: str) -> str:
 def _prose_follows(lines: list[Line], j: int, body_size: float, cfg: HeadingSettings = DEFAULT_HEADINGS) -> bool:
     """True when body prose (or another heading) comes soon after a heading candidate."""
     for line in lines[j:j + cfg.prose_window]:
-        words = len(line.text.split()) + len(re.findall(r"[\u4e00-\u9fff]", line.text)) // 2
+        words = reading_length(line.text)
         if abs(line.size - body_size) <= cfg.prose_size and words >= cfg.prose_words:
             return True
         if _NUMBERING.match(line.text) and line.first_in_block:

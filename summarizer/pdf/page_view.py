@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from summarizer.model.errors import InputError
 from summarizer.pdf.engine import pymupdf
+from summarizer.text.language import has_han
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class PageImage:
 def _runs(sentence: str) -> list[str]:
     """Overlapping pieces of a sentence that PyMuPDF can find on a page."""
     sentence = " ".join(sentence.split())
-    if re.search(r"[\u3400-\u9fff]", sentence):
+    if has_han(sentence):
         text = re.sub(r"\s", "", sentence)
         step = RUN_CHARS // 2
         return [text[i:i + RUN_CHARS] for i in range(0, max(1, len(text) - RUN_CHARS + 1), step)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from summarizer.text.language import has_han
+
 # Ordered: the first pattern that matches wins.
 _RULES: list[tuple[str, str]] = [
     ("abstract", r"^(abstract|summary|摘\s*要|内容摘要|概要)$"),
@@ -55,7 +57,7 @@ def kind_from_title(title: str) -> str | None:
     for kind, pattern in _COMPILED:
         if pattern.search(text):
             return kind
-    if re.search(r"[\u4e00-\u9fff]", text):  # Chinese titles name the kind at the end: "……的研究背景"
+    if has_han(text):  # Chinese titles name the kind at the end: "……的研究背景"
         for kind, pattern in _ZH_ANYWHERE:
             if pattern.search(text):
                 return kind

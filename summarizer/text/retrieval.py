@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.model.document import Document, Section
+from summarizer.text.language import has_han, reading_length
 from summarizer.text.sentences import split_sentences
 from summarizer.text.terms import terms
 
@@ -80,20 +81,15 @@ class Hit:
     coverage: float  # share of the query's (IDF-weighted) terms the passage contains, 0..1
 
 
-def _size(text: str) -> int:
-    cjk = len(re.findall(r"[\u3400-\u9fff]", text))
-    return len(text.split()) + cjk // 2
-
-
 def _windows(text: str, lang: str) -> list[str]:
     """A paragraph as one passage, or sentence windows of about ``WINDOW_WORDS`` when it is long."""
-    if _size(text) <= WINDOW_WORDS:
+    if reading_length(text) <= WINDOW_WORDS:
         return [text]
     out: list[str] = []
     current: list[str] = []
     used = 0
     for sentence in split_sentences(text, lang):
-        n = _size(sentence)
+        n = reading_length(sentence)
         if current and used + n > WINDOW_WORDS:
             out.append(("" if lang == "zh" else " ").join(current))
             current, used = [], 0
@@ -127,7 +123,7 @@ def section_passages(section: Section, index: int, lang: str, start: int = 0) ->
 def question_terms(question: str, lang: str) -> list[str]:
     """The terms of a question that say what it is about: no question words, and in Chinese no
     bigrams across a question word ("告警诊断有什么价值" → 告警 警诊 诊断 价值)."""
-    if re.search(r"[\u3400-\u9fff]", question):
+    if has_han(question):
         question = _ZH_QUESTION.sub(" ", question)
     return [t for t in terms(question, lang) if t not in _QUESTION_WORDS]
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+from summarizer.text.language import HAN
+
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(f"[{HAN}]+")
 _STOP = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had has

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.model.results import Check
+from summarizer.text.language import reading_length
 
 _SCALE_WORDS = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "millions": 1e6, "b": 1e9, "bn": 1e9,
@@ -250,7 +251,7 @@ def check_summary(summary: str, source: str) -> Check:
     plain_source = _normalise(source)
     for m in _QUOTE.finditer(summary):
         quote = next(g for g in m.groups() if g is not None).strip()
-        words = len(quote.split()) + len(re.findall(r"[\u4e00-\u9fff]", quote)) // 2
+        words = reading_length(quote)
         if words >= 3 and _normalise(quote).strip(" .,;:") not in plain_source:
             result.quotes.append(quote)
     lowered = source.lower()

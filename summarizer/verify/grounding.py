@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from summarizer.model.document import Section
 from summarizer.model.results import NOT_FOUND, SUPPORT_THRESHOLD, Bullet, Support
+from summarizer.text.language import HAN_CHAR
 from summarizer.text.retrieval import BM25
 from summarizer.text.sentences import split_sentences
 from summarizer.text.terms import terms
@@ -155,7 +156,7 @@ def mark_pages(summary: str, bullets: list[Bullet]) -> str:
     return "\n".join(lines)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = HAN_CHAR
 _FINAL_STOP = re.compile(r"\s*([.!?。！？；…][\"'”’」』)\]）】]*)\s*$")
 
 
