@@ -38,3 +38,21 @@ def test_ask_finds_the_merged_text_in_its_new_section_with_its_page(paper_pdf):
     found = [p for p in document_passages(reviewed) if "10,000 queries" in p.text]
     assert found and all(p.section_title == merged.title and p.page == absorbed.page_start for p in found), \
         [(p.section_title, p.page, p.text[:40]) for p in document_passages(reviewed)]
+
+
+def test_a_sections_prose_lives_in_one_place(paper_pdf):
+    """With blocks, a section's text is their prose: whatever a caller or a later change passes as text, the
+    summary (text) and grounding and Ask (blocks) read the same words."""
+    from dataclasses import replace
+
+    from summarizer.model.document import Block, Section
+
+    doc, _, merged = _merged(paper_pdf)
+    for section in [*doc.sections, merged]:
+        if any(b.prose for b in section.blocks):
+            assert section.text == "\n\n".join(b.text for b in section.paragraphs)
+    stale = Section("Method", "old words nobody reads", blocks=[Block("paragraph", "New words.", 2)])
+    assert stale.text == "New words."
+    grown = replace(stale, blocks=[*stale.blocks, Block("paragraph", "More words.", 3)])
+    assert grown.text == "New words.\n\nMore words." and [p.page for p in grown.paragraphs] == [2, 3]
+    assert Section("Note", "plain text only").text == "plain text only"  # no blocks: the text is the prose

@@ -80,9 +80,16 @@ class Section:
     page_start: int | None = None
     page_end: int | None = None
     included: bool = True
-    #: The section's typed blocks in reading order. Parsers that know pages fill it; when it is
-    #: empty, ``paragraphs`` derives paragraph blocks from ``text`` (pages unknown beyond ``page_start``).
+    #: The section's typed blocks in reading order. Parsers that know pages fill it, and then ``text`` is
+    #: their prose, derived on creation; when it is empty, ``paragraphs`` derives paragraph blocks from
+    #: ``text`` (pages unknown beyond ``page_start``).
     blocks: list[Block] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # the prose lives in one place: a section with prose blocks takes its text from them, so a merge, a
+        # split or a rename can never leave the summary (text) and grounding and Ask (blocks) out of step
+        if any(b.prose for b in self.blocks):
+            self.text = "\n\n".join(b.text for b in self.blocks if b.prose)
 
     @property
     def paragraphs(self) -> list[Block]:

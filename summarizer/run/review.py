@@ -26,14 +26,14 @@ def default_choices(document: Document) -> list[SectionChoice]:
 
 
 def merged(prev: Section, title: str, section: Section) -> Section:
-    """``prev`` with ``section`` (headed by ``title``) appended. Its prose lives twice, as ``text`` and as
-    ``blocks`` (which page grounding and Ask read): both are extended, so the merged text keeps its pages
-    there too. A merged heading is a paragraph of its own, as in ``text``."""
-    blocks: list[Block] = []
+    """``prev`` with ``section`` (headed by ``title``) appended. Where either has blocks (pages), the merged
+    section's blocks are both sections' with the heading a paragraph of its own between them, and its text
+    follows from them (``Section``); otherwise the texts are joined the same way."""
     if prev.blocks or section.blocks:
         heading = Block("paragraph", title, section.page_start)
         blocks = [*(prev.blocks or prev.paragraphs), heading, *(section.blocks or section.paragraphs)]
-    return replace(prev, text=f"{prev.text}\n\n{title}\n\n{section.text}".strip(), blocks=blocks,
+        return replace(prev, blocks=blocks, page_end=section.page_end or prev.page_end)
+    return replace(prev, text=f"{prev.text}\n\n{title}\n\n{section.text}".strip(),
                    page_end=section.page_end or prev.page_end)
 
 
