@@ -1,4 +1,6 @@
-"""One OpenAI-compatible chat client per run: streamed calls, bounded waits, honest usage, Stop.
+"""One OpenAI-compatible chat client per run: streamed calls, bounded waits, honest usage, Stop. Its
+failure handling (retries, the breaker, explanations) is ``failures.FailureHandling`` and its endpoint check
+``endpoint_check.EndpointCheck``, both mixed in; the limits are ``limits``.
 
 * Built from explicit ``Settings`` and passed down; no module-level key (field note 5). The
   openai SDK is imported only when a request is really sent, so a run served from the cache
@@ -36,7 +38,6 @@ from __future__ import annotations
 
 import logging
 import math
-import random
 import threading
 import time
 import uuid
@@ -46,36 +47,24 @@ from dataclasses import dataclass
 from summarizer.config.prices import cost_usd
 from summarizer.config.settings import Settings
 from summarizer.llm import inflight
+from summarizer.llm.endpoint_check import LLAMA_CPP_PYTHON, EndpointCheck
+from summarizer.llm.failures import RETRY_AFTER_BUDGET, STALL_BREAKER, CallTimeout, FailureHandling
 from summarizer.llm.inflight import InflightCall, attach_trace
 from summarizer.llm.limits import AdaptiveLimit, RateWindow
 from summarizer.llm.server_errors import (
-    context_limit,
-    describe_wait,
-    is_overflow,
-    network_reason,
-    parse_retry_after,
     refuses_format,
 )
-from summarizer.llm.server_info import get_models, get_props, is_llama_cpp_python
 from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
 from summarizer.model.results import Usage
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("json_schema", "json_object", "none")
-PREFLIGHT_TIMEOUT = 5.0
-#: Stall timeouts on one endpoint in one run before the run stops asking it (each cost a whole
-#: ``Settings.timeout``; a server that took the request and never answered cost 16 minutes for 2 pages).
-STALL_BREAKER = 3
 #: An empty answer to a prompt of at least this share of the budgeted context window is taken as an overflow.
 OVERFLOW_NEAR = 0.5
 #: llama-cpp-python answers an empty 200 to any prompt past its window, whatever window we assumed (a model
 #: name's table value may be 128k): from it, an empty answer to a prompt of this many tokens is an overflow.
 OVERFLOW_FLOOR = 256
-LLAMA_CPP_PYTHON = "llama-cpp-python"
-#: Seconds one run may spend waiting on ``Retry-After`` in all, across its calls (``Retry-After: 119``
-#: on every call cost 16 minutes); a wait beyond what is left ends the run with the reason.
-RETRY_AFTER_BUDGET = 240.0
 
 # What each endpoint (base URL + model) accepted, shared by every client of the process.
 _memory_lock = threading.Lock()
@@ -117,7 +106,7 @@ class _Shared:
         self.endpoint_info: dict = {}
 
 
-class ChatClient:
+class ChatClient(FailureHandling, EndpointCheck):
     """Talks to one OpenAI-compatible endpoint for one run."""
 
     def __init__(self, settings: Settings, backoff_base: float | None = None, backoff_cap: float | None = None, *,
@@ -225,60 +214,6 @@ class ChatClient:
         for call in calls:
             call.abort("cancelled")
 
-    def _check_open(self) -> None:
-        if self.cancelled:
-            raise Cancelled(f"Stopped before this call was sent ({self.cancel_reason}).")
-        shared = self._shared
-        if shared.breaker:
-            if time.monotonic() < shared.breaker_until:
-                raise EndpointUnavailable(shared.breaker)
-            shared.breaker = ""
-
-    def _open_breaker(self, reason: str, seconds: float = math.inf) -> None:
-        with self._shared.lock:
-            if not self._shared.breaker:
-                self._shared.breaker = reason
-                self._shared.breaker_until = time.monotonic() + seconds
-                log.info("endpoint breaker open: %s", reason)
-
-    def _count_stall(self) -> None:
-        """One more stall timeout on this endpoint; at ``stall_breaker`` of them the run stops asking it
-        (every queued call fails at once with the reason) instead of waiting a stall timeout per call."""
-        shared = self._shared
-        with shared.lock:
-            shared.stalls += 1
-            stalls = shared.stalls
-        if stalls >= self.stall_breaker:
-            reason = (f"The server at {self.host} sent nothing for {self.settings.timeout:.0f} s (the stall timeout) "
-                      f"on {stalls} requests; this run stopped asking it. Check that it is running and not overloaded.")
-            self._open_breaker(reason)
-            raise EndpointUnavailable(reason)
-
-    def _spend_retry_after(self, wait: float) -> None:
-        """Grant a ``Retry-After`` wait out of the run's budget, or end the run when it would overspend."""
-        shared = self._shared
-        with shared.lock:
-            granted = shared.retry_after_waited + wait <= self.retry_after_budget
-            if granted:
-                shared.retry_after_waited += wait
-            waited = shared.retry_after_waited
-        if not granted:
-            reason = (f"The server at {self.host} kept asking to wait before retrying (Retry-After: {describe_wait(wait)}); "
-                      f"this run already waited {describe_wait(waited)} and its limit on such waits is "
-                      f"{describe_wait(self.retry_after_budget)}; try again later.")
-            self._open_breaker(reason)
-            raise EndpointUnavailable(reason)
-
-    def _sleep(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not self.cancelled:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            self._cancel.wait(min(left, 0.1))
-        raise Cancelled(f"Stopped while waiting to retry ({self.cancel_reason}).")
-
-    # ---- usage -------------------------------------------------------------------------------
     def _count(self, requests: int = 0, tokens_in: int = 0, tokens_out: int = 0, cached: int = 0) -> None:
         client: ChatClient | None = self
         while client is not None:
@@ -298,176 +233,7 @@ class ChatClient:
         return usage
 
     # ---- messages ----------------------------------------------------------------------------
-    def _scrub(self, text: str) -> str:
-        if self._key and len(self._key) >= 4:
-            text = text.replace(self._key, "***")
-        return text
 
-    @staticmethod
-    def _detail(exc: Exception) -> str:
-        body = getattr(exc, "body", None)
-        if isinstance(body, dict):
-            inner = body.get("error") if isinstance(body.get("error"), dict) else body
-            message = inner.get("message") if isinstance(inner, dict) else None
-            if isinstance(message, str):
-                return message
-        if isinstance(body, str):
-            return body
-        return getattr(exc, "message", "") or str(exc)
-
-    def _explain(self, exc: Exception) -> str:
-        o = self._shared.openai
-        model, host = self.settings.model, self.host
-        if o is None:
-            return f"The server at {host} failed ({exc.__class__.__name__})."
-        if isinstance(exc, o.AuthenticationError):
-            return f"The server at {host} rejected the API key (401); check the key in Settings."
-        if isinstance(exc, o.PermissionDeniedError):
-            return f"The server at {host} refused access (403); the key may not have access to model '{model}'."
-        if isinstance(exc, o.NotFoundError):
-            return f"The server at {host} answered 404: the model '{model}' or the base URL path is wrong (it usually ends in /v1)."
-        if isinstance(exc, o.RateLimitError):
-            return f"The server at {host} kept answering 429 (rate limit or quota) after several retries."
-        if isinstance(exc, o.APITimeoutError):
-            return (f"The server at {host} sent nothing for {self.settings.timeout:.0f} s (the stall timeout); "
-                    "it may be overloaded or serving one request at a time.")
-        if isinstance(exc, o.APIConnectionError):
-            if self.settings.is_local:
-                from summarizer.llm.local_model import stopped_reason
-
-                stopped = stopped_reason(self.settings.base_url)
-                if stopped:
-                    return stopped
-            return f"Could not connect to {host}; check the base URL, your network and any proxy settings."
-        if isinstance(exc, o.APIStatusError):
-            detail = self._detail(exc)
-            if exc.status_code >= 500:
-                said = f": {' '.join(detail.split())[:200]}" if detail and detail != str(exc) else ""
-                return f"The server at {host} failed with HTTP {exc.status_code} after several retries{said}."
-            if detail:
-                return f"The server at {host} rejected the request (HTTP {exc.status_code}): {detail[:200]}"
-            return f"The server at {host} rejected the request (HTTP {exc.status_code})."
-        if isinstance(exc, o.APIError):
-            return f"The server at {host} reported an error while answering: {self._detail(exc)[:200]}"
-        return f"The server at {host} did not answer like an OpenAI-compatible API; check the base URL (it usually ends in /v1)."
-
-    # ---- the endpoint check ------------------------------------------------------------------
-    def _ensure_endpoint(self) -> None:
-        shared = self._shared
-        if shared.checked or not self.check_endpoint:
-            return
-        with shared.check_lock:
-            if shared.checked:
-                return
-            try:
-                self._preflight()
-            except EndpointUnavailable as exc:
-                self._open_breaker(str(exc))
-                raise
-            finally:
-                shared.checked = True
-
-    def _preflight(self) -> None:
-        """One cheap look at the endpoint before the first real call (≤ 5 s, the context-window probe's
-        time included: an endpoint that let that probe time out is not waited for again)."""
-        import httpx2
-
-        from summarizer.llm.endpoint import silent_for
-
-        silent = silent_for(self.settings.base_url)
-        if silent is not None:
-            raise EndpointUnavailable(f"The server at {self.host} did not answer within {silent:.0f} s; "
-                                      "check that it is running and the base URL is right.")
-        self._sdk()
-        http, host = self._shared.http, self.host
-        base = self.settings.base_url.strip().rstrip("/")
-        headers = {"Authorization": f"Bearer {self._key or 'not-needed'}"}
-        timeout = httpx2.Timeout(PREFLIGHT_TIMEOUT)
-        started = time.monotonic()
-        try:
-            status, models = get_models(http, base, headers, timeout)
-        except httpx2.TimeoutException:
-            raise EndpointUnavailable(f"The server at {host} did not answer within {PREFLIGHT_TIMEOUT:.0f} s; "
-                                      "check that it is running and the base URL is right.") from None
-        except Exception as exc:
-            log.info("endpoint check for %s failed: %r", host, exc)
-            raise EndpointUnavailable(f"Could not connect to {host} ({network_reason(exc)}); check the base URL, "
-                                      "your network and any proxy settings.") from None
-        log.info("endpoint check %s/models → %s in %.2fs", host, status, time.monotonic() - started)
-        if status in (401, 403):
-            raise EndpointUnavailable(f"The server at {host} rejected the API key ({status}); check the key in Settings.")
-        if status in (404, 405):
-            self._probe_chat()
-        elif 200 <= status < 300:
-            if models is None:
-                raise EndpointUnavailable(f"The server at {host} did not answer like an OpenAI-compatible API; "
-                                          "check the base URL (it usually ends in /v1).") from None
-            if _owned_by_me(models) and self._is_llama_cpp_python(base, headers):
-                self._shared.endpoint_info["server"] = LLAMA_CPP_PYTHON
-                self.one_at_a_time("llama-cpp-python's server computes one answer at a time, and by default a new "
-                                   "request ends the answer in flight")
-        self._read_props(base, headers)
-
-    def _is_llama_cpp_python(self, base: str, headers: dict) -> bool:
-        try:
-            return is_llama_cpp_python(self._shared.http, base, headers, 2.0)
-        except Exception:
-            return False
-
-    def one_at_a_time(self, why: str) -> None:
-        """Send one request at a time to this endpoint from now on (the whole run), and say so once."""
-        shared = self._shared
-        with shared.lock:
-            first = not shared.serialized
-            shared.serialized = True
-        self.limit.cap(1)
-        if not first or self.settings.workers <= 1:
-            log.info("%s serves one request at a time (%s)", self.host, why)
-            return
-        notice = (f"The server at {self.host} serves one request at a time ({why}); "
-                  f"this run sent one request at a time instead of {self.settings.workers}.")
-        log.warning("%s", self._scrub(notice))
-        if notice not in self.notices:
-            self.notices.append(self._scrub(notice))
-
-    def _probe_chat(self) -> None:
-        """A server without ``/models``: one 1-token request tells a wrong URL from a working one."""
-        o = self._shared.openai
-        self._count(requests=1)
-        try:
-            self._shared.sdk.with_options(timeout=PREFLIGHT_TIMEOUT).chat.completions.create(
-                model=self.settings.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1)
-        except (o.AuthenticationError, o.PermissionDeniedError, o.NotFoundError, o.APIConnectionError) as exc:
-            raise EndpointUnavailable(self._scrub(self._explain(exc))) from None
-        except o.APIStatusError as exc:
-            log.info("1-token probe answered %s; going on", exc.status_code)
-        except Exception as exc:
-            raise EndpointUnavailable(self._scrub(self._explain(exc))) from None
-
-    def _read_props(self, base: str, headers: dict) -> None:
-        """llama.cpp says how many requests it serves at once (``total_slots``) and its ``n_ctx``."""
-        try:
-            props = get_props(self._shared.http, base, headers, 2.0)
-        except Exception:
-            props = None
-        if not isinstance(props, dict):
-            return
-        info: dict = {}
-        slots = props.get("total_slots")
-        if isinstance(slots, int) and slots > 0:
-            info["total_slots"] = slots
-            if slots == 1:
-                self.one_at_a_time("llama.cpp's /props says total_slots is 1")
-            else:
-                self.limit.cap(slots)
-                log.info("%s serves %d request(s) at a time", self.host, slots)
-        n_ctx = (props.get("default_generation_settings") or {}).get("n_ctx") \
-            if isinstance(props.get("default_generation_settings"), dict) else None
-        if isinstance(n_ctx, int) and n_ctx > 0:
-            info["n_ctx"] = n_ctx
-        self._shared.endpoint_info.update(info)
-
-    # ---- one call ----------------------------------------------------------------------------
     def _format_for(self, schema: dict | None) -> str:
         if schema is None:
             return "none"
@@ -564,74 +330,6 @@ class ChatClient:
             self._open_breaker(reason)
             raise EndpointUnavailable(reason)
 
-    def _is_timeout(self, exc: Exception) -> bool:
-        o = self._shared.openai
-        return isinstance(exc, _CallTimeout) or (o is not None and isinstance(exc, o.APITimeoutError))
-
-    def _after_failure(self, exc: Exception, attempts: int, timeouts: int) -> float:
-        """Raise what ends this call, or return how long to wait before the next attempt."""
-        o = self._shared.openai
-        status = getattr(exc, "status_code", None)
-        if isinstance(exc, _CallTimeout):
-            self.limit.timed_out()
-            if timeouts + 1 >= 2 or attempts >= self.max_attempts:
-                raise BackendError(str(exc))
-            return self._backoff(attempts)
-        if isinstance(exc, o.APITimeoutError):
-            self.limit.timed_out()
-            self._count_stall()
-            # a server that sent nothing for a whole stall timeout gets one more chance, not five
-            if timeouts + 1 >= 2 or attempts >= self.max_attempts:
-                raise BackendError(self._explain(exc))
-            return self._backoff(attempts)
-        if status == 429 or isinstance(exc, o.RateLimitError):
-            self.limit.rate_limited()
-            wait = parse_retry_after(getattr(getattr(exc, "response", None), "headers", None))
-            if wait is not None and wait > self.retry_after_cap:
-                reason = (f"The server at {self.host} asked to wait {describe_wait(wait)} before retrying (Retry-After), "
-                          f"longer than the {self.retry_after_cap:.0f} s limit; try again later.")
-                self._open_breaker(reason, wait)
-                raise EndpointUnavailable(reason)
-            if attempts >= self.max_attempts:
-                raise BackendError(self._explain(exc))
-            if wait is None:
-                return self._backoff(attempts)
-            self._spend_retry_after(wait)
-            return wait + random.random() * 0.1 * self.backoff_base
-        if isinstance(exc, o.APIConnectionError):
-            if attempts >= self.max_attempts:
-                reason = self._scrub(self._explain(exc))
-                self._open_breaker(reason)
-                raise EndpointUnavailable(reason)
-            return self._backoff(attempts)
-        if isinstance(exc, (o.AuthenticationError, o.PermissionDeniedError, o.NotFoundError)):
-            reason = self._scrub(self._explain(exc))
-            self._open_breaker(reason)
-            raise EndpointUnavailable(reason)
-        if isinstance(exc, o.APIStatusError):
-            detail = self._detail(exc)
-            if status in (400, 413, 422) and is_overflow(detail):
-                limit = context_limit(detail, getattr(exc, "body", None))
-                named = f" ({limit} tokens)" if limit else ""
-                raise ContextOverflow(f"The request did not fit the model's context window{named} at {self.host}.",
-                                      limit) from None
-            if status in (408, 409) or (status or 0) >= 500:
-                if attempts >= self.max_attempts:
-                    raise BackendError(self._scrub(self._explain(exc)))
-                return self._backoff(attempts)
-            raise BackendError(self._scrub(self._explain(exc)))
-        if isinstance(exc, o.APIError):  # an error event inside the stream
-            if attempts >= self.max_attempts:
-                raise BackendError(self._scrub(self._explain(exc)))
-            return self._backoff(attempts)
-        if isinstance(exc, BackendError):
-            raise exc
-        log.exception("unexpected failure talking to %s", self.host)
-        raise BackendError(self._scrub(self._explain(exc)))
-
-    def _backoff(self, attempts: int) -> float:
-        return min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1)) * (0.5 + random.random() / 2)
-
     def _attempt(self, messages: list[dict], max_tokens: int, prompt_tokens: int, schema: dict | None, fmt: str,
                  on_delta: Callable[[str], None] | None, window: int | None = None) -> Completion:
         sdk = self._sdk()
@@ -695,7 +393,7 @@ class ChatClient:
             if call.aborted == "cancelled":
                 raise Cancelled(f"Stopped while the request was in flight ({self.cancel_reason}).") from None
             if call.aborted == "total":
-                raise _CallTimeout(f"The server at {self.host} did not finish one answer within "
+                raise CallTimeout(f"The server at {self.host} did not finish one answer within "
                                    f"{self.settings.call_timeout:.0f} s (the per-call time limit).") from None
             # answered with an error status: turned away at the door, nothing was computed
             rejected = isinstance(exc, (o.APIStatusError, _Rejected))
@@ -739,7 +437,6 @@ class ChatClient:
         else:
             self._count(1, prompt_tokens, _estimate(text))
 
-
     def _explain_unfinished(self, got_chunk: bool, prompt_tokens: int, window: int | None) -> None:
         """A stream that ended without a finish reason: an overflow (nothing at all, for a prompt near the
         window, or for any but a tiny prompt from llama-cpp-python), an answer cut by another request of ours
@@ -772,23 +469,12 @@ class _Interrupted(Exception):
     """A stream ended unfinished while other calls of ours were in flight: the server cut it for them."""
 
 
-def _owned_by_me(models: object) -> bool:
-    """A ``/models`` list whose entries are ``owned_by: me`` (llama-cpp-python's server says so)."""
-    entries = models.get("data") if isinstance(models, dict) else None
-    return isinstance(entries, list) and bool(entries) and \
-        all(isinstance(e, dict) and e.get("owned_by") == "me" for e in entries)
-
-
 class _Rejected(Exception):
     """The endpoint refused an optional part of the request (``format`` or ``stream_options``)."""
 
     def __init__(self, what: str, detail: str = "", status: int | None = None) -> None:
         super().__init__(what)
         self.what, self.detail, self.status = what, detail, status
-
-
-class _CallTimeout(BackendError):
-    """One call ran past ``Settings.call_timeout``."""
 
 
 def _extra(obj, name: str):
