@@ -230,13 +230,13 @@ def test_real_local_model_answers_and_no_other_host_hears_of_it(paper_path, tmp_
 def test_the_app_handing_equal_settings_again_does_not_look_at_the_endpoint_again(paper, llm_server):
     """The app gives the asker its settings anew on every rerun: equal settings keep the backend (and its
     client, which looked at the endpoint once); another key builds a new one."""
-    asker = Asker(paper, llm_settings(llm_server))
+    asker = Asker(paper, llm_settings(llm_server, use_cache=False))  # each ask is sent (no answer cache)
     asker.ask(QUESTION)
     looked = len(llm_server.state.gets)
     assert looked >= 1
-    asker.settings = llm_settings(llm_server)
+    asker.settings = llm_settings(llm_server, use_cache=False)
     asker.ask(QUESTION)
     assert len(llm_server.state.gets) == looked and len(llm_server.state.chat_requests) == 2
-    asker.settings = llm_settings(llm_server, api_key="sk-other-0000")
+    asker.settings = llm_settings(llm_server, api_key="sk-other-0000", use_cache=False)
     asker.ask(QUESTION)
     assert len(llm_server.state.gets) > looked

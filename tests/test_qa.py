@@ -155,3 +155,28 @@ def test_cli_summarize_json_has_coverage_and_bullets(tmp_path, capsys):
     pages = {s["title"]: {tuple(b["pages"]) for b in s["bullets"]} for s in data["sections"]}
     assert pages["2 Index"] == {(1,)} and pages["4 Conclusion"] == {(2,)}  # the PDF breaks the page after §2
     assert all(b["support"]["score"] == 1.0 for s in data["sections"] for b in s["bullets"])
+
+
+def test_the_same_question_again_is_answered_from_the_cache_and_checked_again(paper, llm_server):
+    """Ask is on the one request path: a sound answer is kept in the answer cache, and the same question on
+    the same passages is answered from it (nothing sent, nothing paid), with the same citations."""
+    first = Asker(paper, llm_settings(llm_server)).ask("How are the postings compressed?")
+    sent = len(llm_server.state.chat_requests)
+    again = Asker(paper, llm_settings(llm_server)).ask("How are the postings compressed?")
+    assert len(llm_server.state.chat_requests) == sent  # nothing sent
+    assert again.answer == first.answer and [p.label for p in again.citations] == ["§2"] and again.found
+    assert again.tokens_in == again.tokens_out == 0 and any("from the cache" in n for n in again.notices)
+    Asker(paper, llm_settings(llm_server, use_cache=False)).ask("How are the postings compressed?")
+    assert len(llm_server.state.chat_requests) == sent + 1  # the cache off: asked again
+
+
+def test_an_answer_that_failed_the_checks_is_not_kept(paper, llm_server, monkeypatch):
+    from summarizer.ask import qa
+
+    with monkeypatch.context() as patched:  # a model that cites a page it was not given
+        patched.setattr(qa, "_stream_chat", lambda *a, **k: iter(["It uses codes [§9, p. 42]."]))
+        first = Asker(paper, llm_settings(llm_server)).ask("How are the postings compressed?")
+    assert first.problem and not first.found
+    sent = len(llm_server.state.chat_requests)
+    again = Asker(paper, llm_settings(llm_server)).ask("How are the postings compressed?")
+    assert len(llm_server.state.chat_requests) == sent + 1 and again.found  # asked again, not the bad answer

@@ -31,6 +31,7 @@ from summarizer.config.prices import cost_usd
 from summarizer.config.settings import DEFAULT_BASE_URL, Settings
 from summarizer.llm.answer_checks import AnswerContext, answer_problem
 from summarizer.llm.answers import parse_answer
+from summarizer.llm.requests import Call
 from summarizer.model.document import Document
 from summarizer.model.errors import BackendError, InputError, SummarizerError
 from summarizer.text.retrieval import Hit, Passage, PassageIndex, question_terms
@@ -38,6 +39,9 @@ from summarizer.text.sentences import split_sentences
 from summarizer.text.terms import terms
 
 log = logging.getLogger(__name__)
+
+#: Asks are answered in plain text; this stands for their answer schema in the cache key.
+ASK_SCHEMA = {"type": "text", "role": "ask"}
 
 #: A question longer than this is cut (with a notice) before it is searched or sent.
 MAX_QUESTION_TOKENS = 400
@@ -355,6 +359,16 @@ class _LLMAnswering(Answering):
             blocks.append(block)
         messages = prompt.render({**values, "passages": "\n\n".join(blocks)})
         prompt_tokens = backend.count_messages(messages)
+        # the one request path's cache: the same question on the same passages, model and key scope is not
+        # paid again; the answer is checked again below as if it had just come
+        key = backend.cache_key(Call(prompt, messages, prompt_tokens, prompt.max_output_tokens, room), ASK_SCHEMA)
+        hit = backend.cache.get(key) if backend.cache is not None else None
+        if isinstance(hit, dict) and isinstance(hit.get("text"), str) and hit["text"].strip():
+            text = hit["text"]
+            self.context = _answer_context(prompt, values, sent)
+            self._finish(text, sent, {"cached": True}, prompt_tokens, tokenizer, settings)
+            yield from ([] if text.lstrip().startswith("{") or text.upper().startswith(NOT_FOUND_MARK) else [text])
+            return
         client = asker._client or backend.client.child()  # its own Stop: leaving one answer ends that answer only
         raw: list[str] = []
         usage: dict = {}
@@ -373,6 +387,8 @@ class _LLMAnswering(Answering):
             shown = text
         self.context = _answer_context(prompt, values, sent)
         self._finish("".join(raw), sent, usage, prompt_tokens, tokenizer, settings)
+        if backend.cache is not None and not self.turn.problem and usage.get("finish_reason") != "length":
+            backend.cache.set(key, {"text": "".join(raw)})  # a sound answer (found or not): kept for a re-ask
 
     def _history(self, tokenizer) -> str:
         lines: list[str] = []
@@ -404,6 +420,11 @@ class _LLMAnswering(Answering):
         else:
             turn.answer = text
         self._cite(sent)
+        if usage.get("cached"):  # answered from the cache: nothing sent, nothing paid
+            turn.tokens_in = turn.tokens_out = 0
+            turn.cost_usd = 0.0 if settings.price and not settings.is_local else None
+            turn.notices.append("Answered from the cache (the same question on the same passages); nothing was sent.")
+            return
         turn.tokens_in = int(usage.get("prompt_tokens") or prompt_tokens)
         turn.tokens_out = int(usage.get("completion_tokens") or tokenizer.count(text))
         if not settings.is_local:
