@@ -38,6 +38,7 @@ from summarizer.config.settings import Settings  # noqa: E402
 from summarizer.extractive.backend import ExtractiveBackend  # noqa: E402
 from summarizer.extractive.news import RULES, NewsRules, news_overview  # noqa: E402
 from summarizer.inputs.text_parser import parse_text  # noqa: E402
+from summarizer.output.render import render_overview  # noqa: E402
 
 MIN_GAIN = 0.1  # ROUGE-1 points a rule must add on the tuning half to be selected
 KEYS = ("rouge1", "rouge2", "rougeL")
@@ -113,7 +114,8 @@ def backend_scores(rows: list[dict], lang: str) -> dict[str, float]:
     backend = ExtractiveBackend(Settings())
     out = []
     for r in rows:
-        overview, _ = backend.synthesize(parse_text(r["article"], r["id"]), [])
+        overview, fields = backend.synthesize(parse_text(r["article"], r["id"]), [])
+        overview = overview or render_overview(fields)  # as the engine does: output/ writes the fields
         out.append(score(plain(overview), reference(r), lang))
     return mean(out)
 

@@ -46,9 +46,8 @@ class ExtractiveBackend:
                           report: Callable[[SectionResult], None]) -> SectionResult:
         section = document.sections[result.index]
         lang = document.language
-        bullets = "\n".join(f"- {s}" for s in summary_sentences(section.text, lang, scale=self.scale))
-        result.summary = bullets
-        result.fields = {"summary": bullets}
+        # the answer's fields; output/ writes them as Markdown (one bullet per sentence)
+        result.fields = {"summary": summary_sentences(section.text, lang, scale=self.scale)}
         result.status = Status.DONE
         result.attempts = 1
         return result
@@ -57,7 +56,7 @@ class ExtractiveBackend:
         lang = document.language
         if document.genre == "article":
             headline, paragraph = news_overview(document.text, lang, scale=self.scale)
-            return f"**{headline}**\n\n{paragraph}".strip(), {"headline": headline, "summary": paragraph}
+            return "", {"headline": headline, "summary": paragraph}  # output/ writes them as Markdown
         source = document.abstract.strip()
         if source:
             text = summarize_text(source, lang, budget=int((110 if lang == "zh" else 70) * self.scale) or None)

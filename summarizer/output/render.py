@@ -132,7 +132,10 @@ _OVERVIEW = [("tldr", "TL;DR"), ("contributions", "Contributions"), ("method", "
 
 
 def render_overview(fields: dict) -> str:
-    """The synthesis answer as Markdown, its known fields first in a fixed order."""
+    """The synthesis answer as Markdown, its known fields first in a fixed order. A news article's overview
+    (a headline and a summary, no synthesis fields) reads as the article's own summary does."""
+    if "headline" in fields and not any(key in fields for key, _ in _OVERVIEW):
+        return render_fields(fields)
     parts = []
     for key, label in _OVERVIEW:
         text = field_text(fields.get(key, ""))
