@@ -1,8 +1,8 @@
 """Summarizer: section-by-section Markdown summaries of research papers and news articles.
 
 The library behind the web app and the CLI. Stages, each a module you can read alone:
-``loading`` (file/bytes/text) → ``pdf_parser`` / ``text_parser`` → ``document.Document`` →
-``engine.run`` over a backend (``extractive_backend`` or ``llm_backend``) → ``render``.
+``inputs.loading`` (file/bytes/text) → ``pdf.parser`` / ``inputs.text_parser`` → ``model.document.Document`` →
+``run.engine.run`` over a backend (``extractive.backend`` or ``llm.backend``) → ``output.render``.
 
 Importing this package stays light: heavy packages (PyMuPDF, openai, tiktoken, spaCy)
 are imported by the functions that use them; ``Settings`` is loaded on first access.

@@ -3,7 +3,7 @@
 Streamlit still has the older way, a ``pages/`` folder next to the main script, and a fresh server starts
 in it: until app.py has run once, a browser that opens ``/Settings`` first gets that file alone, with the
 folder's automatic sidebar naming the main page after its file ("app"). ``declared_pages_only`` — called
-by every page through ``ui_session.init_session`` — ends that mode and reruns, so app.py's declaration
+by every page through ``ui.browser_session.init_session`` — ends that mode and reruns, so app.py's declaration
 is used from the first page served. It relies on ``PagesManager.uses_pages_directory``, a class flag of
 Streamlit (pinned in requirements.txt) that ``st.navigation`` itself clears.
 """

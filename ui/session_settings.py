@@ -111,7 +111,7 @@ def shared_prompts_dir() -> Path:
 
 
 def _session_id(state: Mapping) -> str | None:
-    """The browser's id (``ui_session`` keeps it across reloads as "sid"), else one of our own."""
+    """The browser's id (``ui.browser_session`` keeps it across reloads as "sid"), else one of our own."""
     sid = state.get("sid") or state.get(SESSION_ID_KEY)
     if not sid and isinstance(state, MutableMapping):
         sid = uuid.uuid4().hex

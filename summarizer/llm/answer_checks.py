@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from summarizer.text.language import HAN_CHAR
 
-#: The tags we wrap data in (``llm_backend.delimit`` and the prompt files).
+#: The tags we wrap data in (``llm.backend.delimit`` and the prompt files).
 DELIMITER_TAGS = ("section", "article", "parts", "summaries", "abstract")
 _TAG_NAMES = "|".join(DELIMITER_TAGS)
 _TAG = re.compile(rf"<\s*/?\s*(?:{_TAG_NAMES})\s*>", re.I)

@@ -95,7 +95,7 @@ class LLMBackend(ModelRequests):
 
     def plan_requests(self, document: Document, indices: list[int]) -> list[list[int]]:
         """The sections to summarize, as requests: small neighbours with the same prompt share one
-        (``section_groups``); a section re-asked about a problem, or the abstract (the brief's source),
+        (``groups``); a section re-asked about a problem, or the abstract (the brief's source),
         is asked alone."""
         if self.whole_paper(document, indices):
             return [sorted(indices)]
@@ -108,7 +108,7 @@ class LLMBackend(ModelRequests):
         return 0 if self.settings.is_local else int(self.settings.group_below or 0)
 
     def whole_paper(self, document: Document, indices: list[int]) -> bool:
-        """A short paper is asked in one request, overall summary included (``section_groups``): when
+        """A short paper is asked in one request, overall summary included (``groups``): when
         ``indices`` are all the sections it has to summarize, grouping is on, no section is being
         re-asked, and every prompt involved is a default one: a section prompt the user chose or edited
         is honoured by asking that section with it."""

@@ -1,7 +1,7 @@
 """Before a run: how many tokens it will send and receive, and what that costs.
 
 The estimate renders each section's real prompt, counts it with the same tokenizer the budget
-uses, counts small neighbouring sections asked together once (``section_groups``), adds the parts
+uses, counts small neighbouring sections asked together once (``llm.groups``), adds the parts
 a long section is split into and the merge and synthesis calls, and
 assumes each answer fills about two thirds of its reserved room. The price is the chosen model's
 (``Settings.price``: the maintained table in prices.json, or the user's price for that model name);

@@ -87,7 +87,7 @@ def plan_groups(candidates: list[Candidate], below: int, max_sections: int = GRO
 
 def group_text(parts: list[tuple[str, str]]) -> str:
     """The sections' texts as numbered parts of one ``<section>`` block, each after a ``<part N> title``
-    line. A document cannot hold that mark (``llm_backend.delimit`` neutralises ``<part`` in the data),
+    line. A document cannot hold that mark (``llm.backend.delimit`` neutralises ``<part`` in the data),
     while a numbered line such as a reference list's ``[1] S. Popinet …`` is common: numbers in
     brackets would collide with it. No closing tag: the next mark or the block's end closes a part."""
     return "\n\n".join(f"<part {n}> {' '.join(title.split())}\n{text}" for n, (title, text) in enumerate(parts, 1))

@@ -118,7 +118,7 @@ class SectionResult:
     unverified_numbers: list[str] = field(default_factory=list)
     unverified_quotes: list[str] = field(default_factory=list)
     unverified_names: list[str] = field(default_factory=list)
-    #: Each claim of the summary with the page(s) and source sentence behind it (``grounding.Bullet``).
+    #: Each claim of the summary with the page(s) and source sentence behind it (``Bullet``).
     bullets: list = field(default_factory=list)
     #: How many parts a long section was summarized in (1: read whole).
     parts: int = 1
