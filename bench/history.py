@@ -42,7 +42,8 @@ def main() -> None:
     from summarizer.inputs.loading import load_path
     from summarizer.output.render import render_markdown
     from summarizer.run.engine import summarize_document
-    from summarizer.store.history import RunRecorder, open_history, reopen
+    from summarizer.store.history import open_history
+    from summarizer.store.recorder import RunRecorder, reopen
 
     doc = load_path(args.paper)
     settings = Settings()

@@ -10,7 +10,7 @@ import streamlit as st
 from summarizer.model.errors import SummarizerError
 from summarizer.output.escape import escape_text
 from summarizer.run.batch import BatchItem, BatchStatus, iter_batch, read_uploads, split_pasted_articles, zip_results
-from summarizer.store.history import batch_recorder
+from summarizer.store.recorder import batch_recorder
 from ui.browser_session import session_id
 from ui.session_settings import page_settings
 

@@ -172,7 +172,8 @@ def test_batch_index_md_shows_titles_and_errors_as_text(tmp_path):
 
 def _two_hostile_runs(tmp_path):
     from summarizer.run.engine import summarize_document
-    from summarizer.store.history import RunRecorder, SQLiteHistory
+    from summarizer.store.history import SQLiteHistory
+    from summarizer.store.recorder import RunRecorder
 
     store = SQLiteHistory(tmp_path / "history.db")
     doc = load_text(_hostile_text(), "harbour.txt")

@@ -17,7 +17,8 @@ from conftest import CORPUS, ROOT
 from summarizer.config.settings import Settings
 from summarizer.model.document import Document, Section
 from summarizer.model.results import SectionResult
-from summarizer.store.history import MIGRATIONS, SCHEMA_VERSION, RunRecorder, SQLiteHistory, reopen
+from summarizer.store.history import MIGRATIONS, SCHEMA_VERSION, SQLiteHistory
+from summarizer.store.recorder import RunRecorder, reopen
 
 
 def _doc(n: int = 4, title: str = "A paper on sparrows") -> Document:
@@ -187,7 +188,7 @@ def test_what_a_run_records_and_never_the_key(tmp_path):
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert b"sk-very-secret" not in raw and b"hunter2pass" not in raw
     llm = Settings(backend="llm", model="m", base_url="https://user:hunter2pass@llm.example.com:8443/v1", api_key="sk-x")
-    from summarizer.store.history import public_settings
+    from summarizer.store.records import public_settings
 
     assert public_settings(llm)["host"] == "llm.example.com:8443"
     assert "hunter2pass" not in json.dumps(public_settings(llm))
@@ -322,7 +323,7 @@ def test_questions_are_kept_with_their_run_and_come_back_on_reopen(tmp_path):
 def test_the_batch_page_path_records_each_document_in_history(tmp_path):
     """iter_batch (the Batch page's runner) writes every document into the history of its owner."""
     from summarizer.run.batch import BatchItem, iter_batch
-    from summarizer.store.history import batch_recorder
+    from summarizer.store.recorder import batch_recorder
 
     text = ("The council approved the budget on Monday after a long debate. It raises school funding by a fifth. "
             "Critics said the plan ignores transport in the north of the city.")

@@ -11,7 +11,7 @@ from pdf_factory import make_paper, prose
 from summarizer.inputs.loading import load_bytes
 from summarizer.model.document import Document
 from summarizer.model.results import Bullet, SectionResult, Support
-from summarizer.store.history import _section_from_json, _section_json, document_from_blob, document_to_blob
+from summarizer.store.records import document_from_blob, document_to_blob, section_from_json, section_json
 
 
 def _paper() -> Document:
@@ -52,7 +52,7 @@ def test_a_section_result_comes_back_whole_from_its_json():
     again = SectionResult.from_json(data)
     assert again.status == "cached" and again.bullets[0].pages == [3] and again.bullets[0].found
     assert again == result  # ``live`` is not compared: a streaming answer is not a result
-    assert _section_from_json(_section_json(result)) == result  # History stores the same shape
+    assert section_from_json(section_json(result)) == result  # History stores the same shape
 
 
 def test_history_rows_written_before_the_one_shape_still_read():
@@ -60,7 +60,7 @@ def test_history_rows_written_before_the_one_shape_still_read():
     result = _result()
     old = asdict(result)
     old.pop("live")
-    again = _section_from_json(json.dumps(old))
+    again = section_from_json(json.dumps(old))
     assert again == result and again.status == "cached" and again.bullets[0].support.sentence.endswith("2021.")
 
 

@@ -292,7 +292,7 @@ def test_a_running_section_shows_its_answer_as_it_streams(llm_server):
     """The progress area gets the streaming answer of a running section (a slow local model shows it is
     writing); the finished section, its JSON and its History row carry none of it."""
     from summarizer.run.engine import run
-    from summarizer.store.history import _section_json
+    from summarizer.store.records import section_json
 
     doc = parse_text("# T\n\n## Method\n" + "We measure the sparrows of the city every spring. " * 30)
     events = list(run(doc, llm_settings(llm_server, use_cache=False)))
@@ -301,4 +301,4 @@ def test_a_running_section_shows_its_answer_as_it_streams(llm_server):
     assert any("summary" in r.live or "{" in r.live for r in live)  # the model's own words, as sent
     final = events[-1].summary.sections[0]
     assert final.status == "done" and final.live == ""
-    assert "live" not in final.to_json() and '"live"' not in _section_json(final)
+    assert "live" not in final.to_json() and '"live"' not in section_json(final)

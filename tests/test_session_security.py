@@ -214,7 +214,7 @@ def _a_run(store, owner: str) -> str:
     from summarizer.inputs.loading import load_text
     from summarizer.output.render import render_markdown
     from summarizer.run.engine import run
-    from summarizer.store.history import RunRecorder
+    from summarizer.store.recorder import RunRecorder
 
     document, settings = load_text(PAPER), Settings()
     recorder = RunRecorder(store, owner, document, "digest-1", settings)

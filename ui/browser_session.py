@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 from summarizer.config.secret import new_session_id, seal, server_secret, sign_session, unseal, verified_session
 from summarizer.output.escape import escape_text
 from summarizer.run.review import SectionChoice, default_choices
-from summarizer.store.history import RunRecorder, SQLiteHistory, open_history, reopen
+from summarizer.store.history import SQLiteHistory, open_history
+from summarizer.store.recorder import RunRecorder, reopen
 from ui.session_settings import SETTINGS_KEY
 
 log = logging.getLogger(__name__)

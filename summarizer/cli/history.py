@@ -128,7 +128,7 @@ def cmd_history(args) -> int:
             return EXIT_OK
         if not record.markdown:
             from summarizer.output.render import render_markdown
-            from summarizer.store.history import reopen
+            from summarizer.store.recorder import reopen
 
             opened = reopen(store, owner, record.info.id)
             text = render_markdown(opened[1]) if opened else ""

@@ -200,7 +200,7 @@ def _summarize(args):
     if args.no_history:
         recorder = None
     else:
-        from summarizer.store.history import command_recorder
+        from summarizer.store.recorder import command_recorder
 
         recorder = command_recorder(doc, settings)
     events = [f for f in (progress, recorder) if f is not None]

@@ -440,7 +440,7 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
         total = len(items)
         lock = threading.Lock()
         client = _shared_client(settings)
-        from summarizer.store.history import batch_recorder
+        from summarizer.store.recorder import batch_recorder
 
         record = batch_recorder() if history else None
 

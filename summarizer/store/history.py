@@ -1,4 +1,6 @@
-"""The history of summaries: every run, its sections as they finish, ratings, and browser sessions.
+"""The history of summaries: every run, its sections as they finish, ratings, and browser sessions. This
+module is the SQLite store and its named migrations; ``records`` holds what it keeps, ``recorder`` feeds
+it from a run.
 
 ``HistoryStore`` is the small interface the app, the CLI and the batch use; ``SQLiteHistory`` is the
 implementation (the standard library's ``sqlite3`` in the data folder): WAL mode so readers never
@@ -21,17 +23,26 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Protocol
-from urllib.parse import urlparse
 
 from summarizer.model.document import Document
 from summarizer.model.errors import SummarizerError
-from summarizer.model.results import DocumentSummary, SectionResult, Usage
+from summarizer.model.results import DocumentSummary, SectionResult
+from summarizer.store.records import (
+    RunInfo,
+    RunRecord,
+    SectionRecord,
+    document_from_blob,
+    document_to_blob,
+    new_run_id,
+    prompt_versions,
+    public_settings,
+    section_from_json,
+    section_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,170 +67,6 @@ def is_damage(exc: sqlite3.Error) -> bool:
     """True only for a file that is not a database or fails its integrity check (never for a full disk,
     a read-only folder, a lock or a path that cannot be opened)."""
     return isinstance(exc, _Damaged) or str(getattr(exc, "sqlite_errorname", "")).startswith(_DAMAGE_CODES)
-_SECTION_FIELDS = {f.name for f in fields(SectionResult)}
-
-
-# ---------------------------------------------------------------------------------------------
-# Data
-
-
-@dataclass
-class RunInfo:
-    """One line of the history list."""
-
-    id: str
-    owner: str
-    title: str
-    source: str
-    doc_hash: str
-    pages: int | None
-    backend: str
-    model: str
-    host: str
-    length: str
-    language: str
-    origin: str  # "app", "batch" or "cli"
-    status: str  # "running" (or interrupted), "done", "failed"
-    started: float
-    finished: float | None
-    sections_done: int
-    sections_failed: int
-    sections_total: int
-    tokens_in: int
-    tokens_out: int
-    cost_usd: float | None
-    rating: int | None
-    comment: str
-
-    @property
-    def label(self) -> str:
-        return "extractive" if self.backend == "extractive" else f"{self.model} @ {self.host}"
-
-
-@dataclass
-class SectionRecord:
-    """A stored section result with the reviewer's rating (1-5) and comment."""
-
-    result: SectionResult
-    rating: int | None = None
-    comment: str = ""
-
-
-@dataclass
-class RunRecord:
-    """Everything stored for one run."""
-
-    info: RunInfo
-    settings: dict
-    prompts: dict
-    overview: str
-    overview_error: str
-    overview_unverified: list[str]
-    notices: list[str]
-    markdown: str
-    requests: int
-    sections: list[SectionRecord] = field(default_factory=list)
-    body_hash: str = ""  # the stored document as summarized (``load_document``)
-    qa: list[dict] = field(default_factory=list)  # ``qa.Turn.as_json()`` of each question asked
-
-    @property
-    def backend_label(self) -> str:
-        return self.settings.get("backend_label") or self.info.label
-
-    def to_summary(self, document: Document) -> DocumentSummary:
-        """The run as the engine's ``DocumentSummary`` (for showing it again, or finishing it)."""
-        usage = Usage(self.info.tokens_in, self.info.tokens_out, self.requests, self.info.cost_usd)
-        summary = DocumentSummary(document, self.backend_label, self.overview, [s.result for s in self.sections],
-                                  {}, self.overview_error, usage, list(self.notices), list(self.overview_unverified))
-        summary.qa = [dict(turn) for turn in self.qa]
-        return summary
-
-    @property
-    def unfinished(self) -> list[int]:
-        return [s.result.index for s in self.sections if s.result.status in ("queued", "running", "retrying")]
-
-
-# ---------------------------------------------------------------------------------------------
-# Helpers
-
-
-def safe_host(base_url: str) -> str:
-    """The endpoint's host and port, never credentials written into the URL."""
-    parsed = urlparse(base_url or "")
-    host = parsed.hostname or ""
-    return f"{host}:{parsed.port}" if parsed.port else host
-
-
-def prompt_versions(settings) -> dict[str, str]:
-    """A short content hash per prompt in effect (LLM backend): two runs with another prompt differ here."""
-    if getattr(settings, "backend", "") != "llm":
-        return {}
-    from summarizer.llm.prompts import load_prompts
-
-    prompts = load_prompts(settings.prompts_dir)
-    return {name: hashlib.sha256(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:10]
-            for name, p in sorted(prompts.prompts.items())}
-
-
-def public_settings(settings) -> dict:
-    """The settings a run records: what decides the summary, never the key or its URL credentials."""
-    keep = ("backend", "model", "language", "length", "parser", "temperature", "workers", "small_model",
-            "route_below_tokens", "use_cache", "include_reasoning", "context_window", "group_below",
-            "whole_paper_below")
-    out = {k: getattr(settings, k, None) for k in keep}
-    out["host"] = safe_host(settings.base_url) if settings.backend == "llm" else ""
-    out["backend_label"] = f"llm ({settings.model} @ {out['host']})" if settings.backend == "llm" else settings.backend_label
-    return out
-
-
-def document_to_blob(document: Document) -> bytes:
-    return zlib.compress(json.dumps(document.to_json(), ensure_ascii=False).encode("utf-8"), 6)
-
-
-def document_from_blob(blob: bytes) -> Document:
-    return Document.from_json(json.loads(zlib.decompress(blob).decode("utf-8")))
-
-
-def _section_json(result: SectionResult) -> str:
-    return json.dumps(result.to_json(), ensure_ascii=False)
-
-
-def _section_from_json(text: str) -> SectionResult:
-    return SectionResult.from_json(json.loads(text))
-
-
-def new_run_id() -> str:
-    return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
-
-
-# ---------------------------------------------------------------------------------------------
-# The interface
-
-
-class HistoryStore(Protocol):
-    """What the app, CLI and batch need from a history store (SQLite here; Postgres could replace it)."""
-
-    notice: str
-
-    def start_run(self, owner: str, document: Document, doc_hash: str, settings, origin: str = "app",
-                  plan: Iterable[SectionResult] = ()) -> str: ...
-    def reopen_run(self, run_id: str) -> None: ...
-    def record_section(self, run_id: str, result: SectionResult) -> None: ...
-    def finish_run(self, run_id: str, summary: DocumentSummary, markdown: str) -> None: ...
-    def list_runs(self, owner: str | None, search: str = "", limit: int = 5000) -> list[RunInfo]: ...
-    def get_run(self, owner: str | None, run_id: str) -> RunRecord | None: ...
-    def delete_run(self, owner: str | None, run_id: str) -> bool: ...
-    def delete_all(self, owner: str) -> int: ...
-    def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None,
-             comment: str | None = None) -> None: ...
-    def comment(self, owner: str | None, run_id: str, section: int | None, text: str) -> None: ...
-    def save_qa(self, owner: str | None, run_id: str, turns: list[dict]) -> None: ...
-    def save_document(self, doc_hash: str, document: Document) -> None: ...
-    def load_document(self, doc_hash: str) -> Document | None: ...
-    def save_source(self, doc_hash: str, pdf: bytes) -> None: ...
-    def load_source(self, doc_hash: str) -> bytes | None: ...
-    def save_session(self, owner: str, state: dict) -> None: ...
-    def load_session(self, owner: str) -> dict | None: ...
 
 
 # ---------------------------------------------------------------------------------------------
@@ -470,7 +317,7 @@ class SQLiteHistory:
                         settings.length, settings.language, origin, json.dumps(public), json.dumps(prompts),
                         "running", now, now))
             db.executemany("INSERT OR REPLACE INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?)",
-                           [(run_id, r.index, r.title, r.status, _section_json(r), now) for r in plan])
+                           [(run_id, r.index, r.title, r.status, section_json(r), now) for r in plan])
             db.execute(_COUNT, (now, run_id))
 
         self._write(steps)
@@ -489,7 +336,7 @@ class SQLiteHistory:
             db.execute("INSERT INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?) "
                        "ON CONFLICT(run_id, idx) DO UPDATE SET title = excluded.title, status = excluded.status, "
                        "data = excluded.data, updated = excluded.updated",
-                       (run_id, result.index, result.title, result.status, _section_json(result), now))
+                       (run_id, result.index, result.title, result.status, section_json(result), now))
             db.execute("UPDATE runs SET tokens_in = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_in')), 0) FROM "
                        "sections WHERE run_id = ?), tokens_out = (SELECT COALESCE(SUM(json_extract(data, '$.tokens_out')), 0) "
                        "FROM sections WHERE run_id = ?), updated = ? WHERE id = ?", (run_id, run_id, now, run_id))
@@ -507,7 +354,7 @@ class SQLiteHistory:
             db.executemany("INSERT INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?) "
                            "ON CONFLICT(run_id, idx) DO UPDATE SET title = excluded.title, status = excluded.status, "
                            "data = excluded.data, updated = excluded.updated",
-                           [(run_id, r.index, r.title, r.status, _section_json(r), now) for r in summary.sections])
+                           [(run_id, r.index, r.title, r.status, section_json(r), now) for r in summary.sections])
             db.execute("DELETE FROM sections WHERE run_id = ? AND idx >= ?", (run_id, len(summary.sections)))
             db.execute("UPDATE runs SET status = ?, overview = ?, overview_error = ?, overview_unverified = ?, notices = ?, "
                        "markdown = ?, tokens_in = ?, tokens_out = ?, requests = ?, cost_usd = ?, finished = ?, updated = ? "
@@ -550,7 +397,7 @@ class SQLiteHistory:
         n = len(fields(RunInfo))
         info = self._info(row[:n])
         settings, prompts, overview, error, unverified, notices, markdown, requests, body_hash, qa = row[n:]
-        sections = [SectionRecord(_section_from_json(data), rating, comment or "") for data, rating, comment in
+        sections = [SectionRecord(section_from_json(data), rating, comment or "") for data, rating, comment in
                     db.execute("SELECT data, rating, comment FROM sections WHERE run_id = ? ORDER BY idx", (run_id,))]
         return RunRecord(info, json.loads(settings), json.loads(prompts), overview or "", error or "",
                          json.loads(unverified or "[]"), json.loads(notices or "[]"), markdown or "", requests or 0, sections, body_hash,
@@ -683,101 +530,3 @@ def open_history(path: str | Path | None = None) -> SQLiteHistory:
             store = _stores[target] = SQLiteHistory(target)
         return store
 
-
-# ---------------------------------------------------------------------------------------------
-# Recording a run from the engine's events
-
-
-class RunRecorder:
-    """Feeds a history store from ``engine.run`` events: call it with each event (``on_event``).
-
-    The run is created on the first event; each section is written when it reaches a final state;
-    the overall result when the run is done. A failing store never fails the run (logged instead).
-    """
-
-    def __init__(self, store: HistoryStore, owner: str, document: Document, doc_hash: str, settings,
-                 origin: str = "app", run_id: str | None = None,
-                 markdown: Callable[[DocumentSummary], str] | None = None) -> None:
-        self.store, self.owner, self.document, self.doc_hash = store, owner, document, doc_hash
-        self.settings, self.origin, self.run_id = settings, origin, run_id
-        self.markdown = markdown
-        self._reopen = run_id is not None  # continuing a stored run (retry, finish the rest)
-        self.failed = False
-
-    def _safely(self, what: str, step: Callable[[], object]) -> None:
-        if self.failed:
-            return
-        try:
-            step()
-        except (sqlite3.Error, OSError) as exc:
-            self.failed = True
-            log.error("history: could not %s (%s); this run is not recorded further", what, exc)
-
-    def _start(self, first: SectionResult) -> None:
-        self.run_id = self.store.start_run(self.owner, self.document, self.doc_hash, self.settings, self.origin,
-                                           plan=[first])
-
-    def __call__(self, event) -> None:
-        if event.kind == "section" and event.result is not None:
-            result = event.result
-            if self.run_id is None:
-                self._safely("start the run", lambda: self._start(result))
-            elif self._reopen:
-                self._reopen = False
-                self._safely("reopen the run", lambda: self.store.reopen_run(self.run_id))
-            if self.run_id is not None and (result.finished or result.status == "queued"):
-                self._safely("record a section", lambda: self.store.record_section(self.run_id, result))
-        elif event.kind == "done" and event.summary is not None and self.markdown is not None:
-            self.finish(event.summary, self.markdown(event.summary))
-
-    def finish(self, summary: DocumentSummary, markdown: str) -> None:
-        """Store the overall result and the Markdown the user got."""
-        if self.run_id is not None:
-            self._safely("finish the run", lambda: self.store.finish_run(self.run_id, summary, markdown))
-
-
-def reopen(store: HistoryStore, owner: str | None, run_id: str) -> tuple[RunRecord, DocumentSummary] | None:
-    """A stored run and its result over the document as it was summarized (None if gone or not the owner's)."""
-    record = store.get_run(owner, run_id)
-    if record is None:
-        return None
-    document = store.load_document(record.body_hash)
-    if document is None:
-        return None
-    return record, record.to_summary(document)
-
-
-def _store_or_none(path: str | Path | None, what: str) -> SQLiteHistory | None:
-    """The store, or None when it cannot be opened (the run goes on unrecorded; the log says why)."""
-    try:
-        store = open_history(path)
-    except (sqlite3.Error, OSError) as exc:
-        log.error("history: cannot open the store (%s); this %s is not recorded", exc, what)
-        return None
-    if store.notice:
-        log.warning("history: %s", store.notice)
-    return store
-
-
-def command_recorder(document: Document, settings, path: str | Path | None = None) -> RunRecorder | None:
-    """For ``summarize`` on the command line: a recorder whose runs belong to the owner ``cli`` (listed by
-    ``summarizer history list --owner cli``), the document keyed by the text read (no second read of the
-    file); the caller ``finish``es it with the Markdown it wrote. None if the store cannot be opened."""
-    store = _store_or_none(path, "run")
-    if store is None:
-        return None
-    doc_hash = hashlib.sha256(document.text.encode("utf-8", errors="replace")).hexdigest()
-    return RunRecorder(store, "cli", document, doc_hash, settings, origin="cli")
-
-
-def batch_recorder(owner: str = "batch", path: str | Path | None = None):
-    """For ``batch.process_item``: a function giving each document's ``RunRecorder`` (None if the store
-    cannot be opened — the batch then runs without history, and says so in the log)."""
-    store = _store_or_none(path, "batch")
-    if store is None:
-        return None
-
-    def make(item, document: Document, settings) -> RunRecorder:
-        return RunRecorder(store, owner, document, item.content_hash, settings, origin="batch")
-
-    return make
