@@ -339,9 +339,9 @@ def served_to_others() -> bool:
     """Whether the app serves people other than the one at this machine.
 
     ``SUMMARIZER_SHARED_SERVER=1`` (or ``0``) says so explicitly; sharing the server key
-    (``SUMMARIZER_SHARE_SERVER_KEY=1``) means others use it; otherwise a Streamlit server that listens
-    on anything but loopback (``server.address`` unset means every interface) serves others. The CLI
-    and a library caller outside a Streamlit server are one user."""
+    (``SUMMARIZER_SHARE_SERVER_KEY=1``) means others use it; otherwise a web server the app registered
+    (``register_web_server``) that listens on anything but loopback ("" means every interface) serves
+    others. The CLI and a library caller with no web server registered are one user."""
     explicit = os.environ.get(SHARED_SERVER_ENV, "").strip().lower()
     if explicit in SWITCH_ON:
         return True
