@@ -77,3 +77,13 @@ def test_statuses_and_genres_are_enums_that_read_as_their_strings():
     assert Status.DONE in statuses and Status.DONE == "done"
     assert Document.from_json(_through_json(doc.to_json())).genre is Genre.PAPER
     assert SectionResult.from_json(_through_json(result.sections[0].to_json())).status in set(Status)
+
+
+def test_a_claim_just_below_the_support_threshold_stays_not_found_after_a_round_trip():
+    from summarizer.model.results import SUPPORT_THRESHOLD
+
+    result = _result()
+    result.bullets = [Bullet("A claim.", [], Support("A sentence.", SUPPORT_THRESHOLD - 4e-5, [2]), 0)]
+    assert not result.bullets[0].found
+    again = SectionResult.from_json(_through_json(result.to_json()))
+    assert not again.bullets[0].found and section_from_json(section_json(result)).bullets[0].found is False

@@ -56,3 +56,19 @@ def test_a_sections_prose_lives_in_one_place(paper_pdf):
     grown = replace(stale, blocks=[*stale.blocks, Block("paragraph", "More words.", 3)])
     assert grown.text == "New words.\n\nMore words." and [p.page for p in grown.paragraphs] == [2, 3]
     assert Section("Note", "plain text only").text == "plain text only"  # no blocks: the text is the prose
+
+
+def test_merging_the_captions_keeps_their_text_and_pages(paper_pdf):
+    """The captions section's text is not prose blocks (its blocks are captions): merged into the section
+    before it, or given a section of its own merged into it, every caption stays in the text."""
+    from summarizer.model.document import Block, Section
+    from summarizer.run.review import merged
+
+    body = Section("Results", "We found X.", blocks=[Block("paragraph", "We found X.", 2)])
+    captions = Section("Figure and table captions", "Figure 1: A cat.\n\nTable 2: Dogs.", kind="caption",
+                       blocks=[Block("caption", "Figure 1: A cat.", 3), Block("caption", "Table 2: Dogs.", 4)])
+    down = merged(body, captions.title, captions)
+    assert down.text == "We found X.\n\nFigure and table captions\n\nFigure 1: A cat.\n\nTable 2: Dogs."
+    assert [p.page for p in down.paragraphs][-2:] == [3, 4]
+    up = merged(captions, "Notes", Section("Notes", "A note.", blocks=[Block("paragraph", "A note.", 5)]))
+    assert up.text.startswith("Figure 1: A cat.\n\nTable 2: Dogs.") and up.text.endswith("A note.")

@@ -71,3 +71,32 @@ def test_the_markdown_does_not_repeat_the_endpoints_error_under_every_section():
     markdown = render_markdown(summarize_document(parse_text(_paper(6)), _dead()))
     assert markdown.count("Could not connect") == 2  # no overall summary (at the top), and the section that met it
     assert markdown.count("not sent (the endpoint failed; the reason is given once, above)") == 5
+
+
+def test_a_run_stopped_between_a_groups_answer_and_its_checks_keeps_every_answer_written(monkeypatch):
+    """A group's answer marks its sections done at once; they are written and checked one by one. A run that
+    passes its time limit in between must not show an answered section with no summary."""
+    import time
+
+    from summarizer.config.settings import Settings
+    from summarizer.extractive.backend import ExtractiveBackend
+    from summarizer.inputs.text_parser import parse_text
+    from summarizer.model.results import Status
+    from summarizer.run import runner
+    from summarizer.run.engine import summarize_document
+
+    class Grouping(ExtractiveBackend):
+        def plan_requests(self, document, indices):
+            return [list(indices)]
+
+    def slow_check(result, document, cache):
+        time.sleep(0.8)
+
+    monkeypatch.setattr(runner, "check_section", slow_check)
+    text = "\n\n".join(f"## Part {i}\n\nCats are animals number {i}. They sleep a lot in the day. Many live with people."
+                       for i in range(1, 4))
+    settings = Settings(backend="extractive", run_timeout=1)
+    result = summarize_document(parse_text(text), settings, backend=Grouping(settings))
+    assert result.stopped
+    answered = [r for r in result.sections if r.status == Status.DONE]
+    assert answered and all(r.summary.strip() for r in answered), [(r.status, r.summary) for r in result.sections]

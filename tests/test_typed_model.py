@@ -99,7 +99,8 @@ def test_a_subclass_keeps_its_parents_fields():
 # -- differential: the same inputs through typed_model and through pydantic --------------------------------
 
 INPUTS = ([{"count": v} for v in ("3", " 7 ", 5.0, "4.0", 4.5, "4.5", "x", True, 0, 65, None, "", "1e1", [1], "4.", "+5",
-                                  "-3", "0x10", "1_0", "٣", "inf", " 8.00 ")]
+                                  "-3", "0x10", "1_0", "٣", "inf", " 8.00 ", "12_345_678_901_234_567_891",
+                                  "4.0000000000000001", "4.01")]
           + [{"ratio": v} for v in ("0.25", 1, 0, "nan", "inf", 2, 2.0001, "abc", True, None, "1e-1", " 0.5 ", "1_0")]
           + [{"on": v} for v in ("false", "Yes", 0, 1, 2, "maybe", "", None, "off", "T", 1.0, 0.5)]
           + [{"mode": v} for v in ("a", "b", "c", "A", None, 1)]

@@ -29,7 +29,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 _MISSING: Any = object()
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off"}
-_DECIMAL = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.[0-9]+)?")
+_DECIMAL = re.compile(r"([+-]?[0-9]+(?:_[0-9]+)*)(?:\.([0-9]+))?")
 
 
 class ValidationError(ValueError):
@@ -108,8 +108,13 @@ def _number(value: Any, kind: type) -> int | float:
     try:
         if isinstance(value, str):
             text = value.strip()
-            if kind is int and not _DECIMAL.fullmatch(text):  # pydantic reads "4.0" as 4, never "1e1" or "inf"
-                raise ValueError("Input should be a valid integer, unable to parse string as an integer")
+            if kind is int:  # pydantic reads "4.0" and "1_000" as integers, never "1e1", "inf" or "4.01"
+                whole = _DECIMAL.fullmatch(text)
+                if not whole:
+                    raise ValueError("Input should be a valid integer, unable to parse string as an integer")
+                if (whole.group(2) or "").strip("0"):
+                    raise ValueError("Input should be a valid integer, got a number with a fractional part")
+                return _number(int(whole.group(1)), int)
             number = float(text) if kind is float else int(text) if text.lstrip("+-").isdigit() else float(text)
             if kind is int and isinstance(number, float):  # "4.0" is 4, as pydantic reads it
                 return _number(number, int)

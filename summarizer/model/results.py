@@ -41,7 +41,7 @@ class Support:
     pages: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {"sentence": self.sentence, "score": round(self.score, 3)}
+        return {"sentence": self.sentence, "score": self.score}  # exact: rounded, 0.39996 would read back as found
 
 
 @dataclass

@@ -31,10 +31,21 @@ def merged(prev: Section, title: str, section: Section) -> Section:
     follows from them (``Section``); otherwise the texts are joined the same way."""
     if prev.blocks or section.blocks:
         heading = Block("paragraph", title, section.page_start)
-        blocks = [*(prev.blocks or prev.paragraphs), heading, *(section.blocks or section.paragraphs)]
+        blocks = [*_as_blocks(prev), heading, *_as_blocks(section)]
         return replace(prev, blocks=blocks, page_end=section.page_end or prev.page_end)
     return replace(prev, text=f"{prev.text}\n\n{title}\n\n{section.text}".strip(),
                    page_end=section.page_end or prev.page_end)
+
+
+def _as_blocks(section: Section) -> list[Block]:
+    """A section's blocks with all of its text in prose: a section whose text is not its prose blocks (the
+    figure and table captions, set apart) gives that text as paragraphs, so a merge keeps every word."""
+    if any(b.prose for b in section.blocks):
+        return list(section.blocks)
+    if section.blocks and section.text == "\n\n".join(b.text for b in section.blocks):  # captions: their pages kept
+        return [Block("paragraph", b.text, b.page, b.page_end) for b in section.blocks]
+    return [Block("paragraph", p.strip(), section.page_start) for p in section.text.split("\n\n") if p.strip()] + \
+        list(section.blocks)
 
 
 def apply_review(document: Document, choices: list[SectionChoice]) -> tuple[Document, dict[int, str]]:

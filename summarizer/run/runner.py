@@ -46,12 +46,20 @@ def cancel_backend(backend: Backend, reason: str) -> None:
         log.exception("cancel failed")
 
 
+def written(result: SectionResult) -> SectionResult:
+    """``result`` with its summary written from its fields where a backend answered it and output/ has not
+    written it yet (a backend hands over fields; only output/ writes Markdown)."""
+    if result.ok and not result.summary and result.fields:
+        result.summary = render_fields(result.fields)
+    return result
+
+
 def stopped_summary(document: Document, backend_label: str, results: list[SectionResult], reason: str,
                     usage=None, notices: list[str] | None = None) -> DocumentSummary:
     """What a stopped run leaves: finished sections as they are, the others marked not finished."""
     sections = []
     for r in results:
-        r = replace(r)
+        r = written(replace(r))  # answered in a group but not yet written when the run stopped
         if not r.finished:
             r.status, r.error = Status.FAILED, f"{NOT_RUN}: {reason}"
         sections.append(r)
@@ -101,8 +109,7 @@ class DocumentRun:
         try:
             if not answered:
                 self.backend.summarize_section(self.document, result, self.report)
-            if result.ok and not result.summary:  # a backend hands over the answer's fields; output writes them
-                result.summary = render_fields(result.fields)
+            written(result)
             if result.ok:
                 check_section(result, self.document, self.backend.cache)
         except EndpointUnavailable as exc:
@@ -192,6 +199,7 @@ class DocumentRun:
 
     def summary(self, overview: str, fields: dict, error: str) -> DocumentSummary:
         """What the run ends as: its results, the overview and its checks, usage, notices."""
+        self.results[:] = [written(r) for r in self.results]
         summary = DocumentSummary(self.document, self.backend.label, overview, self.results, fields, error,
                                   self.usage(), list(self.document.notices) + self.notices())
         if self.fatal:
