@@ -31,7 +31,6 @@ _TAG = re.compile(rf"<\s*/?\s*(?:{_TAG_NAMES})\s*>", re.I)
 _OPEN_TAG = re.compile(rf"<\s*(?:{_TAG_NAMES})\s*>", re.I)
 _PART_MARK = re.compile(r"^\s*\[part \d+\]\s*$", re.M | re.I)
 _UNIT = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*", re.U)
-_CJK = HAN_CHAR
 
 ECHO_NGRAM = 4  # words in a row shared with our instructions that count as copied
 ECHO_SHARE = 0.5  # share of the answer's words covered by such runs that makes it an echo
@@ -69,7 +68,7 @@ def units(text: str) -> list[str]:
     """Words (lower-cased) and numbers; each CJK character is one unit."""
     out: list[str] = []
     for token in _UNIT.findall(text.lower()):
-        if _CJK.search(token):
+        if HAN_CHAR.search(token):
             out.extend(ch for ch in token if not ch.isspace())
         else:
             out.append(token)
@@ -159,14 +158,14 @@ class AnswerContext:
 
 def _content(tokens: list[str]) -> set[str]:
     """The units that say what a text is about: words of 3+ letters outside ``_STOP``, numbers, CJK characters."""
-    return {t for t in tokens if (len(t) >= 3 and t not in _STOP) or t[0].isdigit() or _CJK.match(t)}
+    return {t for t in tokens if (len(t) >= 3 and t not in _STOP) or t[0].isdigit() or HAN_CHAR.match(t)}
 
 
 def _script(tokens: list[str]) -> str:
     """"cjk" when most language units are CJK characters, else "latin" (the content-overlap rule compares
     only texts written in one script: a Chinese summary of an English paper shares few words with it)."""
     wordy = [t for t in tokens if not t[0].isdigit()]
-    cjk = sum(1 for t in wordy if _CJK.match(t))
+    cjk = sum(1 for t in wordy if HAN_CHAR.match(t))
     return "cjk" if wordy and cjk * 2 >= len(wordy) else "latin"
 
 

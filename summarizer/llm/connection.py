@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlparse
 
+from summarizer.inputs.netguard import guard_session_endpoint
 from summarizer.llm.endpoint import PROBE_TIMEOUT, from_models
 from summarizer.llm.server_info import auth_headers, get_models
 from summarizer.model.errors import SummarizerError
@@ -41,14 +42,6 @@ class ConnectionCheck:
         return self.reach is Reach.OK
 
 
-def guard_endpoint(base_url: str) -> None:
-    """The network guard for a model endpoint typed in a session; the one place this module calls it.
-    Raises a ``SummarizerError`` (one line) for an endpoint the server must not connect to."""
-    from summarizer.inputs.netguard import guard_session_endpoint
-
-    guard_session_endpoint(base_url)
-
-
 def check_connection(base_url: str, model: str, api_key: str = "", timeout: float = PROBE_TIMEOUT) -> ConnectionCheck:
     """Whether the endpoint at ``base_url`` answers, within ``timeout`` seconds in all."""
     host = urlparse(base_url.strip()).hostname or base_url.strip()[:60]
@@ -56,7 +49,7 @@ def check_connection(base_url: str, model: str, api_key: str = "", timeout: floa
         return ConnectionCheck(Reach.UNREACHABLE, f"The base URL '{base_url[:80]}' is not a web address; it should "
                                                   "look like https://api.openai.com/v1.")
     try:
-        guard_endpoint(base_url)
+        guard_session_endpoint(base_url)  # on a shared server, never inside its network
     except SummarizerError as exc:
         return ConnectionCheck(Reach.REFUSED, str(exc))
     try:

@@ -7,13 +7,12 @@ import re
 #: The Han ideographs (CJK Unified, Extension A, Compatibility), for character classes: f"[{HAN}]".
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_CHAR = re.compile(f"[{HAN}]")
-_CJK = HAN_CHAR
 _LATIN = re.compile(r"[A-Za-z]")
 
 
 def cjk_share(text: str) -> float:
     """Share of CJK ideographs among letters (CJK + Latin)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(HAN_CHAR.findall(text))
     latin = len(_LATIN.findall(text))
     total = cjk + latin / 4  # a Latin word of ~4 letters weighs like one ideograph
     return cjk / total if total else 0.0

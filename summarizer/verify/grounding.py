@@ -156,7 +156,6 @@ def mark_pages(summary: str, bullets: list[Bullet]) -> str:
     return "\n".join(lines)
 
 
-_CJK = HAN_CHAR
 _FINAL_STOP = re.compile(r"\s*([.!?。！？；…][\"'”’」』)\]）】]*)\s*$")
 
 
@@ -169,5 +168,5 @@ def place_mark(line: str, mark: str) -> str:
     if m is not None and len(m.group(1)) > 1:
         m = None  # "etc.)": the mark follows the bracket
     body, stop = (line.rstrip(), "") if m is None else (line[:m.start()], m.group(1))
-    gap = "" if body and _CJK.match(body[-1]) else " "  # Chinese text takes no space before the mark
+    gap = "" if body and HAN_CHAR.match(body[-1]) else " "  # Chinese text takes no space before the mark
     return f"{body}{gap}{mark}{stop}"
