@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from summarizer.config.version import package_version  # the one version (cli and service read it)
 from summarizer.model.document import Block, Document, Section
 from summarizer.model.errors import InputError, SummarizerError
 
@@ -19,25 +20,6 @@ if TYPE_CHECKING:
     from summarizer.config.settings import Settings
 
 __all__ = ["Block", "Document", "Section", "Settings", "SummarizerError", "InputError", "load", "summarize", "to_markdown"]
-
-
-def package_version() -> str:
-    """The version in pyproject.toml: read from it in a source checkout, from the metadata when installed."""
-    from pathlib import Path
-
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-    if pyproject.is_file():
-        import tomllib
-
-        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
-        if project.get("name") == "summarizer":
-            return str(project["version"])
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("summarizer")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def __getattr__(name: str):

@@ -147,7 +147,7 @@ def _distribution(requirement: str) -> str:
 
 #: import name → the distribution that provides it, where the two differ
 DISTRIBUTIONS = {"charset_normalizer": "charset-normalizer", "json_repair": "json-repair", "llama_cpp": "llama-cpp-python",
-                 "nougat": "nougat-ocr", "uvicorn": "llama-cpp-python"}  # llama-cpp-python[server] brings uvicorn
+                 "nougat": "nougat-ocr", "prometheus_client": "prometheus-client"}
 
 
 def library_imports() -> set[str]:

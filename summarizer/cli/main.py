@@ -156,7 +156,9 @@ def cmd_summarize(args) -> int:
     with stdout_kept_for_the_document():
         doc, result, markdown, said = _summarize(args)
     if args.json:
-        print(json.dumps(_summary_json(doc, result, markdown), ensure_ascii=False, indent=2))
+        from summarizer.output.summary_json import summary_json
+
+        print(json.dumps(summary_json(doc, result, markdown), ensure_ascii=False, indent=2))
     elif args.output in (None, STDOUT):
         sys.stdout.write(markdown)
         sys.stdout.flush()
@@ -225,22 +227,6 @@ def _summarize(args):
     return doc, result, markdown, said
 
 
-def _summary_json(doc, result, markdown: str) -> dict:
-    """``summarize --json``'s object."""
-    return {
-        "title": doc.title,
-        "backend": result.backend,
-        "summary": result.overview,
-        "markdown": markdown,
-        "sections": [r.to_json() for r in result.sections],
-        "usage": result.usage.as_json(),
-        "unverified_numbers": result.unverified_count,
-        "overview_error": result.overview_error,
-        "stopped": result.stopped,
-        "coverage": _coverage_json(result),
-    }
-
-
 def check_output(output: str | None) -> None:
     """Refuse an ``-o`` path that cannot be written (a missing folder, a folder, a read-only or full
     disk) before anything is read or paid for; '-' (stdout) and devices such as ``/dev/stdout`` pass."""
@@ -297,12 +283,6 @@ def write_output(path: Path, markdown: str, recorder=None) -> Path | None:
         return None
     print(f"error: could not write {path} ({reason}); the Markdown was kept in {fallback}{stored}.", file=sys.stderr)
     return fallback
-
-
-def _coverage_json(result) -> dict:
-    from summarizer.verify.coverage import coverage
-
-    return coverage(result).as_json()
 
 
 def cmd_batch(args) -> int:
@@ -511,6 +491,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from summarizer.cli.history import add_history_parser
 
     add_history_parser(sub)
+    from summarizer.cli.service import add_service_commands
+
+    add_service_commands(sub, _add_log_flags)
     return parser
 
 

@@ -1,0 +1,142 @@
+"""Jobs on ``summarizer worker`` processes, through Redis, with Dramatiq as the queue.
+
+Why Dramatiq: its Redis broker acknowledges a message only after the job ran, keeps each worker's
+unacknowledged messages under that worker's heartbeat, and puts them back on the queue when the heartbeat
+stops — so a worker killed with SIGKILL mid-job loses no job (RQ marks such a job failed as "abandoned";
+arq is asyncio while our pipeline is threads; Celery brings far more than a queue). The job's state and
+events stay in our own store (``redis_store.py``), so a job that runs again resumes where it was.
+
+A cancel is stored on the job and published; the worker running it stops its client and confirms, and
+``RedisDispatcher.cancel`` returns once that confirmation (or the job's end) is seen."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from summarizer.config.settings import Settings
+from summarizer.service.execute import RunningJobs, execute
+from summarizer.service.redis_store import RedisServiceStore
+from summarizer.service.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+QUEUE = "summaries"
+ACTOR = "summarizer_job"
+#: Chance, per million broker commands, that a command also puts a dead worker's messages back on the queue
+#: (Dramatiq's default is 1,000: minutes between looks on a quiet queue; 100,000 makes it seconds).
+MAINTENANCE_CHANCE = 100_000
+
+
+def make_broker(service: ServiceSettings):
+    from dramatiq.brokers.redis import RedisBroker
+
+    return RedisBroker(url=service.redis_url, namespace=f"{service.redis_prefix}-queue",
+                       heartbeat_timeout=int(service.heartbeat_seconds * 1000), maintenance_chance=MAINTENANCE_CHANCE)
+
+
+class _WorkerContext:
+    """What the actor needs in a worker process (set by ``run_worker``)."""
+
+    store: RedisServiceStore | None = None
+    base: Settings | None = None
+    service: ServiceSettings | None = None
+    running = RunningJobs()
+
+
+def _run_job(job_id: str) -> None:
+    ctx = _WorkerContext
+    if ctx.store is None:
+        raise RuntimeError("this process is not a summarizer worker")
+    execute(job_id, ctx.store, ctx.base, ctx.service, ctx.running)
+
+
+def declare_actor(broker, service: ServiceSettings):
+    """The one actor, declared the same way by the API (to send) and the workers (to run)."""
+    import dramatiq
+
+    limit_ms = int(max(Settings.from_env().run_timeout, 60) * 1000) + 60_000
+    return dramatiq.Actor(_run_job, actor_name=ACTOR, queue_name=QUEUE, priority=0, broker=broker,
+                          options={"max_retries": 0, "time_limit": limit_ms})
+
+
+class RedisDispatcher:
+    """The API side: a job is a message on the queue; a cancel waits for the worker's confirmation."""
+
+    def __init__(self, store: RedisServiceStore, service: ServiceSettings) -> None:
+        self.store, self.service = store, service
+        self.broker = make_broker(service)
+        self.actor = declare_actor(self.broker, service)
+
+    def start(self) -> None:
+        pass  # the workers take up what is on the queue; nothing runs in the API process
+
+    def submit(self, job_id: str) -> None:
+        self.actor.send(job_id)
+
+    def cancel(self, job_id: str) -> None:
+        """The cancel flag is stored and published (``request_cancel``); wait until the worker confirms it
+        stopped the job's client, or the job ended, or it never started."""
+        deadline = time.monotonic() + self.service.cancel_wait
+        while time.monotonic() < deadline:
+            job = self.store.get_job(job_id)
+            if job is None or job.status.finished or job.status == "queued":
+                return  # a queued job sees its cancel flag before its first request
+            if self.store.redis.exists(self.store.k("cancelled", job_id)):
+                return
+            time.sleep(0.02)
+        log.warning("job %s: no worker confirmed its cancel within %.0f s", job_id, self.service.cancel_wait)
+
+    def stop(self) -> None:
+        self.broker.close()
+
+
+def _listen_for_cancels(store: RedisServiceStore, running: RunningJobs, stop: threading.Event) -> None:
+    """Stop the client of a job this worker runs as soon as its cancel is published, then confirm."""
+    while not stop.is_set():
+        try:
+            pubsub = store.redis.pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(store.cancel_channel)
+            while not stop.is_set():
+                message = pubsub.get_message(timeout=1.0)
+                if message and message.get("type") == "message":
+                    job_id = message["data"]
+                    if running.cancel(job_id):
+                        store.redis.set(store.k("cancelled", job_id), "1", ex=3600)
+                        log.info("job %s: cancelled by its client", job_id)
+        except Exception as exc:  # Redis away: try again, the tick check still sees the flag
+            log.warning("cancel listener: %s; reconnecting", exc)
+            time.sleep(1.0)
+
+
+def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event | None = None) -> None:
+    """A worker process: take jobs from the queue and run ``service.job_threads`` of them at once, until
+    SIGTERM or SIGINT."""
+    import dramatiq
+
+    store = RedisServiceStore(service.redis_url, service.redis_prefix)
+    broker = make_broker(service)
+    dramatiq.set_broker(broker)
+    declare_actor(broker, service)
+    ctx = _WorkerContext
+    ctx.store, ctx.base, ctx.service = store, base, service
+    stop = threading.Event()
+    listener = threading.Thread(target=_listen_for_cancels, args=(store, ctx.running, stop), daemon=True,
+                                name="cancel-listener")
+    listener.start()
+    worker = dramatiq.Worker(broker, worker_threads=service.job_threads, worker_timeout=1000)
+    worker.start()
+    log.info("worker started: %d job thread(s) on %s", service.job_threads, service.redis_url.split("@")[-1])
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if ready is not None:
+        ready.set()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        log.info("worker stopping: jobs in progress finish; queued ones stay on the queue")
+        worker.stop(timeout=int(service.cancel_wait * 1000))
+        broker.close()

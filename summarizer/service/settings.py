@@ -1,0 +1,71 @@
+"""The service's settings: where it listens, how long a POST waits, the caps on what a client may send,
+each client's default limits, and where jobs run. Each field is documented and read from
+``SUMMARIZER_SERVICE_<FIELD>``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from summarizer.config.environ import env_value
+from summarizer.config.typed_model import Field, TypedModel, ValidationError
+from summarizer.model.errors import ConfigError
+
+ENV_PREFIX = "SUMMARIZER_SERVICE_"
+
+
+class ServiceSettings(TypedModel):
+    """What the operator sets for ``summarizer serve`` and ``summarizer worker``."""
+
+    host: str = Field("127.0.0.1", description="address to listen on (loopback unless told otherwise)")
+    port: int = Field(8000, ge=0, le=65535, description="port to listen on (0: any free port)")
+    default_wait: float = Field(3.0, ge=0, le=600,
+                                description="seconds a POST waits for its job when the client sends no Prefer: wait=N")
+    max_wait: float = Field(60.0, ge=0, le=600, description="the longest Prefer: wait=N honoured, in seconds")
+    max_upload_mb: float = Field(50.0, gt=0, le=2048, description="largest upload or request body, in MB")
+    max_pages: int = Field(300, ge=1, le=100_000, description="most pages read from one PDF")
+    max_text_chars: int = Field(2_000_000, ge=1, le=100_000_000, description="longest text of one document, in characters")
+    max_batch_lines: int = Field(10_000, ge=1, le=1_000_000, description="most requests in one batch file")
+    job_threads: int = Field(4, ge=1, le=256, description="jobs run at once by this process (thread queue) or by one worker")
+    queue: Literal["thread", "redis"] = Field("thread",
+                                              description="where jobs run: this process's threads, or worker processes via Redis")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="the Redis holding jobs and the queue (queue=redis)")
+    redis_prefix: str = Field("summarizer", description="prefix of every Redis key the service writes")
+    heartbeat_seconds: float = Field(15.0, gt=0, le=3600,
+                                     description="a worker silent this long is dead: its jobs go back on the queue")
+    cancel_wait: float = Field(5.0, ge=0, le=120,
+                               description="seconds DELETE waits for the worker running a job to confirm it stopped")
+    rpm: int = Field(120, ge=1, le=1_000_000, description="default requests per minute per key")
+    concurrent_jobs: int = Field(8, ge=1, le=100_000, description="default unfinished jobs per key")
+    tokens_per_day: int = Field(2_000_000, ge=1, le=10**12, description="default model tokens per key per UTC day")
+    allowed_models: list[str] = Field(default_factory=list,
+                                      description="models a client may ask for besides the server's own (JSON list)")
+    prompt_sets: dict[str, str] = Field(default_factory=dict,
+                                        description="prompt sets a client may choose: name -> folder (JSON object)")
+    data_dir: str | None = Field(None, description="folder of the service's job store (default: the app's data folder)")
+
+    @classmethod
+    def from_env(cls, **overrides) -> ServiceSettings:
+        """Defaults, then ``SUMMARIZER_SERVICE_*`` variables, then the non-None ``overrides``."""
+        import json
+
+        values: dict = {}
+        for name in cls.model_fields:
+            found = env_value([ENV_PREFIX + name.upper()])
+            if found is None:
+                continue
+            variable, value = found
+            if name in ("allowed_models", "prompt_sets"):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    raise ConfigError(f"Invalid setting '{name}': {variable} must be JSON.") from None
+            values[name] = value
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(f"Invalid service setting: {exc}") from None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
