@@ -331,3 +331,102 @@ def test_without_keys_the_server_refuses_to_listen_beyond_loopback(app_home):
     refused = summarizer_cli(service_env(app_home), "serve", "--host", "0.0.0.0", "--port", "0", timeout=60)
     assert refused.returncode == 2
     assert refused.stderr.strip().count("\n") == 0 and "API keys" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def _need_redis() -> None:
+    import os
+
+    from tests.api_server import RedisServer
+
+    if not RedisServer.available():
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing; .ci/run installs the Debian package")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    pytest.importorskip("dramatiq")
+
+
+def test_redis_queue_two_workers_one_killed_mid_job_loses_nothing_and_pays_nothing_twice(app_home, model, tmp_path):
+    from tests.api_server import RedisServer, free_port
+
+    _need_redis()
+    import subprocess
+    import sys
+
+    from summarizer.service.redis_store import RedisServiceStore
+
+    redis = RedisServer(tmp_path / "redis").start()
+    model.state.reset(latency=0.6)
+    env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_USE_CACHE="0",
+                      SUMMARIZER_SERVICE_QUEUE="redis", SUMMARIZER_SERVICE_REDIS_URL=redis.url,
+                      SUMMARIZER_SERVICE_HEARTBEAT_SECONDS="3", SUMMARIZER_SERVICE_JOB_THREADS="1")
+    workers = [subprocess.Popen([sys.executable, "-m", "summarizer", "worker"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=open(tmp_path / f"worker{i}.log", "wb")) for i in range(2)]
+    api = ApiServer(env).start()
+    other_api = ApiServer(env)
+    other_api.port = free_port()
+    store = RedisServiceStore(redis.url)
+    try:
+        with api.client() as http:
+            job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
+                            headers={"Prefer": "respond-async"}).json()
+            deadline = time.monotonic() + 60
+            while not any(e.type == "section" and e.data.get("status") == "done" for e in store.events_after(job["id"], 0)):
+                assert time.monotonic() < deadline, (tmp_path / "worker0.log").read_text()[-2000:]
+                time.sleep(0.1)
+            running = [e.data["worker"] for e in store.events_after(job["id"], 0) if e.type == "status" and e.data["status"] == "running"]
+            pid = int(running[-1].rsplit(":", 1)[1])
+            victim = next(w for w in workers if w.pid == pid)
+            victim.kill()  # SIGKILL mid-job
+            victim.wait(10)
+            asked_before = _prompts_sent(model)
+            final = wait_job(http, job["id"], timeout=90)
+        assert final["status"] == "done", final["error"]
+        asked = _prompts_sent(model)
+        answered_before = set(asked_before[:-1])
+        assert not [p for p in asked[len(asked_before):] if p in answered_before], "a finished section was asked again"
+        running = [e.data["worker"] for e in store.events_after(job["id"], 0) if e.type == "status" and e.data["status"] == "running"]
+        assert len(running) == 2 and running[0] != running[1], "the other worker took the job up"
+        other_api.start()  # a second API replica knows the job: nothing lives in an API process
+        with other_api.client() as http:
+            assert http.get(f"/v1/summaries/{job['id']}").json()["status"] == "done"
+            news = http.post("/v1/summaries", json={"text": NEWS, "backend": "extractive"}, headers={"Prefer": "wait=20"})
+            assert news.status_code == 200 and news.json()["status"] == "done"
+    finally:
+        for w in workers:
+            w.kill()
+        api.stop()
+        other_api.stop()
+        redis.stop()
+
+
+def test_redis_queue_cancel_stops_the_workers_requests_before_it_answers(app_home, model, tmp_path):
+    from tests.api_server import RedisServer
+
+    _need_redis()
+    import subprocess
+    import sys
+
+    redis = RedisServer(tmp_path / "redis").start()
+    model.state.reset(latency=0.8)
+    env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_SERVICE_QUEUE="redis",
+                      SUMMARIZER_SERVICE_REDIS_URL=redis.url)
+    worker = subprocess.Popen([sys.executable, "-m", "summarizer", "worker"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    api = ApiServer(env).start()
+    try:
+        with api.client() as http:
+            job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
+                            headers={"Prefer": "respond-async"}).json()
+            events = read_events(http, job["id"], stop_after=1)
+            while not any(e["event"] == "section" and e["data"]["status"] == "done" for e in events):
+                events = read_events(http, job["id"], stop_after=len(events) + 1)
+            cancelled = http.delete(f"/v1/summaries/{job['id']}")
+            sent_at_answer = len(model.state.chat_requests)
+            assert cancelled.status_code == 200, cancelled.text
+            time.sleep(2.5)
+            assert len(model.state.chat_requests) == sent_at_answer
+            assert wait_job(http, job["id"])["status"] == "cancelled"
+    finally:
+        worker.kill()
+        api.stop()
+        redis.stop()

@@ -10,6 +10,8 @@ answered but not yet recorded). A cancel is seen at once where the job runs in t
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +31,8 @@ from summarizer.service.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 CANCELLED = "cancelled by its client"
+#: Which process runs a job (host:pid), in its "running" event: an operator can tell where it ran.
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
 #: Seconds between looks at the store for a cancel, while a job runs where DELETE cannot reach it directly.
 CANCEL_POLL = 0.5
 
@@ -126,7 +130,7 @@ def execute(job_id: str, store: ServiceStore, base: Settings, service: ServiceSe
         return
     resumed = job.attempts > 0
     store.update_job(job_id, status=JobStatus.RUNNING, started=job.started or time.time(), attempts=job.attempts + 1)
-    store.add_event(job_id, "status", {"status": "running", "resumed": resumed})
+    store.add_event(job_id, "status", {"status": "running", "resumed": resumed, "worker": WORKER})
     running.add(job_id, backend)
     fresh = store.get_job(job_id)  # a cancel stored while the job started: before its first request
     if fresh is not None and fresh.cancel_requested:
