@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @dataclass
 class Behaviour:
     latency: float = 0.0
+    tokens_per_second: float = 0.0  # after ``latency`` (the first byte), the answer takes its tokens / this (0: at once)
     context_limit: int = 1_000_000  # in (rough) tokens: chars / 4
     rate_limit_every: int = 0  # every Nth request answers 429
     rate_limit_first: int = 0  # the first N requests answer 429
@@ -72,6 +73,7 @@ class Recorded:
     headers: dict
     body: dict
     at: float
+    took: float = 0.0  # seconds from arrival to the last byte answered
 
 
 @dataclass
@@ -303,8 +305,9 @@ def make_handler(state: ServerState):
             except json.JSONDecodeError:
                 self._send(400, {"error": {"message": "invalid JSON body"}})
                 return
+            record = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
             with state.lock:
-                state.requests.append(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
+                state.requests.append(record)
                 n = len(state.chat_requests)
                 state.active += 1
                 state.peak = max(state.peak, state.active)
@@ -312,6 +315,7 @@ def make_handler(state: ServerState):
             try:
                 self._handle(body, b, n)
             finally:
+                record.took = time.monotonic() - record.at
                 with state.lock:
                     state.active -= 1
 
@@ -374,6 +378,8 @@ def make_handler(state: ServerState):
             if body.get("stream"):
                 self._stream(body, text, finish, usage)
                 return
+            if b.tokens_per_second:
+                time.sleep(completion_tokens / b.tokens_per_second)
             self._send(200, {
                 "id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()),
                 "model": body.get("model"),
@@ -393,7 +399,11 @@ def make_handler(state: ServerState):
                              "role": "assistant", "reasoning_content": behaviour.reasoning_content}, "finish_reason": None}]}
                 self.wfile.write(f"data: {json.dumps(think, ensure_ascii=False)}\n\n".encode())
             pieces = [text[i:i + 16] for i in range(0, len(text), 16)] or [""]
+            pace = 4 / behaviour.tokens_per_second if behaviour.tokens_per_second else 0.0  # a piece is ~4 tokens
             for i, piece in enumerate(pieces):
+                if pace and i:
+                    self.wfile.flush()
+                    time.sleep(pace)
                 chunk = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": int(time.time()),
                          "model": body.get("model"),
                          "choices": [{"index": 0, "delta": {"content": piece} if i else {"role": "assistant", "content": piece},

@@ -89,13 +89,13 @@ def add_service_commands(sub, log_flags) -> None:
     log_flags(s, argparse.SUPPRESS)
     s.add_argument("--host", help="address to listen on (default 127.0.0.1; another needs API keys)")
     s.add_argument("--port", type=int, help="port (default 8000)")
-    s.add_argument("--threads", type=int, help="jobs run at once in this process (default 4)")
+    s.add_argument("--threads", type=int, help="jobs run at once in this process (default 16)")
     _add_where(s)
     s.set_defaults(func=cmd_serve)
 
     w = sub.add_parser("worker", help="run the API's jobs from the Redis queue (any number of machines)")
     log_flags(w, argparse.SUPPRESS)
-    w.add_argument("--threads", type=int, help="jobs run at once by this worker (default 4)")
+    w.add_argument("--threads", type=int, help="jobs run at once by this worker (default 16)")
     w.add_argument("--redis-url", help="Redis (default redis://127.0.0.1:6379/0)")
     w.set_defaults(func=cmd_worker)
 

@@ -42,7 +42,8 @@ from summarizer.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-#: Seconds between looks at the store while a POST waits or an event stream has nothing new.
+#: Seconds between looks at the store while a POST waits for a job run on a worker (a news article's whole
+#: budget is 5 s: a longer pause would be its latency), and while an event stream has nothing new.
 POLL = 0.05
 EVENT_POLL = 0.25
 #: A comment line on a quiet event stream, so proxies keep it open.
@@ -288,11 +289,26 @@ def create_app(service: Service) -> FastAPI:
         return stored
 
     async def wait_for(job: Job, seconds: float) -> Job:
+        """``job`` once finished, or as it stands after ``seconds``."""
+        if job.status.finished or seconds <= 0:
+            return job
+        watch = service.dispatcher.watch
+        if watch is not None:  # jobs end in this process: woken at once
+            ended = watch.register(job.id)
+            try:
+                job = await run_in_threadpool(store.get_job, job.id) or job
+                if not job.status.finished:
+                    try:
+                        await asyncio.wait_for(ended.wait(), seconds)
+                    except TimeoutError:
+                        pass
+                    job = await run_in_threadpool(store.get_job, job.id) or job
+            finally:
+                watch.forget(job.id, ended)
+            return job
         deadline = time.monotonic() + seconds
-        pause = POLL
         while not job.status.finished and time.monotonic() < deadline:
-            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-            pause = min(pause * 1.5, 0.25)
+            await asyncio.sleep(min(POLL, max(0.0, deadline - time.monotonic())))
             job = await run_in_threadpool(store.get_job, job.id) or job
         return job
 

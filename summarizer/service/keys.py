@@ -34,10 +34,14 @@ def create_key(store: ServiceStore, name: str, settings: ServiceSettings, rpm: i
     return token, key
 
 
+#: A keyless server's one client is its operator, on the same machine: limits are for sharing, so it has none.
+NO_LIMIT = 10**12
+
+
 def open_client(settings: ServiceSettings) -> ApiKey:
-    """The one client of a keyless server on loopback, with the default limits."""
-    return ApiKey(id=LOCAL_CLIENT, name="local (no API keys)", hash="", rpm=settings.rpm,
-                  concurrent_jobs=settings.concurrent_jobs, tokens_per_day=settings.tokens_per_day)
+    """The one client of a keyless server on loopback: the operator, with no limits (as on the command line)."""
+    return ApiKey(id=LOCAL_CLIENT, name="local (no API keys)", hash="", rpm=NO_LIMIT, concurrent_jobs=NO_LIMIT,
+                  tokens_per_day=NO_LIMIT)
 
 
 def authenticate(store: ServiceStore, authorization: str | None, keyless: bool, settings: ServiceSettings) -> ApiKey:

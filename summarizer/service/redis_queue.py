@@ -65,6 +65,8 @@ def declare_actor(broker, service: ServiceSettings):
 class RedisDispatcher:
     """The API side: a job is a message on the queue; a cancel waits for the worker's confirmation."""
 
+    watch = None  # jobs end on the workers: a waiting request reads the store
+
     def __init__(self, store: RedisServiceStore, service: ServiceSettings) -> None:
         self.store, self.service = store, service
         self.broker = make_broker(service)

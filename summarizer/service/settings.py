@@ -25,7 +25,9 @@ class ServiceSettings(TypedModel):
     max_pages: int = Field(300, ge=1, le=100_000, description="most pages read from one PDF")
     max_text_chars: int = Field(2_000_000, ge=1, le=100_000_000, description="longest text of one document, in characters")
     max_batch_lines: int = Field(10_000, ge=1, le=1_000_000, description="most requests in one batch file")
-    job_threads: int = Field(4, ge=1, le=256, description="jobs run at once by this process (thread queue) or by one worker")
+    job_threads: int = Field(16, ge=1, le=256,
+                             description="jobs run at once by this process (thread queue) or by one worker; jobs mostly "
+                                         "wait on the model, so this is about concurrent clients, not cores")
     queue: Literal["thread", "redis"] = Field("thread",
                                               description="where jobs run: this process's threads, or worker processes via Redis")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="the Redis holding jobs and the queue (queue=redis)")
