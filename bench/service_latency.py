@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from rouge_common import CORPUS, load_jsonl  # noqa: E402
+
 from tests.api_server import ApiServer, service_env  # noqa: E402
 from tests.llm_server import LLMServer  # noqa: E402
 

@@ -358,7 +358,7 @@ def test_redis_queue_two_workers_one_killed_mid_job_loses_nothing_and_pays_nothi
     model.state.reset(latency=0.6)
     env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_USE_CACHE="0",
                       SUMMARIZER_SERVICE_QUEUE="redis", SUMMARIZER_SERVICE_REDIS_URL=redis.url,
-                      SUMMARIZER_SERVICE_HEARTBEAT_SECONDS="3", SUMMARIZER_SERVICE_JOB_THREADS="1")
+                      SUMMARIZER_SERVICE_HEARTBEAT_SECONDS="3", SUMMARIZER_SERVICE_WORKER_THREADS="1")
     workers = [subprocess.Popen([sys.executable, "-m", "summarizer", "worker"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=open(tmp_path / f"worker{i}.log", "wb")) for i in range(2)]
     api = ApiServer(env).start()

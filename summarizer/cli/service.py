@@ -18,7 +18,9 @@ def _service_settings(args):
 
     return ServiceSettings.from_env(host=getattr(args, "host", None), port=getattr(args, "port", None),
                                     queue=getattr(args, "queue", None), redis_url=getattr(args, "redis_url", None),
-                                    job_threads=getattr(args, "threads", None), data_dir=getattr(args, "data_dir", None))
+                                    job_threads=getattr(args, "threads", None) if args.command == "serve" else None,
+                                    worker_threads=getattr(args, "threads", None) if args.command == "worker" else None,
+                                    data_dir=getattr(args, "data_dir", None))
 
 
 def _add_where(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +45,7 @@ def cmd_worker(args) -> int:
     service = _service_settings(args)
     base = Settings.from_env()
     base.validate()
-    print(f"Summarizer worker: {service.job_threads} job(s) at once, backend {base.backend_label}, "
+    print(f"Summarizer worker: {service.worker_threads} job(s) at once, backend {base.backend_label}, "
           f"Redis {service.redis_url.split('@')[-1]}", file=sys.stderr, flush=True)
     run_worker(service, base)
     return EXIT_OK
@@ -95,7 +97,7 @@ def add_service_commands(sub, log_flags) -> None:
 
     w = sub.add_parser("worker", help="run the API's jobs from the Redis queue (any number of machines)")
     log_flags(w, argparse.SUPPRESS)
-    w.add_argument("--threads", type=int, help="jobs run at once by this worker (default 16)")
+    w.add_argument("--threads", type=int, help="jobs run at once by this worker (default 4; one worker per core)")
     w.add_argument("--redis-url", help="Redis (default redis://127.0.0.1:6379/0)")
     w.set_defaults(func=cmd_worker)
 

@@ -114,7 +114,7 @@ def _listen_for_cancels(store: RedisServiceStore, running: RunningJobs, stop: th
 
 
 def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event | None = None) -> None:
-    """A worker process: take jobs from the queue and run ``service.job_threads`` of them at once, until
+    """A worker process: take jobs from the queue and run ``service.worker_threads`` of them at once, until
     SIGTERM or SIGINT."""
     import dramatiq
 
@@ -128,9 +128,11 @@ def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event 
     listener = threading.Thread(target=_listen_for_cancels, args=(store, ctx.running, stop), daemon=True,
                                 name="cancel-listener")
     listener.start()
-    worker = dramatiq.Worker(broker, worker_threads=service.job_threads, worker_timeout=1000)
+    # holding no more jobs than it runs: a job prefetched by a busy worker would wait while another worker idles
+    worker = dramatiq.Worker(broker, worker_threads=service.worker_threads, worker_timeout=1000)
+    worker.queue_prefetch = service.worker_threads  # Dramatiq's default holds twice as many as it runs
     worker.start()
-    log.info("worker started: %d job thread(s) on %s", service.job_threads, service.redis_url.split("@")[-1])
+    log.info("worker started: %d job thread(s) on %s", service.worker_threads, service.redis_url.split("@")[-1])
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     if ready is not None:

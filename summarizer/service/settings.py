@@ -26,8 +26,11 @@ class ServiceSettings(TypedModel):
     max_text_chars: int = Field(2_000_000, ge=1, le=100_000_000, description="longest text of one document, in characters")
     max_batch_lines: int = Field(10_000, ge=1, le=1_000_000, description="most requests in one batch file")
     job_threads: int = Field(16, ge=1, le=256,
-                             description="jobs run at once by this process (thread queue) or by one worker; jobs mostly "
-                                         "wait on the model, so this is about concurrent clients, not cores")
+                             description="jobs run at once by the server (thread queue); jobs mostly wait on the model, "
+                                         "so this is about concurrent clients, not cores")
+    worker_threads: int = Field(4, ge=1, le=256,
+                                description="jobs one summarizer worker runs and holds at once: a worker is one process, "
+                                            "about one core; run one worker per core")
     queue: Literal["thread", "redis"] = Field("thread",
                                               description="where jobs run: this process's threads, or worker processes via Redis")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="the Redis holding jobs and the queue (queue=redis)")
