@@ -134,8 +134,8 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 60) -> dict:
 class RedisServer:
     """A real ``redis-server`` (the Debian package) on a free loopback port, nothing saved to disk."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.port = folder, free_port()
+    def __init__(self, folder: Path, persistent: bool = False) -> None:
+        self.folder, self.port, self.persistent = folder, free_port(), persistent
         self.proc: subprocess.Popen | None = None
 
     @staticmethod
@@ -148,8 +148,9 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)
+        keep = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
         self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", str(self.folder)],
+                                      *keep, "--dir", str(self.folder)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -430,3 +430,42 @@ def test_redis_queue_cancel_stops_the_workers_requests_before_it_answers(app_hom
         worker.kill()
         api.stop()
         redis.stop()
+
+
+def test_redis_going_away_mid_job_pauses_it_and_loses_nothing(app_home, model, tmp_path):
+    """Redis restarts while a worker runs a paper: the job waits for it and finishes; the API answers 503 with a
+    sentence meanwhile, never a traceback; no finished section is asked again."""
+    _need_redis()
+    import subprocess
+    import sys
+
+    from tests.api_server import RedisServer
+
+    redis = RedisServer(tmp_path / "redis", persistent=True).start()
+    model.state.reset(latency=0.6)
+    env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_USE_CACHE="0",
+                      SUMMARIZER_SERVICE_QUEUE="redis", SUMMARIZER_SERVICE_REDIS_URL=redis.url,
+                      SUMMARIZER_SERVICE_HEARTBEAT_SECONDS="60")
+    worker = subprocess.Popen([sys.executable, "-m", "summarizer", "worker"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=open(tmp_path / "worker.log", "wb"))
+    api = ApiServer(env).start()
+    try:
+        with api.client() as http:
+            job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
+                            headers={"Prefer": "respond-async"}).json()
+            events = read_events(http, job["id"], stop_after=1)
+            while not any(e["event"] == "section" and e["data"]["status"] == "done" for e in events):
+                events = read_events(http, job["id"], stop_after=len(events) + 1)
+            redis.stop()
+            away = http.get(f"/v1/summaries/{job['id']}")
+            assert away.status_code == 503 and away.headers["retry-after"] and "retry" in away.json()["detail"]
+            time.sleep(2)
+            redis.start()
+            final = wait_job(http, job["id"], timeout=90)
+        assert final["status"] == "done", (final["error"], (tmp_path / "worker.log").read_text()[-1500:])
+        asked = _prompts_sent(model)
+        assert len(asked) == len(set(asked)), "a section was asked twice"
+    finally:
+        worker.kill()
+        api.stop()
+        redis.stop()

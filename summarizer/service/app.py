@@ -195,6 +195,11 @@ def create_app(service: Service) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception):
+        if _store_away(exc):  # Redis restarting, a locked or full disk: a moment, not a bug
+            log.error("%s %s: the job store is unavailable: %s", request.method, request.url.path, exc)
+            problem = Problem(503, "store-unavailable", "The job store is unavailable for a moment; nothing you sent "
+                              "before was lost, so retry shortly.", {"Retry-After": "5"})
+            return _problem_response(problem, request)
         log.exception("%s %s failed", request.method, request.url.path)
         problem = Problem(500, "server-error", "Something went wrong on the server; it is in the server's log.")
         return _problem_response(problem, request)
@@ -506,6 +511,17 @@ def create_app(service: Service) -> FastAPI:
         return Response(data, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     return app
+
+
+def _store_away(exc: Exception) -> bool:
+    """A store that cannot be reached or written right now (Redis away, SQLite locked or out of disk)."""
+    import sqlite3
+
+    from summarizer.service.store import StoreUnavailable
+
+    if isinstance(exc, (StoreUnavailable, sqlite3.OperationalError)):
+        return True
+    return type(exc).__module__.split(".")[0] == "redis" and type(exc).__name__ in ("ConnectionError", "TimeoutError")
 
 
 def _endpoint_state(base: Settings) -> str:

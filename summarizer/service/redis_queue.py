@@ -18,7 +18,7 @@ import time
 
 from summarizer.config.settings import Settings
 from summarizer.service.execute import RunningJobs, execute
-from summarizer.service.redis_store import RedisServiceStore
+from summarizer.service.redis_store import PatientStore, RedisServiceStore
 from summarizer.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def make_broker(service: ServiceSettings):
 class _WorkerContext:
     """What the actor needs in a worker process (set by ``run_worker``)."""
 
-    store: RedisServiceStore | None = None
+    store: PatientStore | None = None
     base: Settings | None = None
     service: ServiceSettings | None = None
     running = RunningJobs()
@@ -123,7 +123,7 @@ def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event 
     dramatiq.set_broker(broker)
     declare_actor(broker, service)
     ctx = _WorkerContext
-    ctx.store, ctx.base, ctx.service = store, base, service
+    ctx.store, ctx.base, ctx.service = PatientStore(store, service.store_outage), base, service
     stop = threading.Event()
     listener = threading.Thread(target=_listen_for_cancels, args=(store, ctx.running, stop), daemon=True,
                                 name="cancel-listener")

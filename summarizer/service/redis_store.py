@@ -6,12 +6,14 @@ events a list (an event's ``seq`` is its position), a cancel is also published o
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 
 from summarizer.service.jobs import ApiKey, Job, JobEvent, JobStatus
 from summarizer.service.store import StoreUnavailable
 
+log = logging.getLogger(__name__)
 _FINISHED = {str(s) for s in JobStatus if s.finished}
 
 
@@ -185,3 +187,35 @@ class RedisServiceStore:
         pipe.expire(key, int(window) + 5)
         _, _, count, oldest, _ = pipe.execute()
         return int(count), float(oldest[0][1]) if oldest else now
+
+
+class PatientStore:
+    """The Redis store as a worker uses it: a call that finds Redis away waits for it to come back (backing off
+    to 5 s between tries) for up to ``outage`` seconds, so a job pauses through a Redis restart instead of
+    failing; past that, ``StoreUnavailable``."""
+
+    def __init__(self, store: RedisServiceStore, outage: float) -> None:
+        self.store, self.outage = store, outage
+
+    def __getattr__(self, name: str):
+        import redis
+
+        attr = getattr(self.store, name)
+        if not callable(attr):
+            return attr
+
+        def patiently(*args, **kwargs):
+            deadline, pause, said = time.monotonic() + self.outage, 0.2, False
+            while True:
+                try:
+                    return attr(*args, **kwargs)
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    if time.monotonic() > deadline:
+                        raise StoreUnavailable(f"Redis was away for more than {self.outage:.0f} s ({exc.__class__.__name__}).") from None
+                    if not said:
+                        log.warning("Redis is away (%s); the job waits for it", exc.__class__.__name__)
+                        said = True
+                    time.sleep(pause)
+                    pause = min(pause * 2, 5.0)
+
+        return patiently

@@ -37,6 +37,8 @@ class ServiceSettings(TypedModel):
     redis_prefix: str = Field("summarizer", description="prefix of every Redis key the service writes")
     heartbeat_seconds: float = Field(15.0, gt=0, le=3600,
                                      description="a worker silent this long is dead: its jobs go back on the queue")
+    store_outage: float = Field(300.0, ge=0, le=86_400,
+                                description="seconds a worker's job waits for Redis to come back before it gives up")
     cancel_wait: float = Field(5.0, ge=0, le=120,
                                description="seconds DELETE waits for the worker running a job to confirm it stopped")
     rpm: int = Field(120, ge=1, le=1_000_000, description="default requests per minute per key")
