@@ -175,12 +175,15 @@ class ChatClient(FailureHandling, EndpointCheck):
                 import httpx2
                 import openai
 
+                from summarizer.llm.tls import trust_context
+
                 stall = float(self.settings.timeout)
                 shared.http = openai.DefaultHttpxClient(
                     timeout=httpx2.Timeout(stall, connect=min(stall, 10.0)),
                     # a fresh connection per request, so each call knows its socket and Stop can close it
                     limits=httpx2.Limits(max_keepalive_connections=0, max_connections=100),
                     event_hooks={"request": [attach_trace]},
+                    verify=trust_context(),
                 )
                 shared.openai = openai
                 shared.sdk = openai.OpenAI(

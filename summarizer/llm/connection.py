@@ -86,7 +86,9 @@ def _get_models(base_url: str, api_key: str, timeout: float) -> tuple[int, dict 
 
     host = urlparse(base_url).hostname
     try:
-        with httpx2.Client(follow_redirects=False) as http:
+        from summarizer.llm.tls import trust_context
+
+        with httpx2.Client(follow_redirects=False, verify=trust_context()) as http:
             status, data = get_models(http, base_url, auth_headers(api_key), httpx2.Timeout(timeout))
             return status, data if isinstance(data, dict) else None
     except httpx2.TimeoutException:

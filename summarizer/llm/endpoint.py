@@ -181,7 +181,9 @@ def _probe(base_url: str, model: str, api_key: str) -> tuple[int | None, bool]:
     headers = auth_headers(api_key)
     root = server_root(base_url)
     deadline = _Deadline(PROBE_TIMEOUT)  # the whole probe, not each of its requests
-    with httpx.Client(timeout=PROBE_TIMEOUT, headers=headers, follow_redirects=False) as http:
+    from summarizer.llm.tls import trust_context
+
+    with httpx.Client(timeout=PROBE_TIMEOUT, headers=headers, follow_redirects=False, verify=trust_context()) as http:
         owners = ""
         status, listed = get_models(http, base_url, headers, deadline.left())
         answered = status == 200

@@ -529,9 +529,10 @@ def _endpoint_state(base: Settings) -> str:
     import httpx2 as httpx  # the client openai brings, declared in requirements.txt
 
     from summarizer.llm.server_info import auth_headers, get_models
+    from summarizer.llm.tls import trust_context
 
     try:
-        with httpx.Client(timeout=3.0) as http:
+        with httpx.Client(timeout=3.0, verify=trust_context()) as http:
             get_models(http, base.base_url, auth_headers(base.clean_key()), 3.0)
         return "ok"
     except Exception as exc:
