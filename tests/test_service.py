@@ -400,18 +400,22 @@ def test_redis_queue_two_workers_one_killed_mid_job_loses_nothing_and_pays_nothi
 
 
 def test_redis_queue_cancel_stops_the_workers_requests_before_it_answers(app_home, model, tmp_path):
-    from tests.api_server import RedisServer
-
-    _need_redis()
     import subprocess
     import sys
+
+    import httpx2
+
+    from tests.api_server import RedisServer, free_port
+
+    _need_redis()
 
     redis = RedisServer(tmp_path / "redis").start()
     model.state.reset(latency=0.8)
     env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_SERVICE_QUEUE="redis",
                       SUMMARIZER_SERVICE_REDIS_URL=redis.url)
-    worker = subprocess.Popen([sys.executable, "-m", "summarizer", "worker"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    metrics_port = free_port()
+    worker = subprocess.Popen([sys.executable, "-m", "summarizer", "worker", "--metrics-port", str(metrics_port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     api = ApiServer(env).start()
     try:
         with api.client() as http:
@@ -426,6 +430,9 @@ def test_redis_queue_cancel_stops_the_workers_requests_before_it_answers(app_hom
             time.sleep(2.5)
             assert len(model.state.chat_requests) == sent_at_answer
             assert wait_job(http, job["id"])["status"] == "cancelled"
+            worker_metrics = httpx2.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+            assert 'summarizer_sections_total{model="test-model",status="done"}' in worker_metrics
+            assert 'summarizer_jobs{status="cancelled"} 1.0' in worker_metrics
     finally:
         worker.kill()
         api.stop()

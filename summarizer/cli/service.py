@@ -20,7 +20,8 @@ def _service_settings(args):
                                     queue=getattr(args, "queue", None), redis_url=getattr(args, "redis_url", None),
                                     job_threads=getattr(args, "threads", None) if args.command == "serve" else None,
                                     worker_threads=getattr(args, "threads", None) if args.command == "worker" else None,
-                                    data_dir=getattr(args, "data_dir", None))
+                                    data_dir=getattr(args, "data_dir", None),
+                                    worker_metrics_port=getattr(args, "metrics_port", None))
 
 
 def _add_where(parser: argparse.ArgumentParser) -> None:
@@ -99,6 +100,7 @@ def add_service_commands(sub, log_flags) -> None:
     log_flags(w, argparse.SUPPRESS)
     w.add_argument("--threads", type=int, help="jobs run at once by this worker (default 4; one worker per core)")
     w.add_argument("--redis-url", help="Redis (default redis://127.0.0.1:6379/0)")
+    w.add_argument("--metrics-port", type=int, help="serve this worker's /metrics on this port (default: none)")
     w.set_defaults(func=cmd_worker)
 
     k = sub.add_parser("keys", help="create, list or revoke the API's client keys")

@@ -44,13 +44,14 @@ class _WorkerContext:
     base: Settings | None = None
     service: ServiceSettings | None = None
     running = RunningJobs()
+    observe = None  # the worker's metrics (sections, tokens, cache hits of the jobs it ran)
 
 
 def _run_job(job_id: str) -> None:
     ctx = _WorkerContext
     if ctx.store is None:
         raise RuntimeError("this process is not a summarizer worker")
-    execute(job_id, ctx.store, ctx.base, ctx.service, ctx.running)
+    execute(job_id, ctx.store, ctx.base, ctx.service, ctx.running, ctx.observe)
 
 
 def declare_actor(broker, service: ServiceSettings):
@@ -124,6 +125,15 @@ def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event 
     declare_actor(broker, service)
     ctx = _WorkerContext
     ctx.store, ctx.base, ctx.service = PatientStore(store, service.store_outage), base, service
+    if service.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        from summarizer.service.metrics import ServiceMetrics
+
+        metrics = ServiceMetrics(store)
+        ctx.observe = metrics.observe_job
+        start_http_server(service.worker_metrics_port, addr=service.host, registry=metrics.registry)
+        log.info("worker metrics on http://%s:%d/metrics", service.host, service.worker_metrics_port)
     stop = threading.Event()
     listener = threading.Thread(target=_listen_for_cancels, args=(store, ctx.running, stop), daemon=True,
                                 name="cancel-listener")

@@ -37,6 +37,9 @@ class ServiceSettings(TypedModel):
     redis_prefix: str = Field("summarizer", description="prefix of every Redis key the service writes")
     heartbeat_seconds: float = Field(15.0, gt=0, le=3600,
                                      description="a worker silent this long is dead: its jobs go back on the queue")
+    worker_metrics_port: int = Field(0, ge=0, le=65535,
+                                     description="port of a summarizer worker's own /metrics (its sections, tokens and "
+                                                 "cache hits by model), on the service's host address; 0: none")
     store_outage: float = Field(300.0, ge=0, le=86_400,
                                 description="seconds a worker's job waits for Redis to come back before it gives up")
     cancel_wait: float = Field(5.0, ge=0, le=120,
