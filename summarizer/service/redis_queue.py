@@ -119,6 +119,9 @@ def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event 
     SIGTERM or SIGINT."""
     import dramatiq
 
+    from summarizer.config.logs import add_secret
+
+    add_secret(base.clean_key())  # the provider's key never reaches a log line
     store = RedisServiceStore(service.redis_url, service.redis_prefix)
     broker = make_broker(service)
     dramatiq.set_broker(broker)
