@@ -78,6 +78,9 @@ def test_a_client_that_reconnects_with_last_event_id_misses_nothing(api, model):
         job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
                         headers={"Prefer": "respond-async"}).json()
         first = read_events(http, job["id"], stop_after=3)  # the client goes away after three events
+        running = http.get(f"/v1/summaries/{job['id']}").json()
+        assert running["status"] == "running" and running["progress"], running
+        assert {p["status"] for p in running["progress"]} <= {"running", "done", "skipped", "failed", "cached"}
         rest = read_events(http, job["id"], last_event_id=int(first[-1]["id"]))
         whole = read_events(http, job["id"])
     assert [e["id"] for e in first + rest] == [e["id"] for e in whole]

@@ -135,6 +135,15 @@ def job_json(job: Job) -> dict:
     return out
 
 
+def section_progress(events: list) -> list[dict]:
+    """Each section's latest state from a running job's events (its result once it finished)."""
+    latest: dict[int, dict] = {}
+    for event in events:
+        if event.type == "section":
+            latest[event.data["index"]] = event.data
+    return [latest[i] for i in sorted(latest)]
+
+
 def batch_json(batch: Job, children: list[Job]) -> dict:
     """A batch in the shape of OpenAI's Batch object (status, request_counts, output link)."""
     finished = [c for c in children if c.status.finished]
@@ -352,8 +361,13 @@ def create_app(service: Service) -> FastAPI:
 
     @app.get("/v1/summaries/{job_id}", tags=["summaries"])
     async def get_summary(job_id: str, request: Request, key: ApiKey = Depends(client_for_reads)):
-        """The job: its status, and once finished the result (sections, overall summary, coverage, usage, cost)."""
-        return job_json(await run_in_threadpool(own_job, job_id, key, request))
+        """The job: its status, and once finished the result (sections, overall summary, coverage, usage, cost);
+        while it runs, ``progress``: each section's state so far, with its result once it finished."""
+        job = await run_in_threadpool(own_job, job_id, key, request)
+        out = job_json(job)
+        if not job.status.finished:
+            out["progress"] = section_progress(await run_in_threadpool(store.events_after, job.id, 0))
+        return out
 
     @app.delete("/v1/summaries/{job_id}", tags=["summaries"])
     async def cancel_summary(job_id: str, request: Request, key: ApiKey = Depends(client_for_reads)):
