@@ -44,8 +44,8 @@ PROVIDER_KEY = "sk-provider-SECRET-0123456789"
 class ApiServer:
     """``summarizer serve`` on a free loopback port; ``client()`` an HTTP client for it."""
 
-    def __init__(self, env: dict, *args: str) -> None:
-        self.env, self.args = env, args
+    def __init__(self, env: dict, *args: str, prefix: tuple[str, ...] = ()) -> None:
+        self.env, self.args, self.prefix = env, args, prefix  # prefix: e.g. ("taskset", "-c", "1")
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.log = Path(env["SUMMARIZER_HOME"]) / f"serve-{self.port}.log"
@@ -57,7 +57,7 @@ class ApiServer:
     def start(self, timeout: float = 60) -> ApiServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         out = open(self.log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "summarizer", "serve", "--port", str(self.port), *self.args],
+        self.proc = subprocess.Popen([*self.prefix, sys.executable, "-m", "summarizer", "serve", "--port", str(self.port), *self.args],
                                      cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

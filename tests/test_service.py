@@ -87,26 +87,38 @@ def test_a_client_that_reconnects_with_last_event_id_misses_nothing(api, model):
     assert whole[-1]["event"] == "end"
 
 
+def _after_a_section(http, job_id: str) -> None:
+    """Follow the job's events until one of its sections is done."""
+    events = read_events(http, job_id, stop_after=1)
+    while not any(e["event"] == "section" and e["data"]["status"] == "done" for e in events):
+        events = read_events(http, job_id, stop_after=len(events) + 1)
+
+
+def _cancelled_after_a_section(http, model: LLMServer) -> dict:
+    """Submit a paper, cancel it once a section is done, and check that the model gets no request after the
+    cancel answered; the job as it ended."""
+    job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
+                    headers={"Prefer": "respond-async"}).json()
+    _after_a_section(http, job["id"])
+    cancelled = http.delete(f"/v1/summaries/{job['id']}")
+    sent_at_answer = len(model.state.chat_requests)
+    assert cancelled.status_code == 200, cancelled.text
+    time.sleep(2.5)  # several model latencies: a request that was going to leave has left
+    assert len(model.state.chat_requests) == sent_at_answer
+    final = wait_job(http, job["id"])
+    assert final["status"] == "cancelled"
+    return final
+
+
 def test_cancel_stops_every_model_request_before_it_answers(app_home, model):
     model.state.reset(latency=0.8)
     server = ApiServer(service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1")).start()
     try:
         with server.client() as http:
-            job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
-                            headers={"Prefer": "respond-async"}).json()
-            events = read_events(http, job["id"], stop_after=1)
-            while not any(e["event"] == "section" and e["data"]["status"] == "done" for e in events):
-                events = read_events(http, job["id"], stop_after=len(events) + 1)
-            cancelled = http.delete(f"/v1/summaries/{job['id']}")
-            sent_at_answer = len(model.state.chat_requests)
-            assert cancelled.status_code == 200, cancelled.text
-            time.sleep(2.5)  # several model latencies: a request that was going to leave has left
-            assert len(model.state.chat_requests) == sent_at_answer
-            final = wait_job(http, job["id"])
-            assert final["status"] == "cancelled"
+            final = _cancelled_after_a_section(http, model)
             kept = [s for s in final["result"]["sections"] if s["status"] == "done"]
             assert kept, "the section finished before the cancel is kept"
-            again = http.delete(f"/v1/summaries/{job['id']}")
+            again = http.delete(f"/v1/summaries/{final['id']}")
             assert again.status_code == 409 and again.json()["detail"]
     finally:
         server.stop()
@@ -422,17 +434,7 @@ def test_redis_queue_cancel_stops_the_workers_requests_before_it_answers(app_hom
     api = ApiServer(env).start()
     try:
         with api.client() as http:
-            job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
-                            headers={"Prefer": "respond-async"}).json()
-            events = read_events(http, job["id"], stop_after=1)
-            while not any(e["event"] == "section" and e["data"]["status"] == "done" for e in events):
-                events = read_events(http, job["id"], stop_after=len(events) + 1)
-            cancelled = http.delete(f"/v1/summaries/{job['id']}")
-            sent_at_answer = len(model.state.chat_requests)
-            assert cancelled.status_code == 200, cancelled.text
-            time.sleep(2.5)
-            assert len(model.state.chat_requests) == sent_at_answer
-            assert wait_job(http, job["id"])["status"] == "cancelled"
+            _cancelled_after_a_section(http, model)
             worker_metrics = httpx2.get(f"http://127.0.0.1:{metrics_port}/metrics").text
             assert 'summarizer_sections_total{model="test-model",status="done"}' in worker_metrics
             assert 'summarizer_jobs{status="cancelled"} 1.0' in worker_metrics
@@ -463,9 +465,7 @@ def test_redis_going_away_mid_job_pauses_it_and_loses_nothing(app_home, model, t
         with api.client() as http:
             job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
                             headers={"Prefer": "respond-async"}).json()
-            events = read_events(http, job["id"], stop_after=1)
-            while not any(e["event"] == "section" and e["data"]["status"] == "done" for e in events):
-                events = read_events(http, job["id"], stop_after=len(events) + 1)
+            _after_a_section(http, job["id"])
             redis.stop()
             away = http.get(f"/v1/summaries/{job['id']}")
             assert away.status_code == 503 and away.headers["retry-after"] and "retry" in away.json()["detail"]

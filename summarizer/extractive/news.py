@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from summarizer.extractive.ranking import RankedSentence, rank_large, select, sentence_size
+from summarizer.extractive.ranking import RankedSentence, rank_large, select, sentence_size, unit_vectors
 from summarizer.text.sentences import split_sentences
 from summarizer.text.terms import terms
 
@@ -235,11 +235,7 @@ def position_centrality(sentences: list[str], lang: str) -> list[float]:
     """PacSum's directed centrality of each sentence: the similarity it shares with later sentences, minus
     twice what it shares with earlier ones."""
     bags, idf, _ = _weights(sentences, lang)
-    vecs = []
-    for bag in bags:
-        vec = {t: (1 + math.log(k)) * idf[t] for t, k in bag.items()}
-        norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
-        vecs.append({t: x / norm for t, x in vec.items()})
+    vecs = unit_vectors(bags, idf)
     n = len(vecs)
     sims = [[sum(x * vecs[j].get(t, 0.0) for t, x in vecs[i].items()) if i != j else 0.0 for j in range(n)]
             for i in range(n)]

@@ -101,14 +101,20 @@ def _pagerank(sim: np.ndarray, teleport: np.ndarray, damping: float = 0.85, iter
     return score
 
 
-def _centrality_small(bags: list[Counter], idf: dict[str, float], teleport: list[float], damping: float = 0.85,
-                      iters: int = 60) -> list[float]:
-    """``_pagerank(_similarity(...))`` in pure Python, over the graph's non-zero edges only."""
+def unit_vectors(bags: list[Counter], idf: dict[str, float]) -> list[dict[str, float]]:
+    """Each sentence's TF-IDF vector (log-scaled term counts), of length 1: dot products are cosines."""
     vectors = []
     for bag in bags:
         v = {t: (1 + math.log(c)) * idf[t] for t, c in bag.items()}
         norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
         vectors.append({t: x / norm for t, x in v.items()})
+    return vectors
+
+
+def _centrality_small(bags: list[Counter], idf: dict[str, float], teleport: list[float], damping: float = 0.85,
+                      iters: int = 60) -> list[float]:
+    """``_pagerank(_similarity(...))`` in pure Python, over the graph's non-zero edges only."""
+    vectors = unit_vectors(bags, idf)
     n = len(vectors)
     edges: list[dict[int, float]] = [{} for _ in range(n)]
     for i in range(n):

@@ -326,7 +326,8 @@ class BlockedEndpointError(ConfigError):
     """A Base URL typed in a browser session points inside the server's network."""
 
 
-def _loopback_host(address: str) -> bool:
+def is_loopback_host(address: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
     if address.strip().lower() in ("localhost", "localhost.localdomain"):
         return True
     try:
@@ -358,7 +359,7 @@ def served_to_others() -> bool:
         return True
     if address is None:  # the app runs without a server (AppTest, bare mode)
         return False
-    return not (address and _loopback_host(str(address)))
+    return not (address and is_loopback_host(str(address)))
 
 
 def register_web_server(address: Callable[[], str | None]) -> None:

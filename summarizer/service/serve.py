@@ -3,26 +3,17 @@ keys (on a loopback address only), the lines it says when it starts, and uvicorn
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from pathlib import Path
 
 from summarizer.config.settings import Settings
+from summarizer.inputs.netguard import is_loopback_host
 from summarizer.model.errors import ConfigError
 from summarizer.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 MISSING = "The HTTP service needs its packages: pip install -r requirements-service.txt"
-
-
-def is_loopback(host: str) -> bool:
-    if host.strip().lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def open_store(service: ServiceSettings):
@@ -47,7 +38,7 @@ def build_service(service: ServiceSettings, base: Settings | None = None):
     base.validate()
     store = open_store(service)
     keyless = not store.has_keys()
-    if keyless and not is_loopback(service.host):
+    if keyless and not is_loopback_host(service.host):
         raise ConfigError(f"Listening on {service.host} serves other machines, so this server needs API keys: "
                           "create one with 'summarizer keys create NAME' first.")
     metrics = ServiceMetrics(store)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from summarizer.model.errors import SummarizerError
 from summarizer.service.jobs import ApiKey, Job, JobEvent, JobStatus
+from summarizer.store.transaction import write_transaction
 
 DB_NAME = "service.sqlite3"
 _JSON_COLUMNS = ("options", "result")
@@ -88,14 +89,7 @@ class SQLiteServiceStore:
     def _write(self, steps: Callable[[sqlite3.Connection], object]):
         db = self._db()
         with self._write_lock:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                out = steps(db)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        return out
+            return write_transaction(db, steps)
 
     def _migrate(self) -> None:
         def steps(db: sqlite3.Connection) -> None:

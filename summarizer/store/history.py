@@ -43,6 +43,7 @@ from summarizer.store.records import (
     section_from_json,
     section_json,
 )
+from summarizer.store.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -203,15 +204,7 @@ class SQLiteHistory:
 
     def _write(self, sql_steps: Callable[[sqlite3.Connection], object]):
         """One write transaction; BEGIN IMMEDIATE takes the write lock up front (waits up to ``timeout``)."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            out = sql_steps(db)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        return out
+        return write_transaction(self._db(), sql_steps)
 
     def _migrate(self) -> None:
         db = self._db()
