@@ -479,3 +479,27 @@ def test_redis_going_away_mid_job_pauses_it_and_loses_nothing(app_home, model, t
         worker.kill()
         api.stop()
         redis.stop()
+
+
+def test_what_a_review_found_stays_fixed(api, model):
+    """Alike batch lines stay separate requests; a batch larger than the job limit is accepted; a reused
+    Idempotency-Key with another body is refused; bad addresses and numbers are 422s; a reconnect after the end
+    closes the stream; a huge Last-Event-ID is harmless."""
+    with api.client() as http:
+        line = {"method": "POST", "url": "/v1/summaries", "body": {"text": NEWS, "backend": "extractive"}}
+        jsonl = "\n".join(json.dumps({**line, "custom_id": f"same-{i}"}) for i in range(10)).encode()
+        batch = http.post("/v1/batches", content=jsonl, headers={"content-type": "application/jsonl"})
+        assert batch.status_code == 202 and batch.json()["request_counts"]["total"] == 10
+        first = http.post("/v1/summaries", json={"text": NEWS}, headers={"Idempotency-Key": "k1", "Prefer": "wait=10"})
+        reused = http.post("/v1/summaries", json={"text": NEWS + " More."}, headers={"Idempotency-Key": "k1"})
+        assert first.status_code == 200 and reused.status_code == 422 and "Idempotency-Key" in reused.json()["detail"]
+        for url in ("http://example.com:99999/", "http://[::1/x"):
+            bad = http.post("/v1/summaries", json={"url": url})
+            assert bad.status_code == 422, (url, bad.text)
+        huge = http.post("/v1/summaries", files={"file": ("a.txt", NEWS.encode())}, data={"include": "9" * 5000})
+        assert huge.status_code == 422
+        job_id = first.json()["id"]
+        events = read_events(http, job_id)
+        again = read_events(http, job_id, last_event_id=int(events[-1]["id"]), timeout=10)
+        assert again == []
+        assert read_events(http, job_id, last_event_id=10**30, timeout=10)[-1]["event"] == "end"

@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from summarizer.service.jobs import ApiKey, Job, JobKind, JobStatus, ServiceStor
 from summarizer.service.keys import authenticate
 from summarizer.service.metrics import ServiceMetrics
 from summarizer.service.problems import MEDIA_TYPE, Problem, not_found
-from summarizer.service.quotas import check_jobs, check_rate
+from summarizer.service.quotas import check_jobs, check_rate, check_tokens
 from summarizer.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -267,7 +268,10 @@ def create_app(service: Service) -> FastAPI:
                         raise Problem(422, "invalid-request", f"The file must be sent as the field 'file', not '{name[:40]}'.")
                     upload = (value.filename or "upload", await value.read())
                 elif name in ("include", "exclude"):
-                    fields[name] = [int(v) for v in re.findall(r"-?\d+", value)]
+                    numbers = re.findall(r"-?\d+", value)
+                    if any(len(n) > 9 for n in numbers):
+                        raise Problem(422, "bad-section", f"'{name}' holds a section number that is far too large.")
+                    fields[name] = [int(v) for v in numbers]
                 else:
                     fields[name] = value
             try:
@@ -291,13 +295,25 @@ def create_app(service: Service) -> FastAPI:
         run = run_settings(service.base, settings, options)
         doc_id, document = read_document(store, key.id, settings, run, body, upload)
         choose_sections(document, options)  # an index out of range is refused now, not when the job runs
+        request_print = fingerprint(doc_id, options)
+        # a batch's lines are each their own request, even when two are alike: never merged
         job = Job(id=new_id("sum"), client=key.id, document_id=doc_id, title=document.title, options=options,
-                  fingerprint=fingerprint(doc_id, options), idempotency_key=idempotency_key, parent=parent,
+                  fingerprint="" if parent else request_print, idempotency_key=idempotency_key, parent=parent,
                   custom_id=custom_id)
         stored = store.create_job(job)
         if stored.id == job.id:
             store.add_event(job.id, "status", {"status": "queued"})
-            service.dispatcher.submit(job.id)
+            try:
+                service.dispatcher.submit(job.id)
+            except Exception as exc:  # the queue is away: the job must not wait for ever where nothing runs it
+                log.error("job %s could not be queued: %s", job.id, exc)
+                store.update_job(job.id, status=JobStatus.FAILED, finished=time.time(),
+                                 error="The job could not be queued; send the request again.")
+                raise Problem(503, "queue-unavailable", "The job queue is unavailable for a moment; send the request "
+                              "again shortly.", {"Retry-After": "5"}) from None
+        elif idempotency_key and stored.idempotency_key == idempotency_key and stored.fingerprint != request_print:
+            raise Problem(422, "idempotency-key-reused", "This Idempotency-Key was used for a different request; use a "
+                                                         "new key for a new request.")
         else:
             log.info("job %s: the same request again (idempotency key or identical request in flight)", stored.id)
         return stored
@@ -387,7 +403,7 @@ def create_app(service: Service) -> FastAPI:
         then ``end``. Reconnect with ``Last-Event-ID`` to miss nothing."""
         job = await run_in_threadpool(own_job, job_id, key, request)
         last = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
-        after = int(last) if last.strip().isdigit() else 0
+        after = min(int(last), 2**62) if last.strip().isdigit() and len(last.strip()) < 30 else 0
         return StreamingResponse(_event_stream(store, job.id, after, request), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -413,16 +429,22 @@ def create_app(service: Service) -> FastAPI:
         data = await run_in_threadpool(store.load_document, key.id, doc_id)
         if data is None:
             raise not_found("document", doc_id)
+        await run_in_threadpool(check_tokens, store, key)
         run = run_settings(service.base, settings, {"backend": body.backend} if body.backend else {})
-        try:
-            from summarizer.ask.qa import Asker
+        from summarizer.ask.qa import Asker
 
-            asker = Asker(Document.from_json(data), run)
-            answering = await run_in_threadpool(asker.answer, body.question)
+        def prepare():
+            return Asker(Document.from_json(data), run).answer(body.question)  # the index: CPU, off the event loop
+
+        try:
+            answering = await run_in_threadpool(prepare)
         except SummarizerError as exc:
             raise Problem(422, "cannot-answer", str(exc)) from None
         if not body.stream:
-            await run_in_threadpool(lambda: [None for _ in answering.stream()])
+            try:
+                await run_in_threadpool(lambda: [None for _ in answering.stream()])
+            except SummarizerError as exc:  # the endpoint is down, the key refused …
+                raise Problem(502, "model-unavailable", str(exc)) from None
             return answering.turn.as_json()
         return StreamingResponse(_answer_stream(answering), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
@@ -445,7 +467,7 @@ def create_app(service: Service) -> FastAPI:
         else:
             raw = await request.body()
         lines = await run_in_threadpool(_batch_lines, raw, settings)
-        await run_in_threadpool(check_jobs, store, key, None, len(lines))
+        await run_in_threadpool(check_jobs, store, key)  # a batch is accepted as one piece of work; its lines queue
         batch = Job(id=new_id("batch"), client=key.id, kind=JobKind.BATCH, title=f"{len(lines)} request(s)")
         await run_in_threadpool(store.create_job, batch)
         request.scope["summarizer_job"] = batch.id
@@ -566,7 +588,13 @@ async def _event_stream(store: ServiceStore, job_id: str, after: int, request: R
                 return
         if events:
             quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > KEEPALIVE:
+        else:
+            job = await run_in_threadpool(store.get_job, job_id)
+            if job is None or job.status.finished:  # ended meanwhile, or a reconnect after the end
+                for event in await run_in_threadpool(store.events_after, job_id, after):
+                    yield f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+                return
+        if not events and time.monotonic() - quiet_since > KEEPALIVE:
             quiet_since = time.monotonic()
             yield ": keep-alive\n\n"
         await asyncio.sleep(EVENT_POLL)
@@ -579,9 +607,15 @@ async def _answer_stream(answering) -> AsyncIterator[str]:
 
     from summarizer.ask.qa import RESTART
 
+    gone = threading.Event()  # the client went away: stop reading the answer (closing it stops its request)
+
     def work() -> None:
+        stream = answering.stream()
         try:
-            for piece in answering.stream():
+            for piece in stream:
+                if gone.is_set():
+                    stream.close()
+                    break
                 loop.call_soon_threadsafe(pieces.put_nowait, ("restart", None) if piece == RESTART else ("delta", piece))
         except Exception as exc:  # one sentence, in the stream
             log.warning("ask failed: %s", exc)
@@ -590,16 +624,19 @@ async def _answer_stream(answering) -> AsyncIterator[str]:
         loop.call_soon_threadsafe(pieces.put_nowait, ("end", None))
 
     task = loop.run_in_executor(None, work)
-    while True:
-        kind, value = await pieces.get()
-        if kind == "delta":
-            yield f"event: delta\ndata: {json.dumps({'text': value}, ensure_ascii=False)}\n\n"
-        elif kind == "restart":  # a retried call: the text starts again
-            yield "event: restart\ndata: {}\n\n"
-        elif kind == "error":
-            yield f"event: error\ndata: {json.dumps({'detail': value})}\n\n"
-        else:
-            break
+    try:
+        while True:
+            kind, value = await pieces.get()
+            if kind == "delta":
+                yield f"event: delta\ndata: {json.dumps({'text': value}, ensure_ascii=False)}\n\n"
+            elif kind == "restart":  # a retried call: the text starts again
+                yield "event: restart\ndata: {}\n\n"
+            elif kind == "error":
+                yield f"event: error\ndata: {json.dumps({'detail': value})}\n\n"
+            else:
+                break
+    finally:
+        gone.set()  # a disconnect cancels this generator at its await: the worker stops at its next piece
     await task
     yield f"event: answer\ndata: {json.dumps(answering.turn.as_json(), ensure_ascii=False)}\n\n"
 

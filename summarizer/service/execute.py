@@ -48,9 +48,6 @@ class RunningJobs:
     def add(self, job_id: str, backend: Backend) -> None:
         with self._lock:
             self._backends[job_id] = backend
-            cancelled = job_id in self._cancelled
-        if cancelled:  # cancelled between the store's look and here
-            cancel_backend(backend, CANCELLED)
 
     def remove(self, job_id: str) -> None:
         with self._lock:
@@ -60,10 +57,10 @@ class RunningJobs:
     def cancel(self, job_id: str) -> bool:
         """Stop the job's client now (no new request leaves); True when it runs here."""
         with self._lock:
-            self._cancelled.add(job_id)
             backend = self._backends.get(job_id)
-        if backend is None:
-            return False
+            if backend is None:  # not running here (a job about to start re-reads its cancel flag after add)
+                return False
+            self._cancelled.add(job_id)
         cancel_backend(backend, CANCELLED)
         return True
 

@@ -6,6 +6,7 @@ stay the server's). Parse errors become problems at once, so a job only ever hol
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from typing import Literal
 
@@ -100,7 +101,8 @@ def read_document(store: ServiceStore, client: str, service: ServiceSettings, se
             if len(source.text) > service.max_text_chars:
                 raise Problem(413, "too-large", f"The text is {len(source.text):,} characters; this server reads at most "
                                                 f"{service.max_text_chars:,}.")
-            doc_id = document_id(source.text.encode("utf-8", "replace") + (source.title or "").encode(), "text", 0)
+            title = (source.title or "").encode("utf-8", "replace")
+            doc_id = document_id(len(title).to_bytes(4, "big") + title + source.text.encode("utf-8", "replace"), "text", 0)
             document = load_text(source.text, "pasted text")
             if source.title:
                 document.title = source.title
@@ -108,11 +110,16 @@ def read_document(store: ServiceStore, client: str, service: ServiceSettings, se
             from summarizer.inputs.fetch import fetch_reference
 
             reference = source.url or source.arxiv or ""
-            found = fetch_reference(reference, settings.replace(max_pages=service.max_pages))
+            try:
+                found = fetch_reference(reference, settings.replace(max_pages=service.max_pages))
+            except ValueError:  # a port out of range, a broken IPv6 literal: urllib refuses the address itself
+                raise Problem(422, "bad-reference", f"'{reference[:100]}' is not a valid web address.") from None
             if found is None:
                 raise Problem(422, "bad-reference", f"'{reference[:100]}' is neither a web address nor an arXiv id.")
             document, pdf = found
-            doc_id = document_id(pdf or reference.encode(), settings.parser, service.max_pages)
+            # what was fetched, not where from: a page fetched again with new text is a new document
+            content = pdf or json.dumps(document.to_json(), sort_keys=True, ensure_ascii=False).encode("utf-8")
+            doc_id = document_id(content, settings.parser, service.max_pages)
     except SummarizerError as exc:
         raise Problem(422, "unreadable-document", str(exc)) from None
     text_length = sum(len(s.text) for s in document.sections)

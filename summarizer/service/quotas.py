@@ -40,6 +40,12 @@ def check_jobs(store: ServiceStore, key: ApiKey, now: float | None = None, addin
     if active + adding > key.concurrent_jobs:
         raise _too_many(f"This API key has {active} unfinished job(s), and its limit is {key.concurrent_jobs}; "
                         "wait for one to finish.", JOBS_RETRY_AFTER)
+    check_tokens(store, key, now)
+
+
+def check_tokens(store: ServiceStore, key: ApiKey, now: float | None = None) -> None:
+    """Refuse model work once the key used its tokens for today (UTC)."""
+    now = time.time() if now is None else now
     used = store.tokens_since(key.id, day_start(now))
     if used >= key.tokens_per_day:
         raise _too_many(f"This API key used its {key.tokens_per_day:,} model tokens for today (UTC).",

@@ -51,14 +51,25 @@ def _run_job(job_id: str) -> None:
     ctx = _WorkerContext
     if ctx.store is None:
         raise RuntimeError("this process is not a summarizer worker")
-    execute(job_id, ctx.store, ctx.base, ctx.service, ctx.running, ctx.observe)
+    try:
+        execute(job_id, ctx.store, ctx.base, ctx.service, ctx.running, ctx.observe)
+    except BaseException as exc:  # Dramatiq's time limit interrupts with a BaseException: the job must not stay running
+        log.error("job %s interrupted (%s)", job_id, exc.__class__.__name__)
+        try:
+            ctx.store.update_job(job_id, status="failed", finished=time.time(),
+                                 error=f"The job was interrupted ({exc.__class__.__name__}).")
+            ctx.store.add_event(job_id, "end", {"status": "failed", "error": "interrupted"})
+        except Exception:
+            log.exception("job %s: could not record the interruption", job_id)
+        raise
 
 
 def declare_actor(broker, service: ServiceSettings):
     """The one actor, declared the same way by the API (to send) and the workers (to run)."""
     import dramatiq
 
-    limit_ms = int(max(Settings.from_env().run_timeout, 60) * 1000) + 60_000
+    # the engine keeps the run's own time limit; this one only catches a job stuck past it and a Redis outage
+    limit_ms = int((max(Settings.from_env().run_timeout, 60) + service.store_outage + 600) * 1000)
     return dramatiq.Actor(_run_job, actor_name=ACTOR, queue_name=QUEUE, priority=0, broker=broker,
                           options={"max_retries": 0, "time_limit": limit_ms})
 
