@@ -177,7 +177,8 @@ def test_a_server_killed_mid_job_finishes_it_after_a_restart_without_paying_twic
     model.state.reset(latency=0.7)
     # no answer cache: the job's own record must keep a finished section from being asked again (a worker on
     # another machine has no share of this one's cache)
-    env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_USE_CACHE="0")
+    env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_USE_CACHE="0",
+                      SUMMARIZER_SERVICE_LEASE_SECONDS="3")
     server = ApiServer(env).start()
     with server.client() as http:
         job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
@@ -215,6 +216,31 @@ def _events_now_from(env: dict, port: int, job_id: str) -> list[dict]:
     rows = db.execute("SELECT type, data FROM events WHERE job_id = ? ORDER BY seq", (job_id,)).fetchall()
     db.close()
     return [{"event": r[0], "data": json.loads(r[1])} for r in rows]
+
+
+def test_two_servers_on_one_data_folder_never_run_a_job_twice(app_home, model):
+    """A second server started beside a running one (or a restart while the old process still finishes its
+    jobs) leaves alone the jobs the first one runs: each holds a lease it renews."""
+    model.state.reset(latency=0.5)
+    env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_USE_CACHE="0",
+                      SUMMARIZER_SERVICE_LEASE_SECONDS="2")
+    first = ApiServer(env).start()
+    second = ApiServer(env)
+    try:
+        with first.client() as http:
+            job = http.post("/v1/summaries", files={"file": ("p.pdf", make_paper(), "application/pdf")},
+                            headers={"Prefer": "respond-async"}).json()
+            _after_a_section(http, job["id"])
+            second.start()  # sweeps at once, then every second: the job's lease is held
+            assert wait_job(http, job["id"])["status"] == "done"
+        asked = _prompts_sent(model)
+        assert len(asked) == len(set(asked)), "a section was asked by both servers"
+        running = [e for e in _events_now_from(env, first.port, job["id"]) if e["event"] == "status"
+                   and e["data"]["status"] == "running"]
+        assert len(running) == 1
+    finally:
+        first.stop()
+        second.stop()
 
 
 def test_an_idempotency_key_returns_the_first_job_and_identical_requests_in_flight_are_one(api, model):
@@ -373,7 +399,8 @@ def test_redis_queue_two_workers_one_killed_mid_job_loses_nothing_and_pays_nothi
     model.state.reset(latency=0.6)
     env = service_env(app_home, model.base_url, SUMMARIZER_WORKERS="1", SUMMARIZER_USE_CACHE="0",
                       SUMMARIZER_SERVICE_QUEUE="redis", SUMMARIZER_SERVICE_REDIS_URL=redis.url,
-                      SUMMARIZER_SERVICE_HEARTBEAT_SECONDS="3", SUMMARIZER_SERVICE_WORKER_THREADS="1")
+                      SUMMARIZER_SERVICE_HEARTBEAT_SECONDS="3", SUMMARIZER_SERVICE_WORKER_THREADS="1",
+                      SUMMARIZER_SERVICE_LEASE_SECONDS="3")
     workers = [subprocess.Popen([sys.executable, "-m", "summarizer", "worker"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=open(tmp_path / f"worker{i}.log", "wb")) for i in range(2)]
     api = ApiServer(env).start()

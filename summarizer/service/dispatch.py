@@ -1,5 +1,6 @@
-"""Where jobs run. ``ThreadDispatcher``: in the server's own thread pool (nothing else to install); at start
-it takes up every job the store holds unfinished, so a restart loses none. ``RedisDispatcher`` (in
+"""Where jobs run. ``ThreadDispatcher``: in the server's own thread pool (nothing else to install); it takes
+up every job nobody runs (at start, and whenever a runner's lease lapses), so a restart loses none and two
+servers on one data folder never run a job twice at once. ``RedisDispatcher`` (in
 ``redis_queue.py``): on ``summarizer worker`` processes fed through Redis. Both answer ``cancel`` only once
 the job can send no new model request."""
 
@@ -74,17 +75,38 @@ class ThreadDispatcher:
         self.running = RunningJobs()
         self.watch = JobWatch()
         self.pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._pending: set[str] = set()  # submitted here and not finished: never submitted twice
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         self.pool = ThreadPoolExecutor(max_workers=self.service.job_threads, thread_name_prefix="job")
-        left = [j for j in self.store.unfinished_jobs() if j.kind == "summary"]
-        if left:
-            log.info("taking up %d unfinished job(s) from before the restart", len(left))
-        for job in left:
-            self.submit(job.id)
+        self._sweeper = threading.Thread(target=self._sweep, daemon=True, name="job-sweeper")
+        self._sweeper.start()
+
+    def _sweep(self) -> None:
+        """Take up the jobs nobody runs: at start, those left by a process that died (or was restarted); then,
+        every half lease, any whose runner stopped renewing its lease. A job another live process runs keeps
+        its lease and is left alone."""
+        first = True
+        while not self._stopping.is_set():
+            try:
+                left = [j for j in self.store.unleased_jobs() if j.id not in self._pending]
+                if left:
+                    log.info("taking up %d job(s) nobody runs%s", len(left), " (from before the restart)" if first else "")
+                for job in left:
+                    self.submit(job.id)
+            except Exception:  # the store away for a moment: the next sweep tries again
+                log.exception("job sweep failed")
+            first = False
+            self._stopping.wait(self.service.lease_seconds / 2)
 
     def submit(self, job_id: str) -> None:
         assert self.pool is not None, "start() first"
+        with self._lock:
+            if job_id in self._pending:
+                return
+            self._pending.add(job_id)
         self.pool.submit(self._run, job_id)
 
     def _run(self, job_id: str) -> None:
@@ -93,6 +115,8 @@ class ThreadDispatcher:
         except Exception:  # never lose the pool thread
             log.exception("job %s: unexpected failure", job_id)
         finally:
+            with self._lock:
+                self._pending.discard(job_id)
             self.watch.notify(job_id)
 
     def cancel(self, job_id: str) -> None:
@@ -100,5 +124,6 @@ class ThreadDispatcher:
 
     def stop(self) -> None:
         """Take no new job; jobs not started stay queued in the store and are taken up at the next start."""
+        self._stopping.set()
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)

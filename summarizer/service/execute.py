@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 from summarizer.config.settings import Settings
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 CANCELLED = "cancelled by its client"
 #: Which process runs a job (host:pid), in its "running" event: an operator can tell where it ran.
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class LeaseLost(Exception):
+    """Another runner holds the job now (this one was taken for dead): this run stops and writes nothing."""
 #: Seconds between looks at the store for a cancel, while a job runs where DELETE cannot reach it directly.
 CANCEL_POLL = 0.5
 
@@ -104,9 +109,26 @@ def finished_sections(store: ServiceStore, job_id: str) -> dict[int, SectionResu
 
 
 def execute(job_id: str, store: ServiceStore, base: Settings, service: ServiceSettings, running: RunningJobs,
-            observe: Callable[[Job, DocumentSummary, Settings], None] | None = None) -> None:
-    """Run job ``job_id`` to its end (or its cancel), writing its events and result. Never raises: a failure
-    is the job's status and one sentence."""
+            observe: Callable[[Job, DocumentSummary, Settings], None] | None = None) -> bool:
+    """Run job ``job_id`` to its end (or its cancel), writing its events and result; False when another runner
+    holds the job's lease (it runs it; ask again later, in case that runner dies). Never raises: a failure is the
+    job's status and one sentence."""
+    owner = f"{WORKER}:{uuid.uuid4().hex[:8]}"  # this run: a second run of the job, even here, is another owner
+    if not store.claim(job_id, owner, service.lease_seconds):
+        job = store.get_job(job_id)
+        if job is None or job.status.finished:
+            return True
+        log.info("job %s is being run elsewhere; not started again", job_id)
+        return False
+    try:
+        _execute(job_id, owner, store, base, service, running, observe)
+    finally:
+        store.release(job_id, owner)
+    return True
+
+
+def _execute(job_id: str, owner: str, store: ServiceStore, base: Settings, service: ServiceSettings,
+             running: RunningJobs, observe) -> None:
     job = store.get_job(job_id)
     if job is None or job.status.finished:
         return
@@ -132,8 +154,12 @@ def execute(job_id: str, store: ServiceStore, base: Settings, service: ServiceSe
     fresh = store.get_job(job_id)  # a cancel stored while the job started: before its first request
     if fresh is not None and fresh.cancel_requested:
         running.cancel(job_id)
+    lease = Lease(store, job_id, owner, service.lease_seconds)
     try:
-        summary, cancelled = _run(job, document, settings, backend, store, running, resumed)
+        summary, cancelled = _run(job, document, settings, backend, store, running, resumed, lease)
+    except LeaseLost:
+        log.warning("job %s: another runner took it over (this one was taken for dead); this run stops", job_id)
+        return
     except Exception as exc:  # a bug must not leave the job running for ever
         log.exception("job %s failed unexpectedly", job_id)
         _finish(store, job, JobStatus.FAILED, error=f"The job failed unexpectedly ({exc.__class__.__name__}).")
@@ -153,8 +179,24 @@ def execute(job_id: str, store: ServiceStore, base: Settings, service: ServiceSe
             log.exception("metrics failed")
 
 
+class Lease:
+    """Keeps the job's lease while it runs: renewed a third of the way through its term."""
+
+    def __init__(self, store: ServiceStore, job_id: str, owner: str, seconds: float) -> None:
+        self.store, self.job_id, self.owner, self.seconds = store, job_id, owner, seconds
+        self.renewed = time.monotonic()
+
+    def keep(self) -> None:
+        """Renew when due; ``LeaseLost`` when another runner holds the job now."""
+        if time.monotonic() - self.renewed < self.seconds / 3:
+            return
+        if not self.store.claim(self.job_id, self.owner, self.seconds):
+            raise LeaseLost(self.job_id)
+        self.renewed = time.monotonic()
+
+
 def _run(job: Job, document: Document, settings: Settings, backend: Backend, store: ServiceStore,
-         running: RunningJobs, resumed: bool) -> tuple[DocumentSummary, bool]:
+         running: RunningJobs, resumed: bool, lease: Lease) -> tuple[DocumentSummary, bool]:
     results = plan(document)
     only, previous = None, None
     if resumed:
@@ -188,6 +230,11 @@ def _run(job: Job, document: Document, settings: Settings, backend: Backend, sto
                 break  # cancelled: what the sections did after their client stopped is not an answer
             if time.monotonic() - last_look >= CANCEL_POLL:
                 last_look = time.monotonic()
+                try:
+                    lease.keep()
+                except LeaseLost:
+                    running.cancel(job.id)  # stop spending: the other runner answers the rest
+                    raise
                 fresh = store.get_job(job.id)
                 if fresh is not None and fresh.cancel_requested:
                     running.cancel(job.id)

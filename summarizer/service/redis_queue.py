@@ -51,8 +51,10 @@ def _run_job(job_id: str) -> None:
     ctx = _WorkerContext
     if ctx.store is None:
         raise RuntimeError("this process is not a summarizer worker")
+    import dramatiq
+
     try:
-        execute(job_id, ctx.store, ctx.base, ctx.service, ctx.running, ctx.observe)
+        done = execute(job_id, ctx.store, ctx.base, ctx.service, ctx.running, ctx.observe)
     except BaseException as exc:  # Dramatiq's time limit interrupts with a BaseException: the job must not stay running
         log.error("job %s interrupted (%s)", job_id, exc.__class__.__name__)
         try:
@@ -62,6 +64,8 @@ def _run_job(job_id: str) -> None:
         except Exception:
             log.exception("job %s: could not record the interruption", job_id)
         raise
+    if not done:  # another worker holds its lease: ask again once it could have lapsed, in case that one died
+        raise dramatiq.Retry(f"job {job_id} runs elsewhere", delay=int(ctx.service.lease_seconds * 500))
 
 
 def declare_actor(broker, service: ServiceSettings):
@@ -71,7 +75,15 @@ def declare_actor(broker, service: ServiceSettings):
     # the engine keeps the run's own time limit; this one only catches a job stuck past it and a Redis outage
     limit_ms = int((max(Settings.from_env().run_timeout, 60) + service.store_outage + 600) * 1000)
     return dramatiq.Actor(_run_job, actor_name=ACTOR, queue_name=QUEUE, priority=0, broker=broker,
-                          options={"max_retries": 0, "time_limit": limit_ms})
+                          options={"time_limit": limit_ms, "retry_when": _held_elsewhere})
+
+
+def _held_elsewhere(_retries: int, exc: BaseException) -> bool:
+    """Retry a message only when its job runs on another worker (``dramatiq.Retry``); a job's own failures are
+    its status, never a second run."""
+    import dramatiq
+
+    return isinstance(exc, dramatiq.Retry)
 
 
 class RedisDispatcher:

@@ -147,6 +147,20 @@ class RedisServiceStore:
         self.redis.hset(self.k("job", job_id), "cancel_requested", "true")
         self.redis.publish(self.cancel_channel, job_id)
 
+    def claim(self, job_id: str, owner: str, seconds: float, now: float | None = None) -> bool:
+        key, ms = self.k("lease", job_id), max(1, int(seconds * 1000))
+        if self.redis.set(key, owner, nx=True, px=ms):
+            return True
+        if self.redis.get(key) == owner:
+            self.redis.pexpire(key, ms)
+            return True
+        return False
+
+    def release(self, job_id: str, owner: str) -> None:
+        key = self.k("lease", job_id)
+        if self.redis.get(key) == owner:
+            self.redis.delete(key)
+
     def unfinished_jobs(self) -> list[Job]:
         jobs = [self.get_job(i) for i in self.redis.smembers(self.k("unfinished"))]
         return sorted((j for j in jobs if j is not None), key=lambda j: j.created)

@@ -40,6 +40,9 @@ class ServiceSettings(TypedModel):
     worker_metrics_port: int = Field(0, ge=0, le=65535,
                                      description="port of a summarizer worker's own /metrics (its sections, tokens and "
                                                  "cache hits by model), on the service's host address; 0: none")
+    lease_seconds: float = Field(30.0, ge=1, le=3600,
+                                 description="a running job's lease, renewed while it runs: a job whose runner died is "
+                                             "taken up once it lapses, and no job ever runs twice at once")
     store_outage: float = Field(300.0, ge=0, le=86_400,
                                 description="seconds a worker's job waits for Redis to come back before it gives up")
     cancel_wait: float = Field(5.0, ge=0, le=120,

@@ -49,10 +49,18 @@ def _v1_jobs_events_keys(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX hits_client ON hits (client, at)")
 
 
+def _v2_job_leases(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE jobs ADD COLUMN lease_until REAL NOT NULL DEFAULT 0")
+
+
 #: Named migrations, applied in order; ``PRAGMA user_version`` counts those applied.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("jobs, events, documents, keys, hits", _v1_jobs_events_keys),
+    ("job leases: one run of a job at a time", _v2_job_leases),
 )
+#: Columns of the jobs table that are not fields of ``Job`` (the lease is the store's own business).
+_LEASE_COLUMNS = ("owner", "lease_until")
 
 
 class SQLiteServiceStore:
@@ -137,7 +145,7 @@ class SQLiteServiceStore:
     # -- jobs ----------------------------------------------------------------------------------
     @staticmethod
     def _job(row: sqlite3.Row) -> Job:
-        values = dict(row)
+        values = {k: v for k, v in dict(row).items() if k not in _LEASE_COLUMNS}
         for name in _JSON_COLUMNS:
             values[name] = json.loads(values[name]) if values[name] else ({} if name == "options" else None)
         return Job.from_row(values)
@@ -187,6 +195,23 @@ class SQLiteServiceStore:
 
     def request_cancel(self, job_id: str) -> None:
         self.update_job(job_id, cancel_requested=1)
+
+    def claim(self, job_id: str, owner: str, seconds: float, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return self._write(lambda db: db.execute(
+            "UPDATE jobs SET owner = ?, lease_until = ? WHERE id = ? AND (owner = ? OR owner = '' OR lease_until < ?)",
+            (owner, now + seconds, job_id, owner, now)).rowcount) > 0
+
+    def release(self, job_id: str, owner: str) -> None:
+        self._write(lambda db: db.execute("UPDATE jobs SET owner = '', lease_until = 0 WHERE id = ? AND owner = ?",
+                                          (job_id, owner)))
+
+    def unleased_jobs(self, now: float | None = None) -> list[Job]:
+        """Unfinished jobs nobody runs: never started, or their runner's lease ran out (it died)."""
+        now = time.time() if now is None else now
+        rows = self._db().execute(f"SELECT * FROM jobs WHERE status IN {_UNFINISHED} AND kind = 'summary' "
+                                  "AND (owner = '' OR lease_until < ?) ORDER BY created", (now,))
+        return [self._job(r) for r in rows]
 
     def unfinished_jobs(self) -> list[Job]:
         rows = self._db().execute(f"SELECT * FROM jobs WHERE status IN {_UNFINISHED} ORDER BY created")
