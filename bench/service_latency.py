@@ -29,6 +29,8 @@ from tests.api_server import ApiServer, service_env  # noqa: E402
 from tests.llm_server import LLMServer  # noqa: E402
 
 CLIENTS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 16  # 1: no contention
+#: --processes N: the server's processes (production default 1)
+PROCESSES = sys.argv[sys.argv.index("--processes") + 1] if "--processes" in sys.argv else "1"
 #: --pin: the server on the last core, the clients and the stand-in model on the others (as on separate machines)
 PIN = "--pin" in sys.argv
 PER_CLIENT = 6
@@ -90,11 +92,17 @@ def model_seconds(model: LLMServer, text: str) -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """A process's CPU time so far (user + system, all its threads), from /proc."""
-    import os
-
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time so far (user + system, all threads) of a process and its children (the server's processes),
+    from /proc."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def row(name: str, values: list[float]) -> str:
@@ -109,7 +117,7 @@ def main() -> None:
         if PIN and cores > 1:
             os.sched_setaffinity(0, set(range(cores - 1)))
         prefix = ("taskset", "-c", str(cores - 1)) if PIN and cores > 1 else ()
-        server = ApiServer(service_env(Path(home), model.base_url), prefix=prefix).start()
+        server = ApiServer(service_env(Path(home), model.base_url), "--processes", PROCESSES, prefix=prefix).start()
         try:
             with server.client() as http:  # warm-up, not counted: the process's first imports and tokenizer load
                 for backend in ("extractive", "llm"):
@@ -129,7 +137,8 @@ def main() -> None:
         finally:
             server.stop()
     n = CLIENTS * PER_CLIENT
-    print(f"News through `summarizer serve`: {CLIENTS} concurrent clients x {PER_CLIENT} articles (zh and en alternating), "
+    print(f"News through `summarizer serve --processes {PROCESSES}`: {CLIENTS} concurrent clients x {PER_CLIENT} "
+          "articles (zh and en alternating), "
           f"stand-in model: first byte {FIRST_BYTE} s, {TOKENS_PER_SECOND:.0f} tokens/s")
     print()
     print("| seconds per article | p50 | p95 | p99 |")

@@ -530,3 +530,32 @@ def test_what_a_review_found_stays_fixed(api, model):
         again = read_events(http, job_id, last_event_id=int(events[-1]["id"]), timeout=10)
         assert again == []
         assert read_events(http, job_id, last_event_id=10**30, timeout=10)[-1]["event"] == "end"
+
+
+def test_several_server_processes_share_one_store(app_home, model):
+    """serve --processes 2: requests land on either process; every job is found and finished by both."""
+    server = ApiServer(service_env(app_home, model.base_url), "--processes", "2").start()
+    try:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def post(i: int) -> dict:
+            with server.client() as http:  # a connection of its own: either process may accept it
+                return http.post("/v1/summaries", json={"text": NEWS + f" Story {i}.", "backend": "llm"},
+                                 headers={"Prefer": "respond-async"}).json()
+
+        with ThreadPoolExecutor(8) as pool:
+            jobs = list(pool.map(post, range(16)))
+        with server.client() as http:
+            finals = [wait_job(http, j["id"]) for j in jobs]
+        assert all(f["status"] == "done" for f in finals), [f["error"] for f in finals]
+        from pathlib import Path
+
+        children = [p for p in Path("/proc").glob("[0-9]*/stat")
+                    if p.read_text().rsplit(")", 1)[1].split()[1] == str(server.proc.pid)]
+        assert len(children) >= 2, "two server processes under uvicorn's manager"
+        for j in jobs:  # each job ran once, in one of them
+            runs = [e for e in _events_now_from(server.env, server.port, j["id"])
+                    if e["event"] == "status" and e["data"]["status"] == "running"]
+            assert len(runs) == 1, runs
+    finally:
+        server.stop()

@@ -21,7 +21,8 @@ def _service_settings(args):
                                     job_threads=getattr(args, "threads", None) if args.command == "serve" else None,
                                     worker_threads=getattr(args, "threads", None) if args.command == "worker" else None,
                                     data_dir=getattr(args, "data_dir", None),
-                                    worker_metrics_port=getattr(args, "metrics_port", None))
+                                    worker_metrics_port=getattr(args, "metrics_port", None),
+                                    processes=getattr(args, "processes", None))
 
 
 def _add_where(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +93,8 @@ def add_service_commands(sub, log_flags) -> None:
     log_flags(s, argparse.SUPPRESS)
     s.add_argument("--host", help="address to listen on (default 127.0.0.1; another needs API keys)")
     s.add_argument("--port", type=int, help="port (default 8000)")
-    s.add_argument("--threads", type=int, help="jobs run at once in this process (default 16)")
+    s.add_argument("--threads", type=int, help="jobs run at once in each server process (default 16)")
+    s.add_argument("--processes", type=int, help="server processes (default 1; about one per core)")
     _add_where(s)
     s.set_defaults(func=cmd_serve)
 

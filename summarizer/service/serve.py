@@ -4,6 +4,7 @@ keys (on a loopback address only), the lines it says when it starts, and uvicorn
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from summarizer.config.settings import Settings
@@ -58,7 +59,8 @@ def startup_lines(built) -> list[str]:
     s = built.settings
     lines = [f"Summarizer API on http://{s.host}:{s.port} (docs at /docs) with backend {built.base.backend_label}; "
              + ("jobs run on summarizer worker processes via Redis." if s.queue == "redis" else
-                f"jobs run in this process ({s.job_threads} at once).")]
+                (f"jobs run in its {s.processes} processes ({s.job_threads} at once in each)." if s.processes > 1 else
+                 f"jobs run in this process ({s.job_threads} at once)."))]
     if built.keyless:
         lines.append("No API keys exist, so requests need none: allowed because it listens on loopback only "
                      "(create keys with 'summarizer keys create NAME').")
@@ -66,7 +68,7 @@ def startup_lines(built) -> list[str]:
 
 
 def serve(service: ServiceSettings, base: Settings | None = None, announce=None) -> None:
-    """Run the API until interrupted."""
+    """Run the API until interrupted (in ``service.processes`` processes)."""
     built = build_service(service, base)
     try:
         import uvicorn
@@ -82,6 +84,21 @@ def serve(service: ServiceSettings, base: Settings | None = None, announce=None)
             announce(line)
         else:
             log.info(line)
-    app = BodyLimit(create_app(built), service.max_upload_bytes)
-    uvicorn.run(app, host=service.host, port=service.port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=5, proxy_headers=False)
+    options = dict(host=service.host, port=service.port, log_level="warning", access_log=False,
+                   timeout_graceful_shutdown=5, proxy_headers=False)
+    if service.processes > 1:  # each process builds its own service from the same settings
+        os.environ.update(service.environment())
+        uvicorn.run("summarizer.service.serve:app_from_environment", factory=True, workers=service.processes, **options)
+        return
+    uvicorn.run(BodyLimit(create_app(built), service.max_upload_bytes), **options)
+
+
+def app_from_environment():
+    """The app of one of several server processes (uvicorn's factory), from ``SUMMARIZER_SERVICE_*``."""
+    from summarizer.config.logs import add_secret
+    from summarizer.service.app import BodyLimit, create_app
+
+    service = ServiceSettings.from_env()
+    built = build_service(service)
+    add_secret(built.base.clean_key())
+    return BodyLimit(create_app(built), service.max_upload_bytes)

@@ -25,6 +25,9 @@ class ServiceSettings(TypedModel):
     max_pages: int = Field(300, ge=1, le=100_000, description="most pages read from one PDF")
     max_text_chars: int = Field(2_000_000, ge=1, le=100_000_000, description="longest text of one document, in characters")
     max_batch_lines: int = Field(10_000, ge=1, le=1_000_000, description="most requests in one batch file")
+    processes: int = Field(1, ge=1, le=256,
+                           description="server processes on this machine, each taking requests and running jobs "
+                                       "(one per core spreads the CPU work; jobs hold leases, so none runs twice)")
     job_threads: int = Field(16, ge=1, le=256,
                              description="jobs run at once by the server (thread queue); jobs mostly wait on the model, "
                                          "so this is about concurrent clients, not cores")
@@ -78,6 +81,19 @@ class ServiceSettings(TypedModel):
             return cls(**values)
         except ValidationError as exc:
             raise ConfigError(f"Invalid service setting: {exc}") from None
+
+    def environment(self) -> dict[str, str]:
+        """These settings as ``SUMMARIZER_SERVICE_*`` variables (what ``from_env`` reads back): how the server
+        hands them to its other processes."""
+        import json
+
+        out = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            out[ENV_PREFIX + name.upper()] = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+        return out
 
     @property
     def max_upload_bytes(self) -> int:
