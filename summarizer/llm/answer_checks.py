@@ -18,6 +18,7 @@ each of these too; ``garbage_item`` judges list fields' items.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -132,14 +133,14 @@ class AnswerContext:
         self._source_units = len(source_units)
         self._source_grams = _ngrams(source_units, ECHO_NGRAM)
         self._copy_grams = _ngrams(source_units, COPY_NGRAM)
-        self._quote_grams = _ngrams(source_units, 3)
+        self._units = source_units  # the quotation check's trigrams are built only for an answer that quotes
         self._source_content = _content(source_units)
         self._source_script = _script(source_units)
         brief_units = units(self.brief)
         self._brief_grams = _ngrams(brief_units, ECHO_NGRAM)
         # the section's own words: the source less the brief (a summary may share words with both)
-        self._section_grams = _ngrams(units(self.source.replace(self.brief, " ")) if self.brief else source_units,
-                                      ECHO_NGRAM)
+        self._section_grams = _ngrams(units(self.source.replace(self.brief, " ")), ECHO_NGRAM) if self.brief \
+            else self._source_grams
         self._description_grams = {g for d in self.descriptions for g in _ngrams(units(d), ECHO_NGRAM)} - self._source_grams
         ours: set[tuple[str, ...]] = set()
         self._short_instructions: set[str] = set()
@@ -150,6 +151,10 @@ class AnswerContext:
                 self._short_instructions.add(" ".join(toks))
         # a run of words that is also in the data is the model quoting the data, not echoing us
         self._instruction_grams = ours - self._source_grams
+
+    @functools.cached_property
+    def _quote_grams(self) -> set[tuple[str, ...]]:
+        return _ngrams(self._units, 3)
 
     def min_units(self) -> int:
         """Far too short: under a fifteenth of the asked length and a fifth of the source, capped at 6."""
