@@ -97,6 +97,16 @@ def app_home(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def endpoints_looked_at_afresh():
+    """A good look at an endpoint is trusted by later runs of the process for a minute
+    (``llm/endpoint_check.py``); each test starts with none remembered, so no test depends on the one before."""
+    from summarizer.llm.endpoint_check import forget_endpoints
+
+    forget_endpoints()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def library_logging_as_found():
     """A CLI run in-process (``cli.main``) configures the ``summarizer`` logger for a terminal: its own handlers,
     and no propagation to the root logger, where ``caplog`` listens. Each test gets the logger back as it

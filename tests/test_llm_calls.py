@@ -374,3 +374,42 @@ def test_a_child_client_has_its_own_stop_and_adds_to_its_parent():
         parent.complete(MESSAGES, 50, 20)
         assert one.usage().requests == 1 and two.usage().requests == 0
         assert parent.usage().requests == 2
+
+
+def test_a_good_look_at_an_endpoint_stands_for_the_next_runs_for_a_minute(monkeypatch):
+    """The HTTP service builds a client per job: the endpoint is looked at once a minute, not per article; what
+    the look found (one request at a time) still holds for every run; another key, or a minute later, looks again."""
+    import summarizer.llm.endpoint_check as endpoint_check
+
+    with LLMServer(slots=1, latency=0.05) as server:
+        def one_run(**changes):
+            settings = llm_settings(server, workers=4, use_cache=False, **changes)
+            backend = backend_for(settings)
+            result = summarize_document(parse_text(paper(3)), settings, backend=backend)
+            return backend, result
+
+        first, _ = one_run()
+        looked = len(server.state.gets)
+        assert looked >= 1
+        second, _ = one_run()
+        assert len(server.state.gets) == looked  # not looked at again
+        assert server.state.peak == 1 and second.client.endpoint_info["total_slots"] == 1  # the finding replayed
+        one_run(api_key="sk-other-0000")
+        assert len(server.state.gets) > looked  # another key: its own look
+        looked = len(server.state.gets)
+        monkeypatch.setattr(endpoint_check, "TRUSTED_FOR", 0.0)
+        one_run()
+        assert len(server.state.gets) > looked  # stale: looked at again
+
+
+def test_a_failed_look_is_not_remembered():
+    import socket as socket_module
+
+    with socket_module.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    settings = Settings(backend="llm", model="m", base_url=dead, api_key="sk-test-0000", max_attempts=1, timeout=2)
+    from summarizer.llm.endpoint_check import _looked
+
+    summarize_document(parse_text(paper(2)), settings, backend=backend_for(settings))
+    assert not any(key[0] == dead for key in _looked)

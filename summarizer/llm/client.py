@@ -100,6 +100,7 @@ class _Shared:
         self.stalls = 0  # stall timeouts on this endpoint in this run (STALL_BREAKER opens the breaker)
         self.retry_after_waited = 0.0  # seconds of Retry-After waits granted in this run
         self.serialized = False  # learned: the server serves one request at a time
+        self.serialized_why = ""  # ... and why (the endpoint check's finding is remembered with it)
         self.sdk = None
         self.http = None
         self.openai = None

@@ -1,11 +1,19 @@
 """The chat client's one look at an endpoint before its first real request (≤ 5 s): a dead host, a wrong
 URL or a rejected key ends the run in seconds with one message; a server that serves one request at a time
 (llama.cpp's ``/props`` with one slot, llama-cpp-python's server) is sent one at a time, and the run's
-notices say so. A mixin of ``ChatClient``; the requests themselves are ``server_info``'s."""
+notices say so. A mixin of ``ChatClient``; the requests themselves are ``server_info``'s.
+
+A look that went well is trusted by the next runs of this process for ``TRUSTED_FOR`` seconds (same base URL,
+same key): the HTTP service builds a client per job, and a news desk sending an article a second would otherwise
+pay one or two extra round trips to a remote endpoint per article (or a 1-token request where ``/models`` is
+missing). What the look found (one request at a time, the slots, ``n_ctx``) is replayed; a failed look is never
+remembered, so a dead endpoint is looked at again by the next run."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import time
 
 from summarizer.llm.server_errors import network_reason
@@ -16,6 +24,16 @@ log = logging.getLogger(__name__)
 
 PREFLIGHT_TIMEOUT = 5.0
 LLAMA_CPP_PYTHON = "llama-cpp-python"
+#: Seconds a good look at an endpoint stands for later runs in this process.
+TRUSTED_FOR = 60.0
+_looked: dict[tuple[str, str], tuple[float, dict]] = {}
+_looked_lock = threading.Lock()
+
+
+def forget_endpoints() -> None:
+    """Drop every remembered look (the next run of each endpoint looks again)."""
+    with _looked_lock:
+        _looked.clear()
 
 
 def owned_by_me(models: object) -> bool:
@@ -36,12 +54,39 @@ class EndpointCheck:
             if shared.checked:
                 return
             try:
-                self._preflight()
+                if not self._recall():
+                    self._preflight()
+                    self._remember()
             except EndpointUnavailable as exc:
                 self._open_breaker(str(exc))
                 raise
             finally:
                 shared.checked = True
+
+    def _endpoint_key(self) -> tuple[str, str]:
+        key = hashlib.sha256((self._key or "").encode("utf-8")).hexdigest()[:16]  # never the key itself
+        return self.settings.base_url.strip().rstrip("/"), key
+
+    def _remember(self) -> None:
+        shared = self._shared
+        found = {"info": dict(shared.endpoint_info), "serialized": shared.serialized_why}
+        with _looked_lock:
+            _looked[self._endpoint_key()] = (time.monotonic(), found)
+
+    def _recall(self) -> bool:
+        """Replay a recent good look at this endpoint; False when there is none."""
+        with _looked_lock:
+            seen = _looked.get(self._endpoint_key())
+        if seen is None or time.monotonic() - seen[0] > TRUSTED_FOR:
+            return False
+        found = seen[1]
+        self._shared.endpoint_info.update(found["info"])
+        if found["serialized"]:
+            self.one_at_a_time(found["serialized"])
+        elif found["info"].get("total_slots", 0) > 1:
+            self.limit.cap(found["info"]["total_slots"])
+        log.info("endpoint %s looked at %.0f s ago: not again", self.host, time.monotonic() - seen[0])
+        return True
 
     def _preflight(self) -> None:
         """One cheap look at the endpoint before the first real call (≤ 5 s, the context-window probe's
@@ -96,6 +141,7 @@ class EndpointCheck:
         with shared.lock:
             first = not shared.serialized
             shared.serialized = True
+            shared.serialized_why = shared.serialized_why or why
         self.limit.cap(1)
         if not first or self.settings.workers <= 1:
             log.info("%s serves one request at a time (%s)", self.host, why)
