@@ -36,6 +36,30 @@ def api(app_home, model):
     server.stop()
 
 
+def test_a_waiting_request_is_woken_when_its_job_ends():
+    """JobWatch: a POST waiting on a job is woken by the job's end (not by its wait running out)."""
+    import asyncio
+    import threading
+
+    from summarizer.service.dispatch import JobWatch
+
+    watch = JobWatch()
+
+    async def wait() -> bool:
+        ended = watch.register("sum_x")
+        threading.Timer(0.05, watch.notify, ["sum_x"]).start()
+        try:
+            await asyncio.wait_for(ended.wait(), 10)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            watch.forget("sum_x", ended)
+
+    assert asyncio.run(wait())
+    assert not watch._waiters  # noqa: SLF001 - nothing left behind
+
+
 def _prompts_sent(model: LLMServer) -> list[str]:
     """Each chat request's messages, as text (the same section asked again sends the same messages)."""
     return [json.dumps(r.body.get("messages", []), sort_keys=True) for r in model.state.chat_requests]

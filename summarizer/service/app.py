@@ -575,6 +575,11 @@ def _endpoint_state(base: Settings) -> str:
         return f"unreachable ({exc.__class__.__name__})"
 
 
+def _sse(event) -> str:
+    """One stored job event as a server-sent event (its ``seq`` is the id a client reconnects with)."""
+    return f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+
+
 async def _event_stream(store: ServiceStore, job_id: str, after: int, request: Request) -> AsyncIterator[str]:
     quiet_since = time.monotonic()
     while True:
@@ -583,7 +588,7 @@ async def _event_stream(store: ServiceStore, job_id: str, after: int, request: R
         events = await run_in_threadpool(store.events_after, job_id, after)
         for event in events:
             after = event.seq
-            yield f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+            yield _sse(event)
             if event.type == "end":
                 return
         if events:
@@ -592,7 +597,7 @@ async def _event_stream(store: ServiceStore, job_id: str, after: int, request: R
             job = await run_in_threadpool(store.get_job, job_id)
             if job is None or job.status.finished:  # ended meanwhile, or a reconnect after the end
                 for event in await run_in_threadpool(store.events_after, job_id, after):
-                    yield f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+                    yield _sse(event)
                 return
         if not events and time.monotonic() - quiet_since > KEEPALIVE:
             quiet_since = time.monotonic()
