@@ -12,6 +12,7 @@ Each stand-in is a real HTTP server on 127.0.0.1 (``llm_server``'s handler, with
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -247,8 +248,12 @@ def test_a_crashed_local_server_is_reported_as_a_crash_with_its_signal_and_log(t
     monkeypatch.setitem(local_model._servers, key, server)
     try:
         deadline = time.monotonic() + 20
-        while "loaded" not in server.log_path.read_text() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        while time.monotonic() < deadline:  # listening (its log says "loaded" a moment before it binds)
+            try:
+                socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
         settings = Settings(backend="llm", model_path=str(model), base_url=server.base_url, model="m", api_key="",
                             workers=1, backoff_base=0.2, backoff_cap=0.5)
         client = ChatClient(settings)
@@ -263,6 +268,36 @@ def test_a_crashed_local_server_is_reported_as_a_crash_with_its_signal_and_log(t
     finally:
         if server.process.poll() is None:
             server.process.kill()
+
+
+DIES_AT_LOAD = r"""
+import os, signal
+print("llama_model_load: AMX tile kernel for q4_1", flush=True)
+os.kill(os.getpid(), signal.SIGSEGV)
+"""
+
+
+def test_a_local_server_gone_before_the_first_call_is_reported_as_a_crash(tmp_path):
+    """Our local server dies before the run's first request: the endpoint check finds nothing listening,
+    and the run says the server crashed (signal and log), not "could not connect" to a URL the user never typed."""
+    from summarizer.llm import local_model
+
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 64)
+    server = local_model.LocalServer(model, 2048, 1, port=local_model._free_port())
+    server.log_path = tmp_path / "llama-server.log"
+    with server.log_path.open("wb") as out:
+        server.process = subprocess.Popen([sys.executable, "-c", DIES_AT_LOAD], stdout=out, stderr=subprocess.STDOUT)
+    server.process.wait(20)
+    key = (str(model), 2048, 1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(local_model._servers, key, server)
+        settings = Settings(backend="llm", model_path=str(model), base_url=server.base_url, model="m", api_key="",
+                            workers=1)
+        with pytest.raises(EndpointUnavailable) as caught:
+            ChatClient(settings).complete([{"role": "user", "content": "hello"}], 20, prompt_tokens=12)
+    message = str(caught.value)
+    assert "crashed" in message and "SIGSEGV" in message and "Could not connect" not in message, message
 
 
 def test_the_local_server_is_started_without_extra_buffer_types_when_asked(monkeypatch):

@@ -58,6 +58,7 @@ class EndpointCheck:
                     self._preflight()
                     self._remember()
             except EndpointUnavailable as exc:
+                self._check_crashed()  # our own local server gone before the first call: say that, not the URL
                 self._open_breaker(str(exc))
                 raise
             finally:
