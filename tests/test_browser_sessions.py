@@ -53,6 +53,14 @@ def _paste_and_summarize(page, app_url: str) -> None:
     _wait_text(page, "Download Markdown")
 
 
+def _wait_cookie_replaced(page, forged_id: str, seconds: float = 15) -> None:
+    """The session cookie no longer names ``forged_id`` (the app sets its own from the browser, after drawing)."""
+    deadline = time.monotonic() + seconds
+    while _session_cookie(page).split(".")[0] == forged_id and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert _session_cookie(page).split(".")[0] != forged_id
+
+
 def _history_of(page, url: str) -> str:
     """What the History page at ``url`` shows: "empty" or "runs"."""
     page.goto(url)
@@ -85,7 +93,7 @@ def test_a_link_or_a_forged_cookie_never_opens_another_browsers_session(browser,
         forger.context.add_cookies([{"name": COOKIE, "value": f"{owner_id}.{'0' * 64}", "url": app_url},
                                     {"name": "summarizer_sid", "value": owner_id, "url": app_url}])
         assert _history_of(forger, f"{app_url}/History") == "empty"
-        assert _session_cookie(forger).split(".")[0] != owner_id
+        _wait_cookie_replaced(forger, owner_id)  # the app writes its own signed cookie a moment after drawing
 
         chosen = "f" * 32  # fixation: the attacker sends a link with an id of their choosing
         victim = _page(browser)
