@@ -199,6 +199,9 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
+_QUOTE_MARKS = re.compile(r"[\"“”„«»「」『』]")
+
+
 def _padding(text: str, user: str) -> str:
     """More bullets, up to the words the request asks for at most (or the section's own length): a
     real model's summary is about that long. Each bullet is a run of the section's words in reverse
@@ -212,7 +215,11 @@ def _padding(text: str, user: str) -> str:
             break
         run = words[start:start + min(12, want - used)]
         # Chinese has no spaces between words: its runs are reversed character by character
-        bullets.append("\n- " + " ".join(w[::-1] if re.search(r"[\u4e00-\u9fff]", w) else w for w in reversed(run)))
+        bullet = " ".join(w[::-1] if re.search(r"[\u4e00-\u9fff]", w) else w for w in reversed(run))
+        # a paraphrase quotes nothing, and reversed Chinese can spell 字数 ("word count"), which a real summary
+        # of a text that says 数字 would not: either would be re-asked by the answer checks, and a token bench
+        # would count the stand-in's artefact as the pipeline's cost
+        bullets.append("\n- " + _QUOTE_MARKS.sub("", bullet).replace("字数", "数"))
         used += len(run)
     return "".join(bullets)
 

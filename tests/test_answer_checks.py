@@ -215,6 +215,20 @@ def test_sound_answers_pass_the_new_rules():
     assert answer_problem("- 该索引先匹配章节质心，再读取最佳章节的句子倒排表，在 PubMed 上比 BM25 快 4.2 倍。", ctx) == ""
 
 
+def test_math_and_the_sources_own_brackets_are_not_request_debris():
+    """TeX closes braces in pairs ($\\frac{a}{b^{2}}$) and a paper may write nested lists: a summary keeping
+    them is sound (a math-heavy paper's sections were re-asked and could fail); JSON closers in prose are not."""
+    ctx = _section_ctx()
+    assert answer_problem("- The score of a section is $\\frac{s}{n^{2}}$ over its centroids, 4.2 times faster than BM25.",
+                          ctx) == ""
+    assert answer_problem("- Centroids are kept as \\(c_{i_{j}}\\) per section and `postings[[i]]` per sentence.", ctx) == ""
+    nested = AnswerContext([], SECTION + " The partition is [[1, 2], [3, 4]] for two sections.", 180)
+    assert answer_problem("- Sections are split as [[1, 2], [3, 4]], and centroids are read first.", nested) == ""
+    assert "request format" in answer_problem("- Sections are split as [[1, 2], [3, 4]], centroids read first.", ctx)
+    assert "request format" in answer_problem("- The index reads section centroids first, then sentence postings.\n}\n",
+                                              nested)
+
+
 def test_the_backend_refuses_garbage_items_before_calling_a_section_done():
     from summarizer.config.settings import Settings
     from summarizer.llm.answers import ParsedAnswer

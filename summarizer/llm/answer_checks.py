@@ -48,6 +48,10 @@ BRIEF_COPY = 0.8  # share of a section's summary that copies the paper brief: th
 #: request format leaking into prose (``]}``, ``{"``, ``"}``, a line that is one bracket).
 _MARKUP = re.compile(r"</?[A-Za-z_][\w-]*(?:\s+[\w-]+\s*=|\s*/?>)|<\s*part\s+\d+\s*>", re.I)
 _INLINE_HTML = {"br", "sub", "sup", "b", "i", "em", "strong", "code", "u", "mark", "small"}
+#: Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) and inline code, where braces and brackets are notation.
+_MATH_OR_CODE = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\]|`[^`\n]+`", re.S)
+_SPACE = re.compile(r"\s+")
+_LONE_BRACKET = re.compile(r"[-*]?\s*[\[\]\{\}],?")
 _JSON_DEBRIS = re.compile(r"[\]\}]\s*[\]\}]|\{\s*\"|\"\s*\}|^\s*[-*]?\s*[\[\]\{\}],?\s*$", re.M)
 #: Talk about the answer's own form, which a summary of a paper or an article never is (unless the source
 #: talks so itself, which the caller checks): word limits, answer fields, JSON, the request's wording.
@@ -174,15 +178,21 @@ def _script(tokens: list[str]) -> str:
     return "cjk" if wordy and cjk * 2 >= len(wordy) else "latin"
 
 
-def format_debris(text: str) -> str:
+def format_debris(text: str, source: str = "") -> str:
     """A fragment of the request format left in the answer (markup that is not Markdown's, JSON
-    punctuation in prose), or ""."""
+    punctuation in prose), or "". Math and code spans are not prose (``$\\frac{a}{b^{2}}$`` closes two
+    braces), and brackets the ``source`` itself holds (``[[1, 2], [3, 4]]``, TeX outside dollars) are its
+    notation copied, not our format."""
     for m in _MARKUP.finditer(_TAG.sub("", text)):
         name = re.match(r"</?([A-Za-z_][\w-]*)", m.group(0)).group(1).lower()
         if name not in _INLINE_HTML:
             return m.group(0).strip()
-    m = _JSON_DEBRIS.search(text)
-    return m.group(0).strip() if m else ""
+    compact_source = _SPACE.sub("", source)
+    for m in _JSON_DEBRIS.finditer(_MATH_OR_CODE.sub(" ", text)):
+        fragment = m.group(0).strip()
+        if _SPACE.sub("", fragment) not in compact_source or _LONE_BRACKET.fullmatch(fragment):  # a line that is
+            return fragment  # one bracket is never the source's notation
+    return ""
 
 
 def invented_quote(text: str, ctx: AnswerContext) -> str:
@@ -219,7 +229,7 @@ def answer_problem(text: str, ctx: AnswerContext) -> str:
 
 def _form_problem(text: str, clean: str, tokens: list[str], ctx: AnswerContext) -> str:
     """The rules for garbage a grammar-bound local model writes in well-formed JSON (issue #32)."""
-    debris = format_debris(text)
+    debris = format_debris(text, ctx.source)
     if debris:
         return f"the answer contained pieces of the request format ({debris[:30]}) instead of a summary"
     meta = _META.search(clean)
