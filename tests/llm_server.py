@@ -143,7 +143,9 @@ def _answer(body: dict, b: Behaviour, n: int) -> str:
     text = data.group(2) if data else ""
     chinese = "Simplified Chinese" in body["messages"][0]["content"] + user and b.answer_language != "en" \
         and n > b.wrong_language_first
-    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
+    fmt = body.get("response_format") or {}
+    # json_schema, or JSON mode carrying a schema (llama.cpp's servers build a grammar from either)
+    schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
     if b.ignore_schema or n <= b.ignore_schema_first:
         schema = {}
     entries = (schema.get("properties") or {}).get("sections", {})

@@ -150,6 +150,33 @@ def test_llama_cpp_python_is_recognised_before_the_first_request_and_nothing_is_
         assert any("llama-cpp-python" in n and "one request at a time" in n for n in result.notices), result.notices
 
 
+def test_json_mode_on_llama_cpp_python_holds_answers_to_a_bounded_schema_and_names_no_fields():
+    """llama-cpp-python refuses json_schema (HTTP 500) and builds a grammar from the schema JSON mode carries:
+    the prompt then names no fields (SmolLM2 wrote their descriptions as its summary: 2 of 5 sections sound,
+    3 of 5 once they were left out) and the schema's strings are bounded (a grammar holds keys, not length:
+    unbounded, the model wrote one field until the output limit, cut twice)."""
+    with LlamaCppPython() as server:
+        base = server.httpd.RequestHandlerClass
+
+        class RefusesJsonSchema(base):
+            def _handle(self, body: dict, b, n: int) -> None:
+                if (body.get("response_format") or {}).get("type") == "json_schema":
+                    self._send(500, {"error": {"message": "Input should be 'text' or 'json_object'"}})
+                    return
+                super()._handle(body, b, n)
+
+        server.httpd.RequestHandlerClass = RefusesJsonSchema
+        result = summarize_document(parse_text(PAPER), _settings(server))
+        asked = [r.body for r in server.state.chat_requests if (r.body.get("response_format") or {}).get("type")]
+        json_mode = [body for body in asked if body["response_format"]["type"] == "json_object"]
+        assert json_mode and len(json_mode) == len(asked) - 1  # one refusal, learned
+        for body in json_mode:
+            assert "Answer fields:" not in body["messages"][-1]["content"]
+            strings = [p for p in body["response_format"]["schema"]["properties"].values() if p.get("type") == "string"]
+            assert strings and all(p.get("maxLength") for p in strings), body["response_format"]
+        assert all(r.status == "done" for r in result.sections) and not result.overview_error
+
+
 def test_a_llama_cpp_single_slot_props_is_said_in_the_notices():
     """llama.cpp's own server says total_slots 1 in /props: one request at a time, and the run says so."""
     with LLMServer(slots=1) as server:

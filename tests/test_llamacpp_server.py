@@ -154,9 +154,8 @@ def local_runs(inputs, tmp_path_factory):
                  "--context-window", "2048")
 
 
-def _most_answered(runs: dict, inputs: dict, label: str, most: bool = True) -> dict[str, int]:
-    """The counts of both runs together: some sections answered by the model (done or unstructured), and
-    with ``most``, most of them."""
+def _most_answered(runs: dict, inputs: dict, label: str) -> dict[str, int]:
+    """The counts of both runs together: most sections answered by the model (done or unstructured)."""
     total = dict.fromkeys(STATUSES, 0)
     for name, (rc, payload, stderr) in runs.items():
         counts = _judge(rc, payload, stderr, inputs[name][1])
@@ -164,20 +163,18 @@ def _most_answered(runs: dict, inputs: dict, label: str, most: bool = True) -> d
         print(f"\n{label} {name}: {counts} {failed}")
         total = {k: total[k] + counts[k] for k in STATUSES}
     print(f"\n{label} both: {total}")
-    assert total["done"] + total["unstructured"] >= 1, (label, total)
-    if most:
-        assert total["failed"] * 2 < sum(total.values()), (label, total)
+    assert total["failed"] * 2 < sum(total.values()), (label, total)
     return total
 
 
 def test_backend_llm_against_llama_cpp_python_server(llm_runs, inputs):
     """Its defaults end an answer when a new request arrives: the runs were one request at a time, and said
     so (stderr and the Markdown's notes); their answers pass the same checks as the local backend's."""
-    # Not "most": at temperature 0 SmolLM2 answers 2 of these 5 sections soundly this way (3 the local way, which
-    # sends a bounded schema as json_schema; here llama-cpp-python refuses that format and gets JSON mode with the
-    # fields named in the prompt, whose descriptions the model then echoes); every failure is the answer checks'
-    # verdict on an answer the server gave (checked in _judge), none an empty, cut or overflowed stream.
-    _most_answered(llm_runs, inputs, "--backend llm", most=False)
+    # llama-cpp-python refuses json_schema; JSON mode carries the schema, bounded, and the prompt names no fields
+    # (with them named, SmolLM2 echoed their descriptions: 2 of 5 sound; now 3 of 5, as the local way). Every
+    # failure is the answer checks' verdict on an answer the server gave (checked in _judge), none an empty, cut
+    # or overflowed stream.
+    _most_answered(llm_runs, inputs, "--backend llm")
     for _rc, payload, stderr in llm_runs.values():
         assert "one request at a time" in stderr and "one request at a time" in payload["markdown"], stderr[-1500:]
 

@@ -39,7 +39,7 @@ from summarizer.llm.groups import (
     whole_schema,
 )
 from summarizer.llm.prompts import PromptSet, PromptTemplate, default_prompts, route_prompt
-from summarizer.llm.requests import RECHECK, ModelRequests
+from summarizer.llm.requests import RECHECK, ModelRequests, bounded_schema
 from summarizer.model.document import Document
 from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
 from summarizer.model.results import SectionResult, Status
@@ -175,12 +175,14 @@ class LLMBackend(ModelRequests):
         room = sum(p.max_output_tokens for p in parts) + (synthesis.max_output_tokens if synthesis else 0)
         if synthesis is not None:
             schema = whole_schema([self.schema_for(p) for p in parts], self.schema_for(synthesis))
+            grammar = whole_schema([bounded_schema(p, self.scale) for p in parts], bounded_schema(synthesis, self.scale))
             # every prompt's whole text is in the key: editing one (a new release's defaults) asks again
             key_schema = {"answer": whole_schema([p.json_schema() for p in parts], synthesis.json_schema()),
                           "prompts": [p.to_dict() for p in (*parts, synthesis)]}
         else:
             schema, key_schema = group_schema(self.schema_for(prompt), n), group_schema(prompt.json_schema(), n)
-        call = replace(call, max_tokens=min(call.room, room, GROUP_MAX_OUTPUT), schema=schema)
+            grammar = group_schema(bounded_schema(prompt, self.scale), n)
+        call = replace(call, max_tokens=min(call.room, room, GROUP_MAX_OUTPUT), schema=schema, grammar_schema=grammar)
         key = self.cache_key(call, key_schema)
         hit = self.cache.get(key) if self.cache is not None else None
         lead = results[0]

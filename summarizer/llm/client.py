@@ -82,6 +82,7 @@ class Completion:
     reasoning: str = ""  # streamed ``reasoning_content`` (DeepSeek-R1, Qwen3)
     cached_tokens: int = 0  # usage.prompt_tokens_details.cached_tokens where returned
     format_used: str = "none"  # "json_schema" | "json_object" | "none"
+    sent_lean: bool = False  # asked without the "Answer fields:" line, the schema held to by the server
 
 
 class _Shared:
@@ -259,10 +260,12 @@ class ChatClient(FailureHandling, EndpointCheck):
     def complete(self, messages: list[dict], max_tokens: int, prompt_tokens: int = 0,
                  on_retry: Callable[[int, float, str], None] | None = None, *, schema: dict | None = None,
                  on_delta: Callable[[str], None] | None = None,
-                 schema_messages: list[dict] | None = None, window: int | None = None) -> Completion:
+                 schema_messages: list[dict] | None = None, window: int | None = None,
+                 grammar_schema: dict | None = None) -> Completion:
         """One streamed chat completion, retried on transient failures. ``schema_messages`` are sent
         instead of ``messages`` while the endpoint takes the JSON schema (they need not spell out the
-        answer's fields, which the schema carries); after a downgrade, ``messages`` are. ``window`` is the
+        answer's fields, which the schema carries); after a downgrade, ``messages`` are. ``grammar_schema`` (the
+        schema with bounded strings) replaces ``schema`` on a llama.cpp server (``grammar_bound``). ``window`` is the
         context window (in the tokens ``prompt_tokens`` counts) the request was budgeted against: an empty
         answer to a prompt near it is raised as ``ContextOverflow``."""
         attempts = timeouts = 0
@@ -278,8 +281,11 @@ class ChatClient(FailureHandling, EndpointCheck):
             fmt = self._format_for(schema)
             try:
                 self._check_open()
-                sent = schema_messages if fmt == "json_schema" and schema_messages is not None else messages
-                completion = self._attempt(sent, max_tokens, prompt_tokens, schema, fmt, on_delta, window)
+                lean = schema_messages is not None and self._holds_to_schema(fmt)
+                held = grammar_schema if grammar_schema is not None and self.grammar_bound() else schema
+                completion = self._attempt(schema_messages if lean else messages, max_tokens, prompt_tokens, held,
+                                           fmt, on_delta, window)
+                completion.sent_lean = lean
             except _Rejected as rejected:  # an option the server refused: resend without it
                 self.limit.release()
                 attempts -= 1
@@ -321,6 +327,21 @@ class ChatClient(FailureHandling, EndpointCheck):
                      call_id, self.settings.model, self.host, completion.finish_reason, completion.tokens_in,
                      completion.tokens_out, attempts, time.monotonic() - started)
             return completion
+
+    def grammar_bound(self) -> bool:
+        """The endpoint is one of llama.cpp's servers (its own, found by ``/props``, or llama-cpp-python's):
+        it builds a grammar from the answer's schema, in JSON mode too. A grammar holds the answer's keys
+        but not its length, so such an endpoint gets bounded strings (a small model otherwise writes one
+        field until the output limit). Known once the run has looked at the endpoint (before its first request)."""
+        info = self._shared.endpoint_info
+        return info.get("server") == LLAMA_CPP_PYTHON or "total_slots" in info
+
+    def _holds_to_schema(self, fmt: str) -> bool:
+        """The answer is held to the JSON schema by the server in format ``fmt``: json_schema anywhere; JSON
+        mode with the schema on llama.cpp's servers, where naming the fields and their descriptions in the
+        prompt as well only gives a small model text to echo (issue #32: SmolLM2 behind llama-cpp-python
+        wrote the descriptions as its summary)."""
+        return fmt == "json_schema" or (fmt == "json_object" and self.grammar_bound())
 
     def _check_crashed(self) -> None:
         """After a failed call to our own local server: if its process has exited, the run ends at once

@@ -77,6 +77,7 @@ class Call:
     max_tokens: int
     room: int
     schema: dict | None = None  # the answer's schema, when not the prompt's own (a group's answer)
+    grammar_schema: dict | None = None  # the same with bounded strings, for a llama.cpp server (a group's answer)
     name_fields: bool = False  # keep the "Answer fields:" line even while the schema is trusted (a re-ask)
 
     def with_extra(self, extra: str, tokens: int) -> Call:
@@ -235,15 +236,16 @@ class ModelRequests:
         try:
             completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
                                               schema=call.schema or self.schema_for(call.prompt), on_delta=live,
-                                              schema_messages=lean, window=self.budget_for(call.prompt).context_window)
+                                              schema_messages=lean, window=self.budget_for(call.prompt).context_window,
+                                              grammar_schema=call.grammar_schema or bounded_schema(call.prompt, self.scale))
         finally:  # what the client learned about the endpoint (a refused answer format) is said with the result
             self.notices.extend(n for n in getattr(self.client, "notices", ()) if n not in self.notices)
-        completion.sent_lean = lean is not None and getattr(completion, "format_used", "") == "json_schema"
         self._account(result, completion, call)
         return completion
 
     def schema_for(self, prompt: PromptTemplate) -> dict:
-        """The answer schema sent; for the local model its strings are bounded (see ``json_schema``)."""
+        """The answer schema sent; for the local model its strings are bounded (see ``json_schema``; the
+        client sends ``bounded_schema`` to any other llama.cpp server it finds, ``ChatClient.grammar_bound``)."""
         return bounded_schema(prompt, self.scale) if self.settings.is_local else prompt.json_schema()
 
     def whole_answer(self, call: Call, result: SectionResult | None,
