@@ -302,7 +302,13 @@ def cmd_batch(args) -> int:
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
-    report = run_batch(args.input, args.output, settings, progress, history=not args.no_history)
+    if args.engine == "ray":
+        from summarizer.run.ray_batch import run_batch_ray
+
+        report = run_batch_ray(args.input, args.output, settings, progress, history=not args.no_history,
+                               address=args.ray_address, num_cpus=args.ray_cpus)
+    else:
+        report = run_batch(args.input, args.output, settings, progress, history=not args.no_history)
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
@@ -426,6 +432,10 @@ def _add_batch_args(b: argparse.ArgumentParser) -> None:
     b.add_argument("--small-model", help="route short documents to this model")
     b.add_argument("--route-below", type=int, default=2000, help="token threshold for --small-model")
     b.add_argument("--no-history", action="store_true", help="do not write the runs into the history store")
+    b.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: threads in this process (default); ray: tasks on a Ray cluster (pip install -r requirements-ray.txt)")
+    b.add_argument("--ray-address", help="an existing Ray cluster (default: a local Ray started for the run)")
+    b.add_argument("--ray-cpus", type=int, help="CPUs of the local Ray, and documents in flight (default: all)")
     b.add_argument("-q", "--quiet", action="store_true")
     _add_setting_flags(b)
     b.set_defaults(func=cmd_batch)
@@ -472,7 +482,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
-    b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV of articles (id, text or url)")
+    b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV/Parquet of articles (id, text or url)")
     if command is None or command in MODEL_COMMANDS:
         _add_summarize_args(s)
         _add_batch_args(b)

@@ -35,6 +35,7 @@ from summarizer.model.document import Document
 from summarizer.model.errors import ConfigError, InputError, SummarizerError
 from summarizer.output.escape import markdown_cell
 from summarizer.output.render import render_markdown
+from summarizer.output.summary_json import summary_json
 
 logger = logging.getLogger(__name__)
 INDEX = "index.jsonl"
@@ -106,6 +107,11 @@ class BatchResult:
     error: str = ""
     unverified_numbers: int = 0
     markdown: str = ""
+    data: dict = field(default_factory=dict)  # the run's JSON (``summary_json``) with the batch's own fields
+
+    @property
+    def json_file(self) -> str:
+        return self.file.removesuffix(".md") + ".json" if self.data else ""
 
 
 @dataclass
@@ -130,7 +136,7 @@ class BatchReport:
         return sum(r.status == BatchStatus.SKIPPED for r in self.results)
 
 
-ARTICLE_LISTS = (".jsonl", ".csv")
+ARTICLE_LISTS = (".jsonl", ".csv", ".parquet")
 
 
 def _safe_id(raw: str, n: int) -> str:
@@ -180,7 +186,7 @@ def _file_stem(name: str) -> str:
 
 
 def read_items(source: str | Path) -> list[BatchItem]:
-    """Items from a folder of files, or a JSONL / CSV file of articles (``id``, ``text`` or ``url``)."""
+    """Items from a folder of files, or a JSONL / CSV / Parquet file of articles (``id``, ``text`` or ``url``)."""
     path = Path(source)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FILE_TYPES)
@@ -191,7 +197,7 @@ def read_items(source: str | Path) -> list[BatchItem]:
     if not path.is_file():
         raise InputError(f"There is no folder or file at '{source}'.")
     if path.suffix.lower() not in ARTICLE_LISTS:
-        raise InputError(f"'{path.name}' is not a folder, a .jsonl or a .csv file of articles.")
+        raise InputError(f"'{path.name}' is not a folder, a .jsonl, .csv or .parquet file of articles.")
     return _with_unique_ids(_article_rows(path.name, path.read_bytes()))
 
 
@@ -225,7 +231,9 @@ def _article_rows(name: str, data: bytes) -> list[tuple[BatchItem, str, str]]:
     """The articles of a JSONL or CSV file (``id``, ``text`` or ``article``, ``url``, ``title``), each with
     its short and full id for ``unique_ids``; an id given twice in the file is refused."""
     rows: list[dict] = []
-    if name.lower().endswith(".jsonl"):
+    if name.lower().endswith(".parquet"):
+        rows = _parquet_rows(name, data)
+    elif name.lower().endswith(".jsonl"):
         for n, line in enumerate(_decode(data).splitlines(), 1):
             if not line.strip():
                 continue
@@ -254,6 +262,19 @@ def _article_rows(name: str, data: bytes) -> list[tuple[BatchItem, str, str]]:
     if not items:
         raise InputError(f"'{name}' holds no articles.")
     return items
+
+
+def _parquet_rows(name: str, data: bytes) -> list[dict]:
+    """The rows of a Parquet file (pyarrow, which the Ray install brings)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"{name}: reading Parquet needs pyarrow (pip install -r requirements-ray.txt).") from None
+    try:
+        return pq.read_table(pa.BufferReader(data)).to_pylist()
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{name}: not a readable Parquet file ({str(exc)[:120]}).") from None
 
 
 def settings_key(settings: Settings) -> str:
@@ -373,6 +394,7 @@ def process_item(item: BatchItem, settings: Settings, client=None, record=None) 
     ``record(item, document, settings)`` gives a history recorder for the run (``history.batch_recorder``)."""
     from summarizer.run.engine import summarize_document
 
+    started = time.perf_counter()
     try:
         doc = item.load(settings)
         chosen = route_model(doc, settings)
@@ -388,8 +410,14 @@ def process_item(item: BatchItem, settings: Settings, client=None, record=None) 
         markdown = render_markdown(summary, settings.include_reasoning)
         if recorder:
             recorder.finish(summary, markdown)
-        return BatchResult(item.id, summary_status(summary), f"{item.id}.summary.md", doc.title,
-                           summary_errors(summary)[:500], summary.unverified_count, markdown)
+        status = summary_status(summary)
+        data = {"id": item.id, "status": status.value, "source": item.source if item.text is None else "text",
+                "model": chosen.model if chosen.backend == "llm" else "",
+                "routed": chosen.model != settings.model and chosen.backend == "llm",
+                "genre": str(doc.genre), "chars": len(doc.text), "seconds": round(time.perf_counter() - started, 3),
+                **summary_json(doc, summary, markdown)}
+        return BatchResult(item.id, status, f"{item.id}.summary.md", doc.title,
+                           summary_errors(summary)[:500], summary.unverified_count, markdown, data)
     except SummarizerError as exc:
         return BatchResult(item.id, BatchStatus.FAILED, error=str(exc))
     except Exception as exc:  # one document must never stop the batch; the traceback goes to the log
@@ -413,6 +441,53 @@ def summary_errors(summary) -> str:
     return "; ".join(reasons)
 
 
+class BatchOutput:
+    """One batch's output folder, whichever engine runs it: the documents still to do (a re-run skips those
+    done with the same content and settings), and each result written as it arrives (Markdown and JSON
+    atomically, then its ``index.jsonl`` line), then ``index.md``. Hold ``BatchLock`` while using it."""
+
+    def __init__(self, outdir: Path, settings: Settings) -> None:
+        self.out = outdir
+        for stale in outdir.glob(".*.tmp"):  # half-written files of a writer that died (the caller holds the lock)
+            stale.unlink(missing_ok=True)
+        self.index = BatchIndex(outdir)
+        self.previous = self.index.compact()
+        self.key = settings_key(settings)
+
+    def pending(self, items: list[BatchItem], report: BatchReport) -> list[BatchItem]:
+        """The items to do; those already done are added to ``report`` as skipped."""
+        todo: list[BatchItem] = []
+        for item in items:
+            old = self.previous.get(item.id)
+            if old and old.get("status") == BatchStatus.DONE and old.get("settings") == self.key and \
+                    old.get("hash") == item.content_hash and (self.out / old.get("file", "")).exists():
+                report.results.append(BatchResult(item.id, BatchStatus.SKIPPED, old["file"], old.get("title", "")))
+            else:
+                todo.append(item)
+        return todo
+
+    def write(self, item: BatchItem, result: BatchResult) -> BatchResult:
+        """Write one document's files, then its index line; a file that cannot be written fails the document."""
+        try:
+            if result.data:
+                write_atomic(self.out / result.json_file, json.dumps(result.data, ensure_ascii=False).encode("utf-8"))
+            if result.markdown:
+                write_atomic(self.out / result.file, result.markdown.encode("utf-8"))
+        except OSError as exc:
+            result = BatchResult(item.id, BatchStatus.FAILED, error=f"Could not write {result.file} ({exc.strerror}).")
+        data = result.data
+        self.index.append({"id": item.id, "status": result.status.value, "file": result.file, "json": result.json_file,
+                           "title": result.title, "hash": item.content_hash, "settings": self.key, "error": result.error,
+                           "unverified_numbers": result.unverified_numbers, "model": data.get("model", ""),
+                           "genre": data.get("genre", ""), "chars": data.get("chars", 0),
+                           "seconds": data.get("seconds"), "cost_usd": (data.get("usage") or {}).get("cost_usd"),
+                           "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        return result
+
+    def finish(self) -> None:
+        write_atomic(self.out / "index.md", index_markdown(self.index.compact()).encode("utf-8"))
+
+
 def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
               on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True) -> BatchReport:
     """Summarize every item of ``source`` into ``outdir``, resuming where an earlier run stopped;
@@ -424,19 +499,8 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
     start = time.perf_counter()
     report = BatchReport()
     with BatchLock(out):
-        for stale in out.glob(".*.tmp"):  # half-written files of a writer that died (we hold the lock)
-            stale.unlink(missing_ok=True)
-        index = BatchIndex(out)
-        previous = index.compact()
-        key = settings_key(settings)
-        todo: list[BatchItem] = []
-        for item in items:
-            old = previous.get(item.id)
-            if old and old.get("status") == BatchStatus.DONE and old.get("settings") == key and \
-                    old.get("hash") == item.content_hash and (out / old.get("file", "")).exists():
-                report.results.append(BatchResult(item.id, BatchStatus.SKIPPED, old["file"], old.get("title", "")))
-            else:
-                todo.append(item)
+        output = BatchOutput(out, settings)
+        todo = output.pending(items, report)
         total = len(items)
         lock = threading.Lock()
         client = _shared_client(settings)
@@ -445,15 +509,7 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
         record = batch_recorder() if history else None
 
         def one(item: BatchItem) -> BatchResult:
-            result = process_item(item, settings, client, record)
-            if result.markdown:
-                try:
-                    write_atomic(out / result.file, result.markdown.encode("utf-8"))
-                except OSError as exc:
-                    result = BatchResult(item.id, BatchStatus.FAILED, error=f"Could not write {result.file} ({exc.strerror}).")
-            index.append({"id": item.id, "status": result.status.value, "file": result.file, "title": result.title,
-                          "hash": item.content_hash, "settings": key, "error": result.error,
-                          "unverified_numbers": result.unverified_numbers, "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+            result = output.write(item, process_item(item, settings, client, record))
             with lock:
                 report.results.append(result)
                 if on_progress:
@@ -462,7 +518,7 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
 
         with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="doc") as pool:
             list(pool.map(one, todo))
-        write_atomic(out / "index.md", index_markdown(index.compact()).encode("utf-8"))
+        output.finish()
     report.seconds = time.perf_counter() - start
     return report
 

@@ -1,0 +1,175 @@
+"""Batches on Ray (``batch --engine ray``): the same documents in and the same files out as the local
+engine (``run_batch``), with parsing and summarizing spread over a Ray cluster's workers.
+
+* The driver reads the inputs, skips what an earlier run finished (content hash and settings, as the
+  local engine does), and writes every result itself as it arrives (``BatchOutput``: Markdown and JSON
+  atomically, then the index line). A worker killed mid-run is retried by Ray; its document is written
+  once, when a result comes back, so a kill loses nothing and duplicates nothing, and a re-run asks only
+  for the documents that have no result.
+* Each document is one Ray Data task (``map``), at most one per CPU. The endpoint's ceilings
+  (``requests_per_minute``, ``tokens_per_minute``) are shared: each task in flight gets its share, so
+  together they stay under the ceiling however the tasks land on machines.
+* A document that fails is a result with its reason (``process_item`` never raises); a failure of Ray
+  itself (the cluster gone, a task lost past its retries) fails the documents it left without a result,
+  each with one line, and the traceback goes to the log.
+* On a local Ray (started for the run) the workers read the files where they are and write History;
+  on an existing cluster (``address``) the driver sends each file's bytes, and History is not written
+  (the store is a file on this machine).
+
+Ray is an optional install (``requirements-ray.txt``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from summarizer.config.settings import Settings
+from summarizer.model.errors import ConfigError
+from summarizer.run.batch import BatchItem, BatchLock, BatchOutput, BatchReport, BatchResult, BatchStatus, process_item, read_items
+
+log = logging.getLogger(__name__)
+
+
+def _ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise ConfigError("The Ray engine needs Ray: pip install -r requirements-ray.txt "
+                          "(or run without --engine ray).") from None
+    return ray
+
+
+def start_ray(address: str | None, num_cpus: int | None) -> bool:
+    """Connect to ``address``, or start a local Ray with ``num_cpus``; True when this call started it
+    (and the caller shuts it down). Ray's own logging stays in its log files."""
+    ray = _ray()
+    if ray.is_initialized():
+        return False
+    _quiet()
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+        else:
+            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        log.exception("ray.init failed")
+        where = f"the Ray cluster at {address}" if address else "a local Ray"
+        raise ConfigError(f"Could not start {where} ({str(exc).splitlines()[0][:160]}).") from None
+    _quiet()
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    return True
+
+
+def _quiet() -> None:
+    """Ray's notes and progress lines stay out of our stderr (they would cut through the batch's progress)."""
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def shared_settings(settings: Settings, parallel: int) -> Settings:
+    """The settings one task runs with when ``parallel`` run at once: its share of the endpoint's ceilings."""
+    changes = {}
+    for name in ("requests_per_minute", "tokens_per_minute"):
+        ceiling = getattr(settings, name)
+        if ceiling:
+            changes[name] = max(1, math.floor(ceiling / parallel))
+    return settings.replace(**changes) if changes else settings
+
+
+def _row(item: BatchItem, send_bytes: bool) -> dict:
+    data = item.data
+    if data is None and send_bytes and item.text is None and Path(item.source).is_file():
+        data = Path(item.source).read_bytes()
+    return {"id": item.id, "source": Path(item.source).name if data is not None and item.data is None else item.source,
+            "text": item.text, "title": item.title, "data": data}
+
+
+class _SummarizeRow:
+    """The task body: one document summarized on a worker, returned as a row (its JSON as text, since
+    rows of one column must share a type)."""
+
+    def __init__(self, settings: Settings, history: bool) -> None:
+        self.settings, self.history = settings, history
+
+    def __call__(self, row: dict) -> dict:
+        from summarizer.store.recorder import batch_recorder
+
+        item = BatchItem(row["id"], row["source"], row["text"], row["title"], row["data"])
+        record = batch_recorder() if self.history else None
+        result = process_item(item, self.settings, None, record)
+        return {"id": result.id, "status": result.status.value, "file": result.file, "title": result.title,
+                "error": result.error, "unverified_numbers": result.unverified_numbers, "markdown": result.markdown,
+                "data": json.dumps(result.data, ensure_ascii=False) if result.data else ""}
+
+
+def _result(row: dict) -> BatchResult:
+    return BatchResult(row["id"], BatchStatus(row["status"]), row["file"], row["title"], row["error"],
+                       int(row["unverified_numbers"]), row["markdown"], json.loads(row["data"]) if row["data"] else {})
+
+
+def run_batch_ray(source: str | Path, outdir: str | Path, settings: Settings,
+                  on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True,
+                  address: str | None = None, num_cpus: int | None = None) -> BatchReport:
+    """``run_batch`` on Ray: a local Ray with ``num_cpus`` (default: this machine's), or the cluster at
+    ``address``; same outputs, same resume."""
+    ray = _ray()
+    settings.validate()
+    items = read_items(source)
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    report = BatchReport()
+    with BatchLock(out):
+        output = BatchOutput(out, settings)
+        todo = output.pending(items, report)
+        if todo:
+            _run(ray, todo, output, report, settings, len(items), on_progress, history, address, num_cpus)
+        output.finish()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, settings: Settings, total: int,
+         on_progress, history: bool, address: str | None, num_cpus: int | None) -> None:
+    started_here = start_ray(address, num_cpus)
+    by_id = {item.id: item for item in todo}
+    try:
+        parallel = max(1, min(len(todo), int(num_cpus or ray.cluster_resources().get("CPU", 1))))
+        remote = address is not None
+        task = _SummarizeRow(shared_settings(settings, parallel), history and not remote)
+        dataset = ray.data.from_items([_row(item, remote) for item in todo], override_num_blocks=len(todo))
+        results = dataset.map(task, num_cpus=1, compute=ray.data.TaskPoolStrategy(size=parallel))
+        for row in results.iter_rows():
+            item = by_id.pop(row["id"], None)
+            if item is None:  # a retried task's second answer for a document already written
+                continue
+            _written(output.write(item, _result(row)), report, total, on_progress)
+    except ConfigError:
+        raise
+    except Exception as exc:  # Ray's own failure: the documents without a result fail, each with one line
+        log.exception("the Ray batch stopped")
+        reason = f"The Ray batch stopped before this document came back ({_one_line(exc)})."
+        for item in list(by_id.values()):
+            _written(output.write(item, BatchResult(item.id, BatchStatus.FAILED, error=reason)), report, total, on_progress)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _written(result: BatchResult, report: BatchReport, total: int, on_progress) -> None:
+    report.results.append(result)
+    if on_progress:
+        on_progress(result, len(report.results), total)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (f"{exc.__class__.__name__}: {text[-1]}" if text else exc.__class__.__name__)[:200]

@@ -1,0 +1,167 @@
+"""``batch --engine ray`` on a real local Ray (``ray.init(num_cpus=2)``, started once for this file) with the
+loopback stand-in model server: 20 articles with a Ray worker SIGKILLed mid-run lose nothing and are written
+once; a re-run asks only for what has no result; the outputs equal the local engine's; a bad document is a
+result with its reason, not a stopped batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import llm_settings
+from llm_server import LLMServer
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (optional: pip install -r requirements-ray.txt)")
+
+from summarizer.config.settings import Settings  # noqa: E402
+from summarizer.run.batch import run_batch  # noqa: E402
+from summarizer.run.ray_batch import run_batch_ray, shared_settings, start_ray  # noqa: E402
+
+CITIES = ["Hangzhou", "Lyon", "Porto", "Tartu", "Leeds", "Graz", "Turku", "Gdansk", "Bergen", "Malmo"]
+
+
+def _articles(path: Path, n: int = 20) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            city = CITIES[i % len(CITIES)]
+            text = (f"The council of {city} approved a budget of {i + 3} million euros for district {i} on Monday. "
+                    f"The mayor of {city} said the money will repair roads and schools before winter. Critics said "
+                    f"the plan ignores buses and cycle lanes. A vote on transit in district {i} is expected in May. "
+                    f"Residents of district {i} will be asked for their views at two public meetings.")
+            f.write(json.dumps({"id": f"a{i:02d}", "title": f"{city} budget {i}", "text": text}) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    started = start_ray(None, 2)
+    yield ray
+    if started:
+        ray.shutdown()
+
+
+def _asked(server: LLMServer) -> set[str]:
+    """The articles the model was asked about (by their district number)."""
+    import re
+
+    found = set()
+    for r in server.state.chat_requests:
+        text = r.body["messages"][-1]["content"]
+        m = re.search(r"for district (\d+) on Monday", text)
+        if m:
+            found.add(f"a{int(m.group(1)):02d}")
+    return found
+
+
+def _map_workers() -> list[int]:
+    """Ray worker processes running our task now (their command line names the task)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cmdline.startswith("ray::") and "IDLE" not in cmdline and "Map" in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_worker_killed_mid_run_loses_and_duplicates_nothing_and_a_rerun_asks_only_the_missing(local_ray, tmp_path,
+                                                                                                   monkeypatch):
+    monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path / "home"))
+    source, out = _articles(tmp_path / "articles.jsonl"), tmp_path / "out"
+    with LLMServer(latency=0.3) as server:
+        settings = llm_settings(server, use_cache=False, workers=2)
+        killed: list[int] = []
+
+        def kill_one() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not killed:
+                if len(server.state.chat_requests) >= 4:
+                    for pid in _map_workers()[:1]:
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+                time.sleep(0.05)
+
+        killer = threading.Thread(target=kill_one, daemon=True)
+        killer.start()
+        report = run_batch_ray(source, out, settings, history=False, num_cpus=2)
+        killer.join(5)
+        assert killed, "no Ray worker was running our task to kill"
+        assert report.done == 20 and not report.failed, [(r.id, r.error) for r in report.results]
+        lines = (out / "index.jsonl").read_text(encoding="utf-8").splitlines()
+        assert sorted(json.loads(line)["id"] for line in lines) == [f"a{i:02d}" for i in range(20)]  # once each
+        for i in range(20):
+            data = json.loads((out / f"a{i:02d}.summary.json").read_text(encoding="utf-8"))
+            assert data["status"] == "done" and data["summary"] and (out / f"a{i:02d}.summary.md").read_text()
+
+        server.state.reset()  # a re-run of a finished batch asks nothing
+        again = run_batch_ray(source, out, settings, history=False, num_cpus=2)
+        assert again.skipped == 20 and not server.state.chat_requests
+
+        # three documents without a result (their run cut before they were written): only they are asked
+        keep = [line for line in lines if json.loads(line)["id"] not in ("a03", "a11", "a17")]
+        (out / "index.jsonl").write_text("\n".join(keep) + "\n", encoding="utf-8")
+        server.state.reset()
+        resumed = run_batch_ray(source, out, settings, history=False, num_cpus=2)
+        assert resumed.done == 3 and resumed.skipped == 17
+        assert _asked(server) == {"a03", "a11", "a17"}
+
+
+def test_ray_writes_what_the_local_engine_writes_for_the_extractive_backend(local_ray, tmp_path, monkeypatch):
+    monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path / "home"))
+    source = _articles(tmp_path / "articles.jsonl", 8)
+    settings = Settings(backend="extractive")
+    run_batch(source, tmp_path / "local", settings, history=False)
+    run_batch_ray(source, tmp_path / "ray", settings, history=False, num_cpus=2)
+    for i in range(8):
+        name = f"a{i:02d}.summary"
+        assert (tmp_path / "ray" / f"{name}.md").read_bytes() == (tmp_path / "local" / f"{name}.md").read_bytes()
+        local, remote = (json.loads((tmp_path / d / f"{name}.json").read_text()) for d in ("local", "ray"))
+        local.pop("seconds"), remote.pop("seconds")
+        assert local == remote
+    assert (tmp_path / "ray" / "index.md").read_text() == (tmp_path / "local" / "index.md").read_text()
+
+
+def test_a_bad_document_is_a_result_with_its_reason_and_the_batch_goes_on(local_ray, tmp_path, monkeypatch):
+    monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path / "home"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7 this is not a PDF at all")
+    (folder / "note.txt").write_text("The harbour of Bergen reopened on Friday after a storm closed it for three days. "
+                                     "Ferries to the islands run again on the normal timetable.", encoding="utf-8")
+    report = run_batch_ray(folder, tmp_path / "out", Settings(backend="extractive"), history=False, num_cpus=2)
+    by_id = {r.id: r for r in report.results}
+    assert by_id["note"].status == "done"
+    assert by_id["broken"].status == "failed" and by_id["broken"].error and "Traceback" not in by_id["broken"].error
+    assert "\n" not in by_id["broken"].error
+
+
+def test_each_task_gets_its_share_of_the_endpoints_ceilings():
+    settings = Settings(backend="extractive", requests_per_minute=100, tokens_per_minute=90_000)
+    shared = shared_settings(settings, 4)
+    assert (shared.requests_per_minute, shared.tokens_per_minute) == (25, 22_500)
+    assert shared_settings(Settings(backend="extractive"), 4).requests_per_minute is None
+
+
+def test_a_parquet_file_of_articles_is_read_like_a_jsonl_one(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from summarizer.model.errors import InputError
+    from summarizer.run.batch import read_items
+
+    rows = [json.loads(line) for line in _articles(tmp_path / "a.jsonl", 3).read_text().splitlines()]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "a.parquet")
+    items = read_items(tmp_path / "a.parquet")
+    assert [(i.id, i.title, i.text) for i in items] == [(r["id"], r["title"], r["text"]) for r in rows]
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        read_items(tmp_path / "bad.parquet")
