@@ -65,6 +65,7 @@ class Behaviour:
     group_same_summary: bool = False  # a whole paper's answer gives every part the same summary
     part_missing_field: bool = False  # a whole paper's answer leaves each part's last own field out
     group_no_overview: bool = False  # a whole paper's answer leaves out the overall summary asked with it
+    judge_first: bool = False  # a judge that always picks summary 1 (pure position bias)
 
 
 @dataclass
@@ -253,7 +254,12 @@ def _one_answer(body: dict, b: Behaviour, user: str, title_text: str, text: str,
         summary += _padding(text, user)
     if b.invent_number and "A check of your previous answer" not in user and "<section>" in user:
         summary += " Revenue grew by 97.3% in a year."
-    if "<summaries>" in user:
+    judged = re.findall(r'<summary id="\d">\n(.*?)\n</summary>', user, re.S)
+    if len(judged) == 2:  # a judge: the longer summary wins (or summary 1 always, a judge with position bias)
+        pick = "1" if b.judge_first or len(judged[0]) >= len(judged[1]) else "2"
+        obj = {"reasoning": f"summary {pick} keeps more of the document", "more_faithful": pick,
+               "more_useful": pick, "winner": pick}
+    elif "<summaries>" in user:
         obj = _overview_answer(snippet, chinese)
     elif "<abstract>" in user:
         obj = {"reasoning": "brief", "brief": f"Brief: {snippet}"}

@@ -454,7 +454,7 @@ def _add_sections_command(sub) -> None:
 
 #: commands whose flags come from the settings model (their descriptions and choices: building them
 #: imports it, which a command that only reads a document does not need)
-MODEL_COMMANDS = ("summarize", "batch")
+MODEL_COMMANDS = ("summarize", "batch", "judge")
 
 
 def command_of(argv: list[str]) -> str | None:
@@ -504,7 +504,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from summarizer.cli.service import add_service_commands
 
     add_service_commands(sub, _add_log_flags)
+    from summarizer.cli.compare import add_compare_commands
+
+    add_compare_commands(sub, _add_log_flags, _add_judge_model_args if command in (None, "judge") else lambda j: None)
     return parser
+
+
+def _add_judge_model_args(j: argparse.ArgumentParser) -> None:
+    """The judge model's choice: an endpoint and model (or --backend local), with the run settings' flags."""
+    j.add_argument("--model", required=True, help="the judge model (e.g. gpt-4o, deepseek-chat)")
+    j.add_argument("--base-url", help="its OpenAI-compatible endpoint (default: SUMMARIZER_BASE_URL or OpenAI)")
+    j.add_argument("--backend", choices=["llm", "local"], default="llm")
+    j.add_argument("--workers", type=int, help="documents judged at once")
+    j.add_argument("--no-cache", action="store_true")
+    j.add_argument("--prompts", help="folder of user prompt files (a judge.json5 there replaces the rubric)")
+    add_model_args(j)
+    j.set_defaults(lang=None, length=None, parser=None)
+    _add_setting_flags(j)
 
 
 def main(argv: list[str] | None = None) -> int:

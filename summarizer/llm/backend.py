@@ -89,9 +89,9 @@ class LLMBackend(ModelRequests):
         abstract = document.abstract.strip()
         if not abstract:
             first = next((s.text for s in document.sections if s.summarizable), "")
-            self.brief = self._fit_text(first, BRIEF_TOKENS)
+            self.brief = self.fit_text(first, BRIEF_TOKENS)
             return
-        self.brief = self._fit_text(abstract, BRIEF_TOKENS)
+        self.brief = self.fit_text(abstract, BRIEF_TOKENS)
 
     def plan_requests(self, document: Document, indices: list[int]) -> list[list[int]]:
         """The sections to summarize, as requests: small neighbours with the same prompt share one
@@ -350,7 +350,7 @@ class LLMBackend(ModelRequests):
             if groups[-1] and used + n > room:
                 groups.append([])
                 used = 0
-            groups[-1].append(self._fit_text(part, room - 8))
+            groups[-1].append(self.fit_text(part, room - 8))
             used += n
         merged = [self._ask(merge, {"title": document.title, "section_title": title, "chunk_summaries":
                                     _numbered(g)}, result, report) for g in groups]
@@ -393,9 +393,9 @@ class LLMBackend(ModelRequests):
         # the summaries themselves (not their extra fields), within a share of the document's size
         share = int(OVERVIEW_SHARE * self.tokenizer.count(document.text) / len(done))
         per = max(40, min(room // len(done) - 10, share))
-        joined = "\n\n".join(f"## {r.title}\n{self._fit_text(field_text(r.fields.get('summary', '')) or r.summary, per)}"
+        joined = "\n\n".join(f"## {r.title}\n{self.fit_text(field_text(r.fields.get('summary', '')) or r.summary, per)}"
                                for r in done)
-        joined = self._fit_text(joined, room) if self.tokenizer.count(joined) > room else joined
+        joined = self.fit_text(joined, room) if self.tokenizer.count(joined) > room else joined
         answer = self._ask(synthesis, {**values, "section_summaries": joined}, None, None)
         return self._overview(dict(answer.fields), answer.ok, done)
 

@@ -45,6 +45,9 @@ VARIABLES = {
     "question": "the reader's question about the document (ask prompt)",
     "passages": "the document's passages retrieved for the question, each with its citation (ask prompt)",
     "history": "the earlier questions and answers of the conversation (ask prompt)",
+    "document": "the document's text, cut to fit (judge prompt)",
+    "summary_1": "the first of two summaries compared (judge prompt)",
+    "summary_2": "the second of two summaries compared (judge prompt)",
 }
 REQUIRED = {
     "section": {"section_text"},
@@ -52,6 +55,7 @@ REQUIRED = {
     "synthesis": {"section_summaries"},
     "merge": {"chunk_summaries"},
     "ask": {"question", "passages"},
+    "judge": {"summary_1", "summary_2"},
 }
 
 

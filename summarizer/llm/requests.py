@@ -172,7 +172,7 @@ class ModelRequests:
         """Budget step for a re-ask: ``call`` with ``extra`` appended, its tokens counted as the prompt's are."""
         return call.with_extra(extra, self.tokenizer.count(extra))
 
-    def _fit_text(self, text: str, tokens: int) -> str:
+    def fit_text(self, text: str, tokens: int) -> str:
         """Cut ``text`` at a sentence boundary to at most ``tokens`` tokens."""
         if self.tokenizer.count(text) <= tokens:
             return text

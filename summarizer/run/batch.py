@@ -415,7 +415,7 @@ def process_item(item: BatchItem, settings: Settings, client=None, record=None) 
                 "model": chosen.model if chosen.backend == "llm" else "",
                 "routed": chosen.model != settings.model and chosen.backend == "llm",
                 "genre": str(doc.genre), "chars": len(doc.text), "seconds": round(time.perf_counter() - started, 3),
-                **summary_json(doc, summary, markdown)}
+                **summary_json(doc, summary, markdown), "document": doc.to_json()}  # the judge reads the source
         return BatchResult(item.id, status, f"{item.id}.summary.md", doc.title,
                            summary_errors(summary)[:500], summary.unverified_count, markdown, data)
     except SummarizerError as exc:

@@ -1,0 +1,130 @@
+"""Two batch runs of the same documents, paired: each run's output folder (``index.jsonl`` and the
+per-document JSON that ``batch`` writes) read into ``RunDocument``s, matched by id and content hash."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from summarizer.model.errors import InputError
+
+log = logging.getLogger(__name__)
+#: Document length bands (characters) for routing by length: the seed news system sent articles under
+#: 1,500 characters to a small model.
+LENGTH_BANDS = ((1_500, "< 1.5k chars"), (5_000, "1.5k–5k chars"), (20_000, "5k–20k chars"), (None, "≥ 20k chars"))
+SHOWN_IDS = 10
+
+
+def length_band(chars: int) -> str:
+    for limit, name in LENGTH_BANDS:
+        if limit is None or chars < limit:
+            return name
+    return LENGTH_BANDS[-1][1]
+
+
+@dataclass
+class RunDocument:
+    """One document's result in one run, as its JSON says."""
+
+    id: str
+    hash: str
+    status: str
+    title: str
+    summary: str
+    model: str
+    genre: str
+    chars: int
+    seconds: float | None
+    cost_usd: float | None
+    unverified_numbers: int
+    failed_sections: int
+    text: str = ""  # the document's text (the judge reads it)
+
+    @property
+    def band(self) -> str:
+        return length_band(self.chars)
+
+
+@dataclass
+class BatchRun:
+    """A batch output folder: its label (the model, or the folder's name) and its documents by id."""
+
+    folder: Path
+    documents: dict[str, RunDocument]
+
+    @property
+    def label(self) -> str:
+        models = sorted({d.model for d in self.documents.values() if d.model})
+        return f"{self.folder.name} ({', '.join(models)})" if models else self.folder.name
+
+
+def read_run(folder: str | Path) -> BatchRun:
+    """The documents of the batch output ``folder`` that have a result (done or partial)."""
+    path = Path(folder)
+    index = path / "index.jsonl"
+    if not index.is_file():
+        raise InputError(f"'{path}' is not a batch output folder (it has no index.jsonl).")
+    documents: dict[str, RunDocument] = {}
+    for line in index.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut by a crash
+        if not isinstance(record, dict) or record.get("status") not in ("done", "partial"):
+            continue
+        data = _document_json(path, record)
+        if data is None:
+            continue
+        sections = data.get("sections") or []
+        documents[record["id"]] = RunDocument(
+            id=record["id"], hash=record.get("hash", ""), status=record["status"], title=record.get("title", ""),
+            summary=(data.get("summary") or data.get("markdown") or "").strip(), model=data.get("model", ""),
+            genre=data.get("genre", ""), chars=int(data.get("chars") or 0), seconds=data.get("seconds"),
+            cost_usd=(data.get("usage") or {}).get("cost_usd"), unverified_numbers=int(data.get("unverified_numbers") or 0),
+            failed_sections=sum(1 for s in sections if s.get("status") == "failed"), text=_text(data))
+    if not documents:
+        raise InputError(f"'{path}' holds no summarized documents with their JSON (run batch again with this version).")
+    return BatchRun(path, documents)
+
+
+def _text(data: dict) -> str:
+    from summarizer.model.document import Document
+
+    try:
+        return Document.from_json(data["document"]).text if data.get("document") else ""
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
+def _document_json(folder: Path, record: dict) -> dict | None:
+    name = record.get("json") or ""
+    try:
+        return json.loads((folder / name).read_text(encoding="utf-8")) if name else None
+    except (OSError, ValueError):
+        log.warning("%s: %s has no readable JSON", folder, record.get("id"))
+        return None
+
+
+def paired(a: BatchRun, b: BatchRun, common_only: bool = False) -> list[tuple[RunDocument, RunDocument]]:
+    """The documents both runs summarized (same id, same content), in id order. Documents only one run has
+    are refused with their list, unless ``common_only``."""
+    only_a = sorted(i for i in a.documents if i not in b.documents or a.documents[i].hash != b.documents[i].hash)
+    only_b = sorted(i for i in b.documents if i not in a.documents or a.documents[i].hash != b.documents[i].hash)
+    if (only_a or only_b) and not common_only:
+        raise InputError("The two runs do not cover the same documents: "
+                         f"{_listed(only_a)} only in {a.folder.name}, {_listed(only_b)} only in {b.folder.name} "
+                         "(add --common-only to compare the documents both have).")
+    pairs = [(a.documents[i], b.documents[i]) for i in sorted(a.documents)
+             if i in b.documents and a.documents[i].hash == b.documents[i].hash]
+    if not pairs:
+        raise InputError(f"'{a.folder.name}' and '{b.folder.name}' have no document in common.")
+    return pairs
+
+
+def _listed(ids: list[str]) -> str:
+    if not ids:
+        return "none"
+    shown = ", ".join(ids[:SHOWN_IDS])
+    return f"{len(ids)} ({shown}{', …' if len(ids) > SHOWN_IDS else ''})"

