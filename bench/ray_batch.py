@@ -92,8 +92,8 @@ def main() -> None:
                ("ray, 2 CPUs", ["--engine", "ray", "--ray-cpus", "2"])]
     with LLMServer(latency=LATENCY) as server:
         for name, source, count in (("papers (PDF)", pdfs, len(list(pdfs.glob("*.pdf")))), ("news (text)", news, args.articles)):
-            for label, engine in engines:
-                out = folder / f"out-{name[:5]}-{label[:5]}-{len(engine)}"
+            for n, (label, engine) in enumerate(engines):
+                out = folder / f"out-{source.stem}-{n}"  # a fresh folder per run: nothing is skipped as done
                 seconds = _run(source, out, server, engine, env)
                 print(f"| {name} | {label} | {count} | {seconds:.1f} | {count * 60 / seconds:.1f} |", flush=True)
     start_up = _ray_start_up()

@@ -15,7 +15,7 @@ from conftest import llm_settings
 from llm_server import LLMServer
 
 from summarizer.cli.main import main
-from summarizer.compare.ratings import A, B, TIE, Tally, cohen_kappa, read_ratings, wilson
+from summarizer.compare.ratings import TIE, A, B, Tally, cohen_kappa, read_ratings, wilson
 from summarizer.config.settings import Settings
 from summarizer.run.batch import run_batch
 

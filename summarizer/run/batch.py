@@ -379,7 +379,7 @@ def route_model(document: Document, settings: Settings) -> Settings:
     return settings.replace(model=settings.small_model) if tokens < settings.route_below_tokens else settings
 
 
-def _shared_client(settings: Settings):
+def shared_client(settings: Settings):
     """One chat client, so one concurrency limit, for every document of a batch (LLM backend)."""
     if settings.backend != "llm":
         return None
@@ -503,7 +503,7 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
         todo = output.pending(items, report)
         total = len(items)
         lock = threading.Lock()
-        client = _shared_client(settings)
+        client = shared_client(settings)
         from summarizer.store.recorder import batch_recorder
 
         record = batch_recorder() if history else None
@@ -530,7 +530,7 @@ def iter_batch(items: list[BatchItem], settings: Settings, record=None):
     from concurrent.futures import as_completed
 
     settings.validate()
-    client = _shared_client(settings)
+    client = shared_client(settings)
 
     with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="doc") as pool:
         for future in as_completed([pool.submit(process_item, item, settings, client, record) for item in items]):

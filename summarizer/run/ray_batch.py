@@ -6,9 +6,10 @@ engine (``run_batch``), with parsing and summarizing spread over a Ray cluster's
   atomically, then the index line). A worker killed mid-run is retried by Ray; its document is written
   once, when a result comes back, so a kill loses nothing and duplicates nothing, and a re-run asks only
   for the documents that have no result.
-* Each document is one Ray Data task (``map``), at most one per CPU. The endpoint's ceilings
-  (``requests_per_minute``, ``tokens_per_minute``) are shared: each task in flight gets its share, so
-  together they stay under the ceiling however the tasks land on machines.
+* Documents go to Ray Data tasks ``settings.workers`` at a time (``map_batches``), at most one task per CPU;
+  a task runs its documents concurrently through one client, as the local engine does (model calls wait on
+  the network). The endpoint's ceilings (``requests_per_minute``, ``tokens_per_minute``) are shared: each
+  task in flight gets its share, so together they stay under the ceiling however the tasks land on machines.
 * A document that fails is a result with its reason (``process_item`` never raises); a failure of Ray
   itself (the cluster gone, a task lost past its retries) fails the documents it left without a result,
   each with one line, and the traceback goes to the log.
@@ -30,7 +31,17 @@ from pathlib import Path
 
 from summarizer.config.settings import Settings
 from summarizer.model.errors import ConfigError
-from summarizer.run.batch import BatchItem, BatchLock, BatchOutput, BatchReport, BatchResult, BatchStatus, process_item, read_items
+from summarizer.run.batch import (
+    BatchItem,
+    BatchLock,
+    BatchOutput,
+    BatchReport,
+    BatchResult,
+    BatchStatus,
+    process_item,
+    read_items,
+    shared_client,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,22 +103,32 @@ def _row(item: BatchItem, send_bytes: bool) -> dict:
             "text": item.text, "title": item.title, "data": data}
 
 
-class _SummarizeRow:
-    """The task body: one document summarized on a worker, returned as a row (its JSON as text, since
-    rows of one column must share a type)."""
+class _SummarizeBatch:
+    """The task body: a few documents summarized on one worker, ``settings.workers`` at a time (model calls
+    wait on the network, so one document per CPU would leave the CPU idle), through one client (one
+    concurrency limit and rate window for the task). Returned as columns, each document's JSON as text
+    (the rows of a column must share a type)."""
 
     def __init__(self, settings: Settings, history: bool) -> None:
         self.settings, self.history = settings, history
 
-    def __call__(self, row: dict) -> dict:
+    def __call__(self, batch) -> dict[str, list]:
+        from concurrent.futures import ThreadPoolExecutor
+
         from summarizer.store.recorder import batch_recorder
 
-        item = BatchItem(row["id"], row["source"], row["text"], row["title"], row["data"])
+        columns = batch.to_pydict()  # Arrow keeps a missing value None (numpy makes an empty bytes column NaN)
+        items = [BatchItem(i, s, t, title, d) for i, s, t, title, d in
+                 zip(columns["id"], columns["source"], columns["text"], columns["title"], columns["data"], strict=True)]
+        client = shared_client(self.settings)
         record = batch_recorder() if self.history else None
-        result = process_item(item, self.settings, None, record)
-        return {"id": result.id, "status": result.status.value, "file": result.file, "title": result.title,
-                "error": result.error, "unverified_numbers": result.unverified_numbers, "markdown": result.markdown,
-                "data": json.dumps(result.data, ensure_ascii=False) if result.data else ""}
+        with ThreadPoolExecutor(max_workers=max(1, min(len(items), self.settings.workers)), thread_name_prefix="doc") as pool:
+            results = list(pool.map(lambda item: process_item(item, self.settings, client, record), items))
+        return {"id": [r.id for r in results], "status": [r.status.value for r in results],
+                "file": [r.file for r in results], "title": [r.title for r in results],
+                "error": [r.error for r in results], "unverified_numbers": [r.unverified_numbers for r in results],
+                "markdown": [r.markdown for r in results],
+                "data": [json.dumps(r.data, ensure_ascii=False) if r.data else "" for r in results]}
 
 
 def _result(row: dict) -> BatchResult:
@@ -142,11 +163,14 @@ def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, s
     started_here = start_ray(address, num_cpus)
     by_id = {item.id: item for item in todo}
     try:
-        parallel = max(1, min(len(todo), int(num_cpus or ray.cluster_resources().get("CPU", 1))))
+        per_task = max(1, settings.workers)
+        tasks = math.ceil(len(todo) / per_task)
+        parallel = max(1, min(tasks, int(num_cpus or ray.cluster_resources().get("CPU", 1))))
         remote = address is not None
-        task = _SummarizeRow(shared_settings(settings, parallel), history and not remote)
-        dataset = ray.data.from_items([_row(item, remote) for item in todo], override_num_blocks=len(todo))
-        results = dataset.map(task, num_cpus=1, compute=ray.data.TaskPoolStrategy(size=parallel))
+        task = _SummarizeBatch(shared_settings(settings, parallel), history and not remote)
+        dataset = ray.data.from_items([_row(item, remote) for item in todo], override_num_blocks=tasks)
+        results = dataset.map_batches(task, batch_size=per_task, batch_format="pyarrow", num_cpus=1,
+                                      compute=ray.data.TaskPoolStrategy(size=parallel))
         for row in results.iter_rows():
             item = by_id.pop(row["id"], None)
             if item is None:  # a retried task's second answer for a document already written
