@@ -1,6 +1,7 @@
 """Compare: two runs of one document side by side (another model, prompt, length or backend) —
 section by section, with a word-level diff, the costs, what could not be traced to the source, and
-ratings per section and per run; export the comparison as Markdown or CSV for reviewers."""
+ratings per section and per run; export the comparison as Markdown or CSV for reviewers. Or two batch runs:
+a blind rating sheet, and the filled sheet read back (``ui/batch_compare.py``)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ st.set_page_config(page_title="Summarizer · Compare", page_icon="⚖️", layou
 
 sid = ui_session.init_session(st)
 st.title(":material/compare: Compare two runs")
+mode = st.radio("Compare", ["Same input, two runs", "Two batch runs"], horizontal=True, key="cmp_mode",
+                label_visibility="collapsed")
+if mode == "Two batch runs":
+    from ui import batch_compare
+
+    batch_compare.render(st)
+    ui_session.save_session(st)
+    st.stop()
 try:
     history = ui_session.store()
 except OSError as exc:  # a full disk, a read-only folder: the history is left in place, and the page says why

@@ -190,8 +190,11 @@ def test_zip_of_results(tmp_path):
     report = run_batch(_jsonl(tmp_path / "a.jsonl", _articles(3)), tmp_path / "out", Settings())
     data = zip_results(report.results)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert sorted(z.namelist()) == ["a000.summary.md", "a001.summary.md", "a002.summary.md", "index.jsonl", "index.md"]
+        assert sorted(z.namelist()) == sorted([*(f"a00{i}.summary.{ext}" for i in range(3) for ext in ("md", "json")),
+                                               "index.jsonl", "index.md"])
         assert z.read("a001.summary.md").decode().startswith("# Story 1 headline")
+        run = json.loads(z.read("a001.summary.json"))  # the run as --json gives it, with what compare reads
+        assert run["id"] == "a001" and run["status"] == "done" and run["summary"] and run["hash"] and run["document"]
         index = [json.loads(line) for line in z.read("index.jsonl").decode().splitlines()]
         assert sorted((r["id"], r["status"], r["file"]) for r in index) == \
             [(f"a00{i}", "done", f"a00{i}.summary.md") for i in range(3)]  # as batch's own index.jsonl

@@ -81,11 +81,19 @@ def cohen_kappa(first: dict[str, str], second: dict[str, str]) -> tuple[float | 
 
 def read_key(path: Path) -> dict:
     try:
-        key = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = path.read_bytes()
+    except OSError:
         raise InputError(f"The sheet's key file '{path}' is missing or unreadable (give it with --key).") from None
-    if not isinstance(key, dict) or not isinstance(key.get("order"), dict):
-        raise InputError(f"'{path}' is not a rating sheet's key file.")
+    return parse_key(path.name, data)
+
+
+def parse_key(name: str, data: bytes) -> dict:
+    try:
+        key = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        key = None
+    if not isinstance(key, dict) or not isinstance(key.get("order"), dict) or "a" not in key or "b" not in key:
+        raise InputError(f"'{name}' is not a rating sheet's key file.")
     return key
 
 
@@ -95,7 +103,13 @@ def read_ratings(sheet: str | Path, key_file: str | Path | None = None) -> tuple
     if not path.is_file():
         raise InputError(f"There is no rating sheet at '{path}'.")
     key = read_key(Path(key_file) if key_file else _find_key(path))
-    rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
+    return ratings_from(path.name, path.read_bytes(), key)
+
+
+def ratings_from(name: str, data: bytes, key: dict) -> tuple[list[Rating], dict, list[str]]:
+    """``read_ratings`` for a sheet in memory (an upload) and its parsed key."""
+    path = Path(name)
+    rows = _xlsx_rows(path, data) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path, data)
     if not rows:
         raise InputError(f"'{path.name}' has no rows.")
     header = [_norm(h) for h in rows[0]]
@@ -142,8 +156,7 @@ def _norm(text: object) -> str:
     return re.sub(r"\s+", " ", str(text or "")).strip().strip("'").casefold()
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    data = path.read_bytes()
+def _csv_rows(path: Path, data: bytes) -> list[list[str]]:
     for encoding in ("utf-8-sig", "gb18030", "cp1252"):
         try:
             text = data.decode(encoding)
@@ -162,13 +175,13 @@ def _csv_rows(path: Path) -> list[list[str]]:
         raise InputError(f"'{path.name}' is not a readable CSV file ({exc}).") from None
 
 
-def _xlsx_rows(path: Path) -> list[list]:
+def _xlsx_rows(path: Path, data: bytes) -> list[list]:
     try:
         from openpyxl import load_workbook
     except ImportError:
         raise InputError("Reading .xlsx needs openpyxl (pip install -r requirements-ray.txt), or save the sheet as CSV.") from None
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InputError(f"'{path.name}' is not a readable .xlsx file ({exc.__class__.__name__}).") from None
     sheet = book["ratings"] if "ratings" in book.sheetnames else book.worksheets[0]

@@ -61,32 +61,63 @@ class BatchRun:
 
 
 def read_run(folder: str | Path) -> BatchRun:
-    """The documents of the batch output ``folder`` that have a result (done or partial)."""
+    """The documents of the batch output ``folder`` (or a zip of one, as the Batch page downloads it) that have
+    a result (done or partial)."""
     path = Path(folder)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return read_run_zip(path.stem, path.read_bytes())
     index = path / "index.jsonl"
     if not index.is_file():
         raise InputError(f"'{path}' is not a batch output folder (it has no index.jsonl).")
+
+    def read(name: str) -> str:
+        return (path / name).read_text(encoding="utf-8")
+
+    return BatchRun(path, _documents(path.name, index.read_text(encoding="utf-8", errors="replace"), read))
+
+
+def read_run_zip(name: str, data: bytes) -> BatchRun:
+    """A batch run from the Batch page's zip (its ``index.jsonl`` and per-document JSON)."""
+    import io
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        index = archive.read("index.jsonl").decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, KeyError):
+        raise InputError(f"'{name}' is not a zip of a batch run (it has no index.jsonl).") from None
+
+    def read(member: str) -> str:
+        return archive.read(member).decode("utf-8")
+
+    return BatchRun(Path(name), _documents(name, index, read))
+
+
+def _documents(name: str, index: str, read) -> dict[str, RunDocument]:
     documents: dict[str, RunDocument] = {}
-    for line in index.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in index.splitlines():
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut by a crash
-        if not isinstance(record, dict) or record.get("status") not in ("done", "partial"):
+        if not isinstance(record, dict) or record.get("status") not in ("done", "partial") or not record.get("json"):
             continue
-        data = _document_json(path, record)
-        if data is None:
+        try:
+            data = json.loads(read(record["json"]))
+        except (OSError, KeyError, ValueError):
+            log.warning("%s: %s has no readable JSON", name, record.get("id"))
             continue
         sections = data.get("sections") or []
         documents[record["id"]] = RunDocument(
-            id=record["id"], hash=record.get("hash", ""), status=record["status"], title=record.get("title", ""),
-            summary=(data.get("summary") or data.get("markdown") or "").strip(), model=data.get("model", ""),
-            genre=data.get("genre", ""), chars=int(data.get("chars") or 0), seconds=data.get("seconds"),
-            cost_usd=(data.get("usage") or {}).get("cost_usd"), unverified_numbers=int(data.get("unverified_numbers") or 0),
+            id=record["id"], hash=record.get("hash") or data.get("hash", ""), status=record["status"],
+            title=record.get("title", ""), summary=(data.get("summary") or data.get("markdown") or "").strip(),
+            model=data.get("model", ""), genre=data.get("genre", ""), chars=int(data.get("chars") or 0),
+            seconds=data.get("seconds"), cost_usd=(data.get("usage") or {}).get("cost_usd"),
+            unverified_numbers=int(data.get("unverified_numbers") or 0),
             failed_sections=sum(1 for s in sections if s.get("status") == "failed"), text=_text(data))
     if not documents:
-        raise InputError(f"'{path}' holds no summarized documents with their JSON (run batch again with this version).")
-    return BatchRun(path, documents)
+        raise InputError(f"'{name}' holds no summarized documents with their JSON (run the batch again with this version).")
+    return documents
 
 
 def _text(data: dict) -> str:
@@ -96,15 +127,6 @@ def _text(data: dict) -> str:
         return Document.from_json(data["document"]).text if data.get("document") else ""
     except (KeyError, TypeError, ValueError):
         return ""
-
-
-def _document_json(folder: Path, record: dict) -> dict | None:
-    name = record.get("json") or ""
-    try:
-        return json.loads((folder / name).read_text(encoding="utf-8")) if name else None
-    except (OSError, ValueError):
-        log.warning("%s: %s has no readable JSON", folder, record.get("id"))
-        return None
 
 
 def paired(a: BatchRun, b: BatchRun, common_only: bool = False) -> list[tuple[RunDocument, RunDocument]]:

@@ -63,28 +63,47 @@ def sheet_rows(pairs: list[tuple[RunDocument, RunDocument]], seed: int) -> tuple
     return rows, order
 
 
-def write_sheet(pairs: list[tuple[RunDocument, RunDocument]], a: BatchRun, b: BatchRun, base: Path,
-                seed: int | None = None) -> SheetFiles:
-    """``base``.csv (UTF-8 with a BOM, so Excel shows Chinese), ``base``.xlsx (when openpyxl is installed)
-    and ``base``.key.json."""
+@dataclass
+class SheetBytes:
+    """A rating sheet's files as bytes (the app downloads them; ``write_sheet`` writes them)."""
+
+    csv: bytes
+    xlsx: bytes | None
+    key: bytes
+    rows: int
+
+
+def sheet_bytes(pairs: list[tuple[RunDocument, RunDocument]], a: BatchRun, b: BatchRun,
+                seed: int | None = None) -> SheetBytes:
+    """The CSV (UTF-8 with a BOM, so Excel shows Chinese), the XLSX (when openpyxl is installed) and the key."""
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     rows, order = sheet_rows(pairs, seed)
-    base.parent.mkdir(parents=True, exist_ok=True)
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(COLUMNS)
     writer.writerows([[csv_cell(value) for value in row] for row in rows])
-    csv_path = base.with_suffix(".csv")
-    write_atomic(csv_path, ("\ufeff" + text.getvalue()).encode("utf-8"))
-    xlsx_path = _write_xlsx(rows, base.with_suffix(".xlsx"))
     key = {"a": {"label": a.label, "folder": str(a.folder)}, "b": {"label": b.label, "folder": str(b.folder)},
            "seed": seed, "order": order,
            "note": "order 'ab': summary 1 is run a; 'ba': summary 1 is run b. Keep this file from the raters."}
-    write_atomic(key_path(csv_path), json.dumps(key, ensure_ascii=False, indent=1).encode("utf-8"))
-    return SheetFiles(csv_path, xlsx_path, key_path(csv_path), len(rows))
+    return SheetBytes(("\ufeff" + text.getvalue()).encode("utf-8"), _xlsx_bytes(rows),
+                      json.dumps(key, ensure_ascii=False, indent=1).encode("utf-8"), len(rows))
 
 
-def _write_xlsx(rows: list[list[str]], path: Path) -> Path | None:
+def write_sheet(pairs: list[tuple[RunDocument, RunDocument]], a: BatchRun, b: BatchRun, base: Path,
+                seed: int | None = None) -> SheetFiles:
+    """``base``.csv, ``base``.xlsx (when openpyxl is installed) and ``base``.key.json."""
+    made = sheet_bytes(pairs, a, b, seed)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    csv_path = base.with_suffix(".csv")
+    write_atomic(csv_path, made.csv)
+    xlsx_path = base.with_suffix(".xlsx") if made.xlsx is not None else None
+    if xlsx_path is not None:
+        write_atomic(xlsx_path, made.xlsx)
+    write_atomic(key_path(csv_path), made.key)
+    return SheetFiles(csv_path, xlsx_path, key_path(csv_path), made.rows)
+
+
+def _xlsx_bytes(rows: list[list[str]]) -> bytes | None:
     try:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font
@@ -113,12 +132,9 @@ def _write_xlsx(rows: list[list[str]], path: Path) -> Path | None:
     choice.add(f"M2:M{len(rows) + 1}")
     sheet.add_data_validation(choice)
     sheet.freeze_panes = "E2"
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".xlsx", delete=False) as tmp:
-        book.save(tmp.name)
-    Path(tmp.name).replace(path)
-    return path
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _text_cell(value: str) -> str:

@@ -411,7 +411,8 @@ def process_item(item: BatchItem, settings: Settings, client=None, record=None) 
         if recorder:
             recorder.finish(summary, markdown)
         status = summary_status(summary)
-        data = {"id": item.id, "status": status.value, "source": item.source if item.text is None else "text",
+        data = {"id": item.id, "hash": item.content_hash, "status": status.value,
+                "source": item.source if item.text is None else "text",
                 "model": chosen.model if chosen.backend == "llm" else "",
                 "routed": chosen.model != settings.model and chosen.backend == "llm",
                 "genre": str(doc.genre), "chars": len(doc.text), "seconds": round(time.perf_counter() - started, 3),
@@ -555,16 +556,19 @@ def index_markdown(records: dict[str, dict]) -> str:
 
 
 def zip_results(results: list[BatchResult]) -> bytes:
-    """A zip with one Markdown per document and the index, as ``batch`` writes them (``index.jsonl``
-    and ``index.md``)."""
+    """A zip with one Markdown and one JSON per document and the index, as ``batch`` writes them
+    (``index.jsonl`` and ``index.md``); ``summarizer compare`` and the Compare page read it."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         records = {}
         for r in results:
             if r.markdown:
                 z.writestr(r.file, r.markdown)
+            if r.data:  # the run as JSON: what compare reads
+                z.writestr(r.json_file, json.dumps(r.data, ensure_ascii=False))
             records[r.id] = {"id": r.id, "status": str(r.status), "file": r.file if r.markdown else "", "title": r.title,
-                             "error": r.error, "unverified_numbers": r.unverified_numbers}
+                             "json": r.json_file, "hash": r.data.get("hash", ""), "error": r.error,
+                             "unverified_numbers": r.unverified_numbers}
         z.writestr(INDEX, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records.values()))
         z.writestr("index.md", index_markdown(records))
     return buffer.getvalue()
