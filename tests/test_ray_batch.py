@@ -165,3 +165,88 @@ def test_a_parquet_file_of_articles_is_read_like_a_jsonl_one(tmp_path):
     (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(InputError, match="not a readable Parquet file"):
         read_items(tmp_path / "bad.parquet")
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Processes whose environment holds ``marker`` (a cluster's own token: its processes and theirs only)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.fixture
+def ray_cluster(tmp_path):
+    """A real Ray cluster started as an operator starts one (``ray start --head``, token authentication), on
+    loopback; stopped by killing its own processes (``ray stop`` would stop every Ray on the machine)."""
+    import secrets
+    import shutil
+    import socket
+    import subprocess
+    import sys
+
+    ray_cli = shutil.which("ray") or str(Path(sys.executable).with_name("ray"))
+    token = secrets.token_hex(16)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token, "PYTHONPATH": str(Path(__file__).parents[1])}
+    import tempfile
+
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: its sockets' paths must fit 107 bytes
+    started = subprocess.run([ray_cli, "start", "--head", "--port", str(port), "--num-cpus", "2", "--include-dashboard",
+                              "false", "--disable-usage-stats", "--temp-dir", temp],
+                             env=env, capture_output=True, text=True, timeout=120)
+    try:
+        assert started.returncode == 0, started.stderr[-2000:]
+        yield f"127.0.0.1:{port}", env
+    finally:
+        ours = _processes_with(f"RAY_AUTH_TOKEN={token}\0")
+        for raylet in [pid for pid in ours if b"raylet" in _cmdline(pid)]:  # its agents carry its pid, not the token
+            ours += _processes_with(f"RAY_RAYLET_PID={raylet}\0")
+        for pid in set(ours):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_a_batch_on_an_existing_cluster_sends_the_files_and_writes_the_same_outputs(ray_cluster, tmp_path):
+    """``--ray-address`` to a cluster started apart (its workers do not share the driver's folder: the driver
+    sends each file's bytes), through the CLI as a user runs it; the outputs are the local engine's."""
+    import subprocess
+    import sys
+
+    address, env = ray_cluster
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"n{i}.txt").write_text(f"The harbour of Bergen reopened on day {i} after a storm closed it. Ferries run "
+                                          f"again on the normal timetable. Repairs cost {i + 1} million crowns.", encoding="utf-8")
+    env = {**env, "SUMMARIZER_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "summarizer", "batch", str(folder), "-o", str(tmp_path / "out"),
+                           "--engine", "ray", "--ray-address", address, "-q"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_batch(folder, tmp_path / "local", Settings(backend="extractive"), history=False)
+    for i in range(3):
+        name = f"n{i}.summary.md"
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    wrong = subprocess.run([sys.executable, "-m", "summarizer", "batch", str(folder), "-o", str(tmp_path / "o2"),
+                            "--engine", "ray", "--ray-address", "127.0.0.1:9", "-q"], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert wrong.returncode == 2 and "Could not start the Ray cluster at 127.0.0.1:9" in wrong.stderr
+    assert "Traceback" not in wrong.stderr

@@ -44,6 +44,7 @@ from summarizer.run.batch import (
 )
 
 log = logging.getLogger(__name__)
+CONNECT_TIMEOUT = 5.0  # seconds to reach a cluster's address before saying it is not there
 
 
 def _ray():
@@ -63,6 +64,8 @@ def start_ray(address: str | None, num_cpus: int | None) -> bool:
     if ray.is_initialized():
         return False
     _quiet()
+    if address:
+        _check_reachable(address)
     try:
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
@@ -77,6 +80,22 @@ def start_ray(address: str | None, num_cpus: int | None) -> bool:
     context.enable_progress_bars = False
     context.print_on_execution_start = False
     return True
+
+
+def _check_reachable(address: str) -> None:
+    """A cluster address of the form host:port (or ray://host:port) that nothing answers on is said at once:
+    Ray itself retries a dead address for minutes."""
+    import socket
+
+    where = address.removeprefix("ray://")
+    host, _, port = where.rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and other forms are Ray's to resolve
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise ConfigError(f"Could not start the Ray cluster at {address} (nothing answers there: "
+                          f"{exc.strerror or exc.__class__.__name__}); check --ray-address.") from None
 
 
 def _quiet() -> None:
