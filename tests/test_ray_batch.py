@@ -38,8 +38,16 @@ def _articles(path: Path, n: int = 20) -> Path:
 
 
 @pytest.fixture(scope="module")
-def local_ray():
+def local_ray(tmp_path_factory):
+    """One local Ray for the module; its workers' data and caches in a folder of the test run, never the
+    machine's own (they keep the environment Ray started with)."""
+    home = os.environ.get("SUMMARIZER_HOME")
+    os.environ["SUMMARIZER_HOME"] = str(tmp_path_factory.mktemp("ray-home"))
     started = start_ray(None, 2)
+    if home is None:
+        os.environ.pop("SUMMARIZER_HOME")
+    else:
+        os.environ["SUMMARIZER_HOME"] = home
     yield ray
     if started:
         ray.shutdown()
@@ -120,7 +128,11 @@ def test_ray_writes_what_the_local_engine_writes_for_the_extractive_backend(loca
     source = _articles(tmp_path / "articles.jsonl", 8)
     settings = Settings(backend="extractive")
     run_batch(source, tmp_path / "local", settings, history=False)
-    run_batch_ray(source, tmp_path / "ray", settings, history=False, num_cpus=2)
+    run_batch_ray(source, tmp_path / "ray", settings, history=True, num_cpus=2)  # a local Ray reaches the store
+    from summarizer.store.history import open_history
+
+    assert sorted(r.title for r in open_history().list_runs("batch")) == sorted(f"{c} budget {i}" for i, c in
+                                                                              zip(range(8), CITIES, strict=False))
     for i in range(8):
         name = f"a{i:02d}.summary"
         assert (tmp_path / "ray" / f"{name}.md").read_bytes() == (tmp_path / "local" / f"{name}.md").read_bytes()

@@ -128,8 +128,8 @@ class _SummarizeBatch:
     concurrency limit and rate window for the task). Returned as columns, each document's JSON as text
     (the rows of a column must share a type)."""
 
-    def __init__(self, settings: Settings, history: bool) -> None:
-        self.settings, self.history = settings, history
+    def __init__(self, settings: Settings, history: str | None) -> None:
+        self.settings, self.history = settings, history  # the driver's History store (None: not written)
 
     def __call__(self, batch) -> dict[str, list]:
         from concurrent.futures import ThreadPoolExecutor
@@ -140,7 +140,7 @@ class _SummarizeBatch:
         items = [BatchItem(i, s, t, title, d) for i, s, t, title, d in
                  zip(columns["id"], columns["source"], columns["text"], columns["title"], columns["data"], strict=True)]
         client = shared_client(self.settings)
-        record = batch_recorder() if self.history else None
+        record = batch_recorder(path=self.history) if self.history else None
         with ThreadPoolExecutor(max_workers=max(1, min(len(items), self.settings.workers)), thread_name_prefix="doc") as pool:
             results = list(pool.map(lambda item: process_item(item, self.settings, client, record), items))
         return {"id": [r.id for r in results], "status": [r.status.value for r in results],
@@ -186,7 +186,7 @@ def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, s
         tasks = math.ceil(len(todo) / per_task)
         parallel = max(1, min(tasks, int(num_cpus or ray.cluster_resources().get("CPU", 1))))
         remote = address is not None
-        task = _SummarizeBatch(shared_settings(settings, parallel), history and not remote)
+        task = _SummarizeBatch(shared_settings(settings, parallel), _history_path() if history and not remote else None)
         dataset = ray.data.from_items([_row(item, remote) for item in todo], override_num_blocks=tasks)
         results = dataset.map_batches(task, batch_size=per_task, batch_format="pyarrow", num_cpus=1,
                                       compute=ray.data.TaskPoolStrategy(size=parallel))
@@ -205,6 +205,14 @@ def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, s
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _history_path() -> str:
+    """The driver's History store: the workers of a local Ray write there, whatever their environment."""
+    from summarizer.config.paths import data_dir
+    from summarizer.store.history import DB_NAME
+
+    return str(data_dir() / DB_NAME)
 
 
 def _written(result: BatchResult, report: BatchReport, total: int, on_progress) -> None:
