@@ -489,10 +489,11 @@ class BatchOutput:
         write_atomic(self.out / "index.md", index_markdown(self.index.compact()).encode("utf-8"))
 
 
-def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
-              on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True) -> BatchReport:
-    """Summarize every item of ``source`` into ``outdir``, resuming where an earlier run stopped;
-    with ``history``, each document's run is also written to the history store as it goes."""
+def drive_batch(source: str | Path, outdir: str | Path, settings: Settings,
+                work: Callable[[list[BatchItem], BatchOutput, BatchReport, int], None]) -> BatchReport:
+    """A batch around an engine: the inputs read, the output folder locked, what an earlier run finished
+    skipped, the rest handed to ``work(todo, output, report, total)`` (which writes each result through
+    ``output`` and adds it to ``report``), then the index finished and the time taken."""
     settings.validate()
     items = read_items(source)
     out = Path(outdir)
@@ -502,7 +503,19 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
     with BatchLock(out):
         output = BatchOutput(out, settings)
         todo = output.pending(items, report)
-        total = len(items)
+        if todo:
+            work(todo, output, report, len(items))
+        output.finish()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
+              on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True) -> BatchReport:
+    """Summarize every item of ``source`` into ``outdir`` on threads of this process, resuming where an earlier
+    run stopped; with ``history``, each document's run is also written to the history store as it goes."""
+
+    def work(todo: list[BatchItem], output: BatchOutput, report: BatchReport, total: int) -> None:
         lock = threading.Lock()
         client = shared_client(settings)
         from summarizer.store.recorder import batch_recorder
@@ -519,9 +532,8 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
 
         with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="doc") as pool:
             list(pool.map(one, todo))
-        output.finish()
-    report.seconds = time.perf_counter() - start
-    return report
+
+    return drive_batch(source, outdir, settings, work)
 
 
 def iter_batch(items: list[BatchItem], settings: Settings, record=None):

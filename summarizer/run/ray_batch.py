@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,13 +32,12 @@ from summarizer.config.settings import Settings
 from summarizer.model.errors import ConfigError
 from summarizer.run.batch import (
     BatchItem,
-    BatchLock,
     BatchOutput,
     BatchReport,
     BatchResult,
     BatchStatus,
+    drive_batch,
     process_item,
-    read_items,
     shared_client,
 )
 
@@ -161,20 +159,11 @@ def run_batch_ray(source: str | Path, outdir: str | Path, settings: Settings,
     """``run_batch`` on Ray: a local Ray with ``num_cpus`` (default: this machine's), or the cluster at
     ``address``; same outputs, same resume."""
     ray = _ray()
-    settings.validate()
-    items = read_items(source)
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    report = BatchReport()
-    with BatchLock(out):
-        output = BatchOutput(out, settings)
-        todo = output.pending(items, report)
-        if todo:
-            _run(ray, todo, output, report, settings, len(items), on_progress, history, address, num_cpus)
-        output.finish()
-    report.seconds = time.perf_counter() - started
-    return report
+
+    def work(todo: list[BatchItem], output: BatchOutput, report: BatchReport, total: int) -> None:
+        _run(ray, todo, output, report, settings, total, on_progress, history, address, num_cpus)
+
+    return drive_batch(source, outdir, settings, work)
 
 
 def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, settings: Settings, total: int,
