@@ -101,3 +101,18 @@ def test_the_environment_is_read_as_documented(monkeypatch):
     monkeypatch.delenv("SUMMARIZER_CONTEXT_WINDOWS")
     monkeypatch.setenv("SUMMARIZER_NO_SUCH_SETTING", "1")  # unknown names are not settings: ignored
     assert Settings.from_env().group_below == 250
+
+
+def test_service_settings_read_their_own_prefix_and_json_fields(monkeypatch):
+    """``SUMMARIZER_SERVICE_*`` through the same reader as the run settings (``environment(prefix=...)``)."""
+    from summarizer.model.errors import ConfigError
+    from summarizer.service.settings import ServiceSettings
+
+    monkeypatch.setenv("SUMMARIZER_SERVICE_PORT", "9001")
+    monkeypatch.setenv("SUMMARIZER_SERVICE_ALLOWED_MODELS", '["gpt-4o-mini", "deepseek-chat"]')
+    monkeypatch.setenv("SUMMARIZER_PORT", "1")  # a run setting's name: not the service's
+    settings = ServiceSettings.from_env(host="127.0.0.1")
+    assert settings.port == 9001 and settings.allowed_models == ["gpt-4o-mini", "deepseek-chat"]
+    monkeypatch.setenv("SUMMARIZER_SERVICE_PROMPT_SETS", "{not json")
+    with pytest.raises(ConfigError, match="SUMMARIZER_SERVICE_PROMPT_SETS must be JSON"):
+        ServiceSettings.from_env()

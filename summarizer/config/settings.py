@@ -68,16 +68,18 @@ def _one_line(error: ValidationError) -> str:
     return f"Invalid setting '{error.field}'{given}: {error.message}."
 
 
-def environment(fields: dict) -> dict[str, Any]:
+def environment(fields: dict, prefix: str | None = None) -> dict[str, Any]:
     """The settings the environment gives, by field name: ``SUMMARIZER_<FIELD>`` (any case), or for a
     field with alias choices the upper-case ones among them, the first one set winning (so
-    ``SUMMARIZER_API_KEY`` before ``OPENAI_API_KEY``; ``environ.env_names``). Values of dict, list and
-    tuple fields are JSON. A variable that is not valid JSON where JSON is needed raises ``ConfigError``
-    naming it."""
+    ``SUMMARIZER_API_KEY`` before ``OPENAI_API_KEY``; ``environ.env_names``); with ``prefix``, only
+    ``<prefix><FIELD>`` (the service's ``SUMMARIZER_SERVICE_``). Values of dict, list and tuple fields are
+    JSON. A variable that is not valid JSON where JSON is needed raises ``ConfigError`` naming it."""
     out: dict[str, Any] = {}
     for name, field in fields.items():
         alias = field.validation_alias
-        found = env_value(env_names(name, alias.choices if isinstance(alias, AliasChoices) else ()))
+        names = [prefix + name.upper()] if prefix else \
+            env_names(name, alias.choices if isinstance(alias, AliasChoices) else ())
+        found = env_value(names)
         if found is None:
             continue
         variable, value = found

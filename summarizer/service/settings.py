@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from summarizer.config.environ import env_value
+from summarizer.config.settings import environment
 from summarizer.config.typed_model import Field, TypedModel, ValidationError
 from summarizer.model.errors import ConfigError
 
@@ -62,20 +62,7 @@ class ServiceSettings(TypedModel):
     @classmethod
     def from_env(cls, **overrides) -> ServiceSettings:
         """Defaults, then ``SUMMARIZER_SERVICE_*`` variables, then the non-None ``overrides``."""
-        import json
-
-        values: dict = {}
-        for name in cls.model_fields:
-            found = env_value([ENV_PREFIX + name.upper()])
-            if found is None:
-                continue
-            variable, value = found
-            if name in ("allowed_models", "prompt_sets"):
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    raise ConfigError(f"Invalid setting '{name}': {variable} must be JSON.") from None
-            values[name] = value
+        values = environment(cls.model_fields, prefix=ENV_PREFIX)
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return cls(**values)
