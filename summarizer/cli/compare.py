@@ -46,7 +46,13 @@ def cmd_compare(args) -> int:
     from summarizer.compare.sheet import write_sheet
 
     base = Path(args.output or f"compare-{a.folder.name}-vs-{b.folder.name}")
-    files = write_sheet(pairs, a, b, base.with_suffix(""), args.seed)
+    if base.suffix.lower() in (".csv", ".xlsx"):  # only a sheet's own extension: "gpt-4.1" keeps its dot
+        base = base.with_suffix("")
+    key_file = base.with_name(base.name + ".key.json")
+    if key_file.exists() and not args.force:
+        raise InputError(f"'{key_file}' exists: a new sheet would pair rows with sides anew, and sheets already "
+                         "handed out could not be read back. Choose another -o, or add --force.")
+    files = write_sheet(pairs, a, b, base, args.seed)
     _out(f"Rating sheet: {files.csv}" + (f" and {files.xlsx}" if files.xlsx else " (no .xlsx: pip install openpyxl)")
          + f", {files.rows} documents; the key (which side is which) is {files.key}: keep it from the raters.")
     bands = _bands(pairs)
@@ -110,9 +116,10 @@ def _tally_json(t) -> dict:
 def cmd_judge(args) -> int:
     from summarizer.cli.main import settings_from_args
     from summarizer.compare.judge import Judge
-    from summarizer.compare.ratings import A, B, Rating, cohen_kappa, describe, read_ratings, tally
+    from summarizer.compare.ratings import Rating, cohen_kappa, describe, tally
 
     a, b, pairs = _pairs(args)
+    people = _people_for(args, a, b) if args.ratings else None  # a bad or foreign sheet is said before spending
     settings = settings_from_args(args)
     if settings.backend != "llm":
         raise InputError("The judge is a model: give --model (and --base-url for an endpoint other than OpenAI's).")
@@ -124,9 +131,15 @@ def cmd_judge(args) -> int:
     if not args.yes and (estimate.cost_usd is None or estimate.cost_usd > args.budget):
         raise InputError(f"Add --yes to spend that (runs without it only when the estimate is known and under "
                          f"${args.budget:.2f}, --budget).")
-    verdicts = judge.judge_all(pairs, lambda v, done, total: _out(f"  {done}/{total} {v.id}: {v.winner or 'no verdict'}"))
     out = Path(args.output or f"judge-{a.folder.name}-vs-{b.folder.name}.jsonl")
-    out.write_text("".join(json.dumps(v.as_json(), ensure_ascii=False) + "\n" for v in verdicts), encoding="utf-8")
+    with out.open("w", encoding="utf-8") as verdict_file:
+
+        def written(verdict, done: int, total: int) -> None:  # each as it comes: Ctrl-C keeps what was paid for
+            verdict_file.write(json.dumps(verdict.as_json(), ensure_ascii=False) + "\n")
+            verdict_file.flush()
+            _out(f"  {done}/{total} {verdict.id}: {verdict.winner or 'no verdict'}")
+
+        verdicts = judge.judge_all(pairs, written)
     by_id = {x.id: x for x, _ in pairs}
     decided = [Rating(v.id, v.winner, genre=by_id[v.id].genre, band=by_id[v.id].band) for v in verdicts if v.winner]
     report = tally(decided)
@@ -138,15 +151,24 @@ def cmd_judge(args) -> int:
         print(f"no verdict for {len(failed)} document(s): " + "; ".join(f"{v.id}: {v.error}" for v in failed[:5]))
     print(f"judge usage: {usage.requests} requests, {usage.tokens_in:,} tokens in, {usage.tokens_out:,} out"
           + ("" if usage.cost_usd is None else f", ${usage.cost_usd:.4f}"))
-    if args.ratings:
-        people, key, _ = read_ratings(args.ratings, args.key)
-        if {key["a"]["folder"], key["b"]["folder"]} != {str(a.folder), str(b.folder)}:
-            _out("note: the rating sheet was made from other folders; documents are matched by id")
-        if key["a"]["folder"] == str(b.folder):  # the sheet's run a is this call's B
-            people = [Rating(r.id, {A: B, B: A}.get(r.winner, r.winner)) for r in people]
+    if people is not None:
         kappa, n = cohen_kappa({r.id: r.winner for r in people}, {v.id: v.winner for v in verdicts if v.winner})
         print(f"agreement with people: Cohen's kappa {'n/a' if kappa is None else f'{kappa:.2f}'} over {n} documents")
     return EXIT_OK
+
+
+def _people_for(args, a, b):
+    """The people's ratings of this pair of runs, as this call's A and B (the sheet may list them the other way)."""
+    from summarizer.compare.ratings import A, B, Rating, read_ratings
+
+    people, key, _ = read_ratings(args.ratings, args.key)
+    side_a, side_b = (Path(key[s]["folder"]).name.removesuffix(".zip") for s in ("a", "b"))
+    if {side_a, side_b} != {a.folder.name, b.folder.name}:
+        raise InputError(f"The rating sheet compares {side_a} and {side_b}, not {a.folder.name} and "
+                         f"{b.folder.name}; give the judge the same two runs.")
+    if side_a == b.folder.name:  # the sheet's run a is this call's B
+        people = [Rating(r.id, {A: B, B: A}.get(r.winner, r.winner)) for r in people]
+    return people
 
 
 def add_compare_commands(sub, log_flags, model_args) -> None:
@@ -157,6 +179,7 @@ def add_compare_commands(sub, log_flags, model_args) -> None:
     c.add_argument("-o", "--output", help="the sheet's path without extension (default compare-A-vs-B)")
     c.add_argument("--seed", type=int, help="the random order's seed (default: a fresh one, kept in the key)")
     c.add_argument("--common-only", action="store_true", help="compare the documents both runs have")
+    c.add_argument("--force", action="store_true", help="write over an existing sheet and its key")
     c.add_argument("--ratings", help="a filled rating sheet (.csv or .xlsx): report the win rates")
     c.add_argument("--key", help="the sheet's key file (default: SHEET.key.json beside it)")
     c.add_argument("--json", action="store_true")

@@ -4,11 +4,12 @@ model reads the document and the two summaries and says which is more faithful a
 the judge's position bias: a side wins only when both orders name it, anything else is a tie. Its reasons are
 kept per document, its cost is estimated before it runs, and its verdicts can be set against people's
 ratings (Cohen's kappa, ``ratings.cohen_kappa``). Every request goes through the one request path
-(``ModelRequests``: budget, cache, call, usage and price)."""
+(``ModelRequests``: budget, call, usage and price; verdicts are not cached, a re-run asks again)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -92,14 +93,17 @@ class Judge:
         return _CHOICES.get(raw), str(answer.fields.get("reasoning") or answer.reasoning or "").strip()
 
     def judge_all(self, pairs: list[tuple[RunDocument, RunDocument]], on_verdict=None) -> list[Verdict]:
-        """Every pair, ``settings.workers`` at a time; ``on_verdict(verdict, done, total)`` as each ends."""
-        verdicts: list[Verdict] = []
+        """Every pair, ``settings.workers`` at a time; ``on_verdict(verdict, done, total)`` as each ends, one at
+        a time (the caller writes each verdict as it comes: a run cut short keeps what it paid for)."""
+        lock = threading.Lock()
+        done = [0]
 
         def one(pair: tuple[RunDocument, RunDocument]) -> Verdict:
             verdict = self.verdict(*pair)
-            verdicts.append(verdict)
-            if on_verdict:
-                on_verdict(verdict, len(verdicts), len(pairs))
+            with lock:
+                done[0] += 1
+                if on_verdict:
+                    on_verdict(verdict, done[0], len(pairs))
             return verdict
 
         with ThreadPoolExecutor(max_workers=max(1, self.settings.workers), thread_name_prefix="judge") as pool:

@@ -92,7 +92,10 @@ def parse_key(name: str, data: bytes) -> dict:
         key = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         key = None
-    if not isinstance(key, dict) or not isinstance(key.get("order"), dict) or "a" not in key or "b" not in key:
+    sides_ok = isinstance(key, dict) and all(isinstance(key.get(side), dict) and isinstance(key[side].get("label"), str)
+                                             and isinstance(key[side].get("folder"), str) for side in ("a", "b"))
+    if not sides_ok or not isinstance(key.get("order"), dict) or \
+            not all(v in ("ab", "ba") for v in key["order"].values()):
         raise InputError(f"'{name}' is not a rating sheet's key file.")
     return key
 
@@ -165,12 +168,12 @@ def _csv_rows(path: Path, data: bytes) -> list[list[str]]:
             continue
     else:
         raise InputError(f"'{path.name}' is not a text file.")
+    header = text.split("\n", 1)[0]
+    # the delimiter from the header line alone (the sniffer, fed summaries, guessed quote characters from
+    # their apostrophes); quoting as Excel writes it: '"' doubled inside a cell
+    delimiter = max((",", ";", "\t"), key=header.count)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return list(csv.reader(io.StringIO(text), dialect))
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True))
     except csv.Error as exc:
         raise InputError(f"'{path.name}' is not a readable CSV file ({exc}).") from None
 

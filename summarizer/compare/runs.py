@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,16 +80,20 @@ def read_run(folder: str | Path) -> BatchRun:
 def read_run_zip(name: str, data: bytes) -> BatchRun:
     """A batch run from the Batch page's zip (its ``index.jsonl`` and per-document JSON)."""
     import io
-    import zipfile
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        index = archive.read("index.jsonl").decode("utf-8", errors="replace")
-    except (zipfile.BadZipFile, KeyError):
-        raise InputError(f"'{name}' is not a zip of a batch run (it has no index.jsonl).") from None
+        # the Batch page's zip holds index.jsonl at its top; a zipped output folder, under one folder
+        found = sorted((m for m in archive.namelist() if m.rsplit("/", 1)[-1] == "index.jsonl"), key=len)
+        if not found:
+            raise KeyError("index.jsonl")
+        prefix = found[0][: -len("index.jsonl")]
+        index = archive.read(found[0]).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise InputError(f"'{name}' is not a zip of a batch run (it has no readable index.jsonl).") from None
 
     def read(member: str) -> str:
-        return archive.read(member).decode("utf-8")
+        return archive.read(prefix + member).decode("utf-8")
 
     return BatchRun(Path(name), _documents(name, index, read))
 
@@ -100,24 +105,34 @@ def _documents(name: str, index: str, read) -> dict[str, RunDocument]:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut by a crash
-        if not isinstance(record, dict) or record.get("status") not in ("done", "partial") or not record.get("json"):
+        if not isinstance(record, dict) or record.get("status") not in ("done", "partial") or not record.get("json") \
+                or not isinstance(record.get("id"), str):
             continue
         try:
-            data = json.loads(read(record["json"]))
-        except (OSError, KeyError, ValueError):
-            log.warning("%s: %s has no readable JSON", name, record.get("id"))
+            document = _document(record, json.loads(read(str(record["json"]))))
+        except (OSError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
+            log.warning("%s: %s has no readable JSON (%s)", name, record.get("id"), exc.__class__.__name__)
             continue
-        sections = data.get("sections") or []
-        documents[record["id"]] = RunDocument(
-            id=record["id"], hash=record.get("hash") or data.get("hash", ""), status=record["status"],
-            title=record.get("title", ""), summary=(data.get("summary") or data.get("markdown") or "").strip(),
-            model=data.get("model", ""), genre=data.get("genre", ""), chars=int(data.get("chars") or 0),
-            seconds=data.get("seconds"), cost_usd=(data.get("usage") or {}).get("cost_usd"),
-            unverified_numbers=int(data.get("unverified_numbers") or 0),
-            failed_sections=sum(1 for s in sections if s.get("status") == "failed"), text=_text(data))
+        documents[record["id"]] = document
     if not documents:
         raise InputError(f"'{name}' holds no summarized documents with their JSON (run the batch again with this version).")
     return documents
+
+
+def _document(record: dict, data: dict) -> RunDocument:
+    """One document's ``RunDocument`` from its index record and JSON (a malformed one raises)."""
+    sections = data.get("sections") or []
+    return RunDocument(
+        id=record["id"], hash=record.get("hash") or data.get("hash", ""), status=record["status"],
+        title=str(record.get("title", "")), summary=str(data.get("summary") or data.get("markdown") or "").strip(),
+        model=str(data.get("model", "")), genre=str(data.get("genre", "")), chars=int(data.get("chars") or 0),
+        seconds=_number(data.get("seconds")), cost_usd=_number((data.get("usage") or {}).get("cost_usd")),
+        unverified_numbers=int(data.get("unverified_numbers") or 0),
+        failed_sections=sum(1 for s in sections if s.get("status") == "failed"), text=_text(data))
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _text(data: dict) -> str:

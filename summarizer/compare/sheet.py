@@ -94,9 +94,9 @@ def write_sheet(pairs: list[tuple[RunDocument, RunDocument]], a: BatchRun, b: Ba
     """``base``.csv, ``base``.xlsx (when openpyxl is installed) and ``base``.key.json."""
     made = sheet_bytes(pairs, a, b, seed)
     base.parent.mkdir(parents=True, exist_ok=True)
-    csv_path = base.with_suffix(".csv")
+    csv_path = base.with_name(base.name + ".csv")  # not with_suffix: "run-gpt-4.1" keeps its ".1"
     write_atomic(csv_path, made.csv)
-    xlsx_path = base.with_suffix(".xlsx") if made.xlsx is not None else None
+    xlsx_path = base.with_name(base.name + ".xlsx") if made.xlsx is not None else None
     if xlsx_path is not None:
         write_atomic(xlsx_path, made.xlsx)
     write_atomic(key_path(csv_path), made.key)

@@ -48,8 +48,9 @@ BRIEF_COPY = 0.8  # share of a section's summary that copies the paper brief: th
 #: request format leaking into prose (``]}``, ``{"``, ``"}``, a line that is one bracket).
 _MARKUP = re.compile(r"</?[A-Za-z_][\w-]*(?:\s+[\w-]+\s*=|\s*/?>)|<\s*part\s+\d+\s*>", re.I)
 _INLINE_HTML = {"br", "sub", "sup", "b", "i", "em", "strong", "code", "u", "mark", "small"}
-#: Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) and inline code, where braces and brackets are notation.
-_MATH_OR_CODE = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\]|`[^`\n]+`", re.S)
+#: Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) and inline code, where braces and brackets are notation;
+#: never across a '"' (text between two dollar amounts, "$5 million"}, {"summary": "$3 million", is not math).
+_MATH_OR_CODE = re.compile(r"\$\$[^\"]+?\$\$|\$[^$\n\"]+\$|\\\([^\"]+?\\\)|\\\[[^\"]+?\\\]|`[^`\n]+`", re.S)
 _SPACE = re.compile(r"\s+")
 _LONE_BRACKET = re.compile(r"[-*]?\s*[\[\]\{\}],?")
 _JSON_DEBRIS = re.compile(r"[\]\}]\s*[\]\}]|\{\s*\"|\"\s*\}|^\s*[-*]?\s*[\[\]\{\}],?\s*$", re.M)

@@ -40,6 +40,8 @@ from summarizer.output.summary_json import summary_json
 logger = logging.getLogger(__name__)
 INDEX = "index.jsonl"
 LOCK = ".summarizer-batch.lock"
+#: The prompt roles a summary is made with: editing another (the judge's rubric, Ask's) redoes no document.
+SUMMARY_ROLES = ("section", "brief", "synthesis", "merge")
 FILE_TYPES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".mmd")
 
 
@@ -286,8 +288,8 @@ def settings_key(settings: Settings) -> str:
     keep = {k: public[k] for k in ("backend", "model", "language", "length", "parser", "temperature",
                                    "small_model", "route_below_tokens")}
     keep["host"] = settings.host if settings.backend == "llm" else ""
-    keep["prompts"] = hashlib.sha256(json.dumps({n: p.to_dict() for n, p in sorted(prompts.prompts.items())},
-                                                sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    used = {n: p.to_dict() for n, p in sorted(prompts.prompts.items()) if p.role in SUMMARY_ROLES}
+    keep["prompts"] = hashlib.sha256(json.dumps(used, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
     return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -6,10 +6,11 @@ engine (``run_batch``), with parsing and summarizing spread over a Ray cluster's
   atomically, then the index line). A worker killed mid-run is retried by Ray; its document is written
   once, when a result comes back, so a kill loses nothing and duplicates nothing, and a re-run asks only
   for the documents that have no result.
-* Documents go to Ray Data tasks ``settings.workers`` at a time (``map_batches``), at most one task per CPU;
-  a task runs its documents concurrently through one client, as the local engine does (model calls wait on
-  the network). The endpoint's ceilings (``requests_per_minute``, ``tokens_per_minute``) are shared: each
-  task in flight gets its share, so together they stay under the ceiling however the tasks land on machines.
+* Documents go in batches (``map_batches``) to a pool of Ray actors, at most one per CPU and no more than
+  ``workers``; an actor runs its batch's documents concurrently through one client that lives as long as it
+  does (model calls wait on the network). ``workers`` (model calls in flight) and the endpoint's ceilings
+  (``requests_per_minute``, ``tokens_per_minute``) are the whole batch's: each actor holds its share, and its
+  rate window lasts across its batches, so together they stay under the ceiling wherever the actors land.
 * A document that fails is a result with its reason (``process_item`` never raises); a failure of Ray
   itself (the cluster gone, a task lost past its retries) fails the documents it left without a result,
   each with one line, and the traceback goes to the log.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +45,9 @@ from summarizer.run.batch import (
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5.0  # seconds to reach a cluster's address before saying it is not there
+#: Restarts of an actor whose process died (and retries of its batch): a document that kills its worker
+#: every time fails after these, with its batch, instead of being retried for ever (Ray's default).
+ACTOR_RESTARTS = 2
 
 
 def _ray():
@@ -103,13 +108,14 @@ def _quiet() -> None:
 
 
 def shared_settings(settings: Settings, parallel: int) -> Settings:
-    """The settings one task runs with when ``parallel`` run at once: its share of the endpoint's ceilings."""
-    changes = {}
+    """The settings one of ``parallel`` actors runs with: its share of the endpoint's ceilings and of the
+    model calls in flight (``workers`` is the whole batch's, as with the local engine)."""
+    changes: dict = {"workers": max(1, settings.workers // parallel)}
     for name in ("requests_per_minute", "tokens_per_minute"):
         ceiling = getattr(settings, name)
         if ceiling:
             changes[name] = max(1, math.floor(ceiling / parallel))
-    return settings.replace(**changes) if changes else settings
+    return settings.replace(**changes)
 
 
 def _row(item: BatchItem, send_bytes: bool) -> dict:
@@ -121,13 +127,14 @@ def _row(item: BatchItem, send_bytes: bool) -> dict:
 
 
 class _SummarizeBatch:
-    """The task body: a few documents summarized on one worker, ``settings.workers`` at a time (model calls
-    wait on the network, so one document per CPU would leave the CPU idle), through one client (one
-    concurrency limit and rate window for the task). Returned as columns, each document's JSON as text
-    (the rows of a column must share a type)."""
+    """One Ray actor's work: batches of documents summarized ``settings.workers`` at a time (model calls
+    wait on the network), through one client that lives as long as the actor, so its concurrency limit and
+    rate window hold across batches. Returned as columns, each document's JSON as text (the rows of a column
+    must share a type)."""
 
     def __init__(self, settings: Settings, history: str | None) -> None:
         self.settings, self.history = settings, history  # the driver's History store (None: not written)
+        self.client = shared_client(settings)
 
     def __call__(self, batch) -> dict[str, list]:
         from concurrent.futures import ThreadPoolExecutor
@@ -137,10 +144,9 @@ class _SummarizeBatch:
         columns = batch.to_pydict()  # Arrow keeps a missing value None (numpy makes an empty bytes column NaN)
         items = [BatchItem(i, s, t, title, d) for i, s, t, title, d in
                  zip(columns["id"], columns["source"], columns["text"], columns["title"], columns["data"], strict=True)]
-        client = shared_client(self.settings)
         record = batch_recorder(path=self.history) if self.history else None
         with ThreadPoolExecutor(max_workers=max(1, min(len(items), self.settings.workers)), thread_name_prefix="doc") as pool:
-            results = list(pool.map(lambda item: process_item(item, self.settings, client, record), items))
+            results = list(pool.map(lambda item: process_item(item, self.settings, self.client, record), items))
         return {"id": [r.id for r in results], "status": [r.status.value for r in results],
                 "file": [r.file for r in results], "title": [r.title for r in results],
                 "error": [r.error for r in results], "unverified_numbers": [r.unverified_numbers for r in results],
@@ -159,6 +165,8 @@ def run_batch_ray(source: str | Path, outdir: str | Path, settings: Settings,
     """``run_batch`` on Ray: a local Ray with ``num_cpus`` (default: this machine's), or the cluster at
     ``address``; same outputs, same resume."""
     ray = _ray()
+    if address:
+        _check_for_cluster(settings)
 
     def work(todo: list[BatchItem], output: BatchOutput, report: BatchReport, total: int) -> None:
         _run(ray, todo, output, report, settings, total, on_progress, history, address, num_cpus)
@@ -171,14 +179,21 @@ def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, s
     started_here = start_ray(address, num_cpus)
     by_id = {item.id: item for item in todo}
     try:
-        per_task = max(1, settings.workers)
-        tasks = math.ceil(len(todo) / per_task)
-        parallel = max(1, min(tasks, int(num_cpus or ray.cluster_resources().get("CPU", 1))))
+        # one actor per CPU, but no more actors than model calls may be in flight (--workers, the whole batch's)
+        cpus = int(num_cpus or ray.cluster_resources().get("CPU", 1))
+        parallel = max(1, min(cpus, settings.workers, len(todo)))
         remote = address is not None
-        task = _SummarizeBatch(shared_settings(settings, parallel), _history_path() if history and not remote else None)
-        dataset = ray.data.from_items([_row(item, remote) for item in todo], override_num_blocks=tasks)
-        results = dataset.map_batches(task, batch_size=per_task, batch_format="pyarrow", num_cpus=1,
-                                      compute=ray.data.TaskPoolStrategy(size=parallel))
+        share = shared_settings(settings, parallel)
+        dataset = ray.data.from_items([_row(item, remote) for item in todo],
+                                      override_num_blocks=math.ceil(len(todo) / share.workers))
+        with warnings.catch_warnings():  # Ray warns that retry limits passed this way will move; they still apply
+            warnings.simplefilter("ignore")
+            results = dataset.map_batches(
+                _SummarizeBatch, fn_constructor_kwargs={"settings": share,
+                                                        "history": _history_path() if history and not remote else None},
+                batch_size=share.workers, batch_format="pyarrow", num_cpus=1,
+                compute=ray.data.ActorPoolStrategy(size=parallel), max_restarts=ACTOR_RESTARTS,
+                max_task_retries=ACTOR_RESTARTS)
         for row in results.iter_rows():
             item = by_id.pop(row["id"], None)
             if item is None:  # a retried task's second answer for a document already written
@@ -194,6 +209,23 @@ def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, s
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _check_for_cluster(settings: Settings) -> None:
+    """What a cluster's workers cannot share with this machine is refused before the run: prompt files of
+    this machine (the workers would use the defaults, and the index would record these), and an endpoint on
+    loopback (each worker would ask its own machine)."""
+    from urllib.parse import urlparse
+
+    from summarizer.llm.prompts import load_prompts
+
+    if load_prompts(settings.prompts_dir).overridden:
+        raise ConfigError("Your own prompt files are not sent to a Ray cluster's workers yet; run this batch with "
+                          "the local engine, or without them.")
+    host = (urlparse(settings.base_url).hostname or "") if settings.backend == "llm" else ""
+    if host in ("localhost", "::1") or host.startswith("127."):
+        raise ConfigError(f"The endpoint {settings.base_url} is on this machine: a cluster's workers would each ask "
+                          "their own. Give an address the workers can reach.")
 
 
 def _history_path() -> str:
