@@ -413,6 +413,16 @@ def _add_summarize_args(s: argparse.ArgumentParser) -> None:
     s.set_defaults(func=cmd_summarize)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return value
+
+
 def _add_batch_args(b: argparse.ArgumentParser) -> None:
     """``batch``'s arguments."""
     from summarizer.config.settings import Settings
@@ -435,7 +445,7 @@ def _add_batch_args(b: argparse.ArgumentParser) -> None:
     b.add_argument("--engine", choices=["local", "ray"], default="local",
                    help="local: threads in this process (default); ray: tasks on a Ray cluster (pip install -r requirements-ray.txt)")
     b.add_argument("--ray-address", help="an existing Ray cluster (default: a local Ray started for the run)")
-    b.add_argument("--ray-cpus", type=int, help="CPUs of the local Ray, and documents in flight (default: all)")
+    b.add_argument("--ray-cpus", type=_positive, help="CPUs of the local Ray (default: all of this machine's)")
     b.add_argument("-q", "--quiet", action="store_true")
     _add_setting_flags(b)
     b.set_defaults(func=cmd_batch)

@@ -19,12 +19,13 @@ from summarizer.config.prices import cost_usd
 from summarizer.config.settings import Settings
 from summarizer.llm.answers import parse_answer
 from summarizer.llm.requests import Call, ModelRequests
-from summarizer.model.errors import SummarizerError
+from summarizer.model.errors import InputError, SummarizerError
 
 log = logging.getLogger(__name__)
 #: The document's share of the judge's context window (the rest: rubric, two summaries, the answer).
 DOCUMENT_SHARE = 0.5
 DOCUMENT_MAX_TOKENS = 12_000
+CUT_NOTE = "\n[The document goes on beyond this point; a claim about the rest is not thereby invented.]"
 TYPICAL_ANSWER_TOKENS = 150  # the estimate's answer size (the bound is the prompt's max_output_tokens)
 _CHOICES = {"1": 1, "summary 1": 1, "2": 2, "summary 2": 2, "tie": 0, "equal": 0, "same": 0, "both": 0, "neither": 0}
 
@@ -63,7 +64,12 @@ class Judge:
         self.document_tokens = min(DOCUMENT_MAX_TOKENS, int(window * DOCUMENT_SHARE))
 
     def call(self, first: RunDocument, second: RunDocument) -> Call:
-        document = self.requests.fit_text(first.text or second.text, self.document_tokens)
+        text = first.text or second.text
+        if not text.strip():
+            raise InputError(f"'{first.id}' has no document text in either run (batch it again with this version).")
+        document = self.requests.fit_text(text, self.document_tokens)
+        if len(document) < len(text):  # the judge is told, or it counts claims from the rest as invented
+            document += CUT_NOTE
         return self.requests.sized(self.prompt, {"title": first.title, "document": document,
                                                  "summary_1": first.summary, "summary_2": second.summary})
 

@@ -578,8 +578,8 @@ def zip_results(results: list[BatchResult]) -> bytes:
         for r in results:
             if r.markdown:
                 z.writestr(r.file, r.markdown)
-            if r.data:  # the run as JSON: what compare reads
-                z.writestr(r.json_file, json.dumps(r.data, ensure_ascii=False))
+            if r.data:  # the run as JSON, what compare reads; not the source's text (a zip of summaries is shared)
+                z.writestr(r.json_file, json.dumps({k: v for k, v in r.data.items() if k != "document"}, ensure_ascii=False))
             records[r.id] = {"id": r.id, "status": str(r.status), "file": r.file if r.markdown else "", "title": r.title,
                              "json": r.json_file, "hash": r.data.get("hash", ""), "error": r.error,
                              "unverified_numbers": r.unverified_numbers}
