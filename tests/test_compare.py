@@ -247,3 +247,12 @@ def test_a_sheet_whose_summaries_are_full_of_apostrophes_reads_back():
     filled = "\n".join([lines[0], *(line[:-2] + ",1," for line in lines[1:])]).encode()  # "1" in every choice cell
     ratings, key, notes = ratings_from("s.csv", filled, parse_key("k", made.key))
     assert len(ratings) == 4 and not notes, notes
+
+
+def test_a_key_from_another_sheet_is_refused_in_one_line(runs, tmp_path, capsys):
+    base = _sheet(runs, tmp_path, capsys)
+    other = json.loads(base.with_name("sheet.key.json").read_text())
+    other["order"] = {"x1": "ab", "x2": "ba"}
+    (tmp_path / "other.key.json").write_text(json.dumps(other))
+    assert main(["compare", "--ratings", str(base.with_name("sheet.csv")), "--key", str(tmp_path / "other.key.json")]) == 2
+    assert "the key belongs to another sheet" in capsys.readouterr().err

@@ -122,6 +122,9 @@ def ratings_from(name: str, data: bytes, key: dict) -> tuple[list[Rating], dict,
         raise InputError(f"'{path.name}' has no 'id' and 'choice' columns (the sheet compare wrote has both).") from None
     at = {name: header.index(name) for name in ("comment", "genre", "length") if name in header}
     ratings, notes, seen = [], [], set()
+    ids = [str(row[at_id] if at_id < len(row) and row[at_id] is not None else "").strip().lstrip("'") for row in rows[1:]]
+    if any(ids) and not set(ids) & set(key["order"]):
+        raise InputError(f"None of the documents of '{path.name}' is in its key: the key belongs to another sheet.")
     for n, row in enumerate(rows[1:], 2):
         cells = [str(c if c is not None else "").strip() for c in row]
         doc_id = cells[at_id].lstrip("'") if at_id < len(cells) else ""
