@@ -256,3 +256,48 @@ def test_a_key_from_another_sheet_is_refused_in_one_line(runs, tmp_path, capsys)
     (tmp_path / "other.key.json").write_text(json.dumps(other))
     assert main(["compare", "--ratings", str(base.with_name("sheet.csv")), "--key", str(tmp_path / "other.key.json")]) == 2
     assert "the key belongs to another sheet" in capsys.readouterr().err
+
+
+def test_document_text_starting_with_a_formula_is_text_in_the_xlsx():
+    from openpyxl import load_workbook
+
+    from summarizer.compare.runs import BatchRun, RunDocument
+    from summarizer.compare.sheet import sheet_bytes
+
+    def doc(i: int, summary: str) -> RunDocument:
+        return RunDocument(f"d{i}", "h", "done", '=HYPERLINK("http://x.test","open")', summary, "m", "article", 900,
+                           1.0, None, 0, 0)
+
+    pairs = [(doc(0, "=1+1"), doc(0, "- a bullet"))]
+    made = sheet_bytes(pairs, BatchRun(Path("ra"), {"d0": pairs[0][0]}), BatchRun(Path("rb"), {"d0": pairs[0][1]}), seed=2)
+    sheet = load_workbook(io.BytesIO(made.xlsx))["ratings"]
+    cells = [c for c in sheet[2] if isinstance(c.value, str) and c.value.startswith("=")]
+    assert len(cells) == 2 and all(c.data_type == "s" for c in cells)  # title and summary: text, not formulas
+
+
+def test_the_judges_estimate_leaves_out_a_pair_without_document_text(runs, monkeypatch):
+    from summarizer.compare.judge import Judge
+    from summarizer.compare.runs import paired, read_run
+
+    monkeypatch.setenv("SUMMARIZER_API_KEY", "sk-test-0000")
+    pairs = paired(read_run(runs / "offline"), read_run(runs / "model"))
+    for x, y in pairs[:2]:
+        x.source = y.source = None
+        x.__dict__.pop("text", None), y.__dict__.pop("text", None)
+    judge = Judge(Settings(backend="llm", model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1"))
+    estimate = judge.estimate(pairs)
+    assert estimate.requests == 2 * (len(pairs) - 2) and estimate.tokens_in > 0 and estimate.cost_usd
+    verdict = judge.verdict(*pairs[0])
+    assert verdict.winner == "" and "no document text" in verdict.error
+
+
+def test_a_document_cut_to_fit_is_marked_as_cut_for_the_judge(runs, monkeypatch):
+    from summarizer.compare.judge import CUT_NOTE, Judge
+    from summarizer.compare.runs import paired, read_run
+
+    monkeypatch.setenv("SUMMARIZER_API_KEY", "sk-test-0000")
+    a, b = paired(read_run(runs / "offline"), read_run(runs / "model"))[1]
+    judge = Judge(Settings(backend="llm", model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1"))
+    assert CUT_NOTE not in judge.call(a, b).messages[-1]["content"]  # whole: no mark
+    judge.document_tokens, judge._documents = 20, {}
+    assert CUT_NOTE in judge.call(a, b).messages[-1]["content"]

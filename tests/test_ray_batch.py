@@ -267,3 +267,14 @@ def test_a_batch_on_an_existing_cluster_sends_the_files_and_writes_the_same_outp
                                "http://127.0.0.1:8080/v1", "--model", "m", "-q"], env={**env, "OPENAI_API_KEY": "sk-x"},
                               capture_output=True, text=True, timeout=300)
     assert loopback.returncode == 2 and "each ask their own" in loopback.stderr, loopback.stderr[-800:]
+
+
+def test_the_local_model_backend_is_refused_before_ray_starts(tmp_path):
+    """Every Ray worker would start its own llama.cpp server with the model: refused in one sentence."""
+    from summarizer.model.errors import ConfigError
+
+    (tmp_path / "m.gguf").write_bytes(b"GGUF" + b"\0" * 64)
+    settings = Settings(backend="llm", model_path=str(tmp_path / "m.gguf"), api_key="")
+    with pytest.raises(ConfigError, match="every Ray worker would load its own"):
+        run_batch_ray(_articles(tmp_path / "a.jsonl", 2), tmp_path / "out", settings, history=False)
+    assert not (tmp_path / "out").exists()

@@ -4,7 +4,7 @@ win rates by kind and length. The library does the work (``summarizer.compare``)
 
 from __future__ import annotations
 
-from summarizer.compare.ratings import describe, parse_key, ratings_from, tally
+from summarizer.compare.ratings import parse_key, ratings_from, tally
 from summarizer.compare.runs import paired, read_run_zip
 from summarizer.compare.sheet import flags
 from summarizer.model.errors import SummarizerError
@@ -71,9 +71,7 @@ def _ratings(st, filled, key_file) -> None:
         return
     report = tally(ratings)
     st.markdown(f"A = {escape_text(key['a']['label'])} · B = {escape_text(key['b']['label'])}")
-    st.markdown(f"**Overall:** {escape_text(describe(report.overall, 'A', 'B'))}")
-    for name, groups in (("Kind", report.by_genre), ("Length", report.by_band)):
-        for group, t in sorted(groups.items()):
-            st.markdown(f"{name} {escape_text(group)}: {escape_text(describe(t, 'A', 'B'))}")
+    for line in report.lines():  # the sheet's kinds and length bands are text from an upload: escaped
+        st.markdown(escape_text(line))
     for note in notes[:10]:
         st.caption(escape_text(note))

@@ -20,7 +20,7 @@ def _out(line: str = "") -> None:
 
 
 def cmd_compare(args) -> int:
-    from summarizer.compare.ratings import describe, read_ratings, tally
+    from summarizer.compare.ratings import read_ratings, tally
 
     if args.ratings:
         if args.runs:
@@ -37,18 +37,16 @@ def cmd_compare(args) -> int:
             print(json.dumps(result, ensure_ascii=False, indent=1))
             return EXIT_OK
         print(f"A = {a_label}\nB = {b_label}")
-        print(f"overall: {describe(report.overall, 'A', 'B')}")
-        for name, groups in (("kind", report.by_genre), ("length", report.by_band)):
-            for group, t in sorted(groups.items()):
-                print(f"{name} {group}: {describe(t, 'A', 'B')}")
+        for line in report.lines():
+            print(line)
         return EXIT_OK
     a, b, pairs = _pairs(args)
-    from summarizer.compare.sheet import write_sheet
+    from summarizer.compare.sheet import key_path, write_sheet
 
     base = Path(args.output or f"compare-{a.folder.name}-vs-{b.folder.name}")
     if base.suffix.lower() in (".csv", ".xlsx"):  # only a sheet's own extension: "gpt-4.1" keeps its dot
         base = base.with_suffix("")
-    key_file = base.with_name(base.name + ".key.json")
+    key_file = key_path(base.with_name(base.name + ".csv"))
     if key_file.exists() and not args.force:
         raise InputError(f"'{key_file}' exists: a new sheet would pair rows with sides anew, and sheets already "
                          "handed out could not be read back. Choose another -o, or add --force.")
@@ -120,9 +118,7 @@ def cmd_judge(args) -> int:
 
     a, b, pairs = _pairs(args)
     people = _people_for(args, a, b) if args.ratings else None  # a bad or foreign sheet is said before spending
-    settings = settings_from_args(args)
-    if settings.backend != "llm":
-        raise InputError("The judge is a model: give --model (and --base-url for an endpoint other than OpenAI's).")
+    settings = settings_from_args(args)  # always the LLM backend (--backend llm or local): a judge is a model
     judge = Judge(settings)
     estimate = judge.estimate(pairs)
     cost = "unknown (no price for this model)" if estimate.cost_usd is None else f"about ${estimate.cost_usd:.4f}"

@@ -62,22 +62,35 @@ class Judge:
         self.prompt = self.requests.prompts.get("judge")
         window = self.requests.budget_for(self.prompt).context_window
         self.document_tokens = min(DOCUMENT_MAX_TOKENS, int(window * DOCUMENT_SHARE))
+        self._documents: dict[str, str] = {}  # per document id, the text as cut to fit (estimate and both orders)
+
+    def document(self, first: RunDocument, second: RunDocument) -> str:
+        """The document the judge reads: cut to its share of the window, and marked where it was cut."""
+        if first.id not in self._documents:
+            text = first.text or second.text
+            if not text.strip():
+                raise InputError(f"'{first.id}' has no document text in either run (batch it again with this version).")
+            cut = self.requests.fit_text(text, self.document_tokens)
+            # the judge is told, or it counts claims from the rest as invented
+            self._documents[first.id] = cut + CUT_NOTE if len(cut) < len(text) else cut
+        return self._documents[first.id]
 
     def call(self, first: RunDocument, second: RunDocument) -> Call:
-        text = first.text or second.text
-        if not text.strip():
-            raise InputError(f"'{first.id}' has no document text in either run (batch it again with this version).")
-        document = self.requests.fit_text(text, self.document_tokens)
-        if len(document) < len(text):  # the judge is told, or it counts claims from the rest as invented
-            document += CUT_NOTE
-        return self.requests.sized(self.prompt, {"title": first.title, "document": document,
+        return self.requests.sized(self.prompt, {"title": first.title, "document": self.document(first, second),
                                                  "summary_1": first.summary, "summary_2": second.summary})
 
     def estimate(self, pairs: list[tuple[RunDocument, RunDocument]]) -> Estimate:
-        """What judging ``pairs`` will send (both orders), and its cost at the judge model's price."""
-        tokens_in = sum(2 * self.call(a, b).prompt_tokens for a, b in pairs)
-        tokens_out = 2 * len(pairs) * TYPICAL_ANSWER_TOKENS
-        return Estimate(2 * len(pairs), tokens_in, tokens_out, cost_usd(tokens_in, tokens_out, self.settings.price))
+        """What judging ``pairs`` will send (both orders), and its cost at the judge model's price; a pair with
+        no document text is not asked (its verdict says why)."""
+        tokens_in = asked = 0
+        for a, b in pairs:
+            try:
+                tokens_in += 2 * self.call(a, b).prompt_tokens
+                asked += 1
+            except InputError:
+                continue
+        tokens_out = 2 * asked * TYPICAL_ANSWER_TOKENS
+        return Estimate(2 * asked, tokens_in, tokens_out, cost_usd(tokens_in, tokens_out, self.settings.price))
 
     def verdict(self, a: RunDocument, b: RunDocument) -> Verdict:
         picks, reasons = [], []

@@ -202,6 +202,14 @@ class RatingReport:
     by_genre: dict[str, Tally]
     by_band: dict[str, Tally]
 
+    def lines(self) -> list[str]:
+        """The report in words, one line per group (overall, each kind, each length band); A and B are the
+        key's runs a and b."""
+        out = [f"overall: {describe(self.overall, 'A', 'B')}"]
+        for name, groups in (("kind", self.by_genre), ("length", self.by_band)):
+            out += [f"{name} {group}: {describe(t, 'A', 'B')}" for group, t in sorted(groups.items())]
+        return out
+
 
 def tally(ratings: list[Rating]) -> RatingReport:
     report = RatingReport(Tally(), {}, {})

@@ -3,10 +3,11 @@ per-document JSON that ``batch`` writes) read into ``RunDocument``s, matched by 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from summarizer.model.errors import InputError
@@ -19,10 +20,7 @@ SHOWN_IDS = 10
 
 
 def length_band(chars: int) -> str:
-    for limit, name in LENGTH_BANDS:
-        if limit is None or chars < limit:
-            return name
-    return LENGTH_BANDS[-1][1]
+    return next(name for limit, name in LENGTH_BANDS if limit is None or chars < limit)
 
 
 @dataclass
@@ -41,11 +39,21 @@ class RunDocument:
     cost_usd: float | None
     unverified_numbers: int
     failed_sections: int
-    text: str = ""  # the document's text (the judge reads it)
+    source: dict | None = field(default=None, repr=False)  # the document's JSON, read into text only if asked
 
     @property
     def band(self) -> str:
         return length_band(self.chars)
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The document's text (the judge reads it; a rating sheet does not, and never parses it)."""
+        from summarizer.model.document import Document
+
+        try:
+            return Document.from_json(self.source).text if self.source else ""
+        except (KeyError, TypeError, ValueError):
+            return ""
 
 
 @dataclass
@@ -128,20 +136,11 @@ def _document(record: dict, data: dict) -> RunDocument:
         model=str(data.get("model", "")), genre=str(data.get("genre", "")), chars=int(data.get("chars") or 0),
         seconds=_number(data.get("seconds")), cost_usd=_number((data.get("usage") or {}).get("cost_usd")),
         unverified_numbers=int(data.get("unverified_numbers") or 0),
-        failed_sections=sum(1 for s in sections if s.get("status") == "failed"), text=_text(data))
+        failed_sections=sum(1 for s in sections if s.get("status") == "failed"), source=data.get("document"))
 
 
 def _number(value) -> float | None:
     return None if value is None else float(value)
-
-
-def _text(data: dict) -> str:
-    from summarizer.model.document import Document
-
-    try:
-        return Document.from_json(data["document"]).text if data.get("document") else ""
-    except (KeyError, TypeError, ValueError):
-        return ""
 
 
 def paired(a: BatchRun, b: BatchRun, common_only: bool = False) -> list[tuple[RunDocument, RunDocument]]:

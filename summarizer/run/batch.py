@@ -137,6 +137,13 @@ class BatchReport:
     def skipped(self) -> int:
         return sum(r.status == BatchStatus.SKIPPED for r in self.results)
 
+    def record(self, result: BatchResult, total: int,
+               on_progress: Callable[[BatchResult, int, int], None] | None = None) -> None:
+        """Add one finished document and report the progress (callers on several threads hold a lock)."""
+        self.results.append(result)
+        if on_progress:
+            on_progress(result, len(self.results), total)
+
 
 ARTICLE_LISTS = (".jsonl", ".csv", ".parquet")
 
@@ -527,9 +534,7 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
         def one(item: BatchItem) -> BatchResult:
             result = output.write(item, process_item(item, settings, client, record))
             with lock:
-                report.results.append(result)
-                if on_progress:
-                    on_progress(result, len(report.results), total)
+                report.record(result, total, on_progress)
             return result
 
         with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="doc") as pool:

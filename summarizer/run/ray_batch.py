@@ -3,7 +3,7 @@ engine (``run_batch``), with parsing and summarizing spread over a Ray cluster's
 
 * The driver reads the inputs, skips what an earlier run finished (content hash and settings, as the
   local engine does), and writes every result itself as it arrives (``BatchOutput``: Markdown and JSON
-  atomically, then the index line). A worker killed mid-run is retried by Ray; its document is written
+  atomically, then the index line). A worker killed mid-run is restarted by Ray; its document is written
   once, when a result comes back, so a kill loses nothing and duplicates nothing, and a re-run asks only
   for the documents that have no result.
 * Documents go in batches (``map_batches``) to a pool of Ray actors, at most one per CPU and no more than
@@ -12,7 +12,7 @@ engine (``run_batch``), with parsing and summarizing spread over a Ray cluster's
   (``requests_per_minute``, ``tokens_per_minute``) are the whole batch's: each actor holds its share, and its
   rate window lasts across its batches, so together they stay under the ceiling wherever the actors land.
 * A document that fails is a result with its reason (``process_item`` never raises); a failure of Ray
-  itself (the cluster gone, a task lost past its retries) fails the documents it left without a result,
+  itself (the cluster gone, an actor dead past its restarts) fails the documents it left without a result,
   each with one line, and the traceback goes to the log.
 * On a local Ray (started for the run) the workers read the files where they are and write History;
   on an existing cluster (``address``) the driver sends each file's bytes, and History is not written
@@ -165,6 +165,9 @@ def run_batch_ray(source: str | Path, outdir: str | Path, settings: Settings,
     """``run_batch`` on Ray: a local Ray with ``num_cpus`` (default: this machine's), or the cluster at
     ``address``; same outputs, same resume."""
     ray = _ray()
+    if settings.is_local:
+        raise ConfigError("--backend local runs one model on this machine; every Ray worker would load its own. "
+                          "Run this batch with the local engine, or give an endpoint the workers can share.")
     if address:
         _check_for_cluster(settings)
 
@@ -198,14 +201,14 @@ def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, s
             item = by_id.pop(row["id"], None)
             if item is None:  # a retried task's second answer for a document already written
                 continue
-            _written(output.write(item, _result(row)), report, total, on_progress)
+            report.record(output.write(item, _result(row)), total, on_progress)
     except ConfigError:
         raise
     except Exception as exc:  # Ray's own failure: the documents without a result fail, each with one line
         log.exception("the Ray batch stopped")
         reason = f"The Ray batch stopped before this document came back ({_one_line(exc)})."
         for item in list(by_id.values()):
-            _written(output.write(item, BatchResult(item.id, BatchStatus.FAILED, error=reason)), report, total, on_progress)
+            report.record(output.write(item, BatchResult(item.id, BatchStatus.FAILED, error=reason)), total, on_progress)
     finally:
         if started_here:
             ray.shutdown()
@@ -234,12 +237,6 @@ def _history_path() -> str:
     from summarizer.store.history import DB_NAME
 
     return str(data_dir() / DB_NAME)
-
-
-def _written(result: BatchResult, report: BatchReport, total: int, on_progress) -> None:
-    report.results.append(result)
-    if on_progress:
-        on_progress(result, len(report.results), total)
 
 
 def _one_line(exc: BaseException) -> str:
