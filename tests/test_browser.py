@@ -365,6 +365,9 @@ def test_upload_after_the_server_restarted_recovers(browser, tmp_path):
         server.wait(timeout=20)
         server = start()
         page.wait_for_timeout(8_000)  # the user was idle: the page reconnects in the background meanwhile
+        # Streamlit's reconnect backs off (seconds apart, more on a loaded machine) and reruns the app once
+        # connected: the uploader is back when the rerun is; a page that never reconnects fails here
+        page.locator("input[type=file]").first.wait_for(state="attached", timeout=90_000)
         paper = _paper()
         path = tmp_path / paper.name
         path.write_bytes(paper.data)
