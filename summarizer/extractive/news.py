@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from summarizer.extractive.ranking import RankedSentence, rank_large, select, sentence_size, unit_vectors
+from summarizer.text.characters import strip_controls
 from summarizer.text.sentences import split_sentences
 from summarizer.text.terms import terms
 
@@ -79,25 +80,21 @@ _DATELINE = re.compile(r"^\s*(?:\(CNN\)\s*(?:--)?|[A-Z][A-Z .,'-]{2,40}(?:\([A-Z
 _CJK_PUNCT = str.maketrans({"，": ",", "。": ".", "：": ":", "；": ";", "！": "!", "？": "?"})
 
 
+#: Full-width ASCII digits and letters to half-width; the ideographic space to a space.
+_HALFWIDTH = {code: code - 0xFEE0 for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+              for code in range(lo, hi + 1)} | {0x3000: " "}
+
+
 def _fullwidth_to_halfwidth(text: str) -> str:
     """Full-width ASCII letters and digits (Ｆ, １) to their half-width forms; CJK punctuation stays."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
-            out.append(chr(code - 0xFEE0))
-        elif ch == "\u3000":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
 
 
 def clean_news(text: str) -> str:
     """Remove web boilerplate and control characters; numbers are never changed."""
     text = unicodedata.normalize("NFC", text)
     text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = strip_controls(text)
     text = _fullwidth_to_halfwidth(text)
     for pattern in _BOILER:
         text = pattern.sub("", text)

@@ -10,10 +10,10 @@ parts at paragraph boundaries.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from summarizer.model.document import Document, Section
 from summarizer.model.errors import InputError
+from summarizer.text.characters import strip_controls
 from summarizer.text.kinds import assign_kinds, kind_from_title
 from summarizer.text.language import detect_language
 from summarizer.text.paragraphs import chunk_paragraphs, text_size
@@ -31,7 +31,7 @@ def clean_text(text: str) -> str:
     """Normalise line endings, strip control and zero-width characters; numbers are untouched."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     text = re.sub(r"[\u200b-\u200f\u2060\u202a-\u202e\u2066-\u2069]", "", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return strip_controls(text)
 
 
 _SCHOLARLY = re.compile(

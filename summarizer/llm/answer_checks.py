@@ -122,6 +122,20 @@ def is_loop(tokens: list[str], text: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=64)
+def _our_grams(texts: tuple[str, ...]) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+    """The n-grams of our own texts, and those too short for one (as joined units). The same prompt's texts
+    come with every call: computed once per prompt set, not per answer."""
+    grams: set[tuple[str, ...]] = set()
+    short: set[str] = set()
+    for text in texts:
+        toks = units(text)
+        grams |= _ngrams(toks, ECHO_NGRAM)
+        if 0 < len(toks) < ECHO_NGRAM:
+            short.add(" ".join(toks))
+    return frozenset(grams), frozenset(short)
+
+
 @dataclass
 class AnswerContext:
     """What an answer is judged against: our own instruction texts and the data we sent."""
@@ -146,14 +160,8 @@ class AnswerContext:
         # the section's own words: the source less the brief (a summary may share words with both)
         self._section_grams = _ngrams(units(self.source.replace(self.brief, " ")), ECHO_NGRAM) if self.brief \
             else self._source_grams
-        self._description_grams = {g for d in self.descriptions for g in _ngrams(units(d), ECHO_NGRAM)} - self._source_grams
-        ours: set[tuple[str, ...]] = set()
-        self._short_instructions: set[str] = set()
-        for text in self.instructions:
-            toks = units(text)
-            ours |= _ngrams(toks, ECHO_NGRAM)
-            if 0 < len(toks) < ECHO_NGRAM:
-                self._short_instructions.add(" ".join(toks))
+        self._description_grams = _our_grams(self.descriptions)[0] - self._source_grams
+        ours, self._short_instructions = _our_grams(tuple(self.instructions))
         # a run of words that is also in the data is the model quoting the data, not echoing us
         self._instruction_grams = ours - self._source_grams
 

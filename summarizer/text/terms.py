@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from summarizer.text.language import HAN
@@ -22,7 +23,10 @@ _STOP = frozenset(
 _ZH_STOP = frozenset("的了是在和与及或也就都而且并但对于以其这那之为")
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
+    """A light suffix-stripping stem, memoised: a language's common words recur in every text (a tenth of the
+    service's CPU per news article went here before)."""
     for suffix in ("ational", "ization", "ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied",
                    "edly", "ed", "es", "ly", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
