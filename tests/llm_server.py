@@ -59,6 +59,7 @@ class Behaviour:
     group_empty: bool = False  # an answer for several sections has only empty entries
     group_reversed: bool = False  # an answer for several sections lists its (numbered) entries last first
     ignore_schema: bool = False  # take response_format json_schema but answer as if none was given
+    table_uncited: bool = False  # literature table answers cite a passage never sent, the synthesis a paper not there
     ignore_schema_first: int = 0  # ... for the first N chat requests only (one garbled answer, then the schema)
     full_length: bool = False  # section summaries about as long as asked (a real model's length), for token benches
     echo_instruction: bool = False  # a whole paper's answer repeats the instruction as each part's summary
@@ -134,8 +135,42 @@ def _ask_answer(user: str, b: Behaviour) -> str:
     return f"According to the paper, {words} {label.group(1)}."
 
 
+def _table_answer(user: str, schema: dict, b: Behaviour) -> dict:
+    """A literature table row: per column (the schema's keys), the first words of the passage sharing most
+    words with the column's line, citing its number; a column whose words no passage holds is "not reported".
+    With ``table_uncited``, every answer cites passage 99 (never sent)."""
+    data = re.search(r"<passages>\n(.*?)\n</passages>", user, re.S)
+    passages = {int(m.group(1)): m.group(2) for m in re.finditer(r"(?m)^\[(\d+)\] \[[^\]]*\]\n(.*)$", data.group(1))} \
+        if data else {}
+    lines = dict(re.findall(r"(?m)^([a-z0-9_]+): (.*)$", user))
+    out = {}
+    for key in schema.get("properties", {}):
+        wanted = {w for w in re.findall(r"[a-z]{4,}", lines.get(key, key).lower())}
+        best = max(passages, key=lambda n: len(wanted & set(re.findall(r"[a-z]{4,}", passages[n].lower()))), default=None)
+        if best is None or not wanted & set(re.findall(r"[a-z]{4,}", passages[best].lower())):
+            out[key] = {"answer": "not reported", "passage": 0}
+        else:
+            out[key] = {"answer": " ".join(passages[best].split()[:14]), "passage": 99 if b.table_uncited else best}
+    return out
+
+
+def _synthesis_answer(user: str, b: Behaviour) -> dict:
+    """A synthesis of a table's cells citing the first two cells' citations (and, with ``table_uncited``, a
+    paper the table does not have)."""
+    cites = re.findall(r"(\[P\d+ [^\]]*\])", user)
+    extra = " Some papers disagree [P99 §1, p. 1]." if b.table_uncited else ""
+    return {"synthesis": f"The papers study related questions {' '.join(cites[:2])}.{extra}"}
+
+
 def _answer(body: dict, b: Behaviour, n: int) -> str:
     user = body["messages"][-1]["content"]
+    asked = body.get("response_format") or {}
+    asked = (asked.get("json_schema") or {}).get("schema") or asked.get("schema") or {}
+    if "<passages>" in user and any(isinstance(v, dict) and "answer" in (v.get("properties") or {})
+                                    for v in (asked.get("properties") or {}).values()):
+        return json.dumps(_table_answer(user, asked, b), ensure_ascii=False)
+    if "<table>" in user:
+        return json.dumps(_synthesis_answer(user, b), ensure_ascii=False)
     if "<passages>" in user:
         return _ask_answer(user, b)
     title = re.search(r'Section "([^"]*)"', user) or re.search(r"Part: (.*)", user) or re.search(r"Section: (.*)", user)

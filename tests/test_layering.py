@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "summarizer"
 
 # top to bottom: a floor may import itself and any floor after it in this list
-FLOORS = ("cli", "service", "compare", "run", "ask", "store", "output", "verify", "llm", "inputs", "extractive", "pdf", "text",
+FLOORS = ("cli", "service", "compare", "table", "run", "ask", "store", "output", "verify", "llm", "inputs", "extractive", "pdf", "text",
           "config", "model")
 UI_PACKAGES = ("streamlit", "pandas", "ui")
 # the package's front door re-exports the public API lazily; it stands above every floor

@@ -384,11 +384,25 @@ def _add_log_flags(parser: argparse.ArgumentParser, default=None) -> None:
 
 def _add_summarize_args(s: argparse.ArgumentParser) -> None:
     """``summarize``'s arguments; descriptions and choices come from ``Settings`` (one source)."""
-    from summarizer.config.settings import Settings
 
     _add_log_flags(s, argparse.SUPPRESS)
     s.add_argument("input")
     s.add_argument("-o", "--output", help="write the Markdown here ('-': standard output)")
+    add_run_args(s)
+    s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
+    s.add_argument("--recheck", action="store_true",
+                   help="re-ask once the sections whose numbers or quotations are not in the source (llm)")
+    s.add_argument("--no-history", action="store_true", help="do not write this run into the history store")
+    s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    s.add_argument("-q", "--quiet", action="store_true")
+    s.set_defaults(func=cmd_summarize)
+
+
+def add_run_args(s: argparse.ArgumentParser) -> None:
+    """The run's settings as flags (backend, model, endpoint, language, length, parser, limits), read back by
+    ``settings_from_args``; shared by ``summarize`` and ``table``."""
+    from summarizer.config.settings import Settings
+
     doc = Settings.describe()
     s.add_argument("--backend", choices=[*Settings.choices("backend"), "local"],
                    help=doc["backend"] + "; local: a GGUF model file run by llama.cpp (--model-path)")
@@ -403,14 +417,7 @@ def _add_summarize_args(s: argparse.ArgumentParser) -> None:
     s.add_argument("--parser", choices=_parsers(), default=None,
                    help="PDF parser (nougat is offered when requirements-nougat.txt is installed)")
     s.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
-    s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
-    s.add_argument("--recheck", action="store_true",
-                   help="re-ask once the sections whose numbers or quotations are not in the source (llm)")
-    s.add_argument("--no-history", action="store_true", help="do not write this run into the history store")
-    s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    s.add_argument("-q", "--quiet", action="store_true")
     _add_setting_flags(s)
-    s.set_defaults(func=cmd_summarize)
 
 
 def _positive(text: str) -> int:
@@ -464,7 +471,7 @@ def _add_sections_command(sub) -> None:
 
 #: commands whose flags come from the settings model (their descriptions and choices: building them
 #: imports it, which a command that only reads a document does not need)
-MODEL_COMMANDS = ("summarize", "batch", "judge")
+MODEL_COMMANDS = ("summarize", "batch", "judge", "table")
 
 
 def command_of(argv: list[str]) -> str | None:
@@ -493,9 +500,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
     b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV/Parquet of articles (id, text or url)")
+    t = sub.add_parser("table", help="a literature table of 2-50 papers: every cell cited, a synthesis, CSV/XLSX/Markdown")
     if command is None or command in MODEL_COMMANDS:
         _add_summarize_args(s)
         _add_batch_args(b)
+        from summarizer.cli.table import add_table_args
+
+        add_table_args(t, _add_log_flags, add_run_args)
     _add_sections_command(sub)
 
     p = sub.add_parser("prompts", help="list, show or check prompt files")

@@ -185,7 +185,7 @@ def _xlsx_rows(path: Path, data: bytes) -> list[list]:
     try:
         from openpyxl import load_workbook
     except ImportError:
-        raise InputError("Reading .xlsx needs openpyxl (pip install -r requirements-ray.txt), or save the sheet as CSV.") from None
+        raise InputError("Reading .xlsx needs openpyxl (pip install -r requirements.txt), or save the sheet as CSV.") from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

@@ -48,6 +48,8 @@ VARIABLES = {
     "document": "the document's text, cut to fit (judge prompt)",
     "summary_1": "the first of two summaries compared (judge prompt)",
     "summary_2": "the second of two summaries compared (judge prompt)",
+    "columns": "the literature table's columns, each with what its cell must hold (table prompt)",
+    "cells": "the literature table's cells with their citations, per paper (table_synthesis prompt)",
 }
 REQUIRED = {
     "section": {"section_text"},
@@ -56,6 +58,8 @@ REQUIRED = {
     "merge": {"chunk_summaries"},
     "ask": {"question", "passages"},
     "judge": {"summary_1", "summary_2"},
+    "table": {"columns", "passages"},
+    "table_synthesis": {"cells"},
 }
 
 

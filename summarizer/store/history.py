@@ -133,7 +133,14 @@ def _v5(db: sqlite3.Connection) -> None:
                "run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, owner TEXT NOT NULL, created REAL NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite3.Connection) -> None:
+    """Literature tables: each table's JSON (papers, columns, cells with their citations, synthesis), per owner."""
+    db.execute("CREATE TABLE IF NOT EXISTS tables (id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL, "
+               "papers INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL, body TEXT NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS tables_owner ON tables (owner, updated)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _RUN_COLUMNS = ("id, owner, title, source, doc_hash, pages, backend, model, host, length, language, origin, status, "
@@ -415,12 +422,15 @@ class SQLiteHistory:
 
     @staticmethod
     def _drop_orphans(db: sqlite3.Connection) -> None:
-        """Documents (and their PDFs) no run and no session points at any more."""
+        """Documents (and their PDFs) no run, no session and no literature table points at any more."""
         in_sessions = ("SELECT json_extract(state, '$.doc_hash') FROM sessions "
                        "WHERE json_extract(state, '$.doc_hash') IS NOT NULL")
+        # a literature table keeps its papers (text and PDF) for its cited pages
+        in_tables = "SELECT json_extract(r.value, '$.doc_hash') FROM tables, json_each(tables.body, '$.rows') AS r"
         db.execute("DELETE FROM documents WHERE hash NOT IN (SELECT body_hash FROM runs) "
-                   f"AND hash NOT IN ({in_sessions})")
-        db.execute(f"DELETE FROM sources WHERE hash NOT IN (SELECT doc_hash FROM runs) AND hash NOT IN ({in_sessions})")
+                   f"AND hash NOT IN ({in_sessions}) AND hash NOT IN ({in_tables})")
+        db.execute(f"DELETE FROM sources WHERE hash NOT IN (SELECT doc_hash FROM runs) AND hash NOT IN ({in_sessions}) "
+                   f"AND hash NOT IN ({in_tables})")
 
     def rate(self, owner: str | None, run_id: str, section: int | None, rating: int | None,
              comment: str | None = None) -> None:
@@ -503,6 +513,35 @@ class SQLiteHistory:
             return None
         row = self._db().execute("SELECT run_id, owner FROM shares WHERE digest = ?", (share_digest(token),)).fetchone()
         return self.get_run(row[1], row[0]) if row else None
+
+    # -- literature tables -------------------------------------------------------------------------
+    def save_table(self, owner: str, table: dict) -> None:
+        """A literature table (its ``as_json``), written whole; saving it again replaces it."""
+        body = json.dumps(table, ensure_ascii=False)
+        papers = sum(1 for r in table.get("rows", []) if not r.get("error"))
+        now = time.time()
+        self._write(lambda db: db.execute(
+            "INSERT INTO tables (id, owner, title, papers, created, updated, body) VALUES (?,?,?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET title = excluded.title, papers = excluded.papers, updated = excluded.updated, "
+            "body = excluded.body WHERE tables.owner = excluded.owner",
+            (table["id"], owner, str(table.get("title", "")), papers, float(table.get("created") or now), now, body)))
+
+    def list_tables(self, owner: str | None, limit: int = 500) -> list[dict]:
+        """The owner's tables, newest first: id, title, papers, created, updated."""
+        sql = "SELECT id, title, papers, created, updated FROM tables" + (" WHERE owner = ?" if owner is not None else "") + \
+            " ORDER BY updated DESC LIMIT ?"
+        args = (owner, int(limit)) if owner is not None else (int(limit),)
+        return [dict(zip(("id", "title", "papers", "created", "updated"), row, strict=True))
+                for row in self._db().execute(sql, args)]
+
+    def get_table(self, owner: str | None, table_id: str) -> dict | None:
+        sql = "SELECT body FROM tables WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+        row = self._db().execute(sql, (table_id, owner) if owner is not None else (table_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def delete_table(self, owner: str | None, table_id: str) -> bool:
+        sql = "DELETE FROM tables WHERE id = ?" + (" AND owner = ?" if owner is not None else "")
+        return self._write(lambda db: db.execute(sql, (table_id, owner) if owner is not None else (table_id,)).rowcount) > 0
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())

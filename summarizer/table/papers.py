@@ -1,0 +1,74 @@
+"""A paper as the literature table reads it: its identity (a hash of its text, so the same paper uploaded twice
+or reopened from History is one row and one cache entry), its year, and its sentences indexed for retrieval,
+each with the section and page it is on."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+from summarizer.model.document import Document
+from summarizer.text.retrieval import BM25, Passage, PassageIndex, document_passages
+from summarizer.text.sentences import split_sentences
+from summarizer.text.terms import terms
+
+#: Sections whose sentences never answer a column (the reference list, thanks and funding).
+NOT_ANSWERS = frozenset({"references", "acknowledgements"})
+#: A sentence shorter than this (in words, or CJK characters / 2) is a heading or a fragment, not an answer.
+MIN_SENTENCE_WORDS = 5
+_ARXIV = re.compile(r"arXiv:\s?(\d{2})(\d{2})\.\d{4,5}", re.I)
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+def paper_hash(document: Document) -> str:
+    """The paper's identity: its text (not its file: the same paper from an upload and from History is one)."""
+    return hashlib.sha256(document.text.encode("utf-8", errors="replace")).hexdigest()[:32]
+
+
+def paper_year(document: Document) -> str:
+    """The year the paper shows: its arXiv id's, else the latest plausible year on its first page ("" if none)."""
+    head = "\n".join([document.title, document.source, document.abstract,
+                      *(s.text[:1500] for s in document.sections[:3] if s.kind not in NOT_ANSWERS)])
+    m = _ARXIV.search(head)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"20{m.group(1)}"
+    now = time.gmtime().tm_year
+    years = [int(y) for y in _YEAR.findall(head[:6000]) if int(y) <= now + 1]
+    return str(max(years)) if years else ""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the paper with the passage (section, page) it is in."""
+
+    text: str
+    passage: Passage
+    kind: str
+
+
+class PaperIndex:
+    """A paper's sentences (for offline cells) and passages (for the model's context), each searchable."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.language = document.language
+        kinds = {i: s.kind for i, s in enumerate(document.sections)}
+        self.sentences: list[Sentence] = []
+        for passage in document_passages(document):
+            kind = kinds.get(passage.section_index, "other")
+            if kind in NOT_ANSWERS:
+                continue
+            for text in split_sentences(passage.text, self.language):
+                size = len(text) / 2 if self.language == "zh" else len(text.split())
+                if size >= MIN_SENTENCE_WORDS:
+                    self.sentences.append(Sentence(text, passage, kind))
+        self.bags = [Counter(terms(s.text, self.language)) for s in self.sentences]
+        self.bm25 = BM25(self.bags)
+
+    @cached_property
+    def passages(self) -> PassageIndex:
+        return PassageIndex(self.document)

@@ -1,0 +1,66 @@
+"""The Literature table page in a real browser (the app under `streamlit run`, Debian's Chromium): three corpus
+papers uploaded together, a column of the user's own added, the table filled offline, the passage and PDF page
+behind a cell shown, the CSV export holding every citation, and the table back from History after a reload."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from conftest import CORPUS
+from test_browser import REASON, _idle, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
+
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+
+PAPERS = ("spectral-conv-kernels-2page.pdf", "discouragement-attacks.pdf", "monero-mrl-0006-subaddresses.pdf")
+
+
+def test_three_papers_a_user_column_offline_cells_cited_pages_and_csv(app_url, app_log, browser, tmp_path):  # noqa: F811
+    paths = [CORPUS / "papers" / name for name in PAPERS]
+    if not all(p.exists() for p in paths):
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    page = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 2600}).new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{app_url}/Literature_table")
+    _wait_text(page, "Papers (2 to 50")
+    for _ in range(3):  # an input set while the page re-renders can be dropped: set again
+        page.locator("input[type=file]").first.set_input_files([str(p) for p in paths])
+        try:
+            _wait_text(page, "papers × ", 30_000)
+            break
+        except Exception:
+            continue
+    page.get_by_label("New column").fill("Sample size")
+    page.get_by_label("What its cells should hold").fill("the number of participants, nodes or samples studied")
+    page.get_by_role("button", name="Add column").click()
+    _wait_text(page, "3 papers × 7 columns, offline")
+    page.get_by_role("button", name="Fill the table").click()
+    _wait_text(page, "Synthesis", 180_000)
+    _idle(page)
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "3 papers:" in body
+    # the passage behind a cell, and its page: the first cell with a citation is chosen by default
+    box = page.get_by_label("Passage behind a cell")
+    box.wait_for()
+    cited = re.search(r"Cited: \[[^\]]*p\. (\d+)\]", page.inner_text("body"))
+    assert cited, page.inner_text("body")[-3000:]
+    _wait_text(page, f"PDF page {cited.group(1)} of ")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="⬇️ CSV", exact=True).click()
+    rows = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8-sig"))))
+    header = rows[0]
+    assert header[:5] == ["Paper", "Title", "Authors", "Year", "Source"] and header[-1] == "Sample size"
+    papers = [r for r in rows[1:] if r and r[0].startswith("P")]
+    assert len(papers) == 3
+    cells = [c for r in papers for c in r[5:]]
+    assert all(c == "not reported" or re.search(r"\[§[^\]]*\]", c) for c in cells), cells
+    assert sum(c != "not reported" for c in cells) >= len(cells) // 2
+    # kept in History: after a reload the table is listed and opens
+    page.reload()
+    _wait_text(page, "Earlier tables")
+    page.get_by_role("combobox", name="Earlier tables").click()
+    page.get_by_role("option", name=re.compile("^3 papers:")).click()
+    _wait_text(page, "Synthesis")
+    assert "3 papers:" in page.inner_text("body")
