@@ -5,8 +5,9 @@ The match: BM25 over the paper's sentences with the column's name, description a
 first among the sentences of the sections where such an answer is written (``Column.kinds``: a research question
 in the abstract or introduction), then, when none of those holds it, the whole paper; for a numeric column only
 sentences with a number. A sentence counts as holding the answer only when it has one of the
-column's cue words or a third (IDF-weighted) of its description's terms; anything less is "not reported",
-never the nearest unrelated sentence."""
+column's cue words or a third (IDF-weighted) of its description's terms (or, for a numeric column, is a sentence
+with a number in the sections where results are written); anything less is "not reported", never the nearest
+unrelated sentence."""
 
 from __future__ import annotations
 
@@ -40,13 +41,18 @@ def offline_cell(index: PaperIndex, column: Column) -> Cell:
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     where = [kinds for kinds in (set(column.kinds), None) if kinds != set()]
     for kinds in where:  # the sections where the answer is written, then anywhere
-        tier = [i for i, _ in ranked if kinds is None or index.sentences[i].kind in kinds][:CANDIDATES]
+        tier = [i for i, _ in ranked if kinds is None or index.sentences[i].kind in kinds]
+        if column.numeric and kinds is not None:  # then, in reading order, those sharing no word with the column
+            tier += [i for i, s in enumerate(index.sentences) if i not in scores and s.kind in kinds]
+        tier = tier[:CANDIDATES]
         for i in tier:
             sentence, bag = index.sentences[i], index.bags[i]
             if column.numeric and not numbers_in(sentence.text):
                 continue
             has_cue = any(all(t in bag for t in cue) for cue in cues)
-            if has_cue or index.bm25.coverage(own, bag) >= MIN_DESCRIPTION_COVER:
+            # in the sections where results are written, a sentence with a number is the numeric column's answer
+            counted = column.numeric and kinds is not None
+            if has_cue or counted or index.bm25.coverage(own, bag) >= MIN_DESCRIPTION_COVER:
                 p = sentence.passage
                 return Cell(column.key, CellStatus.FOUND, sentence.text,
                             Source(p.section_title, p.label, p.page, p.text), Method.QUOTE)

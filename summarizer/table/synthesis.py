@@ -41,10 +41,23 @@ def cited(row: PaperRow, column_key: str) -> str:
     return f"[{row.key} {cell.source.citation[1:]}"
 
 
-def _measure(text: str, start: int) -> str:
-    """The measure a number is of: the last content word before it (stemmed), in its clause."""
+_UNIT_AFTER = re.compile(r"\s*(%|percent\b|[A-Za-z°][A-Za-z°/\-]*|[\u4e00-\u9fff]{1,4})")
+
+
+def _measure(text: str, start: int, end: int) -> str:
+    """What a number measures: its unit when one follows it ("1.8 degrees", "85%", "1.8摄氏度"), else the last
+    content word before it in its clause (stemmed)."""
+    after = _UNIT_AFTER.match(text, end)
+    lang = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+    if after and after.group(1) in ("%", "percent"):
+        before = _measure(text, start, start)  # "accuracy of 85%": the accuracy, in percent
+        return f"{before} %".strip()
+    if after and end < len(text):
+        unit = terms(after.group(1), lang)
+        if unit and not unit[0][0].isdigit():
+            return unit[0]
     clause = re.split(r"[,;:()]", text[max(0, start - 60):start])[-1]
-    words = [t for t in terms(clause, "zh" if re.search(r"[\u4e00-\u9fff]", clause) else "en") if not t[0].isdigit()]
+    words = [t for t in terms(clause, lang) if not t[0].isdigit()]
     return words[-1] if words else ""
 
 
@@ -59,7 +72,7 @@ def number_conflicts(table: LiteratureTable) -> list[Conflict]:
                 continue
             for mention in numbers_in(cell.answer):
                 at = cell.answer.find(mention.text)
-                measure = _measure(cell.answer, at) if at >= 0 else ""
+                measure = _measure(cell.answer, at, at + len(mention.text)) if at >= 0 else ""
                 if not measure or row.key in seen[measure]:
                     continue
                 seen[measure][row.key] = (mention.text, cited(row, column.key), mention.candidates[0][0])
@@ -152,7 +165,9 @@ def check_citations(text: str, table: LiteratureTable) -> tuple[str, list[str]]:
             good.append(part.strip())
         return f"[{'; '.join(good)}]" if good else ""
 
-    return _CITATION.sub(keep, text), dropped
+    kept = _CITATION.sub(keep, text)
+    kept = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", kept))  # where a citation was taken out
+    return kept, dropped
 
 
 def model_synthesis(table: LiteratureTable, settings: Settings, requests: ModelRequests | None = None) -> Synthesis:
