@@ -191,7 +191,7 @@ def _cell_view(st, table: LiteratureTable, event) -> None:
     column = next(x for x in table.columns if x.key == picked[1])
     cell = row.cells[column.key]
     st.markdown(f"**{escape_text(row.key)} · {escape_text(column.name)}** — {escape_text(cell.status)}")
-    st.markdown(f"**Cited:** {escape_text(cell.source.citation)} ({escape_text(cell.source.section)})")
+    st.markdown(f"**Cited:** {escape_text(cell.source.citation)} ({escape_text(cell.source.section_title)})")
     st.markdown("> " + escape_text(cell.source.text))
     if cell.unverified:
         st.warning("Not in the cited passage: " + escape_text(", ".join(cell.unverified)))

@@ -27,7 +27,7 @@ from summarizer.llm.cache import AnswerCache, key_scope
 from summarizer.llm.requests import Call, ModelRequests
 from summarizer.model.errors import SummarizerError
 from summarizer.table.columns import Column
-from summarizer.table.model import Cell, CellStatus, Method, Source
+from summarizer.table.model import Cell, CellStatus, Method
 from summarizer.table.papers import PaperIndex
 from summarizer.text.retrieval import Passage
 from summarizer.text.terms import terms
@@ -188,8 +188,7 @@ class ModelCells:
                         note="the answer cites no passage that was sent, and none holds its words")
         check = check_summary(text, passage.text)
         unverified = [*check.numbers, *check.names, *check.quotes]
-        return Cell(column.key, CellStatus.FOUND, text, Source(passage.section_title, passage.label, passage.page,
-                                                               passage.text), Method.MODEL, unverified)
+        return Cell(column.key, CellStatus.FOUND, text, passage, Method.MODEL, unverified)
 
     @property
     def usage(self):

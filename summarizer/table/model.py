@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from summarizer.table.columns import Column
-from summarizer.text.retrieval import cite
+from summarizer.text.retrieval import Passage
 
 
 class CellStatus(StrEnum):
@@ -23,35 +23,13 @@ class Method(StrEnum):
 
 
 @dataclass
-class Source:
-    """The passage a cell comes from: its section, page and text."""
-
-    section: str
-    label: str
-    page: int | None
-    text: str
-
-    @property
-    def citation(self) -> str:
-        return cite(self.label, self.page)
-
-    def as_json(self) -> dict:
-        return {"section": self.section, "label": self.label, "page": self.page, "text": self.text,
-                "citation": self.citation}
-
-    @classmethod
-    def from_json(cls, data: dict) -> Source:
-        return cls(str(data.get("section", "")), str(data.get("label", "")), data.get("page"), str(data.get("text", "")))
-
-
-@dataclass
 class Cell:
     """One paper's answer for one column."""
 
     column: str  # the column's key
     status: CellStatus
     answer: str = ""
-    source: Source | None = None
+    source: Passage | None = None  # the passage the answer comes from (section, page, text)
     method: Method = Method.QUOTE
     unverified: list[str] = field(default_factory=list)  # numbers or names not found in the cited passage
     note: str = ""  # why not reported or failed, in one sentence
@@ -75,7 +53,7 @@ class Cell:
     def from_json(cls, data: dict) -> Cell:
         source = data.get("source")
         return cls(str(data["column"]), CellStatus(data.get("status", "failed")), str(data.get("answer", "")),
-                   Source.from_json(source) if isinstance(source, dict) else None, Method(data.get("method", "quote")),
+                   Passage.from_json(source) if isinstance(source, dict) else None, Method(data.get("method", "quote")),
                    [str(x) for x in data.get("unverified", [])], str(data.get("note", "")))
 
 

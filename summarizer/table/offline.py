@@ -12,7 +12,7 @@ unrelated sentence."""
 from __future__ import annotations
 
 from summarizer.table.columns import Column
-from summarizer.table.model import Cell, CellStatus, Method, Source
+from summarizer.table.model import Cell, CellStatus, Method
 from summarizer.table.papers import PaperIndex
 from summarizer.text.retrieval import question_terms
 from summarizer.text.terms import terms
@@ -53,8 +53,6 @@ def offline_cell(index: PaperIndex, column: Column) -> Cell:
             # in the sections where results are written, a sentence with a number is the numeric column's answer
             counted = column.numeric and kinds is not None
             if has_cue or counted or index.bm25.coverage(own, bag) >= MIN_DESCRIPTION_COVER:
-                p = sentence.passage
-                return Cell(column.key, CellStatus.FOUND, sentence.text,
-                            Source(p.section_title, p.label, p.page, p.text), Method.QUOTE)
+                return Cell(column.key, CellStatus.FOUND, sentence.text, sentence.passage, Method.QUOTE)
     return Cell(column.key, CellStatus.NOT_REPORTED, method=Method.QUOTE,
                 note="no sentence of the paper holds this column's words")
