@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from summarizer.model.document import Block, Document, Section
+from summarizer.model.document import Block, Document, Section, nonspace
 from summarizer.model.results import DocumentSummary, SectionResult
 from summarizer.verify.grounding import NOT_FOUND, SUPPORT_THRESHOLD, ground_summary, mark_pages, page_mark
 
@@ -54,6 +54,17 @@ def test_a_paragraph_continued_on_the_next_page_gives_both_pages():
     [bullet] = ground_summary("- A cache of rendered pages keeps the second pass cheap.", EN, "en")
     assert bullet.pages == [4, 5]
     assert page_mark(bullet.pages) == "(pp. 4–5)"
+
+
+def test_where_the_parser_recorded_the_page_break_each_sentence_gets_its_own_page():
+    text = "A cache of rendered pages keeps the second pass cheap. It is shared by all workers."
+    turn = nonspace(text.split(" It is")[0])  # the second sentence starts on page 5
+    section = Section("3 Method", "", kind="method", page_start=4, page_end=5,
+                      blocks=[Block("paragraph", text, 4, 5, ((turn, 5),))])
+    first, second = ground_summary("- A cache of rendered pages keeps the second pass cheap.\n"
+                                   "- It is shared by all workers.", section, "en")
+    assert first.pages == [4] and second.pages == [5]
+    assert Block.from_json(json.loads(json.dumps(section.blocks[0].to_json()))) == section.blocks[0]
 
 
 def test_chinese_bullets_are_attributed_by_character_bigrams():

@@ -149,3 +149,31 @@ def test_corpus_paper_casper_headings(corpus_dir):
     for expected in ("1. Introduction", "2. The Casper Protocol", "5. Conclusions", "References"):
         assert expected in titles
     assert next(s for s in doc.sections if s.title == "References").kind == "references"
+
+
+def test_a_paragraph_going_on_on_the_next_page_records_where(corpus_dir):
+    """A paragraph the parser joins across a page turn records where the turn is (``Block.breaks``): the text
+    right after each recorded break is on the recorded page of the PDF (checked on its page text), so a sentence
+    there is cited with its own page, not the paragraph's first."""
+    import re
+    import unicodedata
+
+    import pymupdf
+
+    from summarizer.model.document import nonspace
+
+    def flat(text: str) -> str:
+        return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text)).lower()
+
+    checked = right = 0
+    for path in sorted(corpus_dir.glob("*.pdf"))[:12]:
+        doc = parse_pdf(path.read_bytes(), path.name)
+        with pymupdf.open(path) as pdf:
+            pages = [flat(p.get_text()) for p in pdf]
+        for block in (b for s in doc.sections for b in s.paragraphs):
+            for offset, page in block.breaks:
+                at = next(i for i in range(len(block.text) + 1) if nonspace(block.text[:i]) == offset)
+                probe = flat(block.text[at:at + 80])[:25]
+                checked += 1
+                right += bool(probe) and probe in pages[page - 1]
+    assert checked >= 20 and right / checked >= 0.9, (right, checked)

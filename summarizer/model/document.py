@@ -49,24 +49,44 @@ class Block:
     """One typed piece of a section: a prose paragraph, a table, a code listing, ...
 
     ``page`` is 1-based (the page the block starts on); ``page_end`` is set when a paragraph
-    continues onto a later page.
+    continues onto a later page, and ``breaks`` then says where: (offset, page) pairs, the offset counted in
+    non-space characters of ``text`` (so it holds however the text's spaces are later normalised), so each
+    sentence's own page is known (``page_at``).
     """
 
     kind: str
     text: str
     page: int | None = None
     page_end: int | None = None
+    breaks: tuple[tuple[int, int], ...] = ()
 
     @property
     def prose(self) -> bool:
         return self.kind == "paragraph"
 
+    def page_at(self, offset: int) -> int | None:
+        """The page holding the non-space character at ``offset`` of the text."""
+        page = self.page
+        for start, later in self.breaks:
+            if offset >= start:
+                page = later
+        return page
+
     def to_json(self) -> dict:
-        return {"kind": self.kind, "text": self.text, "page": self.page, "page_end": self.page_end}
+        out = {"kind": self.kind, "text": self.text, "page": self.page, "page_end": self.page_end}
+        if self.breaks:
+            out["breaks"] = [list(b) for b in self.breaks]
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> Block:
-        return cls(str(data["kind"]), str(data["text"]), data.get("page"), data.get("page_end"))
+        breaks = tuple((int(b[0]), int(b[1])) for b in data.get("breaks") or () if isinstance(b, list | tuple) and len(b) == 2)
+        return cls(str(data["kind"]), str(data["text"]), data.get("page"), data.get("page_end"), breaks)
+
+
+def nonspace(text: str) -> int:
+    """Characters of ``text`` that are not white space (the unit of ``Block.breaks``)."""
+    return len(text) - sum(text.count(c) for c in " \t\n\r\f\v\u3000\xa0")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from summarizer.model.document import Block
+from summarizer.model.document import Block, nonspace
 from summarizer.pdf.config import DEFAULT_LAYOUT, LayoutSettings
 from summarizer.text.language import HAN_CHAR
 
@@ -259,13 +259,18 @@ def build_blocks(lines: Sequence[LineLike], geo: PageGeometry, body_size: float,
     """Typed blocks in reading order, each with its 1-based first page (and last, when later)."""
     out: list[Block] = []
     for run in group_lines(lines, geo, body_size, cfg):
+        breaks: list[tuple[int, int]] = []
         if run.kind == "prose":
             text = ""
-            for line in run.lines:
-                text = join_text(text, prose_of(line))
+            for n, line in enumerate(run.lines):
+                piece = prose_of(line)
+                text = join_text(text, piece)
+                if n and line.page != run.lines[n - 1].page:  # the paragraph goes on on another page here
+                    breaks.append((nonspace(text) - nonspace(piece), line.page + 1))
             kind = _label_or_table(run, text, geo, body_size, cfg)
             if kind == "table":
                 text = "\n".join(x.text for x in run.lines)
+                breaks = []
         else:
             kind = run.kind
             text = "\n".join(x.text for x in run.lines)
@@ -273,7 +278,7 @@ def build_blocks(lines: Sequence[LineLike], geo: PageGeometry, body_size: float,
             continue
         first = min(x.page for x in run.lines) + 1
         last = max(x.page for x in run.lines) + 1
-        out.append(Block(kind, text.strip(), first, last if last != first else None))
+        out.append(Block(kind, text.strip(), first, last if last != first else None, tuple(breaks)))
     return out
 
 

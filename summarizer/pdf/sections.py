@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from summarizer.model.document import Block, Document, Section
+from summarizer.model.document import Block, Document, Section, nonspace
 from summarizer.model.errors import InputError
 from summarizer.pdf.blocks import build_blocks, measure, prose_text
 from summarizer.pdf.extract import Line
@@ -29,7 +29,9 @@ def _strip_run_in(blocks: list[Block], pattern: re.Pattern) -> tuple[list[Block]
         m = pattern.match(b.text) if b.prose else None
         if m:
             rest = b.text[m.end():].strip()
-            after = ([Block(b.kind, rest, b.page, b.page_end)] if rest else []) + blocks[n + 1:]
+            cut = nonspace(b.text[:m.end()])  # the label's characters: the page breaks move back by as many
+            moved = tuple((o - cut, p) for o, p in b.breaks if o - cut > 0)
+            after = ([Block(b.kind, rest, b.page_at(cut), b.page_end, moved)] if rest else []) + blocks[n + 1:]
             return blocks[:n], after
     return None
 

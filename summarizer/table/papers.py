@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from summarizer.model.document import Document
-from summarizer.text.retrieval import BM25, Passage, PassageIndex, document_passages
-from summarizer.text.sentences import split_sentences
+from summarizer.text.retrieval import BM25, Passage, PassageIndex, section_label
+from summarizer.text.sentences import block_sentences
 from summarizer.text.terms import terms
 
 #: Sections whose sentences never answer a column (the reference list, thanks and funding).
@@ -56,16 +56,18 @@ class PaperIndex:
     def __init__(self, document: Document) -> None:
         self.document = document
         self.language = document.language
-        kinds = {i: s.kind for i, s in enumerate(document.sections)}
         self.sentences: list[Sentence] = []
-        for passage in document_passages(document):
-            kind = kinds.get(passage.section_index, "other")
-            if kind in NOT_ANSWERS:
+        for number, section in enumerate(document.sections):
+            if section.kind in NOT_ANSWERS or section.kind == "references":
                 continue
-            for text in split_sentences(passage.text, self.language):
-                size = len(text) / 2 if self.language == "zh" else len(text.split())
-                if size >= MIN_SENTENCE_WORDS:
-                    self.sentences.append(Sentence(text, passage, kind))
+            label = section_label(section.title)
+            for block in section.paragraphs:
+                for text, pages in block_sentences(block, self.language):
+                    size = len(text) / 2 if self.language == "zh" else len(text.split())
+                    if size >= MIN_SENTENCE_WORDS:  # cited with its paragraph, on the sentence's own page
+                        page = pages[0] if pages else block.page
+                        passage = Passage(len(self.sentences), number, section.title, label, page, block.text)
+                        self.sentences.append(Sentence(text, passage, section.kind))
         self.bags = [Counter(terms(s.text, self.language)) for s in self.sentences]
         self.bm25 = BM25(self.bags)
 

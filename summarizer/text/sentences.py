@@ -125,3 +125,22 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
                 merged.append(piece)
         out.extend(merged)
     return out
+
+
+def block_sentences(block, lang: str = "en") -> list[tuple[str, tuple[int, ...]]]:
+    """A block's sentences (``model.document.Block``), each with the page(s) it is on: exact where the block
+    records where it goes on to a later page (``Block.breaks``), else the block's first page."""
+    sentences = split_sentences(block.text, lang)
+    if not block.breaks or not block.page:
+        return [(s, (block.page,) if block.page else ()) for s in sentences]
+    flat = re.sub(r"\s+", "", block.text)
+    out = []
+    cursor = 0
+    for sentence in sentences:
+        key = re.sub(r"\s+", "", sentence)
+        pos = flat.find(key[:40], cursor)
+        pos = cursor if pos < 0 else pos
+        cursor = pos + len(key)
+        first, last = block.page_at(pos), block.page_at(max(pos, cursor - 1))
+        out.append((sentence, tuple(range(first, last + 1))))
+    return out

@@ -19,7 +19,7 @@ from summarizer.model.document import Section
 from summarizer.model.results import NOT_FOUND, SUPPORT_THRESHOLD, Bullet, Support
 from summarizer.text.language import HAN_CHAR
 from summarizer.text.retrieval import BM25
-from summarizer.text.sentences import split_sentences
+from summarizer.text.sentences import block_sentences, split_sentences
 from summarizer.text.terms import terms
 
 log = logging.getLogger(__name__)
@@ -46,20 +46,20 @@ def _norm(text: str) -> str:
 
 
 def source_sentences(section: Section, lang: str) -> list[SourceSentence]:
-    """The section's prose sentences with their page(s): a paragraph continued on a later page
-    gives its sentences every page it spans, since the sentence's own page is not known."""
+    """The section's prose sentences with their page(s): a paragraph continued on a later page gives each
+    sentence its own page where the parser recorded the page break (``Block.breaks``), else every page it spans."""
     out = []
     whole = ()
     if section.page_start:  # paragraphs derived from text (no blocks) only know the section's pages
         whole = tuple(range(section.page_start, max(section.page_start, section.page_end or 0) + 1))
     for block in section.paragraphs:
         if not section.blocks or not block.page:
-            pages = whole
-        elif block.page_end and block.page_end > block.page:
-            pages = tuple(range(block.page, block.page_end + 1))
-        else:
-            pages = (block.page,)
-        out.extend(SourceSentence(s, pages) for s in split_sentences(block.text, lang))
+            out.extend(SourceSentence(s, whole) for s in split_sentences(block.text, lang))
+        elif block.page_end and block.page_end > block.page and not block.breaks:
+            pages = tuple(range(block.page, block.page_end + 1))  # where the page turns is not recorded
+            out.extend(SourceSentence(s, pages) for s in split_sentences(block.text, lang))
+        else:  # each sentence its own page(s)
+            out.extend(SourceSentence(s, pages) for s, pages in block_sentences(block, lang))
     return out
 
 
