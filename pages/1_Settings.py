@@ -215,7 +215,7 @@ stored = dict(st.session_state.get(SETTINGS_KEY, {}) or {})
 
 st.title(":material/settings: Settings")
 st.caption(f"Backend in use: **{current.backend_label}**")
-model_tab, prompts_tab = st.tabs(["Model and output", "Prompts"])
+model_tab, prompts_tab, columns_tab = st.tabs(["Model and output", "Prompts", "Table columns"])
 
 with model_tab:
 
@@ -367,5 +367,10 @@ with model_tab:
 
 with prompts_tab:
     prompt_editor(page_settings(st))
+
+with columns_tab:
+    from ui.literature_table import column_sets_editor
+
+    column_sets_editor(st)
 
 ui_session.save_session(st)

@@ -261,3 +261,14 @@ def test_cli_bad_input_is_one_line(tmp_path, args, says):
                           capture_output=True, text=True, cwd=tmp_path, timeout=120,
                           env={**os.environ, "SUMMARIZER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)})
     assert proc.returncode != 0 and says in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_paper_summarized_before_brings_its_section_summaries_into_its_request():
+    parks, trees = _papers(PARKS, TREES)
+    parks.summaries = {1: "Forty sensors on streets near six parks logged air temperature every ten minutes."}
+    with LLMServer() as server:
+        TableBuilder(_llm(server).replace(use_cache=False), default_columns()[:2]).build([parks, trees], synthesize=False)
+    sent = {r.body["messages"][-1]["content"].split("\n", 1)[0]: r.body["messages"][-1]["content"]
+            for r in server.state.chat_requests}
+    assert "2 Method: Forty sensors on streets near six parks" in sent["Paper: Parks Cool Their Streets"]
+    assert "<summaries>\n(none)\n</summaries>" in sent["Paper: Street Trees and Summer Heat"]

@@ -13,7 +13,18 @@ import time
 from summarizer.model.errors import SummarizerError
 from summarizer.output.escape import escape_text, safe_markdown
 from summarizer.table.build import MAX_PAGES_NOTE, MIN_PAPERS, PaperInput, TableBuilder
-from summarizer.table.columns import Column, ColumnError, check_columns, column_sets, save_column_set
+from summarizer.table.columns import (
+    DEFAULT_SET,
+    Column,
+    ColumnError,
+    check_columns,
+    column_set_text,
+    column_sets,
+    delete_column_set,
+    parse_column_set,
+    save_column_set,
+    user_sets_dir,
+)
 from summarizer.table.export import table_rows, to_csv, to_markdown, to_xlsx
 from summarizer.table.model import CellStatus, LiteratureTable
 
@@ -56,15 +67,49 @@ def _from_history(st, history, sid: str, chosen: list) -> tuple[list[PaperInput]
         if doc is None:
             papers.append(PaperInput(info.title, error="its document is no longer in History"))
             continue
-        papers.append(PaperInput(info.title, doc, doc_hash=info.doc_hash))
+        summaries = {r.result.index: r.result.summary for r in record.sections if r.result.ok and r.result.summary}
+        papers.append(PaperInput(info.title, doc, doc_hash=info.doc_hash, summaries=summaries))
         pdf = history.load_source(info.doc_hash)
         if pdf:
             pdfs[info.doc_hash] = pdf
     return papers, pdfs
 
 
+def _folders(st) -> tuple[list, object]:
+    """Where this session's column sets come from (the data folder's, then its own) and where it saves them."""
+    from ui.session_settings import session_columns_dir
+
+    own = session_columns_dir(st.session_state)
+    return [user_sets_dir(), *([own] if own else [])], own
+
+
+def column_sets_editor(st) -> None:
+    """The Settings page's editor of column sets: a set as its JSON5 text, saved in this session's folder."""
+    folders, own = _folders(st)
+    sets = column_sets(folders)
+    st.caption("Column sets for the Literature table page: each column has a name and a description of what its "
+               "cells must hold (the model reads it; offline, its words find the sentence). The default set cannot "
+               "be changed: save a copy under a new name.")
+    name = st.selectbox("Column set", list(sets), key="cs_pick")
+    text = st.text_area("Columns (JSON5)", column_set_text(name, sets[name]), height=320, key=f"cs_text_{name}")
+    new_name = st.text_input("Save as", value="" if name == DEFAULT_SET else name, key=f"cs_name_{name}",
+                             help="letters, digits, - and _")
+    one, two = st.columns(2)
+    if one.button("Save column set", key="cs_save", type="primary"):
+        try:
+            _, columns = parse_column_set(text, "the column set")
+            save_column_set(new_name.strip(), columns, own)
+            st.success(f"Saved '{new_name.strip()}' ({len(columns)} columns).")
+        except ColumnError as exc:
+            st.error(escape_text(exc))
+    if name != DEFAULT_SET and own is not None and two.button("Delete this set", key="cs_delete"):
+        st.success("Deleted.") if delete_column_set(name, own) else st.info("This set is not this session's own; "
+                                                                             "it stays.")
+
+
 def _columns_editor(st) -> list[Column] | None:
-    sets = column_sets()
+    folders, own = _folders(st)
+    sets = column_sets(folders)
     name = st.selectbox("Column set", list(sets), key="lt_set", help="Saved sets live in the data folder's columns/; "
                         "the default set: research question, method, data, key results, limitations, code.")
     rows = [{"name": c.name, "description": c.description} for c in sets[name]]
@@ -101,7 +146,7 @@ def _columns_editor(st) -> list[Column] | None:
         new = st.text_input("Set name (letters, digits, - and _)", key="lt_set_name")
         if st.button("Save column set", key="lt_save_set") and new:
             try:
-                save_column_set(new, columns)
+                save_column_set(new, columns, own)
                 st.success(f"Saved as '{new}'.")
             except ColumnError as exc:
                 st.error(escape_text(exc))

@@ -125,6 +125,12 @@ def session_prompts_dir(state: Mapping) -> Path | None:
     return data_dir() / "sessions" / sid / "prompts" if sid else None
 
 
+def session_columns_dir(state: Mapping) -> Path | None:
+    """This session's own literature-table column sets (beside its prompts; other sessions never see them)."""
+    sid = _session_id(state)
+    return data_dir() / "sessions" / sid / "columns" if sid else None
+
+
 def prompts_dir_for(state: Mapping) -> Path:
     """The prompts this session uses: its own folder once it edited one, else the shared folder."""
     own = session_prompts_dir(state)

@@ -38,6 +38,7 @@ class PaperInput:
     document: Document | None = None
     error: str = ""
     doc_hash: str = ""  # History's hash of the source, where the paper came from History or the app (page view)
+    summaries: dict[int, str] = field(default_factory=dict)  # its section summaries from an earlier run (History)
 
 
 @dataclass
@@ -122,7 +123,7 @@ class TableBuilder:
                 continue
             row = PaperRow(key, paper.doc_hash or digest, doc.title or paper.name, paper.name, list(doc.authors),
                            paper_year(doc), pages=doc.page_count)
-            rows.append((row, PaperIndex(doc)))
+            rows.append((row, PaperIndex(doc, paper.summaries)))
         return rows, notes
 
     def estimate(self, papers: list[PaperInput]) -> TableEstimate:

@@ -129,20 +129,33 @@ def user_sets_dir() -> Path:
     return data_dir() / "columns"
 
 
-def column_sets(folder: Path | None = None) -> dict[str, list[Column]]:
-    """Every column set by name: the default, then the user's own (a broken file is left out and logged)."""
+def column_sets(folders: list[Path] | None = None) -> dict[str, list[Column]]:
+    """Every column set by name: the default, then each folder's (a later folder's set of the same name wins; a
+    broken file is left out and logged). Default folders: the data folder's ``columns/``."""
     import logging
 
     sets = {DEFAULT_SET: default_columns()}
-    folder = folder or user_sets_dir()
-    for path in sorted(folder.glob("*.json5")) if folder.is_dir() else []:
-        try:
-            name, columns = parse_column_set(path.read_text(encoding="utf-8"), path.name)
-        except (OSError, UnicodeDecodeError, ColumnError) as exc:
-            logging.getLogger(__name__).warning("column set %s left out: %s", path, exc)
-            continue
-        sets[path.stem] = columns
+    for folder in folders if folders is not None else [user_sets_dir()]:
+        for path in sorted(folder.glob("*.json5")) if folder.is_dir() else []:
+            try:
+                _name, columns = parse_column_set(path.read_text(encoding="utf-8"), path.name)
+            except (OSError, UnicodeDecodeError, ColumnError) as exc:
+                logging.getLogger(__name__).warning("column set %s left out: %s", path, exc)
+                continue
+            if path.stem != DEFAULT_SET:
+                sets[path.stem] = columns
     return sets
+
+
+def delete_column_set(name: str, folder: Path) -> bool:
+    """Remove a user's set from ``folder``; False when there is none of that name."""
+    if not _SAFE_SET.match(name) or name == DEFAULT_SET:
+        return False
+    path = folder / f"{name}.json5"
+    if not path.is_file():
+        return False
+    path.unlink()
+    return True
 
 
 def save_column_set(name: str, columns: list[Column], folder: Path | None = None) -> Path:

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 PER_COLUMN = 3
 PASSAGE_SHARE = 0.6
 PASSAGE_MAX_TOKENS = 6000
+#: The share of a paper's earlier section summaries sent with its request, in tokens.
+SUMMARY_TOKENS = 1500
 #: The least share of an answer's terms a sent passage must hold to be its source when the cited one is not.
 GROUND_MIN = 0.5
 ANSWER_MAX_CHARS = 400
@@ -130,11 +132,27 @@ class ModelCells:
         chosen.sort(key=lambda p: p.id)  # reading order
         listing = "\n".join(f"{c.key}: {c.name}: {c.description}" for c in columns)
         text = "\n\n".join(f"[{n}] {p.citation}\n{delimit_passage(p.text)}" for n, p in enumerate(chosen, 1))
-        values = {"title": index.document.title, "columns": listing, "passages": text or "(no passages)"}
+        values = {"title": index.document.title, "columns": listing, "passages": text or "(no passages)",
+                  "section_summaries": self.summaries_text(index, requests)}
         call = requests.sized(self.prompt, values)
         call = replace(call, schema=cell_schema(columns), grammar_schema=cell_schema(columns, bounded=True),
                        max_tokens=min(call.room, max(call.max_tokens, 120 + 90 * len(columns))))
         return Prepared(call, chosen, columns)
+
+    def summaries_text(self, index: PaperIndex, requests: ModelRequests) -> str:
+        """The paper's section summaries from an earlier run (History), within ``SUMMARY_TOKENS``: paid for once,
+        they tell the model what each part of the paper says; "(none)" for a paper never summarized."""
+        lines, used = [], 0
+        for number, summary in sorted(index.summaries.items()):
+            if not summary.strip() or number >= len(index.document.sections):
+                continue
+            line = f"{index.document.sections[number].title}: {' '.join(summary.split())}"
+            size = requests.tokenizer.count(line)
+            if used + size > SUMMARY_TOKENS:
+                break
+            lines.append(line)
+            used += size
+        return "\n".join(lines) or "(none)"
 
     def estimate_tokens(self, index: PaperIndex, columns: list[Column]) -> tuple[int, int]:
         """(tokens sent, tokens expected back) for one paper's request."""

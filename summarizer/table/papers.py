@@ -53,8 +53,9 @@ class Sentence:
 class PaperIndex:
     """A paper's sentences (for offline cells) and passages (for the model's context), each searchable."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, summaries: dict[int, str] | None = None) -> None:
         self.document = document
+        self.summaries = dict(summaries or {})  # section index -> its summary from an earlier run
         self.language = document.language
         self.sentences: list[Sentence] = []
         for number, section in enumerate(document.sections):
