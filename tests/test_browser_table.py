@@ -64,3 +64,25 @@ def test_three_papers_a_user_column_offline_cells_cited_pages_and_csv(app_url, a
     page.get_by_role("option", name=re.compile("^3 papers:")).click()
     _wait_text(page, "Synthesis")
     assert "3 papers:" in page.inner_text("body")
+
+
+def test_a_column_set_saved_on_settings_is_offered_on_the_table_page(app_url, app_log, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1400, "height": 2000}).new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{app_url}/Settings")
+    page.get_by_role("tab", name="Table columns").click()
+    box = page.get_by_label("Columns (JSON5)")
+    box.fill('{name: "trials", columns: [{name: "Sample size", description: "the number of patients enrolled"}, '
+             '{name: "Outcome", description: "the primary outcome measured"}]}')
+    page.get_by_role("textbox", name="Save as", exact=True).fill("trials")
+    page.get_by_role("button", name="Save column set").click()
+    _wait_text(page, "Saved 'trials' (2 columns).")
+    box.fill("{columns: [{name: 'Outcome', description: ''}]}")
+    page.get_by_role("textbox", name="Save as", exact=True).fill("broken")
+    page.get_by_role("button", name="Save column set").click()
+    _wait_text(page, "has no description")
+    page.goto(f"{app_url}/Literature_table")
+    _wait_text(page, "Papers (2 to 50")
+    page.get_by_role("combobox", name="Column set").click()
+    page.get_by_role("option", name="trials").click()
+    assert "Traceback" not in page.inner_text("body")
