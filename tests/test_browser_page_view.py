@@ -77,7 +77,7 @@ def test_the_sidebar_names_the_main_page_summarize_and_keeps_every_page(app_url,
     links = page.locator('[data-testid="stSidebarNavLink"]')
     names = [" ".join(links.nth(i).inner_text().split()) for i in range(links.count())]
     assert names[0].endswith("Summarize") and "app" not in names, names
-    assert names[1:] == ["Settings", "Batch", "History", "Compare"], names  # pages/ as before, same order
+    assert names[1:] == ["Settings", "Batch", "History", "Compare", "Literature table"], names  # pages/, in order
     page.get_by_role("link", name="Summarize").first.click()
     _wait_text(page, "Upload a paper or paste an article")
     assert page.url.rstrip("/") == app_url

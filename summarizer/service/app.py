@@ -234,10 +234,14 @@ def create_app(service: Service) -> FastAPI:
     def client(request: Request) -> ApiKey:
         return authenticate(store, request.headers.get("authorization"), service.keyless, settings)
 
-    async def client_counted(request: Request) -> ApiKey:
-        key = await run_in_threadpool(client, request)
-        await run_in_threadpool(check_rate, store, key)
+    def counted(request: Request) -> ApiKey:
+        key = client(request)
+        check_rate(store, key)
         return key
+
+    async def client_counted(request: Request) -> ApiKey:
+        # one trip to the thread pool, not two: under load each trip waits its turn for the event loop again
+        return await run_in_threadpool(counted, request)
 
     async def client_for_reads(request: Request) -> ApiKey:
         return await run_in_threadpool(client, request)
@@ -318,6 +322,11 @@ def create_app(service: Service) -> FastAPI:
             log.info("job %s: the same request again (idempotency key or identical request in flight)", stored.id)
         return stored
 
+    def checked_submit(key: ApiKey, body: SummaryRequest, upload, idempotency_key: str) -> Job:
+        """The key's job quota checked, then ``submit`` (one trip to the thread pool)."""
+        check_jobs(store, key)
+        return submit(key, body, upload, idempotency_key)
+
     async def wait_for(job: Job, seconds: float) -> Job:
         """``job`` once finished, or as it stands after ``seconds``."""
         if job.status.finished or seconds <= 0:
@@ -359,8 +368,7 @@ def create_app(service: Service) -> FastAPI:
         to ``Prefer: wait=N`` seconds: 200 with the result when the job finished by then, else 202."""
         body, upload = await read_request(request, SummaryRequest)
         idem = request.headers.get("idempotency-key", "")[:200]
-        await run_in_threadpool(check_jobs, store, key)
-        job = await run_in_threadpool(submit, key, body, upload, idem)
+        job = await run_in_threadpool(checked_submit, key, body, upload, idem)
         request.scope["summarizer_job"] = job.id
         wait = prefer_wait(request.headers.get("prefer"), settings)
         job = await wait_for(job, wait)
