@@ -141,6 +141,7 @@ class BM25:
             for term, count in bag.items():
                 self.postings[term].append((doc_id, count))
         self.idf = {t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        self.top_idf = max(self.idf.values(), default=1.0)  # an unknown term weighs as the rarest known one
 
     def scores(self, query: Sequence[str], weights: dict[str, float] | None = None) -> dict[int, float]:
         """BM25 score of every document that shares a term with ``query``."""
@@ -161,7 +162,7 @@ class BM25:
         distinct = set(query)
         if not distinct:
             return 0.0
-        top = max(self.idf.values(), default=1.0)
+        top = self.top_idf
         total = sum(self.idf.get(t, top) for t in distinct)
         return sum(self.idf.get(t, top) for t in distinct if t in bag) / total if total else 0.0
 
