@@ -86,3 +86,35 @@ def test_a_column_set_saved_on_settings_is_offered_on_the_table_page(app_url, ap
     page.get_by_role("combobox", name="Column set").click()
     page.get_by_role("option", name="trials").click()
     assert "Traceback" not in page.inner_text("body")
+
+
+def test_stop_keeps_the_papers_filled_and_asks_nothing_more(browser, tmp_path):  # noqa: F811
+    """With a model one paper at a time (each answer ~2 s), Stop after the first paper: the table comes back
+    marked stopped with the rows filled; no request is sent for a paper after the Stop, and no synthesis."""
+    from llm_server import LLMServer
+    from test_browser import streamlit_app
+
+    texts = [f"# Study {i}\n\n## Abstract\nIn this paper we ask how ferry route {i} affects harbour traffic. The route "
+             f"carried {1000 + i} passengers a day.\n\n## 2 Method\nWe counted passengers on {20 + i} days." for i in range(4)]
+    paths = []
+    for i, text in enumerate(texts):
+        paths.append(tmp_path / f"study{i}.md")
+        paths[-1].write_text(text, encoding="utf-8")
+    with LLMServer(latency=2.0) as server, streamlit_app(
+            tmp_path, SUMMARIZER_BACKEND="llm", SUMMARIZER_BASE_URL=server.base_url, SUMMARIZER_MODEL="test-model",
+            SUMMARIZER_API_KEY="sk-table-stop", SUMMARIZER_WORKERS="1", SUMMARIZER_CONTEXT_WINDOW="16000") as url:
+        page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
+        page.set_default_timeout(90_000)
+        page.goto(f"{url}/Literature_table")
+        _wait_text(page, "Papers (2 to 50")
+        page.locator("input[type=file]").first.set_input_files([str(p) for p in paths])
+        _wait_text(page, "4 papers × 6 columns with test-model")
+        page.get_by_role("button", name="Fill the table").click()
+        _wait_text(page, "1 of 4 papers", 60_000)
+        page.get_by_role("button", name="Stop").click()
+        _wait_text(page, "stopped: papers not started are missing", 60_000)
+        asked = len(server.state.chat_requests)
+        page.wait_for_timeout(3_000)
+        assert len(server.state.chat_requests) == asked <= 2  # the paper in flight at the Stop, at most
+        assert not any("<table>" in r.body["messages"][-1]["content"] for r in server.state.chat_requests)
+        assert "Traceback" not in page.inner_text("body")
