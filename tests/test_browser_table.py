@@ -47,6 +47,12 @@ def test_three_papers_a_user_column_offline_cells_cited_pages_and_csv(app_url, a
     cited = re.search(r"Cited: \[[^\]]*p\. (\d+)\]", page.inner_text("body"))
     assert cited, page.inner_text("body")[-3000:]
     _wait_text(page, f"PDF page {cited.group(1)} of ")
+    # a click on a cell of the table (the data frame's canvas) shows that cell's passage: the second paper's
+    # first column (the columns come right after the paper and its title)
+    frame = page.locator("[data-testid=stDataFrame]").last  # the first is the columns editor
+    area = frame.bounding_box()
+    page.mouse.click(area["x"] + 320, area["y"] + 35 * 2.5)
+    _wait_text(page, "P2 · Research question")
     with page.expect_download() as info:
         page.get_by_role("button", name="⬇️ CSV", exact=True).click()
     rows = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8-sig"))))

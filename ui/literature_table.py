@@ -215,7 +215,7 @@ def _progress(st) -> None:
     watch()
 
 
-def _cell_view(st, table: LiteratureTable, event) -> None:
+def _cell_view(st, table: LiteratureTable, event, header: list[str]) -> None:
     """The passage and PDF page behind the cell selected in the table (or picked from the list beside it)."""
     readable = [r for r in table.rows if not r.error]
     choices = [(r.key, c.key) for r in readable for c in table.columns
@@ -226,7 +226,7 @@ def _cell_view(st, table: LiteratureTable, event) -> None:
     cells = getattr(getattr(event, "selection", None), "cells", None) or []
     if cells:  # a click in the table
         r, c = cells[0]
-        c = c if isinstance(c, str) else table_rows(table)[0][c]
+        c = c if isinstance(c, str) else header[c]
         key = next((x.key for x in table.columns if x.name == c), None)
         if key is not None and (table.rows[int(r)].key, key) in choices:
             st.session_state[f"lt_cell_{table.id}"] = (table.rows[int(r)].key, key)
@@ -268,10 +268,16 @@ def _show(st, table: LiteratureTable) -> None:
     for note in table.notes:
         st.info(escape_text(note))
     rows = table_rows(table)
-    data = {h: [row[i] for row in rows[1:]] for i, h in enumerate(rows[0])}
+    # on screen the aspects come right after the title (authors, year and file after them): they are what is read
+    lead = len(rows[0]) - len(table.columns)
+    order = [0, 1, *range(lead, len(rows[0])), *range(2, lead)]
+    header = [rows[0][i] for i in order]
+    data = {rows[0][i]: [row[i] for row in rows[1:]] for i in order}
+    config = {"Title": st.column_config.TextColumn("Title", width="medium"),
+              **{c.name: st.column_config.TextColumn(c.name, width="large", help=c.description) for c in table.columns}}
     event = st.dataframe(data, key=f"lt_frame_{table.id}", on_select="rerun", selection_mode="single-cell",
-                         hide_index=True, width="stretch")
-    _cell_view(st, table, event)
+                         hide_index=True, width="stretch", column_config=config)
+    _cell_view(st, table, event, header)
     s = table.synthesis
     if s.text:
         st.markdown("#### Synthesis")
