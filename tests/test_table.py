@@ -14,7 +14,7 @@ import sys
 
 import pytest
 from conftest import ROOT
-from llm_server import LLMServer
+from llm_server import LLMServer, rough_tokens
 from pdf_factory import make_paper
 
 from summarizer.config.settings import Settings
@@ -272,3 +272,25 @@ def test_a_paper_summarized_before_brings_its_section_summaries_into_its_request
             for r in server.state.chat_requests}
     assert "2 Method: Forty sensors on streets near six parks" in sent["Paper: Parks Cool Their Streets"]
     assert "<summaries>\n(none)\n</summaries>" in sent["Paper: Street Trees and Summer Heat"]
+
+
+def test_a_small_context_window_still_fills_every_paper_and_a_window_too_small_says_what_to_change():
+    longer = "\n\n".join(" ".join(f"Street {k}-{j} of the survey had {k + j} trees, {k * 7 + j} parked cars and a "
+                                  f"limitation of {k} sensors in the shade, which the method of the study describes "
+                                  "with the data it recorded." for j in range(4)) for k in range(30))
+    papers = _papers(PARKS + "\n\n## 5 Discussion\n" + longer, TREES + "\n\n## 4 Discussion\n" + longer, ZH)
+    with LLMServer() as server:
+        small = _llm(server).replace(context_window=2048, use_cache=False)
+        table = TableBuilder(small, default_columns()).build(papers, synthesize=False)
+        assert len(server.state.chat_requests) == 3  # one per paper, never all papers in one prompt
+        assert all(rough_tokens(r.body["messages"]) + r.body["max_tokens"] <= 2048 for r in server.state.chat_requests)
+        assert sum(c.status == CellStatus.FOUND for r in table.rows for c in r.cells.values()) >= 9
+        for window in (1200, 1400, 1600, 2048, 3000):  # every request fits its window, passages cut to the room left
+            cells = TableBuilder(_llm(server).replace(context_window=window, use_cache=False), default_columns()).cells
+            for row_index in (PaperIndex(p.document) for p in papers[:2]):
+                call = cells.prepare(row_index, default_columns()).call
+                assert call.prompt_tokens + call.max_tokens + 64 <= window, window
+        tiny = TableBuilder(_llm(server).replace(context_window=900, use_cache=False), default_columns()).build(
+            papers[:2], synthesize=False)
+    notes = {c.note for r in tiny.rows for c in r.cells.values()}
+    assert len(notes) == 1 and ("raise the context window" in notes.pop())

@@ -25,7 +25,7 @@ from summarizer.llm.answer_checks import AnswerContext
 from summarizer.llm.answers import parse_answer
 from summarizer.llm.cache import AnswerCache, key_scope
 from summarizer.llm.requests import Call, ModelRequests
-from summarizer.model.errors import SummarizerError
+from summarizer.model.errors import BackendError, SummarizerError
 from summarizer.table.columns import Column
 from summarizer.table.model import Cell, CellStatus, Method
 from summarizer.table.papers import PaperIndex
@@ -41,6 +41,8 @@ PASSAGE_SHARE = 0.6
 PASSAGE_MAX_TOKENS = 6000
 #: The share of a paper's earlier section summaries sent with its request, in tokens.
 SUMMARY_TOKENS = 1500
+#: The least room for passages a request must have (a window smaller than the prompt plus this is refused).
+MIN_DATA_TOKENS = 150
 #: The least share of an answer's terms a sent passage must hold to be its source when the cited one is not.
 GROUND_MIN = 0.5
 ANSWER_MAX_CHARS = 400
@@ -113,8 +115,21 @@ class ModelCells:
         return requests
 
     def prepare(self, index: PaperIndex, columns: list[Column], requests: ModelRequests | None = None) -> Prepared:
-        """The paper's request for ``columns``: each column's best passages, within the paper's token share."""
+        """The paper's request for ``columns``: each column's best passages (and the paper's earlier section
+        summaries), within what the context window leaves after the prompt and the answer's room; a window too
+        small for any passage is ``BackendError`` with what to change."""
         requests = requests or self.for_paper(index.document.language)
+        listing = "\n".join(f"{c.key}: {c.name}: {c.description}" for c in columns)
+        values = {"title": index.document.title, "columns": listing}
+        bare = requests.sized(self.prompt, {**values, "passages": "", "section_summaries": "(none)"})
+        answer_room = max(self.prompt.max_output_tokens, 120 + 90 * len(columns))
+        data_room = bare.room - answer_room
+        if data_room < MIN_DATA_TOKENS:
+            raise BackendError(f"The model's context window ({requests.context_window} tokens) leaves no room for the "
+                               f"paper's passages with {len(columns)} columns; raise the context window or ask fewer "
+                               "columns at a time.")
+        summaries = self.summaries_text(index, requests, min(SUMMARY_TOKENS, data_room // 3))
+        room = min(self.passage_tokens, data_room - requests.tokenizer.count(summaries))
         chosen: list[Passage] = []
         per_column = []
         for column in columns:
@@ -125,21 +140,18 @@ class ModelCells:
             for hits in per_column:
                 if rank < len(hits) and hits[rank] not in chosen:
                     size = requests.tokenizer.count(hits[rank].text) + 12
-                    if used + size > self.passage_tokens:
+                    if used + size > room:
                         continue
                     chosen.append(hits[rank])
                     used += size
         chosen.sort(key=lambda p: p.id)  # reading order
-        listing = "\n".join(f"{c.key}: {c.name}: {c.description}" for c in columns)
         text = "\n\n".join(f"[{n}] {p.citation}\n{delimit_passage(p.text)}" for n, p in enumerate(chosen, 1))
-        values = {"title": index.document.title, "columns": listing, "passages": text or "(no passages)",
-                  "section_summaries": self.summaries_text(index, requests)}
-        call = requests.sized(self.prompt, values)
+        call = requests.sized(self.prompt, {**values, "passages": text or "(no passages)", "section_summaries": summaries})
         call = replace(call, schema=cell_schema(columns), grammar_schema=cell_schema(columns, bounded=True),
-                       max_tokens=min(call.room, max(call.max_tokens, 120 + 90 * len(columns))))
+                       max_tokens=min(call.room, answer_room))
         return Prepared(call, chosen, columns)
 
-    def summaries_text(self, index: PaperIndex, requests: ModelRequests) -> str:
+    def summaries_text(self, index: PaperIndex, requests: ModelRequests, limit: int = 0) -> str:
         """The paper's section summaries from an earlier run (History), within ``SUMMARY_TOKENS``: paid for once,
         they tell the model what each part of the paper says; "(none)" for a paper never summarized."""
         lines, used = [], 0
@@ -148,7 +160,7 @@ class ModelCells:
                 continue
             line = f"{index.document.sections[number].title}: {' '.join(summary.split())}"
             size = requests.tokenizer.count(line)
-            if used + size > SUMMARY_TOKENS:
+            if used + size > (limit or SUMMARY_TOKENS):
                 break
             lines.append(line)
             used += size
