@@ -141,6 +141,49 @@ class Section:
                    blocks=[Block.from_json(b) for b in data.get("blocks", [])])
 
 
+class FloatKind(StrEnum):
+    TABLE = "table"
+    FIGURE = "figure"
+
+
+@dataclass
+class Float:
+    """A table or figure of the paper: its caption and number, the page and region (PDF points) it is on, a
+    table's cells, and the section that cites it first. ``bbox`` is None when no region was found for the
+    caption (the caption is still the reader's)."""
+
+    kind: FloatKind
+    number: str
+    caption: str
+    page: int
+    bbox: tuple[float, float, float, float] | None = None
+    rows: list[list[str]] = field(default_factory=list)
+    section: int | None = None
+    caption_box: tuple[float, float, float, float] | None = None  # where the caption is (to find the region)
+
+    @property
+    def label(self) -> str:
+        return f"{'Table' if self.kind == FloatKind.TABLE else 'Figure'} {self.number}"
+
+    @property
+    def cells_text(self) -> str:
+        """A table's cells as text, a row per line (what the faithfulness check reads)."""
+        return "\n".join(" | ".join(" ".join(str(c).split()) for c in row) for row in self.rows)
+
+    def to_json(self) -> dict:
+        return {"kind": str(self.kind), "number": self.number, "label": self.label, "caption": self.caption,
+                "page": self.page, "bbox": list(self.bbox) if self.bbox else None, "rows": self.rows,
+                "section": self.section, "caption_box": list(self.caption_box) if self.caption_box else None}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Float:
+        bbox, box = data.get("bbox"), data.get("caption_box")
+        return cls(FloatKind(data.get("kind", "figure")), str(data.get("number", "")), str(data.get("caption", "")),
+                   int(data.get("page") or 1), tuple(float(x) for x in bbox) if bbox else None,
+                   [[str(c) for c in row] for row in data.get("rows") or []], data.get("section"),
+                   tuple(float(x) for x in box) if box else None)
+
+
 @dataclass
 class Document:
     """A parsed input: title, authors, abstract and the ordered sections."""
@@ -154,6 +197,7 @@ class Document:
     genre: Genre = Genre.PAPER
     page_count: int | None = None
     notices: list[str] = field(default_factory=list)
+    floats: list[Float] = field(default_factory=list)  # tables and figures found (PDFs), in page order
 
     @property
     def text(self) -> str:
@@ -170,6 +214,7 @@ class Document:
             "genre": str(self.genre),
             "page_count": self.page_count,
             "notices": list(self.notices),
+            "floats": [f.to_json() for f in self.floats],
             "sections": [s.to_json() for s in self.sections],
         }
 
@@ -179,4 +224,5 @@ class Document:
                    sections=[Section.from_json(s) for s in data.get("sections", [])],
                    authors=list(data.get("authors", [])), abstract=data.get("abstract", ""),
                    language=data.get("language", "en"), genre=Genre(data.get("genre", "paper")),
-                   page_count=data.get("page_count"), notices=list(data.get("notices", [])))
+                   page_count=data.get("page_count"), notices=list(data.get("notices", [])),
+                   floats=[Float.from_json(f) for f in data.get("floats") or []])

@@ -17,7 +17,11 @@ from summarizer.pdf.blocks import join_text
 
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 
-CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|algorithm|listing|图|表)\s*[\dA-Z IVX]+[.:：]?", re.I)
+#: A caption's opening: the float's word and number ("Figure 2.1:", "Fig. SI 3.", "TABLE IV", "表 1"), then a
+#: delimiter, the line's end, or a capitalised word; "Figure 5 shows …" opens a paragraph of prose, not a caption.
+CAPTION = re.compile(r"^(?:fig\.?|figure|table|tab\.|algorithm|listing|图|表)\s*"
+                     r"(?:[0-9]+(?:\.[0-9]+)*[A-Za-z]?|S?I?\s?[0-9]+|[IVXLC]+|[A-Z])"
+                     r"(?:\s*[.:：|]|\s*$|\s+(?-i:(?=[A-Z(\[“\"]))|\s*(?=[\u4e00-\u9fff]))", re.I)
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B$|-B$|CMBX|CMSSBX", re.I)
 
@@ -86,6 +90,7 @@ class Line:
 class PageText:
     lines: list[Line] = field(default_factory=list)
     captions: list[Block] = field(default_factory=list)
+    caption_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)  # one per caption
 
 def open_pdf(data: bytes, password: str = ""):
     """Open PDF bytes; translate every failure into a sentence a person understands."""
@@ -329,11 +334,14 @@ def extract_pages(doc, max_pages: int) -> list[PageText]:
         for block in _reading_order(blocks, width):
             lines = _block_lines(block, page_no, block_no, width)
             block_no += 1
-            if lines and CAPTION.match(lines[0].text) and len(lines[0].text.split()) > 2:
+            # a caption: its opening, and more than the label alone ("TABLE IV" over its title's line counts)
+            if lines and CAPTION.match(lines[0].text) and (len(lines[0].text.split()) > 2 or len(lines) > 1
+                                                           or len(re.findall(r"[\u4e00-\u9fff]", lines[0].text)) >= 4):
                 text = ""
                 for line in lines:
                     text = join_text(text, line.text)
                 pt.captions.append(Block("caption", text, page_no + 1))
+                pt.caption_boxes.append(tuple(block["bbox"]))
                 continue
             pt.lines.extend(lines)
         pages.append(pt)

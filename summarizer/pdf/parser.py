@@ -49,6 +49,8 @@ class ParseState:
     pages: tuple[PageText, ...] = ()
     lines: tuple[Line, ...] = ()
     captions: tuple[Block, ...] = ()
+    caption_boxes: tuple[tuple[float, float, float, float], ...] = ()
+    floats: tuple = ()  # tables and figures (``summarizer.pdf.floats``)
     outline: tuple[Heading, ...] = ()
     headings: tuple[Heading, ...] = ()
     notices: tuple[str, ...] = field(default=())
@@ -71,7 +73,8 @@ def drop_running_lines(state: ParseState) -> ParseState:
     heights = [state.doc[i].rect.height for i in range(len(state.pages))]
     pages = running_lines_dropped(list(state.pages), heights)
     return replace(state, pages=tuple(pages), lines=tuple(line for pt in pages for line in pt.lines),
-                   captions=tuple(c for pt in pages for c in pt.captions))
+                   captions=tuple(c for pt in pages for c in pt.captions),
+                   caption_boxes=tuple(b for pt in pages for b in pt.caption_boxes))
 
 
 def check_text_layer(state: ParseState) -> ParseState:
@@ -123,9 +126,17 @@ def keep_outline_shape(state: ParseState) -> ParseState:
     return replace(state, headings=tuple(replace(h, level=level) for h, level in zip(state.headings, levels)))
 
 
+def find_tables_and_figures(state: ParseState) -> ParseState:
+    """Each numbered caption's table or figure with its page (regions and cells later, when asked for:
+    ``summarizer.pdf.floats.locate_floats``)."""
+    from summarizer.pdf.floats import captioned_floats
+
+    return replace(state, floats=tuple(captioned_floats(state.captions, state.caption_boxes)))
+
+
 #: The parser's steps, in order. Each takes and returns a ``ParseState``.
-STEPS = (read_pages, drop_running_lines, check_text_layer, find_outline, find_headings, heading_levels,
-         merge_outline, keep_outline_shape)
+STEPS = (read_pages, drop_running_lines, check_text_layer, find_tables_and_figures, find_outline, find_headings,
+         heading_levels, merge_outline, keep_outline_shape)
 
 
 def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAULT_MAX_PAGES,
@@ -140,5 +151,9 @@ def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAUL
         meta_title = (doc.metadata or {}).get("title") or ""
     finally:
         doc.close()
-    return build_document(list(state.lines), list(state.headings), list(state.captions), source, meta_title,
-                          page_count, list(state.notices))
+    document = build_document(list(state.lines), list(state.headings), list(state.captions), source, meta_title,
+                              page_count, list(state.notices))
+    from summarizer.pdf.floats import assign_sections
+
+    document.floats = assign_sections(document, list(state.floats))
+    return document

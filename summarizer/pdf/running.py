@@ -34,5 +34,5 @@ def drop_running_lines(pages: list[PageText], heights: list[float],
             if at_edge and edge_counts[key(line)] >= threshold and len(pages) >= cfg.min_pages:
                 continue
             kept.append(line)
-        out.append(PageText(kept, list(pt.captions)))
+        out.append(PageText(kept, list(pt.captions), list(pt.caption_boxes)))
     return out
