@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from summarizer.llm.answers import field_text
 from summarizer.model.results import NOT_SENT, DocumentSummary
-from summarizer.output.escape import escape_text, safe_markdown
+from summarizer.output.escape import escape_text, markdown_cell, safe_markdown
 
 _MARKERS = re.compile(r"^\s*(#+\s*)+")
 
@@ -99,9 +99,29 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
             lines += ["", f"*Note: {escape_text(r.note)}*"]
         if include_reasoning and r.reasoning:
             lines += ["", f"> *Reasoning:* {safe_markdown(r.reasoning)}"]
+        lines += floats_markdown([f for f in doc.floats if f.section == r.index])
     if skipped:
         lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_FLOAT_LABEL = re.compile(r"^\s*(?:fig(?:ure)?\.?|tab(?:le)?\.?|图|表)\s*[0-9A-Z.]+(?:\s?[0-9]+)?\s*[.:：|]?\s*", re.I)
+
+
+def floats_markdown(floats) -> list[str]:
+    """A section's tables and figures under its summary: label, page and caption, and a table's cells as a
+    Markdown table (every cell escaped) where they were read."""
+    out: list[str] = []
+    for f in floats:
+        caption = _FLOAT_LABEL.sub("", f.caption, count=1) or f.caption  # "Table 2: Results" reads "Results"
+        out += ["", f"**{escape_text(f.label)}** (p. {f.page}): {escape_text(caption)}"]
+        rows = [r for r in f.rows if any(c.strip() for c in r)]
+        if rows:
+            width = max(len(r) for r in rows)
+            padded = [r + [""] * (width - len(r)) for r in rows]
+            out += ["", "| " + " | ".join(markdown_cell(c) for c in padded[0]) + " |", "|" + "---|" * width]
+            out += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in padded[1:]]
+    return out
 
 
 _LABELS = {"contributions": "Contributions", "key_numbers": "Key numbers", "key_terms": "Key terms",

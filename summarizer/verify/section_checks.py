@@ -39,10 +39,13 @@ def code_digest() -> str:
 
 
 def source_of(document: Document, index: int) -> str:
-    """The text a section's summary is checked against: the document's and the section's titles and
-    the section's text (so a title the summary repeats is not an invention)."""
+    """The text a section's summary is checked against: the document's and the section's titles, the section's
+    text (so a title the summary repeats is not an invention) and the cells of the tables it cites (where they
+    were read: ``--tables``)."""
     section = document.sections[index]
-    return f"{document.title}\n{section.title}\n{section.text}"
+    tables = "\n".join(f"{f.label}: {f.caption}\n{f.cells_text}" for f in document.floats
+                       if f.section == index and f.rows)  # a number read from the section's table is traced
+    return f"{document.title}\n{section.title}\n{section.text}" + (f"\n{tables}" if tables else "")
 
 
 def verify(result: SectionResult, source: str) -> None:

@@ -1,0 +1,97 @@
+"""Tables and figures (issue #30): captions become floats while the PDF is parsed (at no cost to the parse); on
+corpus pages with known tables and figures, ``locate_floats`` finds their regions and a table's cells; a number read
+from a table cell is traced by the faithfulness check and an invented one still flagged; tables show under their
+section in the Markdown; a paragraph opening "Figure 5 shows …" stays prose."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS
+
+from summarizer.model.document import Document, Float, FloatKind, Section
+from summarizer.model.results import DocumentSummary, SectionResult
+from summarizer.output.render import render_markdown
+from summarizer.pdf.extract import CAPTION
+from summarizer.pdf.floats import locate_floats, numbered
+from summarizer.pdf.parser import parse_pdf
+from summarizer.verify.section_checks import source_of, verify
+
+PAPERS = CORPUS / "papers"
+
+
+def _paper(slug: str):
+    path = next(PAPERS.glob(f"{slug}*.pdf"), None)
+    if path is None:
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    return path.read_bytes(), json.loads(path.with_suffix(".json").read_text())
+
+
+@pytest.mark.parametrize("text, kind, number", [
+    ("Figure 5: Sparse, low-fidelity", FloatKind.FIGURE, "5"), ("Fig. SI 3. The comparison", FloatKind.FIGURE, "SI 3"),
+    ("Figure 2.1: A pair of mesh patterns", FloatKind.FIGURE, "2.1"), ("TABLE IV", FloatKind.TABLE, "IV"),
+    ("表1 实验结果", FloatKind.TABLE, "1"), ("图 2 模型结构", FloatKind.FIGURE, "2")])
+def test_caption_numbers(text, kind, number):
+    assert numbered(text) == (kind, number) and CAPTION.match(text)
+
+
+def test_a_paragraph_opening_with_a_figure_reference_is_prose_not_a_caption():
+    assert not CAPTION.match("Figure 5 shows that the error falls") and not CAPTION.match("Table 3 lists the runs")
+
+
+def test_every_table_of_a_paper_is_found_with_its_page_cells_and_section():
+    data, meta = _paper("sentiment-tools-developer")
+    doc = parse_pdf(data, "sentiment.pdf")
+    tables = [f for f in doc.floats if f.kind == FloatKind.TABLE]
+    assert {(f.number, f.page) for f in tables} == {(str(t["number"]), t["page"]) for t in meta["tables"]}
+    assert all(f.bbox is None and not f.rows for f in tables)  # the parse only reads captions
+    locate_floats(data, doc.floats)
+    assert all(f.bbox and f.rows for f in tables)
+    kappa = next(f for f in tables if f.number == "2")
+    assert "Kappa" in kappa.caption and len(kappa.rows) >= 3 and kappa.section is not None
+    assert sum(any(ch.isdigit() for ch in c) for row in kappa.rows for c in row) >= 4, kappa.rows  # its numbers
+
+
+def test_figures_are_found_on_their_pages_with_a_region():
+    data, meta = _paper("explainable-ml-kdd2019")
+    doc = locate_floats_of(data)
+    want = {(str(f["number"]), f["page"]) for f in meta["figures"]}
+    got = {(f.number, f.page) for f in doc.floats if f.kind == FloatKind.FIGURE}
+    assert len(want & got) >= 0.8 * len(want) and len(got - want) <= 1
+    assert all(f.bbox for f in doc.floats if f.kind == FloatKind.FIGURE and (f.number, f.page) in want)
+
+
+def locate_floats_of(data: bytes) -> Document:
+    doc = parse_pdf(data, "paper.pdf")
+    locate_floats(data, doc.floats)
+    return doc
+
+
+def _with_table() -> Document:
+    section = Section("4 Results", "Our parser beats the baseline on both corpora, as Table 2 shows.", kind="results")
+    table = Float(FloatKind.TABLE, "2", "Table 2: Accuracy per corpus", 6, (0, 0, 1, 1),
+                  [["Corpus", "Ours", "Baseline"], ["News", "91.4", "87.2"], ["Papers", "88.9", "80.1"]], section=0)
+    return Document("Parsing", "p.pdf", [section], floats=[table])
+
+
+def test_a_number_read_from_a_table_cell_is_traced_and_an_invented_one_is_still_flagged():
+    doc = _with_table()
+    result = SectionResult(0, "4 Results", "results", 1)
+    result.summary = "- The parser reaches 91.4 on news against 87.2 for the baseline, and 95.3 on papers."
+    verify(result, source_of(doc, 0))
+    assert result.unverified_numbers == ["95.3"]
+    bare = Document("Parsing", "p.pdf", doc.sections)  # the same summary without the table: both numbers unsourced
+    verify(result, source_of(bare, 0))
+    assert "91.4" in result.unverified_numbers
+
+
+def test_tables_show_under_their_section_in_the_markdown_as_data():
+    doc = _with_table()
+    doc.floats[0].rows[1][0] = "<img src=x onerror=alert(1)>"
+    result = SectionResult(0, "4 Results", "results", 1, status="done", summary="- The parser wins.")
+    markdown = render_markdown(DocumentSummary(doc, "extractive", "", [result]))
+    assert "**Table 2** (p. 6): Accuracy per corpus" in markdown and "| Papers | 88.9 | 80.1 |" in markdown
+    assert "<img" not in markdown.replace("\\<img", "")
+    back = Document.from_json(json.loads(json.dumps(doc.to_json())))
+    assert back.floats[0].rows == doc.floats[0].rows and back.floats[0].label == "Table 2"
