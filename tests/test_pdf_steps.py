@@ -15,8 +15,9 @@ def _state(data: bytes) -> ParseState:
 
 
 def test_steps_run_in_the_documented_order():
-    assert [s.__name__ for s in STEPS] == ["read_pages", "drop_running_lines", "check_text_layer", "find_outline",
-                                         "find_headings", "heading_levels", "merge_outline", "keep_outline_shape"]
+    assert [s.__name__ for s in STEPS] == ["read_pages", "drop_running_lines", "check_text_layer", "find_tables_and_figures",
+                                         "find_outline", "find_headings", "heading_levels", "merge_outline",
+                                         "keep_outline_shape"]
 
 
 def test_running_lines_step_returns_new_pages_and_drops_page_numbers():

@@ -4,7 +4,7 @@ The parser is an ordered tuple of small steps (``STEPS``) over one ``ParseState`
 returns a new state and never changes the objects an earlier step made:
 
 read pages (lines in reading order, captions set apart) → drop running lines → check the text
-layer (scanned or garbled pages) → outline → headings → levels → merge the outline → keep the
+layer (scanned or garbled pages) → tables and figures by their captions → outline → headings → levels → merge the outline → keep the
 numbering's shape; then ``build_document`` rebuilds paragraphs and typed blocks and finds title,
 authors and abstract. The steps live in ``summarizer.pdf``; this module keeps the names others import.
 """

@@ -153,6 +153,20 @@ _COUNT = ("UPDATE runs SET sections_done = (SELECT COUNT(*) FROM sections s WHER
           "s.status != 'skipped'), updated = ? WHERE id = ?")
 
 
+def _wal(db: sqlite3.Connection, timeout: float) -> str:
+    """Switch to WAL, waiting while another process holds the file: the switch needs the file to itself and
+    SQLite answers "database is locked" at once rather than waiting (two processes opening a new history
+    together, one of them in its first migration, failed on this)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class SQLiteHistory:
     """The history in one SQLite file; safe for threads (a connection each) and processes (WAL + locks)."""
 
@@ -194,7 +208,7 @@ class SQLiteHistory:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
         db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _wal(db, self.timeout)
         if mode.lower() != "wal":
             log.warning("history: journal mode is %s, not WAL", mode)
         db.execute("PRAGMA synchronous = NORMAL")
