@@ -95,3 +95,14 @@ def test_tables_show_under_their_section_in_the_markdown_as_data():
     assert "<img" not in markdown.replace("\\<img", "")
     back = Document.from_json(json.loads(json.dumps(doc.to_json())))
     assert back.floats[0].rows == doc.floats[0].rows and back.floats[0].label == "Table 2"
+
+
+def test_a_figure_image_is_cut_from_its_page_and_a_huge_one_downsampled(paper_pdf):
+    import pymupdf
+
+    from summarizer.pdf.page_view import REGION_MAX_SIDE, render_region
+
+    small = pymupdf.Pixmap(render_region(paper_pdf, 1, (72, 72, 272, 172)))
+    assert (small.width, small.height) == (400, 200)  # 2x: 200 x 100 points
+    huge = pymupdf.Pixmap(render_region(paper_pdf, 1, (0, 0, 595, 842), zoom=8.0))
+    assert max(huge.width, huge.height) <= REGION_MAX_SIDE and huge.height > 1000
