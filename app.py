@@ -377,6 +377,8 @@ def show_floats(doc, pdf: bytes | None) -> None:
                         fail(str(exc))
                         return
                 st.session_state.setdefault(FLOATS_READ, {})[digest] = read
+                doc.floats = [Float.from_json(f) for f in read]  # Ask the paper can now answer from the tables
+                st.session_state.pop("ask_asker", None)
             else:
                 return
         from summarizer.pdf.page_view import render_region

@@ -106,3 +106,14 @@ def test_a_figure_image_is_cut_from_its_page_and_a_huge_one_downsampled(paper_pd
     assert (small.width, small.height) == (400, 200)  # 2x: 200 x 100 points
     huge = pymupdf.Pixmap(render_region(paper_pdf, 1, (0, 0, 595, 842), zoom=8.0))
     assert max(huge.width, huge.height) <= REGION_MAX_SIDE and huge.height > 1000
+
+
+def test_ask_answers_from_a_read_table_and_cites_it():
+    from summarizer.ask.qa import Asker
+    from summarizer.config.settings import Settings
+
+    doc = _with_table()
+    doc.sections[0].text += " The method section explains the parser."
+    turn = Asker(doc, Settings(backend="extractive")).ask("What accuracy does the parser reach on papers per corpus?")
+    assert "[Table 2, p. 6]" in turn.answer, turn.answer
+    assert "88.9" in turn.answer
