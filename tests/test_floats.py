@@ -117,3 +117,28 @@ def test_ask_answers_from_a_read_table_and_cites_it():
     turn = Asker(doc, Settings(backend="extractive")).ask("What accuracy does the parser reach on papers per corpus?")
     assert "[Table 2, p. 6]" in turn.answer, turn.answer
     assert "88.9" in turn.answer
+
+
+def test_summarize_tables_writes_figures_beside_the_markdown_and_links_them(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    data, meta = _paper("radiotherapy-dose-rl-aime2024")
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(data)
+    out = tmp_path / "notes" / "paper.md"
+    out.parent.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUMMARIZER_", "OPENAI_"))}
+    proc = subprocess.run([sys.executable, "-m", "summarizer", "summarize", str(pdf), "--backend", "extractive",
+                           "--tables", "-o", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**env, "SUMMARIZER_HOME": str(tmp_path / "home")})
+    assert proc.returncode == 0, proc.stderr
+    markdown = out.read_text(encoding="utf-8")
+    links = [line[line.index("(") + 1:-1] for line in markdown.splitlines() if line.startswith("![Figure")]
+    assert len(links) >= 0.8 * len(meta["figures"]) and all(link.startswith("paper_assets/") for link in links)
+    for link in links:  # relative to the Markdown: the folder moves with it
+        assert (out.parent / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "**Table 1** (p. 6)" in markdown and "|---|" in markdown

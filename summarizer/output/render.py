@@ -47,7 +47,8 @@ def not_summarized(r) -> str:
     return f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}"
 
 
-def render_markdown(result: DocumentSummary, include_reasoning: bool = False, when: datetime | None = None) -> str:
+def render_markdown(result: DocumentSummary, include_reasoning: bool = False, when: datetime | None = None,
+                    images: dict[str, str] | None = None) -> str:
     doc = result.document
     when = when or datetime.now(timezone.utc)
     lines = [heading(1, doc.title), ""]
@@ -99,7 +100,7 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
             lines += ["", f"*Note: {escape_text(r.note)}*"]
         if include_reasoning and r.reasoning:
             lines += ["", f"> *Reasoning:* {safe_markdown(r.reasoning)}"]
-        lines += floats_markdown([f for f in doc.floats if f.section == r.index])
+        lines += floats_markdown([f for f in doc.floats if f.section == r.index], images)
     if skipped:
         lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
     return "\n".join(lines).rstrip() + "\n"
@@ -108,13 +109,16 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
 _FLOAT_LABEL = re.compile(r"^\s*(?:fig(?:ure)?\.?|tab(?:le)?\.?|图|表)\s*[0-9A-Z.]+(?:\s?[0-9]+)?\s*[.:：|]?\s*", re.I)
 
 
-def floats_markdown(floats) -> list[str]:
-    """A section's tables and figures under its summary: label, page and caption, and a table's cells as a
-    Markdown table (every cell escaped) where they were read."""
+def floats_markdown(floats, images: dict[str, str] | None = None) -> list[str]:
+    """A section's tables and figures under its summary: label, page and caption, a table's cells as a Markdown
+    table (every cell escaped) where they were read, and a figure's image where one was written (``images``:
+    label -> its path relative to the Markdown, ``output.figures``)."""
     out: list[str] = []
     for f in floats:
         caption = _FLOAT_LABEL.sub("", f.caption, count=1) or f.caption  # "Table 2: Results" reads "Results"
         out += ["", f"**{escape_text(f.label)}** (p. {f.page}): {escape_text(caption)}"]
+        if images and f.label in images:
+            out += ["", f"![{escape_text(f.label)}]({images[f.label]})"]
         rows = [r for r in f.rows if any(c.strip() for c in r)]
         if rows:
             width = max(len(r) for r in rows)
