@@ -70,6 +70,7 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
         lines.append(_demote(safe_markdown(overview), 3))
     else:
         lines.append(f"> **No overall summary:** {escape_text(result.overview_error or 'nothing was summarized.')}")
+    lines += key_results_markdown(doc)
     skipped = []
     for r in result.sections:
         if r.status == "skipped":
@@ -107,6 +108,19 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
 
 
 _FLOAT_LABEL = re.compile(r"^\s*(?:fig(?:ure)?\.?|tab(?:le)?\.?|图|表)\s*[0-9A-Z.]+(?:\s?[0-9]+)?\s*[.:：|]?\s*", re.I)
+
+
+def key_results_markdown(doc) -> list[str]:
+    """The paper's headline numbers as a small table (``verify.key_results``), each row citing its page."""
+    from summarizer.verify.key_results import key_results
+
+    rows = key_results(doc) if doc.genre == "paper" else []
+    if not rows:
+        return []
+    out = ["", heading(2, "Key results"), "", "| Measure | Value | Against | Source |", "|---|---|---|---|"]
+    out += [f"| {markdown_cell(r.measure)} | {markdown_cell(r.value)} | {markdown_cell(r.against or '—')} | "
+            f"{markdown_cell(r.citation)} |" for r in rows]
+    return out
 
 
 def floats_markdown(floats, images: dict[str, str] | None = None) -> list[str]:
