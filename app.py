@@ -337,11 +337,69 @@ def show_result(settings) -> None:
     show_coverage(st, result)
     if not empty:  # nothing summarized: the failures above say why, once (not once per section)
         show_summary(result, markdown, st.session_state.get("doc_pdf"))
+    if doc.floats:
+        show_floats(doc, st.session_state.get("doc_pdf"))
     reasoning = [r for r in result.sections if r.reasoning]
     if reasoning:
         with st.expander("The model's reasoning per section"):
             for r in reasoning:
                 st.markdown(f"**{escape_text(r.title)}** — {safe_markdown(r.reasoning)}")
+
+
+# -- tables and figures ------------------------------------------------------------------------------
+
+#: doc digest -> the document's floats with their regions and cells (read once, when asked)
+FLOATS_READ = "floats_read"
+
+
+@st.fragment
+def show_floats(doc, pdf: bytes | None) -> None:
+    """The paper's tables and figures by section, read from the PDF only when the reader asks (find_tables costs
+    hundreds of milliseconds a page): a table as a data frame with its page, a figure as its image."""
+    from summarizer.model.document import Float, FloatKind
+
+    digest = st.session_state.get("doc_digest")
+    with st.expander(f"Tables and figures ({len(doc.floats)})", expanded=bool(st.session_state.get(FLOATS_READ, {}).get(digest))):
+        read = st.session_state.get(FLOATS_READ, {}).get(digest)
+        if read is None:
+            st.caption(", ".join(f"{f.label} (p. {f.page})" for f in doc.floats))
+            if not pdf:
+                st.caption("Their cells and images need the PDF (uploaded in this session).")
+                return
+            if st.button("Read the tables and show the figures", key="read_floats", icon=":material/table_chart:"):
+                from summarizer.pdf.floats import locate_floats
+
+                with st.spinner("Reading tables and figures …"):
+                    copies = [Float.from_json(f.to_json()) for f in doc.floats]
+                    try:
+                        read = [f.to_json() for f in locate_floats(pdf, copies)]
+                    except SummarizerError as exc:
+                        fail(str(exc))
+                        return
+                st.session_state.setdefault(FLOATS_READ, {})[digest] = read
+                doc.floats = [Float.from_json(f) for f in read]  # Ask the paper can now answer from the tables
+                st.session_state.pop("ask_asker", None)
+            else:
+                return
+        from summarizer.pdf.page_view import render_region
+
+        titles = {i: s.title for i, s in enumerate(doc.sections)}
+        for data in read:
+            f = Float.from_json(data)
+            where = f" · {escape_text(titles[f.section])}" if f.section in titles else ""
+            st.markdown(f"**{escape_text(f.label)}** (p. {f.page}){where} — {escape_text(f.caption)}")
+            if f.kind == FloatKind.TABLE and f.rows:
+                width = max(len(r) for r in f.rows)
+                rows = [r + [""] * (width - len(r)) for r in f.rows]
+                st.dataframe([dict(zip([f"{i + 1}. {h}"[:40] for i, h in enumerate(rows[0])], r, strict=True))
+                              for r in rows[1:]], hide_index=True)
+            elif f.bbox is not None:
+                try:
+                    st.image(render_region(pdf, f.page, f.bbox), caption=f"{f.label}, page {f.page}")
+                except SummarizerError as exc:
+                    st.caption(escape_text(exc))
+            else:
+                st.caption("Its region was not found on the page; the caption and page are what the PDF shows.")
 
 
 # -- the summary and its page view -------------------------------------------------------------------

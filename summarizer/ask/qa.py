@@ -64,7 +64,8 @@ NOT_FOUND = {"en": "The paper does not say: it does not contain the answer to th
 RELATED_LEAD = {"en": "Related passages (they do not answer it):", "zh": "相关段落（并非答案）："}
 FAILED = {"en": "No answer: the model's answer failed the checks and was not used",
           "zh": "没有答案：模型的回答未通过检查，未被采用"}
-_CITATION = re.compile(r"\[§[^\[\]]{1,80}?\]")
+#: A citation in an answer: a section's ("[§3.2, p. 5]") or a table's ("[Table 2, p. 6]").
+_CITATION = re.compile(r"\[(?:§|Table\s)[^\[\]]{1,80}?\]")
 _CLOSING = re.compile(r"<\s*/?\s*passages\s*>", re.I)
 #: ``answer_checks``' shortest-answer rule is a summary's: an answer may be one word ("MIT", "Yes").
 _SUMMARY_ONLY = ("the answer was far too short",)

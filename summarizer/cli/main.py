@@ -234,7 +234,12 @@ def _summarize(args):
         if not quiet:
             print(f"Re-asking {len(result.needs_recheck())} section(s) with untraceable numbers …", file=sys.stderr)
         result = recheck(doc, settings, result)
-    markdown = render_markdown(result, include_reasoning=args.reasoning)
+    images = None
+    if getattr(args, "tables", False) and args.output not in (None, STDOUT) and Path(args.input).is_file():
+        from summarizer.output.figures import write_figures
+
+        images = write_figures(doc, Path(args.input).read_bytes(), Path(args.output)) or None
+    markdown = render_markdown(result, include_reasoning=args.reasoning, images=images)
     if recorder is not None:
         recorder.finish(result, markdown)  # the Markdown the user got, after any re-check
     if args.output not in (None, STDOUT):

@@ -47,7 +47,8 @@ def not_summarized(r) -> str:
     return f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}"
 
 
-def render_markdown(result: DocumentSummary, include_reasoning: bool = False, when: datetime | None = None) -> str:
+def render_markdown(result: DocumentSummary, include_reasoning: bool = False, when: datetime | None = None,
+                    images: dict[str, str] | None = None) -> str:
     doc = result.document
     when = when or datetime.now(timezone.utc)
     lines = [heading(1, doc.title), ""]
@@ -69,6 +70,7 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
         lines.append(_demote(safe_markdown(overview), 3))
     else:
         lines.append(f"> **No overall summary:** {escape_text(result.overview_error or 'nothing was summarized.')}")
+    lines += key_results_markdown(doc)
     skipped = []
     for r in result.sections:
         if r.status == "skipped":
@@ -99,7 +101,7 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
             lines += ["", f"*Note: {escape_text(r.note)}*"]
         if include_reasoning and r.reasoning:
             lines += ["", f"> *Reasoning:* {safe_markdown(r.reasoning)}"]
-        lines += floats_markdown([f for f in doc.floats if f.section == r.index])
+        lines += floats_markdown([f for f in doc.floats if f.section == r.index], images)
     if skipped:
         lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
     return "\n".join(lines).rstrip() + "\n"
@@ -108,13 +110,29 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
 _FLOAT_LABEL = re.compile(r"^\s*(?:fig(?:ure)?\.?|tab(?:le)?\.?|图|表)\s*[0-9A-Z.]+(?:\s?[0-9]+)?\s*[.:：|]?\s*", re.I)
 
 
-def floats_markdown(floats) -> list[str]:
-    """A section's tables and figures under its summary: label, page and caption, and a table's cells as a
-    Markdown table (every cell escaped) where they were read."""
+def key_results_markdown(doc) -> list[str]:
+    """The paper's headline numbers as a small table (``verify.key_results``), each row citing its page."""
+    from summarizer.verify.key_results import key_results
+
+    rows = key_results(doc) if doc.genre == "paper" else []
+    if not rows:
+        return []
+    out = ["", heading(2, "Key results"), "", "| Measure | Value | Against | Source |", "|---|---|---|---|"]
+    out += [f"| {markdown_cell(r.measure)} | {markdown_cell(r.value)} | {markdown_cell(r.against or '—')} | "
+            f"{markdown_cell(r.citation)} |" for r in rows]
+    return out
+
+
+def floats_markdown(floats, images: dict[str, str] | None = None) -> list[str]:
+    """A section's tables and figures under its summary: label, page and caption, a table's cells as a Markdown
+    table (every cell escaped) where they were read, and a figure's image where one was written (``images``:
+    label -> its path relative to the Markdown, ``output.figures``)."""
     out: list[str] = []
     for f in floats:
         caption = _FLOAT_LABEL.sub("", f.caption, count=1) or f.caption  # "Table 2: Results" reads "Results"
         out += ["", f"**{escape_text(f.label)}** (p. {f.page}): {escape_text(caption)}"]
+        if images and f.label in images:
+            out += ["", f"![{escape_text(f.label)}]({images[f.label]})"]
         rows = [r for r in f.rows if any(c.strip() for c in r)]
         if rows:
             width = max(len(r) for r in rows)

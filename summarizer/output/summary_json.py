@@ -6,6 +6,7 @@ from __future__ import annotations
 from summarizer.model.document import Document
 from summarizer.model.results import DocumentSummary
 from summarizer.verify.coverage import coverage
+from summarizer.verify.key_results import key_results
 
 
 def summary_json(document: Document, result: DocumentSummary, markdown: str) -> dict:
@@ -22,4 +23,5 @@ def summary_json(document: Document, result: DocumentSummary, markdown: str) -> 
         "overview_error": result.overview_error,
         "stopped": result.stopped,
         "coverage": coverage(result).as_json(),
+        "key_results": [k.as_json() for k in key_results(document)] if document.genre == "paper" else [],
     }

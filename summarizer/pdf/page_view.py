@@ -102,6 +102,31 @@ def render_page(data: bytes, page: int, highlight: str = "", zoom: float = 1.6) 
         return PageImage(pix.tobytes("png"), number, count, len(rects))
 
 
+#: A figure image's longest side in pixels: a huge figure is downsampled, never shown at full scan size.
+REGION_MAX_SIDE = 1600
+
+
+def render_region(data: bytes, page: int, bbox: tuple[float, float, float, float], zoom: float = 2.0) -> bytes:
+    """A region of a page (a figure or a table, PDF points) as a PNG, its longest side at most ``REGION_MAX_SIDE``."""
+    fitz = pymupdf()
+    try:
+        doc = fitz.open(stream=data, filetype="pdf")
+    except Exception as exc:
+        log.warning("region view: the PDF could not be opened (%s)", exc.__class__.__name__)
+        raise InputError("The PDF could not be opened to show its figure.") from None
+    with doc:
+        if not 1 <= page <= doc.page_count:
+            raise InputError(f"The PDF has no page {page}.")
+        p = doc[page - 1]
+        clip = fitz.Rect(bbox) & p.rect
+        if clip.is_empty:
+            raise InputError("The figure's region is off its page.")
+        side = max(clip.width, clip.height) * zoom
+        if side > REGION_MAX_SIDE:
+            zoom *= REGION_MAX_SIDE / side
+        return p.get_pixmap(matrix=fitz.Matrix(zoom, zoom), clip=clip).tobytes("png")
+
+
 # -- page marks in the summary view ------------------------------------------------------------------
 
 #: A page mark in the summary view links to ``#pm-<section index>-<summary line>``: a fragment, so a

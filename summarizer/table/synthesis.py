@@ -21,6 +21,7 @@ from summarizer.model.errors import SummarizerError
 from summarizer.table.model import CellStatus, Conflict, LiteratureTable, Method, PaperRow, Synthesis
 from summarizer.text.terms import terms
 from summarizer.verify.faithfulness import check_summary, numbers_in
+from summarizer.verify.key_results import measure_of
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +42,6 @@ def cited(row: PaperRow, column_key: str) -> str:
     return f"[{row.key} {cell.source.citation[1:]}"
 
 
-_UNIT_AFTER = re.compile(r"\s*(%|percent\b|[A-Za-z°][A-Za-z°/\-]*|[\u4e00-\u9fff]{1,4})")
-
-
-def _measure(text: str, start: int, end: int) -> str:
-    """What a number measures: its unit when one follows it ("1.8 degrees", "85%", "1.8摄氏度"), else the last
-    content word before it in its clause (stemmed)."""
-    after = _UNIT_AFTER.match(text, end)
-    lang = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
-    if after and after.group(1) in ("%", "percent"):
-        before = _measure(text, start, start)  # "accuracy of 85%": the accuracy, in percent
-        return f"{before} %".strip()
-    if after and end < len(text):
-        unit = terms(after.group(1), lang)
-        if unit and not unit[0][0].isdigit():
-            return unit[0]
-    clause = re.split(r"[,;:()]", text[max(0, start - 60):start])[-1]
-    words = [t for t in terms(clause, lang) if not t[0].isdigit()]
-    return words[-1] if words else ""
-
-
 def number_conflicts(table: LiteratureTable) -> list[Conflict]:
     """Per column, a measure that two or more papers report with different values."""
     out: list[Conflict] = []
@@ -72,7 +53,7 @@ def number_conflicts(table: LiteratureTable) -> list[Conflict]:
                 continue
             for mention in numbers_in(cell.answer):
                 at = cell.answer.find(mention.text)
-                measure = _measure(cell.answer, at, at + len(mention.text)) if at >= 0 else ""
+                measure = measure_of(cell.answer, at, at + len(mention.text)) if at >= 0 else ""
                 if not measure or row.key in seen[measure]:
                     continue
                 seen[measure][row.key] = (mention.text, cited(row, column.key), mention.candidates[0][0])

@@ -101,12 +101,16 @@ def _windows(text: str, lang: str) -> list[str]:
 
 
 def document_passages(document: Document) -> list[Passage]:
-    """Every prose passage of the document that may answer a question, in reading order."""
+    """Every prose passage of the document that may answer a question, in reading order; then each table whose
+    cells were read (``--tables``, or the app's "Read the tables"), cited as ``[Table 2, p. 6]``."""
     out: list[Passage] = []
     for index, section in enumerate(document.sections):
         if section.kind in NOT_SEARCHED:
             continue
         out.extend(section_passages(section, index, document.language, start=len(out)))
+    for table in (f for f in document.floats if f.rows):
+        out.append(Passage(len(out), table.section if table.section is not None else -1, table.label, table.label,
+                           table.page, f"{table.caption}\n{table.cells_text}"))
     return out
 
 
