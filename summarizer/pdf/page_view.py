@@ -81,15 +81,19 @@ def page_holds(page, sentence: str, share: float = 0.6) -> bool:
     return text_holds(page.get_text(), sentence, share)
 
 
+def _opened(fitz, data: bytes, purpose: str):
+    """The PDF in ``data``, open (a context manager), or ``InputError`` saying it cannot be opened for ``purpose``."""
+    try:
+        return fitz.open(stream=data, filetype="pdf")
+    except Exception as exc:
+        log.warning("%s: the PDF could not be opened (%s)", purpose, exc.__class__.__name__)
+        raise InputError(f"The PDF could not be opened for {purpose}.") from None
+
+
 def render_page(data: bytes, page: int, highlight: str = "", zoom: float = 1.6) -> PageImage:
     """The 1-based ``page`` of the PDF in ``data`` as a PNG, ``highlight`` marked in yellow."""
     fitz = pymupdf()
-    try:
-        doc = fitz.open(stream=data, filetype="pdf")
-    except Exception as exc:
-        log.warning("page view: the PDF could not be opened (%s)", exc.__class__.__name__)
-        raise InputError("The PDF could not be opened for the page view.") from None
-    with doc:
+    with _opened(fitz, data, "the page view") as doc:
         count = doc.page_count
         if count == 0:
             raise InputError("The PDF has no pages to show.")
@@ -109,12 +113,7 @@ REGION_MAX_SIDE = 1600
 def render_region(data: bytes, page: int, bbox: tuple[float, float, float, float], zoom: float = 2.0) -> bytes:
     """A region of a page (a figure or a table, PDF points) as a PNG, its longest side at most ``REGION_MAX_SIDE``."""
     fitz = pymupdf()
-    try:
-        doc = fitz.open(stream=data, filetype="pdf")
-    except Exception as exc:
-        log.warning("region view: the PDF could not be opened (%s)", exc.__class__.__name__)
-        raise InputError("The PDF could not be opened to show its figure.") from None
-    with doc:
+    with _opened(fitz, data, "its figure") as doc:
         if not 1 <= page <= doc.page_count:
             raise InputError(f"The PDF has no page {page}.")
         p = doc[page - 1]
