@@ -36,6 +36,13 @@ def test_caption_numbers(text, kind, number):
     assert numbered(text) == (kind, number) and CAPTION.match(text)
 
 
+def test_a_label_alone_on_its_block_is_a_caption():
+    from summarizer.pdf.extract import LABEL_ONLY
+
+    assert LABEL_ONLY.match("图9") and LABEL_ONLY.match("Fig. 8.") and numbered("图9") == (FloatKind.FIGURE, "9")
+    assert not LABEL_ONLY.match("图9 所示") and not LABEL_ONLY.match("Figure 8 shows")
+
+
 def test_a_paragraph_opening_with_a_figure_reference_is_prose_not_a_caption():
     assert not CAPTION.match("Figure 5 shows that the error falls") and not CAPTION.match("Table 3 lists the runs")
 

@@ -283,6 +283,10 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
         out[-1].last_in_block = True
     return out
 
+#: A block that is a float's label and nothing else ("图9", "Fig. 8."): a caption whose title, if any, is apart.
+LABEL_ONLY = re.compile(r"^\s*(?:fig\.?|figure|table|图|表)\s*[0-9]+(?:\.[0-9]+)*[.:：]?\s*$", re.I)
+
+
 def _reading_order(blocks: list[dict], width: float) -> list[dict]:
     """Order blocks for one or two columns: full-width blocks cut the page into bands,
     and inside a band the left column is read before the right."""
@@ -336,7 +340,8 @@ def extract_pages(doc, max_pages: int) -> list[PageText]:
             block_no += 1
             # a caption: its opening, and more than the label alone ("TABLE IV" over its title's line counts)
             if lines and CAPTION.match(lines[0].text) and (len(lines[0].text.split()) > 2 or len(lines) > 1
-                                                           or len(re.findall(r"[\u4e00-\u9fff]", lines[0].text)) >= 4):
+                                                           or len(re.findall(r"[\u4e00-\u9fff]", lines[0].text)) >= 4
+                                                           or LABEL_ONLY.match(lines[0].text)):
                 text = ""
                 for line in lines:
                     text = join_text(text, line.text)
