@@ -8,7 +8,7 @@ from dataclasses import replace
 from summarizer.model.document import Block, Document, Section, nonspace
 from summarizer.model.errors import InputError
 from summarizer.pdf.blocks import build_blocks, measure, prose_text
-from summarizer.pdf.extract import Line
+from summarizer.pdf.extract import LABEL_ONLY, Line
 from summarizer.pdf.front import RUN_IN_ABSTRACT, title_and_authors
 from summarizer.pdf.headings import Heading, body_style
 from summarizer.text.kinds import assign_kinds, kind_from_title
@@ -104,6 +104,7 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
 
     if not headings and sections:
         sections = _split_headingless(sections, lang)
+    captions = [c for c in captions if not LABEL_ONLY.match(c.text)]  # a bare "图7" says nothing to a reader
     if captions:
         sections.append(_section("Figure and table captions", captions, 1, "caption"))
         sections[-1].text = "\n\n".join(b.text for b in captions)
