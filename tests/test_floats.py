@@ -157,6 +157,8 @@ def test_key_results_are_the_papers_headline_numbers_with_their_source():
 
     doc = parse_text("# Sparse Retrieval\n\n## Abstract\nWe present a sparse index for search.\n\n## 2 Method\nWe set "
                      "β = 2.0 and follow Section 3 of the 2019 study.\n\n## 4 Results\nTwo coders agreed on most labels. "
+                     "We set the error weight "
+                     "β = 2.0 for all runs, as the error of Section 3 showed. "
                      "The index answers queries in 12 ms, against 80 ms for the dense baseline. It reaches an F1 of 0.81 "
                      "compared with 0.74 for BM25. In 2021 the corpus grew.", "paper.md")
     rows = key_results(doc)
