@@ -7,7 +7,15 @@ from dataclasses import replace
 from pdf_factory import build_pdf, make_paper, prose
 
 from summarizer.pdf.extract import open_pdf
-from summarizer.pdf.parser import STEPS, ParseState, drop_running_lines, find_headings, heading_levels, read_pages
+from summarizer.pdf.parser import (
+    STEPS,
+    ParseState,
+    drop_running_lines,
+    find_headings,
+    heading_levels,
+    parse_pdf,
+    read_pages,
+)
 
 
 def _state(data: bytes) -> ParseState:
@@ -61,3 +69,23 @@ def test_a_line_s_size_and_font_ties_go_to_the_style_that_came_first():
                                   span("show it", 9.0, "Times-Roman", 40)]}]}
     line = _block_lines(block, 0, 0, 600.0)[0]
     assert (line.size, line.font) == (9.0, "Times-Roman")
+
+
+def test_a_running_head_below_the_top_share_of_the_page_is_dropped():
+    """Springer's LNCS sets its running head ("4  A. Author and B. Author") at about 12 % of the page, below the
+    top share, but above everything else: it is a running line, not a numbered heading "4 …"."""
+    title = [("Clinical Dose Planning with Agents", 120, 100, 360, 16, "tibo"), ("Ada Lovelace and Alan Turing", 200, 130, 300, 10, "tiro"),
+             ("1 Introduction", 90, 170, 400, 12, "tibo"), (prose("planning", 6), 90, 195, 420, 10, "tiro")]
+    pages = [title]
+    for n, topic in enumerate(("rewards", "agents", "doses", "results"), start=2):
+        head = [(f"{n}    Ada Lovelace and Alan Turing", 90, 100, 420, 9, "tiro")] if n % 2 == 0 else [
+            ("Clinical Dose Planning with Agents", 90, 100, 300, 9, "tiro"), (str(n), 290, 780, 20, 9, "tiro")]
+        pages.append([*head, (f"{n} Study of {topic}", 90, 130, 400, 12, "tibo"),
+                      (prose(topic, 6), 90, 155, 420, 10, "tiro")])
+    doc = parse_pdf(build_pdf(pages), "lncs.pdf")
+    titles = [s.title for s in doc.sections]
+    assert not any("Lovelace" in t or "Clinical Dose" in t for t in titles[1:]), titles
+    body = " ".join(s.text for s in doc.sections if s.title[:1].isdigit())
+    assert "doses results" in body and "Lovelace" not in body and "Clinical Dose" not in body
+    assert {"2 Study of rewards", "3 Study of agents", "4 Study of doses", "5 Study of results"} <= set(titles)
+    assert doc.title == "Clinical Dose Planning with Agents"  # the title page's title, which the running heads repeat, stays

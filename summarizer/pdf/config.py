@@ -68,6 +68,10 @@ class RunningSettings:
 
     #: Lines in the top or bottom share of the page are at its edge (headers, footers).
     edge: float = 0.09
+    #: The outermost rows of text of a page (top and bottom) are at its edge too, wherever the margins put them.
+    edge_rows: int = 1
+    #: Lines whose tops lie within this many points of each other are one row.
+    row_gap: float = 2.0
     #: A line at the edge is a running header or footer when its text (digits ignored) recurs at
     #: the edge of at least this share of the pages (and of at least two pages).
     repeat_share: float = 0.3
