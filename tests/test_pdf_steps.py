@@ -89,3 +89,44 @@ def test_a_running_head_below_the_top_share_of_the_page_is_dropped():
     assert "doses results" in body and "Lovelace" not in body and "Clinical Dose" not in body
     assert {"2 Study of rewards", "3 Study of agents", "4 Study of doses", "5 Study of results"} <= set(titles)
     assert doc.title == "Clinical Dose Planning with Agents"  # the title page's title, which the running heads repeat, stays
+
+
+def _titles(pages: list[list[tuple]]) -> list[str]:
+    return [s.title for s in parse_pdf(build_pdf(pages), "t.pdf").sections]
+
+
+def test_contents_lines_with_a_dot_leader_are_not_headings():
+    contents = [("Contents", 90, 80, 400, 14, "tibo")] + [
+        (f"{n} {t} {'.' * 40} {p}", 90, 110 + 20 * k, 420, 10, "tiro")
+        for k, (n, t, p) in enumerate([("1", "Introduction", 2), ("1.1", "Background", 2), ("2", "Method", 3)])]
+    body = [[(f"{n} {t}", 90, 80, 400, 13, "tibo"), (prose(t.lower(), 6), 90, 105, 420, 10, "tiro")]
+            for n, t in (("1", "Introduction"), ("2", "Method"))]
+    titles = _titles([contents, *body])
+    assert not any("...." in t for t in titles), titles
+    assert {"1 Introduction", "2 Method"} <= set(titles)
+
+
+def test_numbered_reference_entries_are_not_headings():
+    refs = [("References", 90, 80, 400, 13, "tibo")] + [
+        (entry, 90, 110 + 40 * k, 420, 10, "tiro") for k, entry in enumerate([
+            "21. Wood, S. Generalized Additive Models: An Introduction with R (Chapman and Hall/CRC, 2017).",
+            "22. Makowski, D.; Ben-Shachar, M.; Patil, I. Methods and Algorithms for Correlation Analysis."])]
+    body = [("1 Introduction", 90, 80, 400, 13, "tibo"), (prose("contacts", 6), 90, 105, 420, 10, "tiro")]
+    titles = _titles([body, refs])
+    assert not any("Wood" in t or "Makowski" in t for t in titles), titles
+
+
+def test_a_numbered_line_under_a_numbered_heading_is_the_next_heading():
+    page = [("1 Introduction", 90, 80, 400, 13, "tibo"), (prose("developers", 6), 90, 105, 420, 10, "tiro"),
+            ("2 RELATED WORK\n2.1 Sentiment Analysis in Software Engineering", 90, 300, 400, 11, "tibo"),
+            (prose("sentiment", 6), 90, 340, 420, 10, "tiro")]
+    titles = _titles([page])
+    assert "2 RELATED WORK" in titles and "2.1 Sentiment Analysis in Software Engineering" in titles, titles
+
+
+def test_an_appendix_letter_in_chinese_is_its_number():
+    from summarizer.text.kinds import kind_from_title, strip_number
+
+    assert strip_number("附录A 支撑材料文件列表") == "支撑材料文件列表"
+    assert strip_number("附录 C 程序") == "程序" and strip_number("附录") == "附录"
+    assert kind_from_title("附录A 支撑材料文件列表") == "appendix"

@@ -57,6 +57,12 @@ def _number_depth(num: str) -> int:
         return 2
     return num.count(".") + 1
 
+#: A dot leader (four or more dots, middle dots or ellipses) and a page number at the end: a contents line.
+_TOC_ENTRY = re.compile(r"(?:[.·•ꞏ∙⋅…‧_]\s*){4,}\s*\d{1,4}\s*$")
+#: "Surname, X." or "Surname, X.-Y." as a reference list writes its authors.
+_CITED_AUTHOR = re.compile(r"\b[A-Z][a-zà-öø-ÿ'’\-]+,\s+(?:[A-Z]\.\s*-?){1,3}(?:[,;:]|\s[A-Z(])")
+
+
 def _looks_like_heading_text(text: str) -> bool:
     words = text.split()
     _, rest = numbering(text)
@@ -76,6 +82,10 @@ def _looks_like_heading_text(text: str) -> bool:
         return False  # an author name with its footnote marks or affiliation numbers
     if re.match(r"(keywords|key words|index terms|ccs concepts|acm reference format|关键词|关键字)\b", rest, re.I):
         return False  # metadata of the front matter, not a section
+    if _TOC_ENTRY.search(text):
+        return False  # a line of the table of contents: its title, a dot leader and its page
+    if _CITED_AUTHOR.search(rest):
+        return False  # an entry of a numbered reference list ("21. Wood, S. Generalized Additive Models …")
     cjk = han_count(rest)
     if cjk and ("。" in rest or re.search(r"[，,；;]", rest) or cjk > 30):
         return False
@@ -131,10 +141,11 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
     candidates: list[Heading] = []
     style_counts: Counter = Counter(line.style for line in lines)
     total = len(lines) or 1
+    split_at: set[int] = set()  # lines that start a heading inside a block (a numbered line under a numbered heading)
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line.first_in_block:
+        if not line.first_in_block and i not in split_at:
             i += 1
             continue
         if line.mono >= 0.5 and not typewritten and line.size < body_size + cfg.larger and not (line.bold and not body_bold):
@@ -149,10 +160,16 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
             candidates.append(Heading(i, i, run_in, 0, True))
             i += 1
             continue
-        # a heading may wrap onto up to two more lines of the same style and block
+        # a heading may wrap onto up to two more lines of the same style and block; a numbered line under a
+        # numbered one is the next heading ("2 RELATED WORK" over "2.1 Sentiment Analysis"), not its wrap
         j = i + 1
-        while j < len(lines) and j - i < cfg.max_lines and lines[j].block == line.block and lines[j].style == line.style:
+        numbered = numbering(line.text)[0] is not None
+        while j < len(lines) and j - i < cfg.max_lines and lines[j].block == line.block and lines[j].style == line.style \
+                and not (numbered and numbering(lines[j].text)[0] is not None):
             j += 1
+        if numbered and j < len(lines) and lines[j].block == line.block and lines[j].style == line.style \
+                and j - i < cfg.max_lines:
+            split_at.add(j)  # the next heading starts inside this block
         text = " ".join(x.text for x in lines[i:j])
         if not _looks_like_heading_text(text):
             i += 1

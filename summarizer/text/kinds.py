@@ -36,13 +36,13 @@ _ZH_ANYWHERE = [(kind, re.compile(p)) for kind, p in [
 ]]
 _NUMBER_PREFIX = re.compile(
     r"^\s*(?:(?:appendix\s+)?(?:[A-Z]|\d+)(?:\.\d+)*\.?(?=\s)|[IVXLC]+\.(?=\s)"
-    r"|第[一二三四五六七八九十百\d]+[章节部分篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])\s*",
+    r"|附\s*录\s*(?:[A-Z]|\d+)(?:\.\d+)*\.?|第[一二三四五六七八九十百\d]+[章节部分篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])\s*",
     re.I,
 )
 
 
 def strip_number(title: str) -> str:
-    """Drop a leading section number ("2.1", "IV.", "第3章", "一、")."""
+    """Drop a leading section number ("2.1", "IV.", "第3章", "一、", "Appendix A", "附录A")."""
     stripped = _NUMBER_PREFIX.sub("", title, count=1).strip()
     return stripped or title.strip()
 
