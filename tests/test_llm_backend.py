@@ -227,6 +227,37 @@ def test_garbage_then_a_good_answer_is_done(llm_server):
     assert result.sections[0].status == "done" and "two-level index" in result.sections[0].summary
 
 
+JUNK_EXTRA = json.dumps({"reasoning": "the index", "summary": "- A two-level index makes retrieval over long documents fast.",
+                         "contributions": ["{", "contributions", "}"]})
+
+
+def test_a_sound_summary_keeps_and_its_unsound_extra_field_is_dropped_and_said(llm_server):
+    """A small model (SmolLM2 through llama.cpp) that fills an extra list with brackets and field names twice still
+    wrote a sound summary: it is shown, the list is left out, and the note says so, from the cache too."""
+    llm_server.state.reset(answers=(JUNK_EXTRA, JUNK_EXTRA))
+    settings, backend = _backend(llm_server, use_cache=True)
+    result = summarize_document(_intro_doc(), settings, backend=backend)
+    section = result.sections[0]
+    assert section.status == "done" and "two-level index" in section.summary
+    assert "Contributions" not in section.summary and "'contributions' was left out" in section.note
+    def section_requests() -> int:  # the overview's requests aside (its answer here is no overview, never cached)
+        return sum("<section>" in r.body["messages"][-1]["content"] for r in llm_server.state.chat_requests)
+    assert section_requests() == 2  # asked again once, as for any unsound answer
+    settings, backend = _backend(llm_server, use_cache=True)
+    again = summarize_document(_intro_doc(), settings, backend=backend).sections[0]
+    assert section_requests() == 2 and again.summary == section.summary
+    assert "'contributions' was left out" in again.note
+
+
+@pytest.mark.parametrize("summary", [["{", "}"], "1\n2\n3"])
+def test_an_unsound_summary_is_never_salvaged_by_dropping_fields(llm_server, summary):
+    junk = json.dumps({"reasoning": "r", "summary": summary, "contributions": ["{", "contributions", "}"]})
+    llm_server.state.reset(answers=(junk, junk))
+    settings, backend = _backend(llm_server, use_cache=False)
+    section = summarize_document(_intro_doc(), settings, backend=backend).sections[0]
+    assert section.status == "failed" and not section.summary
+
+
 def test_reasoning_never_reaches_the_summary_or_the_download(llm_server):
     think = "<think>The user wants a summary; SECRET-THOUGHT one.</think>"
     answer = think + json.dumps({"analysis": "SECRET-THOUGHT two", "summary": "- A two-level index is fast.",

@@ -311,6 +311,23 @@ class ModelRequests:
         return AnswerContext(pieces, data, self.words_for(prompt), descriptions=tuple(map(str, prompt.fields.values())),
                              field_names=tuple(prompt.fields), brief=str(values.get("brief", "")))
 
+    def salvaged(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> tuple[ParsedAnswer, list[str]] | None:
+        """The answer without its unsound extra fields, when its summary is sound, and the fields dropped; else None.
+        A small model that fills 'key_numbers' with field names or brackets still wrote a summary worth reading; the
+        summary itself is never dropped, and an answer whose summary fails the checks is not salvaged."""
+        if "summary" not in prompt.fields or not answer.ok:
+            return None
+        fields, dropped = dict(answer.fields), []
+        while bad := echoed_field(fields, prompt.fields) or echoed_item(fields, ctx) or garbage_item(fields, ctx):
+            if bad == "summary":
+                return None
+            fields[bad] = [] if isinstance(fields[bad], list) else ""  # emptied, so the answer keeps its schema's shape
+            dropped.append(bad)
+        trial = ParsedAnswer(fields, answer.ok, answer.raw, answer.reasoning)
+        if not dropped or not field_text(fields.get("summary", "")) or self.judge(trial, prompt, ctx):
+            return None
+        return trial, dropped
+
     def judge(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> str:
         """Checks step: what makes the answer not a summary, or ""."""
         echoed = echoed_field(answer.fields, prompt.fields)
@@ -356,6 +373,8 @@ class ModelRequests:
             if hit is not None:
                 if result is not None:
                     result.cached = True
+                if result is not None and hit.get("dropped"):
+                    _note(result, dropped_note(hit["dropped"]))
                 return ParsedAnswer(hit.get("fields", {}), hit.get("ok", True), hit.get("raw", ""), hit.get("reasoning", ""))
         ctx = self.context_for(prompt, values)
         completion = self.whole_answer(call, result, report)
@@ -369,14 +388,22 @@ class ModelRequests:
             completion = self.whole_answer(call, result, report)
             fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
             answer = answer if self.judge(fixed, prompt, ctx) else fixed
+        dropped: list[str] = []
         if problem:
             log.info("re-asking '%s': %s", prompt.name, problem)
+            first = answer
             again = self.extended(call, REASK.format(problem=problem))
             completion = self.whole_answer(again, result, report)
             answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
             second = self.judge(answer, prompt, ctx)
             if second:
-                raise BackendError(f"The model did not give a usable summary: {problem}; asked again, {second}.")
+                kept = self.salvaged(answer, prompt, ctx) or self.salvaged(first, prompt, ctx)
+                if kept is None:
+                    raise BackendError(f"The model did not give a usable summary: {problem}; asked again, {second}.")
+                answer, dropped = kept
+                log.info("'%s': kept the summary, dropped the unsound %s", prompt.name, ", ".join(dropped))
+                if result is not None:
+                    _note(result, dropped_note(dropped))
         if result is not None:
             result.status = Status.RUNNING
         if not self._language_ok(answer):
@@ -386,12 +413,11 @@ class ModelRequests:
             if not self.judge(fixed, prompt, ctx):
                 answer = fixed
             if not self._language_ok(answer) and result is not None:
-                wrong = f"the model did not write in {self.language}, even when asked again"
-                result.note = f"{result.note}; {wrong}" if result.note else wrong
+                _note(result, f"the model did not write in {self.language}, even when asked again")
         answer.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
         if self.cache is not None:
             self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw,
-                                 "reasoning": answer.reasoning})
+                                 "reasoning": answer.reasoning, **({"dropped": dropped} if dropped else {})})
         return answer
 
     # ---- the backend interface -----------------------------------------------------------
@@ -407,3 +433,14 @@ class ModelRequests:
                                                             self._usage.requests)
         usage.cost_usd = cost_usd(usage.tokens_in, usage.tokens_out, self.settings.price)
         return usage
+
+
+def dropped_note(fields: list[str]) -> str:
+    """What a reader is told when unsound extra fields were left out of a kept summary."""
+    names = ", ".join(f"'{name.replace('_', ' ')}'" for name in fields)
+    verb = "was" if len(fields) == 1 else "were"
+    return f"the model's {names} {verb} left out: not an answer (field names, brackets or our instructions)"
+
+
+def _note(result: SectionResult, text: str) -> None:
+    result.note = f"{result.note}; {text}" if result.note else text
