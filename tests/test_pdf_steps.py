@@ -124,8 +124,12 @@ def test_a_numbered_line_under_a_numbered_heading_is_the_next_heading():
     assert "2 RELATED WORK" in titles and "2.1 Sentiment Analysis in Software Engineering" in titles, titles
 
 
-def test_an_appendix_letter_in_chinese_is_its_number():
+def test_chinese_chapter_and_appendix_numbers_are_numbers():
+    """A thesis template sets "第2 章 新型数据结构" (a space inside the number) and "附录A 程序"."""
+    from summarizer.pdf.headings import numbering
     from summarizer.text.kinds import kind_from_title, strip_number
+
+    assert strip_number("第2 章 新型数据结构") == "新型数据结构" == numbering("第 2 章 新型数据结构")[1]
 
     assert strip_number("附录A 支撑材料文件列表") == "支撑材料文件列表"
     assert strip_number("附录 C 程序") == "程序" and strip_number("附录") == "附录"

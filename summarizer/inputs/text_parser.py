@@ -21,7 +21,7 @@ from summarizer.text.paragraphs import chunk_paragraphs, text_size
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MISSING_PAGE = re.compile(r"\[MISSING_PAGE_?[A-Z_]*:?\s*\d*\]")
 _NUMBERED_HEADING = re.compile(
-    r"^(?:(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+\S.{0,80}|第[一二三四五六七八九十\d]+[章节部分]\s*\S.{0,40}"
+    r"^(?:(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+\S.{0,80}|第\s*[一二三四五六七八九十\d]+\s*[章节部分]\s*\S.{0,40}"
     r"|[一二三四五六七八九十]+、\s*\S.{0,40}|[（(][一二三四五六七八九十]+[)）]\s*\S.{0,40})$"
 )
 _FENCE = re.compile(r"^(```|~~~)")
