@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from summarizer.inputs.limits import MAX_PDF_BYTES, MAX_TEXT_BYTES
 from summarizer.inputs.text_parser import parse_text
 from summarizer.model.document import Document
 from summarizer.model.errors import InputError
@@ -25,8 +26,6 @@ from summarizer.text.language import reading_length
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT_BYTES = 20 * 1024 * 1024
-MAX_PDF_BYTES = 300 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
