@@ -8,15 +8,14 @@ are prose paragraphs; tables are table blocks; figure captions are caption block
 and note references are left out. The title and authors are the OPF's ``dc:title`` and ``dc:creator``.
 
 A book whose content is encrypted (DRM: ``META-INF/rights.xml``, Apple's ``sinf.xml``, or an
-``encryption.xml`` that names chapters rather than obfuscated fonts) is refused before it is read: its
-chapters would read as noise.
+``encryption.xml`` that names anything but fonts, which publishers obfuscate in books that are otherwise
+plain) is refused before it is read: its chapters would read as noise.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import posixpath
 import zipfile
 
 from lxml import etree
@@ -29,9 +28,8 @@ from summarizer.model.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-#: Font obfuscation, which every reader undoes without a key: not DRM.
-_FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
-_CONTENT_SUFFIXES = (".xhtml", ".html", ".htm", ".xml", ".opf", ".ncx", ".txt", ".css")
+#: Fonts, the one thing a DRM-free book encrypts (obfuscation, undone by every reader without a key).
+_FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _SKIPPED = {"head", "script", "style", "nav", "noscript", "template", "svg", "math", "object", "iframe", "rt", "rp"}
 _NOTE_TYPES = {"footnote", "endnote", "rearnote", "note", "noteref", "footnotes", "endnotes", "rearnotes", "toc"}
@@ -55,17 +53,11 @@ def check_drm(archive: zipfile.ZipFile, name: str) -> None:
     except etree.XMLSyntaxError as exc:
         logger.info("'%s': encryption.xml is not XML", name, exc_info=True)
         raise _drm(name) from exc
-    for data in root.iter():
-        if local_name(data) != "encrypteddata":
-            continue
-        method = next((e for e in data.iter() if local_name(e) == "encryptionmethod"), None)
-        if method is not None and attribute(method, "Algorithm") in _FONT_OBFUSCATION:
-            continue
-        for reference in (e for e in data.iter() if local_name(e) == "cipherreference"):
-            uri = (attribute(reference, "URI") or "").lower()
-            if uri.endswith(_CONTENT_SUFFIXES) or "." not in posixpath.basename(uri):
-                logger.info("'%s': encryption.xml encrypts %s", name, uri)
-                raise _drm(name)
+    for reference in (e for e in root.iter() if local_name(e) == "cipherreference"):
+        uri = (attribute(reference, "URI") or "").lower()
+        if not uri.endswith(_FONT_SUFFIXES):
+            logger.info("'%s': encryption.xml encrypts %s", name, uri)
+            raise _drm(name)
 
 
 def _drm(name: str) -> InputError:
@@ -85,7 +77,9 @@ def read_epub(data: bytes, name: str) -> Document:
         item = book.get_item_with_id(idref)
         if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT or isinstance(item, epub.EpubNav):
             continue
-        content = item.get_content()
+        content = item.content  # the file as stored: get_content() rebuilds it, and gives b"" when that fails
+        if isinstance(content, str):
+            content = content.encode("utf-8")
         if not content or not content.strip():
             continue
         items = chapter_items(parse_xhtml(content))
