@@ -5,8 +5,9 @@ ODF text is plain, documented XML (OASIS ODF 1.2/1.3), and lxml, already a depen
 usual library, last released in 2020 and would add a package to the install for what a page of code does.
 ``text:h`` with its ``text:outline-level`` is a heading; ``text:p`` a paragraph (one in the "Title" style, or
 a style based on it, is the title, unless ``meta.xml``'s ``dc:title`` names one); each ``text:list-item`` a
-paragraph; ``table:table`` a table block. Generated indexes (the table of contents), footnote bodies,
-annotations, drawings and tracked deletions are left out. A password-protected file (its manifest holds
+paragraph; ``table:table`` a table block. Generated indexes (the table of contents, an alphabetical index),
+footnote bodies, annotations, drawings and tracked deletions are left out; a generated bibliography is kept,
+as the references a PDF or Markdown paper has. A password-protected file (its manifest holds
 ``encryption-data``: the XML inside is ciphertext) is refused.
 """
 
@@ -32,7 +33,7 @@ DC = "http://purl.org/dc/elements/1.1/"
 
 #: Text elements whose content is not the document's running text.
 _LEFT_OUT = {f"{{{TEXT}}}{n}" for n in ("table-of-content", "alphabetical-index", "illustration-index", "table-index",
-                                        "object-index", "user-index", "bibliography", "sequence-decls",
+                                        "object-index", "user-index", "sequence-decls",
                                         "tracked-changes", "variable-decls", "user-field-decls", "note",
                                         "deletion")} | {f"{{{OFFICE}}}annotation", f"{{{OFFICE}}}forms"}
 #: Most copies of one repeated cell kept (a repeat count is how ODF writes a run of equal, usually empty, cells).
