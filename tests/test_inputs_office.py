@@ -581,6 +581,9 @@ def test_image_only_deck_and_documents_without_text():
     message = refused(make_pptx(images_only=True), "scans.pptx")
     assert "no text to summarize" in message and "OCR" in message
     import docx
+    from pptx import Presentation
+
+    assert "no slides" in refused(_saved(Presentation()), "empty.pptx")
 
     assert "no text to summarize" in refused(_saved(docx.Document()), "blank.docx")
     assert "no text to summarize" in refused(make_odt("<text:p/>"), "blank.odt")

@@ -18,6 +18,7 @@ import logging
 
 from summarizer.inputs.outline import Heading, Outline, build_document, tidy
 from summarizer.model.document import Block, Document
+from summarizer.model.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ def read_pptx(data: bytes, name: str) -> Document:
     from pptx import Presentation  # lazy: python-pptx is only needed when a deck comes
 
     deck = Presentation(io.BytesIO(data))
+    if not len(deck.slides):
+        raise InputError(f"'{name}' has no slides, so there is nothing to summarize.")
     outline = Outline(title_from_heading=False)
     first_title = ""
     for number, slide in enumerate(deck.slides, 1):
