@@ -1,7 +1,7 @@
 """Zip packages (Word, PowerPoint, EPUB, OpenDocument) opened in memory under caps, and the streams of an OLE file.
 
 Office and e-book files are zip archives. Opening one is refused in one sentence when it is damaged or cut short,
-when it has more entries than ``MAX_ENTRIES``, or when its entries unpack to more than ``MAX_UNPACKED_BYTES`` in
+when it has more entries than ``MAX_PACKAGE_ENTRIES``, or when its entries unpack to more than ``MAX_PACKAGE_BYTES`` in
 all (a zip bomb: a few kilobytes that inflate to gigabytes). The sizes checked are the ones the archive declares,
 and Python's ``zipfile`` never inflates an entry past its declared size, so the libraries that read the package
 afterwards (python-docx, python-pptx, ebooklib) stay inside the same cap. Nothing is ever extracted to disk.
@@ -24,8 +24,6 @@ from summarizer.model.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-MAX_UNPACKED_BYTES = MAX_PACKAGE_BYTES
-MAX_ENTRIES = MAX_PACKAGE_ENTRIES
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive's end record
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 #: Errors ``zipfile`` raises on a damaged archive or entry (a bad CRC, a cut stream, a broken header).
@@ -53,14 +51,14 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     except ZIP_ERRORS as exc:
         logger.info("'%s' is not a readable zip archive", name, exc_info=True)
         raise _damaged(name) from exc
-    if len(entries) > MAX_ENTRIES:
-        logger.info("'%s' has %d zip entries (cap %d)", name, len(entries), MAX_ENTRIES)
-        raise InputError(f"'{name}' holds more than {MAX_ENTRIES:,} files inside its archive, more than a document "
+    if len(entries) > MAX_PACKAGE_ENTRIES:
+        logger.info("'%s' has %d zip entries (cap %d)", name, len(entries), MAX_PACKAGE_ENTRIES)
+        raise InputError(f"'{name}' holds more than {MAX_PACKAGE_ENTRIES:,} files inside its archive, more than a document "
                          "ever has; it was not opened.")
     unpacked = sum(e.file_size for e in entries)
-    if unpacked > MAX_UNPACKED_BYTES:
-        logger.info("'%s' unpacks to %d bytes (cap %d)", name, unpacked, MAX_UNPACKED_BYTES)
-        raise InputError(f"'{name}' would unpack to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB; it was not "
+    if unpacked > MAX_PACKAGE_BYTES:
+        logger.info("'%s' unpacks to %d bytes (cap %d)", name, unpacked, MAX_PACKAGE_BYTES)
+        raise InputError(f"'{name}' would unpack to more than {MAX_PACKAGE_BYTES // (1024 * 1024)} MB; it was not "
                          "opened (split it, or remove large images and embedded files first).")
     return archive
 
@@ -73,7 +71,7 @@ def read_member(archive: zipfile.ZipFile, member: str, name: str) -> bytes | Non
         return None
     try:
         with archive.open(info) as stream:
-            return stream.read(MAX_UNPACKED_BYTES + 1)[:MAX_UNPACKED_BYTES]
+            return stream.read(MAX_PACKAGE_BYTES)  # never more, whatever the entry claims
     except ZIP_ERRORS as exc:
         logger.info("'%s': the entry %s cannot be read", name, member, exc_info=True)
         raise _damaged(name) from exc
