@@ -561,6 +561,16 @@ def test_zip_bombs_are_not_inflated():
         for i in range(MAX_PACKAGE_ENTRIES + 1):
             z.writestr(f"e{i}", b"")
     assert "more than 10,000 files" in refused(many.getvalue(), "many.docx")
+    # an entry that declares 100 bytes and inflates to 10 MB: zipfile stops at the declared size (a CRC error)
+    liar = io.BytesIO()
+    with zipfile.ZipFile(liar, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"\0" * 10_000_000)
+    forged = bytearray(liar.getvalue())
+    entry = zipfile.ZipFile(io.BytesIO(liar.getvalue())).getinfo("word/document.xml")
+    struct.pack_into("<I", forged, entry.header_offset + 22, 100)  # the local header's uncompressed size
+    struct.pack_into("<I", forged, forged.rfind(b"PK\x01\x02") + 24, 100)  # the central directory's
+    assert "cannot be read" in refused(bytes(forged), "liar.docx")
 
 
 def test_epub_with_drm_is_refused_and_font_obfuscation_is_not():
