@@ -506,7 +506,8 @@ def main() -> None:
     upload_tab, paste_tab, link_tab = st.tabs(["Upload a file", "Paste text", "From a link"])
     with upload_tab:
         upload = st.file_uploader(
-            "A PDF paper, or a .txt / .md / .html article", type=["pdf", "txt", "md", "html", "htm", "mmd"], key="upload",
+            "A paper or article: PDF, Word (.docx), PowerPoint (.pptx), EPUB, OpenDocument (.odt), text, Markdown or HTML",
+            type=["pdf", "docx", "pptx", "epub", "odt", "txt", "md", "html", "htm", "mmd"], key="upload",
             help="Up to 100 MB. If an upload fails with error 403 after the page sat idle (the server restarted and "
                  "your session token expired), reload the page and upload again.")
         if upload is None:

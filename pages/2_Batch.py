@@ -16,7 +16,7 @@ from ui.session_settings import page_settings
 
 st.set_page_config(page_title="Summarizer · Batch", page_icon="🗂️", layout="wide")
 
-FILE_TYPES = ["pdf", "txt", "md", "markdown", "html", "htm", "mmd", "jsonl", "csv"]
+FILE_TYPES = ["pdf", "docx", "pptx", "epub", "odt", "txt", "md", "markdown", "html", "htm", "mmd", "jsonl", "csv"]
 
 
 def batch_items(uploads, pasted: str) -> list[BatchItem]:
@@ -28,7 +28,8 @@ settings = page_settings(st)
 st.title(":material/library_books: Batch")
 st.caption(f"Backend in use: **{settings.backend_label}** — change it on the Settings page.")
 
-uploads = st.file_uploader("PDF papers or article files, or a JSONL / CSV list of articles (id, text or url)",
+uploads = st.file_uploader("Papers or articles (PDF, Word, PowerPoint, EPUB, OpenDocument, text, Markdown, HTML), "
+                           "or a JSONL / CSV list of articles (id, text or url)",
                            type=FILE_TYPES, accept_multiple_files=True, key="batch_files")
 pasted = st.text_area("…or paste articles, separated by a line of three dashes (---)", height=180, key="batch_text")
 

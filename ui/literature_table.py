@@ -322,7 +322,8 @@ def render(st, sid: str) -> None:
             if body:
                 _show(st, LiteratureTable.from_json(body))
             return
-    files = st.file_uploader("Papers (2 to 50: PDF, text, Markdown, HTML)", type=["pdf", "txt", "md", "html", "htm"],
+    files = st.file_uploader("Papers (2 to 50: PDF, Word, PowerPoint, EPUB, OpenDocument, text, Markdown, HTML)",
+                             type=["pdf", "docx", "pptx", "epub", "odt", "txt", "md", "html", "htm"],
                              accept_multiple_files=True, key="lt_files")
     runs = {r.doc_hash: r for r in history.list_runs(sid)}  # one entry per document
     chosen = st.multiselect("Or papers from History", list(runs.values()), key="lt_history",

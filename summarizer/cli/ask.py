@@ -66,7 +66,7 @@ def add_ask_command(sub: argparse._SubParsersAction) -> None:
     from summarizer.cli.main import add_model_args
 
     a = sub.add_parser("ask", help="ask a question about a paper or article; the answer cites section and page")
-    a.add_argument("input", help="a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
+    a.add_argument("input", help="a PDF/Word/PowerPoint/EPUB/ODT/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
     a.add_argument("question")
     a.add_argument("--backend", choices=["extractive", "llm", "local"],
                    help="as for summarize (default: SUMMARIZER_BACKEND, else extractive); local: a GGUF model file "

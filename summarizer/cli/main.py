@@ -404,11 +404,16 @@ def _add_log_flags(parser: argparse.ArgumentParser, default=None) -> None:
     parser.add_argument("--log-file", default=default, help="also write the log (with tracebacks) to this file")
 
 
+#: What an input may be (summarize, sections): the formats ``inputs.loading.load_bytes`` reads.
+INPUT_HELP = ("a PDF, Word (.docx), PowerPoint (.pptx), EPUB, OpenDocument text (.odt), text, Markdown or HTML file; "
+              "a URL; an arXiv id; or '-' (stdin)")
+
+
 def _add_summarize_args(s: argparse.ArgumentParser) -> None:
     """``summarize``'s arguments; descriptions and choices come from ``Settings`` (one source)."""
 
     _add_log_flags(s, argparse.SUPPRESS)
-    s.add_argument("input")
+    s.add_argument("input", help=INPUT_HELP)
     s.add_argument("-o", "--output", help="write the Markdown here ('-': standard output)")
     add_run_args(s)
     s.add_argument("--tables", action="store_true",
@@ -460,7 +465,8 @@ def _add_batch_args(b: argparse.ArgumentParser) -> None:
     from summarizer.config.settings import Settings
 
     _add_log_flags(b, argparse.SUPPRESS)
-    b.add_argument("input")
+    b.add_argument("input", help="a folder of documents (PDF, Word, PowerPoint, EPUB, ODT, text, Markdown, HTML), or a "
+                                  ".jsonl / .csv / .parquet list of articles")
     b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
     for flag in ("--backend", "--lang", "--length", "--model", "--base-url", "--prompts"):
         kwargs = {"choices": {"--backend": [*Settings.choices("backend"), "local"], "--lang": Settings.choices("language"),
@@ -487,7 +493,7 @@ def _add_sections_command(sub) -> None:
     """``sections``: what a document's outline is (reads the document only: no settings model)."""
     c = sub.add_parser("sections", help="show the sections found in an input")
     _add_log_flags(c, argparse.SUPPRESS)
-    c.add_argument("input")
+    c.add_argument("input", help=INPUT_HELP)
     c.add_argument("--parser", choices=_parsers(), default=None)
     c.add_argument("--json", action="store_true")
     c.add_argument("--max-pages", type=int, help="page limit per PDF (default 600, or SUMMARIZER_MAX_PAGES)")
@@ -523,7 +529,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _add_log_flags(parser, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("summarize", help="summarize a PDF/text/Markdown/HTML file, a URL, an arXiv id, or '-' (stdin)")
+    s = sub.add_parser("summarize", help="summarize a PDF/Word/PowerPoint/EPUB/ODT/text/Markdown/HTML file, a URL, "
+                                         "an arXiv id, or '-' (stdin)")
     b = sub.add_parser("batch", help="summarize a folder of files, or a JSONL/CSV/Parquet of articles (id, text or url)")
     t = sub.add_parser("table", help="a literature table of 2-50 papers: every cell cited, a synthesis, CSV/XLSX/Markdown")
     if command is None or command in MODEL_COMMANDS:

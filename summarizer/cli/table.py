@@ -84,7 +84,7 @@ def _save(table) -> None:
 
 def add_table_args(t: argparse.ArgumentParser, log_flags, run_args) -> None:
     log_flags(t, argparse.SUPPRESS)
-    t.add_argument("papers", nargs="+", metavar="PAPER", help="2 to 50 papers (PDF, text, Markdown, HTML)")
+    t.add_argument("papers", nargs="+", metavar="PAPER", help="2 to 50 papers (PDF, Word, PowerPoint, EPUB, ODT, text, Markdown, HTML)")
     t.add_argument("--columns", help="a column set file (JSON5: {columns: [{name, description}, …]}); default: the "
                                      "default set (research question, method, data, key results, limitations, code)")
     t.add_argument("--column", action="append", metavar="'NAME: DESCRIPTION'",

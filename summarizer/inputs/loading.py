@@ -1,7 +1,8 @@
 """Load an input — a path, uploaded bytes, or pasted text — into a ``Document``.
 
-PDFs go to the chosen parser; text, Markdown and Nougat ``.mmd`` to the text parser; HTML is
-reduced to its main text. Bytes that are not valid UTF-8 are decoded with a clear fallback.
+PDFs go to the chosen parser; Word, PowerPoint, EPUB and OpenDocument text to their readers (``packages``);
+text, Markdown and Nougat ``.mmd`` to the text parser; HTML is reduced to its main text. Bytes that are not
+valid UTF-8 are decoded with a clear fallback.
 
 The size caps hold while reading (``read_capped``), not after: a device such as ``/dev/zero`` or an
 endless pipe on stdin is never read until memory runs out. A path that is not a regular file gets one
@@ -18,6 +19,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from summarizer.inputs.limits import MAX_PACKAGE_BYTES, MAX_PDF_BYTES, MAX_TEXT_BYTES
 from summarizer.inputs.text_parser import parse_text
 from summarizer.model.document import Document
 from summarizer.model.errors import InputError
@@ -25,15 +27,29 @@ from summarizer.text.language import reading_length
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT_BYTES = 20 * 1024 * 1024
-MAX_PDF_BYTES = 300 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
-def _too_large(name: str, pdf: bool) -> InputError:
-    if pdf:
+def _too_large(name: str, limit: int) -> InputError:
+    if limit == MAX_PDF_BYTES:
         return InputError(f"'{name}' is larger than {MAX_PDF_BYTES // (1024 * 1024)} MB; split it or compress it first.")
+    if limit == MAX_PACKAGE_BYTES:
+        return InputError(f"'{name}' is larger than {MAX_PACKAGE_BYTES // (1024 * 1024)} MB; split it, or remove large "
+                          "images and embedded files first.")
     return InputError(f"'{name}' is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB of text; split it into smaller files.")
+
+
+def _cap_for(head: bytes, name: str) -> int:
+    """The size cap for a file, from its first bytes, else its name: a PDF's, a package's (Word, PowerPoint, EPUB,
+    OpenDocument, and the old binary formats refused after reading) or text's."""
+    from summarizer.inputs.packages import SUFFIXES, is_package
+
+    suffix = Path(name).suffix.lower()
+    if head.lstrip()[:5] == b"%PDF-" or (suffix == ".pdf" and not is_package(head)):
+        return MAX_PDF_BYTES
+    if is_package(head) or suffix in SUFFIXES:
+        return MAX_PACKAGE_BYTES
+    return MAX_TEXT_BYTES
 
 
 def _not_a_file(path) -> InputError:
@@ -45,11 +61,11 @@ def read_capped(stream: BinaryIO, name: str) -> bytes:
     """All of ``stream``, refused as soon as it passes the cap for its kind (a PDF's, else text's): an
     endless stream costs one cap's worth of memory, never all of it."""
     head = stream.read(_CHUNK) or b""
-    limit = MAX_PDF_BYTES if head.lstrip()[:5] == b"%PDF-" or name.lower().endswith(".pdf") else MAX_TEXT_BYTES
+    limit = _cap_for(head, name)
     parts, size = [head], len(head)
     while head:
         if size > limit:
-            raise _too_large(name, limit == MAX_PDF_BYTES)
+            raise _too_large(name, limit)
         head = stream.read(min(_CHUNK, limit + 1 - size))
         parts.append(head)
         size += len(head)
@@ -139,31 +155,63 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
 
 def load_bytes(data: bytes, name: str, parser: str = "pymupdf", max_pages: int | None = None,
                nougat_checkpoint: str | None = None) -> Document:
-    """A document from uploaded or read bytes; the kind is decided by content, then by name."""
+    """A document from uploaded or read bytes; the kind is decided by content, then by name.
+
+    Content first: a PDF's header; a zip package (Word, PowerPoint, EPUB, OpenDocument text), an OLE file or RTF
+    (``packages``), read as what it is whatever its name says. Then the name: a ``.pdf`` goes to the PDF parser,
+    which refuses what is not one; a ``.docx`` (or another package name) that holds plain text is read as text,
+    and one that holds neither a package nor text is refused; anything else is text, Markdown or HTML."""
     if not data or not data.strip():
         raise InputError(f"'{name}' is empty.")
+    from summarizer.inputs.packages import KINDS, SUFFIXES, is_package, load_package
+
     suffix = Path(name).suffix.lower()
-    if data.lstrip()[:5] == b"%PDF-" or suffix == ".pdf":
+    is_pdf = data.lstrip()[:5] == b"%PDF-"
+    if is_package(data) and not is_pdf:
+        if len(data) > MAX_PACKAGE_BYTES:
+            raise _too_large(name, MAX_PACKAGE_BYTES)
+        return load_package(data, name)
+    if is_pdf or suffix == ".pdf":
         if len(data) > MAX_PDF_BYTES:
-            raise _too_large(name, True)
-        if parser == "nougat":
-            from summarizer.inputs.nougat_parser import parse_pdf_nougat
-
-            return parse_pdf_nougat(data, name, nougat_checkpoint)
-        from summarizer.pdf.parser import DEFAULT_MAX_PAGES, parse_pdf
-
-        return parse_pdf(data, name, max_pages=max_pages or DEFAULT_MAX_PAGES)
+            raise _too_large(name, MAX_PDF_BYTES)
+        document = _load_pdf(data, name, parser, max_pages, nougat_checkpoint)
+        if is_pdf and suffix in SUFFIXES:
+            document.notices.append(f"'{name}' is a PDF whatever its name says; it was read as one.")
+        return document
     if len(data) > MAX_TEXT_BYTES:
-        raise _too_large(name, False)
-    text, notice = decode_text(data)
+        raise _too_large(name, MAX_TEXT_BYTES)
+    if suffix in SUFFIXES:  # named as a package, but it is not one: text is read as text, anything else refused
+        what = KINDS[SUFFIXES[suffix]][0]
+        if len(re.findall(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]", data[:65536])) > 8:  # binary, not text
+            logger.info("'%s' is neither a package nor text (starts %r)", name, data[:16])
+            raise InputError(f"'{name}' is not {what} (nor a PDF or text): it is damaged or of another kind; open it "
+                             "in the program that made it and save it again.")
+        text, notice = decode_text(data)
+        document = _load_text_or_html(text, name, suffix)
+        document.notices.append(f"'{name}' holds text, not {what}; it was read as text.")
+    else:
+        text, notice = decode_text(data)
+        document = _load_text_or_html(text, name, suffix)
+    if notice:
+        document.notices.append(notice)
+    return document
+
+
+def _load_pdf(data: bytes, name: str, parser: str, max_pages: int | None, nougat_checkpoint: str | None) -> Document:
+    if parser == "nougat":
+        from summarizer.inputs.nougat_parser import parse_pdf_nougat
+
+        return parse_pdf_nougat(data, name, nougat_checkpoint)
+    from summarizer.pdf.parser import DEFAULT_MAX_PAGES, parse_pdf
+
+    return parse_pdf(data, name, max_pages=max_pages or DEFAULT_MAX_PAGES)
+
+
+def _load_text_or_html(text: str, name: str, suffix: str) -> Document:
     if suffix in (".html", ".htm") or re.match(r"\s*(<!doctype html|<html)", text[:200], re.I):
         text, title = html_to_text(text)
-        doc = parse_text(text, name, title=title)
-    else:
-        doc = parse_text(text, name)
-    if notice:
-        doc.notices.append(notice)
-    return doc
+        return parse_text(text, name, title=title)
+    return parse_text(text, name)
 
 
 def load_path(path: str | Path, parser: str = "pymupdf", max_pages: int | None = None,
@@ -180,7 +228,7 @@ def load_path(path: str | Path, parser: str = "pymupdf", max_pages: int | None =
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 raise _not_a_file(path)
             if os.fstat(f.fileno()).st_size > MAX_PDF_BYTES:
-                raise _too_large(p.name, True)
+                raise _too_large(p.name, MAX_PDF_BYTES)
             data = read_capped(f, p.name)
     except OSError as exc:
         raise InputError(f"'{path}' cannot be read ({exc.strerror or exc.__class__.__name__}).") from exc

@@ -157,14 +157,27 @@ def parse_text(text: str, source: str = "pasted text", title: str | None = None)
             end = headings[n + 1][0] if n + 1 < len(headings) else len(lines)
             body = "\n".join(lines[line_no + 1:end]).strip()
             sections.append(Section(title=head, text=body, level=levels[n], kind=kinds[n]))
-        genre = "paper" if any(k in {"abstract", "introduction", "method", "references"} for k in kinds) else "article"
+        genre = genre_of_kinds(kinds)
 
     abstract = next((s.text for s in sections if s.kind == "abstract"), "")
-    if not doc_title:
-        first = next((s.text for s in sections if s.text.strip()), "")
-        doc_title = _news_title(first, lang) if genre == "article" and first else _fallback_title(sections, lang)
+    doc_title = doc_title or title_from_text(sections, lang, genre)
     return Document(title=doc_title, source=source, sections=sections, abstract=abstract,
                     language=lang, genre=genre, notices=notices)
+
+
+#: Section kinds that only a paper has: a document whose headings name one of them is read as a paper.
+PAPER_KINDS = frozenset({"abstract", "introduction", "method", "references"})
+
+
+def genre_of_kinds(kinds: list[str]) -> str:
+    """"paper" when the headings name a part only papers have (an abstract, methods, references), else "article"."""
+    return "paper" if any(k in PAPER_KINDS for k in kinds) else "article"
+
+
+def title_from_text(sections: list[Section], lang: str, genre: str) -> str:
+    """A title for a document that states none: a news text's headline from its lead, else its first words."""
+    first = next((s.text for s in sections if s.text.strip()), "")
+    return _news_title(first, lang) if genre == "article" and first else _fallback_title(sections, lang)
 
 
 def _is_headline(line: str, lang: str) -> bool:

@@ -195,7 +195,7 @@ def coverage_line(result: DocumentSummary) -> str:
 
 def summary_filename(title: str, source: str = "") -> str:
     """``<paper name>.summary.md``: from the file name when there is one, else the title."""
-    base = re.sub(r"\.(pdf|txt|md|markdown|html?|mmd)$", "", source.split("/")[-1], flags=re.I) if source else ""
+    base = re.sub(r"\.(pdf|docx|pptx|epub|odt|txt|md|markdown|html?|mmd)$", "", source.split("/")[-1], flags=re.I) if source else ""
     if not base or base in ("pasted text", "-", "stdin"):
         base = title
     base = re.sub(r"[^\w\u4e00-\u9fff\-. ]+", "", base).strip().replace(" ", "_")[:80] or "summary"

@@ -42,7 +42,8 @@ INDEX = "index.jsonl"
 LOCK = ".summarizer-batch.lock"
 #: The prompt roles a summary is made with: editing another (the judge's rubric, Ask's) redoes no document.
 SUMMARY_ROLES = ("section", "brief", "synthesis", "merge")
-FILE_TYPES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".mmd")
+#: The files a folder batch reads: PDFs, Word, PowerPoint, EPUB and OpenDocument text, text, Markdown and HTML.
+FILE_TYPES = (".pdf", ".docx", ".pptx", ".epub", ".odt", ".txt", ".md", ".markdown", ".html", ".htm", ".mmd")
 
 
 @dataclass
@@ -200,7 +201,8 @@ def read_items(source: str | Path) -> list[BatchItem]:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FILE_TYPES)
         if not files:
-            raise InputError(f"The folder '{path}' has no PDF, text, Markdown or HTML files.")
+            raise InputError(f"The folder '{path}' has no PDF, Word, PowerPoint, EPUB, OpenDocument, text, Markdown or "
+                             "HTML files.")
         ids = unique_ids([(p.stem, p.name) for p in files])
         return [BatchItem(item_id, str(p)) for item_id, p in zip(ids, files, strict=True)]
     if not path.is_file():
