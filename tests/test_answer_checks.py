@@ -176,6 +176,10 @@ def _section_ctx(brief: str = "") -> AnswerContext:
     ('- The index reads centroids first.\n]}\n</section>\n<summary id="2">', "request format"),
     ('- The index reads centroids first. {"summary": "', "request format"),
     ("- The index reads centroids first.\n<part 2> Experiments\n- It is 4.2 times faster.", "request format"),
+    # talk about the summary and the text's language instead of the text (SmolLM2 on a Chinese news article)
+    ("**The article is written in Simplified Chinese.**\n\nThis summary of this article contains only the key numbers "
+     "and no other parts of the article are included.", "its own instructions"),
+    ("- The index reads centroids first.\n- This summary covers the method only.", "its own instructions"),
     # an invented quotation
     ('- The authors call it "the fastest index ever built for any collection".', "quoted words"),
     # no content word of the section at all

@@ -249,6 +249,19 @@ def test_a_sound_summary_keeps_and_its_unsound_extra_field_is_dropped_and_said(l
     assert "'contributions' was left out" in again.note
 
 
+def test_a_field_left_out_is_not_said_when_a_later_answer_replaced_the_salvaged_one(llm_server):
+    """Salvaged in the wrong language, then asked for the right one and answered soundly: the answer shown is the
+    last, whose fields are all there, so no note says a field was left out."""
+    zh = json.dumps({"reasoning": "r", "summary": ("- 两级索引使长文档检索更快：先读取各节的中心，再读取最佳章节的句子。\n"
+                                             "- 查询只读取最相关章节的句子，因此延迟大大降低，召回率基本不变。"),
+                     "contributions": ["{", "contributions", "}"]}, ensure_ascii=False)
+    llm_server.state.reset(answers=(zh, zh, GOOD))
+    settings, backend = _backend(llm_server, use_cache=False)
+    section = summarize_document(_intro_doc(), settings, backend=backend).sections[0]
+    assert section.status == "done" and "two-level index" in section.summary and "a two-level index" in section.summary
+    assert "left out" not in (section.note or "")
+
+
 @pytest.mark.parametrize("summary", [["{", "}"], "1\n2\n3"])
 def test_an_unsound_summary_is_never_salvaged_by_dropping_fields(llm_server, summary):
     junk = json.dumps({"reasoning": "r", "summary": summary, "contributions": ["{", "contributions", "}"]})

@@ -402,8 +402,6 @@ class ModelRequests:
                     raise BackendError(f"The model did not give a usable summary: {problem}; asked again, {second}.")
                 answer, dropped = kept
                 log.info("'%s': kept the summary, dropped the unsound %s", prompt.name, ", ".join(dropped))
-                if result is not None:
-                    _note(result, dropped_note(dropped))
         if result is not None:
             result.status = Status.RUNNING
         if not self._language_ok(answer):
@@ -411,9 +409,11 @@ class ModelRequests:
             completion = self.whole_answer(self.extended(call, fix), result, report)
             fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
             if not self.judge(fixed, prompt, ctx):
-                answer = fixed
+                answer, dropped = fixed, []
             if not self._language_ok(answer) and result is not None:
                 _note(result, f"the model did not write in {self.language}, even when asked again")
+        if dropped and result is not None:
+            _note(result, dropped_note(dropped))
         answer.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
         if self.cache is not None:
             self.cache.set(key, {"fields": answer.fields, "ok": answer.ok, "raw": answer.raw,
