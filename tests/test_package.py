@@ -147,7 +147,7 @@ def _distribution(requirement: str) -> str:
 
 #: import name → the distribution that provides it, where the two differ
 DISTRIBUTIONS = {"charset_normalizer": "charset-normalizer", "json_repair": "json-repair", "llama_cpp": "llama-cpp-python",
-                 "nougat": "nougat-ocr", "prometheus_client": "prometheus-client"}
+                 "nougat": "nougat-ocr", "prometheus_client": "prometheus-client", "yaml": "pyyaml", "docx": "python-docx"}
 
 
 def library_imports() -> set[str]:
