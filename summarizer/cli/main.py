@@ -414,13 +414,18 @@ def cmd_batch(args) -> int:
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
+    formats = ()
+    if args.format:
+        from summarizer.output.formats import parse_formats
+
+        formats = tuple(parse_formats(args.format))
     if args.engine == "ray":
         from summarizer.run.ray_batch import run_batch_ray
 
         report = run_batch_ray(args.input, args.output, settings, progress, history=not args.no_history,
-                               address=args.ray_address, num_cpus=args.ray_cpus)
+                               address=args.ray_address, num_cpus=args.ray_cpus, formats=formats)
     else:
-        report = run_batch(args.input, args.output, settings, progress, history=not args.no_history)
+        report = run_batch(args.input, args.output, settings, progress, history=not args.no_history, formats=formats)
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
@@ -559,6 +564,12 @@ def _add_batch_args(b: argparse.ArgumentParser) -> None:
     _add_log_flags(b, argparse.SUPPRESS)
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
+    from summarizer.output.formats import Format
+
+    b.add_argument("--format", action="append", metavar="FMT[,FMT...]",
+                   help=f"also write these formats per document ({', '.join(Format)}): ID.bib, ID.docx … beside its "
+                        "Markdown, references.bib/.ris for the whole batch, and obsidian/ID.md with obsidian/Index.md "
+                        "linking the notes")
     for flag in ("--backend", "--lang", "--length", "--model", "--base-url", "--prompts"):
         kwargs = {"choices": {"--backend": [*Settings.choices("backend"), "local"], "--lang": Settings.choices("language"),
                               "--length": Settings.choices("length")}.get(flag)}
