@@ -188,7 +188,8 @@ def test_reference_reads_identifiers_year_and_venue_from_the_first_pages():
     journal = read_reference(parse_text("# T\n\n## Abstract\nWords.", "t.pdf"), "Journal of Statistical Software\nMMMMMM YYYY")
     assert (journal.venue, journal.kind) == ("Journal of Statistical Software", Kind.ARTICLE)
     # conservative: a cited work's DOI beside the paper's gives none; a year in running text gives none
-    cited = read_reference(parse_text("# T\n\n## Abstract\nAs shown by 10.1000/aaa and 10.1000/bbb, data from 2019.", "t.md"))
+    cited = read_reference(parse_text("# T\n\n## Abstract\nAs shown by 10.1000/aaa and 10.1000/bbb, with data from "
+                                      "March 2019 and 1998.", "t.md"))
     assert (cited.doi, cited.year, cited.venue, cited.kind) == ("", "", "", Kind.MISC)
 
 
@@ -283,9 +284,9 @@ def test_obsidian_keeps_math_and_neutralises_html():
     doc = parse_text(PAPER, "parks.md")
     section = SectionResult(0, "Results", "results", 1, "done",
                             "- We bound $x_i < y^2$ and $$\\sum_{i} a_i > b$$ while <b>bold</b> costs $3 and $4.")
-    note = export(DocumentSummary(doc, "extractive (built-in, offline)", "Overall $\\alpha_1$.", [section]),
+    note = export(DocumentSummary(doc, "extractive (built-in, offline)", "Overall $\\alpha_1 < 2$.", [section]),
                   Format.OBSIDIAN, when=WHEN).decode("utf-8")
-    assert "$x_i \\lt{} y^2$" in note and "$$\\sum_{i} a_i \\gt{} b$$" in note and "$\\alpha_1$" in note
+    assert "$x_i \\lt{} y^2$" in note and "$$\\sum_{i} a_i \\gt{} b$$" in note and "$\\alpha_1 \\lt{} 2$" in note
     assert "&lt;b>bold&lt;/b> costs $3 and $4" in note
 
 
@@ -296,6 +297,7 @@ def test_obsidian_front_matter_round_trips_a_hostile_title(hostile):
     lines = note.split("\n")
     head = lines[:next(i for i, line in enumerate(lines) if line.startswith("# "))]
     assert head.count("---") == 2  # the title's own "---" never closes the block early
+    assert lines[1].startswith('title: "') and lines[2] == "authors:"  # its line breaks escaped, on one line
     assert not re.search(r"(?<!\\)<(script|img)", note.split("\n---\n", 1)[1])
 
 
@@ -312,8 +314,9 @@ def test_vault_index_links_notes_with_wikilinks():
 # -- Zotero, HTML, Word ---------------------------------------------------------------------------------------
 
 def test_zotero_note_and_extra_field(parks):
-    note = export(parks, Format.ZOTERO, when=WHEN).decode("utf-8")
+    note = export(parks, Format.ZOTERO, {"Figure 2": _png()}, WHEN).decode("utf-8")
     page = assert_inert_html(note)
+    assert "img" not in page.tags and "Figure 2" in "".join(page.text)  # a note keeps images as attachments: caption only
     assert note.startswith('<div data-schema-version="9">') and note.endswith("</div>") and "\n" not in note
     assert page.tags[:2] == ["div", "h1"] and "h2" in page.tags and "li" in page.tags
     text = "".join(page.text)

@@ -207,8 +207,7 @@ def fold_ascii(text: str) -> str:
     """Lower-case ASCII letters and digits of ``text``: accents dropped (é → e), ß → ss, ø → o, anything else
     (CJK, punctuation, spaces) left out."""
     text = "".join(_FOLD.get(ch, ch) for ch in text)
-    text = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode("ascii").lower())
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", text).lower())  # é → e + its accent, dropped
 
 
 def family_name(author: str) -> str:
