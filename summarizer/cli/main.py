@@ -373,6 +373,7 @@ def write_output(path: Path, markdown: str | bytes, recorder=None) -> Path | Non
     from summarizer.config.paths import data_dir, write_atomic
 
     data = markdown.encode("utf-8") if isinstance(markdown, str) else markdown
+    what = "the Markdown" if isinstance(markdown, str) else "the file"
     try:
         if path.exists() and not path.is_file():
             path.write_bytes(data)  # a device or a pipe: no temp file and rename beside it
@@ -389,11 +390,11 @@ def write_output(path: Path, markdown: str | bytes, recorder=None) -> Path | Non
         fallback.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(fallback, data)
     except OSError as exc:
-        logger.error("could not keep the Markdown in %s: %s", fallback, exc)
-        print(f"error: could not write {path} ({reason}); the Markdown follows on standard output{stored}.",
-              file=sys.stderr)
+        logger.error("could not keep %s in %s: %s", what, fallback, exc)
+        follows = "the Markdown follows on standard output" if what == "the Markdown" else "it could not be kept either"
+        print(f"error: could not write {path} ({reason}); {follows}{stored}.", file=sys.stderr)
         return None
-    print(f"error: could not write {path} ({reason}); the Markdown was kept in {fallback}{stored}.", file=sys.stderr)
+    print(f"error: could not write {path} ({reason}); {what} was kept in {fallback}{stored}.", file=sys.stderr)
     return fallback
 
 
