@@ -41,6 +41,7 @@ T_ENGINE = "tests/test_llm_engine.py"
 T_BACKEND = "tests/test_llm_backend.py"
 T_GUARDS = "tests/test_guarded_rules.py"
 T_BATCH = "tests/test_batch.py"
+T_EXPORTS = "tests/test_exports.py"
 
 MUTATIONS: list[Mutation] = [
     # ---- the nine breakages named in issue 14 ----------------------------------------------------
@@ -208,6 +209,31 @@ MUTATIONS: list[Mutation] = [
              ("tests/test_pdf_outline.py",)),
     Mutation("subtitle-eats-the-first-paragraph", "summarizer/pdf/front.py",
              r"pending = j \+ 1  # a subtitle", "end = j + 1  # a subtitle", ("tests/test_pdf_blocks.py",)),
+    # ---- exports (#31): what makes each format inert, well-formed and honest ------------------------------
+    Mutation("export-html-not-escaped", "summarizer/output/html_page.py",
+             r"return escape\(str\(value\), quote=True\)", "return str(value)",
+             (f"{T_EXPORTS} -k hostile_document_is_inert",)),
+    Mutation("export-bibtex-specials-kept", "summarizer/output/bibtex.py",
+             r"_LATEX\.get\(ch\) or braces", "braces", (f"{T_EXPORTS} -k bibtex_round_trips",)),
+    Mutation("export-bibtex-lone-brace", "summarizer/output/bibtex.py",
+             r"braces = _BRACES if _paired\(value\) else _LONE_BRACES", "braces = _BRACES",
+             (f"{T_EXPORTS} -k bibtex_round_trips",)),
+    Mutation("export-yaml-line-breaks-folded", "summarizer/output/obsidian.py",
+             r"style = '\"' if re\.search", "style = None if re.search", (f"{T_EXPORTS} -k front_matter_round_trips",)),
+    Mutation("export-obsidian-math-escaped", "summarizer/output/obsidian.py",
+             r"overview_lines\(result, safe_markdown_math\)", "overview_lines(result)",
+             (f"{T_EXPORTS} -k keeps_math",)),
+    Mutation("export-ris-value-breaks-lines", "summarizer/output/bibtex.py",
+             r"\{' '\.join\(str\(value\)\.split\(\)\)\}", "{value}", (f"{T_EXPORTS} -k hostile_document_is_inert",)),
+    Mutation("export-docx-control-characters", "summarizer/output/word.py",
+             r'return _NOT_XML\.sub\("", str\(value\)\)', "return str(value)", (f"{T_EXPORTS} -k control_characters",)),
+    Mutation("export-file-name-reserved", "summarizer/output/render.py",
+             r'base = "_" \+ base', "pass", (f"{T_EXPORTS} -k safe_file_names",)),
+    Mutation("export-doi-of-a-cited-work", "summarizer/output/citation.py",
+             r"if len\(candidates\) == 1 else \"\"", 'if candidates else ""', (f"{T_EXPORTS} -k first_pages",)),
+    Mutation("export-provenance-full-url", "summarizer/output/provenance.py",
+             r"settings\.host if llm and not local", "settings.base_url if llm and not local",
+             (f"{T_EXPORTS} -k docx_opens",)),
 ]
 
 

@@ -57,10 +57,10 @@ def test_three_papers_a_user_column_offline_cells_cited_pages_and_csv(app_url, a
         page.get_by_role("button", name="⬇️ CSV", exact=True).click()
     rows = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8-sig"))))
     header = rows[0]
-    assert header[:5] == ["Paper", "Title", "Authors", "Year", "Source"] and header[-1] == "Sample size"
+    assert header[:6] == ["Paper", "Title", "Authors", "Year", "Source", "Key"] and header[-1] == "Sample size"
     papers = [r for r in rows[1:] if r and r[0].startswith("P")]
     assert len(papers) == 3
-    cells = [c for r in papers for c in r[5:]]
+    cells = [c for r in papers for c in r[6:]]
     assert all(c == "not reported" or re.search(r"\[§[^\]]*\]", c) for c in cells), cells
     assert sum(c != "not reported" for c in cells) >= len(cells) // 2
     # kept in History: after a reload the table is listed and opens

@@ -148,7 +148,7 @@ def _distribution(requirement: str) -> str:
 #: import name → the distribution that provides it, where the two differ
 DISTRIBUTIONS = {"charset_normalizer": "charset-normalizer", "json_repair": "json-repair", "llama_cpp": "llama-cpp-python",
                  "nougat": "nougat-ocr", "prometheus_client": "prometheus-client", "docx": "python-docx",
-                 "pptx": "python-pptx"}
+                 "pptx": "python-pptx", "yaml": "pyyaml"}
 
 
 def library_imports() -> set[str]:

@@ -20,12 +20,13 @@ from pdf_factory import make_paper
 from summarizer.config.settings import Settings
 from summarizer.inputs.text_parser import parse_text
 from summarizer.model.errors import InputError
+from summarizer.output.citation import paper_year
 from summarizer.table.build import PaperInput, TableBuilder
 from summarizer.table.columns import Column, ColumnError, check_columns, default_columns, parse_column_set
 from summarizer.table.export import to_csv, to_markdown, to_xlsx
 from summarizer.table.model import CellStatus, LiteratureTable, Method
 from summarizer.table.offline import offline_cell
-from summarizer.table.papers import PaperIndex, paper_year
+from summarizer.table.papers import PaperIndex
 from summarizer.table.synthesis import check_citations, number_conflicts, offline_synthesis
 
 PARKS = ("# Parks Cool Their Streets\n\n## Abstract\nIn this paper we ask how far the cooling of a city park reaches "
@@ -116,9 +117,10 @@ def test_offline_table_merges_duplicates_keeps_unreadable_papers_and_exports_eve
     assert [r.key for r in table.rows] == ["P1", "P2", "P3"] and table.rows[2].error == "The PDF is damaged."
     assert table.notes == ["'paper2.md' is the same paper as P1; it is one row."]
     rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
-    assert rows[0][:5] == ["Paper", "Title", "Authors", "Year", "Source"]
-    assert rows[3][5].startswith("not read: The PDF is damaged.")
-    for cell in rows[1][5:] + rows[2][5:]:
+    assert rows[0][:6] == ["Paper", "Title", "Authors", "Year", "Source", "Key"]
+    assert rows[1][5] == table.rows[0].citekey and rows[1][5].isascii() and rows[1][5] != rows[2][5]
+    assert rows[3][6].startswith("not read: The PDF is damaged.")
+    for cell in rows[1][6:] + rows[2][6:]:
         assert cell == "not reported" or "[§" in cell, cell
     markdown = to_markdown(table)
     assert "| P1 | Parks Cool Their Streets" in markdown and "## Synthesis" in markdown
@@ -127,7 +129,7 @@ def test_offline_table_merges_duplicates_keeps_unreadable_papers_and_exports_eve
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(to_xlsx(table)))
-    assert book["table"]["F2"].value == rows[1][5] and book["synthesis"]["A1"].value
+    assert book["table"]["G2"].value == rows[1][6] and book["synthesis"]["A1"].value
 
 
 def test_document_text_is_data_in_every_export():

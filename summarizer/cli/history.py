@@ -29,9 +29,12 @@ def add_history_parser(sub) -> None:
     show = actions.add_parser("show", help="one run's Markdown (or --json: everything stored)")
     show.add_argument("run")
     show.add_argument("--json", action="store_true")
-    export = actions.add_parser("export", help="one run as Markdown or CSV (one row per section, with ratings)")
+    export = actions.add_parser("export", help="one run as Markdown, CSV (one row per section, with ratings) or any "
+                                               "export format (obsidian, bib, ris, docx …)")
     export.add_argument("run")
-    export.add_argument("--format", choices=["md", "csv"], default="md")
+    # not argparse choices: the registry (output.formats) is imported only when a run is exported
+    export.add_argument("--format", default="md", help="md: the Markdown as stored; csv: one row per section; obsidian, "
+                        "zotero, zotero-extra, bib, ris, docx (needs -o), html, json as summarize --format writes them")
     export.add_argument("-o", "--output")
     compare = actions.add_parser("compare", help="two runs of one document side by side, as Markdown or CSV")
     compare.add_argument("run_a")
@@ -62,13 +65,35 @@ def _resolve(store, owner: str | None, ref: str) -> str:
     raise InputError(f"'{ref}' matches {len(matches)} runs; give more of the id.")
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
     if output:
         from summarizer.config.paths import write_atomic
 
-        write_atomic(Path(output), text.encode("utf-8"))
+        write_atomic(Path(output), text.encode("utf-8") if isinstance(text, str) else text)
+    elif isinstance(text, bytes):
+        sys.stdout.write(text.decode("utf-8"))
     else:
         sys.stdout.write(text)
+
+
+def _export(store, owner: str | None, record, fmt: str, output: str | None) -> int:
+    """A stored run in an export format, made again from the stored document and results, with the provenance
+    History kept (model, host, prompt hashes, cost)."""
+    from summarizer.output.formats import Format, export
+    from summarizer.store.recorder import reopen
+
+    try:
+        fmt = Format(fmt.strip().lower())
+    except ValueError:
+        raise InputError(f"Unknown format '{fmt}'; choose from csv, {', '.join(Format)}.") from None
+    if fmt.binary and not output:
+        raise InputError(f"--format {fmt} is a binary file and is not printed: give -o PATH.")
+    opened = reopen(store, owner, record.info.id)
+    if opened is None:
+        raise InputError(f"The document of run '{record.info.id}' is no longer stored; only md and csv can be exported.")
+    _, summary = opened
+    _write(export(summary, fmt, provenance=record.provenance()), output)
+    return EXIT_OK
 
 
 def _run_csv(record) -> str:
@@ -126,6 +151,8 @@ def cmd_history(args) -> int:
         if args.action == "export" and args.format == "csv":
             _write(_run_csv(record), args.output)
             return EXIT_OK
+        if args.action == "export" and args.format != "md":
+            return _export(store, owner, record, args.format, args.output)
         if not record.markdown:
             from summarizer.output.render import render_markdown
             from summarizer.store.recorder import reopen

@@ -165,9 +165,41 @@ def _read_tables(source: str, doc) -> None:
           file=sys.stderr)
 
 
+def chosen_formats(args) -> list | None:
+    """``--format``'s formats (None without the flag), refused before the run where they cannot be written: several
+    need ``-o`` (each goes beside it), a binary one is never printed on a terminal, and ``--json`` and a format
+    cannot share standard output."""
+    if not getattr(args, "format", None):
+        return None
+    from summarizer.output.formats import parse_formats
+
+    formats = parse_formats(args.format)
+    if args.output in (None, STDOUT):
+        if len(formats) > 1:
+            raise InputError("Several formats are written as files: give -o PATH (each is written beside it with its "
+                             "own suffix).")
+        if formats[0].binary:
+            raise InputError(f"--format {formats[0]} is a binary file and is not printed: give -o PATH.")
+        if getattr(args, "json", False):
+            raise InputError("--json and --format both print on standard output: use --format json, or give -o PATH.")
+    return formats
+
+
+def format_paths(output: Path, formats: list) -> dict:
+    """Where each format goes: one format to ``output`` as given; several beside it, each ``output``'s stem (its
+    format suffix taken off, ``output.formats.output_stem``) with its own suffix."""
+    if len(formats) == 1:
+        return {formats[0]: output}
+    from summarizer.output.formats import output_stem
+
+    stem = output_stem(output.name)
+    return {f: output.with_name(stem + f.suffix) for f in formats}
+
+
 def cmd_summarize(args) -> int:
     if args.json and args.output == STDOUT:
         raise InputError("--json and -o - both print on standard output: choose one.")
+    args.formats = chosen_formats(args)
     with stdout_kept_for_the_document():
         doc, result, markdown, said = _summarize(args)
     if args.json:
@@ -175,10 +207,11 @@ def cmd_summarize(args) -> int:
 
         print(json.dumps(summary_json(doc, result, markdown), ensure_ascii=False, indent=2))
     elif args.output in (None, STDOUT):
-        sys.stdout.write(markdown)
+        sys.stdout.write(getattr(args, "printed", None) or markdown)
         sys.stdout.flush()
     if not (args.json or args.quiet):
-        where = f" → {args.output}" if args.output not in (None, STDOUT) else ""
+        written = getattr(args, "written", None) or ([args.output] if args.output not in (None, STDOUT) else [])
+        where = f" → {', '.join(str(w) for w in written)}" if written else ""
         print(f"Done with backend {result.backend}{where}", file=sys.stderr)
     if result.overview_error:  # no overall summary is a failed run, whatever the sections did
         reason = "see the error above" if result.overview_error in said else result.overview_error
@@ -234,6 +267,12 @@ def _summarize(args):
         if not quiet:
             print(f"Re-asking {len(result.needs_recheck())} section(s) with untraceable numbers …", file=sys.stderr)
         result = recheck(doc, settings, result)
+    if getattr(args, "formats", None):
+        markdown = render_markdown(result, include_reasoning=args.reasoning)
+        if recorder is not None:
+            recorder.finish(result, markdown)
+        _write_formats(args, doc, result, settings, recorder)
+        return doc, result, markdown, said
     images = None
     if getattr(args, "tables", False) and args.output not in (None, STDOUT) and Path(args.input).is_file():
         from summarizer.output.figures import write_figures
@@ -247,6 +286,57 @@ def _summarize(args):
         if kept != Path(args.output):  # kept elsewhere, or nowhere (then the Markdown goes to stdout)
             args.output, args.output_failed = (str(kept) if kept else None), True
     return doc, result, markdown, said
+
+
+def _input_pdf(source: str) -> bytes | None:
+    """The input's bytes when it is a PDF file on disk (its first pages hold the venue, the DOI, the arXiv stamp)."""
+    path = Path(source)
+    if source == STDOUT or not path.is_file():
+        return None
+    with open(path, "rb") as f:
+        if f.read(5) != b"%PDF-":
+            return None
+    return path.read_bytes()
+
+
+def _write_formats(args, doc, result, settings, recorder) -> None:
+    """``--format``: one format on standard output (printed after the run), or each format's file beside ``-o``
+    (with ``--tables``, the figures in an assets folder the Markdown formats link)."""
+    from summarizer.output.formats import Format, export, export_files
+    from summarizer.output.provenance import Provenance
+
+    provenance = Provenance.of(result, settings)
+    pdf = _input_pdf(args.input)
+    if args.output in (None, STDOUT):
+        args.printed = export(result, args.formats[0], provenance=provenance, pdf=pdf,
+                              include_reasoning=args.reasoning).decode("utf-8")
+        return
+    output = Path(args.output)
+    paths = format_paths(output, args.formats)
+    figures = None
+    if getattr(args, "tables", False) and pdf and any(f in (Format.MD, Format.OBSIDIAN) for f in paths):
+        from summarizer.output.figures import figure_images
+
+        figures = figure_images(doc, pdf)
+    from summarizer.output.figures import assets_folder
+    from summarizer.output.formats import output_stem
+
+    assets = assets_folder(output.name) if len(paths) == 1 else f"{output_stem(output.name)}_assets"
+    files = export_files(result, {f: p.name for f, p in paths.items()}, figures=figures, assets=assets,
+                         provenance=provenance, pdf=pdf, include_reasoning=args.reasoning)
+    args.written, figures_written = [], 0
+    for name, data in files.items():
+        target = output.parent / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        kept = write_output(target, data, recorder)
+        if kept != target:
+            args.output_failed = True
+        if kept is not None and name.startswith(assets + "/"):
+            figures_written += 1
+        elif kept is not None:
+            args.written.append(kept)
+    if figures_written:
+        args.written.append(f"{figures_written} figure(s) in {output.parent / assets}")
 
 
 def check_output(output: str | None) -> None:
@@ -276,13 +366,14 @@ def check_output(output: str | None) -> None:
             pass
 
 
-def write_output(path: Path, markdown: str, recorder=None) -> Path | None:
-    """Write the Markdown to ``path``; when that fails (a disk that filled during the run), keep it in the
-    data folder and say where, and where the run is in the history. Where it was written; None when it
-    could be kept nowhere."""
+def write_output(path: Path, markdown: str | bytes, recorder=None) -> Path | None:
+    """Write the Markdown (or an export's bytes) to ``path``; when that fails (a disk that filled during the run),
+    keep it in the data folder and say where, and where the run is in the history. Where it was written; None when
+    it could be kept nowhere."""
     from summarizer.config.paths import data_dir, write_atomic
 
-    data = markdown.encode("utf-8")
+    data = markdown.encode("utf-8") if isinstance(markdown, str) else markdown
+    what = "the Markdown" if isinstance(markdown, str) else "the file"
     try:
         if path.exists() and not path.is_file():
             path.write_bytes(data)  # a device or a pipe: no temp file and rename beside it
@@ -299,11 +390,11 @@ def write_output(path: Path, markdown: str, recorder=None) -> Path | None:
         fallback.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(fallback, data)
     except OSError as exc:
-        logger.error("could not keep the Markdown in %s: %s", fallback, exc)
-        print(f"error: could not write {path} ({reason}); the Markdown follows on standard output{stored}.",
-              file=sys.stderr)
+        logger.error("could not keep %s in %s: %s", what, fallback, exc)
+        follows = "the Markdown follows on standard output" if what == "the Markdown" else "it could not be kept either"
+        print(f"error: could not write {path} ({reason}); {follows}{stored}.", file=sys.stderr)
         return None
-    print(f"error: could not write {path} ({reason}); the Markdown was kept in {fallback}{stored}.", file=sys.stderr)
+    print(f"error: could not write {path} ({reason}); {what} was kept in {fallback}{stored}.", file=sys.stderr)
     return fallback
 
 
@@ -324,13 +415,18 @@ def cmd_batch(args) -> int:
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {mark} {result.id}"[:120].ljust(120),
               end="", file=sys.stderr, flush=True)
 
+    formats = ()
+    if args.format:
+        from summarizer.output.formats import parse_formats
+
+        formats = tuple(parse_formats(args.format))
     if args.engine == "ray":
         from summarizer.run.ray_batch import run_batch_ray
 
         report = run_batch_ray(args.input, args.output, settings, progress, history=not args.no_history,
-                               address=args.ray_address, num_cpus=args.ray_cpus)
+                               address=args.ray_address, num_cpus=args.ray_cpus, formats=formats)
     else:
-        report = run_batch(args.input, args.output, settings, progress, history=not args.no_history)
+        report = run_batch(args.input, args.output, settings, progress, history=not args.no_history, formats=formats)
     if not args.quiet:
         print(file=sys.stderr)
         print(f"Batch with backend {settings.backend_label}: {report.done} done, {report.skipped} already done, "
@@ -415,6 +511,13 @@ def _add_summarize_args(s: argparse.ArgumentParser) -> None:
     _add_log_flags(s, argparse.SUPPRESS)
     s.add_argument("input", help=INPUT_HELP)
     s.add_argument("-o", "--output", help="write the Markdown here ('-': standard output)")
+    from summarizer.output.formats import Format
+
+    s.add_argument("--format", action="append", metavar="FMT[,FMT...]",
+                   help=f"write these formats instead of the Markdown: {', '.join(Format)}; several at once (a comma list or "
+                        "the flag repeated) are written beside -o PATH, each as PATH's stem with its own suffix "
+                        "(.summary.md, .md for Obsidian, .zotero.html, .zotero-extra.txt, .bib, .ris, .docx, .html, "
+                        ".json); one format goes to -o PATH as given, or to standard output (not docx)")
     add_run_args(s)
     s.add_argument("--tables", action="store_true",
                    help="read the PDF's tables cell by cell and find its figures (slower: ~50 ms a page): shown under "
@@ -468,6 +571,12 @@ def _add_batch_args(b: argparse.ArgumentParser) -> None:
     b.add_argument("input", help="a folder of documents (PDF, Word, PowerPoint, EPUB, ODT, text, Markdown, HTML), or a "
                                   ".jsonl / .csv / .parquet list of articles")
     b.add_argument("-o", "--output", required=True, help="output folder (one Markdown per document + index)")
+    from summarizer.output.formats import Format
+
+    b.add_argument("--format", action="append", metavar="FMT[,FMT...]",
+                   help=f"also write these formats per document ({', '.join(Format)}): ID.bib, ID.docx … beside its "
+                        "Markdown, references.bib/.ris for the whole batch, and obsidian/ID.md with obsidian/Index.md "
+                        "linking the notes")
     for flag in ("--backend", "--lang", "--length", "--model", "--base-url", "--prompts"):
         kwargs = {"choices": {"--backend": [*Settings.choices("backend"), "local"], "--lang": Settings.choices("language"),
                               "--length": Settings.choices("length")}.get(flag)}

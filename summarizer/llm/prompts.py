@@ -359,6 +359,16 @@ def reset_user_prompt(folder: Path, name: str) -> None:
 PROMPT_SET_FORMAT = "summarizer-prompts/1"
 
 
+def prompt_versions(settings) -> dict[str, str]:
+    """A short content hash per prompt in effect (LLM backend): two runs with another prompt differ here (History
+    keeps them with a run; the exports' provenance names them)."""
+    if getattr(settings, "backend", "") != "llm":
+        return {}
+    prompts = load_prompts(settings.prompts_dir)
+    return {name: hashlib.sha256(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:10]
+            for name, p in sorted(prompts.prompts.items())}
+
+
 def export_prompt_set(prompts: PromptSet, names: list[str] | None = None) -> str:
     """One JSON file holding the given prompts (default: all in force)."""
     chosen = [prompts.prompts[n] for n in (names or sorted(prompts.prompts))]

@@ -10,6 +10,10 @@ Two functions, applied wherever document text enters Markdown (the download and 
   scheme (``javascript:``, ``data:``, ``vbscript:``, ``file:``) are made inert text. Fenced code
   blocks are left alone: nothing in them is rendered.
 
+``safe_markdown_math`` is ``safe_markdown`` for renderers that typeset TeX (Obsidian): ``$…$`` and ``$$…$$``
+spans are kept as written (an escaped ``\\_`` would break a subscript), their ``<`` and ``>`` written ``\\lt`` and
+``\\gt`` so no tag can open inside them either.
+
 Two more for the exports (batch ``index.md``, the comparison as Markdown or CSV):
 
 - ``markdown_cell``: ``escape_text`` for one cell of a Markdown table (its ``|`` escaped too).
@@ -56,6 +60,26 @@ def safe_markdown(markdown: str) -> str:
     """Markdown whose formatting stays but which cannot load, run or link anything active."""
     pieces = _CODE.split(markdown)
     return "".join(p if i % 2 else _inert(p) for i, p in enumerate(pieces))
+
+
+# $$…$$ (one line or several), or $…$ on one line that opens on a non-space and closes on one not followed by a
+# digit (Pandoc's and Obsidian's rule: "$3 and $4" is money, not math)
+_MATH = re.compile(r"(\$\$[^$]+?\$\$|(?<![\\$])\$(?=[^\s$])[^$\n]*?[^\s\\$]\$(?![\d$])|(?<![\\$])\$[^\s$]\$(?![\d$]))")
+
+
+def safe_markdown_math(markdown: str) -> str:
+    """``safe_markdown`` that keeps TeX math (``$x_i$``, ``$$\\sum …$$``) as written, its angle brackets made TeX's
+    ``\\lt``/``\\gt``: inert as HTML, the same symbol when typeset."""
+    pieces = _CODE.split(markdown)
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            out.append(piece)
+            continue
+        parts = _MATH.split(piece)
+        out.append("".join(p.replace("<", "\\lt{}").replace(">", "\\gt{}") if j % 2 else _inert(p)
+                           for j, p in enumerate(parts)))
+    return "".join(out)
 
 
 def markdown_cell(text: object) -> str:

@@ -7,6 +7,7 @@ Titles are stripped of any Markdown heading markers they carry before one marker
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -39,12 +40,17 @@ def _demote(markdown: str, floor: int) -> str:
     return re.sub(r"^(#{1,6})\s+", fix, markdown, flags=re.M)
 
 
-def not_summarized(r) -> str:
-    """A failed section's line. A section the failed endpoint kept from being sent does not repeat the
-    endpoint's error (said once for the run, and by the section that met it)."""
+def not_summarized_reason(r) -> str:
+    """Why a failed section has no summary, as plain text. A section the failed endpoint kept from being sent does
+    not repeat the endpoint's error (said once for the run, and by the section that met it)."""
     if r.error.startswith(NOT_SENT):
-        return "> **Not summarized:** not sent (the endpoint failed; the reason is given once, above)."
-    return f"> **Not summarized:** {escape_text(r.error or 'this section failed.')}"
+        return "not sent (the endpoint failed; the reason is given once, above)."
+    return r.error or "this section failed."
+
+
+def not_summarized(r) -> str:
+    """A failed section's line."""
+    return f"> **Not summarized:** {escape_text(not_summarized_reason(r))}"
 
 
 def render_markdown(result: DocumentSummary, include_reasoning: bool = False, when: datetime | None = None,
@@ -63,64 +69,97 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
         lines += ["", f"> **Note:** {escape_text(notice)}"]
     lines += ["", coverage_line(result)]
     lines += ["", heading(2, "Overall summary"), ""]
-    if result.overview:
-        from summarizer.verify.faithfulness import Check, mark_unverified
-
-        overview = mark_unverified(result.overview.strip(), Check(result.overview_unverified), "overview")
-        lines.append(_demote(safe_markdown(overview), 3))
-    else:
-        lines.append(f"> **No overall summary:** {escape_text(result.overview_error or 'nothing was summarized.')}")
+    lines += overview_lines(result)
     lines += key_results_markdown(doc)
-    skipped = []
     for r in result.sections:
-        if r.status == "skipped":
-            skipped.append(escape_text(clean_title(r.title)))
-            continue
-        level = 2 + max(0, min(r.level, 4) - 1)
-        lines += ["", heading(level, r.title), ""]
-        if r.status == "failed":
-            lines.append(not_summarized(r))
-            continue
-        if r.status in ("queued", "running", "retrying"):
-            lines.append("> **Not summarized yet.**")
-            continue
-        if r.summary.strip():
-            from summarizer.verify.faithfulness import Check, mark_unverified
-
-            marked = mark_unverified(r.summary.strip(), Check(r.unverified_numbers, r.unverified_quotes), f"s{r.index + 1}")
-            if r.bullets:
-                from summarizer.verify.grounding import mark_pages
-
-                marked = mark_pages(marked, r.bullets)
-            lines.append(_demote(safe_markdown(marked), level + 1))
-        else:
-            lines.append("*(nothing to summarize)*")
-        if r.status == "unstructured":
-            lines += ["", f"> **Unstructured answer:** {escape_text(r.note or 'the model did not answer in the expected fields.')}"]
-        elif r.note:
-            lines += ["", f"*Note: {escape_text(r.note)}*"]
-        if include_reasoning and r.reasoning:
-            lines += ["", f"> *Reasoning:* {safe_markdown(r.reasoning)}"]
-        lines += floats_markdown([f for f in doc.floats if f.section == r.index], images)
-    if skipped:
-        lines += ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"]
+        if r.status != "skipped":
+            lines += section_lines(result, r, images, include_reasoning)
+    lines += skipped_lines(result)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def overview_lines(result: DocumentSummary, body: Callable[[str], str] = safe_markdown) -> list[str]:
+    """The overall summary, its untraced numbers footnoted, headings inside it kept below its own (level 2);
+    ``body`` makes the model's Markdown safe (``safe_markdown``, or the math-keeping variant for Obsidian)."""
+    if not result.overview:
+        return [f"> **No overall summary:** {escape_text(result.overview_error or 'nothing was summarized.')}"]
+    from summarizer.verify.faithfulness import Check, mark_unverified
+
+    overview = mark_unverified(result.overview.strip(), Check(result.overview_unverified), "overview")
+    return [_demote(body(overview), 3)]
+
+
+def marked_summary(r) -> str:
+    """A section's summary as the model wrote it, with a footnote on each untraced number or quotation and a page
+    mark ("(p. 4)") after each claim traced to its page (Markdown, not yet made safe)."""
+    from summarizer.verify.faithfulness import Check, mark_unverified
+
+    marked = mark_unverified(r.summary.strip(), Check(r.unverified_numbers, r.unverified_quotes), f"s{r.index + 1}")
+    if r.bullets:
+        from summarizer.verify.grounding import mark_pages
+
+        marked = mark_pages(marked, r.bullets)
+    return marked
+
+
+def section_level(r) -> int:
+    """The heading level of a section's title (2 for a top section, at most 5)."""
+    return 2 + max(0, min(r.level, 4) - 1)
+
+
+def section_lines(result: DocumentSummary, r, images: dict[str, str] | None = None, include_reasoning: bool = False,
+                  body: Callable[[str], str] = safe_markdown) -> list[str]:
+    """One section as Markdown: its heading, its summary with page marks (or why there is none), its note, and the
+    tables and figures it cites first."""
+    level = section_level(r)
+    lines = ["", heading(level, r.title), ""]
+    if r.status == "failed":
+        return lines + [not_summarized(r)]
+    if r.status in ("queued", "running", "retrying"):
+        return lines + ["> **Not summarized yet.**"]
+    if r.summary.strip():
+        lines.append(_demote(body(marked_summary(r)), level + 1))
+    else:
+        lines.append("*(nothing to summarize)*")
+    if r.status == "unstructured":
+        lines += ["", f"> **Unstructured answer:** {escape_text(r.note or 'the model did not answer in the expected fields.')}"]
+    elif r.note:
+        lines += ["", f"*Note: {escape_text(r.note)}*"]
+    if include_reasoning and r.reasoning:
+        lines += ["", f"> *Reasoning:* {body(r.reasoning)}"]
+    return lines + floats_markdown([f for f in result.document.floats if f.section == r.index], images)
+
+
+def skipped_lines(result: DocumentSummary) -> list[str]:
+    """The sections kept in the document but not summarized (references, acknowledgements), named once at the end."""
+    skipped = [escape_text(clean_title(r.title)) for r in result.sections if r.status == "skipped"]
+    return ["", "---", "", f"*Not summarized (kept in the document): {'; '.join(skipped)}.*"] if skipped else []
 
 
 _FLOAT_LABEL = re.compile(r"^\s*(?:fig(?:ure)?\.?|tab(?:le)?\.?|图|表)\s*[0-9A-Z.]+(?:\s?[0-9]+)?\s*[.:：|]?\s*", re.I)
 
 
+def float_caption(f) -> str:
+    """A table's or figure's caption without its own label ("Table 2: Results" reads "Results")."""
+    return _FLOAT_LABEL.sub("", f.caption, count=1) or f.caption
+
+
 def key_results_markdown(doc) -> list[str]:
     """The paper's headline numbers as a small table (``verify.key_results``), each row citing its page."""
+    table = key_results_table(doc)
+    return ["", heading(2, "Key results"), "", *table] if table else []
+
+
+def key_results_table(doc) -> list[str]:
+    """The key results' Markdown table alone (no heading): what Obsidian's callout holds."""
     from summarizer.verify.key_results import key_results
 
     rows = key_results(doc) if doc.genre == "paper" else []
     if not rows:
         return []
-    out = ["", heading(2, "Key results"), "", "| Measure | Value | Against | Source |", "|---|---|---|---|"]
-    out += [f"| {markdown_cell(r.measure)} | {markdown_cell(r.value)} | {markdown_cell(r.against or '—')} | "
-            f"{markdown_cell(r.citation)} |" for r in rows]
-    return out
+    return ["| Measure | Value | Against | Source |", "|---|---|---|---|"] + [
+        f"| {markdown_cell(r.measure)} | {markdown_cell(r.value)} | {markdown_cell(r.against or '—')} | "
+        f"{markdown_cell(r.citation)} |" for r in rows]
 
 
 def floats_markdown(floats, images: dict[str, str] | None = None) -> list[str]:
@@ -129,7 +168,7 @@ def floats_markdown(floats, images: dict[str, str] | None = None) -> list[str]:
     label -> its path relative to the Markdown, ``output.figures``)."""
     out: list[str] = []
     for f in floats:
-        caption = _FLOAT_LABEL.sub("", f.caption, count=1) or f.caption  # "Table 2: Results" reads "Results"
+        caption = float_caption(f)
         out += ["", f"**{escape_text(f.label)}** (p. {f.page}): {escape_text(caption)}"]
         if images and f.label in images:
             out += ["", f"![{escape_text(f.label)}]({images[f.label]})"]
@@ -193,13 +232,39 @@ def coverage_line(result: DocumentSummary) -> str:
     return f"**Coverage:** {coverage(result).describe()}"
 
 
+#: The longest file name written, in UTF-8 bytes (most file systems allow 255; a zip, a sync service or Windows'
+#: 260-character paths want room for the folder).
+MAX_NAME_BYTES = 120
+_WINDOWS_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\.|$)", re.I)
+
+
+def safe_file_name(name: str, suffix: str = "", limit: int = MAX_NAME_BYTES, fallback: str = "summary") -> str:
+    """``name`` + ``suffix`` as a file name every common file system takes: only letters, digits (any script),
+    ``-``, ``.``, ``_`` (spaces become ``_``; ``/ \\ : * ? " < > |``, control and direction-changing characters are
+    dropped), no leading or trailing dot, no reserved Windows device name (CON, NUL, COM1 …, with or without an
+    extension), and at most ``limit`` UTF-8 bytes in all, cut at a character boundary."""
+    base = " ".join(unicodedata.normalize("NFC", name).split())
+    base = re.sub(r"[^\w\-. ]+", "", base).strip().replace(" ", "_")
+    base = re.sub(r"_{2,}", "_", base).strip("._-")
+    if _WINDOWS_RESERVED.match(base):
+        base = "_" + base
+    room = max(1, limit - len(suffix.encode("utf-8")))
+    base = base.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip("._- ") or fallback
+    return base + suffix
+
+
+def file_base(title: str, source: str = "") -> str:
+    """The name a document's files share: its file name without the extension when it has one, else its title."""
+    name = source.replace("\\", "/").rstrip("/").split("/")[-1] if source else ""
+    base = re.sub(r"\.(pdf|txt|md|markdown|html?|mmd|docx|epub|pptx|odt)$", "", name, flags=re.I)
+    if not base or base in ("pasted text", "-", "stdin") or re.match(r"https?:", source or "", re.I):
+        base = title
+    return base
+
+
 def summary_filename(title: str, source: str = "") -> str:
     """``<paper name>.summary.md``: from the file name when there is one, else the title."""
-    base = re.sub(r"\.(pdf|docx|pptx|epub|odt|txt|md|markdown|html?|mmd)$", "", source.split("/")[-1], flags=re.I) if source else ""
-    if not base or base in ("pasted text", "-", "stdin"):
-        base = title
-    base = re.sub(r"[^\w\u4e00-\u9fff\-. ]+", "", base).strip().replace(" ", "_")[:80] or "summary"
-    return f"{base}.summary.md"
+    return safe_file_name(file_base(title, source), ".summary.md")
 
 
 def _link_title(text: str, limit: int = 300) -> str:

@@ -1,10 +1,10 @@
 """The JSON of a finished run: what ``summarize --json`` prints and what the HTTP service answers for a job
-(one shape, written in one place)."""
+(one shape, written in one place), and ``summary_from_json``, the run back from it (a batch's ``ID.json``)."""
 
 from __future__ import annotations
 
 from summarizer.model.document import Document
-from summarizer.model.results import DocumentSummary
+from summarizer.model.results import DocumentSummary, SectionResult, Usage
 from summarizer.verify.coverage import coverage
 from summarizer.verify.key_results import key_results
 
@@ -25,3 +25,18 @@ def summary_json(document: Document, result: DocumentSummary, markdown: str) -> 
         "coverage": coverage(result).as_json(),
         "key_results": [k.as_json() for k in key_results(document)] if document.genre == "paper" else [],
     }
+
+
+def summary_from_json(data: dict, document: Document | None = None) -> DocumentSummary:
+    """A run back from its JSON (``summary_json``, with the batch's ``document``, ``notices``, ``overview_fields``
+    and ``overview_unverified`` where it kept them) over ``document`` (default: the JSON's own ``document``)."""
+    if document is None:
+        document = Document.from_json(data["document"])
+    usage = data.get("usage") or {}
+    return DocumentSummary(
+        document, str(data.get("backend", "")), str(data.get("summary") or ""),
+        [SectionResult.from_json(s) for s in data.get("sections") or []],
+        dict(data.get("overview_fields") or {}), str(data.get("overview_error") or ""),
+        Usage(**{k: usage[k] for k in Usage.__dataclass_fields__ if k in usage}),
+        [str(n) for n in data.get("notices") or []], [str(n) for n in data.get("overview_unverified") or []],
+        stopped=str(data.get("stopped") or ""))

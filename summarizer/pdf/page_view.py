@@ -126,6 +126,18 @@ def render_region(data: bytes, page: int, bbox: tuple[float, float, float, float
         return p.get_pixmap(matrix=fitz.Matrix(zoom, zoom), clip=clip).tobytes("png")
 
 
+def first_pages_text(data: bytes, pages: int = 2) -> str:
+    """The raw text of the PDF's first ``pages`` pages, running headers, footers and rotated margin stamps
+    included (the parser leaves them out of the sections; a paper's venue, DOI and arXiv id often sit there).
+    "" when the PDF cannot be opened: the caller reads the record from the parsed document alone."""
+    fitz = pymupdf()
+    try:
+        with _opened(fitz, data, "its first pages") as doc:
+            return "\n".join(doc[i].get_text() for i in range(min(pages, doc.page_count)))
+    except InputError:
+        return ""
+
+
 # -- page marks in the summary view ------------------------------------------------------------------
 
 #: A page mark in the summary view links to ``#pm-<section index>-<summary line>``: a fragment, so a

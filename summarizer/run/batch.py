@@ -427,7 +427,10 @@ def process_item(item: BatchItem, settings: Settings, client=None, record=None) 
                 "model": chosen.model if chosen.backend == "llm" else "",
                 "routed": chosen.model != settings.model and chosen.backend == "llm",
                 "genre": str(doc.genre), "chars": len(doc.text), "seconds": round(time.perf_counter() - started, 3),
-                **summary_json(doc, summary, markdown), "document": doc.to_json()}  # the judge reads the source
+                **summary_json(doc, summary, markdown), "document": doc.to_json(),  # the judge reads the source
+                # what the exports need to rebuild the run from this JSON (``output.summary_json.summary_from_json``)
+                "overview_fields": summary.overview_fields, "notices": list(summary.notices),
+                "overview_unverified": list(summary.overview_unverified)}
         return BatchResult(item.id, status, f"{item.id}.summary.md", doc.title,
                            summary_errors(summary)[:500], summary.unverified_count, markdown, data)
     except SummarizerError as exc:
@@ -453,18 +456,74 @@ def summary_errors(summary) -> str:
     return "; ".join(reasons)
 
 
+#: Where a batch writes its Obsidian notes (one per document and ``INDEX_NOTE``): a folder to open or copy as a vault.
+VAULT = "obsidian"
+INDEX_NOTE = "Index.md"
+
+
 class BatchOutput:
     """One batch's output folder, whichever engine runs it: the documents still to do (a re-run skips those
     done with the same content and settings), and each result written as it arrives (Markdown and JSON
-    atomically, then its ``index.jsonl`` line), then ``index.md``. Hold ``BatchLock`` while using it."""
+    atomically, then its ``index.jsonl`` line), then ``index.md``. Hold ``BatchLock`` while using it.
 
-    def __init__(self, outdir: Path, settings: Settings) -> None:
+    ``formats`` (``output.formats.Format``) adds each document's exports: ``ID.bib``, ``ID.ris``, ``ID.docx`` …
+    beside its Markdown, Obsidian notes in ``obsidian/ID.md`` with ``obsidian/Index.md`` linking them, and
+    ``references.bib`` / ``references.ris`` with every paper's entry. They are made from the run's JSON, so both
+    engines write them the same way, and a re-run makes the ones a finished document lacks without redoing it."""
+
+    def __init__(self, outdir: Path, settings: Settings, formats: tuple = ()) -> None:
+        from summarizer.output.formats import Format
+
         self.out = outdir
         for stale in outdir.glob(".*.tmp"):  # half-written files of a writer that died (the caller holds the lock)
             stale.unlink(missing_ok=True)
         self.index = BatchIndex(outdir)
         self.previous = self.index.compact()
         self.key = settings_key(settings)
+        self.settings = settings
+        # the Markdown and the JSON are written for every document anyway
+        self.formats = [f for f in (Format(f) for f in formats) if f not in (Format.MD, Format.JSON)]
+        self._prompts: dict | None = None
+
+    def export_names(self, item_id: str) -> dict:
+        """Each export's path in the folder for one document."""
+        from summarizer.output.formats import Format
+
+        return {f: f"{VAULT}/{item_id}.md" if f == Format.OBSIDIAN else f"{item_id}{f.suffix}" for f in self.formats}
+
+    def write_exports(self, item: BatchItem, data: dict) -> None:
+        """The document's exports, from its run's JSON (``data``), each written atomically."""
+        from dataclasses import replace
+
+        from summarizer.output.formats import export_files
+        from summarizer.output.provenance import Provenance
+        from summarizer.output.summary_json import summary_from_json
+
+        summary = summary_from_json(data)
+        if self._prompts is None:
+            from summarizer.llm.prompts import prompt_versions
+
+            self._prompts = prompt_versions(self.settings)
+        provenance = Provenance.of(summary, self.settings, prompts=self._prompts)
+        if data.get("model"):  # the model this document was routed to
+            provenance = replace(provenance, model=data["model"])
+        pdf = item.data if item.data is not None else (Path(item.source).read_bytes()
+                                                        if item.text is None and Path(item.source).is_file() else None)
+        for name, blob in export_files(summary, self.export_names(item.id), provenance=provenance, pdf=pdf,
+                                       include_reasoning=self.settings.include_reasoning).items():
+            (self.out / name).parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.out / name, blob)
+
+    def missing_exports(self, item: BatchItem, record: dict) -> None:
+        """For a document an earlier run finished: the exports it lacks, made from its JSON (not summarized again)."""
+        if not self.formats or all((self.out / n).exists() for n in self.export_names(item.id).values()):
+            return
+        try:
+            data = json.loads((self.out / record.get("json", "")).read_text(encoding="utf-8"))
+            if "document" in data:
+                self.write_exports(item, data)
+        except (OSError, ValueError, KeyError, TypeError, SummarizerError) as exc:
+            logger.warning("batch: the exports of %s could not be made from its JSON (%s)", item.id, exc)
 
     def pending(self, items: list[BatchItem], report: BatchReport) -> list[BatchItem]:
         """The items to do; those already done are added to ``report`` as skipped."""
@@ -474,6 +533,7 @@ class BatchOutput:
             if old and old.get("status") == BatchStatus.DONE and old.get("settings") == self.key and \
                     old.get("hash") == item.content_hash and (self.out / old.get("file", "")).exists():
                 report.results.append(BatchResult(item.id, BatchStatus.SKIPPED, old["file"], old.get("title", "")))
+                self.missing_exports(item, old)
             else:
                 todo.append(item)
         return todo
@@ -485,26 +545,63 @@ class BatchOutput:
                 write_atomic(self.out / result.json_file, json.dumps(result.data, ensure_ascii=False).encode("utf-8"))
             if result.markdown:
                 write_atomic(self.out / result.file, result.markdown.encode("utf-8"))
+            if self.formats and result.data:
+                self.write_exports(item, result.data)
         except OSError as exc:
             result = BatchResult(item.id, BatchStatus.FAILED, error=f"Could not write {result.file} ({exc.strerror}).")
+        except Exception:  # a fault of an export: the summary is written and stays done; the log has the traceback
+            logger.exception("batch: the exports of %s could not be made", item.id)
         data = result.data
         self.index.append({"id": item.id, "status": result.status.value, "file": result.file, "json": result.json_file,
                            "title": result.title, "hash": item.content_hash, "settings": self.key, "error": result.error,
                            "unverified_numbers": result.unverified_numbers, "model": data.get("model", ""),
                            "genre": data.get("genre", ""), "chars": data.get("chars", 0),
                            "seconds": data.get("seconds"), "cost_usd": (data.get("usage") or {}).get("cost_usd"),
+                           "authors": ((data.get("document") or {}).get("authors") or [])[:6],
                            "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
         return result
 
     def finish(self) -> None:
-        write_atomic(self.out / "index.md", index_markdown(self.index.compact()).encode("utf-8"))
+        records = self.index.compact()
+        write_atomic(self.out / "index.md", index_markdown(records).encode("utf-8"))
+        from summarizer.output.formats import Format
+
+        if Format.OBSIDIAN in self.formats:
+            from summarizer.output.obsidian import VaultEntry, vault_index
+
+            entries = [VaultEntry(r["id"], r.get("title") or r["id"], tuple(r.get("authors") or ()), status=r.get("status", ""))
+                       for r in records.values() if (self.out / VAULT / f"{r['id']}.md").exists()]
+            write_atomic(self.out / VAULT / INDEX_NOTE, vault_index(entries).encode("utf-8"))
+        for fmt, name in ((Format.BIB, "references.bib"), (Format.RIS, "references.ris")):
+            if fmt in self.formats:
+                parts = [(self.out / f"{r['id']}{fmt.suffix}") for r in sorted(records.values(), key=lambda r: r["id"])]
+                texts = [p.read_text(encoding="utf-8") for p in parts if p.is_file()]
+                text = unique_bibtex_keys(texts) if fmt == Format.BIB else "\n".join(texts)
+                write_atomic(self.out / name, text.encode("utf-8"))
+
+
+def unique_bibtex_keys(entries: list[str]) -> str:
+    """BibTeX entries in one file, a key that repeats given a letter (``smith2020deep``, ``smith2020deepb``): two
+    papers with the same first author, year and first title word must stay two entries."""
+    seen: dict[str, int] = {}
+    out = []
+    for entry in entries:
+        m = re.match(r"(@\w+\{)([^,\s]+),", entry)
+        if m:
+            key = m.group(2)
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:
+                entry = m.group(1) + key + chr(ord("a") + min(seen[key] - 1, 25)) + entry[m.end(2):]
+        out.append(entry)
+    return "\n".join(out)
 
 
 def drive_batch(source: str | Path, outdir: str | Path, settings: Settings,
-                work: Callable[[list[BatchItem], BatchOutput, BatchReport, int], None]) -> BatchReport:
+                work: Callable[[list[BatchItem], BatchOutput, BatchReport, int], None], formats: tuple = ()) -> BatchReport:
     """A batch around an engine: the inputs read, the output folder locked, what an earlier run finished
     skipped, the rest handed to ``work(todo, output, report, total)`` (which writes each result through
-    ``output`` and adds it to ``report``), then the index finished and the time taken."""
+    ``output`` and adds it to ``report``), then the index finished and the time taken; ``formats``: the exports
+    written beside each Markdown (``BatchOutput``)."""
     settings.validate()
     items = read_items(source)
     out = Path(outdir)
@@ -512,7 +609,7 @@ def drive_batch(source: str | Path, outdir: str | Path, settings: Settings,
     start = time.perf_counter()
     report = BatchReport()
     with BatchLock(out):
-        output = BatchOutput(out, settings)
+        output = BatchOutput(out, settings, formats)
         todo = output.pending(items, report)
         if todo:
             work(todo, output, report, len(items))
@@ -522,9 +619,11 @@ def drive_batch(source: str | Path, outdir: str | Path, settings: Settings,
 
 
 def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
-              on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True) -> BatchReport:
+              on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True,
+              formats: tuple = ()) -> BatchReport:
     """Summarize every item of ``source`` into ``outdir`` on threads of this process, resuming where an earlier
-    run stopped; with ``history``, each document's run is also written to the history store as it goes."""
+    run stopped; with ``history``, each document's run is also written to the history store as it goes;
+    ``formats``: exports written beside each Markdown (``BatchOutput``)."""
 
     def work(todo: list[BatchItem], output: BatchOutput, report: BatchReport, total: int) -> None:
         lock = threading.Lock()
@@ -542,7 +641,7 @@ def run_batch(source: str | Path, outdir: str | Path, settings: Settings,
         with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="doc") as pool:
             list(pool.map(one, todo))
 
-    return drive_batch(source, outdir, settings, work)
+    return drive_batch(source, outdir, settings, work, formats)
 
 
 def iter_batch(items: list[BatchItem], settings: Settings, record=None):

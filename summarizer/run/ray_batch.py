@@ -161,9 +161,9 @@ def _result(row: dict) -> BatchResult:
 
 def run_batch_ray(source: str | Path, outdir: str | Path, settings: Settings,
                   on_progress: Callable[[BatchResult, int, int], None] | None = None, history: bool = True,
-                  address: str | None = None, num_cpus: int | None = None) -> BatchReport:
+                  address: str | None = None, num_cpus: int | None = None, formats: tuple = ()) -> BatchReport:
     """``run_batch`` on Ray: a local Ray with ``num_cpus`` (default: this machine's), or the cluster at
-    ``address``; same outputs, same resume."""
+    ``address``; same outputs (``formats``: the same exports, made on the driver from each run's JSON), same resume."""
     ray = _ray()
     if settings.is_local:
         raise ConfigError("--backend local runs one model on this machine; every Ray worker would load its own. "
@@ -174,7 +174,7 @@ def run_batch_ray(source: str | Path, outdir: str | Path, settings: Settings,
     def work(todo: list[BatchItem], output: BatchOutput, report: BatchReport, total: int) -> None:
         _run(ray, todo, output, report, settings, total, on_progress, history, address, num_cpus)
 
-    return drive_batch(source, outdir, settings, work)
+    return drive_batch(source, outdir, settings, work, formats)
 
 
 def _run(ray, todo: list[BatchItem], output: BatchOutput, report: BatchReport, settings: Settings, total: int,

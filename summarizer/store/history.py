@@ -38,7 +38,6 @@ from summarizer.store.records import (
     document_from_blob,
     document_to_blob,
     new_run_id,
-    prompt_versions,
     public_settings,
     section_from_json,
     section_json,
@@ -314,6 +313,8 @@ class SQLiteHistory:
         """A new run (status "running"), with the document stored and the planned sections."""
         run_id = run_id or new_run_id()
         public = public_settings(settings)
+        from summarizer.llm.prompts import prompt_versions
+
         prompts = prompt_versions(settings)
         blob = document_to_blob(document)
         body_hash = "body-" + hashlib.sha256(blob).hexdigest()[:32]  # the document as summarized (after review)

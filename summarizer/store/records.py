@@ -5,7 +5,6 @@ the small interface the app, the CLI and the batch use."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
@@ -93,6 +92,19 @@ class RunRecord:
         summary.qa = [dict(turn) for turn in self.qa]
         return summary
 
+    def provenance(self):
+        """How the run was made, as the exports state it (``output.provenance.Provenance``): from what History kept,
+        the backend, model and host, the prompts' hashes, when it finished, its cost and its untraced numbers."""
+        from datetime import datetime, timezone
+
+        from summarizer.output.provenance import Provenance
+
+        llm = self.info.backend == "llm"
+        unverified = sum(len(s.result.unverified_numbers) for s in self.sections) + len(self.overview_unverified)
+        return Provenance(self.backend_label, self.info.model if llm else "", self.info.host if llm else "",
+                          dict(self.prompts), datetime.fromtimestamp(self.info.finished or self.info.started, timezone.utc),
+                          self.info.cost_usd, unverified, offline=not llm)
+
     @property
     def unfinished(self) -> list[int]:
         return [s.result.index for s in self.sections if s.result.status in ("queued", "running", "retrying")]
@@ -107,17 +119,6 @@ def safe_host(base_url: str) -> str:
     parsed = urlparse(base_url or "")
     host = parsed.hostname or ""
     return f"{host}:{parsed.port}" if parsed.port else host
-
-
-def prompt_versions(settings) -> dict[str, str]:
-    """A short content hash per prompt in effect (LLM backend): two runs with another prompt differ here."""
-    if getattr(settings, "backend", "") != "llm":
-        return {}
-    from summarizer.llm.prompts import load_prompts
-
-    prompts = load_prompts(settings.prompts_dir)
-    return {name: hashlib.sha256(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:10]
-            for name, p in sorted(prompts.prompts.items())}
 
 
 def public_settings(settings) -> dict:

@@ -16,10 +16,11 @@ from summarizer.config.prices import cost_usd
 from summarizer.config.settings import DEFAULT_BASE_URL, Settings
 from summarizer.model.document import Document
 from summarizer.model.errors import InputError, SummarizerError
+from summarizer.output.citation import citation_key, read_reference
 from summarizer.table.columns import Column, check_columns
 from summarizer.table.model import Cell, LiteratureTable, PaperRow, Usage
 from summarizer.table.offline import offline_cell
-from summarizer.table.papers import PaperIndex, paper_hash, paper_year
+from summarizer.table.papers import PaperIndex, paper_hash
 from summarizer.table.synthesis import model_synthesis, offline_synthesis
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,9 @@ class TableBuilder:
                                       error="The paper has no text to read (a scanned PDF needs OCR, e.g. the Nougat "
                                             "parser)."), None))
                 continue
+            reference = read_reference(doc)
             row = PaperRow(key, paper.doc_hash or digest, doc.title or paper.name, paper.name, list(doc.authors),
-                           paper_year(doc), pages=doc.page_count)
+                           reference.year, pages=doc.page_count, citekey=citation_key(reference))
             rows.append((row, PaperIndex(doc, paper.summaries)))
         return rows, notes
 

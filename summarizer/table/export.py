@@ -11,15 +11,17 @@ from summarizer.output.escape import csv_cell, escape_text, markdown_cell, safe_
 from summarizer.table.model import LiteratureTable
 
 FORMATS = ("csv", "xlsx", "md", "json")
-_LEAD = ["Paper", "Title", "Authors", "Year", "Source"]
+#: Each paper's identity before its cells; "Key" is its BibTeX key, the one its .bib/.ris/Obsidian exports carry.
+_LEAD = ["Paper", "Title", "Authors", "Year", "Source", "Key"]
 
 
 def table_rows(table: LiteratureTable) -> list[list[str]]:
-    """The header and one row per paper: its key, title, authors, year, source, then each column's cell text."""
+    """The header and one row per paper: its key, title, authors, year, source and citation key, then each column's
+    cell text."""
     rows = [_LEAD + [c.name for c in table.columns]]
     for row in table.rows:
         authors = ", ".join(row.authors[:6]) + (" et al." if len(row.authors) > 6 else "")
-        lead = [row.key, row.title, authors, row.year, row.source]
+        lead = [row.key, row.title, authors, row.year, row.source, row.citekey]
         if row.error:
             rows.append(lead + [f"not read: {row.error}"] + [""] * (len(table.columns) - 1))
         else:
@@ -88,7 +90,7 @@ def to_xlsx(table: LiteratureTable) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for i, width in enumerate([7, 40, 24, 6, 24] + [45] * len(table.columns)):
+    for i, width in enumerate([7, 40, 24, 6, 24, 18] + [45] * len(table.columns)):
         sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = width
     notes = book.create_sheet("synthesis")
     for line in (table.synthesis.text or "").splitlines() or [""]:

@@ -70,18 +70,19 @@ class PaperRow:
     cells: dict[str, Cell] = field(default_factory=dict)
     error: str = ""
     pages: int | None = None
+    citekey: str = ""  # the paper's BibTeX key (``output.citation.citation_key``), as its exports cite it
 
     def as_json(self) -> dict:
         return {"key": self.key, "doc_hash": self.doc_hash, "title": self.title, "source": self.source,
                 "authors": list(self.authors), "year": self.year, "pages": self.pages, "error": self.error,
-                "cells": {k: c.as_json() for k, c in self.cells.items()}}
+                "citekey": self.citekey, "cells": {k: c.as_json() for k, c in self.cells.items()}}
 
     @classmethod
     def from_json(cls, data: dict) -> PaperRow:
         return cls(str(data["key"]), str(data.get("doc_hash", "")), str(data.get("title", "")),
                    str(data.get("source", "")), [str(a) for a in data.get("authors", [])], str(data.get("year", "")),
                    {k: Cell.from_json(c) for k, c in (data.get("cells") or {}).items()}, str(data.get("error", "")),
-                   data.get("pages"))
+                   data.get("pages"), str(data.get("citekey", "")))
 
 
 @dataclass

@@ -1,12 +1,10 @@
 """A paper as the literature table reads it: its identity (a hash of its text, so the same paper uploaded twice
-or reopened from History is one row and one cache entry), its year, and its sentences indexed for retrieval,
-each with the section and page it is on."""
+or reopened from History is one row and one cache entry) and its sentences indexed for retrieval, each with the
+section and page it is on. Its year and citation key come from its record (``output.citation``)."""
 
 from __future__ import annotations
 
 import hashlib
-import re
-import time
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,25 +18,11 @@ from summarizer.text.terms import terms
 NOT_ANSWERS = frozenset({"references", "acknowledgements"})
 #: A sentence shorter than this (in words, or CJK characters / 2) is a heading or a fragment, not an answer.
 MIN_SENTENCE_WORDS = 5
-_ARXIV = re.compile(r"arXiv:\s?(\d{2})(\d{2})\.\d{4,5}", re.I)
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 
 def paper_hash(document: Document) -> str:
     """The paper's identity: its text (not its file: the same paper from an upload and from History is one)."""
     return hashlib.sha256(document.text.encode("utf-8", errors="replace")).hexdigest()[:32]
-
-
-def paper_year(document: Document) -> str:
-    """The year the paper shows: its arXiv id's, else the latest plausible year on its first page ("" if none)."""
-    head = "\n".join([document.title, document.source, document.abstract,
-                      *(s.text[:1500] for s in document.sections[:3] if s.kind not in NOT_ANSWERS)])
-    m = _ARXIV.search(head)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return f"20{m.group(1)}"
-    now = time.gmtime().tm_year
-    years = [int(y) for y in _YEAR.findall(head[:6000]) if int(y) <= now + 1]
-    return str(max(years)) if years else ""
 
 
 @dataclass(frozen=True)
