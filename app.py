@@ -293,6 +293,11 @@ def show_result(settings) -> None:
             st.download_button("⬇️ Download Markdown", data=markdown.encode("utf-8"),
                                file_name=summary_filename(doc.title, doc.source), mime="text/markdown",
                                on_click="ignore", type="primary", key="download_md")
+            from summarizer.output.provenance import Provenance
+            from ui.exports import export_menu
+
+            export_menu(st, result, key="download", provenance=Provenance.of(result, settings),
+                        pdf=st.session_state.get("doc_pdf"))
     if usage.requests:
         cost = f", ≈ ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
         st.caption(f"{plural(usage.requests, 'request')} · {plural(usage.tokens_in, 'token')} in · "

@@ -70,6 +70,15 @@ else:
                             file_name=summary_filename(run.title, run.source), mime="text/markdown",
                             on_click="ignore", key="hist_download",
                             help=None if markdown else "This run did not finish; reopen it to finish the rest.")
+    if markdown:
+        from summarizer.store.recorder import reopen
+        from ui.exports import export_menu
+
+        opened = reopen(history, sid, chosen)
+        if opened is not None:  # the document is still stored: every export format, made again from it
+            with cols[1]:
+                export_menu(st, opened[1], key="hist", provenance=record.provenance(),
+                            pdf=history.load_source(record.info.doc_hash))
     same_doc = [r for r in history.list_runs(sid, doc_hash=run.doc_hash) if r.id != chosen]
     if cols[2].button("Compare with another run", key="hist_compare", disabled=not same_doc,
                       help="Runs of the same document" if same_doc else "Summarize this document again (another "

@@ -301,6 +301,11 @@ def shared_view(st) -> bool:
     st.download_button("⬇️ Download Markdown", data=record.markdown.encode("utf-8"), on_click="ignore",
                        file_name=summary_filename(record.info.title, record.info.source), mime="text/markdown",
                        key="share_download")
+    from ui.exports import export_menu
+
+    document = store().load_document(record.body_hash)  # this one run's document, which its link opens
+    if document is not None:
+        export_menu(st, record.to_summary(document), key="share", provenance=record.provenance())
     return True
 
 
