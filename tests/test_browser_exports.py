@@ -60,6 +60,17 @@ def test_a_summary_exported_as_word_bibtex_and_an_obsidian_note(app_url, browser
     assert not library.failed_blocks and len(library.entries) == 1
     assert paper.title.split(":")[0].lower() in library.entries[0]["title"].lower()
 
+    _idle(page)
+    page.locator(".st-key-download_formats button").first.click()
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="All formats (.zip)").click()
+    page.keyboard.press("Escape")
+    import zipfile
+
+    with zipfile.ZipFile(info.value.path()) as bundle:
+        stem = paper.name.removesuffix(".pdf")
+        assert {f"{stem}.docx", f"{stem}.bib", f"{stem}.md", f"{stem}.zotero.html"} <= set(bundle.namelist())
+
     page.get_by_role("link", name="History").first.click()
     _wait_text(page, "Reopen on the main page")
     name, data = _export(page, "Obsidian note (.md)", "hist")

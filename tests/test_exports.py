@@ -443,6 +443,22 @@ def test_export_files_writes_linked_figures_once(parks):
     assert "![Figure 2](parks_assets/figure-2.png)" in files["parks.summary.md"].decode("utf-8")
 
 
+def test_one_zip_holds_every_format_and_the_figures_the_notes_link(parks):
+    """The app's one-click download: every format under the document's name, the figures in the folder the Markdown
+    and Obsidian notes link, so the zip unpacked into a vault keeps its links."""
+    import zipfile
+
+    from summarizer.output.formats import export_bundle
+
+    data = export_bundle(parks, figures={"Figure 2": _png()}, when=WHEN)
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        names = set(bundle.namelist())
+        assert names == {f"parks{f.suffix}" for f in Format} | {"parks_assets/figure-2.png"}
+        assert "![Figure 2](parks_assets/figure-2.png)" in bundle.read("parks.md").decode("utf-8")
+        assert bundle.read("parks_assets/figure-2.png") == _png()
+        assert front_matter(bundle.read("parks.md").decode("utf-8"))["title"] == parks.document.title
+
+
 def test_exports_of_a_real_paper():
     folder = corpus_papers()
     import docx

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from summarizer.model.errors import SummarizerError
 from summarizer.model.results import DocumentSummary
-from summarizer.output.formats import Format, export, file_name
+from summarizer.output.formats import Format, export, export_bundle, file_name
 from summarizer.output.provenance import Provenance
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,7 @@ def export_maker(result: DocumentSummary, fmt: Format, provenance: Provenance | 
     """The file of ``result`` in ``fmt``, made when called: Word and HTML embed the figures found on the PDF."""
     def make() -> bytes:
         try:
-            images = None
-            if pdf and fmt in (Format.DOCX, Format.HTML) and any(f.bbox for f in result.document.floats):
-                from summarizer.output.figures import figure_images
-
-                images = figure_images(result.document, pdf)
+            images = _figures(result, pdf) if fmt in (Format.DOCX, Format.HTML) else None
             return export(result, fmt, images, provenance=provenance, pdf=pdf)
         except (SummarizerError, OSError, ValueError) as exc:
             log.warning("the %s export of '%s' failed", fmt, result.document.title, exc_info=True)
@@ -41,11 +37,42 @@ def export_maker(result: DocumentSummary, fmt: Format, provenance: Provenance | 
     return make
 
 
+def bundle_maker(result: DocumentSummary, provenance: Provenance | None, pdf: bytes | None) -> Callable[[], bytes]:
+    """Every format in one zip, with the figures beside the notes, made when called."""
+    def make() -> bytes:
+        try:
+            return export_bundle(result, figures=_figures(result, pdf), provenance=provenance, pdf=pdf)
+        except (SummarizerError, OSError, ValueError) as exc:
+            log.warning("the zip of every format of '%s' failed", result.document.title, exc_info=True)
+            import io
+            import zipfile
+
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w") as bundle:
+                bundle.writestr("export-failed.txt", f"The export could not be made: {exc}\n")
+            return out.getvalue()
+    return make
+
+
+def _figures(result: DocumentSummary, pdf: bytes | None) -> dict[str, bytes] | None:
+    """The figures cut from the PDF, once "Tables and figures" has found their regions; else None."""
+    if not pdf or not any(f.bbox for f in result.document.floats):
+        return None
+    from summarizer.output.figures import figure_images
+
+    return figure_images(result.document, pdf)
+
+
 def export_menu(st, result: DocumentSummary, *, key: str, provenance: Provenance | None = None,
                 pdf: bytes | None = None) -> None:
     """A "More formats" pop-over: the formats as a list to pick from, and the download button (no rerun on
     click). A pop-over fits beside the Markdown button in a narrow column, and shows every format at once."""
     with st.popover("More formats", key=f"{key}_formats", width="stretch"):
+        st.download_button("⬇️ All formats (.zip)", data=bundle_maker(result, provenance, pdf),
+                           file_name=file_name(result.document, Format.MD).removesuffix(".summary.md") + ".zip",
+                           mime="application/zip", on_click="ignore", key=f"{key}_bundle", type="primary",
+                           help="The Markdown, the Obsidian note with its figures folder, the Zotero note and Extra "
+                                "field, BibTeX, RIS, Word, the web page and the JSON, in one zip")
         fmt = st.radio("Export as", MENU, format_func=lambda f: f.spec.label, key=f"{key}_format",
                        help="Obsidian (front matter, callouts), a Zotero note or its Extra field, the paper's BibTeX "
                             "or RIS, Word, a standalone web page, or the JSON of the run")

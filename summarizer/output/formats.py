@@ -226,3 +226,21 @@ def export_files(result: DocumentSummary, names: Mapping[Format, str], *, figure
                           include_reasoning=include_reasoning) for fmt, name in names.items()}
     files.update(images.files())
     return files
+
+
+def export_bundle(result: DocumentSummary, *, figures: Mapping[str, bytes] | None = None,
+                  provenance: Provenance | None = None, pdf: bytes | None = None, when: datetime | None = None) -> bytes:
+    """Every format of one document in one zip (the app's one-click download): the notes, the paper's record, Word,
+    the web page and the JSON under the document's file name, and the figures in ``NAME_assets/``, where the
+    Markdown and Obsidian notes link them; unzipped into a vault, the links hold."""
+    import io
+    import zipfile
+
+    stem = file_base(result.document.title, result.document.source)
+    files = export_files(result, file_names(list(Format), stem), figures=figures, assets=safe_file_name(stem) + "_assets",
+                         when=when, provenance=provenance, pdf=pdf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in sorted(files.items()):
+            bundle.writestr(name, data)
+    return out.getvalue()
