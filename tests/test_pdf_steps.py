@@ -134,3 +134,28 @@ def test_chinese_chapter_and_appendix_numbers_are_numbers():
     assert strip_number("附录A 支撑材料文件列表") == "支撑材料文件列表"
     assert strip_number("附录 C 程序") == "程序" and strip_number("附录") == "附录"
     assert kind_from_title("附录A 支撑材料文件列表") == "appendix"
+
+
+def test_a_bold_line_set_tight_above_its_paragraph_is_a_heading_and_a_lead_is_not():
+    """Nature-style subheadings ("Study population") sit in one text block with their paragraph, like a bold run-in
+    lead ("Proof."); the lead ends with its stop, the heading does not."""
+    from pdf_factory import lines_pdf
+
+    body = ["Participants were recruited from a national panel and answered the survey every two",
+            "weeks about the people they met the day before, at home, at work and elsewhere.",
+            "The answers were weighted by age and region to match the population of the country."]
+
+    def titles(head: str) -> list[str]:
+        items, y = [("1 Introduction", 72, 80, 12, "hebo")], 100
+        for text in body * 3:
+            items.append((text, 72, y, 10, "helv"))
+            y += 12
+        items.append((head, 72, y + 14, 10, "hebo"))
+        y += 26
+        for text in body * 3:
+            items.append((text, 72, y, 10, "helv"))
+            y += 12
+        return [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections]
+
+    assert titles("Study population") == ["1 Introduction", "Study population"]
+    assert titles("Proof.") == ["1 Introduction"]

@@ -197,9 +197,9 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
             i = j  # large text inside a figure or a table, not a heading
             continue
         if by_style and not (by_number or by_name) and j < len(lines) and lines[j].block == line.block \
-                and lines[j].style != line.style and not larger:
-            i = j  # bold run-in lead ("Proof." / "Setup:") followed by body text in the same block
-            continue
+                and lines[j].style != line.style and not larger and re.search(r"[.:：。]$", text):
+            i = j  # bold run-in lead ("Proof." / "Setup:") followed by body text in the same block; a bold line
+            continue  # without the lead's stop ("Study population") is a heading set tight above its paragraph
         if line.style_break and not larger:
             i = j
             continue
