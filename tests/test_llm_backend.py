@@ -169,6 +169,21 @@ def test_chinese_output_is_checked_and_reasked(llm_server):
     assert "not written in Simplified Chinese" in llm_server.state.chat_requests[1].body["messages"][-1]["content"]
 
 
+def test_an_answer_in_another_script_than_its_text_is_not_done_when_the_language_reask_fails(llm_server):
+    """SmolLM2 answered a Chinese article in English, twice, with a place and a date the article never names; the
+    answer checks compare an answer with its text's words, which an English answer about a Chinese text never
+    shares, so such an answer cannot be checked and is not "done"."""
+    doc = parse_text("# 河滨公园开放\n\n## 正文\n本市新建的河滨公园于周六正式开放，首日接待游客约一万两千人。公园全长三公里，"
+                     "沿河设有步道、自行车道和两个儿童游乐场。市园林局表示，公园共种植各类树木四千余棵。")
+    english = json.dumps({"reasoning": "r", "headline": "A park opens in Xi'an",
+                          "summary": "- The article is about a new park in the city of Xi'an, opened on March 23rd."})
+    llm_server.state.reset(answers=(english,))
+    settings, backend = _backend(llm_server, use_cache=False)
+    section = summarize_document(doc, settings, backend=backend).sections[0]
+    assert section.status == "failed" and "did not write in Simplified Chinese" in section.error
+    assert "cannot be checked" in section.error
+
+
 def test_sections_run_concurrently(llm_server):
     llm_server.state.reset(latency=0.3)
     doc = parse_text("# T\n\n" + "\n\n".join(f"## Part {i}\nText of part {i}." for i in range(8)))

@@ -410,8 +410,13 @@ class ModelRequests:
             fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
             if not self.judge(fixed, prompt, ctx):
                 answer, dropped = fixed, []
-            if not self._language_ok(answer) and result is not None:
-                _note(result, f"the model did not write in {self.language}, even when asked again")
+            if not self._language_ok(answer):
+                written = " ".join(field_text(v) for v in answer.fields.values())
+                if abs(cjk_share(written) - cjk_share(ctx.source)) >= 0.5:  # English about a Chinese text, or the reverse
+                    raise BackendError(f"The model did not write in {self.language}, even when asked again, and an answer "
+                                       "in another script than its text cannot be checked against it.")
+                if result is not None:
+                    _note(result, f"the model did not write in {self.language}, even when asked again")
         if dropped and result is not None:
             _note(result, dropped_note(dropped))
         answer.fields = {k: strip_delimiters(v) if isinstance(v, str) else v for k, v in answer.fields.items()}
