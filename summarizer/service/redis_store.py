@@ -232,6 +232,15 @@ class RedisServiceStore:
         day = time.strftime("%Y%m%d", time.gmtime(max(since, time.time() - 86400 + 1)))
         return int(self.redis.get(self.k("tokens", client, day)) or 0)
 
+    def add_usage(self, client: str, what: str, tokens: int, cost_usd: float | None, now: float | None = None) -> None:
+        if tokens <= 0:
+            return
+        day = time.strftime("%Y%m%d", time.gmtime(now))
+        pipe = self.redis.pipeline()
+        pipe.incrby(self.k("tokens", client, day), tokens)
+        pipe.expire(self.k("tokens", client, day), 2 * 86400)
+        pipe.execute()
+
     def count_by_status(self) -> dict[str, int]:
         return {k: int(v) for k, v in self.redis.hgetall(self.k("status-counts")).items() if int(v) > 0}
 
