@@ -79,6 +79,28 @@ def test_ask_counts_its_tokens_toward_the_key_and_reports_them_like_a_summary(ap
         server.stop()
 
 
+def test_a_client_that_leaves_mid_answer_is_charged_what_was_spent(app_home, model):
+    model.state.reset(tokens_per_second=8)  # a piece every half second
+    env = service_env(app_home, model.base_url)
+    reader = _key(env, "reader")
+    server = ApiServer(env).start()
+    try:
+        with server.client(reader["key"]) as http:
+            doc = http.post("/v1/sections", json={"text": NEWS}).json()["document_id"]
+            body = {"document_id": doc, "question": "What did the council approve?", "stream": True}
+            with http.stream("POST", "/v1/ask", json=body) as response:
+                for line in response.iter_lines():
+                    if line.startswith("event: delta"):
+                        break  # the client goes away after the first piece
+        deadline = time.monotonic() + 20
+        while _used_today(env, reader["id"]) == 0:
+            assert time.monotonic() < deadline, "the tokens of an answer its client left were never counted"
+            time.sleep(0.2)
+        assert len(model.state.chat_requests) == 1
+    finally:
+        server.stop()
+
+
 def test_a_key_past_its_tokens_is_refused_ask_with_the_same_problem_as_a_summary(app_home, model):
     env = service_env(app_home, model.base_url)
     tight = _key(env, "tight", "--tokens-per-day", "50")  # one answer spends more
