@@ -36,7 +36,7 @@ from summarizer.service.intake import (
     sections_json,
 )
 from summarizer.service.jobs import ApiKey, Job, JobKind, JobStatus, ServiceStore, fingerprint, new_id
-from summarizer.service.keys import authenticate
+from summarizer.service.keys import KeyGate, authenticate
 from summarizer.service.metrics import ServiceMetrics
 from summarizer.service.problems import MEDIA_TYPE, Problem, not_found
 from summarizer.service.quotas import check_jobs, check_rate, check_tokens
@@ -56,13 +56,13 @@ _WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*([0-9]+(?:\.[0-9]+)?)", re.I)
 @dataclass
 class Service:
     """What the routes share: the store, the server's run settings (with its model key), the service's own
-    settings, where jobs run, whether the server runs without keys, and its metrics."""
+    settings, where jobs run, whether requests need a key (asked on each request), and its metrics."""
 
     store: ServiceStore
     base: Settings
     settings: ServiceSettings
     dispatcher: Dispatcher
-    keyless: bool
+    keys: KeyGate
     metrics: ServiceMetrics
 
 
@@ -242,7 +242,7 @@ def create_app(service: Service) -> FastAPI:
 
     # ---- who is asking -----------------------------------------------------------------------
     def client(request: Request) -> ApiKey:
-        return authenticate(store, request.headers.get("authorization"), service.keyless, settings)
+        return authenticate(store, request.headers.get("authorization"), not service.keys.needed, settings)
 
     def counted(request: Request) -> ApiKey:
         key = client(request)
