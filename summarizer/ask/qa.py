@@ -374,18 +374,24 @@ class _LLMAnswering(Answering):
         raw: list[str] = []
         usage: dict = {}
         shown = ""
-        for piece in _stream_chat(client, messages, prompt.max_output_tokens, prompt_tokens, usage):
-            if piece == RESTART:
-                raw, shown = [], ""
-                yield RESTART
-                continue
-            raw.append(piece)
-            text = "".join(raw)
-            head = text.lstrip()[:len(NOT_FOUND_MARK)]
-            if head.startswith("{") or NOT_FOUND_MARK.startswith(head):
-                continue  # a JSON answer or the not-found mark: shown once finished, as ``turn.answer``
-            yield text[len(shown):]
-            shown = text
+        try:
+            for piece in _stream_chat(client, messages, prompt.max_output_tokens, prompt_tokens, usage):
+                if piece == RESTART:
+                    raw, shown = [], ""
+                    yield RESTART
+                    continue
+                raw.append(piece)
+                text = "".join(raw)
+                head = text.lstrip()[:len(NOT_FOUND_MARK)]
+                if head.startswith("{") or NOT_FOUND_MARK.startswith(head):
+                    continue  # a JSON answer or the not-found mark: shown once finished, as ``turn.answer``
+                yield text[len(shown):]
+                shown = text
+        except GeneratorExit:  # the reader left mid-answer: the prompt and what came back were still paid for
+            turn.tokens_in, turn.tokens_out = prompt_tokens, tokenizer.count("".join(raw))
+            if not settings.is_local:
+                turn.cost_usd = cost_usd(turn.tokens_in, turn.tokens_out, settings.price)
+            raise
         self.context = _answer_context(prompt, values, sent)
         self._finish("".join(raw), sent, usage, prompt_tokens, tokenizer, settings)
         if backend.cache is not None and not self.turn.problem and usage.get("finish_reason") != "length":

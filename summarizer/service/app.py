@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, FastAPI, Request
@@ -24,6 +24,7 @@ from summarizer.config.settings import Settings
 from summarizer.config.version import package_version
 from summarizer.model.document import Document
 from summarizer.model.errors import SummarizerError
+from summarizer.model.results import Usage
 from summarizer.service.dispatch import Dispatcher
 from summarizer.service.intake import (
     AskRequest,
@@ -35,7 +36,7 @@ from summarizer.service.intake import (
     sections_json,
 )
 from summarizer.service.jobs import ApiKey, Job, JobKind, JobStatus, ServiceStore, fingerprint, new_id
-from summarizer.service.keys import authenticate
+from summarizer.service.keys import KeyGate, authenticate
 from summarizer.service.metrics import ServiceMetrics
 from summarizer.service.problems import MEDIA_TYPE, Problem, not_found
 from summarizer.service.quotas import check_jobs, check_rate, check_tokens
@@ -55,13 +56,13 @@ _WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*([0-9]+(?:\.[0-9]+)?)", re.I)
 @dataclass
 class Service:
     """What the routes share: the store, the server's run settings (with its model key), the service's own
-    settings, where jobs run, whether the server runs without keys, and its metrics."""
+    settings, where jobs run, whether requests need a key (asked on each request), and its metrics."""
 
     store: ServiceStore
     base: Settings
     settings: ServiceSettings
     dispatcher: Dispatcher
-    keyless: bool
+    keys: KeyGate
     metrics: ServiceMetrics
 
 
@@ -133,6 +134,15 @@ def job_json(job: Job) -> dict:
         out["custom_id"] = job.custom_id
     if job.result is not None:
         out["result"] = job.result
+    return out
+
+
+def ask_json(turn) -> dict:
+    """An answer as clients see it, its ``usage`` in the shape of a summary's (``requests``: the model calls its
+    tokens came from; an offline or cached answer made none)."""
+    out = turn.as_json()
+    spent = turn.tokens_in + turn.tokens_out > 0
+    out["usage"] = Usage(turn.tokens_in, turn.tokens_out, int(spent), turn.cost_usd).as_json()
     return out
 
 
@@ -232,7 +242,7 @@ def create_app(service: Service) -> FastAPI:
 
     # ---- who is asking -----------------------------------------------------------------------
     def client(request: Request) -> ApiKey:
-        return authenticate(store, request.headers.get("authorization"), service.keyless, settings)
+        return authenticate(store, request.headers.get("authorization"), not service.keys.needed, settings)
 
     def counted(request: Request) -> ApiKey:
         key = client(request)
@@ -448,13 +458,28 @@ def create_app(service: Service) -> FastAPI:
             answering = await run_in_threadpool(prepare)
         except SummarizerError as exc:
             raise Problem(422, "cannot-answer", str(exc)) from None
+
+        def charge() -> None:
+            """The answer's model tokens, counted toward the key's tokens for today (whatever became of it)."""
+            turn = answering.turn
+            tokens = turn.tokens_in + turn.tokens_out
+            if tokens > 0:
+                store.add_usage(key.id, "ask", tokens, turn.cost_usd)
+
         if not body.stream:
+            def answer() -> None:
+                try:
+                    for _ in answering.stream():
+                        pass
+                finally:
+                    charge()
+
             try:
-                await run_in_threadpool(lambda: [None for _ in answering.stream()])
+                await run_in_threadpool(answer)
             except SummarizerError as exc:  # the endpoint is down, the key refused …
                 raise Problem(502, "model-unavailable", str(exc)) from None
-            return answering.turn.as_json()
-        return StreamingResponse(_answer_stream(answering), media_type="text/event-stream",
+            return ask_json(answering.turn)
+        return StreamingResponse(_answer_stream(answering, charge), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
 
     # ---- batches -----------------------------------------------------------------------------
@@ -613,8 +638,9 @@ async def _event_stream(store: ServiceStore, job_id: str, after: int, request: R
         await asyncio.sleep(EVENT_POLL)
 
 
-async def _answer_stream(answering) -> AsyncIterator[str]:
-    """An answer as events: ``delta`` pieces while it is written, then ``answer`` (the checked turn)."""
+async def _answer_stream(answering, charge: Callable[[], None]) -> AsyncIterator[str]:
+    """An answer as events: ``delta`` pieces while it is written, then ``answer`` (the checked turn);
+    ``charge`` counts its tokens once it ended, also when the client went away before."""
     pieces: asyncio.Queue = asyncio.Queue()
     loop = asyncio.get_running_loop()
 
@@ -634,6 +660,10 @@ async def _answer_stream(answering) -> AsyncIterator[str]:
             log.warning("ask failed: %s", exc)
             loop.call_soon_threadsafe(pieces.put_nowait, ("error", str(exc) if isinstance(exc, SummarizerError)
                                                           else "The answer failed on the server."))
+        try:
+            charge()
+        except Exception:
+            log.exception("ask: its tokens could not be counted")
         loop.call_soon_threadsafe(pieces.put_nowait, ("end", None))
 
     task = loop.run_in_executor(None, work)
@@ -651,7 +681,7 @@ async def _answer_stream(answering) -> AsyncIterator[str]:
     finally:
         gone.set()  # a disconnect cancels this generator at its await: the worker stops at its next piece
     await task
-    yield f"event: answer\ndata: {json.dumps(answering.turn.as_json(), ensure_ascii=False)}\n\n"
+    yield f"event: answer\ndata: {json.dumps(ask_json(answering.turn), ensure_ascii=False)}\n\n"
 
 
 def _batch_lines(raw: bytes, settings: ServiceSettings) -> list[tuple[str, SummaryRequest]]:

@@ -1,16 +1,22 @@
 """API keys: made with ``summarizer keys create``, shown once, stored only as a SHA-256 hash (a key is 32
 random bytes, so a slow password hash would add nothing but latency to every request), with per-key
-limits; checked on every request (``authenticate``)."""
+limits; checked on every request (``authenticate``), read from the store each time, so a key created or
+revoked while the server runs counts at once. Whether requests need a key at all is ``KeyGate``'s: a server
+started without keys (on loopback only) needs them from the moment the first key is created."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
 import time
 
 from summarizer.service.jobs import ApiKey, ServiceStore, new_id
 from summarizer.service.problems import Problem
 from summarizer.service.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "sk-sum-"
 #: The client of a server that runs without keys (allowed on a loopback address only).
@@ -32,6 +38,36 @@ def create_key(store: ServiceStore, name: str, settings: ServiceSettings, rpm: i
                  tokens_per_day=tokens_per_day or settings.tokens_per_day)
     store.add_key(key)
     return token, key
+
+
+#: Seconds a server without keys goes on trusting that none was created since it last looked in the store.
+KEYS_CHECK_SECONDS = 1.0
+
+
+class KeyGate:
+    """Whether requests need an API key: they do once the store holds a key. A server that started without keys
+    looks again at most every ``KEYS_CHECK_SECONDS`` (one cheap query a second, not one a request), and from the
+    first key on needs one on every request, for good: keys are revoked, never deleted, and revoking the last
+    one must not open the server."""
+
+    def __init__(self, store: ServiceStore, every: float = KEYS_CHECK_SECONDS) -> None:
+        self.store, self.every = store, every
+        self._lock = threading.Lock()
+        self._needed = store.has_keys()
+        self._looked = time.monotonic()
+
+    @property
+    def needed(self) -> bool:
+        if self._needed:
+            return True
+        with self._lock:
+            if not self._needed and time.monotonic() - self._looked >= self.every:
+                self._needed = self.store.has_keys()
+                self._looked = time.monotonic()
+                if self._needed:
+                    log.warning("An API key was created: this server, which ran without keys, now refuses every "
+                                "request without one ('Authorization: Bearer <key>').")
+        return self._needed
 
 
 #: A keyless server's one client is its operator, on the same machine: limits are for sharing, so it has none.

@@ -6,6 +6,12 @@ stops — so a worker killed with SIGKILL mid-job loses no job (RQ marks such a 
 arq is asyncio while our pipeline is threads; Celery brings far more than a queue). The job's state and
 events stay in our own store (``redis_store.py``), so a job that runs again resumes where it was.
 
+A job is stored before it is queued (a worker must find it): ``RedisServiceStore.create_job`` writes it in
+one step together with its place in the store's unsent set, and sending it to the queue takes it out. A job the
+API stored and never queued (the process died in between, or the queue was away) is queued by the sweep
+(``requeue_unsent``) that every API process and every worker runs, so a stored job is always either on
+the queue or finished. A job sent twice runs once: its lease and status decide.
+
 A cancel is stored on the job and published; the worker running it stops its client and confirms, and
 ``RedisDispatcher.cancel`` returns once that confirmation (or the job's end) is seen."""
 
@@ -15,6 +21,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 from summarizer.config.settings import Settings
 from summarizer.service.execute import RunningJobs, execute
@@ -28,6 +35,10 @@ ACTOR = "summarizer_job"
 #: Chance, per million broker commands, that a command also puts a dead worker's messages back on the queue
 #: (Dramatiq's default is 1,000: minutes between looks on a quiet queue; 100,000 makes it seconds).
 MAINTENANCE_CHANCE = 100_000
+#: Seconds a stored job may wait for its API to queue it before a sweep queues it (the API does so within
+#: milliseconds: this only has to outlast a slow moment), and seconds between sweeps.
+UNSENT_GRACE = 10.0
+SWEEP_EVERY = 2.0
 
 
 def make_broker(service: ServiceSettings):
@@ -86,6 +97,41 @@ def _held_elsewhere(_retries: int, exc: BaseException) -> bool:
     return isinstance(exc, dramatiq.Retry)
 
 
+def requeue_unsent(store: RedisServiceStore, send: Callable[[str], object], grace: float = UNSENT_GRACE) -> int:
+    """Queue (``send``) the unfinished jobs stored more than ``grace`` seconds ago that no one queued; how many.
+    A send that fails raises; its job is tried again by a sweep ``grace`` seconds later."""
+    claimed = store.claim_unsent(grace)
+    for job_id in claimed:
+        send(job_id)
+        store.sent(job_id)
+    if claimed:
+        log.warning("queued %d job(s) that were stored but never queued (their API process stopped in between?)",
+                    len(claimed))
+    return len(claimed)
+
+
+class UnsentSweep:
+    """``requeue_unsent`` every ``SWEEP_EVERY`` seconds on a thread, until ``stop``."""
+
+    def __init__(self, store: RedisServiceStore, send: Callable[[str], object]) -> None:
+        self.store, self.send = store, send
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="unsent-sweep")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(SWEEP_EVERY):
+            try:
+                requeue_unsent(self.store, self.send)
+            except Exception as exc:  # Redis or the queue away for a moment: the next sweep tries again
+                log.warning("unsent-job sweep failed: %s", exc)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
 class RedisDispatcher:
     """The API side: a job is a message on the queue; a cancel waits for the worker's confirmation."""
 
@@ -95,12 +141,17 @@ class RedisDispatcher:
         self.store, self.service = store, service
         self.broker = make_broker(service)
         self.actor = declare_actor(self.broker, service)
+        self.sweep = UnsentSweep(store, self.actor.send)
 
     def start(self) -> None:
-        pass  # the workers take up what is on the queue; nothing runs in the API process
+        self.sweep.start()  # the workers run what is on the queue; this process only queues what it stored
 
     def submit(self, job_id: str) -> None:
         self.actor.send(job_id)
+        try:
+            self.store.sent(job_id)
+        except Exception as exc:  # queued all the same: a sweep sends it again, and a job sent twice runs once
+            log.warning("job %s: queued, but not marked so (%s)", job_id, exc)
 
     def cancel(self, job_id: str) -> None:
         """The cancel flag is stored and published (``request_cancel``); wait until the worker confirms it
@@ -116,6 +167,7 @@ class RedisDispatcher:
         log.warning("job %s: no worker confirmed its cancel within %.0f s", job_id, self.service.cancel_wait)
 
     def stop(self) -> None:
+        self.sweep.stop()
         self.broker.close()
 
 
@@ -148,7 +200,7 @@ def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event 
     store = RedisServiceStore(service.redis_url, service.redis_prefix)
     broker = make_broker(service)
     dramatiq.set_broker(broker)
-    declare_actor(broker, service)
+    actor = declare_actor(broker, service)
     ctx = _WorkerContext
     ctx.store, ctx.base, ctx.service = PatientStore(store, service.store_outage), base, service
     if service.worker_metrics_port:
@@ -168,6 +220,8 @@ def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event 
     worker = dramatiq.Worker(broker, worker_threads=service.worker_threads, worker_timeout=1000)
     worker.queue_prefetch = service.worker_threads  # Dramatiq's default holds twice as many as it runs
     worker.start()
+    sweep = UnsentSweep(store, actor.send)  # an API that died between storing a job and queueing it
+    sweep.start()
     log.info("worker started: %d job thread(s) on %s", service.worker_threads, service.redis_url.split("@")[-1])
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -178,5 +232,6 @@ def run_worker(service: ServiceSettings, base: Settings, ready: threading.Event 
             pass
     finally:
         log.info("worker stopping: jobs in progress finish; queued ones stay on the queue")
+        sweep.stop()
         worker.stop(timeout=int(service.cancel_wait * 1000))
         broker.close()

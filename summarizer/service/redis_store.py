@@ -1,7 +1,12 @@
 """The service's store in Redis, for API replicas and ``summarizer worker`` processes on several machines:
 every job, event, document, key and quota count lives in Redis, so an API process holds no state of its own
 and any replica answers for any job. Keys are ``<prefix>:…``; a job is a hash of JSON-encoded fields, its
-events a list (an event's ``seq`` is its position), a cancel is also published on ``<prefix>:cancel``."""
+events a list (an event's ``seq`` is its position), a cancel is also published on ``<prefix>:cancel``.
+
+Creating a job is one Lua script (``_CREATE_JOB``): the look-ups of its Idempotency-Key and of an identical
+request in flight, and every key the new job writes, happen with nothing in between, so two requests at the same
+moment make one job and a crash leaves all of it or none. A new job is also put in the unsent set (a sorted set
+by time), which the queue empties once the job is sent (``redis_queue.requeue_unsent``)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,57 @@ from summarizer.service.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 _FINISHED = {str(s) for s in JobStatus if s.finished}
+#: Seconds an identical request's job is remembered for coalescing (it is looked up only while in flight).
+INFLIGHT_SECONDS = 86400
+
+#: ``create_job`` in one step. KEYS: the Idempotency-Key's, the fingerprint's, the job's hash, the status
+#: counts, the unfinished set, the client's active set, the parent's children, the unsent set. ARGV: the job
+#: keys' prefix, the id, the Idempotency-Key, the fingerprint, the status, 1 when unfinished, 1 when it is to
+#: be queued, the parent, now, then the hash's fields and values. Returns the id of the job that answers
+#: instead, or false when this one was stored.
+_CREATE_JOB = f"""
+local prefix, id, idem, fp = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if idem ~= '' then
+  local other = redis.call('GET', KEYS[1])
+  if other and redis.call('EXISTS', prefix .. other) == 1 then return other end
+end
+if fp ~= '' then
+  local other = redis.call('GET', KEYS[2])
+  if other then
+    local state = redis.call('HMGET', prefix .. other, 'status', 'cancel_requested')
+    if (state[1] == '"queued"' or state[1] == '"running"') and state[2] ~= 'true' then return other end
+  end
+end
+redis.call('HSET', KEYS[3], unpack(ARGV, 10))
+redis.call('HINCRBY', KEYS[4], ARGV[5], 1)
+if ARGV[6] == '1' then
+  redis.call('SADD', KEYS[5], id)
+  if ARGV[7] == '1' then
+    redis.call('SADD', KEYS[6], id)
+    redis.call('ZADD', KEYS[8], ARGV[9], id)
+  end
+end
+if ARGV[8] ~= '' then redis.call('RPUSH', KEYS[7], id) end
+if idem ~= '' then redis.call('SET', KEYS[1], id) end
+if fp ~= '' then redis.call('SET', KEYS[2], id, 'EX', {INFLIGHT_SECONDS}) end
+return false
+"""
+
+#: The unsent jobs older than ARGV[1] (KEYS[1], by when stored or last sent), each claimed for one sender by
+#: moving its time to now (ARGV[2]); a finished or vanished one is dropped. ARGV[3]: the job keys' prefix.
+_CLAIM_UNSENT = """
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 100)) do
+  local status = redis.call('HGET', ARGV[3] .. id, 'status')
+  if status == '"queued"' or status == '"running"' then
+    redis.call('ZADD', KEYS[1], ARGV[2], id)
+    table.insert(out, id)
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+"""
 
 
 class RedisServiceStore:
@@ -32,6 +88,8 @@ class RedisServiceStore:
             host = url.split("@")[-1]
             raise StoreUnavailable(f"Redis at {host} cannot be reached ({exc.__class__.__name__}); "
                                    "start it or check the Redis URL.") from None
+        self._create = self.redis.register_script(_CREATE_JOB)
+        self._claim_unsent = self.redis.register_script(_CLAIM_UNSENT)
 
     def k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -80,36 +138,34 @@ class RedisServiceStore:
         return json.loads(raw) if raw else None
 
     # -- jobs ----------------------------------------------------------------------------------
-    def _save(self, job: Job, pipe) -> None:
-        pipe.hset(self.k("job", job.id), mapping={k: json.dumps(v, ensure_ascii=False) for k, v in job.to_row().items()})
-        pipe.hincrby(self.k("status-counts"), str(job.status), 1)
-        if not job.status.finished:
-            pipe.sadd(self.k("unfinished"), job.id)
-            if job.kind == "summary":
-                pipe.sadd(self.k("active", job.client), job.id)
-        if job.parent:
-            pipe.rpush(self.k("children", job.parent), job.id)
-
     def create_job(self, job: Job) -> Job:
-        if job.idempotency_key:
-            first = self.redis.set(self.k("idem", job.client, job.idempotency_key), job.id, nx=True) or \
-                self.redis.get(self.k("idem", job.client, job.idempotency_key))
-            if first is not True and first != job.id:
-                found = self.get_job(first)
-                if found is not None:
-                    return found
-        if job.fingerprint:
-            fp = self.k("inflight", job.client, job.fingerprint)
-            other = self.redis.get(fp)
-            if other:
-                found = self.get_job(other)
-                if found is not None and not found.status.finished and not found.cancel_requested:
-                    return found
-            self.redis.set(fp, job.id, ex=86400)
-        pipe = self.redis.pipeline()
-        self._save(job, pipe)
-        pipe.execute()
-        return job
+        """One Lua script, so Redis runs it whole or not at all and nothing runs between its steps: the same
+        Idempotency-Key's job or an identical request's job in flight is answered; else the job, its keys and its
+        place in the unsent set are written together (the sweep queues a job whose API died before queueing it)."""
+        row = job.to_row()
+        fields = [item for name, value in row.items() for item in (name, json.dumps(value, ensure_ascii=False))]
+        keys = [self.k("idem", job.client, job.idempotency_key), self.k("inflight", job.client, job.fingerprint),
+                self.k("job", job.id), self.k("status-counts"), self.k("unfinished"), self.k("active", job.client),
+                self.k("children", job.parent), self.k("unsent")]
+        queued = not job.status.finished and job.kind == "summary"
+        other = self._create(keys=keys, args=[self.k("job", ""), job.id, job.idempotency_key, job.fingerprint,
+                                              str(job.status), int(not job.status.finished), int(queued),
+                                              job.parent, time.time(), *fields])
+        if not other:
+            return job
+        found = self.get_job(other)
+        return found if found is not None else job  # jobs are never deleted: found
+
+    def sent(self, job_id: str) -> None:
+        """The job is on the queue: the sweep leaves it alone."""
+        self.redis.zrem(self.k("unsent"), job_id)
+
+    def claim_unsent(self, older_than: float, now: float | None = None) -> list[str]:
+        """Unfinished jobs stored (or last sent by a sweep) more than ``older_than`` seconds ago and not known to
+        be on the queue, each claimed for this caller for the next ``older_than`` seconds, so two sweeps do not
+        both send it."""
+        now = time.time() if now is None else now
+        return list(self._claim_unsent(keys=[self.k("unsent")], args=[now - older_than, now, self.k("job", "")]))
 
     def get_job(self, job_id: str, client: str | None = None) -> Job | None:
         raw = self.redis.hgetall(self.k("job", job_id))
@@ -135,6 +191,7 @@ class RedisServiceStore:
             if status in _FINISHED:
                 pipe.srem(self.k("unfinished"), job_id)
                 pipe.srem(self.k("active", client), job_id)
+                pipe.zrem(self.k("unsent"), job_id)
         if "tokens" in changes and old is not None:
             added = int(changes["tokens"] or 0) - int(old[3] or 0)
             if added:
@@ -174,6 +231,15 @@ class RedisServiceStore:
     def tokens_since(self, client: str, since: float) -> int:
         day = time.strftime("%Y%m%d", time.gmtime(max(since, time.time() - 86400 + 1)))
         return int(self.redis.get(self.k("tokens", client, day)) or 0)
+
+    def add_usage(self, client: str, what: str, tokens: int, cost_usd: float | None, now: float | None = None) -> None:
+        if tokens <= 0:
+            return
+        day = time.strftime("%Y%m%d", time.gmtime(now))
+        pipe = self.redis.pipeline()
+        pipe.incrby(self.k("tokens", client, day), tokens)
+        pipe.expire(self.k("tokens", client, day), 2 * 86400)
+        pipe.execute()
 
     def count_by_status(self) -> dict[str, int]:
         return {k: int(v) for k, v in self.redis.hgetall(self.k("status-counts")).items() if int(v) > 0}

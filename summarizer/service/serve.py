@@ -1,5 +1,6 @@
-"""Putting the service together: the store and dispatcher its settings choose, whether it may run without
-keys (on a loopback address only), the lines it says when it starts, and uvicorn serving it."""
+"""Putting the service together: the store and dispatcher its settings choose, whether it may start without
+keys (on a loopback address only; it needs them once one is created), the lines it says when it starts, and
+uvicorn serving it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from summarizer.config.settings import Settings
 from summarizer.inputs.netguard import is_loopback_host
 from summarizer.model.errors import ConfigError
+from summarizer.service.keys import KeyGate
 from summarizer.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -38,8 +40,8 @@ def build_service(service: ServiceSettings, base: Settings | None = None):
     base = base or Settings.from_env()
     base.validate()
     store = open_store(service)
-    keyless = not store.has_keys()
-    if keyless and not is_loopback_host(service.host):
+    keys = KeyGate(store)
+    if not keys.needed and not is_loopback_host(service.host):
         raise ConfigError(f"Listening on {service.host} serves other machines, so this server needs API keys: "
                           "create one with 'summarizer keys create NAME' first.")
     metrics = ServiceMetrics(store)
@@ -51,7 +53,7 @@ def build_service(service: ServiceSettings, base: Settings | None = None):
         from summarizer.service.dispatch import ThreadDispatcher
 
         dispatcher = ThreadDispatcher(store, base, service, observe=metrics.observe_job)
-    return Service(store=store, base=base, settings=service, dispatcher=dispatcher, keyless=keyless, metrics=metrics)
+    return Service(store=store, base=base, settings=service, dispatcher=dispatcher, keys=keys, metrics=metrics)
 
 
 def startup_lines(built) -> list[str]:
@@ -61,9 +63,9 @@ def startup_lines(built) -> list[str]:
              + ("jobs run on summarizer worker processes via Redis." if s.queue == "redis" else
                 (f"jobs run in its {s.processes} processes ({s.job_threads} at once in each)." if s.processes > 1 else
                  f"jobs run in this process ({s.job_threads} at once)."))]
-    if built.keyless:
-        lines.append("No API keys exist, so requests need none: allowed because it listens on loopback only "
-                     "(create keys with 'summarizer keys create NAME').")
+    if not built.keys.needed:
+        lines.append("No API keys exist, so requests need none: allowed because it listens on loopback only. "
+                     "Once a key is created ('summarizer keys create NAME'), every request needs one, without a restart.")
     return lines
 
 

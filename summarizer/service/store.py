@@ -1,5 +1,6 @@
 """The service's store in one SQLite file beside History (``service.sqlite3`` in the data folder): jobs,
-their events, the documents they read, API keys (hashes only) and the per-minute request counts. WAL mode
+their events, the documents they read, API keys (hashes only), the per-minute request counts and the model
+usage of requests that are not jobs (Ask). WAL mode
 and one connection per thread, so the API's threads and the job threads write at once; a restart (or a
 ``kill -9``) loses nothing a client was told was accepted, because a job is written before it is answered.
 Schema changes are named migrations, as in History."""
@@ -54,10 +55,17 @@ def _v2_job_leases(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE jobs ADD COLUMN lease_until REAL NOT NULL DEFAULT 0")
 
 
+def _v3_usage(db: sqlite3.Connection) -> None:
+    db.execute("""CREATE TABLE usage (client TEXT NOT NULL, at REAL NOT NULL, what TEXT NOT NULL,
+        tokens INTEGER NOT NULL, cost_usd REAL)""")
+    db.execute("CREATE INDEX usage_client ON usage (client, at)")
+
+
 #: Named migrations, applied in order; ``PRAGMA user_version`` counts those applied.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("jobs, events, documents, keys, hits", _v1_jobs_events_keys),
     ("job leases: one run of a job at a time", _v2_job_leases),
+    ("usage outside jobs (Ask): counted toward the key's tokens", _v3_usage),
 )
 #: Columns of the jobs table that are not fields of ``Job`` (the lease is the store's own business).
 _LEASE_COLUMNS = ("owner", "lease_until")
@@ -225,8 +233,15 @@ class SQLiteServiceStore:
                                   f"{_UNFINISHED}", (client,)).fetchone()[0]
 
     def tokens_since(self, client: str, since: float) -> int:
-        return self._db().execute("SELECT COALESCE(SUM(tokens), 0) FROM jobs WHERE client = ? AND created >= ?",
-                                  (client, since)).fetchone()[0]
+        return self._db().execute(
+            "SELECT (SELECT COALESCE(SUM(tokens), 0) FROM jobs WHERE client = ? AND created >= ?) + "
+            "(SELECT COALESCE(SUM(tokens), 0) FROM usage WHERE client = ? AND at >= ?)",
+            (client, since, client, since)).fetchone()[0]
+
+    def add_usage(self, client: str, what: str, tokens: int, cost_usd: float | None, now: float | None = None) -> None:
+        at = time.time() if now is None else now
+        self._write(lambda db: db.execute("INSERT INTO usage (client, at, what, tokens, cost_usd) VALUES (?, ?, ?, ?, ?)",
+                                          (client, at, what, tokens, cost_usd)))
 
     def count_by_status(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self._db().execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")}
