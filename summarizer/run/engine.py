@@ -150,8 +150,10 @@ def run(document: Document, settings, backend: Backend | None = None, only: set[
         figures = document.figures_to_describe() if pdf is not None and settings.describe_figures \
             and backend.describes_figures and not state.fatal else []
         if todo or figures:
-            pending = [pool.submit(state.work_request, unit) for unit in _requests(backend, document, todo)]
-            pending += [pool.submit(state.describe_figure, figure, pdf) for figure in figures]
+            # a figure after each request's sections: described while the sections are, not after them all
+            jobs = _interleaved([(state.work_request, (unit,)) for unit in _requests(backend, document, todo)],
+                                [(state.describe_figure, (figure, pdf)) for figure in figures])
+            pending = [pool.submit(work, *args) for work, args in jobs]
             everything: Future = Future()
             _when_all(pending, everything)
             yield from state.wait_for(everything)
@@ -192,6 +194,14 @@ def _requests(backend: Backend, document: Document, todo: list[SectionResult]) -
         log.exception("grouping small sections failed: each is asked alone")
         return [[r] for r in todo]
     return [[by_index[i] for i in unit] for unit in units]
+
+
+def _interleaved(first: list, second: list) -> list:
+    """``first[0], second[0], first[1], second[1], …``, then what is left of the longer list."""
+    out = []
+    for n in range(max(len(first), len(second))):
+        out += first[n:n + 1] + second[n:n + 1]
+    return out
 
 
 def _when_all(futures: list[Future], done: Future) -> None:
