@@ -227,9 +227,16 @@ def test_description_rules():
     assert description_problem("一张折线图，显示召回率随保留的倒排项增加而上升，之后趋于平稳。", "图 3 索引的召回率") == ""
 
 
-def test_the_extractive_backend_never_describes_figures_and_says_nothing():
+def test_the_extractive_backend_never_describes_figures_and_says_nothing(monkeypatch):
+    from summarizer.extractive.backend import ExtractiveBackend
+    from summarizer.pdf import page_view
+
+    handed = []
+    monkeypatch.setattr(ExtractiveBackend, "describe_figure", lambda self, *args: handed.append(args))
+    monkeypatch.setattr(page_view, "render_region", lambda *args, **kw: handed.append(args) or b"")
     data, doc = _paper((1,))
     result = summarize_document(doc, Settings(backend="extractive", describe_figures=True), pdf=data)
+    assert handed == []  # no image cut from the PDF, no figure handed to it
     assert not _described(doc) and result.usage.requests == 0
     assert not any("figure" in n.lower() or "image" in n.lower() for n in result.notices)
     assert "Figure shows" not in render_markdown(result)
@@ -303,3 +310,15 @@ def test_the_app_offers_the_checkbox_with_its_estimate_and_shows_the_description
     assert at.session_state["markdown"].count("*Figure shows (test-model):*") == 2
     # the Tables and figures panel shows each description under its figure
     assert sum(m.value.startswith("*Figure shows (test-model):* A line plot") for m in at.markdown) == 2
+
+
+def test_no_token_ratio_is_learned_from_a_request_with_an_image():
+    """A server counts an image its own way (a vision projector: hundreds of tokens): the run's budget for text
+    must not shrink by what it says about an image."""
+    from types import SimpleNamespace
+
+    backend = LLMBackend(Settings(backend="llm", model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1", use_cache=False))
+    prompt = backend.prompts.get("figure")
+    call = backend.sized(prompt, {"title": "T", "caption": "Figure 1: Counts.", "max_words": 30}, image=ImageInput(_png(1)))
+    backend._account(None, SimpleNamespace(tokens_in=call.prompt_tokens * 6, tokens_out=20, attempts=1), call)
+    assert backend.token_ratio == 1.0

@@ -458,9 +458,8 @@ class LLMBackend(ModelRequests):
             log.info("%s: no description (%s)", figure.label, exc)
             return
         self.images_accepted = True
-        text = description_of(answer)
-        if text and not check(answer):  # a cached answer was checked when it was kept; checked again, cheaply
-            figure.description, figure.described_by = text, self.settings.model
+        # checked by ``check`` (never empty), a cached answer when it was kept
+        figure.description, figure.described_by = description_of(answer), self.settings.model
 
     def _images_refused(self) -> None:
         with self._notice_lock:
