@@ -74,6 +74,8 @@ class Behaviour:
     refuse_images: int = 0  # a text-only server: a request with an image answers this status (500: llama.cpp without
     # its vision projector; 400: OpenAI's text models), with that server's words
     figure_answers: tuple[str, ...] = ()  # fixed descriptions: image request n gets figure_answers[n-1] (the last after)
+    images_as_text: bool = False  # a text-only template reads an image part's data URL as text (llama-cpp-python's
+    # Jinja templates print the content list): its tokens count, and a small context_limit overflows
 
 
 @dataclass
@@ -135,15 +137,16 @@ def images_of(body: dict) -> list[bytes]:
     return out
 
 
-def rough_tokens(messages: list[dict]) -> int:
+def rough_tokens(messages: list[dict], images_as_text: bool = False) -> int:
     """Prompt tokens as an OpenAI server counts them (cl100k, from the app's local encoder files; an image at
-    detail "low" is ``IMAGE_TOKENS``)."""
+    detail "low" is ``IMAGE_TOKENS``, or with ``images_as_text`` its data URL's characters / 2: base64 is 2-3 a token)."""
     from summarizer.text.tokens import get_tokenizer
 
     tok = get_tokenizer("cl100k_base")
-    images = sum(1 for m in messages if isinstance(m.get("content"), list)
-                 for p in m["content"] if isinstance(p, dict) and p.get("type") == "image_url")
-    return sum(tok.count(text_of(m.get("content", ""))) + 4 for m in messages) + 3 + IMAGE_TOKENS * images
+    urls = [p["image_url"]["url"] for m in messages if isinstance(m.get("content"), list)
+            for p in m["content"] if isinstance(p, dict) and p.get("type") == "image_url"]
+    images = sum(len(u) // 2 for u in urls) if images_as_text else IMAGE_TOKENS * len(urls)
+    return sum(tok.count(text_of(m.get("content", ""))) + 4 for m in messages) + 3 + images
 
 
 def _figure_answer(body: dict, b: Behaviour, n: int) -> str:
@@ -464,7 +467,7 @@ def make_handler(state: ServerState):
             if b.fail_when and any(b.fail_when in text_of(m.get("content", "")) for m in messages):
                 self._send(b.fail_status, {"error": {"message": "this request always fails"}})
                 return
-            prompt = rough_tokens(messages)
+            prompt = rough_tokens(messages, b.images_as_text)
             max_tokens = body.get("max_tokens") or body.get("max_completion_tokens") or 0
             if prompt + max_tokens > b.context_limit:
                 self._send(400, {"error": {"message": f"This model's maximum context length is {b.context_limit} tokens. "

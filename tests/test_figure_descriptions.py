@@ -322,3 +322,29 @@ def test_no_token_ratio_is_learned_from_a_request_with_an_image():
     call = backend.sized(prompt, {"title": "T", "caption": "Figure 1: Counts.", "max_words": 30}, image=ImageInput(_png(1)))
     backend._account(None, SimpleNamespace(tokens_in=call.prompt_tokens * 6, tokens_out=20, attempts=1), call)
     assert backend.token_ratio == 1.0
+
+
+@pytest.mark.parametrize("server", [
+    {"figure_answers": ("I'm sorry, but I cannot see any image in your message.",)},  # the image part dropped
+    {"images_as_text": True, "context_limit": 7_000},  # the data URL read as text: the request overflows
+], ids=["says-it-sees-none", "reads-the-image-as-text"])
+def test_a_server_that_cannot_read_the_image_is_asked_once(server):
+    with LLMServer(**server) as stand_in:
+        data, doc = _paper((1, 2))
+        result = summarize_document(doc, llm_settings(stand_in, describe_figures=True, use_cache=False), pdf=data)
+        assert len(_image_requests(stand_in)) == 1 and result.notices.count(FIGURES_SKIPPED) == 1
+        assert not _described(doc) and all(r.status in ("done", "skipped") for r in result.sections)
+
+
+def test_the_local_model_is_never_sent_an_image(monkeypatch, tmp_path):
+    """Our own llama.cpp server loads no vision projector: figures are skipped, said once, and nothing is sent."""
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 64)
+    monkeypatch.setattr("summarizer.config.settings.check_model_file", lambda path: None)
+    sent = []
+    backend = LLMBackend(Settings(backend="llm", model_path=str(model), use_cache=False),
+                         client=type("Client", (), {"complete": lambda *a, **k: sent.append(a)})())
+    data, doc = _paper((1,))
+    backend.describe_figure(doc, doc.floats[0], b"\x89PNG")
+    backend.describe_figure(doc, doc.floats[0], b"\x89PNG")
+    assert sent == [] and backend.notices == [FIGURES_SKIPPED] and not doc.floats[0].description

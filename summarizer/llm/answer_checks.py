@@ -287,6 +287,20 @@ def copies_caption(text: str, caption: str) -> bool:
     return covered_share(tokens, _ngrams(said, 3), 3) >= CAPTION_COPY
 
 
+#: A model that was sent no image it could read says so in words ("I cannot see any image", "no image was provided"):
+#: a text-only server that drops the image part (llama-cpp-python's built-in chat formats do) answers the text alone.
+_NO_IMAGE = re.compile(
+    r"\bI(?:'m| am)?\b[^.]{0,30}?\b(?:can ?not|can't|cannot|unable to|not able to|do not|don't|have no|lack)\b[^.]{0,40}?"
+    r"\b(?:images?|figures?|pictures?|attachments?|visual)\b"
+    r"|\bno (?:image|figure|picture|attachment)s? (?:was |were |is |has been )?(?:provided|attached|given|included|"
+    r"uploaded|visible|here|in (?:the|your|this) (?:message|request))\b", re.I)
+
+
+def says_no_image(text: str) -> bool:
+    """Whether an answer about an image says the model had none to look at (it was not sent one it could read)."""
+    return bool(_NO_IMAGE.search(text or ""))
+
+
 _FIGURE_LABEL = re.compile(r"^\s*(?:fig(?:ure)?\.?|图)\s*[0-9A-Za-z.]*\s*[:.：]?\s*", re.I)
 
 

@@ -27,6 +27,7 @@ from summarizer.llm.answer_checks import (
     copied_from_one,
     description_problem,
     repeated_summaries,
+    says_no_image,
     schema_problems,
     strip_delimiters,
 )
@@ -81,7 +82,9 @@ class LLMBackend(ModelRequests):
         self.groups_unusable = False  # a group's answer was of no use (learned): ask each section alone
         self.overview: dict | None = None  # the overall summary's fields, when a whole paper's answer held them
         self.describes_figures = True  # it can be handed figures' images (the endpoint may still refuse them)
-        self.images_accepted: bool | None = None  # learned from the run's first image request (None: not yet)
+        # learned from the run's first image request (None: not yet); our local llama.cpp server loads no vision
+        # projector, so it never reads one
+        self.images_accepted: bool | None = False if self.settings.is_local else None
         self._images_gate = threading.Lock()  # held by that first request: the others wait for its verdict
         self._notice_lock = threading.Lock()
 
@@ -445,11 +448,19 @@ class LLMBackend(ModelRequests):
         values = {"title": document.title, "caption": caption, "max_words": FIGURE_MAX_WORDS}
 
         def check(answer: ParsedAnswer) -> str:
+            if says_no_image(description_of(answer)):  # the server dropped the image: a refusal in words
+                raise ImagesRefused(f"The model at {self.settings.host} answered that it was sent no image it could see.")
             return description_problem(description_of(answer), figure.caption)
 
         try:
             answer = self._ask(prompt, values, None, None, image=ImageInput(png), check=check, reask=FIGURE_REASK)
-        except ImagesRefused:
+        except ImagesRefused as exc:
+            log.info("%s: no description: %s", figure.label, exc)
+            self._images_refused()
+            return
+        except ContextOverflow as exc:  # a few hundred tokens and an image that did not fit: the server read the
+            # image's data as text (a text-only template), which a model that reads images does not do
+            log.info("%s: no description: the request with its image did not fit (%s)", figure.label, exc)
             self._images_refused()
             return
         except (Cancelled, EndpointUnavailable):

@@ -95,7 +95,8 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
                                                                 "section_summaries": "", "language": backend.language})) \
             + int(synthesis.max_output_tokens * 0.66) * len(per_section) // 2
         tokens_out += int(synthesis.max_output_tokens * 0.66)
-    figures = figure_requests(backend, document) if settings.describe_figures else []
+    # the local model reads no image (``LLMBackend.images_accepted``): it is sent none
+    figures = figure_requests(backend, document) if settings.describe_figures and not settings.is_local else []
     calls += len(figures)
     tokens_in += sum(tokens for tokens, _ in figures)
     tokens_out += sum(out for _, out in figures)
