@@ -162,11 +162,41 @@ def estimate(doc, settings, chosen: dict[int, str]) -> str:
     from summarizer.llm.costs import estimate_run
 
     key = hashlib.sha256(repr(([(s.title, s.kind, s.included, len(s.text)) for s in doc.sections], sorted(chosen.items()),
-                               sorted(settings.to_public_dict().items(), key=str))).encode()).hexdigest()
+                               sorted(settings.to_public_dict().items(), key=str),
+                               len(doc.figures_to_describe()))).encode()).hexdigest()
     if st.session_state.get("estimate_key") != key:
         st.session_state["estimate"] = estimate_run(doc, settings, chosen).describe()
         st.session_state["estimate_key"] = key
     return st.session_state["estimate"]
+
+
+#: The main page's "Describe the figures" checkbox (its default: ``Settings.describe_figures``).
+DESCRIBE_FIGURES = "describe_figures"
+
+
+def figure_choice(doc, reviewed, settings):
+    """The "Describe the figures" checkbox, offered for a PDF with figures and a model endpoint: checked, the
+    figures are located (as the Tables and figures panel's button does) and the run's settings ask for their
+    descriptions, which the estimate shown under it counts. The settings the run uses."""
+    from summarizer.model.document import FloatKind
+
+    if settings.backend != "llm" or not any(f.kind == FloatKind.FIGURE for f in doc.floats):
+        return settings
+    pdf = st.session_state.get("doc_pdf")
+    wanted = st.checkbox("Describe the figures (one more request per figure, for a model that accepts images)",
+                         value=settings.describe_figures and bool(pdf),
+                         key=DESCRIBE_FIGURES, disabled=not pdf,
+                         help="Each figure's image is sent to the model for a one-line description of what it shows, "
+                              "shown under its caption. A model that refuses images is asked once; the figures keep "
+                              "their captions." if pdf else "The figures' images need the PDF (uploaded in this session).")
+    if not wanted or not pdf:
+        return settings.replace(describe_figures=False)
+    if located_floats(doc, pdf) is None:
+        return settings.replace(describe_figures=False)
+    reviewed.floats = doc.floats
+    if not doc.figures_to_describe():
+        st.caption("No figure's region was found on its page: there is nothing to describe.")
+    return settings.replace(describe_figures=True)
 
 
 def run_summary(doc, settings, only: set[int] | None = None, section_prompts: dict[int, str] | None = None,
@@ -184,7 +214,8 @@ def run_summary(doc, settings, only: set[int] | None = None, section_prompts: di
     progress = board.progress(0.0)
     todo = [i for i, s in enumerate(doc.sections) if s.summarizable and (only is None or i in only)]
     previous = st.session_state.get("result") if only is not None else None
-    events = run(doc, settings, only=only, previous=previous, section_prompts=section_prompts, feedback=feedback)
+    pdf = st.session_state.get("doc_pdf") if settings.describe_figures else None  # figures' images are cut from it
+    events = run(doc, settings, only=only, previous=previous, section_prompts=section_prompts, feedback=feedback, pdf=pdf)
     with closing(events):  # a Stop, rerun or closed tab raises here; closing the run cancels its requests
         _show_events(ui_session.recorded(st, events, doc, settings, only), settings, status, board, progress, todo)
     stop_slot.empty()
@@ -357,34 +388,56 @@ def show_result(settings) -> None:
 FLOATS_READ = "floats_read"
 
 
+def located_floats(doc, pdf: bytes) -> list[dict] | None:
+    """The document's tables and figures with their regions and cells, read from ``pdf`` once per document (kept in
+    the session) and set on ``doc``; None when the PDF could not be read (said on the page)."""
+    from summarizer.model.document import Float
+
+    digest = st.session_state.get("doc_digest")
+    read = st.session_state.get(FLOATS_READ, {}).get(digest)
+    if read is None:
+        from summarizer.pdf.floats import locate_floats
+
+        with st.spinner("Reading tables and figures …"):
+            copies = [Float.from_json(f.to_json()) for f in doc.floats]
+            try:
+                read = [f.to_json() for f in locate_floats(pdf, copies)]
+            except SummarizerError as exc:
+                fail(str(exc))
+                return None
+        st.session_state.setdefault(FLOATS_READ, {})[digest] = read
+        st.session_state.pop("ask_asker", None)  # Ask the paper can now answer from the tables
+    described = {f.label: f for f in doc.floats if f.description}
+    doc.floats = [Float.from_json(f) for f in read]
+    for f in doc.floats:  # a description written by a run before keeps its place
+        if f.label in described:
+            f.description, f.described_by = described[f.label].description, described[f.label].described_by
+    return read
+
+
 @st.fragment
 def show_floats(doc, pdf: bytes | None) -> None:
     """The paper's tables and figures by section, read from the PDF only when the reader asks (find_tables costs
-    hundreds of milliseconds a page): a table as a data frame with its page, a figure as its image."""
+    hundreds of milliseconds a page): a table as a data frame with its page, a figure as its image, with the
+    one-line description a model wrote of it where the run asked for one."""
     from summarizer.model.document import Float, FloatKind
+    from summarizer.output.render import figure_description_line
 
     digest = st.session_state.get("doc_digest")
+    described = {f.label: f for f in doc.floats if f.description}
     with st.expander(f"Tables and figures ({len(doc.floats)})", expanded=bool(st.session_state.get(FLOATS_READ, {}).get(digest))):
         read = st.session_state.get(FLOATS_READ, {}).get(digest)
         if read is None:
             st.caption(", ".join(f"{f.label} (p. {f.page})" for f in doc.floats))
+            for f in described.values():  # a run reopened from History: its descriptions, without the PDF
+                st.markdown(f"**{escape_text(f.label)}** — {figure_description_line(f)}")
             if not pdf:
                 st.caption("Their cells and images need the PDF (uploaded in this session).")
                 return
-            if st.button("Read the tables and show the figures", key="read_floats", icon=":material/table_chart:"):
-                from summarizer.pdf.floats import locate_floats
-
-                with st.spinner("Reading tables and figures …"):
-                    copies = [Float.from_json(f.to_json()) for f in doc.floats]
-                    try:
-                        read = [f.to_json() for f in locate_floats(pdf, copies)]
-                    except SummarizerError as exc:
-                        fail(str(exc))
-                        return
-                st.session_state.setdefault(FLOATS_READ, {})[digest] = read
-                doc.floats = [Float.from_json(f) for f in read]  # Ask the paper can now answer from the tables
-                st.session_state.pop("ask_asker", None)
-            else:
+            if not st.button("Read the tables and show the figures", key="read_floats", icon=":material/table_chart:"):
+                return
+            read = located_floats(doc, pdf)
+            if read is None:
                 return
         from summarizer.pdf.page_view import render_region
 
@@ -405,6 +458,8 @@ def show_floats(doc, pdf: bytes | None) -> None:
                     st.caption(escape_text(exc))
             else:
                 st.caption("Its region was not found on the page; the caption and page are what the PDF shows.")
+            if f.label in described:
+                st.markdown(figure_description_line(described[f.label]))
 
 
 # -- the summary and its page view -------------------------------------------------------------------
@@ -559,6 +614,7 @@ def main() -> None:
         st.info(escape_text(notice))
     with st.expander("Sections found — review before summarizing", expanded="result" not in st.session_state):
         reviewed, chosen = review_sections(doc, settings)
+        settings = figure_choice(doc, reviewed, settings)
         if settings.backend == "llm":
             try:
                 st.caption(f"Estimate before sending: {estimate(reviewed, settings, chosen)}")

@@ -6,13 +6,17 @@ It speaks ``POST /v1/chat/completions`` (plain JSON and ``stream=true`` server-s
 instead of JSON, unknown models and bad keys. Every request it receives is recorded.
 
 Answers are derived from the request, so tests can check what was sent: the summary names the
-section title it was asked about and quotes the first words of the section text.
+section title it was asked about and quotes the first words of the section text. A request that carries an
+image (an ``image_url`` content part with a ``data:`` URL) is answered with one sentence about a plot that names
+the image's size in pixels, read from the PNG sent; ``refuse_images`` makes it a text-only server instead.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -67,6 +71,11 @@ class Behaviour:
     part_missing_field: bool = False  # a whole paper's answer leaves each part's last own field out
     group_no_overview: bool = False  # a whole paper's answer leaves out the overall summary asked with it
     judge_first: bool = False  # a judge that always picks summary 1 (pure position bias)
+    refuse_images: int = 0  # a text-only server: a request with an image answers this status (500: llama.cpp without
+    # its vision projector; 400: OpenAI's text models), with that server's words
+    figure_answers: tuple[str, ...] = ()  # fixed descriptions: image request n gets figure_answers[n-1] (the last after)
+    images_as_text: bool = False  # a text-only template reads an image part's data URL as text (llama-cpp-python's
+    # Jinja templates print the content list): its tokens count, and a small context_limit overflows
 
 
 @dataclass
@@ -99,12 +108,61 @@ class ServerState:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
 
-def rough_tokens(messages: list[dict]) -> int:
-    """Prompt tokens as an OpenAI server counts them (cl100k, from the app's local encoder files)."""
+#: What the servers refusing an image answer (``Behaviour.refuse_images``), by status.
+IMAGE_REFUSALS = {
+    500: {"error": {"code": 500, "message": "image input is not supported - hint: if this is unexpected, you may need "
+                                            "to provide the mmproj", "type": "server_error"}},
+    400: {"error": {"message": "Invalid content type. image_url is only supported by certain models.",
+                    "type": "invalid_request_error", "param": "messages.[1].content.[1].type", "code": None}},
+}
+#: An image at detail "low", as OpenAI bills it.
+IMAGE_TOKENS = 85
+
+
+def text_of(content) -> str:
+    """A message's text: its content, or the text parts of a content list (an image's part is no text)."""
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return content or ""
+
+
+def images_of(body: dict) -> list[bytes]:
+    """The images a request carries (``data:`` URLs decoded)."""
+    out = []
+    for m in body.get("messages", []):
+        for part in m.get("content") if isinstance(m.get("content"), list) else []:
+            url = (part.get("image_url") or {}).get("url", "") if isinstance(part, dict) else ""
+            if url.startswith("data:") and "," in url:
+                out.append(base64.b64decode(url.split(",", 1)[1]))
+    return out
+
+
+def rough_tokens(messages: list[dict], images_as_text: bool = False) -> int:
+    """Prompt tokens as an OpenAI server counts them (cl100k, from the app's local encoder files; an image at
+    detail "low" is ``IMAGE_TOKENS``, or with ``images_as_text`` its data URL's characters / 2: base64 is 2-3 a token)."""
     from summarizer.text.tokens import get_tokenizer
 
     tok = get_tokenizer("cl100k_base")
-    return sum(tok.count(m.get("content", "")) + 4 for m in messages) + 3
+    urls = [p["image_url"]["url"] for m in messages if isinstance(m.get("content"), list)
+            for p in m["content"] if isinstance(p, dict) and p.get("type") == "image_url"]
+    images = sum(len(u) // 2 for u in urls) if images_as_text else IMAGE_TOKENS * len(urls)
+    return sum(tok.count(text_of(m.get("content", ""))) + 4 for m in messages) + 3 + images
+
+
+def _figure_answer(body: dict, b: Behaviour, n: int) -> str:
+    """A figure's description, read from the image sent: a plot, and the PNG's size in pixels; or the
+    ``figure_answers`` given, in order."""
+    if b.figure_answers:
+        text = b.figure_answers[min(n, len(b.figure_answers)) - 1]
+    else:
+        png = images_of(body)[0]
+        width, height = struct.unpack(">II", png[16:24]) if png[:8] == b"\x89PNG\r\n\x1a\n" else (0, 0)
+        text = f"A line plot drawn in a {width} by {height} pixel image, its curve rising from left to right."
+    asked = body.get("response_format") or {}
+    if (asked.get("json_schema") or {}).get("schema") or asked.get("schema") or \
+            "Answer fields:" in text_of(body["messages"][-1]["content"]):
+        return json.dumps({"description": text}, ensure_ascii=False)
+    return text
 
 
 def _ask_answer(user: str, b: Behaviour) -> str:
@@ -390,6 +448,9 @@ def make_handler(state: ServerState):
                 self._send(400, {"error": {"message": f"response_format type '{fmt}' is not supported",
                                            "type": "invalid_request_error"}})
                 return
+            if images_of(body) and b.refuse_images:
+                self._send(b.refuse_images, IMAGE_REFUSALS.get(b.refuse_images, IMAGE_REFUSALS[400]))
+                return
             if b.reject_stream_options and "stream_options" in body:
                 self._send(400, {"error": {"message": "Unrecognized request argument supplied: stream_options"}})
                 return
@@ -403,20 +464,25 @@ def make_handler(state: ServerState):
                 self._send(500, {"error": {"message": "internal error"}})
                 return
             messages = body.get("messages", [])
-            if b.fail_when and any(b.fail_when in m.get("content", "") for m in messages):
+            if b.fail_when and any(b.fail_when in text_of(m.get("content", "")) for m in messages):
                 self._send(b.fail_status, {"error": {"message": "this request always fails"}})
                 return
-            prompt = rough_tokens(messages)
+            prompt = rough_tokens(messages, b.images_as_text)
             max_tokens = body.get("max_tokens") or body.get("max_completion_tokens") or 0
             if prompt + max_tokens > b.context_limit:
                 self._send(400, {"error": {"message": f"This model's maximum context length is {b.context_limit} tokens. "
                                                       f"However, you requested {prompt + max_tokens} tokens.",
                                            "code": "context_length_exceeded"}})
                 return
-            text = b.answers[min(n, len(b.answers)) - 1] if b.answers else _answer(body, b, n)
+            if images_of(body):
+                with state.lock:
+                    shown = sum(1 for r in state.chat_requests if images_of(r.body))
+                text = _figure_answer(body, b, shown)
+            else:
+                text = b.answers[min(n, len(b.answers)) - 1] if b.answers else _answer(body, b, n)
             finish = "stop"
             completion_tokens = len(text) // 4 + 1
-            if b.length_when is not None and any(b.length_when in m.get("content", "") for m in messages):
+            if b.length_when is not None and any(b.length_when in text_of(m.get("content", "")) for m in messages):
                 finish, completion_tokens = "length", max_tokens
             elif b.length_always or n <= b.length_first:  # the answer used all the room it was given
                 text, finish, completion_tokens = text[: max(10, len(text) // 3)], "length", max_tokens

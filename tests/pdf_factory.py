@@ -185,3 +185,37 @@ def with_screen_annotations(pdf: bytes) -> bytes:
     data = doc.tobytes()
     doc.close()
     return data
+
+
+#: The caption of ``make_figure_paper``'s figures, by number.
+FIGURE_CAPTIONS = {1: "Figure 1: Median query latency of Sparrow and the dense baseline as the collection grows.",
+                   2: "Figure 2: Recall of the two-level index against the number of sentence postings kept."}
+
+
+def draw_chart(page, rect: pymupdf.Rect, rising: bool = True) -> None:
+    """A line chart drawn with vector strokes inside ``rect``: two axes with ticks and a polyline."""
+    x0, y0, x1, y1 = rect
+    page.draw_line((x0, y1), (x1, y1), width=1)  # the x axis
+    page.draw_line((x0, y0), (x0, y1), width=1)  # the y axis
+    for k in range(1, 6):
+        x, y = x0 + k * (x1 - x0) / 6, y1 - k * (y1 - y0) / 6
+        page.draw_line((x, y1), (x, y1 + 4), width=0.8)
+        page.draw_line((x0 - 4, y), (x0, y), width=0.8)
+    points = [(x0 + k * (x1 - x0) / 8, y1 - (y1 - y0) * ((k / 8) ** 1.5 if rising else 1 - k / 9)) for k in range(9)]
+    page.draw_polyline(points, width=1.6, color=(0.1, 0.3, 0.8))
+
+
+def make_figure_paper(figures: tuple[int, ...] = (1,)) -> bytes:
+    """``make_paper``'s paper whose experiments cite ``figures`` (numbers of ``FIGURE_CAPTIONS``), each a vector line
+    chart with its caption below it, on a page of its own after the text (as a paper's float pages are)."""
+    cited = " ".join(f"Figure {n} shows how the measurements change." for n in figures)
+    sections = [(h, level, f"{body} {cited}" if h.startswith("3 ") else body) for h, level, body in DEFAULT_SECTIONS]
+    doc = pymupdf.open(stream=make_paper(sections), filetype="pdf")
+    for n in figures:
+        page = doc.new_page(width=595, height=842)
+        draw_chart(page, pymupdf.Rect(110, 110, 480, 380), rising=n % 2 == 1)
+        page.insert_textbox(pymupdf.Rect(72, 400, 523, 460), FIGURE_CAPTIONS[n], fontsize=9, fontname="tiro")
+        page.insert_text((290, 820), str(doc.page_count), fontsize=9, fontname="tiro")
+    data = doc.tobytes()
+    doc.close()
+    return data

@@ -112,7 +112,8 @@ def settings_from_args(args):
         backend="llm" if args.backend == "local" else args.backend, model=args.model, base_url=args.base_url, language=args.lang,
         workers=args.workers, use_cache=False if args.no_cache else None, prompts_dir=args.prompts,
         length=args.length, parser=args.parser, max_pages=getattr(args, "max_pages", None),
-        model_path=getattr(args, "model_path", None), **tuning,
+        model_path=getattr(args, "model_path", None), describe_figures=True if getattr(args, "describe_figures", False) else None,
+        **tuning,
     )
     add_secret(settings.clean_key())  # masked in every log line, whatever its shape
     return _local_settings(args, settings)
@@ -196,6 +197,44 @@ def format_paths(output: Path, formats: list) -> dict:
     return {f: output.with_name(stem + f.suffix) for f in formats}
 
 
+def _figure_pdf(source: str, doc, settings, located: bool) -> bytes | None:
+    """``--describe-figures``: the PDF the figures' images are cut from, its figures located first (as ``--tables``
+    does, unless it ran: ``located``); None where nothing is to be described. The extractive backend has no model to
+    ask: nothing is read for it, and nothing said."""
+    if not settings.describe_figures or settings.backend != "llm":
+        return None
+    path = Path(source)
+    if not path.is_file() or path.read_bytes()[:5] != b"%PDF-":
+        print("--describe-figures: only a PDF file's figures can be described; this input has none.", file=sys.stderr)
+        return None
+    data = path.read_bytes()
+    if not located:
+        from summarizer.pdf.floats import locate_floats
+
+        locate_floats(data, doc.floats)
+    if not doc.figures_to_describe():
+        print("--describe-figures: no figure with a region on its page was found; nothing to describe.", file=sys.stderr)
+        return None
+    return data
+
+
+def _estimate_first(doc, settings, args) -> None:
+    """Before a run that describes figures (a new kind of spend), its estimate, figures included; above
+    ``--budget`` (or at an unknown price) it runs only with ``--yes``. A local model costs nothing."""
+    from summarizer.llm.costs import estimate_run
+
+    figures = len(doc.figures_to_describe())
+    if settings.is_local or not figures:
+        return
+    estimate = estimate_run(doc, settings)
+    if not (args.json or args.quiet):
+        print(f"Estimate with {figures} figure description(s): {estimate.describe()}", file=sys.stderr)
+    if not args.yes and (estimate.cost_usd is None or estimate.cost_usd > args.budget):
+        cost = "unknown (no price for this model)" if estimate.cost_usd is None else f"about ${estimate.cost_usd:.4f}"
+        raise InputError(f"The run's cost is {cost}: add --yes to spend that (runs without it only when the estimate "
+                         f"is known and under ${args.budget:.2f}, --budget).")
+
+
 def cmd_summarize(args) -> int:
     if args.json and args.output == STDOUT:
         raise InputError("--json and -o - both print on standard output: choose one.")
@@ -235,6 +274,9 @@ def _summarize(args):
     doc = read_input(args.input, settings.parser, settings.max_pages, settings.nougat_checkpoint)
     if getattr(args, "tables", False):
         _read_tables(args.input, doc)
+    pdf = _figure_pdf(args.input, doc, settings, located=getattr(args, "tables", False))
+    if pdf is not None:
+        _estimate_first(doc, settings, args)
     logger.info("read %s: %d section(s), language %s, genre %s; backend %s", args.input, len(doc.sections),
                 doc.language, doc.genre, settings.backend_label)
     _print_notices(doc)
@@ -257,7 +299,7 @@ def _summarize(args):
         recorder = command_recorder(doc, settings)
     events = [f for f in (progress, recorder) if f is not None]
     started = time.monotonic()
-    result = summarize_document(doc, settings, on_event=(lambda e: [f(e) for f in events]) if events else None)
+    result = summarize_document(doc, settings, on_event=(lambda e: [f(e) for f in events]) if events else None, pdf=pdf)
     logger.info("summarized %s in %.1fs: %d section(s), %d failed, %d request(s), tokens in/out %d/%d", args.input,
                 time.monotonic() - started, len(result.sections), len(result.failed), result.usage.requests,
                 result.usage.tokens_in, result.usage.tokens_out)
@@ -522,6 +564,13 @@ def _add_summarize_args(s: argparse.ArgumentParser) -> None:
     s.add_argument("--tables", action="store_true",
                    help="read the PDF's tables cell by cell and find its figures (slower: ~50 ms a page): shown under "
                         "their sections, a number from a table cell counts as traced")
+    s.add_argument("--describe-figures", action="store_true",
+                   help="find the PDF's figures (as --tables does) and ask the model for a one-line description of "
+                        "each from its image: one more request per figure, in the estimate shown first (llm backend; "
+                        "skipped when the model refuses images; env SUMMARIZER_DESCRIBE_FIGURES)")
+    s.add_argument("--yes", action="store_true", help="with --describe-figures: spend the estimated cost without asking")
+    s.add_argument("--budget", type=float, default=1.0,
+                   help="with --describe-figures: run without --yes below this estimate in USD (default 1)")
     s.add_argument("--reasoning", action="store_true", help="include the model's reasoning in the Markdown")
     s.add_argument("--recheck", action="store_true",
                    help="re-ask once the sections whose numbers or quotations are not in the source (llm)")

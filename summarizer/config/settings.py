@@ -143,6 +143,9 @@ class Settings(TypedModel):
     check_endpoint: bool = Field(True, description="look at the endpoint once before the first call")
     use_cache: bool = Field(True, description="reuse cached answers")
     include_reasoning: bool = Field(False, description="include the model's reasoning in the Markdown")
+    describe_figures: bool = Field(False, description="a one-line description of each located figure from its image, by a "
+                                                      "model that accepts images: one more request per figure (llm backend; "
+                                                      "skipped when the model refuses images)")
     small_model: str | None = Field(None, description="model for documents under route_below_tokens (routing by length)")
     route_below_tokens: int | None = Field(None, ge=1, description="token threshold for small_model")
     requests_per_minute: int | None = Field(None, ge=1, le=1_000_000, description="ceiling on requests per minute (none: no ceiling)")

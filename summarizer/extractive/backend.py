@@ -7,7 +7,7 @@ from collections.abc import Callable
 from summarizer.config.settings import LENGTHS, Settings
 from summarizer.extractive.news import long_overview, news_overview
 from summarizer.extractive.ranking import summarize_text, summary_sentences
-from summarizer.model.document import Document
+from summarizer.model.document import Document, Float
 from summarizer.model.results import SectionResult, Status, Usage
 
 
@@ -21,6 +21,7 @@ class ExtractiveBackend:
         self.notices: list[str] = []  # said to the user with the result
         self.feedback: dict[int, str] = {}  # quoting the source, it has nothing to re-ask
         self.cache = None  # ranking is quicker than a cache lookup
+        self.describes_figures = False  # it has no model to look at an image
 
     def prepare(self, document: Document) -> None:
         wanted = self.settings.language
@@ -41,6 +42,9 @@ class ExtractiveBackend:
 
     def cancel(self, reason: str) -> None:
         """Nothing to stop: it sends no request, and the engine stops handing it sections."""
+
+    def describe_figure(self, document: Document, figure: Float, png: bytes) -> None:
+        """Never called (``describes_figures`` is False): a figure keeps its caption, and nothing is said about it."""
 
     def summarize_section(self, document: Document, result: SectionResult,
                           report: Callable[[SectionResult], None]) -> SectionResult:

@@ -14,6 +14,10 @@ field names or lone ``{``/``}`` as list items, fragments of the request format (
 id=``), a quotation the section does not contain, one list written twice, the paper brief copied as
 the section's summary, and text sharing no content word with its section. ``answer_problem`` names
 each of these too; ``garbage_item`` judges list fields' items.
+
+A figure's description (issue #30) is judged by the same rules, less the content-overlap one (its words come
+from the image, not from the caption sent), and by ``description_problem``: one sentence, at most
+``FIGURE_MAX_WORDS`` words, not the caption copied.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from summarizer.text.language import HAN_CHAR
+from summarizer.text.language import HAN_CHAR, cjk_share
+from summarizer.text.sentences import split_sentences
 
 #: The tags we wrap data in (``llm.backend.delimit`` and the prompt files).
-DELIMITER_TAGS = ("section", "article", "parts", "summaries", "abstract")
+DELIMITER_TAGS = ("section", "article", "parts", "summaries", "abstract", "caption")
 _TAG_NAMES = "|".join(DELIMITER_TAGS)
 _TAG = re.compile(rf"<\s*/?\s*(?:{_TAG_NAMES})\s*>", re.I)
 _OPEN_TAG = re.compile(rf"<\s*(?:{_TAG_NAMES})\s*>", re.I)
@@ -43,6 +48,8 @@ LOOP_DISTINCT = 0.35  # distinct trigrams / trigrams below this: the same phrase
 QUOTE_MIN_UNITS = 4  # a quotation this long must be in the source ...
 QUOTE_FOUND = 0.8  # ... at least this share of its words inside 3-word runs of the source
 BRIEF_COPY = 0.8  # share of a section's summary that copies the paper brief: the brief, not the section
+FIGURE_MAX_WORDS = 30  # a figure's description: one sentence of at most this many words
+CAPTION_COPY = 0.6  # share of a description's words inside 3-word runs of the caption: the caption, copied
 
 #: Markup that is not ours or Markdown's (``<summary id=``, ``</entry>``), and the JSON punctuation of a
 #: request format leaking into prose (``]}``, ``{"``, ``"}``, a line that is one bracket).
@@ -147,6 +154,7 @@ class AnswerContext:
     descriptions: tuple[str, ...] = ()  # the answer fields' descriptions (also among ``instructions``)
     field_names: tuple[str, ...] = ()  # the answer fields' names
     brief: str = ""  # the paper brief sent beside a section (also in ``source``)
+    about_text: bool = True  # the answer is about ``source`` (False: about an image sent with it, a figure's)
 
     def __post_init__(self) -> None:
         source_units = units(self.source)
@@ -256,9 +264,60 @@ def _form_problem(text: str, clean: str, tokens: list[str], ctx: AnswerContext) 
             and covered_share(tokens, ctx._section_grams, ECHO_NGRAM) < BRIEF_COPY:
         return "the answer copied the paper's brief instead of summarizing this section"
     content = _content(tokens)
-    if len(content) >= 5 and ctx._source_content and _script(tokens) == ctx._source_script \
+    if ctx.about_text and len(content) >= 5 and ctx._source_content and _script(tokens) == ctx._source_script \
             and not content & ctx._source_content:
         return "the answer shares no content word with the text it summarizes"
+    return ""
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them: each run of letters or digits, and two CJK characters as one word."""
+    tokens = units(text)
+    cjk = sum(1 for t in tokens if HAN_CHAR.match(t))
+    return len(tokens) - cjk + (cjk + 1) // 2
+
+
+def copies_caption(text: str, caption: str) -> bool:
+    """Whether ``text`` is the figure's caption (or a piece of it) copied rather than a description of the image:
+    most of its words inside 3-word runs of the caption, or, for a text of one or two words, all of them in it."""
+    tokens, said = units(text), units(_FIGURE_LABEL.sub("", caption, count=1))
+    if not tokens or not said:
+        return False
+    if len(tokens) < 3:
+        return set(tokens) <= set(said)
+    return covered_share(tokens, _ngrams(said, 3), 3) >= CAPTION_COPY
+
+
+#: A model that was sent no image it could read says so in words ("I cannot see any image", "no image was provided"):
+#: a text-only server that drops the image part (llama-cpp-python's built-in chat formats do) answers the text alone.
+_NO_IMAGE = re.compile(
+    r"\bI(?:'m| am)?\b[^.]{0,30}?\b(?:can ?not|can't|cannot|unable to|not able to|do not|don't|have no|lack)\b[^.]{0,40}?"
+    r"\b(?:images?|figures?|pictures?|attachments?|visual)\b"
+    r"|\bno (?:image|figure|picture|attachment)s? (?:was |were |is |has been )?(?:provided|attached|given|included|"
+    r"uploaded|visible|here|in (?:the|your|this) (?:message|request))\b", re.I)
+
+
+def says_no_image(text: str) -> bool:
+    """Whether an answer about an image says the model had none to look at (it was not sent one it could read)."""
+    return bool(_NO_IMAGE.search(text or ""))
+
+
+_FIGURE_LABEL = re.compile(r"^\s*(?:fig(?:ure)?\.?|图)\s*[0-9A-Za-z.]*\s*[:.：]?\s*", re.I)
+
+
+def description_problem(text: str, caption: str, max_words: int = FIGURE_MAX_WORDS) -> str:
+    """What makes ``text`` no one-line description of a figure captioned ``caption``, or "": more than one
+    sentence, more than ``max_words`` words, or the caption copied."""
+    clean = " ".join(strip_delimiters(text).split())
+    if not clean:
+        return "the description was empty"
+    if copies_caption(clean, caption):
+        return "the description copied the figure's caption instead of saying what the image shows"
+    if len(split_sentences(clean, "zh" if cjk_share(clean) > 0.3 else "en")) > 1:
+        return "the description was more than one sentence"
+    words = word_count(clean)
+    if words > max_words:
+        return f"the description was {words} words long, more than {max_words}"
     return ""
 
 

@@ -5,6 +5,11 @@ request, and a short paper may be asked whole; every section call gets the same 
 run at once; a section that does not fit the context is split at paragraph/sentence boundaries, its parts
 summarized and merged by one more call (field note 9); the overall summary is asked last. The backend hands
 over each answer's fields; ``output/`` writes the Markdown.
+
+With ``Settings.describe_figures``, the engine also hands it each located figure's image (``describe_figure``):
+one request per figure, with the image, for a one-line description. The first such request goes alone; an
+endpoint that refuses it (a text-only model) gets no other, the figures keep their captions, and the run says so
+once (``FIGURES_SKIPPED``); a description that fails its checks twice is left out. None of it fails a section.
 """
 
 from __future__ import annotations
@@ -12,13 +17,17 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 
 from summarizer.config.settings import Settings
 from summarizer.llm.answer_checks import (
+    FIGURE_MAX_WORDS,
     copied_from_one,
+    description_problem,
     repeated_summaries,
+    says_no_image,
     schema_problems,
     strip_delimiters,
 )
@@ -39,9 +48,9 @@ from summarizer.llm.groups import (
     whole_schema,
 )
 from summarizer.llm.prompts import PromptSet, PromptTemplate, default_prompts, route_prompt
-from summarizer.llm.requests import RECHECK, ModelRequests, bounded_schema
-from summarizer.model.document import Document
-from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
+from summarizer.llm.requests import RECHECK, ImageInput, ModelRequests, bounded_schema
+from summarizer.model.document import Document, Float
+from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable, ImagesRefused
 from summarizer.model.results import SectionResult, Status
 from summarizer.text.language import cjk_share
 from summarizer.text.sentences import split_sentences
@@ -54,6 +63,10 @@ BRIEF_HELPS_BELOW = 300  # sections shorter than this (tokens) get the brief wit
 OVERVIEW_SHARE = 0.1  # the synthesis call reads section summaries worth at most this share of the document
 GROUP_MAX_OUTPUT = 4_096  # a group's answer room: within the output limit of common models (gpt-3.5, DeepSeek)
 OVERFLOW_RETRIES = 2
+#: The run's one notice when the endpoint refuses images.
+FIGURES_SKIPPED = "The model does not accept images; figure descriptions skipped."
+FIGURE_REASK = ("\n\nYour previous answer could not be used: {problem}. Look at the image again and say in one sentence "
+                "of your own words what the figure shows, as the JSON object asked for.")
 
 
 class LLMBackend(ModelRequests):
@@ -68,6 +81,12 @@ class LLMBackend(ModelRequests):
         self.feedback: dict[int, str] = {}  # section index → a problem found in its previous answer
         self.groups_unusable = False  # a group's answer was of no use (learned): ask each section alone
         self.overview: dict | None = None  # the overall summary's fields, when a whole paper's answer held them
+        self.describes_figures = True  # it can be handed figures' images (the endpoint may still refuse them)
+        # learned from the run's first image request (None: not yet); our local llama.cpp server loads no vision
+        # projector, so it never reads one
+        self.images_accepted: bool | None = False if self.settings.is_local else None
+        self._images_gate = threading.Lock()  # held by that first request: the others wait for its verdict
+        self._notice_lock = threading.Lock()
 
     def prompt_for(self, document: Document, index: int) -> PromptTemplate:
         section = document.sections[index]
@@ -399,6 +418,66 @@ class LLMBackend(ModelRequests):
         answer = self._ask(synthesis, {**values, "section_summaries": joined}, None, None)
         return self._overview(dict(answer.fields), answer.ok, done)
 
+    def describe_figure(self, document: Document, figure: Float, png: bytes) -> None:
+        """``figure.description``: one sentence on what its image ``png`` shows, by this model, or left empty
+        (the endpoint refuses images, said once in ``notices``; or two answers failed their checks). Until the
+        endpoint has taken one image, one request at a time: a text-only server is sent one image, not one per
+        figure in flight."""
+        if self.images_accepted is False or not self.client_accepts_images():
+            self._images_refused()
+            return
+        self._images_gate.acquire()
+        if self.images_accepted is not None:  # the first request's verdict is known: ask at once, alongside others
+            self._images_gate.release()
+            if self.images_accepted:
+                self._describe(document, figure, png)
+            return
+        try:
+            self._describe(document, figure, png)
+        finally:
+            self._images_gate.release()
+
+    def client_accepts_images(self) -> bool:
+        """False once the endpoint refused an image, in this run or an earlier one of the process."""
+        known = getattr(self.client, "accepts_images", True)  # a stand-in client (an estimate) knows nothing
+        return known is not False
+
+    def _describe(self, document: Document, figure: Float, png: bytes) -> None:
+        prompt = self.prompts.get("figure")
+        caption = delimit_caption(figure.caption)
+        values = {"title": document.title, "caption": caption, "max_words": FIGURE_MAX_WORDS}
+
+        def check(answer: ParsedAnswer) -> str:
+            if says_no_image(description_of(answer)):  # the server dropped the image: a refusal in words
+                raise ImagesRefused(f"The model at {self.settings.host} answered that it was sent no image it could see.")
+            return description_problem(description_of(answer), figure.caption)
+
+        try:
+            answer = self._ask(prompt, values, None, None, image=ImageInput(png), check=check, reask=FIGURE_REASK)
+        except ImagesRefused as exc:
+            log.info("%s: no description: %s", figure.label, exc)
+            self._images_refused()
+            return
+        except ContextOverflow as exc:  # a few hundred tokens and an image that did not fit: the server read the
+            # image's data as text (a text-only template), which a model that reads images does not do
+            log.info("%s: no description: the request with its image did not fit (%s)", figure.label, exc)
+            self._images_refused()
+            return
+        except (Cancelled, EndpointUnavailable):
+            raise
+        except BackendError as exc:  # a description is an extra: its failure is logged, never a failed section
+            log.info("%s: no description (%s)", figure.label, exc)
+            return
+        self.images_accepted = True
+        # checked by ``check`` (never empty), a cached answer when it was kept
+        figure.description, figure.described_by = description_of(answer), self.settings.model
+
+    def _images_refused(self) -> None:
+        with self._notice_lock:
+            self.images_accepted = False
+            if FIGURES_SKIPPED not in self.notices:
+                self.notices.append(FIGURES_SKIPPED)
+
     def _overview(self, fields: dict, ok: bool, done: list[SectionResult]) -> tuple[str, dict]:
         """The overall summary: ("", its fields), which output/ writes as Markdown, or (its free text, its
         fields) where the model gave no fields; with a notice where it is free text or a copy."""
@@ -442,6 +521,23 @@ def delimit(text: str) -> str:
     data early (prompt injection), and a ``<part …>`` tag (our marker between a group's sections) must
     not start a part, so both are neutralised."""
     return _PART_TAG.sub(r"< \1", _CLOSING_TAG.sub(lambda m: f"</ {m.group(1)}>", text))
+
+
+def description_of(answer: ParsedAnswer) -> str:
+    """A figure's description from its answer: the "description" field (or, from a model that named it otherwise
+    or answered in free text, the text it gave), on one line."""
+    fields = answer.fields
+    value = fields.get("description") or fields.get("summary") or \
+        next((v for v in fields.values() if isinstance(v, str) and v.strip()), "")
+    return " ".join(field_text(value).split())
+
+
+_CLOSING_CAPTION = re.compile(r"</\s*caption\s*>", re.I)
+
+
+def delimit_caption(caption: str) -> str:
+    """A caption is data inside <caption>…</caption>: a closing tag inside it must not end the data early."""
+    return _CLOSING_CAPTION.sub("</ caption>", caption)
 
 
 def _numbered(parts: list[str]) -> str:

@@ -30,6 +30,10 @@ failure handling (retries, the breaker, explanations) is ``failures.FailureHandl
   (with the schema, which llama.cpp-style servers enforce) and then none (plain JSON asked in the
   prompt) when an endpoint refuses the format, whatever the status code of the refusal (llama-cpp-python
   answers 500); what worked is remembered per endpoint, and the server's words are kept in ``notices``.
+* Images: a message may carry one image (OpenAI's content parts, ``requests.with_image``). An endpoint that
+  refuses it (``server_errors.refuses_images``: llama.cpp without its vision projector answers 500, OpenAI's text
+  models 400) raises ``ImagesRefused`` at once, never retried; the refusal is remembered per endpoint, and
+  no image is sent to it again (``accepts_images``).
 * ``usage()`` counts every attempt that reached the server, under a lock.
 * Error messages name the host, never the key.
 """
@@ -53,8 +57,9 @@ from summarizer.llm.inflight import InflightCall, attach_trace
 from summarizer.llm.limits import AdaptiveLimit, RateWindow
 from summarizer.llm.server_errors import (
     refuses_format,
+    refuses_images,
 )
-from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable
+from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable, ImagesRefused
 from summarizer.model.results import Usage
 
 log = logging.getLogger(__name__)
@@ -70,6 +75,13 @@ OVERFLOW_FLOOR = 256
 _memory_lock = threading.Lock()
 _formats: dict[tuple[str, str], str] = {}
 _no_stream_options: set[tuple[str, str]] = set()
+_no_images: set[tuple[str, str]] = set()
+
+
+def carries_image(messages: list[dict]) -> bool:
+    """Whether a request's messages carry an image (an ``image_url`` content part)."""
+    return any(isinstance(m.get("content"), list) and any(isinstance(p, dict) and p.get("type") == "image_url"
+                                                          for p in m["content"]) for m in messages)
 
 
 @dataclass
@@ -239,6 +251,23 @@ class ChatClient(FailureHandling, EndpointCheck):
 
     # ---- messages ----------------------------------------------------------------------------
 
+    @property
+    def accepts_images(self) -> bool:
+        """False once this endpoint refused a request that carried an image (learned once, for the process)."""
+        with _memory_lock:
+            return self.endpoint not in _no_images
+
+    def _images_refused(self, status: int, detail: str) -> ImagesRefused:
+        """Remember that this endpoint refuses images, and say so once in the log."""
+        with _memory_lock:
+            first = self.endpoint not in _no_images
+            _no_images.add(self.endpoint)
+        said = " ".join(detail.split())[:200]
+        if first:
+            log.warning("%s", self._scrub(f"{self.host} (model {self.settings.model}) refused a request with an image "
+                                           f"(HTTP {status}: {said}); no image is sent to it again"))
+        return ImagesRefused(self._scrub(f"The model at {self.host} does not accept images (HTTP {status}: {said})."))
+
     def _format_for(self, schema: dict | None) -> str:
         if schema is None:
             return "none"
@@ -270,6 +299,8 @@ class ChatClient(FailureHandling, EndpointCheck):
         answer to a prompt near it is raised as ``ContextOverflow``."""
         attempts = timeouts = 0
         call_id, started = uuid.uuid4().hex[:8], time.monotonic()  # per-call log line: id, model, host, status, tokens, time
+        if carries_image(messages) and not self.accepts_images:  # refused before: not sent again
+            raise ImagesRefused(f"The model at {self.host} does not accept images.")
         while True:
             self._check_open()
             self._ensure_endpoint()
@@ -298,7 +329,7 @@ class ChatClient(FailureHandling, EndpointCheck):
                 if attempts >= self.max_attempts:
                     raise BackendError(f"The server at {self.host} kept ending its answer before it was complete.") from None
                 continue
-            except (Cancelled, EndpointUnavailable):
+            except (Cancelled, EndpointUnavailable, ImagesRefused):
                 self.limit.release()
                 raise
             except ContextOverflow:
@@ -405,6 +436,8 @@ class ChatClient(FailureHandling, EndpointCheck):
                             finish = choice.finish_reason
             except o.APIStatusError as exc:
                 detail = self._detail(exc).lower()
+                if carries_image(messages) and refuses_images(exc.status_code, detail):
+                    raise self._images_refused(exc.status_code, self._detail(exc)) from None
                 if exc.status_code in (400, 422) and stream_options and "stream_options" in detail:
                     with _memory_lock:
                         _no_stream_options.add(self.endpoint)
@@ -421,7 +454,7 @@ class ChatClient(FailureHandling, EndpointCheck):
                 raise CallTimeout(f"The server at {self.host} did not finish one answer within "
                                    f"{self.settings.call_timeout:.0f} s (the per-call time limit).") from None
             # answered with an error status: turned away at the door, nothing was computed
-            rejected = isinstance(exc, (o.APIStatusError, _Rejected))
+            rejected = isinstance(exc, (o.APIStatusError, _Rejected, ImagesRefused))
             raise
         finally:
             inflight.current.call = None

@@ -3,7 +3,10 @@
 The estimate renders each section's real prompt, counts it with the same tokenizer the budget
 uses, counts small neighbouring sections asked together once (``llm.groups``), adds the parts
 a long section is split into and the merge and synthesis calls, and
-assumes each answer fills about two thirds of its reserved room. The price is the chosen model's
+assumes each answer fills about two thirds of its reserved room. With ``describe_figures``, each figure with a
+region (``Document.figures_to_describe``: located, not yet described) adds one request: the figure prompt with its
+caption, and the image at ``requests.IMAGE_TOKENS_LOW`` tokens (OpenAI's price for detail "low"; an estimate for
+other providers). The price is the chosen model's
 (``Settings.price``: the maintained table in prices.json, or the user's price for that model name);
 an unknown model gives tokens only and says so.
 """
@@ -27,6 +30,7 @@ class Estimate:
     per_section: dict[int, int]  # section index → input tokens
     model: str = ""
     price: tuple[float, float] | None = None  # USD per 1M tokens (input, output) used for cost_usd
+    figures: int = 0  # of ``calls``, the figures' descriptions (``describe_figures``)
 
     def describe(self) -> str:
         if self.cost_usd is not None:
@@ -34,7 +38,8 @@ class Estimate:
         else:
             cost = f" (no price known for {self.model or 'this model'}: enter one on Settings)"
         approx = "" if self.exact_tokens else " (estimated: no tokenizer available)"
-        return f"{self.calls} calls · ~{self.tokens_in:,} tokens in · ~{self.tokens_out:,} tokens out{cost}{approx}"
+        figures = f" ({self.figures} for figure descriptions)" if self.figures else ""
+        return f"{self.calls} calls{figures} · ~{self.tokens_in:,} tokens in · ~{self.tokens_out:,} tokens out{cost}{approx}"
 
 
 def estimate_run(document: Document, settings: Settings, section_prompts: dict[int, str] | None = None) -> Estimate:
@@ -90,9 +95,30 @@ def estimate_run(document: Document, settings: Settings, section_prompts: dict[i
                                                                 "section_summaries": "", "language": backend.language})) \
             + int(synthesis.max_output_tokens * 0.66) * len(per_section) // 2
         tokens_out += int(synthesis.max_output_tokens * 0.66)
+    # the local model reads no image (``LLMBackend.images_accepted``): it is sent none
+    figures = figure_requests(backend, document) if settings.describe_figures and not settings.is_local else []
+    calls += len(figures)
+    tokens_in += sum(tokens for tokens, _ in figures)
+    tokens_out += sum(out for _, out in figures)
     price = settings.price
     cost = cost_usd(tokens_in, tokens_out, price)
-    return Estimate(calls, tokens_in, tokens_out, cost, backend.tokenizer.exact, per_section, settings.model, price)
+    return Estimate(calls, tokens_in, tokens_out, cost, backend.tokenizer.exact, per_section, settings.model, price,
+                    len(figures))
+
+
+def figure_requests(backend, document: Document) -> list[tuple[int, int]]:
+    """(tokens in, tokens out) of each figure's description request: its prompt with the caption, and the image."""
+    from summarizer.llm.answer_checks import FIGURE_MAX_WORDS
+    from summarizer.llm.backend import delimit_caption
+    from summarizer.llm.requests import IMAGE_TOKENS_LOW
+
+    prompt = backend.prompts.get("figure")
+    out = []
+    for figure in document.figures_to_describe():
+        messages = backend.render(prompt, {"title": document.title, "caption": delimit_caption(figure.caption),
+                                           "max_words": FIGURE_MAX_WORDS})
+        out.append((backend.count_messages(messages) + IMAGE_TOKENS_LOW, int(prompt.max_output_tokens * 0.66)))
+    return out
 
 
 class _NoClient:

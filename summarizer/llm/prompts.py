@@ -50,6 +50,7 @@ VARIABLES = {
     "summary_2": "the second of two summaries compared (judge prompt)",
     "columns": "the literature table's columns, each with what its cell must hold (table prompt)",
     "cells": "the literature table's cells with their citations, per paper (table_synthesis prompt)",
+    "caption": "a figure's caption, passed as delimited data beside its image (figure prompt)",
 }
 REQUIRED = {
     "section": {"section_text"},
@@ -60,6 +61,7 @@ REQUIRED = {
     "judge": {"summary_1", "summary_2"},
     "table": {"columns", "passages"},
     "table_synthesis": {"cells"},
+    "figure": {"caption"},
 }
 
 

@@ -4,9 +4,10 @@ through four steps, each testable alone:
 
 * **budget** (``sized``, ``extended``): the messages for a prompt, counted and checked against the context
   window, which is known (settings, the endpoint, or learned from an overflow), not assumed; a re-ask's
-  instruction is taken from the room for the answer;
-* **cache** (``cache_key``): the same messages, answer schema, model, endpoint and key scope are answered
-  from the cache;
+  instruction is taken from the room for the answer; a request may carry one image (``ImageInput``), counted
+  as ``IMAGE_TOKENS_LOW`` tokens;
+* **cache** (``cache_key``): the same messages, answer schema, model, endpoint and key scope (and the image's
+  hash, never its bytes) are answered from the cache;
 * **call** (``call``): the chat client with the prompt's JSON schema as ``response_format``; a cut
   answer (``finish_reason == "length"``) is retried once, terser, and is never shown as complete;
 * **checks** (``judge``): an empty, far too short, looping or echoed answer, or one still wrapped in
@@ -19,11 +20,13 @@ Reasoning (JSON reasoning fields, ``<think>`` blocks, ``reasoning_content``) is 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from summarizer.config.prices import cost_usd
 from summarizer.config.settings import LENGTHS, Settings
@@ -65,6 +68,43 @@ CHARS_PER_WORD = 8  # a generous bound on characters per word (English ~6, Chine
 _EMPTY_BRIEF = re.compile(r"^(?:Paper:[^\n]*\n)?Brief:[ \t]*\n\n?", re.M)  # with no brief, no context block
 _EMPTY_FIELDS = re.compile(r"^Answer fields:[ \t]*\n", re.M)
 _FIELDS_LINE = re.compile(r"^Answer fields:.*\n", re.M)
+#: What one image sent with detail "low" costs: OpenAI bills a fixed 85 tokens for it, whatever its size (the
+#: model sees it at 512 x 512 at most). Other providers count images their own way (llama.cpp's vision projectors
+#: take hundreds of tokens, Anthropic about width x height / 750): for them this is an estimate, and the token
+#: ratio the run learns is not taken from a request with an image (the server's count of it is not ours).
+IMAGE_TOKENS_LOW = 85
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """One image sent with a request: a PNG, in OpenAI's chat format as a ``data:`` URL at ``detail`` "low"."""
+
+    png: bytes = field(repr=False)
+    detail: str = "low"
+
+    @property
+    def sha256(self) -> str:
+        """What the cache key holds of the image (never its bytes)."""
+        return hashlib.sha256(self.png).hexdigest()
+
+    @property
+    def tokens(self) -> int:
+        """The image's share of the prompt (``IMAGE_TOKENS_LOW``; see there for other providers)."""
+        return IMAGE_TOKENS_LOW
+
+    def part(self) -> dict:
+        """The image as a content part of a user message."""
+        url = "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return {"type": "image_url", "image_url": {"url": url, "detail": self.detail}}
+
+
+def with_image(messages: list[dict], image: ImageInput | None) -> list[dict]:
+    """``messages`` with ``image`` after the text of the last (user) message: its content becomes a list of
+    parts, ``[{"type": "text", ...}, {"type": "image_url", ...}]``. Unchanged without an image."""
+    if image is None:
+        return messages
+    last = messages[-1]
+    return [*messages[:-1], {**last, "content": [{"type": "text", "text": last["content"]}, image.part()]}]
 
 
 @dataclass
@@ -79,6 +119,7 @@ class Call:
     schema: dict | None = None  # the answer's schema, when not the prompt's own (a group's answer)
     grammar_schema: dict | None = None  # the same with bounded strings, for a llama.cpp server (a group's answer)
     name_fields: bool = False  # keep the "Answer fields:" line even while the schema is trusted (a re-ask)
+    image: ImageInput | None = None  # sent after the last message's text (its tokens are in ``prompt_tokens``)
 
     def with_extra(self, extra: str, tokens: int) -> Call:
         """The request with ``extra`` (``tokens`` long, counted by the caller) appended: what it adds to the
@@ -142,8 +183,8 @@ class ModelRequests:
         """The context in our tokens: the window shrunk by how many more tokens the endpoint counts."""
         return TokenBudget(int(self.context_window / self.token_ratio), prompt.max_output_tokens)
 
-    def count_messages(self, messages: list[dict]) -> int:
-        return sum(self.tokenizer.count(m["content"]) + 4 for m in messages) + 3
+    def count_messages(self, messages: list[dict], image: ImageInput | None = None) -> int:
+        return sum(self.tokenizer.count(m["content"]) + 4 for m in messages) + 3 + (image.tokens if image else 0)
 
     def words_for(self, prompt: PromptTemplate) -> int:
         return words_for(prompt, self.scale)
@@ -155,18 +196,18 @@ class ModelRequests:
         messages = prompt.render({"max_words": self.words_for(prompt), **values, "language": self.language})
         return [{**m, "content": _EMPTY_FIELDS.sub("", _EMPTY_BRIEF.sub("", m["content"]))} for m in messages]
 
-    def sized(self, prompt: PromptTemplate, values: dict, extra: str = "") -> Call:
-        """Budget step: the request for ``prompt``, refused if the prompt alone cannot fit."""
+    def sized(self, prompt: PromptTemplate, values: dict, extra: str = "", image: ImageInput | None = None) -> Call:
+        """Budget step: the request for ``prompt`` (with ``image``, counted), refused if the prompt alone cannot fit."""
         messages = self.render(prompt, values)
         if extra:
             messages[-1] = {"role": "user", "content": messages[-1]["content"] + extra}
-        prompt_tokens = self.count_messages(messages)
+        prompt_tokens = self.count_messages(messages, image)
         budget = self.budget_for(prompt)
         room = budget.context_window - prompt_tokens - budget.safety_margin
         if room < prompt.max_output_tokens:
             raise BackendError(f"The '{prompt.name}' prompt alone does not fit the model's context window "
                                f"({self.context_window} tokens); shorten the prompt or raise the context window.")
-        return Call(prompt, messages, prompt_tokens, prompt.max_output_tokens, room)
+        return Call(prompt, messages, prompt_tokens, prompt.max_output_tokens, room, image=image)
 
     def extended(self, call: Call, extra: str) -> Call:
         """Budget step for a re-ask: ``call`` with ``extra`` appended, its tokens counted as the prompt's are."""
@@ -231,10 +272,10 @@ class ModelRequests:
         live = on_delta if result is not None and report is not None else None
         # sent with the JSON schema, the "Answer fields:" line would say again what the schema says
         # (and a provider that writes the schema into the prompt would bill it twice)
-        lean = [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages] \
+        lean = with_image([{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], call.image) \
             if self.schema_trusted and not call.name_fields else None
         try:
-            completion = self.client.complete(call.messages, call.max_tokens, call.prompt_tokens, on_retry,
+            completion = self.client.complete(with_image(call.messages, call.image), call.max_tokens, call.prompt_tokens, on_retry,
                                               schema=call.schema or self.schema_for(call.prompt), on_delta=live,
                                               schema_messages=lean, window=self.budget_for(call.prompt).context_window,
                                               grammar_schema=call.grammar_schema or bounded_schema(call.prompt, self.scale))
@@ -267,7 +308,8 @@ class ModelRequests:
         return completion
 
     def _account(self, result: SectionResult | None, completion, call: Call) -> None:
-        if completion.tokens_in and call.prompt_tokens:
+        # the server's count of an image is its own (``IMAGE_TOKENS_LOW``): no ratio is learned from it
+        if completion.tokens_in and call.prompt_tokens and call.image is None:
             measured = completion.tokens_in / call.prompt_tokens
             if measured > self.token_ratio:
                 self.token_ratio = measured
@@ -301,15 +343,15 @@ class ModelRequests:
                      "in the prompt from now on", self.settings.host, self.schema_missed, self.schema_missed + self.schema_followed)
         return True
 
-    def context_for(self, prompt: PromptTemplate, values: dict, extra: str = "") -> AnswerContext:
+    def context_for(self, prompt: PromptTemplate, values: dict, extra: str = "", *, about_text: bool = True) -> AnswerContext:
         """Our own texts (templates, field descriptions, retry instructions, ``extra`` instructions sent
-        with them) and the data sent."""
+        with them) and the data sent. ``about_text`` False: the answer is about an image, not the text sent."""
         ours = [prompt.system, prompt.user, *map(str, prompt.fields.values()), RECHECK, TERSE, REASK, LANGUAGE_FIX, extra]
         pieces = [piece for text in ours for piece in re.split(r"\{[A-Za-z_]+\}", text)]
         data = "\n".join(str(values.get(k, "")) for k in ("section_text", "chunk_summaries", "section_summaries",
-                                                         "abstract", "title", "section_title", "brief"))
+                                                         "abstract", "title", "section_title", "brief", "caption"))
         return AnswerContext(pieces, data, self.words_for(prompt), descriptions=tuple(map(str, prompt.fields.values())),
-                             field_names=tuple(prompt.fields), brief=str(values.get("brief", "")))
+                             field_names=tuple(prompt.fields), brief=str(values.get("brief", "")), about_text=about_text)
 
     def salvaged(self, answer: ParsedAnswer, prompt: PromptTemplate, ctx: AnswerContext) -> tuple[ParsedAnswer, list[str]] | None:
         """The answer without its unsound extra fields, when its summary is sound, and the fields dropped; else None.
@@ -359,14 +401,19 @@ class ModelRequests:
         """The answer's cache key. It holds the schema, not the "Answer fields:" line, which is sent only
         until the endpoint is known to enforce the schema: the same question gets the same key either way."""
         params = {"max_tokens": call.max_tokens, "temperature": self.settings.temperature, "schema": schema}
+        if call.image is not None:  # the image's hash and how it is sent, never its bytes
+            params["image"] = {"sha256": call.image.sha256, "detail": call.image.detail}
         return answer_key(self.settings.model, self.settings.host,
                           [{**m, "content": _FIELDS_LINE.sub("", m["content"])} for m in call.messages], params,
                           self.cache_scope)
 
     def _ask(self, prompt: PromptTemplate, values: dict, result: SectionResult | None,
-             report: Callable[[SectionResult], None] | None, extra: str = "") -> ParsedAnswer:
-        """One budgeted, cached, checked answer for ``prompt``; ``extra`` is appended to the request."""
-        call = self.sized(prompt, values, extra)
+             report: Callable[[SectionResult], None] | None, extra: str = "", *, image: ImageInput | None = None,
+             check: Callable[[ParsedAnswer], str] | None = None, reask: str = REASK) -> ParsedAnswer:
+        """One budgeted, cached, checked answer for ``prompt``; ``extra`` is appended to the request. With
+        ``image``, the request carries it (and its answer is judged as about the image, not the text sent);
+        ``check`` names what else makes an answer unusable, and ``reask`` (with ``{problem}``) asks again."""
+        call = self.sized(prompt, values, extra, image)
         key = self.cache_key(call, prompt.json_schema())
         if self.cache is not None:
             hit = self.cache.get(key)
@@ -376,10 +423,14 @@ class ModelRequests:
                 if result is not None and hit.get("dropped"):
                     _note(result, dropped_note(hit["dropped"]))
                 return ParsedAnswer(hit.get("fields", {}), hit.get("ok", True), hit.get("raw", ""), hit.get("reasoning", ""))
-        ctx = self.context_for(prompt, values)
+        ctx = self.context_for(prompt, values, reask if reask is not REASK else "", about_text=image is None)
+
+        def verdict(answer: ParsedAnswer) -> str:
+            return self.judge(answer, prompt, ctx) or (check(answer) if check is not None else "")
+
         completion = self.whole_answer(call, result, report)
         answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-        problem = self.judge(answer, prompt, ctx)
+        problem = verdict(answer)
         if self._schema_ignored(completion, answer, prompt):
             call = replace(call, name_fields=True)  # this question is asked again naming its fields, whatever the trust
         if call.name_fields and not problem:
@@ -387,15 +438,15 @@ class ModelRequests:
             # an answer that is worse than the first keeps the first, whose text was sound
             completion = self.whole_answer(call, result, report)
             fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-            answer = answer if self.judge(fixed, prompt, ctx) else fixed
+            answer = answer if verdict(fixed) else fixed
         dropped: list[str] = []
         if problem:
             log.info("re-asking '%s': %s", prompt.name, problem)
             first = answer
-            again = self.extended(call, REASK.format(problem=problem))
+            again = self.extended(call, reask.format(problem=problem))
             completion = self.whole_answer(again, result, report)
             answer = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-            second = self.judge(answer, prompt, ctx)
+            second = verdict(answer)
             if second:
                 kept = self.salvaged(answer, prompt, ctx) or self.salvaged(first, prompt, ctx)
                 if kept is None:
@@ -408,11 +459,11 @@ class ModelRequests:
             fix = LANGUAGE_FIX.format(language=self.language)
             completion = self.whole_answer(self.extended(call, fix), result, report)
             fixed = parse_answer(completion.text, getattr(completion, "reasoning", ""))
-            if not self.judge(fixed, prompt, ctx):
+            if not verdict(fixed):
                 answer, dropped = fixed, []
             if not self._language_ok(answer):
                 written = " ".join(field_text(v) for v in answer.fields.values())
-                if abs(cjk_share(written) - cjk_share(ctx.source)) >= 0.5:  # English about a Chinese text, or the reverse
+                if image is None and abs(cjk_share(written) - cjk_share(ctx.source)) >= 0.5:  # English about Chinese text
                     raise BackendError(f"The model did not write in {self.language}, even when asked again, and an answer "
                                        "in another script than its text cannot be checked against it.")
                 if result is not None:

@@ -1,6 +1,6 @@
 """What a server's error answer says, read without the SDK: how long it asks us to wait (``Retry-After``),
 whether the prompt overflowed its context window and how large that window is, whether it refused the
-answer format, and why a connection failed."""
+answer format or an image, and why a connection failed."""
 
 from __future__ import annotations
 
@@ -97,6 +97,20 @@ def refuses_format(status: int, detail: str) -> bool:
     low = (detail or "").lower()
     return status >= 400 and status not in _NOT_ABOUT_FORMAT and not is_overflow(low) and \
         any(w in low for w in _FORMAT_WORDS)
+
+
+#: Words of a refused image: llama.cpp without its vision projector answers 500 "image input is not supported - hint:
+#: ... provide the mmproj", OpenAI's text models 400 "Invalid content type. image_url is only supported by certain
+#: models", others 415 or 422 naming the content type, multimodal input or vision.
+_IMAGE_WORDS = ("image", "vision", "multimodal", "multi-modal", "image_url", "content type", "content part", "mmproj")
+_IMAGE_STATUSES = (400, 415, 422, 500)
+
+
+def refuses_images(status: int, detail: str) -> bool:
+    """Whether an error answer to a request that carried an image refuses the image itself (a text-only model or
+    server), not the request for another reason (the key, the rate, the context window)."""
+    low = (detail or "").lower()
+    return status in _IMAGE_STATUSES and not is_overflow(low) and any(w in low for w in _IMAGE_WORDS)
 
 
 def network_reason(exc: Exception) -> str:

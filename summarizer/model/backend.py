@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from summarizer.model.document import Document
+from summarizer.model.document import Document, Float
 from summarizer.model.results import SectionResult, Usage
 
 
@@ -30,6 +30,9 @@ class Backend(Protocol):
     feedback: dict[int, str]
     #: The answers it keeps between runs, or None.
     cache: AnswerStore | None
+    #: Whether it can describe a figure from its image (a model that reads images): only then does the engine,
+    #: with ``Settings.describe_figures``, cut figures' images from the PDF and hand them to ``describe_figure``.
+    describes_figures: bool
 
     def prepare(self, document: Document) -> None:
         """Get ready for ``document`` (before any section): calibrate, start a local server, reset notices."""
@@ -47,6 +50,10 @@ class Backend(Protocol):
 
     def synthesize(self, document: Document, results: list[SectionResult]) -> tuple[str, dict]:
         """The overall summary: ("", its fields) for ``output/`` to write, or (its text, its fields)."""
+
+    def describe_figure(self, document: Document, figure: Float, png: bytes) -> None:
+        """Set ``figure.description`` (and ``described_by``) from its image ``png``, or leave it empty where the model
+        cannot or will not (said once in ``notices``); never a failed section."""
 
     def usage(self) -> Usage:
         """What the run sent and received so far, and what it cost."""

@@ -150,7 +150,8 @@ class FloatKind(StrEnum):
 class Float:
     """A table or figure of the paper: its caption and number, the page and region (PDF points) it is on, a
     table's cells, and the section that cites it first. ``bbox`` is None when no region was found for the
-    caption (the caption is still the reader's)."""
+    caption (the caption is still the reader's). A figure may carry a one-line ``description`` of what its image
+    shows, written by the model named in ``described_by`` (``Settings.describe_figures``; off by default)."""
 
     kind: FloatKind
     number: str
@@ -160,6 +161,8 @@ class Float:
     rows: list[list[str]] = field(default_factory=list)
     section: int | None = None
     caption_box: tuple[float, float, float, float] | None = None  # where the caption is (to find the region)
+    description: str = ""  # a figure's one-line description by a model that read its image ("" when none was asked)
+    described_by: str = ""  # the model that wrote ``description``
 
     @property
     def label(self) -> str:
@@ -173,7 +176,8 @@ class Float:
     def to_json(self) -> dict:
         return {"kind": str(self.kind), "number": self.number, "label": self.label, "caption": self.caption,
                 "page": self.page, "bbox": list(self.bbox) if self.bbox else None, "rows": self.rows,
-                "section": self.section, "caption_box": list(self.caption_box) if self.caption_box else None}
+                "section": self.section, "caption_box": list(self.caption_box) if self.caption_box else None,
+                "description": self.description, "described_by": self.described_by}
 
     @classmethod
     def from_json(cls, data: dict) -> Float:
@@ -181,7 +185,9 @@ class Float:
         return cls(FloatKind(data.get("kind", "figure")), str(data.get("number", "")), str(data.get("caption", "")),
                    int(data.get("page") or 1), tuple(float(x) for x in bbox) if bbox else None,
                    [[str(c) for c in row] for row in data.get("rows") or []], data.get("section"),
-                   tuple(float(x) for x in box) if box else None)
+                   tuple(float(x) for x in box) if box else None,
+                   # History rows stored before figure descriptions have neither key
+                   str(data.get("description") or ""), str(data.get("described_by") or ""))
 
 
 @dataclass
@@ -202,6 +208,11 @@ class Document:
     @property
     def text(self) -> str:
         return "\n\n".join(s.text for s in self.sections)
+
+    def figures_to_describe(self) -> list[Float]:
+        """The figures a run with ``describe_figures`` asks about: those with a region on their page (found by
+        ``pdf.floats.locate_floats``; an image needs one) and no description yet."""
+        return [f for f in self.floats if f.kind == FloatKind.FIGURE and f.bbox is not None and not f.description]
 
     def to_json(self) -> dict:
         """The document's one JSON shape: ``--json``, History and the API write it, ``from_json`` reads it."""

@@ -66,3 +66,8 @@ class Cancelled(BackendError):
 class EndpointUnavailable(BackendError):
     """The endpoint cannot serve this run (unreachable, wrong URL, key rejected, asked to wait
     longer than the cap); every queued call fails at once with the same reason."""
+
+
+class ImagesRefused(BackendError):
+    """The endpoint refused a request that carried an image (a text-only model or server): learned once per
+    endpoint, after which no image is sent to it again; what needed the image is skipped, never failed."""

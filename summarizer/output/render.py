@@ -163,13 +163,16 @@ def key_results_table(doc) -> list[str]:
 
 
 def floats_markdown(floats, images: dict[str, str] | None = None) -> list[str]:
-    """A section's tables and figures under its summary: label, page and caption, a table's cells as a Markdown
-    table (every cell escaped) where they were read, and a figure's image where one was written (``images``:
-    label -> its path relative to the Markdown, ``output.figures``)."""
+    """A section's tables and figures under its summary: label, page and caption, a figure's one-line description
+    under its caption where a model wrote one (``describe_figures``; the model named, both escaped), a table's cells
+    as a Markdown table (every cell escaped) where they were read, and a figure's image where one was written
+    (``images``: label -> its path relative to the Markdown, ``output.figures``)."""
     out: list[str] = []
     for f in floats:
         caption = float_caption(f)
         out += ["", f"**{escape_text(f.label)}** (p. {f.page}): {escape_text(caption)}"]
+        if f.description:
+            out += ["", figure_description_line(f)]
         if images and f.label in images:
             out += ["", f"![{escape_text(f.label)}]({images[f.label]})"]
         rows = [r for r in f.rows if any(c.strip() for c in r)]
@@ -179,6 +182,12 @@ def floats_markdown(floats, images: dict[str, str] | None = None) -> list[str]:
             out += ["", "| " + " | ".join(markdown_cell(c) for c in padded[0]) + " |", "|" + "---|" * width]
             out += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in padded[1:]]
     return out
+
+
+def figure_description_line(figure) -> str:
+    """A figure's description as one Markdown line, "*Figure shows (model):* …", everything it carries escaped."""
+    by = f" ({escape_text(figure.described_by)})" if figure.described_by else ""
+    return f"*Figure shows{by}:* {escape_text(' '.join(figure.description.split()))}"
 
 
 _LABELS = {"contributions": "Contributions", "key_numbers": "Key numbers", "key_terms": "Key terms",

@@ -11,7 +11,7 @@ from summarizer.verify.key_results import key_results
 
 def summary_json(document: Document, result: DocumentSummary, markdown: str) -> dict:
     """The run's title, backend, overall summary, Markdown, per-section results (bullets, pages,
-    faithfulness notes), usage and cost, and coverage."""
+    faithfulness notes), usage and cost, coverage, and the tables and figures found (``Float.to_json``)."""
     return {
         "title": document.title,
         "backend": result.backend,
@@ -24,6 +24,8 @@ def summary_json(document: Document, result: DocumentSummary, markdown: str) -> 
         "stopped": result.stopped,
         "coverage": coverage(result).as_json(),
         "key_results": [k.as_json() for k in key_results(document)] if document.genre == "paper" else [],
+        # tables and figures by caption (cells where read, a figure's description where one was asked for)
+        "floats": [f.to_json() for f in document.floats],
     }
 
 

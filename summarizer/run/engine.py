@@ -10,6 +10,11 @@ Stopping: when the consumer stops iterating — a Stop button, a rerun, a closed
 raises inside the consumer's loop and the generator is closed), or ``Settings.run_timeout`` — the
 generator's cleanup cancels the client: no new request starts, the requests in flight are closed,
 and sections already finished stay finished (and cached, as each answer is stored when it arrives).
+
+Figures: with ``Settings.describe_figures``, a backend that reads images (``describes_figures``) and the PDF's bytes
+(``pdf``), each located figure's image is cut from its page and described on the same pool as the sections, at the
+same time and within the same limits (``DocumentRun.describe_figure``); a figure it could not describe keeps its
+caption, and no section waits on or fails for a figure.
 """
 
 from __future__ import annotations
@@ -112,11 +117,12 @@ def run_status(summary: DocumentSummary, backend_label: str) -> str:
 
 def run(document: Document, settings, backend: Backend | None = None, only: set[int] | None = None,
         previous: DocumentSummary | None = None, section_prompts: dict[int, str] | None = None,
-        feedback: dict[int, str] | None = None) -> Iterator[Event]:
+        feedback: dict[int, str] | None = None, pdf: bytes | None = None) -> Iterator[Event]:
     """Summarize ``document``; with ``only`` and ``previous``, redo just those sections.
 
     ``section_prompts`` maps a section index to the prompt the user chose for it (LLM backend);
-    ``feedback`` names a problem found in a previous answer, for a re-ask.
+    ``feedback`` names a problem found in a previous answer, for a re-ask; ``pdf`` is the document's PDF, from
+    which figures' images are cut when ``settings.describe_figures`` is on.
     """
     if backend is None:
         backend = make_backend(settings, section_prompts=section_prompts) if settings.backend == "llm" \
@@ -141,8 +147,13 @@ def run(document: Document, settings, backend: Backend | None = None, only: set[
             state.fail_run(str(exc))
         for r in results:
             yield Event("section", replace(r))
-        if todo:
-            pending = [pool.submit(state.work_request, unit) for unit in _requests(backend, document, todo)]
+        figures = document.figures_to_describe() if pdf is not None and settings.describe_figures \
+            and backend.describes_figures and not state.fatal else []
+        if todo or figures:
+            # a figure after each request's sections: described while the sections are, not after them all
+            jobs = _interleaved([(state.work_request, (unit,)) for unit in _requests(backend, document, todo)],
+                                [(state.describe_figure, (figure, pdf)) for figure in figures])
+            pending = [pool.submit(work, *args) for work, args in jobs]
             everything: Future = Future()
             _when_all(pending, everything)
             yield from state.wait_for(everything)
@@ -183,6 +194,14 @@ def _requests(backend: Backend, document: Document, todo: list[SectionResult]) -
         log.exception("grouping small sections failed: each is asked alone")
         return [[r] for r in todo]
     return [[by_index[i] for i in unit] for unit in units]
+
+
+def _interleaved(first: list, second: list) -> list:
+    """``first[0], second[0], first[1], second[1], …``, then what is left of the longer list."""
+    out = []
+    for n in range(max(len(first), len(second))):
+        out += first[n:n + 1] + second[n:n + 1]
+    return out
 
 
 def _when_all(futures: list[Future], done: Future) -> None:

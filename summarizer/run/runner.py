@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from summarizer.model.backend import Backend
-from summarizer.model.document import Document
+from summarizer.model.document import Document, Float
 from summarizer.model.errors import Cancelled, EndpointUnavailable, SummarizerError
 from summarizer.model.results import NOT_RUN, NOT_SENT, DocumentSummary, SectionResult, Status, Usage
 from summarizer.output.render import render_fields, render_overview
@@ -22,6 +22,9 @@ from summarizer.verify.section_checks import check_section
 log = logging.getLogger(__name__)
 
 TICK = 0.2  # seconds between "tick" events while nothing changes
+#: A figure's image for its description: its longest side at most this many pixels (a model asked at detail "low"
+#: sees 512 x 512 at most; a local vision model resizes to its own size).
+FIGURE_IMAGE_SIDE = 1024
 
 
 @dataclass
@@ -149,6 +152,25 @@ class DocumentRun:
                 list(alone.map(self.work, missed))
         elif missed:
             self.work(missed[0])
+
+    def describe_figure(self, figure: Float, pdf: bytes) -> None:
+        """One figure's description (``Settings.describe_figures``): its image cut from the PDF and handed to the
+        backend. Whatever goes wrong leaves the figure with its caption; an endpoint that cannot serve the run
+        ends it as a section's request would."""
+        if self.fatal:
+            return
+        try:
+            from summarizer.pdf.page_view import render_region
+
+            x0, y0, x1, y1 = figure.bbox
+            zoom = min(2.0, FIGURE_IMAGE_SIDE / max(1.0, x1 - x0, y1 - y0))
+            self.backend.describe_figure(self.document, figure, render_region(pdf, figure.page, figure.bbox, zoom))
+        except EndpointUnavailable as exc:
+            self.fail_run(str(exc))
+        except SummarizerError as exc:  # a cut image that failed, a stopped run: the caption stays
+            log.info("%s not described: %s", figure.label, exc)
+        except Exception:  # a bug must not take the sections down
+            log.exception("%s not described", figure.label)
 
     # ---- the consumer's side -------------------------------------------------------------------
     def wait_for(self, future: Future) -> Iterator[Event]:

@@ -125,7 +125,7 @@ def public_settings(settings) -> dict:
     """The settings a run records: what decides the summary, never the key or its URL credentials."""
     keep = ("backend", "model", "language", "length", "parser", "temperature", "workers", "small_model",
             "route_below_tokens", "use_cache", "include_reasoning", "context_window", "group_below",
-            "whole_paper_below")
+            "whole_paper_below", "describe_figures")
     out = {k: getattr(settings, k, None) for k in keep}
     out["host"] = safe_host(settings.base_url) if settings.backend == "llm" else ""
     out["backend_label"] = f"llm ({settings.model} @ {out['host']})" if settings.backend == "llm" else settings.backend_label
