@@ -327,7 +327,7 @@ def show_result(settings) -> None:
             from summarizer.output.provenance import Provenance
             from ui.exports import export_menu
 
-            export_menu(st, result, key="download", provenance=Provenance.of(result, settings),
+            export_menu(st, result, key="download", provenance=ui_session.run_provenance(st) or Provenance.of(result, settings),
                         pdf=st.session_state.get("doc_pdf"))
     if usage.requests:
         cost = f", ≈ ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""

@@ -244,3 +244,11 @@ def test_the_backend_refuses_garbage_items_before_calling_a_section_done():
     answer = ParsedAnswer(fields={"summary": "- Queries read only the best sections' postings, 4.2 times faster than BM25.",
                                   "key_terms": ["{", "}"]})
     assert "key_terms" in backend.judge(answer, prompt, ctx)
+
+
+def test_a_summary_that_says_what_language_its_sources_are_in_is_not_talk_about_instructions():
+    """Only the summary speaking of itself is ("This summary covers …"); a faithful sentence about the text's own
+    subjects is not, whatever words it uses."""
+    answer = "- The index reads section centroids first; the articles it indexes are written in Chinese."
+    assert "instructions" not in answer_problem(answer, _section_ctx())
+    assert "instructions" in answer_problem("- The index reads centroids.\n**This summary** covers the method.", _section_ctx())

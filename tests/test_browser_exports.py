@@ -13,6 +13,7 @@ from test_browser import (  # noqa: F401
     _idle,
     _paper,
     _upload_and_summarize,
+    _use_llm,
     _wait_text,
     app_log,
     app_url,
@@ -36,7 +37,7 @@ def _export(page, label: str, key: str) -> tuple[str, bytes]:
     return download.suggested_filename, open(download.path(), "rb").read()
 
 
-def test_a_summary_exported_as_word_bibtex_and_an_obsidian_note(app_url, browser, tmp_path):  # noqa: F811
+def test_a_summary_exported_as_word_bibtex_and_an_obsidian_note(app_url, browser, tmp_path, llm_server):  # noqa: F811
     import bibtexparser
     import docx
 
@@ -79,3 +80,11 @@ def test_a_summary_exported_as_word_bibtex_and_an_obsidian_note(app_url, browser
     front = yaml.safe_load(text.split("---\n", 2)[1])
     assert front["title"] == paper.title and front["backend"].startswith("extractive")
     assert "[!summary]" in text
+
+    # the settings changed since the run: its export still says how it was made, not what the settings say now
+    _use_llm(page, app_url, llm_server, "sk-test-0000")
+    page.get_by_role("link", name="Summarize").first.click()
+    _wait_text(page, "Download Markdown")
+    _, data = _export(page, "Word (.docx)", "download")
+    rows = {row.cells[0].text: row.cells[1].text for row in docx.Document(io.BytesIO(data)).tables[-1].rows}
+    assert rows["Backend"].startswith("extractive") and "Model" not in rows and "Endpoint host" not in rows, rows

@@ -290,6 +290,17 @@ def test_obsidian_keeps_math_and_neutralises_html():
     assert "&lt;b>bold&lt;/b> costs $3 and $4" in note
 
 
+def test_two_dollar_code_spans_do_not_keep_a_remote_image_as_math():
+    """"`$` ![x](https://…) `$`" is two code spans around text: the image between them is made inert, not kept as
+    the body of a math span (Obsidian would load it when the note opens)."""
+    doc = parse_text(PAPER, "parks.md")
+    section = SectionResult(0, "Results", "results", 1, "done",
+                            "- Costs `$` ![x](https://tracker.example/p.png) `$` and $x < 1$.")
+    note = export(DocumentSummary(doc, "extractive (built-in, offline)", "Overall.", [section]),
+                  Format.OBSIDIAN, when=WHEN).decode("utf-8")
+    assert "![x](https://tracker" not in note and "$x \\lt{} 1$" in note
+
+
 def test_obsidian_front_matter_round_trips_a_hostile_title(hostile):
     note = export(hostile, Format.OBSIDIAN, when=WHEN).decode("utf-8")
     props = front_matter(note)
@@ -507,6 +518,10 @@ def test_cli_writes_several_formats_and_refuses_what_it_cannot(tmp_path):
     assert front_matter((tmp_path / "out.md").read_text(encoding="utf-8"))["title"] == "Parks Cool Their Streets"
     printed = _cli("summarize", "parks.md", "--format", "bib", "--no-history", "-q", cwd=tmp_path, home=home)
     assert printed.returncode == 0 and _raw_bib(printed.stdout).entries[0]["title"] == "Parks Cool Their Streets"
+    (tmp_path / "ferry.txt").write_text("Ferry returns after repairs\n\nThe harbour ferry returned on Monday after two "
+                                        "weeks of repairs, the port said. Passengers welcomed the return.", encoding="utf-8")
+    empty = _cli("summarize", "ferry.txt", "--format", "zotero-extra", "--no-history", "-q", cwd=tmp_path, home=home)
+    assert empty.returncode == 0 and "#" not in empty.stdout  # an article's empty Extra field, never the Markdown
     for args, says in ((["--format", "pdf"], "Unknown format 'pdf'; choose from md, obsidian,"),
                        (["--format", "docx"], "--format docx is a binary file and is not printed: give -o PATH."),
                        (["--format", "md,bib"], "Several formats are written as files: give -o PATH")):

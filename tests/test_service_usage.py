@@ -153,3 +153,24 @@ def test_both_stores_count_usage_outside_jobs_toward_the_keys_tokens_for_today(k
     finally:
         if redis is not None:
             redis.stop()
+
+
+def test_an_answer_is_given_even_when_its_tokens_cannot_be_counted(app_home, model):
+    """The store fails as the answer's tokens are counted (here: SQLite refuses the write): the client still gets
+    the answer it paid for, plain and streamed; the log says the count was lost."""
+    import sqlite3
+
+    env = service_env(app_home, model.base_url)
+    reader = _key(env, "reader")
+    server = ApiServer(env).start()
+    try:
+        with server.client(reader["key"]) as http:
+            doc = http.post("/v1/sections", json={"text": NEWS}).json()["document_id"]
+            with sqlite3.connect(Path(env["SUMMARIZER_HOME"]) / "data" / "service.sqlite3") as db:
+                db.execute("CREATE TRIGGER refuse BEFORE INSERT ON usage BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+            asked = http.post("/v1/ask", json={"document_id": doc, "question": "What did the council approve?"})
+            assert asked.status_code == 200, asked.text
+            assert asked.json()["usage"]["tokens_in"] > 0
+            assert _streamed_answer(http, {"document_id": doc, "question": "Who defended the plan?"})["usage"]["requests"] == 1
+    finally:
+        server.stop()

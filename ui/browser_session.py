@@ -160,6 +160,21 @@ def _restore(st, history: SQLiteHistory, sid: str) -> None:
     state["hist_saved"] = None if "api_key" in saved else _fingerprint(_snapshot(st), _key_mark(st))
 
 
+def run_provenance(st):
+    """How the result on the page was made, as History recorded it when it ran (its backend, model, host, prompts and
+    cost: not the settings of today, which may have changed since, or be another run's); None when it is unrecorded."""
+    state = st.session_state
+    run_id = state.get("run_id")
+    if not run_id or state.get("run_digest") != state.get("result_digest"):
+        return None
+    try:
+        record = store().get_run(session_id(st), run_id)
+    except Exception as exc:  # History unreadable: the export says what the page's settings say
+        log.error("history: the run's provenance could not be read (%s)", exc)
+        return None
+    return record.provenance() if record is not None else None
+
+
 def show_run(st, history: SQLiteHistory, sid: str, run_id: str, keep_document: bool = False) -> bool:
     """Put a stored run on the main page as if it had just run (its document too, unless kept)."""
     from summarizer.output.render import render_markdown

@@ -246,7 +246,8 @@ def cmd_summarize(args) -> int:
 
         print(json.dumps(summary_json(doc, result, markdown), ensure_ascii=False, indent=2))
     elif args.output in (None, STDOUT):
-        sys.stdout.write(getattr(args, "printed", None) or markdown)
+        printed = getattr(args, "printed", None)  # a format's text ("" is a format's answer too: an empty Extra field)
+        sys.stdout.write(markdown if printed is None else printed)
         sys.stdout.flush()
     if not (args.json or args.quiet):
         written = getattr(args, "written", None) or ([args.output] if args.output not in (None, STDOUT) else [])

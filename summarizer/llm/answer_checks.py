@@ -68,7 +68,7 @@ _META = re.compile(
     r"|\b(?:within|under|below|exceed(?:ing)?|at most|no more than|not more than)\s+(?:the\s+)?(?:allowed\s+|given\s+)?"
     r"(?:\d+[-\s]+)?words?\b|\banswer fields?\b|\bjson\b|\bthis (?:field|answer|response) (?:is|should|must|will)\b"
     r"|\b(?:the|this) (?:section|text) (?:provided|given|above|below)\b|\bas an ai\b"
-    r"|\b(?:this|my|the following|the above) summary\b|\b(?:is|was|are) written in (?:simplified |traditional )?(?:chinese|english)\b"
+    r"|(?:^|\n)[ \t]*(?:[-*•][ \t]*)?(?:\*\*)?(?:this|my|the following|the above) summary\b"
     r"|字数|不超过\s*\d+\s*(?:个)?字|字段|答案格式", re.I)
 _QUOTE = re.compile(r"[\"“”„«»「」『』]([^\"“”„«»「」『』\n]{8,400})[\"“”„«»「」『』]")
 #: Words too common to show that a text is about its source (for the content-overlap rule).

@@ -63,8 +63,9 @@ def safe_markdown(markdown: str) -> str:
 
 
 # $$…$$ (one line or several), or $…$ on one line that opens on a non-space and closes on one not followed by a
-# digit (Pandoc's and Obsidian's rule: "$3 and $4" is money, not math)
-_MATH = re.compile(r"(\$\$[^$]+?\$\$|(?<![\\$])\$(?=[^\s$])[^$\n]*?[^\s\\$]\$(?![\d$])|(?<![\\$])\$[^\s$]\$(?![\d$]))")
+# digit (Pandoc's and Obsidian's rule: "$3 and $4" is money, not math). No span holds a backtick: "`$` … `$`" is two
+# code spans around text, which must be made inert like any other text, not kept as math.
+_MATH = re.compile(r"(\$\$[^$`]+?\$\$|(?<![\\$])\$(?=[^\s$`])[^$\n`]*?[^\s\\$`]\$(?![\d$])|(?<![\\$])\$[^\s$`]\$(?![\d$]))")
 
 
 def safe_markdown_math(markdown: str) -> str:

@@ -460,11 +460,15 @@ def create_app(service: Service) -> FastAPI:
             raise Problem(422, "cannot-answer", str(exc)) from None
 
         def charge() -> None:
-            """The answer's model tokens, counted toward the key's tokens for today (whatever became of it)."""
+            """The answer's model tokens, counted toward the key's tokens for today (whatever became of it). A store
+            that fails here loses the count, never the answer already paid for (the log says so)."""
             turn = answering.turn
             tokens = turn.tokens_in + turn.tokens_out
             if tokens > 0:
-                store.add_usage(key.id, "ask", tokens, turn.cost_usd)
+                try:
+                    store.add_usage(key.id, "ask", tokens, turn.cost_usd)
+                except Exception:
+                    log.exception("ask: its %d tokens could not be counted toward the key", tokens)
 
         if not body.stream:
             def answer() -> None:
@@ -660,10 +664,7 @@ async def _answer_stream(answering, charge: Callable[[], None]) -> AsyncIterator
             log.warning("ask failed: %s", exc)
             loop.call_soon_threadsafe(pieces.put_nowait, ("error", str(exc) if isinstance(exc, SummarizerError)
                                                           else "The answer failed on the server."))
-        try:
-            charge()
-        except Exception:
-            log.exception("ask: its tokens could not be counted")
+        charge()
         loop.call_soon_threadsafe(pieces.put_nowait, ("end", None))
 
     task = loop.run_in_executor(None, work)
