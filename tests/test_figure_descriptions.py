@@ -348,3 +348,31 @@ def test_the_local_model_is_never_sent_an_image(monkeypatch, tmp_path):
     backend.describe_figure(doc, doc.floats[0], b"\x89PNG")
     backend.describe_figure(doc, doc.floats[0], b"\x89PNG")
     assert sent == [] and backend.notices == [FIGURES_SKIPPED] and not doc.floats[0].description
+
+
+@pytest.mark.parametrize("text, refusal", [
+    ("I cannot see any image in your message.", True),
+    ("Sorry, I can't view images.", True),
+    ("The plot shows accuracy. I do not have access to the figure.", True),
+    ("No image was provided.", True),
+    ("A bar chart comparing models I-III, which do not use visual features, on accuracy.", False),
+    ("A diagram of stage I, which cannot pass images to the decoder directly.", False),
+])
+def test_only_the_model_saying_it_has_no_image_reads_as_a_refusal(text, refusal):
+    """A refusal turns figure descriptions off for the run: an ordinary description that happens to hold "I" and
+    "do not … visual" must not."""
+    from summarizer.llm.answer_checks import says_no_image
+
+    assert says_no_image(text) is refusal
+
+
+@pytest.mark.parametrize("status, detail, refusal", [
+    (500, "image input is not supported - hint: you may need to provide the mmproj", True),
+    (400, "Invalid content type. image_url is only supported by certain models.", True),
+    (400, "Invalid image.", False),  # this picture, not pictures: the next figure may be read
+    (400, "Your input image may contain content that is not allowed by our safety system.", False),
+])
+def test_an_error_about_one_image_is_not_a_refusal_of_images(status, detail, refusal):
+    from summarizer.llm.server_errors import refuses_images
+
+    assert refuses_images(status, detail) is refusal

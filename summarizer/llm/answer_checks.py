@@ -290,11 +290,11 @@ def copies_caption(text: str, caption: str) -> bool:
 
 #: A model that was sent no image it could read says so in words ("I cannot see any image", "no image was provided"):
 #: a text-only server that drops the image part (llama-cpp-python's built-in chat formats do) answers the text alone.
-_NO_IMAGE = re.compile(
-    r"\bI(?:'m| am)?\b[^.]{0,30}?\b(?:can ?not|can't|cannot|unable to|not able to|do not|don't|have no|lack)\b[^.]{0,40}?"
-    r"\b(?:images?|figures?|pictures?|attachments?|visual)\b"
-    r"|\bno (?:image|figure|picture|attachment)s? (?:was |were |is |has been )?(?:provided|attached|given|included|"
-    r"uploaded|visible|here|in (?:the|your|this) (?:message|request))\b", re.I)
+_NO_IMAGE = re.compile(  # the model saying it has no image: "I" opening a sentence (never "models I-III")
+    r"(?:^|[.!?]\s+)(?i:sorry,?\s+|unfortunately,?\s+)?I(?:'m| am)?\b(?i:[^.]{0,30}?\b(?:can ?not|can't|cannot|unable to"
+    r"|not able to|do not|don't|have no|lack)\b[^.]{0,40}?\b(?:images?|figures?|pictures?|attachments?|visual))\b"
+    r"|(?i:\bno (?:image|figure|picture|attachment)s? (?:was |were |is |has been )?(?:provided|attached|given|included|"
+    r"uploaded|visible|here|in (?:the|your|this) (?:message|request))\b)")
 
 
 def says_no_image(text: str) -> bool:

@@ -103,6 +103,10 @@ def refuses_format(status: int, detail: str) -> bool:
 #: ... provide the mmproj", OpenAI's text models 400 "Invalid content type. image_url is only supported by certain
 #: models", others 415 or 422 naming the content type, multimodal input or vision.
 _IMAGE_WORDS = ("image", "vision", "multimodal", "multi-modal", "image_url", "content type", "content part", "mmproj")
+#: Words that refuse images as such, not one image ("Invalid image", "your input image may contain content that is
+#: not allowed" reject that picture; the next one may be read).
+_REFUSAL_WORDS = ("not support", "unsupported", "only supported", "not accept", "not enabled", "mmproj", "no vision",
+                  "should be 'text'", "cannot process image", "does not have vision", "not a multimodal")
 _IMAGE_STATUSES = (400, 415, 422, 500)
 
 
@@ -110,7 +114,8 @@ def refuses_images(status: int, detail: str) -> bool:
     """Whether an error answer to a request that carried an image refuses the image itself (a text-only model or
     server), not the request for another reason (the key, the rate, the context window)."""
     low = (detail or "").lower()
-    return status in _IMAGE_STATUSES and not is_overflow(low) and any(w in low for w in _IMAGE_WORDS)
+    return status in _IMAGE_STATUSES and not is_overflow(low) and any(w in low for w in _IMAGE_WORDS) \
+        and any(w in low for w in _REFUSAL_WORDS)
 
 
 def network_reason(exc: Exception) -> str:
