@@ -376,3 +376,17 @@ def test_an_error_about_one_image_is_not_a_refusal_of_images(status, detail, ref
     from summarizer.llm.server_errors import refuses_images
 
     assert refuses_images(status, detail) is refusal
+
+
+def test_a_run_reopened_from_history_keeps_its_figure_descriptions(llm_server, tmp_path):
+    """History stores the document as the run began; the descriptions the run wrote into it are kept at its end, so a
+    reopened run (and every export made from it) shows them."""
+    from summarizer.store.recorder import command_recorder, reopen
+
+    data, doc = _paper()
+    settings = llm_settings(llm_server, describe_figures=True)
+    recorder = command_recorder(doc, settings, tmp_path / "history.sqlite3")
+    result = summarize_document(doc, settings, on_event=recorder, pdf=data)
+    recorder.finish(result, render_markdown(result))
+    _, reopened = reopen(recorder.store, "cli", recorder.run_id)
+    assert _described(reopened.document) == _described(doc) and len(_described(doc)) == 2

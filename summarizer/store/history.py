@@ -284,9 +284,7 @@ class SQLiteHistory:
     # -- documents -------------------------------------------------------------------------------
     def save_document(self, doc_hash: str, document: Document) -> None:
         blob = document_to_blob(document)
-        self._write(lambda db: db.execute(
-            "INSERT OR IGNORE INTO documents (hash, title, source, pages, language, body, created) VALUES (?,?,?,?,?,?,?)",
-            (doc_hash, document.title, document.source, document.page_count, document.language, blob, time.time())))
+        self._write(lambda db: _insert_document(db, doc_hash, document, blob, time.time()))
 
     def save_source(self, doc_hash: str, pdf: bytes) -> None:
         """The PDF behind ``doc_hash`` (the page view of a reopened run); stored once."""
@@ -321,9 +319,7 @@ class SQLiteHistory:
         now = time.time()
 
         def steps(db: sqlite3.Connection) -> None:
-            db.execute("INSERT OR IGNORE INTO documents (hash, title, source, pages, language, body, created) "
-                       "VALUES (?,?,?,?,?,?,?)",
-                       (body_hash, document.title, document.source, document.page_count, document.language, blob, now))
+            _insert_document(db, body_hash, document, blob, now)
             db.execute("INSERT INTO runs (id, owner, doc_hash, body_hash, title, source, pages, backend, model, host, length, "
                        "language, origin, settings, prompts, status, started, updated) "
                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -364,8 +360,16 @@ class SQLiteHistory:
         status = "failed" if summary.sections and not any(s.ok for s in summary.sections) \
             and any(s.status == "failed" for s in summary.sections) else "done"
         usage = summary.usage
+        document = summary.document
+        # the run wrote into its document (the figures' descriptions): kept as it ended, so a reopened run and its
+        # exports show them (start_run stored it as it began)
+        blob = document_to_blob(document) if any(f.description for f in document.floats) else None
 
         def steps(db: sqlite3.Connection) -> None:
+            if blob is not None:
+                body_hash = "body-" + hashlib.sha256(blob).hexdigest()[:32]
+                _insert_document(db, body_hash, document, blob, now)
+                db.execute("UPDATE runs SET body_hash = ? WHERE id = ?", (body_hash, run_id))
             db.executemany("INSERT INTO sections (run_id, idx, title, status, data, updated) VALUES (?,?,?,?,?,?) "
                            "ON CONFLICT(run_id, idx) DO UPDATE SET title = excluded.title, status = excluded.status, "
                            "data = excluded.data, updated = excluded.updated",
@@ -577,3 +581,8 @@ def open_history(path: str | Path | None = None) -> SQLiteHistory:
             store = _stores[target] = SQLiteHistory(target)
         return store
 
+
+def _insert_document(db: sqlite3.Connection, doc_hash: str, document: Document, blob: bytes, now: float) -> None:
+    """A document stored once under its hash (a second store of the same hash changes nothing)."""
+    db.execute("INSERT OR IGNORE INTO documents (hash, title, source, pages, language, body, created) VALUES (?,?,?,?,?,?,?)",
+               (doc_hash, document.title, document.source, document.page_count, document.language, blob, now))
