@@ -67,7 +67,9 @@ def _with_floats(doc, label: str = ""):
     results = next((i for i, s in enumerate(doc.sections) if s.kind == "results"), 0)
     doc.floats = [Float(FloatKind.TABLE, "1", f"Table 1: Street temperatures {label}", 2,
                         rows=[["Distance", "Cooling"], ["100 m", "1.8"], [label or "400 m", "0.0"]], section=results),
-                  Float(FloatKind.FIGURE, "2", f"Figure 2: The six parks {label}", 2, bbox=(0, 0, 10, 10), section=results)]
+                  Float(FloatKind.FIGURE, "2", f"Figure 2: The six parks {label}", 2, bbox=(0, 0, 10, 10), section=results,
+                        description=f"A map of six parks with the cooled streets around each {label}",
+                        described_by="test-model")]
     return doc
 
 
@@ -350,7 +352,8 @@ def test_html_page_is_standalone_inert_and_carries_its_provenance(parks):
     assert page.tags.count("img") == 1 and "table" in page.tags
     text = "".join(page.text)
     for fact in ("Backend", "extractive", "Generated", "2026-03-01 12:00 UTC", "Cost", "none (offline)",
-                 "Unverified numbers", "Key results", "Table 1 (p. 2): Street temperatures"):
+                 "Unverified numbers", "Key results", "Table 1 (p. 2): Street temperatures",
+                 "Figure shows (test-model): A map of six parks"):
         assert fact in text, fact
 
 
@@ -369,6 +372,7 @@ def test_docx_opens_with_headings_bullets_tables_figure_and_provenance(parks):
     assert bullets and any(re.search(r"\(p\. \d+\)", t) for t in bullets)
     cells = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
     assert ["Distance", "Cooling"] in cells and ["Measure", "Value", "Against", "Source"] in cells
+    assert any(t.startswith("Figure shows (test-model): A map of six parks with the cooled") for _, t in styles)
     provenance_rows = dict(r for r in cells if len(r) == 2)
     assert provenance_rows["Model"] == "gpt-test" and provenance_rows["Endpoint host"] == "api.example.com:8443"
     assert provenance_rows["Unverified numbers"] == "0" and provenance_rows["Cost"] == "not priced"  # no price known

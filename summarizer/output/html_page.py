@@ -84,6 +84,8 @@ def block_html(block: Block, images: bool = True) -> str:
         return f"<pre><code>{text(block.text)}</code></pre>"
     assert isinstance(block, Figure), block
     caption = f"<strong>{text(block.label)}</strong> (p. {int(block.page)}): {text(block.caption)}"
+    if block.description:
+        caption += f"<br><em>Figure shows ({text(block.described_by or 'the model')}):</em> {text(block.description)}"
     if images and block.png and block.png.startswith(PNG):
         data = base64.b64encode(block.png).decode("ascii")
         return f'<figure><img src="data:image/png;base64,{data}" alt="{text(block.label)}"><figcaption>{caption}</figcaption></figure>'

@@ -68,6 +68,8 @@ class Figure:
     caption: str
     page: int
     png: bytes | None = None  # the image where one was cut from the page
+    description: str = ""  # what the figure shows, as a model described it (``Float.description``)
+    described_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -324,5 +326,6 @@ def section_blocks(result: DocumentSummary, r, images: Mapping[str, bytes], incl
     for f in (f for f in result.document.floats if f.section == r.index):
         caption = float_caption(f)
         table = table_block(f.rows, f"{f.label} (p. {f.page}): {caption}") if f.rows else None
-        blocks.append(table if table is not None else Figure(f.label, caption, f.page, images.get(f.label)))
+        blocks.append(table if table is not None else Figure(f.label, caption, f.page, images.get(f.label),
+                                                             f.description, f.described_by))
     return blocks

@@ -80,6 +80,10 @@ def _figure(doc, figure: Figure) -> None:
     p = doc.add_paragraph(style="Caption")
     p.add_run(xml_text(figure.label)).bold = True
     p.add_run(xml_text(f" (p. {figure.page}): {figure.caption}"))
+    if figure.description:
+        shows = doc.add_paragraph()
+        shows.add_run(xml_text(f"Figure shows ({figure.described_by or 'the model'}): ")).italic = True
+        shows.add_run(xml_text(figure.description))
 
 
 def docx_bytes(report: Report) -> bytes:
