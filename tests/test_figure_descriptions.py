@@ -390,3 +390,10 @@ def test_a_run_reopened_from_history_keeps_its_figure_descriptions(llm_server, t
     recorder.finish(result, render_markdown(result))
     _, reopened = reopen(recorder.store, "cli", recorder.run_id)
     assert _described(reopened.document) == _described(doc) and len(_described(doc)) == 2
+
+
+def test_a_description_is_measured_in_words_as_every_size_check_measures_them():
+    """Hyphenated terms are one word each (``text.language.reading_length``), not one per piece."""
+    text = ("A line chart comparing state-of-the-art and off-the-shelf retrieval models on long-document "
+            "question-answering, with end-to-end latency on a log-scale y-axis.")
+    assert description_problem(text, "Figure 3: Latency of the retrieval models.") == ""

@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from summarizer.text.language import HAN_CHAR, cjk_share
+from summarizer.text.language import HAN_CHAR, cjk_share, reading_length
 from summarizer.text.sentences import split_sentences
 
 #: The tags we wrap data in (``llm.backend.delimit`` and the prompt files).
@@ -270,13 +270,6 @@ def _form_problem(text: str, clean: str, tokens: list[str], ctx: AnswerContext) 
     return ""
 
 
-def word_count(text: str) -> int:
-    """Words as a reader counts them: each run of letters or digits, and two CJK characters as one word."""
-    tokens = units(text)
-    cjk = sum(1 for t in tokens if HAN_CHAR.match(t))
-    return len(tokens) - cjk + (cjk + 1) // 2
-
-
 def copies_caption(text: str, caption: str) -> bool:
     """Whether ``text`` is the figure's caption (or a piece of it) copied rather than a description of the image:
     most of its words inside 3-word runs of the caption, or, for a text of one or two words, all of them in it."""
@@ -315,7 +308,7 @@ def description_problem(text: str, caption: str, max_words: int = FIGURE_MAX_WOR
         return "the description copied the figure's caption instead of saying what the image shows"
     if len(split_sentences(clean, "zh" if cjk_share(clean) > 0.3 else "en")) > 1:
         return "the description was more than one sentence"
-    words = word_count(clean)
+    words = reading_length(clean)
     if words > max_words:
         return f"the description was {words} words long, more than {max_words}"
     return ""
