@@ -395,5 +395,5 @@ def test_a_run_reopened_from_history_keeps_its_figure_descriptions(llm_server, t
 def test_a_description_is_measured_in_words_as_every_size_check_measures_them():
     """Hyphenated terms are one word each (``text.language.reading_length``), not one per piece."""
     text = ("A line chart comparing state-of-the-art and off-the-shelf retrieval models on long-document "
-            "question-answering, with end-to-end latency on a log-scale y-axis.")
+            "question-answering, with end-to-end latency on a log-scale y-axis for up-to-date out-of-domain test-sets.")
     assert description_problem(text, "Figure 3: Latency of the retrieval models.") == ""
