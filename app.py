@@ -328,7 +328,7 @@ def show_result(settings) -> None:
             from ui.exports import export_menu
 
             export_menu(st, result, key="download", provenance=ui_session.run_provenance(st) or Provenance.of(result, settings),
-                        pdf=st.session_state.get("doc_pdf"))
+                        pdf=st.session_state.get("doc_pdf"), include_reasoning=settings.include_reasoning)
     if usage.requests:
         cost = f", ≈ ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
         st.caption(f"{plural(usage.requests, 'request')} · {plural(usage.tokens_in, 'token')} in · "

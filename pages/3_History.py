@@ -78,7 +78,8 @@ else:
         if opened is not None:  # the document is still stored: every export format, made again from it
             with cols[1]:
                 export_menu(st, opened[1], key="hist", provenance=record.provenance(),
-                            pdf=history.load_source(record.info.doc_hash))
+                            pdf=history.load_source(record.info.doc_hash),
+                            include_reasoning=bool(record.settings.get("include_reasoning")))
     same_doc = [r for r in history.list_runs(sid, doc_hash=run.doc_hash) if r.id != chosen]
     if cols[2].button("Compare with another run", key="hist_compare", disabled=not same_doc,
                       help="Runs of the same document" if same_doc else "Summarize this document again (another "

@@ -320,7 +320,8 @@ def shared_view(st) -> bool:
 
     document = store().load_document(record.body_hash)  # this one run's document, which its link opens
     if document is not None:
-        export_menu(st, record.to_summary(document), key="share", provenance=record.provenance())
+        export_menu(st, record.to_summary(document), key="share", provenance=record.provenance(),
+                    pdf=store().load_source(record.info.doc_hash))  # the paper's record reads its first pages too
     return True
 
 

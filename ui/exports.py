@@ -25,23 +25,25 @@ MENU = (Format.OBSIDIAN, Format.ZOTERO, Format.ZOTERO_EXTRA, Format.BIB, Format.
 
 
 def export_maker(result: DocumentSummary, fmt: Format, provenance: Provenance | None,
-                 pdf: bytes | None) -> Callable[[], bytes]:
+                 pdf: bytes | None, include_reasoning: bool = False) -> Callable[[], bytes]:
     """The file of ``result`` in ``fmt``, made when called: Word and HTML embed the figures found on the PDF."""
     def make() -> bytes:
         try:
             images = _figures(result, pdf) if fmt in (Format.DOCX, Format.HTML) else None
-            return export(result, fmt, images, provenance=provenance, pdf=pdf)
+            return export(result, fmt, images, provenance=provenance, pdf=pdf, include_reasoning=include_reasoning)
         except (SummarizerError, OSError, ValueError) as exc:
             log.warning("the %s export of '%s' failed", fmt, result.document.title, exc_info=True)
             return f"The {fmt.spec.label} export could not be made: {exc}\n".encode()
     return make
 
 
-def bundle_maker(result: DocumentSummary, provenance: Provenance | None, pdf: bytes | None) -> Callable[[], bytes]:
+def bundle_maker(result: DocumentSummary, provenance: Provenance | None, pdf: bytes | None,
+                 include_reasoning: bool = False) -> Callable[[], bytes]:
     """Every format in one zip, with the figures beside the notes, made when called."""
     def make() -> bytes:
         try:
-            return export_bundle(result, figures=_figures(result, pdf), provenance=provenance, pdf=pdf)
+            return export_bundle(result, figures=_figures(result, pdf), provenance=provenance, pdf=pdf,
+                                 include_reasoning=include_reasoning)
         except (SummarizerError, OSError, ValueError) as exc:
             log.warning("the zip of every format of '%s' failed", result.document.title, exc_info=True)
             import io
@@ -64,11 +66,12 @@ def _figures(result: DocumentSummary, pdf: bytes | None) -> dict[str, bytes] | N
 
 
 def export_menu(st, result: DocumentSummary, *, key: str, provenance: Provenance | None = None,
-                pdf: bytes | None = None) -> None:
+                pdf: bytes | None = None, include_reasoning: bool = False) -> None:
     """A "More formats" pop-over: the formats as a list to pick from, and the download button (no rerun on
-    click). A pop-over fits beside the Markdown button in a narrow column, and shows every format at once."""
+    click). A pop-over fits beside the Markdown button in a narrow column, and shows every format at once.
+    ``include_reasoning``: the model's reasoning goes where the Markdown download put it."""
     with st.popover("More formats", key=f"{key}_formats", width="stretch"):
-        st.download_button("⬇️ All formats (.zip)", data=bundle_maker(result, provenance, pdf),
+        st.download_button("⬇️ All formats (.zip)", data=bundle_maker(result, provenance, pdf, include_reasoning),
                            file_name=file_name(result.document, Format.MD).removesuffix(".summary.md") + ".zip",
                            mime="application/zip", on_click="ignore", key=f"{key}_bundle", type="primary",
                            help="The Markdown, the Obsidian note with its figures folder, the Zotero note and Extra "
@@ -76,6 +79,6 @@ def export_menu(st, result: DocumentSummary, *, key: str, provenance: Provenance
         fmt = st.radio("Export as", MENU, format_func=lambda f: f.spec.label, key=f"{key}_format",
                        help="Obsidian (front matter, callouts), a Zotero note or its Extra field, the paper's BibTeX "
                             "or RIS, Word, a standalone web page, or the JSON of the run")
-        st.download_button(f"⬇️ Download {fmt.spec.label}", data=export_maker(result, fmt, provenance, pdf),
+        st.download_button(f"⬇️ Download {fmt.spec.label}", data=export_maker(result, fmt, provenance, pdf, include_reasoning),
                            file_name=file_name(result.document, fmt), mime=fmt.media_type.split(";")[0],
                            on_click="ignore", key=f"{key}_export")

@@ -92,7 +92,8 @@ def _export(store, owner: str | None, record, fmt: str, output: str | None) -> i
     if opened is None:
         raise InputError(f"The document of run '{record.info.id}' is no longer stored; only md and csv can be exported.")
     _, summary = opened
-    _write(export(summary, fmt, provenance=record.provenance()), output)
+    pdf = store.load_source(record.info.doc_hash)  # the paper's record reads its first pages, as the app's export does
+    _write(export(summary, fmt, provenance=record.provenance(), pdf=pdf), output)
     return EXIT_OK
 
 

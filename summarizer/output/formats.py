@@ -229,7 +229,8 @@ def export_files(result: DocumentSummary, names: Mapping[Format, str], *, figure
 
 
 def export_bundle(result: DocumentSummary, *, figures: Mapping[str, bytes] | None = None,
-                  provenance: Provenance | None = None, pdf: bytes | None = None, when: datetime | None = None) -> bytes:
+                  provenance: Provenance | None = None, pdf: bytes | None = None, when: datetime | None = None,
+                  include_reasoning: bool = False) -> bytes:
     """Every format of one document in one zip (the app's one-click download): the notes, the paper's record, Word,
     the web page and the JSON under the document's file name, and the figures in ``NAME_assets/``, where the
     Markdown and Obsidian notes link them; unzipped into a vault, the links hold."""
@@ -238,7 +239,7 @@ def export_bundle(result: DocumentSummary, *, figures: Mapping[str, bytes] | Non
 
     stem = file_base(result.document.title, result.document.source)
     files = export_files(result, file_names(list(Format), stem), figures=figures, assets=safe_file_name(stem) + "_assets",
-                         when=when, provenance=provenance, pdf=pdf)
+                         when=when, provenance=provenance, pdf=pdf, include_reasoning=include_reasoning)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, data in sorted(files.items()):
