@@ -123,7 +123,8 @@ def _judge(rc: int, payload: dict, stderr: str, source_text: str) -> dict[str, i
         assert s["status"] in STATUSES, s
         assert "base URL" not in s["error"] and "exceed" not in s["error"], s["error"]
         # the server answered every section: a failure is the answer checks' verdict on the model's answer
-        assert s["status"] != "failed" or s["error"].startswith("The model did not give a usable summary"), s["error"]
+        assert s["status"] != "failed" or s["error"].startswith(("The model did not give a usable summary",
+                                                                  "The model did not write in")), s["error"]
         if s["status"] == "done":
             prompt = prompts["merge"] if s["note"].startswith("long section") else prompts[s["prompt"]]
             assert s["structured"] and schema_problems(s["fields"], prompt.json_schema()) == [], s

@@ -202,6 +202,8 @@ def test_the_key_is_never_restored_into_a_shared_view(app_home):
     token = store.share_run(owner.session_state["sid"], run_id)
     viewer = FakePage(cookies={ui_session.COOKIE: cookie}, query={"share": token})  # even in the owner's browser
     viewer.caption = viewer.markdown = viewer.error = viewer.download_button = lambda *a, **k: None
+    viewer.popover = lambda *a, **k: nullcontext()  # the export menu of the shared run
+    viewer.radio = lambda label, options, **k: options[0]
     assert ui_session.shared_view(viewer)
     assert viewer.session_state == {} and viewer.scripts == [] and viewer.checkboxes == []
 
