@@ -569,3 +569,28 @@ def test_batch_writes_formats_per_document_an_index_note_and_one_bibliography(tm
     (out / "one.bib").unlink()
     again = run_batch(folder, out, Settings(backend="extractive"), history=False, formats=formats)
     assert again.skipped == 2 and (out / "one.bib").read_text(encoding="utf-8").startswith("@misc{parks2023cool,")
+
+
+def test_the_cli_reads_a_pdf_once_for_its_tables_figures_and_formats(tmp_path, paper_pdf, monkeypatch, capsys):
+    """--tables, the figures beside the notes and the paper's record each need the PDF's bytes: read once for them
+    all (and once by the parser)."""
+    from summarizer.cli import main as cli
+
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(paper_pdf)
+    monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path / "home"))
+    reads = []
+    real_open = open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file) in (str(pdf), str(pdf.resolve())):
+            reads.append(file)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", counting_open)
+    monkeypatch.setattr("io.open", counting_open)  # Path.read_bytes opens through io.open
+    cli._pdf_bytes.cache_clear()
+    code = cli.main(["summarize", str(pdf), "--tables", "--format", "md,docx", "-o", str(tmp_path / "paper.md"),
+                     "--no-history", "-q"])
+    assert code == 0, capsys.readouterr().err
+    assert len(reads) == 2 and (tmp_path / "paper.docx").stat().st_size > 0

@@ -13,6 +13,7 @@ library, a child process or a stray ``print`` writes lands in it; the document i
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -156,11 +157,11 @@ def _read_tables(source: str, doc) -> None:
     and a summary's number found in a cell is traced). A non-PDF input has none; said once."""
     from summarizer.pdf.floats import locate_floats
 
-    path = Path(source)
-    if not doc.floats or not path.is_file() or path.read_bytes()[:5] != b"%PDF-":
+    pdf = _input_pdf(source)
+    if not doc.floats or pdf is None:
         print("--tables: no captioned tables or figures were found in this input.", file=sys.stderr)
         return
-    locate_floats(path.read_bytes(), doc.floats)
+    locate_floats(pdf, doc.floats)
     read = sum(1 for f in doc.floats if f.rows)
     print(f"--tables: {len(doc.floats)} tables and figures by their captions; {read} table(s) read cell by cell.",
           file=sys.stderr)
@@ -203,11 +204,10 @@ def _figure_pdf(source: str, doc, settings, located: bool) -> bytes | None:
     ask: nothing is read for it, and nothing said."""
     if not settings.describe_figures or settings.backend != "llm":
         return None
-    path = Path(source)
-    if not path.is_file() or path.read_bytes()[:5] != b"%PDF-":
+    data = _input_pdf(source)
+    if data is None:
         print("--describe-figures: only a PDF file's figures can be described; this input has none.", file=sys.stderr)
         return None
-    data = path.read_bytes()
     if not located:
         from summarizer.pdf.floats import locate_floats
 
@@ -317,10 +317,11 @@ def _summarize(args):
         _write_formats(args, doc, result, settings, recorder)
         return doc, result, markdown, said
     images = None
-    if getattr(args, "tables", False) and args.output not in (None, STDOUT) and Path(args.input).is_file():
+    source = _input_pdf(args.input) if getattr(args, "tables", False) and args.output not in (None, STDOUT) else None
+    if source is not None:
         from summarizer.output.figures import write_figures
 
-        images = write_figures(doc, Path(args.input).read_bytes(), Path(args.output)) or None
+        images = write_figures(doc, source, Path(args.output)) or None
     markdown = render_markdown(result, include_reasoning=args.reasoning, images=images)
     if recorder is not None:
         recorder.finish(result, markdown)  # the Markdown the user got, after any re-check
@@ -332,14 +333,23 @@ def _summarize(args):
 
 
 def _input_pdf(source: str) -> bytes | None:
-    """The input's bytes when it is a PDF file on disk (its first pages hold the venue, the DOI, the arXiv stamp)."""
+    """The input's bytes when it is a PDF file on disk, read once for every step that needs them (the tables, the
+    figures' images, the paper's first pages for its record); a PDF is known as ``load_bytes`` knows it."""
     path = Path(source)
     if source == STDOUT or not path.is_file():
         return None
+    stat = path.stat()
+    return _pdf_bytes(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=1)
+def _pdf_bytes(path: str, mtime_ns: int, size: int) -> bytes | None:
+    """One file's bytes if it is a PDF, kept while the file is unchanged (its time and size are in the key)."""
     with open(path, "rb") as f:
-        if f.read(5) != b"%PDF-":
+        if f.read(1024).lstrip()[:5] != b"%PDF-":
             return None
-    return path.read_bytes()
+        f.seek(0)
+        return f.read()
 
 
 def _write_formats(args, doc, result, settings, recorder) -> None:
