@@ -12,17 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.api_server import ApiServer, service_env, summarizer_cli
-from tests.llm_server import LLMServer
 from tests.test_service import NEWS
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
-
-
-@pytest.fixture
-def model():
-    with LLMServer() as server:
-        yield server
 
 
 def _key(env: dict, name: str, *limits: str) -> dict:
@@ -48,8 +41,8 @@ def _streamed_answer(http, body: dict) -> dict:
     return json.loads(block.split("data: ", 1)[1].split("\n", 1)[0])
 
 
-def test_ask_counts_its_tokens_toward_the_key_and_reports_them_like_a_summary(app_home, model):
-    env = service_env(app_home, model.base_url)
+def test_ask_counts_its_tokens_toward_the_key_and_reports_them_like_a_summary(app_home, llm_server):
+    env = service_env(app_home, llm_server.base_url)
     reader = _key(env, "reader")
     server = ApiServer(env).start()
     try:
@@ -79,9 +72,9 @@ def test_ask_counts_its_tokens_toward_the_key_and_reports_them_like_a_summary(ap
         server.stop()
 
 
-def test_a_client_that_leaves_mid_answer_is_charged_what_was_spent(app_home, model):
-    model.state.reset(tokens_per_second=8)  # a piece every half second
-    env = service_env(app_home, model.base_url)
+def test_a_client_that_leaves_mid_answer_is_charged_what_was_spent(app_home, llm_server):
+    llm_server.state.reset(tokens_per_second=8)  # a piece every half second
+    env = service_env(app_home, llm_server.base_url)
     reader = _key(env, "reader")
     server = ApiServer(env).start()
     try:
@@ -96,13 +89,13 @@ def test_a_client_that_leaves_mid_answer_is_charged_what_was_spent(app_home, mod
         while _used_today(env, reader["id"]) == 0:
             assert time.monotonic() < deadline, "the tokens of an answer its client left were never counted"
             time.sleep(0.2)
-        assert len(model.state.chat_requests) == 1
+        assert len(llm_server.state.chat_requests) == 1
     finally:
         server.stop()
 
 
-def test_a_key_past_its_tokens_is_refused_ask_with_the_same_problem_as_a_summary(app_home, model):
-    env = service_env(app_home, model.base_url)
+def test_a_key_past_its_tokens_is_refused_ask_with_the_same_problem_as_a_summary(app_home, llm_server):
+    env = service_env(app_home, llm_server.base_url)
     tight = _key(env, "tight", "--tokens-per-day", "50")  # one answer spends more
     server = ApiServer(env).start()
     try:
@@ -119,7 +112,7 @@ def test_a_key_past_its_tokens_is_refused_ask_with_the_same_problem_as_a_summary
         same = ("type", "title", "status", "detail")
         assert {k: ask.json()[k] for k in same} == {k: summary.json()[k] for k in same}
         assert "50 model tokens" in ask.json()["detail"]
-        assert len(model.state.chat_requests) == 1, "the refused ask sent nothing to the model"
+        assert len(llm_server.state.chat_requests) == 1, "the refused ask sent nothing to the model"
     finally:
         server.stop()
 
@@ -155,12 +148,12 @@ def test_both_stores_count_usage_outside_jobs_toward_the_keys_tokens_for_today(k
             redis.stop()
 
 
-def test_an_answer_is_given_even_when_its_tokens_cannot_be_counted(app_home, model):
+def test_an_answer_is_given_even_when_its_tokens_cannot_be_counted(app_home, llm_server):
     """The store fails as the answer's tokens are counted (here: SQLite refuses the write): the client still gets
     the answer it paid for, plain and streamed; the log says the count was lost."""
     import sqlite3
 
-    env = service_env(app_home, model.base_url)
+    env = service_env(app_home, llm_server.base_url)
     reader = _key(env, "reader")
     server = ApiServer(env).start()
     try:
