@@ -675,3 +675,21 @@ def test_readers_are_imported_only_when_a_file_needs_them():
             "print(sorted({'docx', 'pptx', 'ebooklib', 'summarizer.inputs.docx_reader'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_word_file_that_names_no_title_takes_its_file_name_not_a_cut_sentence():
+    """No Title paragraph and no title in its properties: the file's name is the title ("cycling_survey_2025.docx"),
+    unless the name says nothing ("Document1.docx"), when the text's first sentence is, as for pasted text."""
+    import io
+
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Introduction", 1)
+    d.add_paragraph("Urban cycling has grown quickly in the last decade. This study asks why riders choose it.")
+    d.add_heading("Results", 1)
+    d.add_paragraph("Riders name safety first and speed second, in every district surveyed.")
+    out = io.BytesIO()
+    d.save(out)
+    assert load_bytes(out.getvalue(), "cycling_survey_2025.docx").title == "cycling survey 2025"
+    assert load_bytes(out.getvalue(), "Document1.docx").title.startswith("Urban cycling")

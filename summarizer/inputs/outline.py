@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from summarizer.inputs.text_parser import clean_text, genre_of_kinds, normalise_levels, parse_text, title_from_text
 from summarizer.model.document import Block, Document, Genre, Section
@@ -140,9 +141,24 @@ def _from_headings(items: list[Heading | Block], source: str, title: str | None)
         assert heading is not None
         sections.append(_section(heading.text, level, kind, heading.page, blocks))
     genre = genre_of_kinds(kinds)
-    return Document(title=title or title_from_text(sections, lang, genre), source=source, sections=sections,
+    title = title or file_title(source) or title_from_text(sections, lang, genre)
+    return Document(title=title, source=source, sections=sections,
                     abstract=next((s.text for s in sections if s.kind == "abstract"), ""), language=lang,
                     genre=Genre(genre))
+
+
+_GENERIC_NAMES = re.compile(r"^(?:document|doc|untitled|new|draft|final|copy|file|report|presentation|slides?|book"
+                            r"|文档|新建|未命名)(?:\s*\(?\d+\)?)?$", re.I)
+
+
+def file_title(source: str) -> str:
+    """A title from the file's name ("annual_report_2025.docx" -> "annual report 2025") when the file names none: a
+    report whose sections are all headings has no sentence that is its title. "" for a name that says nothing
+    ("Document1", "untitled", a word of fewer than four letters)."""
+    stem = re.sub(r"[_\s]+", " ", Path(source.replace("\\", "/").split("/")[-1]).stem).strip()
+    if _GENERIC_NAMES.match(stem) or len(re.sub(r"[^\w]", "", stem)) < 4 or stem in ("pasted text", "stdin", "-"):
+        return ""
+    return stem
 
 
 def _section(title: str, level: int, kind: str, page: int | None, blocks: list[Block]) -> Section:
