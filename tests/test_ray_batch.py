@@ -66,8 +66,22 @@ def _asked(server: LLMServer) -> set[str]:
     return found
 
 
+def _descends_from(pid: int, ancestor: int) -> bool:
+    """Whether ``pid`` is ``ancestor``'s child, grandchild …: the Ray this test started, not another suite's."""
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            stat = (Path("/proc") / str(pid) / "stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the command name: the parent's pid
+    return False
+
+
 def _map_workers() -> list[int]:
-    """Ray worker processes running our task now (their command line names the task)."""
+    """Ray worker processes running our task now (their command line names the task), of this test's own Ray: a
+    second suite on the machine has Ray workers of its own, which are not ours to kill."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -76,7 +90,8 @@ def _map_workers() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if cmdline.startswith("ray::") and "IDLE" not in cmdline and "Map" in cmdline:
+        if cmdline.startswith("ray::") and "IDLE" not in cmdline and "Map" in cmdline \
+                and _descends_from(int(entry.name), os.getpid()):
             pids.append(int(entry.name))
     return pids
 
