@@ -130,6 +130,7 @@ def test_chinese_chapter_and_appendix_numbers_are_numbers():
     from summarizer.text.kinds import kind_from_title, strip_number
 
     assert strip_number("第2 章 新型数据结构") == "新型数据结构" == numbering("第 2 章 新型数据结构")[1]
+    assert numbering("1 . 1 问题背景") == ("1.1", "问题背景") and strip_number("2 . 3 模型求解") == "模型求解"  # ctex spacing
 
     assert strip_number("附录A 支撑材料文件列表") == "支撑材料文件列表"
     assert strip_number("附录 C 程序") == "程序" and strip_number("附录") == "附录"

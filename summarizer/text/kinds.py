@@ -35,7 +35,7 @@ _ZH_ANYWHERE = [(kind, re.compile(p)) for kind, p in [
     ("discussion", r"讨论|分析"), ("method", r"方法|模型|算法|设计|实现|框架|系统|方案|原理"),
 ]]
 _NUMBER_PREFIX = re.compile(
-    r"^\s*(?:(?:appendix\s+)?(?:[A-Z]|\d+)(?:\.\d+)*\.?(?=\s)|[IVXLC]+\.(?=\s)"
+    r"^\s*(?:(?:appendix\s+)?(?:[A-Z]|\d+)(?: ?\. ?\d+)*\.?(?=\s)|[IVXLC]+\.(?=\s)"
     r"|附\s*录\s*(?:[A-Z]|\d+)(?:\.\d+)*\.?|第\s*[一二三四五六七八九十百\d]+\s*[章节部分篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])\s*",
     re.I,
 )
