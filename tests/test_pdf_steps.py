@@ -160,3 +160,22 @@ def test_a_bold_line_set_tight_above_its_paragraph_is_a_heading_and_a_lead_is_no
 
     assert titles("Study population") == ["1 Introduction", "Study population"]
     assert titles("Proof.") == ["1 Introduction"]
+
+
+def test_a_bold_number_before_a_plain_title_is_a_heading_not_a_run_in_lead():
+    """"1.1 问题背景" set with its number in bold and its title plain (CUMCM templates): the bold number is no run-in
+    lead ("Setup." before its paragraph), so the line is still a heading."""
+    from pdf_factory import lines_pdf
+
+    body = ["The growth of the layer is measured by infrared interference on every wafer we made.",
+            "Each spectrum shows fringes whose spacing gives the thickness of the epitaxial layer."]
+    items, y = [("1 Introduction", 72, 80, 12, "hebo")], 100
+    for text in body * 3:
+        items.append((text, 72, y, 10, "helv"))
+        y += 12
+    items += [("1.1", 72, y + 14, 10, "hebo"), ("Problem background", 92, y + 14, 10, "helv")]
+    y += 38
+    for text in body * 3:
+        items.append((text, 72, y, 10, "helv"))
+        y += 12
+    assert [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections] == ["1 Introduction", "1.1 Problem background"]

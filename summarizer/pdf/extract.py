@@ -266,6 +266,8 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
                         break
                     lead_parts.append(sp["text"])
                 lead = clean_text("".join(lead_parts))
+                if _LEAD_NUMBER.fullmatch(lead.strip()):
+                    lead = ""  # a bold section number before a plain title ("1.1 问题背景"): a heading, not a run-in lead
         x0, y0, x1, y1 = spans[0]["_bbox"]
         line = Line(text, size, chars > 0 and bold_chars / chars >= 0.85, fonts.most_common(1)[0][0] if fonts else "",
                     x0, y0, x1, y1, page_no, block_no, style_break=bool(lead))
