@@ -428,7 +428,7 @@ def show_floats(doc, pdf: bytes | None) -> None:
     with st.expander(f"Tables and figures ({len(doc.floats)})", expanded=bool(st.session_state.get(FLOATS_READ, {}).get(digest))):
         read = st.session_state.get(FLOATS_READ, {}).get(digest)
         if read is None:
-            st.caption(", ".join(f"{f.label} (p. {f.page})" for f in doc.floats))
+            st.caption(escape_text(", ".join(f"{f.label} (p. {f.page})" for f in doc.floats)))
             for f in described.values():  # a run reopened from History: its descriptions, without the PDF
                 st.markdown(f"**{escape_text(f.label)}** — {figure_description_line(f)}")
             if not pdf:
@@ -453,7 +453,7 @@ def show_floats(doc, pdf: bytes | None) -> None:
                               for r in rows[1:]], hide_index=True)
             elif f.bbox is not None:
                 try:
-                    st.image(render_region(pdf, f.page, f.bbox), caption=f"{f.label}, page {f.page}")
+                    st.image(render_region(pdf, f.page, f.bbox), caption=escape_text(f"{f.label}, page {f.page}"))
                 except SummarizerError as exc:
                     st.caption(escape_text(exc))
             else:
