@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_browser import REASON, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
+from test_browser import REASON, _idle, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
 
 from summarizer.config.settings import Settings
 from summarizer.run.batch import iter_batch, read_uploads, zip_results
@@ -28,11 +28,13 @@ def _zip(path, length: str):
 
 def _upload(page, n: int, path) -> None:
     """Give the ``n``-th file uploader ``path`` and wait until the app lists it. On a loaded machine an input
-    set while the page re-renders can be dropped (the uploader is drawn anew): it is set again, up to 3 times."""
-    for _ in range(3):
+    set while the page re-renders can be dropped (the uploader is drawn anew): each try waits for the rerun
+    the last upload started to end first, and a dropped input is set again, up to 4 times."""
+    for _ in range(4):
+        _idle(page)
         page.locator("input[type=file]").nth(n).set_input_files(str(path))
         try:
-            _wait_text(page, path.name, 20_000)
+            _wait_text(page, path.name, 30_000)
             return
         except Exception:
             continue
