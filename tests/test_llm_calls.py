@@ -276,11 +276,13 @@ def test_a_slow_stream_is_read_as_it_arrives():
 
 
 def test_the_run_time_limit_keeps_what_finished():
+    import openai  # noqa: F401  (the SDK's first import, ~1 s on a cold process, is not what this test times)
+
     with LLMServer(latency=0.3) as server:
-        settings = llm_settings(server, workers=1, use_cache=False, run_timeout=1.0)
+        settings = llm_settings(server, workers=1, use_cache=False, run_timeout=1.5)
         started = time.monotonic()
         result = summarize_document(parse_text(paper(10)), settings, backend=backend_for(settings))
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 3.5
         assert "time limit" in result.stopped
         assert any(s.ok for s in result.sections)
         assert any(s.status == "failed" and "not finished" in s.error for s in result.sections)

@@ -59,6 +59,7 @@ from summarizer.llm.server_errors import (
     refuses_format,
     refuses_images,
 )
+from summarizer.llm.sse import StreamedUsage, StreamError, delta_pieces, iter_chunks
 from summarizer.model.errors import BackendError, Cancelled, ContextOverflow, EndpointUnavailable, ImagesRefused
 from summarizer.model.results import Usage
 
@@ -411,29 +412,27 @@ class ChatClient(FailureHandling, EndpointCheck):
         text: list[str] = []
         reasoning: list[str] = []
         finish, usage, got_chunk, rejected = "", None, False, False
-        stream = None
         inflight.current.call = call
         try:
             try:
-                stream = sdk.chat.completions.create(**kwargs)
-                for chunk in stream:
-                    got_chunk = True
-                    if call.aborted:
-                        break
-                    if getattr(chunk, "usage", None):
-                        usage = chunk.usage
-                    for choice in chunk.choices or []:
-                        delta = choice.delta
-                        piece = getattr(delta, "content", None) if delta is not None else None
-                        thought = _extra(delta, "reasoning_content") or _extra(delta, "reasoning")
-                        if thought:
-                            reasoning.append(thought)
-                        if piece:
-                            text.append(piece)
-                            if on_delta is not None:
-                                on_delta(piece)
-                        if choice.finish_reason:
-                            finish = choice.finish_reason
+                with sdk.chat.completions.with_streaming_response.create(**kwargs) as response:
+                    for chunk in self._chunks(response):
+                        got_chunk = True
+                        if call.aborted:
+                            break
+                        usage = StreamedUsage.from_json(chunk.get("usage")) or usage
+                        for choice in chunk.get("choices") or ():
+                            if not isinstance(choice, dict):
+                                continue
+                            piece, thought = delta_pieces(choice)
+                            if thought:
+                                reasoning.append(thought)
+                            if piece:
+                                text.append(piece)
+                                if on_delta is not None:
+                                    on_delta(piece)
+                            if choice.get("finish_reason"):
+                                finish = str(choice["finish_reason"])
             except o.APIStatusError as exc:
                 detail = self._detail(exc).lower()
                 if carries_image(messages) and refuses_images(exc.status_code, detail):
@@ -459,37 +458,47 @@ class ChatClient(FailureHandling, EndpointCheck):
         finally:
             inflight.current.call = None
             timer.cancel()
-            if stream is not None:
-                try:
-                    stream.close()
-                except Exception:
-                    pass
             with self._inflight_lock:
                 self._inflight.discard(call)
             self._settle(call, usage, prompt_tokens, "".join(text), rejected)
         if not finish:
             self._explain_unfinished(got_chunk, prompt_tokens, window)
-        cached = _cached_tokens(usage)
         out_text = "".join(text)
         return Completion(
             text=out_text,
             finish_reason=finish or "stop",
-            tokens_in=(getattr(usage, "prompt_tokens", 0) or 0) if usage else prompt_tokens,
-            tokens_out=(getattr(usage, "completion_tokens", 0) or 0) if usage else _estimate(out_text),
+            tokens_in=usage.prompt_tokens if usage else prompt_tokens,
+            tokens_out=usage.completion_tokens if usage else _estimate(out_text),
             attempts=1,
             reasoning="".join(reasoning),
-            cached_tokens=cached,
+            cached_tokens=usage.cached_tokens if usage else 0,
             format_used=fmt if schema is not None else "none",
         )
 
-    def _settle(self, call: InflightCall, usage, prompt_tokens: int, text: str, rejected: bool) -> None:
+    def _chunks(self, response):
+        """The stream's JSON chunks (``sse.iter_chunks``), with the SDK's error types for what goes wrong while
+        it is read: an error event is an ``APIError`` (retried), a stall an ``APITimeoutError``, a dropped
+        connection an ``APIConnectionError``, as the SDK's own stream raises them."""
+        import httpx2 as httpx
+
+        o = self._shared.openai
+        request = response.http_request
+        try:
+            yield from iter_chunks(response.iter_lines())
+        except StreamError as exc:
+            raise o.APIError(exc.message, request, body=exc.body) from None
+        except httpx.TimeoutException as exc:
+            raise o.APITimeoutError(request=request) from exc
+        except httpx.RequestError as exc:
+            raise o.APIConnectionError(request=request) from exc
+
+    def _settle(self, call: InflightCall, usage: StreamedUsage | None, prompt_tokens: int, text: str, rejected: bool) -> None:
         """Count one attempt that reached the server: its reported usage, else our estimate (a
         timed-out or abandoned request was still read, and often computed, by the server)."""
         if not call.connected:
             return
         if usage is not None:
-            self._count(1, getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0,
-                        _cached_tokens(usage))
+            self._count(1, usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
         elif rejected:
             self._count(1)
         else:
@@ -533,26 +542,6 @@ class _Rejected(Exception):
     def __init__(self, what: str, detail: str = "", status: int | None = None) -> None:
         super().__init__(what)
         self.what, self.detail, self.status = what, detail, status
-
-
-def _extra(obj, name: str):
-    if obj is None:
-        return None
-    value = getattr(obj, name, None)
-    if value is None:
-        extra = getattr(obj, "model_extra", None) or {}
-        value = extra.get(name)
-    return value if isinstance(value, str) else None
-
-
-def _cached_tokens(usage) -> int:
-    details = getattr(usage, "prompt_tokens_details", None) if usage is not None else None
-    if details is None:
-        return 0
-    value = getattr(details, "cached_tokens", None)
-    if value is None and isinstance(details, dict):
-        value = details.get("cached_tokens")
-    return value if isinstance(value, int) else 0
 
 
 def _estimate(text: str) -> int:
