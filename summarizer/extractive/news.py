@@ -116,10 +116,10 @@ def headline(text: str, lang: str, budget: int | None = None, sentences: list[st
     if not sentences:
         return ""
     budget = budget or (32 if lang == "zh" else 22)
-    _, idf, centroid = _weights(sentences, lang)
     lead = sentences[0]
     if sentence_size(lead, lang) <= budget * 1.3:
         return lead
+    _, idf, centroid = _weights(sentences, lang)  # only a long lead is cut to its weightiest clauses
     units = _clauses(lead, lang)
     scored = []
     for i, clause in enumerate(units):
