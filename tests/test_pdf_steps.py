@@ -179,3 +179,25 @@ def test_a_bold_number_before_a_plain_title_is_a_heading_not_a_run_in_lead():
         items.append((text, 72, y, 10, "helv"))
         y += 12
     assert [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections] == ["1 Introduction", "1.1 Problem background"]
+
+
+def test_the_title_read_as_the_top_heading_does_not_push_the_sections_a_level_down():
+    """An unnumbered paper (GigaScience's template): the title is the largest style, so the levels by size gave it
+    level 1 and every section level 2; once the title is the title, the body's top headings are level 1."""
+    from pdf_factory import lines_pdf
+
+    body = ["The samples were taken from the main digester of a plant that runs on maize silage.",
+            "Each sample was sequenced twice and the reads were assembled into long contigs."]
+    items, y = [("Deeply Sequenced Metagenome of a Biogas Plant", 72, 70, 22, "hebo"),
+                ("Ada Lovelace and Alan Turing", 72, 104, 10, "helv"), ("Abstract", 72, 130, 10, "hebo")], 146
+    for head in ("", "Data description", "Discussion", "Availability"):
+        if head:
+            items.append((head, 72, y + 10, 12, "hebo"))
+            y += 30
+        for text in body * 3:
+            items.append((text, 72, y, 10, "helv"))
+            y += 12
+    document = parse_pdf(lines_pdf([items]), "t.pdf")
+    assert document.title == "Deeply Sequenced Metagenome of a Biogas Plant"
+    assert [(s.title, s.level) for s in document.sections] == [
+        ("Abstract", 1), ("Data description", 1), ("Discussion", 1), ("Availability", 1)]

@@ -42,6 +42,10 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
     title, authors, front_end = title_and_authors(lines, meta_title)
     # headings inside the title block are the title, not sections
     headings = [h for h in headings if h.index >= front_end or kind_from_title(h.title) == "abstract"]
+    # the title read as the top heading put every section a level below it: the body's top heading is level 1
+    top = min((h.level for h in headings if kind_from_title(h.title) != "abstract"), default=1)
+    if top > 1:
+        headings = [replace(h, level=max(1, h.level - top + 1)) for h in headings]
     first_heading = headings[0].index if headings else len(lines)
     body_size = body_style(lines)[0]
     geo = measure(lines, body_size)
