@@ -201,3 +201,31 @@ def test_the_title_read_as_the_top_heading_does_not_push_the_sections_a_level_do
     assert document.title == "Deeply Sequenced Metagenome of a Biogas Plant"
     assert [(s.title, s.level) for s in document.sections] == [
         ("Abstract", 1), ("Data description", 1), ("Discussion", 1), ("Availability", 1)]
+
+
+def test_a_subheading_set_in_another_family_tight_above_its_paragraph_is_a_heading():
+    """BMC's and GigaScience's templates set subheadings in sans serif at the body's size, in one block with their
+    serif paragraph: the family change marks them. An italic sentence opening a paragraph runs to the column's edge
+    and is prose; a lead ending with its stop is a run-in lead."""
+    from pdf_factory import lines_pdf
+
+    body = ["The samples were taken from the main digester of a plant that runs on maize silage and",
+            "each sample was sequenced twice, and the reads were assembled into long contigs for the",
+            "annotation that followed, with every gene compared against the reference database here."]
+
+    def titles(head: str, font: str) -> list[str]:
+        items, y = [("1 Introduction", 72, 80, 12, "tibo")], 100
+        for text in body * 2:
+            items.append((text, 72, y, 10, "tiro"))
+            y += 12
+        items.append((head, 72, y + 8, 10, font))
+        y += 20
+        for text in body * 2:
+            items.append((text, 72, y, 10, "tiro"))
+            y += 12
+        return [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections]
+
+    assert titles("Sampling and library construction", "helv") == ["1 Introduction", "Sampling and library construction"]
+    assert titles("We model an attack as pushing the entire demand curve down by a constant amount per", "helv") \
+        == ["1 Introduction"]
+    assert titles("Sampling and library construction:", "helv") == ["1 Introduction"]

@@ -97,6 +97,13 @@ def _family(font: str) -> str:
     base = re.sub(r"\d+|(bold|italic|ital|oblique|medi|regular|regu|semibold|light|caps|mt|ps)$", "", base, flags=re.I)
     return base.lower()
 
+def _short_of(line: Line, paragraph: list[Line]) -> bool:
+    """True when ``line`` ends well before the right edge of the paragraph below it (a heading is shorter than a
+    line of prose; an italic sentence opening the paragraph runs to the edge)."""
+    right = max((x.x1 for x in paragraph if x.block == line.block), default=line.x1)
+    return right - line.x1 >= 0.15 * max(1.0, right - line.x0)
+
+
 def _prose_follows(lines: list[Line], j: int, body_size: float, cfg: HeadingSettings = DEFAULT_HEADINGS) -> bool:
     """True when body prose (or another heading) comes soon after a heading candidate."""
     for line in lines[j:j + cfg.prose_window]:
@@ -164,8 +171,9 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
         # numbered one is the next heading ("2 RELATED WORK" over "2.1 Sentiment Analysis"), not its wrap
         j = i + 1
         numbered = numbering(line.text)[0] is not None
+        family = _family(line.font)
         while j < len(lines) and j - i < cfg.max_lines and lines[j].block == line.block and lines[j].style == line.style \
-                and not (numbered and numbering(lines[j].text)[0] is not None):
+                and _family(lines[j].font) == family and not (numbered and numbering(lines[j].text)[0] is not None):
             j += 1
         if numbered and j < len(lines) and lines[j].block == line.block and lines[j].style == line.style \
                 and j - i < cfg.max_lines:
@@ -190,7 +198,12 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
         by_number = bool(num) and standalone and (caps or italic or other_family or deep or known or line.centered) \
             and line.max_size >= body_size - cfg.numbered_smaller
         by_name = known and standalone and len(text.split()) <= cfg.named_words and (caps or italic or other_family or line.bold)
-        if not (by_style or by_number or by_name):
+        # set tight above its paragraph in a family the body does not use, at the body's size (a sans-serif
+        # subheading over serif prose, GigaScience's and BMC's templates): the family change is the heading's mark
+        by_family = other_family and not num and j < len(lines) and lines[j].block == line.block \
+            and lines[j].style == body and _family(lines[j].font) == body_family and line.size >= body_size - cfg.bold_smaller \
+            and not re.search(r"[.:：。]$", text) and _short_of(line, lines[j:j + cfg.max_lines])
+        if not (by_style or by_number or by_name or by_family):
             i += 1
             continue
         if by_style and not (by_number or by_name or known) and not _prose_follows(lines, j, body_size, cfg):
