@@ -229,3 +229,30 @@ def test_a_subheading_set_in_another_family_tight_above_its_paragraph_is_a_headi
     assert titles("We model an attack as pushing the entire demand curve down by a constant amount per", "helv") \
         == ["1 Introduction"]
     assert titles("Sampling and library construction:", "helv") == ["1 Introduction"]
+
+
+def test_a_heading_opening_with_a_camel_cased_name_or_closing_with_a_citation_key_is_a_heading():
+    """"3.1 aSVC API" opens with a name, not a lowercase word of prose under a fraction ("3 of the validators");
+    "D.2 Complexities of KZG [KZG10]" closes with the key alpha-style bibliographies cite by."""
+    from pdf_factory import lines_pdf
+
+    body = ["Our interface resembles the one of earlier vector commitments and extends it with an",
+            "interface for verifying update keys, which the stateless currency of the later section needs."]
+
+    def titles(head: str) -> list[str]:
+        items, y = [("1 Introduction", 72, 80, 12, "hebo")], 100
+        for text in body * 3:
+            items.append((text, 72, y, 10, "helv"))
+            y += 12
+        items.append((head, 72, y + 14, 10, "hebo"))
+        y += 32
+        for text in body * 3:
+            items.append((text, 72, y, 10, "helv"))
+            y += 12
+        return [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections]
+
+    assert titles("1.1 aSVC API") == ["1 Introduction", "1.1 aSVC API"]
+    assert titles("1.1 Complexities of KZG [KZG10]") == ["1 Introduction", "1.1 Complexities of KZG [KZG10]"]
+    assert titles("1.1 Pointproofs [GRWZ20, LY10]") == ["1 Introduction", "1.1 Pointproofs [GRWZ20, LY10]"]
+    assert titles("1.1 of the validators") == ["1 Introduction"]
+    assert titles("1.1 Costs [12] of a = b") == ["1 Introduction"]

@@ -63,7 +63,12 @@ _TOC_ENTRY = re.compile(r"(?:[.·•ꞏ∙⋅…‧_]\s*){4,}\s*\d{1,4}\s*$")
 _CITED_AUTHOR = re.compile(r"\b[A-Z][a-zà-öø-ÿ'’\-]+,\s+(?:[A-Z]\.\s*-?){1,3}(?:[,;:]|\s[A-Z(])")
 
 
+#: A citation key closing a heading ("Complexities of KZG [KZG10]", "Pointproofs [GRWZ20, LY10]").
+_CITED = re.compile(r"\s*\[[A-Za-z][\w+\-]*\d{2,4}[a-z]?(?:\s*[,;]\s*[A-Za-z][\w+\-]*\d{2,4}[a-z]?)*\]$")
+
+
 def _looks_like_heading_text(text: str) -> bool:
+    text = _CITED.sub("", text)
     words = text.split()
     _, rest = numbering(text)
     if not re.search(r"[A-Za-z]{3}|[\u4e00-\u9fff]{2}", rest) or len(text) > 140 or len(words) > 18:
@@ -74,8 +79,8 @@ def _looks_like_heading_text(text: str) -> bool:
         return False
     if text.endswith((",", ";", "，", "；", "-")) or re.match(r"^[\W\d_]", text) and not _NUMBERING.match(text):
         return False
-    if not re.match(r"[A-Za-z\u4e00-\u9fff“\"'(]", rest) or rest[:1].islower():
-        return False  # "3 of the validators ..." / "2 + 1, and ..." are prose under a fraction
+    if not re.match(r"[A-Za-z\u4e00-\u9fff“\"'(]", rest) or rest[:1].islower() and rest.split()[0].islower():
+        return False  # "3 of the validators ..." / "2 + 1, and ..." are prose under a fraction; "3.1 aSVC API" is not
     if re.search(r"[≡≤≥∑∫∈∉→←⊕⊗×±∀∃≈∼√∂∇]", text):
         return False  # an equation
     if re.search(r"[†‡§¶∗]|[A-Za-z] ?,\d{1,3}\b", text):
