@@ -256,3 +256,25 @@ def test_a_heading_opening_with_a_camel_cased_name_or_closing_with_a_citation_ke
     assert titles("1.1 Pointproofs [GRWZ20, LY10]") == ["1 Introduction", "1.1 Pointproofs [GRWZ20, LY10]"]
     assert titles("1.1 of the validators") == ["1 Introduction"]
     assert titles("1.1 Costs [12] of a = b") == ["1 Introduction"]
+
+
+def test_lettered_headings_set_smaller_than_an_arabic_section_are_its_subsections():
+    """PNAS numbers sections "3." and their subsections "A.", "B.", set smaller; an appendix "A." comes in the
+    sections' own size and stays a section."""
+    from pdf_factory import lines_pdf
+
+    body = ["The algorithm runs in linear time on sequences of every length we tried in this study,",
+            "and its accuracy is as good as the cubic-time baseline it approximates on each family."]
+    items, y = [], 80
+    for head, size in [("1. Introduction", 14), ("2. Results", 14), ("A. Efficiency and Scalability", 11.5),
+                       ("B. Accuracy of Predictions", 11.5), ("A. Details of the Implementation", 14)]:
+        items.append((head, 72, y, size, "hebo"))
+        y += 22
+        for text in body * 2:
+            items.append((text, 72, y, 10, "tiro"))
+            y += 12
+        y += 14
+    sections = parse_pdf(lines_pdf([items]), "t.pdf").sections
+    assert [(s.title, s.level) for s in sections] == [
+        ("1. Introduction", 1), ("2. Results", 1), ("A. Efficiency and Scalability", 2),
+        ("B. Accuracy of Predictions", 2), ("A. Details of the Implementation", 1)]

@@ -263,14 +263,21 @@ def assign_levels(headings: list[Heading], lines: list[Line]) -> list[Heading]:
                 h.level = max(1, min(smaller) - 1)
             else:
                 h.level = min(rank[style], 3)
-    # numbering letters after roman sections are IEEE subsections ("I." then "A.")
-    seen_roman = False
+    # numbering letters after roman sections are IEEE subsections ("I." then "A."); after an arabic section
+    # ("3. Results" then "A. Efficiency"), letters set smaller than it are its subsections (PNAS), while letters
+    # in its own size are appendices ("A. Details of the Implementation")
+    seen_roman, section = False, None
     for h in headings:
         num, _ = numbering(h.title)
         if num and re.fullmatch(r"[IVX]+", num):
             seen_roman = True
         elif num and seen_roman and re.fullmatch(r"[A-H]", num):
             h.level = 2
+        elif num and re.fullmatch(r"\d+", num):
+            section = h
+        elif num and section is not None and re.fullmatch(r"[A-H]", num) \
+                and lines[h.index].size < lines[section.index].size - 0.4:
+            h.level = section.level + 1
     top = min((h.level for h in headings), default=1)
     prev = 0
     for h in headings:
