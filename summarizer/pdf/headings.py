@@ -79,8 +79,11 @@ def _looks_like_heading_text(text: str) -> bool:
         return False
     if text.endswith((",", ";", "，", "；", "-")) or re.match(r"^[\W\d_]", text) and not _NUMBERING.match(text):
         return False
-    if not re.match(r"[A-Za-z\u4e00-\u9fff“\"'(]", rest) or rest[:1].islower() and rest.split()[0].islower():
-        return False  # "3 of the validators ..." / "2 + 1, and ..." are prose under a fraction; "3.1 aSVC API" is not
+    first = rest.split()[0] if rest.split() else ""
+    if not re.match(r"[A-Za-z\u4e00-\u9fff“\"'(]", rest) or first[:1].islower() and first.islower() \
+            and not re.search(r"\w[._]\w", first):
+        return False  # "3 of the validators ..." / "2 + 1, and ..." are prose under a fraction; "3.1 aSVC API" and
+        # "1.1 apps.py" (a name, a file) are not
     if re.search(r"[≡≤≥∑∫∈∉→←⊕⊗×±∀∃≈∼√∂∇]", text):
         return False  # an equation
     if re.search(r"[†‡§¶∗]|[A-Za-z] ?,\d{1,3}\b", text):
