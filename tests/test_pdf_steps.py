@@ -279,3 +279,31 @@ def test_lettered_headings_set_smaller_than_an_arabic_section_are_its_subsection
     assert [(s.title, s.level) for s in sections] == [
         ("1. Introduction", 1), ("2. Results", 1), ("A. Efficiency and Scalability", 2),
         ("B. Accuracy of Predictions", 2), ("A. Details of the Implementation", 1)]
+
+
+def test_an_unnumbered_heading_in_a_style_numbered_headings_of_two_levels_share_is_a_top_level_part():
+    """KDD's template sets "1 INTRODUCTION" and "2.1 Spaces" alike; with more subsections than sections, the
+    style's commonest level was 2, and "REFERENCES" and "ACKNOWLEDGMENTS" went under the last subsection.
+    Its "3.2 Recommendations" and "4.2 Recommendations" on one page are sections, not a table's repeated header."""
+    from pdf_factory import lines_pdf
+
+    body = ["Each explanation method is described first and then followed by the recommendations",
+            "that practitioners can apply when they use it on credit card data or on other tables."]
+    heads = ["1 INTRODUCTION", "2 METHODS", "2.1 Description", "2.2 Recommendations", "2.3 Models",
+             "3 RESULTS", "3.1 Description", "3.2 Recommendations", "4 DISCUSSION", "4.1 Description",
+             "4.2 Recommendations", "ACKNOWLEDGMENTS", "REFERENCES"]
+    pages, items, y = [], [], 80
+    for head in heads:
+        if y > 700:
+            pages.append(items)
+            items, y = [], 80
+        items.append((head, 72, y, 11, "hebo"))
+        y += 18
+        for text in body * 2:
+            items.append((text, 72, y, 9, "tiro"))
+            y += 11
+        y += 12
+    pages.append(items)
+    levels = {s.title: s.level for s in parse_pdf(lines_pdf(pages), "t.pdf").sections}
+    # three "Recommendations", two on one page: numbered, they are sections, not a table's repeated header
+    assert [levels.get(h) for h in heads] == [1, 1, 2, 2, 2, 1, 2, 2, 1, 2, 2, 1, 1]

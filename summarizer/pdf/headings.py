@@ -230,7 +230,9 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
     # A title that repeats on one page, or repeats with math in it, is a table header; papers do
     # repeat real subsection names ("Description", "Recommendations") in different sections.
     # Each key is computed once and grouped in one pass (a rescan per candidate was quadratic).
-    keys = [re.sub(r"\W|\d", "", h.title.lower()) for h in candidates]
+    # A numbered title keeps its number: "3.2 Recommendations" and "4.2 Recommendations" are two sections that
+    # repeat a name, which a table header cannot carry.
+    keys = [(numbering(h.title)[0] or "") + re.sub(r"\W|\d", "", h.title.lower()) for h in candidates]
     repeats = Counter(keys)
     per_page = Counter((k, lines[h.index].page) for k, h in zip(keys, candidates))
     twice_on_a_page = {k for (k, _), n in per_page.items() if n > 1}
@@ -243,19 +245,30 @@ def assign_levels(headings: list[Heading], lines: list[Line]) -> list[Heading]:
     ones of the same style, else rank by font size. Consistent within the paper."""
     headings = [replace(h) for h in headings]  # copies: the detection step's headings stay as they were
     style_level: dict[tuple[float, bool, bool], Counter] = {}
+    shape_level: dict[tuple, Counter] = {}  # the style and whether the title is in capitals ("1 INTRODUCTION")
+
+    def shape(h: Heading) -> tuple:
+        rest = numbering(h.title)[1]
+        return lines[h.index].style, rest.isupper()
+
     for h in headings:
         num, _ = numbering(h.title)
         if num:
             h.level = _number_depth(num)
             style_level.setdefault(lines[h.index].style, Counter())[h.level] += 1
+            shape_level.setdefault(shape(h), Counter())[h.level] += 1
     sizes = sorted({lines[h.index].style for h in headings}, key=lambda s: (-s[0], not s[1]))
     rank = {s: i + 1 for i, s in enumerate(sizes)}
     for h in headings:
         if h.level:
             continue
         style = lines[h.index].style
-        if style in style_level:
-            h.level = style_level[style].most_common(1)[0][0]
+        if len(shape_level.get(shape(h), ())) == 1:
+            h.level = next(iter(shape_level[shape(h)]))
+        elif style in style_level:
+            # numbered headings of several levels share the style: an unnumbered one ("References",
+            # "Acknowledgments", "Appendix") is a top-level part
+            h.level = min(style_level[style])
         else:
             known = [(s, c.most_common(1)[0][0]) for s, c in style_level.items()]
             bigger = [lvl for s, lvl in known if s[0] > style[0] + 0.4 or (abs(s[0] - style[0]) <= 0.4 and s[1] and not style[1])]
