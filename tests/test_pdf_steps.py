@@ -255,6 +255,8 @@ def test_a_heading_opening_with_a_camel_cased_name_or_closing_with_a_citation_ke
     assert titles("1.1 Complexities of KZG [KZG10]") == ["1 Introduction", "1.1 Complexities of KZG [KZG10]"]
     assert titles("1.1 Pointproofs [GRWZ20, LY10]") == ["1 Introduction", "1.1 Pointproofs [GRWZ20, LY10]"]
     assert titles("1.1 apps.py") == ["1 Introduction", "1.1 apps.py"]  # a file, as code appendices list them
+    assert titles("1.1 2D segmentation") == ["1 Introduction", "1.1 2D segmentation"]
+    assert titles("1.1 2 of the validators") == ["1 Introduction"]
     assert titles("1.1 of the validators") == ["1 Introduction"]
     assert titles("1.1 Costs [12] of a = b") == ["1 Introduction"]
 

@@ -80,7 +80,7 @@ def _looks_like_heading_text(text: str) -> bool:
     if text.endswith((",", ";", "，", "；", "-")) or re.match(r"^[\W\d_]", text) and not _NUMBERING.match(text):
         return False
     first = rest.split()[0] if rest.split() else ""
-    if not re.match(r"[A-Za-z\u4e00-\u9fff“\"'(]", rest) or first[:1].islower() and first.islower() \
+    if not re.match(r"[A-Za-z\u4e00-\u9fff“\"'(]|\d+[A-Za-z]", rest) or first[:1].islower() and first.islower() \
             and not re.search(r"\w[._]\w", first):
         return False  # "3 of the validators ..." / "2 + 1, and ..." are prose under a fraction; "3.1 aSVC API" and
         # "1.1 apps.py" (a name, a file) are not
