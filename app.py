@@ -456,7 +456,9 @@ def show_floats(doc, pdf: bytes | None) -> None:
                     st.image(render_region(pdf, f.page, f.bbox), caption=escape_text(f"{f.label}, page {f.page}"))
                 except SummarizerError as exc:
                     st.caption(escape_text(exc))
-            else:
+            if not f.rows and f.note:  # a table whose cells were not read: why (set sideways, an image, not found)
+                st.caption(escape_text(f.note))
+            elif f.bbox is None and not f.rows:
                 st.caption("Its region was not found on the page; the caption and page are what the PDF shows.")
             if f.label in described:
                 st.markdown(figure_description_line(described[f.label]))

@@ -165,3 +165,55 @@ def test_key_results_are_the_papers_headline_numbers_with_their_source():
     assert [(r.measure, r.value, r.against) for r in rows] == [("ms", "12 ms", "80 ms for the dense baseline"),
                                                                ("f1", "0.81", "0.74 for BM25")]
     assert all(r.citation == "[§4]" and r.sentence in doc.text for r in rows)
+
+
+def _table_paper(kind: str) -> bytes:
+    """One page citing Table 1 whose caption is text, and under it: a picture of the table ("image"), nothing
+    ("none"), or the same page set sideways by its /Rotate ("sideways")."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((72, 80), "1 Results", fontsize=12, fontname="hebo")
+    prose = ["The costs of each method are given in Table 1 for every corpus we tried here.",
+             "The method with the lowest cost is the sparse one, as the table shows for each."]
+    for i in range(6):
+        page.insert_text((72, 100 + 12 * i), prose[0], fontsize=10, fontname="tiro")
+        page.insert_text((72, 400 + 12 * i), prose[1], fontsize=10, fontname="tiro")
+    page.insert_text((72, 200), "Table 1: Costs of each method on the two corpora.", fontsize=10, fontname="tiro")
+    if kind == "image":
+        picture = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 80), 0)
+        picture.clear_with(200)
+        page.insert_image(pymupdf.Rect(72, 210, 472, 370), pixmap=picture)
+    elif kind == "sideways":
+        page.set_rotation(90)
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+@pytest.mark.parametrize("kind, why", [("image", "is an image, not text"), ("sideways", "set sideways"),
+                                       ("none", "cells were not found")])
+def test_a_table_whose_cells_cannot_be_read_says_why_under_its_caption(kind, why):
+    from summarizer.pdf.floats import AN_IMAGE, NOT_FOUND, SIDEWAYS
+
+    data = _table_paper(kind)
+    doc = parse_pdf(data, "t.pdf")
+    (table,) = locate_floats(data, doc.floats)
+    assert table.label == "Table 1" and table.rows == [] and why in table.note
+    assert table.note in (AN_IMAGE, SIDEWAYS, NOT_FOUND)
+    result = SectionResult(0, doc.sections[0].title, "results", 1, status="done", summary="- The sparse method wins.")
+    markdown = render_markdown(DocumentSummary(doc, "extractive", "", [result]))
+    assert f"**Table 1** (p. 1): Costs of each method on the two corpora.\n\n*{table.note}*" in markdown
+    assert Document.from_json(json.loads(json.dumps(doc.to_json()))).floats[0].note == table.note
+    from summarizer.output.formats import export
+
+    page = export(DocumentSummary(doc, "extractive", "", [result]), "html").decode()
+    assert table.note.replace("'", "&#x27;") in page  # the Word and HTML exports say it under the caption too
+
+
+def test_a_read_table_and_a_figure_carry_no_note():
+    doc = parse_pdf(_table_paper("none"), "t.pdf")
+    assert all(f.note == "" for f in doc.floats)  # nothing is said before anyone looked
+    read = _with_table()
+    assert read.floats[0].rows and read.floats[0].note == ""

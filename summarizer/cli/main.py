@@ -163,7 +163,9 @@ def _read_tables(source: str, doc) -> None:
         return
     locate_floats(pdf, doc.floats)
     read = sum(1 for f in doc.floats if f.rows)
-    print(f"--tables: {len(doc.floats)} tables and figures by their captions; {read} table(s) read cell by cell.",
+    unread = sum(1 for f in doc.floats if f.note)
+    why = f"; {unread} not read (why is said under each)" if unread else ""
+    print(f"--tables: {len(doc.floats)} tables and figures by their captions; {read} table(s) read cell by cell{why}.",
           file=sys.stderr)
 
 

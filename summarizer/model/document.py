@@ -163,6 +163,7 @@ class Float:
     caption_box: tuple[float, float, float, float] | None = None  # where the caption is (to find the region)
     description: str = ""  # a figure's one-line description by a model that read its image ("" when none was asked)
     described_by: str = ""  # the model that wrote ``description``
+    note: str = ""  # why a table's cells are not shown where they were looked for (set sideways, an image, not found)
 
     @property
     def label(self) -> str:
@@ -177,7 +178,7 @@ class Float:
         return {"kind": str(self.kind), "number": self.number, "label": self.label, "caption": self.caption,
                 "page": self.page, "bbox": list(self.bbox) if self.bbox else None, "rows": self.rows,
                 "section": self.section, "caption_box": list(self.caption_box) if self.caption_box else None,
-                "description": self.description, "described_by": self.described_by}
+                "description": self.description, "described_by": self.described_by, "note": self.note}
 
     @classmethod
     def from_json(cls, data: dict) -> Float:
@@ -187,7 +188,7 @@ class Float:
                    [[str(c) for c in row] for row in data.get("rows") or []], data.get("section"),
                    tuple(float(x) for x in box) if box else None,
                    # History rows stored before figure descriptions have neither key
-                   str(data.get("description") or ""), str(data.get("described_by") or ""))
+                   str(data.get("description") or ""), str(data.get("described_by") or ""), str(data.get("note") or ""))
 
 
 @dataclass

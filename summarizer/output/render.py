@@ -181,6 +181,8 @@ def floats_markdown(floats, images: dict[str, str] | None = None) -> list[str]:
             padded = [r + [""] * (width - len(r)) for r in rows]
             out += ["", "| " + " | ".join(markdown_cell(c) for c in padded[0]) + " |", "|" + "---|" * width]
             out += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in padded[1:]]
+        elif f.note:
+            out += ["", f"*{escape_text(f.note)}*"]
     return out
 
 

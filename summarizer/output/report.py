@@ -326,6 +326,8 @@ def section_blocks(result: DocumentSummary, r, images: Mapping[str, bytes], incl
     for f in (f for f in result.document.floats if f.section == r.index):
         caption = float_caption(f)
         table = table_block(f.rows, f"{f.label} (p. {f.page}): {caption}") if f.rows else None
+        if table is None and f.note:
+            caption = f"{caption} ({f.note})"
         blocks.append(table if table is not None else Figure(f.label, caption, f.page, images.get(f.label),
                                                              f.description, f.described_by))
     return blocks

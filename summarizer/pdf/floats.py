@@ -28,6 +28,11 @@ MAX_COLS = 20
 
 Box = tuple[float, float, float, float]
 
+#: Why a table caption's cells are not shown: said under the caption (Markdown, the app, Word, HTML, ``--json``).
+SIDEWAYS = "This table is set sideways on its page; its cells were not read. See the page."
+AN_IMAGE = "This table is an image, not text; its cells were not read. See the page."
+NOT_FOUND = "This table's cells were not found on its page. See the page."
+
 
 def numbered(caption: str) -> tuple[FloatKind, str] | None:
     """(table or figure, its number) of a caption; None for an algorithm, a listing or an unnumbered one."""
@@ -143,6 +148,8 @@ def _locate_on_page(page, items: list[Float]) -> None:
                 index = free[pick][0]
                 used_tables.add(index)
                 f.bbox, f.rows = free[pick][1], _table_cells(tables[index])
+            if not any(any(c.strip() for c in row) for row in f.rows):
+                f.note = _why_no_cells(page, box)
         else:
             pick = _nearest(box, figures)
             if pick is None:
@@ -153,6 +160,25 @@ def _locate_on_page(page, items: list[Float]) -> None:
             group = [r for r in figures if _overlaps_horizontally(box, r) and _gap(first, r) <= 12
                      and ((r[3] <= box[1] + 2) if above else (r[1] >= box[3] - 2))]
             f.bbox = _union(group or [first])
+
+
+def _why_no_cells(page, caption: Box) -> str:
+    """Why no cells were read for the table captioned at ``caption``: its caption runs sideways (a landscape table
+    on a portrait page), an image sits at the caption (a table pasted as a picture, or a scanned page under its
+    recognised text), or the cells were not found."""
+    try:
+        lines = [line for block in page.get_text("dict").get("blocks", []) for line in block.get("lines", [])]
+        images = [tuple(info["bbox"]) for info in page.get_image_info()]
+    except Exception:  # a page that cannot be read again: say only that the cells were not found
+        return NOT_FOUND
+    at_caption = [line for line in lines if _meets(tuple(line.get("bbox", (0, 0, 0, 0))), caption)]
+    if page.rotation in (90, 270) or any(abs(line.get("dir", (1, 0))[1]) > 0.7 for line in at_caption):
+        return SIDEWAYS
+    return AN_IMAGE if _nearest(caption, images) is not None else NOT_FOUND
+
+
+def _meets(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _first_of_each(floats: list[Float]) -> list[Float]:
