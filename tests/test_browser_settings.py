@@ -9,7 +9,7 @@ import re
 import socket
 
 import pytest
-from test_browser import REASON, _paper, _upload, _wait_text, app_url, browser, chromium  # noqa: F401
+from test_browser import REASON, _idle, _paper, _upload, _wait_text, app_url, browser, chromium  # noqa: F401
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
@@ -37,6 +37,8 @@ def test_advanced_fields_wait_under_an_expander(app_url, browser):  # noqa: F811
     page.get_by_text("Advanced: requests and limits").click()
     workers.wait_for(state="visible", timeout=30_000)
     workers.fill("3")
+    workers.press("Enter")  # the number is the widget's once entered; on a loaded machine a Save clicked before
+    _idle(page)  # that rerun ended saved the old value
     page.get_by_role("button", name="Save settings").click()
     _wait_text(page, "Saved. Backend in use: extractive")
     page.reload()
