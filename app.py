@@ -420,7 +420,7 @@ def show_floats(doc, pdf: bytes | None) -> None:
     """The paper's tables and figures by section, read from the PDF only when the reader asks (find_tables costs
     hundreds of milliseconds a page): a table as a data frame with its page, a figure as its image, with the
     one-line description a model wrote of it where the run asked for one."""
-    from summarizer.model.document import Float, FloatKind
+    from summarizer.model.document import Float
     from summarizer.output.render import figure_description_line
 
     digest = st.session_state.get("doc_digest")
@@ -439,27 +439,13 @@ def show_floats(doc, pdf: bytes | None) -> None:
             read = located_floats(doc, pdf)
             if read is None:
                 return
-        from summarizer.pdf.page_view import render_region
 
         titles = {i: s.title for i, s in enumerate(doc.sections)}
         for data in read:
             f = Float.from_json(data)
             where = f" · {escape_text(titles[f.section])}" if f.section in titles else ""
             st.markdown(f"**{escape_text(f.label)}** (p. {f.page}){where} — {escape_text(f.caption)}")
-            if f.kind == FloatKind.TABLE and f.rows:
-                width = max(len(r) for r in f.rows)
-                rows = [r + [""] * (width - len(r)) for r in f.rows]
-                st.dataframe([dict(zip([f"{i + 1}. {h}"[:40] for i, h in enumerate(rows[0])], r, strict=True))
-                              for r in rows[1:]], hide_index=True)
-            elif f.bbox is not None:
-                try:
-                    st.image(render_region(pdf, f.page, f.bbox), caption=escape_text(f"{f.label}, page {f.page}"))
-                except SummarizerError as exc:
-                    st.caption(escape_text(exc))
-            if not f.rows and f.note:  # a table whose cells were not read: why (set sideways, an image, not found)
-                st.caption(escape_text(f.note))
-            elif f.bbox is None and not f.rows:
-                st.caption("Its region was not found on the page; the caption and page are what the PDF shows.")
+            show_float(f, pdf)
             if f.label in described:
                 st.markdown(figure_description_line(described[f.label]))
 
@@ -468,15 +454,15 @@ def show_floats(doc, pdf: bytes | None) -> None:
 
 #: The page the page view shows: {"page": int, "highlight": str, "claim": str}.
 PAGE_VIEW = "page_view"
-#: One listener for the whole page: a click on a page mark (a ``#pm-…`` link in a section's Markdown)
-#: is sent to Python as the trigger value ``mark``; the link itself goes nowhere, so the page does not
-#: scroll or reload. Trusted code of ours; the only data it passes is the link's own fragment.
+#: One listener for the whole page: a click on a page mark (a ``#pm-…`` link in a section's Markdown) or on a
+#: table or figure the summary names (``#fr-…``) is sent to Python as the trigger value ``mark``; the link itself
+#: goes nowhere, so the page does not scroll or reload. Trusted code of ours; the only data it passes is the link's own fragment.
 _PAGE_MARKS_JS = """
 export default function (component) {
     window.__summarizerPageMark = component.setTriggerValue;
     if (!window.__summarizerPageMarkListener) {
         window.__summarizerPageMarkListener = (event) => {
-            const link = event.target.closest && event.target.closest('a[href^="#pm-"]');
+            const link = event.target.closest && event.target.closest('a[href^="#pm-"], a[href^="#fr-"]');
             if (!link || !window.__summarizerPageMark) return;
             event.preventDefault();
             event.stopPropagation();
@@ -498,7 +484,7 @@ def show_summary(result, markdown: str, pdf: bytes | None) -> None:
     each page mark is a link that opens that page in a dialog over the summary, where the reader is: a
     fragment, so a click reruns this block alone and nothing above it moves."""
     from summarizer.output.render import section_view
-    from summarizer.pdf.page_view import mark_anchor, mark_target
+    from summarizer.pdf.page_view import float_anchor, float_target, mark_anchor, mark_target
 
     if not any(r.bullets for r in result.sections):
         with st.container(border=True):
@@ -508,13 +494,58 @@ def show_summary(result, markdown: str, pdf: bytes | None) -> None:
         clicked = page_marks(key="page_marks", on_mark_change=lambda: None).mark if pdf else None
         overview = safe_markdown(result.overview) if result.overview else f"*{escape_text(result.overview_error or 'No overall summary.')}*"
         st.markdown(f"#### Overall summary\n\n{overview}")
+        labels = {f.label for f in result.document.floats} if pdf else set()
         for r in result.sections:
             if r.ok or r.status == "failed":
-                st.markdown(section_view(r, (lambda line, i=r.index: mark_anchor(i, line)) if pdf else None))
+                st.markdown(section_view(r, (lambda line, i=r.index: mark_anchor(i, line)) if pdf else None,
+                                         lambda label: float_anchor(label) if label in labels else None))
     target = mark_target(result, clicked) if clicked else None
     if target is not None:
         st.session_state[PAGE_VIEW] = {"page": target.page, "highlight": target.sentence, "claim": target.claim}
         page_dialog(pdf)
+    named = float_target(result.document.floats, clicked) if clicked and pdf else None
+    if named is not None:
+        float_dialog(named, pdf)
+
+
+@st.dialog("Table or figure", width="large")
+def float_dialog(named, pdf: bytes) -> None:
+    """The table or figure a summary names, beside the summary: its caption and page, and its cells or its region
+    cut from the page (found now, on its page alone), or why it cannot be shown."""
+    from summarizer.model.document import Float
+    from summarizer.pdf.floats import locate_floats
+
+    f = Float.from_json(named.to_json())
+    if f.bbox is None and not f.rows:
+        try:
+            locate_floats(pdf, [f])
+        except SummarizerError as exc:
+            fail(str(exc))
+            return
+    st.markdown(f"**{escape_text(f.label)}** (p. {f.page}) — {escape_text(f.caption)}")
+    show_float(f, pdf)
+
+
+def show_float(f, pdf: bytes) -> None:
+    """A located table's cells, or a figure's (or an unread table's) region cut from its page; why, where neither
+    can be shown (set sideways, an image, a region not found)."""
+    from summarizer.model.document import FloatKind
+    from summarizer.pdf.page_view import render_region
+
+    if f.kind == FloatKind.TABLE and f.rows:
+        width = max(len(r) for r in f.rows)
+        rows = [r + [""] * (width - len(r)) for r in f.rows]
+        st.dataframe([dict(zip([f"{i + 1}. {h}"[:40] for i, h in enumerate(rows[0])], r, strict=True))
+                      for r in rows[1:]], hide_index=True)
+    elif f.bbox is not None:
+        try:
+            st.image(render_region(pdf, f.page, f.bbox), caption=escape_text(f"{f.label}, page {f.page}"))
+        except SummarizerError as exc:
+            st.caption(escape_text(exc))
+    if not f.rows and f.note:  # a table whose cells were not read: why (set sideways, an image, not found)
+        st.caption(escape_text(f.note))
+    elif f.bbox is None and not f.rows:
+        st.caption("Its region was not found on the page; the caption and page are what the PDF shows.")
 
 
 def _turn_page(page: int) -> None:

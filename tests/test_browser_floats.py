@@ -35,3 +35,48 @@ def test_a_table_and_figures_are_shown_beside_the_summary(app_url, app_log, brow
     images = page.locator("[data-testid=stExpander] [data-testid=stImage] img")
     assert images.count() >= 4  # the paper's five figures, cut from their pages
     assert "Traceback" not in page.inner_text("body")
+
+
+def _figure_paper() -> bytes:
+    """A short paper whose results name Figure 1, with Figure 1 (an image and its caption) on its page."""
+    import pymupdf
+    from pdf_factory import make_paper, prose
+
+    data = make_paper([("Abstract", 1, "We present a sparse index for long documents that answers queries fast."),
+                       ("1 Introduction", 1, prose("long document retrieval", 2)),
+                       ("2 Results", 1, "Figure 1 shows the query time of the sparse index against the dense baseline. "
+                                        "The sparse index answers in 12 ms where the dense one needs 80 ms.")],
+                      page_break_after=99)
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    page = doc[-1]
+    picture = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 100), 0)
+    picture.clear_with(120)
+    page.insert_image(pymupdf.Rect(150, 560, 450, 710), pixmap=picture)
+    page.insert_text((150, 728), "Figure 1: Query time of the two indexes.", fontsize=9, fontname="tiro")
+    out = doc.tobytes()
+    doc.close()
+    return out
+
+
+def test_a_figure_the_summary_names_opens_beside_it(app_url, browser, tmp_path):  # noqa: F811
+    """"Figure 1" in a section's summary is a link; a click shows the figure, cut from its page, in a dialog over
+    the summary, without reading every table of the paper first."""
+    path = tmp_path / "sparse.pdf"
+    path.write_bytes(_figure_paper())
+    page = browser.new_context(viewport={"width": 1400, "height": 2000}).new_page()
+    page.set_default_timeout(120_000)
+    page.goto(app_url)
+    _wait_text(page, "Upload a paper or paste an article")
+    page.locator("input[type=file]").first.set_input_files(str(path))
+    _wait_text(page, "Sections found")
+    page.get_by_role("button", name="Summarize").click()
+    _wait_text(page, "Download Markdown")
+    _idle(page)
+    link = page.get_by_role("link", name="Figure 1").first
+    assert link.get_attribute("href") == "#fr-figure-1"
+    link.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Figure 1, page 1").wait_for()  # the image's caption: the region was found and cut
+    assert dialog.locator("[data-testid=stImage] img").count() == 1
+    assert "Query time of the two indexes." in dialog.inner_text()
+    assert "Traceback" not in page.inner_text("body")

@@ -6,6 +6,7 @@ section in the Markdown; a paragraph opening "Figure 5 shows …" stays prose.""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import CORPUS
@@ -217,3 +218,23 @@ def test_a_read_table_and_a_figure_carry_no_note():
     assert all(f.note == "" for f in doc.floats)  # nothing is said before anyone looked
     read = _with_table()
     assert read.floats[0].rows and read.floats[0].note == ""
+
+
+def test_a_summary_names_its_tables_and_figures_as_links_to_them_and_only_to_those_the_paper_has():
+    from summarizer.output.render import section_view
+    from summarizer.pdf.page_view import float_anchor, float_target
+
+    doc = _with_table()
+    labels = {f.label for f in doc.floats}
+    assert float_anchor("Table 2") == "#fr-table-2" and float_anchor("Figure 3B") == "#fr-figure-3B"
+    result = SectionResult(0, "4 Results", "results", 1, status="done",
+                           summary="- Table 2 and Fig. 4 give the accuracy; 表 2 too. Tables 2x is no table.\n"
+                                   "- <b>Table 2</b> [x](javascript:alert(1))")
+    view = section_view(result, None, lambda label: float_anchor(label) if label in labels else None)
+    assert '[Table 2](#fr-table-2 "show table 2")' in view and '[表 2](#fr-table-2 "show table 2")' in view
+    assert "[Fig. 4]" not in view and "Fig. 4" in view  # the paper has no Figure 4: no link
+    assert not re.search(r"(?<!\\)\[[^\]]*\]\(javascript", view) and "<b>" not in view  # the summary's own stays text
+    assert float_target(doc.floats, "#fr-table-2") is doc.floats[0] and float_target(doc.floats, "fr-table-2")
+    for anchor in ("#fr-figure-2", "#fr-table-9", "#fr-table-2; drop", "#pm-0-1", None, 3):
+        assert float_target(doc.floats, anchor) is None
+    assert "fr-" not in section_view(result)  # without a PDF to cut them from, no links

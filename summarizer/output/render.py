@@ -285,12 +285,29 @@ def _link_title(text: str, limit: int = 300) -> str:
     return flat.replace("\\", "/").replace('"', "'")
 
 
-def section_view(r, link: Callable[[int], str] | None = None) -> str:
+#: A table or figure named in a summary: "Figure 2", "Fig. 3", "Table 1", "图 2", "表 1".
+_FLOAT_MENTION = re.compile(r"\b(?:(?P<fig>Fig(?:ure)?s?\.?)|(?P<tab>Tables?))\s?(?P<num>\d{1,3}[A-Za-z]?)\b"
+                            r"|(?:(?P<zfig>图)|(?P<ztab>表))\s?(?P<znum>\d{1,3})")
+
+
+def link_float_mentions(line: str, link: Callable[[str], str | None]) -> str:
+    """``line`` (Markdown already escaped) with each table or figure it names linked to ``link(label)`` ("Table 1"),
+    where that gives a target: the reader clicks the reference to see it."""
+    def linked(m: re.Match) -> str:
+        kind = "Figure" if (m.group("fig") or m.group("zfig")) else "Table"
+        target = link(f"{kind} {(m.group('num') or m.group('znum')).upper()}")
+        return f"[{m.group(0)}]({target} \"show {kind.lower()} {m.group('num') or m.group('znum')}\")" if target else m.group(0)
+
+    return _FLOAT_MENTION.sub(linked, line)
+
+
+def section_view(r, link: Callable[[int], str] | None = None, float_link: Callable[[str], str | None] | None = None) -> str:
     """One section of a result as ONE Markdown block for the page (title, summary, note): each claim
     traced to a page gets its page mark — a link ``link(line)`` opens the page view, where there is
-    one — and an untraced claim says "not found in the section". One block per section keeps a
-    result of a hundred bullets to a few elements in the browser, instead of a button and two
-    columns per bullet. Document text is escaped; the marks are ours."""
+    one — and an untraced claim says "not found in the section"; a table or figure the summary names is a link
+    ``float_link(label)`` to it, where there is one. One block per section keeps a result of a hundred bullets to
+    a few elements in the browser, instead of a button and two columns per bullet. Document text is escaped; the
+    marks and links are ours."""
     from summarizer.verify.grounding import NOT_FOUND, page_mark, place_mark
 
     lines = [f"**{escape_text(clean_title(r.title))}**", ""]
@@ -299,6 +316,8 @@ def section_view(r, link: Callable[[int], str] | None = None) -> str:
     by_line = {b.line: b for b in r.bullets}
     for n, line in enumerate(_demote(r.summary.strip(), 5).splitlines()):
         line = safe_markdown(line)  # document text: shown, never run (field note 29)
+        if float_link is not None:
+            line = link_float_mentions(line, float_link)
         bullet = by_line.get(n)
         if bullet is not None and line.strip():
             if bullet.found and bullet.pages:

@@ -146,6 +146,28 @@ MARK_PREFIX = "pm-"
 _MARK = re.compile(rf"^#?{MARK_PREFIX}(\d{{1,6}})-(\d{{1,6}})$")
 
 
+#: A table or figure named in a summary ("Figure 2", "Table 1") links to ``#fr-<figure|table>-<number>``, opened
+#: the same way: its region (or its cells) in a dialog beside the summary.
+FLOAT_PREFIX = "fr-"
+_FLOAT_REF = re.compile(rf"^#?{FLOAT_PREFIX}(figure|table)-([0-9A-Za-z.]{{1,12}})$")
+
+
+def float_anchor(label: str) -> str:
+    """The link target of a reference to the float labelled ``label`` ("Figure 2" -> ``#fr-figure-2``)."""
+    kind, _, number = label.partition(" ")
+    return f"#{FLOAT_PREFIX}{kind.lower()}-{number}"
+
+
+def float_target(floats, anchor: object):
+    """The float (of ``floats``) a clicked reference names; None for anything that is not one of them (the value
+    comes from the browser)."""
+    m = _FLOAT_REF.match(anchor) if isinstance(anchor, str) else None
+    if m is None:
+        return None
+    label = f"{m.group(1).capitalize()} {m.group(2)}"
+    return next((f for f in floats if f.label == label), None)
+
+
 @dataclass(frozen=True)
 class MarkTarget:
     """What a clicked page mark shows: the page, the sentence to highlight, the claim it backs."""
