@@ -6,25 +6,28 @@ from __future__ import annotations
 
 import pytest
 from conftest import CORPUS
-from test_browser import REASON, _idle, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
+from test_browser import REASON, _idle, _upload_and_summarize, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
 PAPER = CORPUS / "papers" / "radiotherapy-dose-rl-aime2024.pdf"
 
 
-def test_a_table_and_figures_are_shown_beside_the_summary(app_url, app_log, browser):  # noqa: F811
-    if not PAPER.exists():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
-    page = browser.new_context(viewport={"width": 1400, "height": 2600}).new_page()
+def _summarized(browser, app_url: str, tmp_path, name: str, data: bytes, height: int):  # noqa: F811
+    """A new page at the app with ``data`` uploaded as ``name`` and summarized offline, its rerun over."""
+    page = browser.new_context(viewport={"width": 1400, "height": height}).new_page()
     page.set_default_timeout(120_000)
     page.goto(app_url)
     _wait_text(page, "Upload a paper or paste an article")
-    page.locator("input[type=file]").first.set_input_files(str(PAPER))
-    _wait_text(page, "Sections found")
-    page.get_by_role("button", name="Summarize").click()
-    _wait_text(page, "Download Markdown")
+    _upload_and_summarize(page, tmp_path, name, data)
     _idle(page)
+    return page
+
+
+def test_a_table_and_figures_are_shown_beside_the_summary(app_url, app_log, browser, tmp_path):  # noqa: F811
+    if not PAPER.exists():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    page = _summarized(browser, app_url, tmp_path, PAPER.name, PAPER.read_bytes(), 2600)
     page.get_by_text("Tables and figures (").click()
     _wait_text(page, "Table 1 (p. 6)")
     page.get_by_role("button", name="Read the tables and show the figures").click()
@@ -61,17 +64,7 @@ def _figure_paper() -> bytes:
 def test_a_figure_the_summary_names_opens_beside_it(app_url, browser, tmp_path):  # noqa: F811
     """"Figure 1" in a section's summary is a link; a click shows the figure, cut from its page, in a dialog over
     the summary, without reading every table of the paper first."""
-    path = tmp_path / "sparse.pdf"
-    path.write_bytes(_figure_paper())
-    page = browser.new_context(viewport={"width": 1400, "height": 2000}).new_page()
-    page.set_default_timeout(120_000)
-    page.goto(app_url)
-    _wait_text(page, "Upload a paper or paste an article")
-    page.locator("input[type=file]").first.set_input_files(str(path))
-    _wait_text(page, "Sections found")
-    page.get_by_role("button", name="Summarize").click()
-    _wait_text(page, "Download Markdown")
-    _idle(page)
+    page = _summarized(browser, app_url, tmp_path, "sparse.pdf", _figure_paper(), 2000)
     link = page.get_by_role("link", name="Figure 1").first
     assert link.get_attribute("href") == "#fr-figure-1"
     link.click()

@@ -137,26 +137,33 @@ def test_chinese_chapter_and_appendix_numbers_are_numbers():
     assert kind_from_title("附录A 支撑材料文件列表") == "appendix"
 
 
+def _titles_around(head: str, body: list[str], *, head_font: str = "hebo", body_font: str = "helv", fonts=("hebo", 12),
+                   repeat: int = 3, above: int = 14, below: int = 26) -> list[str]:
+    """The section titles parse_pdf finds on one page: "1 Introduction", ``body`` ``repeat`` times, the line ``head``
+    (``above`` points below the paragraph, the next paragraph ``below`` points under it), ``body`` again."""
+    from pdf_factory import lines_pdf
+
+    items, y = [("1 Introduction", 72, 80, fonts[1], fonts[0])], 100
+    for text in body * repeat:
+        items.append((text, 72, y, 10, body_font))
+        y += 12
+    items.append((head, 72, y + above, 10, head_font))
+    y += below
+    for text in body * repeat:
+        items.append((text, 72, y, 10, body_font))
+        y += 12
+    return [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections]
+
+
 def test_a_bold_line_set_tight_above_its_paragraph_is_a_heading_and_a_lead_is_not():
     """Nature-style subheadings ("Study population") sit in one text block with their paragraph, like a bold run-in
     lead ("Proof."); the lead ends with its stop, the heading does not."""
-    from pdf_factory import lines_pdf
-
     body = ["Participants were recruited from a national panel and answered the survey every two",
             "weeks about the people they met the day before, at home, at work and elsewhere.",
             "The answers were weighted by age and region to match the population of the country."]
 
     def titles(head: str) -> list[str]:
-        items, y = [("1 Introduction", 72, 80, 12, "hebo")], 100
-        for text in body * 3:
-            items.append((text, 72, y, 10, "helv"))
-            y += 12
-        items.append((head, 72, y + 14, 10, "hebo"))
-        y += 26
-        for text in body * 3:
-            items.append((text, 72, y, 10, "helv"))
-            y += 12
-        return [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections]
+        return _titles_around(head, body)
 
     assert titles("Study population") == ["1 Introduction", "Study population"]
     assert titles("Proof.") == ["1 Introduction"]
@@ -206,24 +213,14 @@ def test_the_title_read_as_the_top_heading_does_not_push_the_sections_a_level_do
 def test_a_subheading_set_in_another_family_tight_above_its_paragraph_is_a_heading():
     """BMC's and GigaScience's templates set subheadings in sans serif at the body's size, in one block with their
     serif paragraph: the family change marks them. An italic sentence opening a paragraph runs to the column's edge
-    and is prose; a lead ending with its stop is a run-in lead."""
-    from pdf_factory import lines_pdf
-
+    and is prose; a lead ending with a colon is a run-in lead."""
     body = ["The samples were taken from the main digester of a plant that runs on maize silage and",
             "each sample was sequenced twice, and the reads were assembled into long contigs for the",
             "annotation that followed, with every gene compared against the reference database here."]
 
     def titles(head: str, font: str) -> list[str]:
-        items, y = [("1 Introduction", 72, 80, 12, "tibo")], 100
-        for text in body * 2:
-            items.append((text, 72, y, 10, "tiro"))
-            y += 12
-        items.append((head, 72, y + 8, 10, font))
-        y += 20
-        for text in body * 2:
-            items.append((text, 72, y, 10, "tiro"))
-            y += 12
-        return [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections]
+        return _titles_around(head, body, head_font=font, body_font="tiro", fonts=("tibo", 12), repeat=2, above=8,
+                              below=20)
 
     assert titles("Sampling and library construction", "helv") == ["1 Introduction", "Sampling and library construction"]
     assert titles("We model an attack as pushing the entire demand curve down by a constant amount per", "helv") \
@@ -234,22 +231,11 @@ def test_a_subheading_set_in_another_family_tight_above_its_paragraph_is_a_headi
 def test_a_heading_opening_with_a_camel_cased_name_or_closing_with_a_citation_key_is_a_heading():
     """"3.1 aSVC API" opens with a name, not a lowercase word of prose under a fraction ("3 of the validators");
     "D.2 Complexities of KZG [KZG10]" closes with the key alpha-style bibliographies cite by."""
-    from pdf_factory import lines_pdf
-
     body = ["Our interface resembles the one of earlier vector commitments and extends it with an",
             "interface for verifying update keys, which the stateless currency of the later section needs."]
 
     def titles(head: str) -> list[str]:
-        items, y = [("1 Introduction", 72, 80, 12, "hebo")], 100
-        for text in body * 3:
-            items.append((text, 72, y, 10, "helv"))
-            y += 12
-        items.append((head, 72, y + 14, 10, "hebo"))
-        y += 32
-        for text in body * 3:
-            items.append((text, 72, y, 10, "helv"))
-            y += 12
-        return [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections]
+        return _titles_around(head, body, below=32)
 
     assert titles("1.1 aSVC API") == ["1 Introduction", "1.1 aSVC API"]
     assert titles("1.1 Complexities of KZG [KZG10]") == ["1 Introduction", "1.1 Complexities of KZG [KZG10]"]
