@@ -30,6 +30,12 @@ def test_events_end_at_blank_lines_and_done_ends_the_stream():
     assert [c["choices"][0]["delta"]["content"] for c in iter_chunks(lines)] == ["a", "b"]
 
 
+def test_the_body_after_done_is_read_to_its_end():
+    lines = iter([chunk("a"), "", "data: [DONE]", "", ": trailing comment", ""])
+    assert len(list(iter_chunks(lines))) == 1
+    assert list(lines) == []  # read to the end, as the SDK's stream does: the server is done before the next call
+
+
 def test_an_events_data_lines_are_joined_with_newlines():
     lines = ['data: {"choices": [{"delta":', 'data: {"content": "x"}}]}', ""]
     assert list(iter_chunks(lines)) == [{"choices": [{"delta": {"content": "x"}}]}]

@@ -43,10 +43,11 @@ class StreamError(Exception):
 
 
 def iter_chunks(lines: Iterable[str]) -> Iterator[dict]:
-    """The JSON chunks of a stream, from its text lines, up to ``[DONE]``. An event's several ``data:``
-    lines are joined with newlines (as the SSE format says); comments (``:``) and other fields are skipped;
-    a chunk that is not a JSON object is skipped; an error event raises ``StreamError``."""
+    """The JSON chunks of a stream, from its text lines, up to ``[DONE]`` (the rest of the body is read, unused).
+    An event's several ``data:`` lines are joined with newlines (as the SSE format says); comments (``:``) and
+    other fields are skipped; a chunk that is not a JSON object is skipped; an error event raises ``StreamError``."""
     data: list[str] = []
+    lines = iter(lines)
     for line in lines:
         if line.startswith("data:"):
             data.append(line[6:] if line.startswith("data: ") else line[5:])
@@ -55,6 +56,8 @@ def iter_chunks(lines: Iterable[str]) -> Iterator[dict]:
             continue
         payload, data = "\n".join(data), []
         if payload.startswith("[DONE]"):
+            for _ in lines:  # read to the body's end, as the SDK's stream does: the server has finished with this
+                pass  # request before the next leaves (a one-at-a-time server counts it still running until then)
             return
         chunk = _object(payload)
         if chunk is not None:
