@@ -97,6 +97,11 @@ def _map_workers() -> list[int]:
     return pids
 
 
+def unstamped(text: str) -> str:
+    """``text`` without the minute it was written: a Ray run and a local run may straddle a minute's turn."""
+    return re.sub(r"\*\*Generated:\*\* \d{4}-\d\d-\d\d \d\d:\d\d UTC", "**Generated:** (when)", text)
+
+
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing_and_a_rerun_asks_only_the_missing(local_ray, tmp_path,
                                                                                                    monkeypatch):
     monkeypatch.setenv("SUMMARIZER_HOME", str(tmp_path / "home"))
@@ -149,9 +154,6 @@ def test_ray_writes_what_the_local_engine_writes_for_the_extractive_backend(loca
 
     assert sorted(r.title for r in open_history().list_runs("batch")) == sorted(f"{c} budget {i}" for i, c in
                                                                               zip(range(8), CITIES, strict=False))
-    def unstamped(text: str) -> str:  # the minute each was written: the two runs may straddle a minute's turn
-        return re.sub(r"\*\*Generated:\*\* \d{4}-\d\d-\d\d \d\d:\d\d UTC", "**Generated:** (when)", text)
-
     for i in range(8):
         name = f"a{i:02d}.summary"
         assert unstamped((tmp_path / "ray" / f"{name}.md").read_text(encoding="utf-8")) == \
@@ -276,7 +278,8 @@ def test_a_batch_on_an_existing_cluster_sends_the_files_and_writes_the_same_outp
     run_batch(folder, tmp_path / "local", Settings(backend="extractive"), history=False)
     for i in range(3):
         name = f"n{i}.summary.md"
-        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+        assert unstamped((tmp_path / "out" / name).read_text(encoding="utf-8")) == \
+            unstamped((tmp_path / "local" / name).read_text(encoding="utf-8"))
     wrong = subprocess.run([sys.executable, "-m", "summarizer", "batch", str(folder), "-o", str(tmp_path / "o2"),
                             "--engine", "ray", "--ray-address", "127.0.0.1:9", "-q"], env=env, capture_output=True,
                            text=True, timeout=300)
