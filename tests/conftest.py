@@ -22,12 +22,14 @@ from pdf_factory import make_paper  # noqa: E402
 
 #: The files that take longest (a real model, browsers), run first: with pytest-xdist giving each worker one
 #: file at a time, a long file started last would run alone at the end. Every other file keeps its order.
-#: Ordered by their times in a full run on 2 cores (``--durations=0``, summed per file).
-LONGEST_FIRST = ("test_real_model.py", "test_llamacpp_server.py", "test_browser_history.py", "test_browser.py",
-                 "test_browser_sessions.py", "test_ray_batch.py", "test_browser_table.py", "test_service.py",
-                 "test_service_queue.py", "test_ask_local.py", "test_browser_ask.py", "test_package.py",
-                 "test_browser_settings.py", "test_browser_inert.py", "test_browser_exports.py",
-                 "test_browser_page_view.py", "test_browser_stop.py")
+#: Ordered by their times in a full run on 2 cores (``--durations=0``, summed per file), except that the files running
+#: llama.cpp (CPU-bound, one thread each) are kept apart: test_llamacpp_server.py started beside test_real_model.py
+#: (three llama.cpp servers of its own) took 273-294 s instead of 110 s.
+LONGEST_FIRST = ("test_real_model.py", "test_browser_history.py", "test_browser.py", "test_browser_sessions.py",
+                 "test_ray_batch.py", "test_llamacpp_server.py", "test_browser_table.py", "test_service.py",
+                 "test_service_queue.py", "test_browser_ask.py", "test_package.py", "test_browser_settings.py",
+                 "test_browser_inert.py", "test_browser_exports.py", "test_browser_page_view.py", "test_ask_local.py",
+                 "test_browser_stop.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
