@@ -295,3 +295,28 @@ def test_an_unnumbered_heading_in_a_style_numbered_headings_of_two_levels_share_
     levels = {s.title: s.level for s in parse_pdf(lines_pdf(pages), "t.pdf").sections}
     # three "Recommendations", two on one page: numbered, they are sections, not a table's repeated header
     assert [levels.get(h) for h in heads] == [1, 1, 2, 2, 2, 1, 2, 2, 1, 2, 2, 1, 1]
+
+
+def test_a_section_named_in_bold_small_print_tight_above_its_paragraph_is_a_heading():
+    """BMC sets its back matter at 7 pt: "Acknowledgements" in bold over its paragraph, in one block. A known
+    section's name is a heading there too; the same name ending with a colon is a run-in lead."""
+    from pdf_factory import lines_pdf
+
+    body = ["The samples were taken from the main digester of a plant that runs on maize silage and",
+            "each sample was sequenced twice, and the reads were assembled into long contigs for the study."]
+
+    def titles(head: str) -> list[str]:
+        items, y = [("1 Introduction", 72, 80, 12, "hebo")], 100
+        for text in body * 3:
+            items.append((text, 72, y, 10, "helv"))
+            y += 12
+        items.append((head, 72, y + 10, 7, "hebo"))
+        y += 18
+        for text in ["We thank the plant's operators for the samples and the centre for its computing time.",
+                     "The work was funded by a fellowship of the national research council."]:
+            items.append((text, 72, y, 7, "helv"))
+            y += 8.5
+        return [s.title for s in parse_pdf(lines_pdf([items]), "t.pdf").sections]
+
+    assert titles("Acknowledgements") == ["1 Introduction", "Acknowledgements"]
+    assert titles("Acknowledgements:") == ["1 Introduction"]

@@ -205,7 +205,12 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
         by_style = (larger or bolder) and rare
         by_number = bool(num) and standalone and (caps or italic or other_family or deep or known or line.centered) \
             and line.max_size >= body_size - cfg.numbered_smaller
-        by_name = known and standalone and len(text.split()) <= cfg.named_words and (caps or italic or other_family or line.bold)
+        # a section's own name in bold set tight above its paragraph, in the back matter's small print too
+        # ("Competing interests", "Acknowledgements" at 7 pt in BMC's template)
+        tight_bold = line.bold and j < len(lines) and lines[j].block == line.block and not lines[j].bold \
+            and abs(lines[j].size - line.size) < 0.5 and not re.search(r"[.:：。]$", text)
+        by_name = known and (standalone or tight_bold) and len(text.split()) <= cfg.named_words \
+            and (caps or italic or other_family or line.bold)
         # set tight above its paragraph in a family the body does not use, at the body's size (a sans-serif
         # subheading over serif prose, GigaScience's and BMC's templates): the family change is the heading's mark
         by_family = other_family and not num and j < len(lines) and lines[j].block == line.block \
