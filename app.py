@@ -498,7 +498,8 @@ def show_summary(result, markdown: str, pdf: bytes | None) -> None:
         for r in result.sections:
             if r.ok or r.status == "failed":
                 st.markdown(section_view(r, (lambda line, i=r.index: mark_anchor(i, line)) if pdf else None,
-                                         lambda label: float_anchor(label) if label in labels else None))
+                                         (lambda label: float_anchor(label) if label in labels else None) if labels
+                                         else None))
     target = mark_target(result, clicked) if clicked else None
     if target is not None:
         st.session_state[PAGE_VIEW] = {"page": target.page, "highlight": target.sentence, "claim": target.claim}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from summarizer.pdf.headings import CITATION_KEYS  # noqa: E402
 from summarizer.pdf.parser import parse_pdf  # noqa: E402
 from summarizer.text.kinds import strip_number  # noqa: E402
 
@@ -28,7 +29,7 @@ PAPERS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "
 def norm(title: str, numbered: bool = True) -> str:
     """Compare titles without numbering, citations, case or punctuation."""
     title = re.sub(r"\((?:[^()]*\bet al\.?|[^()]*\d{4}[a-z]?)[^()]*\)", "", title)  # \cite left in a heading
-    title = re.sub(r"\[[A-Za-z][\w+\-]*\d{2,4}[a-z]?(?:\s*[,;]\s*[A-Za-z][\w+\-]*\d{2,4}[a-z]?)*\]", "", title)  # alpha style
+    title = re.sub(CITATION_KEYS, "", title)  # "[KZG10]", alpha style
     title = strip_number(title) if numbered else title
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", title.lower())
 

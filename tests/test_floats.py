@@ -169,8 +169,8 @@ def test_key_results_are_the_papers_headline_numbers_with_their_source():
 
 
 def _table_paper(kind: str) -> bytes:
-    """One page citing Table 1 whose caption is text, and under it: a picture of the table ("image"), nothing
-    ("none"), or the same page set sideways by its /Rotate ("sideways")."""
+    """One page citing Table 1 whose caption is text, and under it: the table ruled with its cells as text ("ruled"),
+    a picture of the table ("image"), nothing ("none"), or the same page set sideways by its /Rotate ("sideways")."""
     import pymupdf
 
     doc = pymupdf.open()
@@ -188,6 +188,13 @@ def _table_paper(kind: str) -> bytes:
         page.insert_image(pymupdf.Rect(72, 210, 472, 370), pixmap=picture)
     elif kind == "sideways":
         page.set_rotation(90)
+    elif kind == "ruled":
+        for r in range(4):
+            page.draw_line((72, 210 + 20 * r), (432, 210 + 20 * r))
+            page.draw_line((72 + 120 * r, 210), (72 + 120 * r, 270))
+        for r, row in enumerate([["Method", "Papers", "News"], ["Sparse", "12", "9"], ["Dense", "80", "61"]]):
+            for c, text in enumerate(row):
+                page.insert_text((76 + 120 * c, 224 + 20 * r), text, fontsize=10, fontname="tiro")
     data = doc.tobytes()
     doc.close()
     return data
@@ -213,11 +220,11 @@ def test_a_table_whose_cells_cannot_be_read_says_why_under_its_caption(kind, why
     assert table.note.replace("'", "&#x27;") in page  # the Word and HTML exports say it under the caption too
 
 
-def test_a_read_table_and_a_figure_carry_no_note():
-    doc = parse_pdf(_table_paper("none"), "t.pdf")
-    assert all(f.note == "" for f in doc.floats)  # nothing is said before anyone looked
-    read = _with_table()
-    assert read.floats[0].rows and read.floats[0].note == ""
+def test_a_table_read_cell_by_cell_carries_no_note_and_none_is_said_before_anyone_looked():
+    assert all(f.note == "" for f in parse_pdf(_table_paper("none"), "t.pdf").floats)
+    data = _table_paper("ruled")
+    (table,) = locate_floats(data, parse_pdf(data, "t.pdf").floats)
+    assert ["Sparse", "12", "9"] == [c for c in table.rows[1] if c] and table.note == ""
 
 
 def test_a_summary_names_its_tables_and_figures_as_links_to_them_and_only_to_those_the_paper_has():

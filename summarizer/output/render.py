@@ -295,8 +295,9 @@ def link_float_mentions(line: str, link: Callable[[str], str | None]) -> str:
     where that gives a target: the reader clicks the reference to see it."""
     def linked(m: re.Match) -> str:
         kind = "Figure" if (m.group("fig") or m.group("zfig")) else "Table"
-        target = link(f"{kind} {(m.group('num') or m.group('znum')).upper()}")
-        return f"[{m.group(0)}]({target} \"show {kind.lower()} {m.group('num') or m.group('znum')}\")" if target else m.group(0)
+        number = m.group("num") or m.group("znum")
+        target = link(f"{kind} {number.upper()}")
+        return f"[{m.group(0)}]({target} \"show {kind.lower()} {number}\")" if target else m.group(0)
 
     return _FLOAT_MENTION.sub(linked, line)
 

@@ -63,8 +63,9 @@ _TOC_ENTRY = re.compile(r"(?:[.·•ꞏ∙⋅…‧_]\s*){4,}\s*\d{1,4}\s*$")
 _CITED_AUTHOR = re.compile(r"\b[A-Z][a-zà-öø-ÿ'’\-]+,\s+(?:[A-Z]\.\s*-?){1,3}(?:[,;:]|\s[A-Z(])")
 
 
-#: A citation key closing a heading ("Complexities of KZG [KZG10]", "Pointproofs [GRWZ20, LY10]").
-_CITED = re.compile(r"\s*\[[A-Za-z][\w+\-]*\d{2,4}[a-z]?(?:\s*[,;]\s*[A-Za-z][\w+\-]*\d{2,4}[a-z]?)*\]$")
+#: Alpha-style citation keys in brackets ("[KZG10]", "[GRWZ20, LY10]"), as a heading may close with them.
+CITATION_KEYS = r"\[[A-Za-z][\w+\-]*\d{2,4}[a-z]?(?:\s*[,;]\s*[A-Za-z][\w+\-]*\d{2,4}[a-z]?)*\]"
+_CITED = re.compile(rf"\s*{CITATION_KEYS}$")
 
 
 def _looks_like_heading_text(text: str) -> bool:
