@@ -78,12 +78,23 @@ def _figure_regions(page) -> list[Box]:
             and (b[2] - b[0]) * (b[3] - b[1]) < 0.95 * area.width * area.height]
 
 
-def _table_cells(table) -> list[list[str]]:
+def _table_cells(table, words: list) -> list[list[str]]:
+    """A table's cells as text: the page's words whose middle falls in each cell, in reading order. PyMuPDF's own
+    ``extract`` cuts a cell's text character by character, and splits "0.81" into "081" and "." where a font's
+    period sits lower than its digits; words are what the rest of the parse reads."""
     try:
-        rows = table.extract()
+        grid = [list(row.cells) for row in table.rows[:MAX_ROWS]]
     except Exception:
         return []
-    return [[" ".join(str(c or "").split()) for c in row[:MAX_COLS]] for row in rows[:MAX_ROWS]]
+    out = []
+    for row in grid:
+        cells = []
+        for box in row[:MAX_COLS]:
+            inside = [] if box is None else [
+                w for w in words if box[0] <= (w[0] + w[2]) / 2 <= box[2] and box[1] <= (w[1] + w[3]) / 2 <= box[3]]
+            cells.append(" ".join(w[4] for w in sorted(inside, key=lambda w: (w[5], w[6], w[7]))))
+        out.append(cells)
+    return out
 
 
 def captioned_floats(captions: Sequence[Block], boxes: Sequence[Box]) -> list[Float]:
@@ -130,6 +141,7 @@ def _locate_on_page(page, items: list[Float]) -> None:
         figures = _figure_regions(page)
     used_tables: set[int] = set()
     ruled: list | None = None  # booktabs tables: horizontal rules only, columns from the text
+    words: list | None = None  # the page's words, read once for the cells of its tables
     for f in items:
         box = f.caption_box
         if f.kind == FloatKind.TABLE:
@@ -147,7 +159,9 @@ def _locate_on_page(page, items: list[Float]) -> None:
             if pick is not None:
                 index = free[pick][0]
                 used_tables.add(index)
-                f.bbox, f.rows = free[pick][1], _table_cells(tables[index])
+                if words is None:
+                    words = page.get_text("words")
+                f.bbox, f.rows = free[pick][1], _table_cells(tables[index], words)
             if not any(any(c.strip() for c in row) for row in f.rows):
                 f.note = _why_no_cells(page, box)
         else:
