@@ -483,7 +483,7 @@ def show_summary(result, markdown: str, pdf: bytes | None) -> None:
     """The summary, one Markdown block per section (a hundred bullets stay a few elements). With a PDF,
     each page mark is a link that opens that page in a dialog over the summary, where the reader is: a
     fragment, so a click reruns this block alone and nothing above it moves."""
-    from summarizer.output.render import section_view
+    from summarizer.output.render import key_results_table, section_view
     from summarizer.pdf.page_view import float_anchor, float_target, mark_anchor, mark_target
 
     if not any(r.bullets for r in result.sections):
@@ -494,6 +494,9 @@ def show_summary(result, markdown: str, pdf: bytes | None) -> None:
         clicked = page_marks(key="page_marks", on_mark_change=lambda: None).mark if pdf else None
         overview = safe_markdown(result.overview) if result.overview else f"*{escape_text(result.overview_error or 'No overall summary.')}*"
         st.markdown(f"#### Overall summary\n\n{overview}")
+        key_results = key_results_table(result)
+        if key_results:  # the headline numbers, each citing its page or table (the model's only where checked)
+            st.markdown("#### Key results\n\n" + "\n".join(key_results))
         labels = {f.label for f in result.document.floats} if pdf else set()
         for r in result.sections:
             if r.ok or r.status == "failed":

@@ -192,7 +192,7 @@ def _table_paper(kind: str) -> bytes:
         for r in range(4):
             page.draw_line((72, 210 + 20 * r), (432, 210 + 20 * r))
             page.draw_line((72 + 120 * r, 210), (72 + 120 * r, 270))
-        for r, row in enumerate([["Method", "Papers", "News"], ["Sparse", "12", "9"], ["Dense", "80", "61"]]):
+        for r, row in enumerate([["Method", "F1", "Latency (ms)"], ["Sparse", "0.81", "12"], ["Dense", "0.74", "80"]]):
             for c, text in enumerate(row):
                 page.insert_text((76 + 120 * c, 224 + 20 * r), text, fontsize=10, fontname="tiro")
     data = doc.tobytes()
@@ -224,7 +224,84 @@ def test_a_table_read_cell_by_cell_carries_no_note_and_none_is_said_before_anyon
     assert all(f.note == "" for f in parse_pdf(_table_paper("none"), "t.pdf").floats)
     data = _table_paper("ruled")
     (table,) = locate_floats(data, parse_pdf(data, "t.pdf").floats)
-    assert ["Sparse", "12", "9"] == [c for c in table.rows[1] if c] and table.note == ""
+    assert ["Sparse", "0.81", "12"] == [c for c in table.rows[1] if c] and table.note == ""
+
+
+def test_a_results_table_read_cell_by_cell_gives_key_results_that_cite_it():
+    from summarizer.verify.key_results import key_results
+
+    data = _table_paper("ruled")
+    doc = parse_pdf(data, "t.pdf")
+    assert not [r for r in key_results(doc) if r.source == "table"]  # not read yet: nothing is made up
+    locate_floats(data, doc.floats)
+    rows = [(r.measure, r.value, r.against, r.citation, r.source) for r in key_results(doc)]
+    assert rows[:2] == [("F1 (Sparse)", "0.81", "Dense 0.74", "[Table 1, p. 1]", "table"),
+                        ("Latency (ms) (Sparse)", "12", "Dense 80", "[Table 1, p. 1]", "table")]
+    result = SectionResult(0, doc.sections[0].title, "results", 1, status="done", summary="- The sparse method wins.")
+    markdown = render_markdown(DocumentSummary(doc, "extractive", "", [result]))
+    assert "## Key results" in markdown and r"| F1 (Sparse) | 0.81 | Dense 0.74 | \[Table 1, p. 1\] |" in markdown
+
+
+def _results_table(*rows: list[str]) -> Float:
+    return Float(FloatKind.TABLE, "2", "Table 2: Results on the test set.", 6, rows=[list(r) for r in rows])
+
+
+def test_a_results_tables_headline_is_its_best_row_against_the_runner_up_in_the_direction_its_header_says():
+    from summarizer.verify.table_headlines import table_headlines
+
+    table = _results_table(["", "Scores", "", ""], ["Tool", "F1 ↑", "Error ↓", "Parameters"],
+                           ["SentiStrength", "74.58%*", "0.21 ± 0.02", "3"], ["NLTK", "52.63%", "0.19", "5"],
+                           ["Alchemy", "61.10%", "0.30", "7"])
+    assert [(h.measure, h.value, h.against) for h in table_headlines(table)] == [
+        ("Scores F1 ↑ (SentiStrength)", "74.58%", "Alchemy 61.10%"), ("Scores Error ↓ (NLTK)", "0.19", "SentiStrength 0.21")]
+    spanned = _results_table(["", "Accuracy", ""], ["Method", "top-1", "Latency (ms)"], ["A", "0.90", "40"],
+                             ["B", "0.80", "20"])  # "Accuracy" spans one column or two: the cells alone cannot say
+    assert [(h.measure, h.value) for h in table_headlines(spanned)] == [("Accuracy top-1 (A)", "0.90"),
+                                                                        ("Accuracy Latency (ms) (B)", "20")]
+
+
+def test_a_results_tables_own_row_is_read_against_the_best_other_and_a_garbled_table_gives_nothing():
+    from summarizer.verify.table_headlines import system_names, table_headlines
+
+    ours = _results_table(["Method", "BLEU", "Params"], ["Transformer", "27.3", "65M"], ["ConvS2S", "26.4", "x"],
+                          ["LinearNet (ours)", "26.9", "12"], ["RNN", "24.6", "8"])
+    assert ours.rows[2][2] == "x" and [(h.measure, h.value, h.against) for h in table_headlines(ours)] == []  # unclean
+    ours.rows[2][2] = "40"
+    ours.rows[1][2] = "65"
+    assert [(h.measure, h.value, h.against) for h in table_headlines(ours)] == [
+        ("BLEU (LinearNet (ours))", "26.9", "Transformer 27.3"), ("Params (LinearNet (ours))", "12", "")]
+    named = _results_table(["Method", "Accuracy"], ["LinearPartition", "0.71"], ["Vienna", "0.74"], ["CONTRAfold", "0.69"])
+    names = system_names("LinearPartition: Linear-Time Approximation of RNA Folding Partition Function")
+    assert names == ("LinearPartition",) and system_names("Compiling Files in Parallel with GCC") == ()
+    assert [(h.measure, h.value, h.against) for h in table_headlines(named, names)] == [
+        ("Accuracy (LinearPartition)", "0.71", "Vienna 0.74")]
+    garbled = _results_table(["", "CoNLL r ρ", "SEEDA r ρ"], ["", "Alignment-based F-", "87 0.616 0.51 87 0"],
+                             ["", "n-gram-based F-sco", "98 0.920 0.90 13 0"])
+    assert table_headlines(garbled) == []
+
+
+def test_the_models_key_numbers_are_kept_only_where_the_paper_has_them_and_cited_where_they_stand():
+    from summarizer.inputs.text_parser import parse_text
+    from summarizer.output.summary_json import summary_json
+    from summarizer.verify.key_results import key_results
+
+    doc = parse_text("# Sparse Retrieval\n\n## Abstract\nWe present a sparse index for search.\n\n## 4 Results\n"
+                     "Two coders agreed on most labels. The index answers queries in 12 ms, against 80 ms for the dense "
+                     "baseline. It reaches an F1 of 0.81 compared with 0.74 for BM25.", "paper.md")
+    index = next(i for i, s in enumerate(doc.sections) if s.kind == "results")
+    answer = {"summary": "- The index is fast.",
+              "key_numbers": ["F1 of 0.81 vs 0.74 for BM25", "Recall of 0.93 on MS MARCO", "query latency: 12 ms"]}
+    result = SectionResult(index, doc.sections[index].title, "results", 2, status="done", summary=answer["summary"],
+                           fields=answer)
+    rows = key_results(doc, [result])
+    assert [(r.measure, r.value, r.against, r.citation, r.source) for r in rows] == [
+        ("F1", "0.81", "0.74 for BM25", "[§4]", "model"), ("query latency", "12 ms", "", "[§4]", "model")]
+    assert "0.93" not in json.dumps([r.as_json() for r in rows])  # the model's invented number is not a key result
+    failed = SectionResult(index, doc.sections[index].title, "results", 2, status="failed", fields=answer)
+    assert {r.source for r in key_results(doc, [failed])} == {"text"}  # a failed answer's fields are not read
+    assert r"| F1 | 0.81 | 0.74 for BM25 | \[§4\] |" in render_markdown(DocumentSummary(doc, "llm", "", [result]))
+    data = summary_json(doc, DocumentSummary(doc, "llm", "", [result]), "")
+    assert data["key_results"][0]["source"] == "model" and data["key_results"][0]["value"] == "0.81"
 
 
 def test_a_summary_names_its_tables_and_figures_as_links_to_them_and_only_to_those_the_paper_has():

@@ -76,7 +76,7 @@ def obsidian_note(result: DocumentSummary, reference: Reference, provenance: Pro
     lines += [f"> **Note:** {escape_text(n)}\n" for n in result.notices]
     lines += [coverage_line(result), ""]
     lines += callout("summary", "Overall summary", overview_lines(result, safe_markdown_math))
-    table = key_results_table(doc)
+    table = key_results_table(result)
     if table:
         lines += ["", *callout("note", "Key results", table)]
     for r in result.sections:

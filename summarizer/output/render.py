@@ -70,7 +70,7 @@ def render_markdown(result: DocumentSummary, include_reasoning: bool = False, wh
     lines += ["", coverage_line(result)]
     lines += ["", heading(2, "Overall summary"), ""]
     lines += overview_lines(result)
-    lines += key_results_markdown(doc)
+    lines += key_results_markdown(result)
     for r in result.sections:
         if r.status != "skipped":
             lines += section_lines(result, r, images, include_reasoning)
@@ -144,17 +144,18 @@ def float_caption(f) -> str:
     return _FLOAT_LABEL.sub("", f.caption, count=1) or f.caption
 
 
-def key_results_markdown(doc) -> list[str]:
+def key_results_markdown(result: DocumentSummary) -> list[str]:
     """The paper's headline numbers as a small table (``verify.key_results``), each row citing its page."""
-    table = key_results_table(doc)
+    table = key_results_table(result)
     return ["", heading(2, "Key results"), "", *table] if table else []
 
 
-def key_results_table(doc) -> list[str]:
-    """The key results' Markdown table alone (no heading): what Obsidian's callout holds."""
+def key_results_table(result: DocumentSummary) -> list[str]:
+    """The key results' Markdown table alone (no heading): what Obsidian's callout and the app show."""
     from summarizer.verify.key_results import key_results
 
-    rows = key_results(doc) if doc.genre == "paper" else []
+    doc = result.document
+    rows = key_results(doc, result.sections) if doc.genre == "paper" else []
     if not rows:
         return []
     return ["| Measure | Value | Against | Source |", "|---|---|---|---|"] + [

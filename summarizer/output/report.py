@@ -289,7 +289,7 @@ def build_report(result: DocumentSummary, provenance: Provenance, reference: Ref
                                                  "overview"), 3)
     else:
         blocks.append(note(f"No overall summary: {result.overview_error or 'nothing was summarized.'}"))
-    blocks += key_results_blocks(doc)
+    blocks += key_results_blocks(result)
     for r in result.sections:
         if r.status != "skipped":
             blocks += section_blocks(result, r, images or {}, include_reasoning)
@@ -299,10 +299,12 @@ def build_report(result: DocumentSummary, provenance: Provenance, reference: Ref
     return Report(clean_title(doc.title), meta_rows(result, reference), tuple(blocks), provenance, doc.language)
 
 
-def key_results_blocks(doc) -> list[Block]:
+def key_results_blocks(result: DocumentSummary) -> list[Block]:
+    """The key results as a table block (``verify.key_results``), under their own heading."""
     from summarizer.verify.key_results import key_results
 
-    rows = key_results(doc) if doc.genre == "paper" else []
+    doc = result.document
+    rows = key_results(doc, result.sections) if doc.genre == "paper" else []
     table = table_block([["Measure", "Value", "Against", "Source"]] +
                         [[r.measure, r.value, r.against or "—", r.citation] for r in rows]) if rows else None
     return [Heading(2, "Key results"), table] if table else []

@@ -23,7 +23,7 @@ def summary_json(document: Document, result: DocumentSummary, markdown: str) -> 
         "overview_error": result.overview_error,
         "stopped": result.stopped,
         "coverage": coverage(result).as_json(),
-        "key_results": [k.as_json() for k in key_results(document)] if document.genre == "paper" else [],
+        "key_results": [k.as_json() for k in key_results(document, result.sections)] if document.genre == "paper" else [],
         # tables and figures by caption (cells where read, a figure's description where one was asked for)
         "floats": [f.to_json() for f in document.floats],
     }

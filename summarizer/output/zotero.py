@@ -66,7 +66,7 @@ def zotero_extra(result: DocumentSummary) -> str:
     from summarizer.verify.key_results import key_results
 
     doc = result.document
-    key = "; ".join(f"{k.measure} {k.value} ({k.citation})" for k in key_results(doc)[:3]) if doc.genre == "paper" else ""
+    key = "; ".join(f"{k.measure} {k.value} ({k.citation})" for k in key_results(doc, result.sections)[:3]) if doc.genre == "paper" else ""
     lines = [("Research question", _section_claim(result, ("introduction",))),
              ("Method", _field(result, "method") or _section_claim(result, ("method",))),
              ("Data", _section_claim(result, title=_DATA_TITLE)),

@@ -1,6 +1,12 @@
 """Key results: a small table of a paper's headline numbers — what was measured, the value with its unit,
-against what, and the sentence and page it comes from — read from the results and experiments sections (then the
-abstract and conclusion), offline, so every row is the paper's own words and can be checked on its page.
+against what, and the sentence or table and page it comes from. Three sources, in this order, one row per value:
+
+- the model's ``key_numbers`` for the results and experiments sections (the LLM backend), each kept only where its
+  number is in that section's text or the cells of its tables, and cited where it is found there;
+- the results tables read cell by cell (``--tables``, or a table opened in the app): ``table_headlines``;
+- the sentences of the results and experiments sections (then the abstract and conclusion), offline.
+
+Every row is the paper's own number and can be checked on its page.
 
 A headline number is one in a sentence that reports a result (a comparison or a change: "outperforms",
 "improves", "than", "vs", "reduces", "%"...), written in digits, with a unit ("12 ms", "85%") or a metric named
@@ -10,19 +16,29 @@ measure is that metric, else the number's unit; the comparison is what follows "
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
-from summarizer.model.document import Document
+from summarizer.model.document import Document, Float
+from summarizer.model.results import SectionResult
 from summarizer.text.retrieval import cite, section_label
 from summarizer.text.sentences import block_sentences
 from summarizer.text.terms import terms
-from summarizer.verify.faithfulness import numbers_in
+from summarizer.verify.faithfulness import check_summary, numbers_in
+from summarizer.verify.section_checks import source_of
+from summarizer.verify.table_headlines import system_names, table_headlines
+
+log = logging.getLogger(__name__)
 
 #: Sections read first, then the others of ``LATER``; at most ``MAX_ROWS`` rows, one per sentence.
 FIRST = ("results", "experiments")
 LATER = ("abstract", "conclusion", "discussion")
 MAX_ROWS = 8
+#: Rows a source other than the text may give, so the paper's own sentences keep a place.
+MAX_MODEL_ROWS, MAX_TABLE_ROWS = 5, 4
 _RESULT = re.compile(r"\b(?:outperform\w*|improv\w*|achiev\w*|reach\w*|reduc\w*|increas\w*|decreas\w*|faster|slower|"
                      r"higher|lower|better|worse|than|vs\.?|versus|compared|against|gain\w*|drop\w*|accuracy|error|f1|auc|"
                      r"significant\w*|speed-?up)\b|%|提高|降低|优于|提升|减少|准确率|误差", re.I)
@@ -33,17 +49,26 @@ _REFERENCE = re.compile(r"(?:section|sec\.|table|fig\.?|figure|eq\.?|equation|re
 _UNIT_AFTER = re.compile(r"\s*(%|percent\b|[A-Za-zµ°][A-Za-zµ°/\-]*|[\u4e00-\u9fff]{1,3})")
 
 
+class ResultSource(StrEnum):
+    """Where a key result was read: the model's answer (checked against the paper), a table's cells, a sentence."""
+
+    MODEL = "model"
+    TABLE = "table"
+    TEXT = "text"
+
+
 @dataclass(frozen=True)
 class KeyResult:
     measure: str
     value: str
     against: str
     citation: str
-    sentence: str
+    sentence: str  # the sentence it was read from (a table's caption; the model's line for a model row)
     page: int | None
+    source: ResultSource = ResultSource.TEXT
 
     def as_json(self) -> dict:
-        return dict(self.__dict__)
+        return {**self.__dict__, "source": str(self.source)}
 
 
 def measure_of(text: str, start: int, end: int) -> str:
@@ -63,8 +88,91 @@ def measure_of(text: str, start: int, end: int) -> str:
     return words[-1] if words else ""
 
 
-def key_results(document: Document) -> list[KeyResult]:
-    """The paper's headline numbers, in the order results sections give them."""
+def key_results(document: Document, sections: Sequence[SectionResult] = ()) -> list[KeyResult]:
+    """The paper's headline numbers: the model's (from ``sections``, a run's results), the tables', the text's;
+    one row per value, at most ``MAX_ROWS``."""
+    rows: list[KeyResult] = []
+    seen: set[str] = set()
+    for row in [*model_rows(document, sections)[:MAX_MODEL_ROWS], *table_rows(document)[:MAX_TABLE_ROWS],
+                *text_rows(document)]:
+        key = re.sub(r"\s+", "", row.value.lower())
+        if key not in seen:
+            seen.add(key)
+            rows.append(row)
+    return rows[:MAX_ROWS]
+
+
+def table_rows(document: Document) -> list[KeyResult]:
+    """Headlines of the tables read cell by cell, the results sections' tables first; a table whose section is not
+    known counts as a result's (``assign_sections`` found no section citing it)."""
+    names = system_names(document.title)
+    kinds = {i: s.kind for i, s in enumerate(document.sections)}
+    tables = [f for f in document.floats if f.rows and kinds.get(f.section, "results") in (*FIRST, *LATER, "other")]
+    tables.sort(key=lambda f: kinds.get(f.section, "results") not in FIRST)
+    return [KeyResult(h.measure, h.value, h.against, cite(f.label, f.page), f.caption, f.page, ResultSource.TABLE)
+            for f in tables for h in table_headlines(f, names)]
+
+
+def model_rows(document: Document, sections: Sequence[SectionResult]) -> list[KeyResult]:
+    """The numbers the model listed as a results section's most important (its ``key_numbers`` field), each kept
+    only where its number is in the section's text or its tables' cells, and cited where it is found there."""
+    rows = []
+    for result in sections:
+        if not result.ok or result.kind not in FIRST or not 0 <= result.index < len(document.sections):
+            continue
+        items = result.fields.get("key_numbers") or []
+        for item in items if isinstance(items, list) else [items]:
+            text = " ".join((" ".join(map(str, item.values())) if isinstance(item, dict) else str(item)).split())
+            row = _model_row(text, document, result.index)
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
+    """One of the model's key numbers as a row: its first number in digits (with its unit) as the value, the words
+    around it as the measure, what follows "than"/"vs" as the comparison; None when that number is not in the
+    section's text or tables (a number the model made up or changed)."""
+    mention = next((m for m in numbers_in(item) if any(ch.isdigit() for ch in m.text) and not _YEAR.match(m.text)), None)
+    at = item.find(mention.text) if mention else -1
+    if at < 0:
+        return None
+    if check_summary(mention.text, source_of(document, index)).numbers:
+        log.info("key result %r left out: its number is not in the section %r", item, document.sections[index].title)
+        return None
+    end = at + len(mention.text)
+    after = _UNIT_AFTER.match(item, end)
+    unit = after.group(0) if after and _UNITS.match(after.group(1)) else ""
+    against = _AGAINST.search(item, end)
+    before = re.sub(r"(?i)[\s:=,(]*(?:of|is|was|at|reached|reaches|achieved|achieves|by|with)?[\s:=,(]*$", "",
+                    item[:at]).strip(" -–:")
+    rest = item[end + len(unit):against.start() if against else len(item)]
+    measure = before or re.split(r"[,;(]", rest)[0].strip(" -–:")
+    cited = _found_at(document, index, mention.text)
+    return KeyResult(" ".join(measure.split()[:8]) or "—", (item[at:end] + unit).strip(),
+                     " ".join(against.group(1).split()) if against else "", cited[0], item, cited[1],
+                     ResultSource.MODEL)
+
+
+def _found_at(document: Document, index: int, number: str) -> tuple[str, int | None]:
+    """Where a number stands in a section: the first sentence holding it (its page), else the first of the
+    section's tables holding it, else the section's first page."""
+    section = document.sections[index]
+    label = section_label(section.title)
+    pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?![\d])")
+    for block in section.paragraphs:
+        for sentence, pages in block_sentences(block, document.language):
+            if pattern.search(sentence):
+                return cite(label, pages[0] if pages else block.page), pages[0] if pages else block.page
+    table: Float | None = next((f for f in document.floats if f.section == index and pattern.search(f.cells_text)),
+                               None)
+    if table is not None:
+        return cite(table.label, table.page), table.page
+    return cite(label, section.page_start), section.page_start
+
+
+def text_rows(document: Document) -> list[KeyResult]:
+    """Headline numbers read from the sentences, in the order results sections give them."""
     order = [i for i, s in enumerate(document.sections) if s.kind in FIRST] + \
         [i for i, s in enumerate(document.sections) if s.kind in LATER]
     rows: list[KeyResult] = []
