@@ -1,6 +1,7 @@
 """Creating a job is one step, whatever store holds it: many clients sending the same ``Idempotency-Key``, or
 the same request while it is in flight, at the same moment, get one job; and a job that is stored is always
-either on the queue or finished (a crash between storing it and queueing it leaves no job that never runs).
+either on the queue or finished (a crash between storing it and queueing it leaves no job that never runs); a job
+and its event (the first "queued", the last "end") are one write.
 Against a real ``redis-server`` and the SQLite file; the HTTP tests run a real uvicorn API and worker."""
 
 from __future__ import annotations
@@ -90,6 +91,44 @@ def test_sqlite_concurrent_creates_from_two_processes_stores_make_one_job(tmp_pa
             return [r[0] for r in db.execute("SELECT id FROM jobs")]
 
     _assert_one_job_per_race(create, stored_ids)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_a_job_and_its_event_are_one_write_and_a_coalesced_request_adds_no_event(kind, tmp_path, request):
+    from summarizer.service.redis_store import RedisServiceStore
+    from summarizer.service.store import SQLiteServiceStore
+
+    store = SQLiteServiceStore(tmp_path / "s.sqlite3") if kind == "sqlite" else \
+        RedisServiceStore(request.getfixturevalue("redis_url"))
+    queued = ("status", {"status": "queued"})
+    job = store.create_job(Job(id=new_id("sum"), client="desk", document_id="doc_1", idempotency_key="k"), queued)
+    again = store.create_job(Job(id=new_id("sum"), client="desk", document_id="doc_1", idempotency_key="k"), queued)
+    assert again.id == job.id
+    assert [(e.seq, e.type, e.data) for e in store.events_after(job.id, 0)] == [(1, "status", {"status": "queued"})]
+    store.update_job(job.id, status=JobStatus.DONE, finished=1.0, event=("end", {"status": "done", "error": ""}))
+    assert store.get_job(job.id).status == JobStatus.DONE
+    assert [(e.seq, e.type) for e in store.events_after(job.id, 1)] == [(2, "end")]
+    store.update_job(job.id, event=("note", {}))  # an event alone
+    assert len(store.events_after(job.id, 0)) == 3
+
+
+def test_sqlite_a_job_is_never_finished_without_its_end_event(tmp_path):
+    """The store cannot write the "end" event (here a trigger refuses it, as a full disk would): the job is not
+    marked finished either, so a client following its events is never left without an end."""
+    import sqlite3
+
+    from summarizer.service.store import SQLiteServiceStore
+
+    path = tmp_path / "s.sqlite3"
+    store = SQLiteServiceStore(path)
+    job = store.create_job(Job(id=new_id("sum"), client="desk", document_id="doc_1"), ("status", {"status": "queued"}))
+    store.update_job(job.id, status=JobStatus.RUNNING)
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TRIGGER no_end BEFORE INSERT ON events WHEN NEW.type = 'end' "
+                   "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(sqlite3.Error):
+        store.update_job(job.id, status=JobStatus.DONE, finished=1.0, event=("end", {"status": "done", "error": ""}))
+    assert store.get_job(job.id).status == JobStatus.RUNNING
 
 
 def test_a_redis_job_stored_but_never_queued_is_queued_by_the_sweep(redis_url):

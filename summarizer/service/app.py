@@ -314,15 +314,15 @@ def create_app(service: Service) -> FastAPI:
         job = Job(id=new_id("sum"), client=key.id, document_id=doc_id, title=document.title, options=options,
                   fingerprint="" if parent else request_print, idempotency_key=idempotency_key, parent=parent,
                   custom_id=custom_id)
-        stored = store.create_job(job)
+        stored = store.create_job(job, event=("status", {"status": "queued"}))
         if stored.id == job.id:
-            store.add_event(job.id, "status", {"status": "queued"})
             try:
                 service.dispatcher.submit(job.id)
             except Exception as exc:  # the queue is away: the job must not wait for ever where nothing runs it
                 log.error("job %s could not be queued: %s", job.id, exc)
-                store.update_job(job.id, status=JobStatus.FAILED, finished=time.time(),
-                                 error="The job could not be queued; send the request again.")
+                error = "The job could not be queued; send the request again."
+                store.update_job(job.id, status=JobStatus.FAILED, finished=time.time(), error=error,
+                                 event=("end", {"status": str(JobStatus.FAILED), "error": error}))
                 raise Problem(503, "queue-unavailable", "The job queue is unavailable for a moment; send the request "
                               "again shortly.", {"Retry-After": "5"}) from None
         elif idempotency_key and stored.idempotency_key == idempotency_key and stored.fingerprint != request_print:

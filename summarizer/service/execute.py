@@ -148,8 +148,8 @@ def _execute(job_id: str, owner: str, store: ServiceStore, base: Settings, servi
         _finish(store, job, JobStatus.FAILED, error=f"The job could not start: {exc}")
         return
     resumed = job.attempts > 0
-    store.update_job(job_id, status=JobStatus.RUNNING, started=job.started or time.time(), attempts=job.attempts + 1)
-    store.add_event(job_id, "status", {"status": "running", "resumed": resumed, "worker": WORKER})
+    store.update_job(job_id, status=JobStatus.RUNNING, started=job.started or time.time(), attempts=job.attempts + 1,
+                     event=("status", {"status": "running", "resumed": resumed, "worker": WORKER}))
     running.add(job_id, backend)
     fresh = store.get_job(job_id)  # a cancel stored while the job started: before its first request
     if fresh is not None and fresh.cancel_requested:
@@ -245,6 +245,6 @@ def _run(job: Job, document: Document, settings: Settings, backend: Backend, sto
 
 
 def _finish(store: ServiceStore, job: Job, status: JobStatus, **fields) -> None:
-    store.update_job(job.id, status=status, finished=time.time(), **fields)
-    store.add_event(job.id, "end", {"status": str(status), "error": fields.get("error", "")})
+    store.update_job(job.id, status=status, finished=time.time(),
+                     event=("end", {"status": str(status), "error": fields.get("error", "")}), **fields)
     log.info("job %s %s", job.id, status)

@@ -115,6 +115,10 @@ class ApiKey:
         return {k: v for k, v in asdict(self).items() if k != "hash"}
 
 
+#: An event to add with a job's change, in the same write: its type and data.
+Event = tuple[str, dict]
+
+
 class ServiceStore(Protocol):
     """Where the service keeps what must outlive a process: jobs, their events, documents, keys, and the
     request counts of the per-minute quota. Every method is safe to call from several threads."""
@@ -131,13 +135,16 @@ class ServiceStore(Protocol):
     def load_document(self, client: str, document_id: str) -> dict | None: ...
 
     # jobs
-    def create_job(self, job: Job) -> Job:
-        """Store ``job``, unless the client already has one with its idempotency key or, in flight, its
-        fingerprint: then that one is returned (and nothing is stored)."""
+    def create_job(self, job: Job, event: Event | None = None) -> Job:
+        """Store ``job`` and its first ``event`` in one write, unless the client already has a job with its
+        idempotency key or, in flight, its fingerprint: then that one is returned (and nothing is stored)."""
         ...
 
     def get_job(self, job_id: str, client: str | None = None) -> Job | None: ...
-    def update_job(self, job_id: str, **changes) -> None: ...
+    def update_job(self, job_id: str, event: Event | None = None, **changes) -> None:
+        """Change the job's fields and add ``event`` to its events in one write: a job is never seen finished
+        without its "end" event, nor its "end" event without its result (a crash between two writes could)."""
+        ...
     def request_cancel(self, job_id: str) -> None: ...
 
     def claim(self, job_id: str, owner: str, seconds: float, now: float | None = None) -> bool:

@@ -70,8 +70,8 @@ def _run_job(job_id: str) -> None:
         log.error("job %s interrupted (%s)", job_id, exc.__class__.__name__)
         try:
             ctx.store.update_job(job_id, status="failed", finished=time.time(),
-                                 error=f"The job was interrupted ({exc.__class__.__name__}).")
-            ctx.store.add_event(job_id, "end", {"status": "failed", "error": "interrupted"})
+                                 error=f"The job was interrupted ({exc.__class__.__name__}).",
+                                 event=("end", {"status": "failed", "error": "interrupted"}))
         except Exception:
             log.exception("job %s: could not record the interruption", job_id)
         raise

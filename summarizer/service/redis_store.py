@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 
-from summarizer.service.jobs import ApiKey, Job, JobEvent, JobStatus
+from summarizer.service.jobs import ApiKey, Event, Job, JobEvent, JobStatus
 from summarizer.service.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,10 @@ _FINISHED = {str(s) for s in JobStatus if s.finished}
 INFLIGHT_SECONDS = 86400
 
 #: ``create_job`` in one step. KEYS: the Idempotency-Key's, the fingerprint's, the job's hash, the status
-#: counts, the unfinished set, the client's active set, the parent's children, the unsent set. ARGV: the job
-#: keys' prefix, the id, the Idempotency-Key, the fingerprint, the status, 1 when unfinished, 1 when it is to
-#: be queued, the parent, now, then the hash's fields and values. Returns the id of the job that answers
-#: instead, or false when this one was stored.
+#: counts, the unfinished set, the client's active set, the parent's children, the unsent set, the job's events.
+#: ARGV: the job keys' prefix, the id, the Idempotency-Key, the fingerprint, the status, 1 when unfinished, 1 when
+#: it is to be queued, the parent, now, its first event ('' for none), then the hash's fields and values.
+#: Returns the id of the job that answers instead, or false when this one was stored.
 _CREATE_JOB = f"""
 local prefix, id, idem, fp = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if idem ~= '' then
@@ -41,7 +41,8 @@ if fp ~= '' then
     if (state[1] == '"queued"' or state[1] == '"running"') and state[2] ~= 'true' then return other end
   end
 end
-redis.call('HSET', KEYS[3], unpack(ARGV, 10))
+redis.call('HSET', KEYS[3], unpack(ARGV, 11))
+if ARGV[10] ~= '' then redis.call('RPUSH', KEYS[9], ARGV[10]) end
 redis.call('HINCRBY', KEYS[4], ARGV[5], 1)
 if ARGV[6] == '1' then
   redis.call('SADD', KEYS[5], id)
@@ -138,7 +139,7 @@ class RedisServiceStore:
         return json.loads(raw) if raw else None
 
     # -- jobs ----------------------------------------------------------------------------------
-    def create_job(self, job: Job) -> Job:
+    def create_job(self, job: Job, event: Event | None = None) -> Job:
         """One Lua script, so Redis runs it whole or not at all and nothing runs between its steps: the same
         Idempotency-Key's job or an identical request's job in flight is answered; else the job, its keys and its
         place in the unsent set are written together (the sweep queues a job whose API died before queueing it)."""
@@ -146,11 +147,12 @@ class RedisServiceStore:
         fields = [item for name, value in row.items() for item in (name, json.dumps(value, ensure_ascii=False))]
         keys = [self.k("idem", job.client, job.idempotency_key), self.k("inflight", job.client, job.fingerprint),
                 self.k("job", job.id), self.k("status-counts"), self.k("unfinished"), self.k("active", job.client),
-                self.k("children", job.parent), self.k("unsent")]
+                self.k("children", job.parent), self.k("unsent"), self.k("events", job.id)]
         queued = not job.status.finished and job.kind == "summary"
         other = self._create(keys=keys, args=[self.k("job", ""), job.id, job.idempotency_key, job.fingerprint,
                                               str(job.status), int(not job.status.finished), int(queued),
-                                              job.parent, time.time(), *fields])
+                                              job.parent, time.time(), self._event_text(event) if event else "",
+                                              *fields])
         if not other:
             return job
         found = self.get_job(other)
@@ -174,8 +176,9 @@ class RedisServiceStore:
         job = Job.from_row({k: json.loads(v) for k, v in raw.items()})
         return job if client is None or job.client == client else None
 
-    def update_job(self, job_id: str, **changes) -> None:
-        if not changes:
+    def update_job(self, job_id: str, event: Event | None = None, **changes) -> None:
+        """The job's changes and ``event`` in one MULTI/EXEC: no reader sees one without the other."""
+        if not changes and event is None:
             return
         old = None
         if "status" in changes:
@@ -183,7 +186,10 @@ class RedisServiceStore:
             old = [json.loads(v) if v else None for v in raw]
         values = {k: json.dumps(str(v) if k in ("status", "kind") else v, ensure_ascii=False) for k, v in changes.items()}
         pipe = self.redis.pipeline()
-        pipe.hset(self.k("job", job_id), mapping=values)
+        if values:
+            pipe.hset(self.k("job", job_id), mapping=values)
+        if event is not None:
+            pipe.rpush(self.k("events", job_id), self._event_text(event))
         if old is not None and old[0] != str(changes["status"]):
             status, client = str(changes["status"]), old[1]
             pipe.hincrby(self.k("status-counts"), old[0], -1)
@@ -246,7 +252,11 @@ class RedisServiceStore:
 
     # -- events --------------------------------------------------------------------------------
     def add_event(self, job_id: str, type_: str, data: dict) -> int:
-        return int(self.redis.rpush(self.k("events", job_id), json.dumps({"type": type_, "data": data}, ensure_ascii=False)))
+        return int(self.redis.rpush(self.k("events", job_id), self._event_text((type_, data))))
+
+    @staticmethod
+    def _event_text(event: Event) -> str:
+        return json.dumps({"type": event[0], "data": event[1]}, ensure_ascii=False)
 
     def events_after(self, job_id: str, after: int) -> list[JobEvent]:
         raw = self.redis.lrange(self.k("events", job_id), after, -1)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from summarizer.model.errors import SummarizerError
-from summarizer.service.jobs import ApiKey, Job, JobEvent, JobStatus
+from summarizer.service.jobs import ApiKey, Event, Job, JobEvent, JobStatus
 from summarizer.store.transaction import write_transaction
 
 DB_NAME = "service.sqlite3"
@@ -165,7 +165,7 @@ class SQLiteServiceStore:
             row[name] = None if row[name] is None else json.dumps(row[name], ensure_ascii=False)
         return row
 
-    def create_job(self, job: Job) -> Job:
+    def create_job(self, job: Job, event: Event | None = None) -> Job:
         row = self._row(job)
 
         def steps(db: sqlite3.Connection) -> sqlite3.Row | None:
@@ -181,6 +181,8 @@ class SQLiteServiceStore:
                 if found:
                     return found
             db.execute(f"INSERT INTO jobs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+            if event is not None:
+                self._insert_event(db, job.id, *event)
             return None
 
         found = self._write(steps)
@@ -193,13 +195,20 @@ class SQLiteServiceStore:
             row = self._db().execute("SELECT * FROM jobs WHERE id = ? AND client = ?", (job_id, client)).fetchone()
         return self._job(row) if row else None
 
-    def update_job(self, job_id: str, **changes) -> None:
-        if not changes:
+    def update_job(self, job_id: str, event: Event | None = None, **changes) -> None:
+        if not changes and event is None:
             return
         values = {k: (json.dumps(v, ensure_ascii=False) if k in _JSON_COLUMNS and v is not None else
                       str(v) if k in ("status", "kind") else v) for k, v in changes.items()}
-        self._write(lambda db: db.execute(
-            f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?", (*values.values(), job_id)))
+
+        def steps(db: sqlite3.Connection) -> None:
+            if values:
+                db.execute(f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                           (*values.values(), job_id))
+            if event is not None:
+                self._insert_event(db, job_id, *event)
+
+        self._write(steps)
 
     def request_cancel(self, job_id: str) -> None:
         self.update_job(job_id, cancel_requested=1)
@@ -248,14 +257,14 @@ class SQLiteServiceStore:
 
     # -- events --------------------------------------------------------------------------------
     def add_event(self, job_id: str, type_: str, data: dict) -> int:
-        text = json.dumps(data, ensure_ascii=False)
+        return self._write(lambda db: self._insert_event(db, job_id, type_, data))
 
-        def steps(db: sqlite3.Connection) -> int:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?", (job_id,)).fetchone()[0]
-            db.execute("INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)", (job_id, seq, type_, text))
-            return seq
-
-        return self._write(steps)
+    @staticmethod
+    def _insert_event(db: sqlite3.Connection, job_id: str, type_: str, data: dict) -> int:
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?", (job_id,)).fetchone()[0]
+        db.execute("INSERT INTO events (job_id, seq, type, data) VALUES (?, ?, ?, ?)",
+                   (job_id, seq, type_, json.dumps(data, ensure_ascii=False)))
+        return seq
 
     def events_after(self, job_id: str, after: int) -> list[JobEvent]:
         rows = self._db().execute("SELECT seq, type, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq",
