@@ -320,3 +320,43 @@ def test_a_section_named_in_bold_small_print_tight_above_its_paragraph_is_a_head
 
     assert titles("Acknowledgements") == ["1 Introduction", "Acknowledgements"]
     assert titles("Acknowledgements:") == ["1 Introduction"]
+
+
+def _manuscript(second_page: list[str]) -> bytes:
+    """An APA-style manuscript, double-spaced, all at 12 pt: a two-line bold title ending in a name with a digit
+    ("NeuroKit2"), authors with affiliation marks, an abstract; on page 2 the title restated in the headings' style
+    (bold, centred), then ``second_page``'s lines (a heading "Introduction" and text, or text at once)."""
+    import pymupdf
+    from pdf_factory import lines_pdf
+
+    def centred(text: str, y: float, font: str = "hebo") -> tuple:
+        return (text, (595 - pymupdf.get_text_length(text, font, 12)) / 2, y, 12, font)
+
+    title = ["The Structure of Chaos: An Empirical Comparison of Fractal Physiology", "Complexity Indices using NeuroKit2"]
+    text = ["Complexity is an umbrella term for concepts derived from information", "theory and chaos theory, used to "
+            "quantify the unpredictability and entropy."]
+    first = [centred(title[0], 200), centred(title[1], 224), centred("Dominique Makowski1, An Shu Te1, and Tam Pham2",
+                                                                     264, "helv"),
+             centred("1 School of Social Sciences, Nanyang Technological University", 290, "helv"),
+             centred("Abstract", 340)] + [(t, 72, 364 + 24 * i, 12, "helv") for i, t in enumerate(text * 3)]
+    second, y = [centred(title[0], 100), centred(title[1], 124)], 148
+    for line in second_page:
+        second.append(centred(line, y) if line in ("Introduction", "Methods") else (line, 72, y, 12, "helv"))
+        y += 24
+    more = [(t, 72, 72 + 24 * i, 12, "helv") for i, t in enumerate(text * 14)]  # the body outweighs the title
+    return lines_pdf([first, second, more])
+
+
+def test_a_title_ending_in_a_name_with_a_digit_is_whole_and_its_restatement_over_the_body_is_no_section():
+    """APA manuscripts (and a supplement's first page) set the title again at the top of the body in the headings'
+    style: it is the title, not two top-level sections. A title word like "NeuroKit2" is no author's affiliation mark."""
+    body = ["Complexity is an umbrella term for concepts derived from information", "theory and chaos theory, used to "
+            "quantify the unpredictability and entropy."] * 3
+    doc = parse_pdf(_manuscript(["Introduction", *body, "Methods", *body]), "t.pdf")
+    assert doc.title == "The Structure of Chaos: An Empirical Comparison of Fractal Physiology Complexity Indices using NeuroKit2"
+    assert doc.authors[:2] == ["Dominique Makowski", "An Shu Te"]
+    assert [s.title for s in doc.sections if s.kind != "abstract"] == ["Introduction", "Methods"]
+    assert [s.level for s in doc.sections if s.kind != "abstract"] == [1, 1]
+    # set over text, the restated title is that text's heading: kept
+    kept = parse_pdf(_manuscript([*body, "Methods", *body]), "t.pdf")
+    assert [s.title for s in kept.sections if s.kind != "abstract"][0].startswith("The Structure of Chaos")

@@ -128,7 +128,8 @@ def title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str
         same = abs(line.size - top.size) < 0.5
         heading_like = numbering(line.text)[0] or (kind_from_title(line.text) and len(line.text.split()) <= 3)
         subtitle = line.size >= max(0.8 * top.size, 12.0) and line.size < top.size and not heading_like
-        authors = re.search(r"[a-z]{2}\d+(,\d+)*\b|[†‡§¶∗]|@", line.text)
+        # names with their affiliation marks ("Makowski1, An Shu Te1"), not a title's "NeuroKit2"
+        authors = "@" in line.text or re.search(r"[a-z]{2}\d+(,\d+)*\b|[†‡§¶∗]", line.text) and name_line(line.text)
         return (same or subtitle) and line.bold == top.bold and not _NOT_TITLE.search(line.text) and not authors
 
     while k < len(lines) and lines[k].page == 0 and len(title_lines) < 4 and continues(lines[k]):

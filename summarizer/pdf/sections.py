@@ -35,6 +35,31 @@ def _strip_run_in(blocks: list[Block], pattern: re.Pattern) -> tuple[list[Block]
             return blocks[:n], after
     return None
 
+def _letters(text: str) -> str:
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", text.lower())
+
+
+def _without_restated_title(headings: list[Heading], title: str) -> list[Heading]:
+    """The headings without the paper's title set again at the top of its body (APA manuscripts, theses: the title
+    restated over the first page of text, in a heading's style, on one line or several): consecutive headings whose
+    text together is the whole title, with nothing between them and the next heading. Set over text, the restated
+    title is that text's heading and stays."""
+    whole = _letters(title)
+    if len(whole) < 12:
+        return headings
+    drop: set[int] = set()
+    for start in range(len(headings)):
+        joined, n = "", start
+        while n < len(headings) and whole.startswith(joined + _letters(headings[n].title)) and len(joined) < len(whole):
+            joined += _letters(headings[n].title)
+            n += 1
+        run = headings[start:n]
+        if joined == whole and n < len(headings) and all(h.end == nxt.index for h, nxt in zip(run, headings[start + 1:n + 1],
+                                                                                            strict=True)):
+            drop.update(range(start, n))
+    return [h for i, h in enumerate(headings) if i not in drop]
+
+
 def build_document(lines: list[Line], headings: list[Heading], captions: list[Block], source: str,
                    meta_title: str, page_count: int, notices: list[str]) -> Document:
     """Cut the lines at the headings into sections of typed blocks; find title, authors and abstract."""
@@ -42,6 +67,7 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
     title, authors, front_end = title_and_authors(lines, meta_title)
     # headings inside the title block are the title, not sections
     headings = [h for h in headings if h.index >= front_end or kind_from_title(h.title) == "abstract"]
+    headings = _without_restated_title(headings, title)
     # the title read as the top heading put every section a level below it: the body's top heading is level 1
     top = min((h.level for h in headings if kind_from_title(h.title) != "abstract"), default=1)
     if top > 1:
