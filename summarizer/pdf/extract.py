@@ -289,6 +289,21 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
 LABEL_ONLY = re.compile(r"^\s*(?:fig\.?|figure|table|图|表)\s*[0-9]+(?:\.[0-9]+)*[.:：]?\s*$", re.I)
 
 
+def _sideways_caption(block: dict) -> tuple[str, tuple[float, float, float, float]] | None:
+    """The caption of a table set sideways on a portrait page (its caption turned with it), from a block's rotated
+    lines, which the body's lines leave out (margins, arXiv stamps): its text and box; None when the block's
+    rotated lines open with no caption ("Table 1 continued on next page" is none)."""
+    turned = [raw for raw in block.get("lines", []) if abs(raw.get("dir", (1, 0))[1]) > 0.5]
+    texts = [clean_text("".join(s["text"] for s in raw["spans"])) for raw in turned]
+    if not texts or not CAPTION.match(texts[0]) or len(texts[0].split()) <= 2:
+        return None
+    text = ""
+    for piece in texts:
+        text = join_text(text, piece)
+    boxes = [raw["bbox"] for raw in turned]
+    return text, (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 def _reading_order(blocks: list[dict], width: float) -> list[dict]:
     """Order blocks for one or two columns: full-width blocks cut the page into bands,
     and inside a band the left column is read before the right."""
@@ -350,6 +365,10 @@ def extract_pages(doc, max_pages: int) -> list[PageText]:
                 pt.captions.append(Block("caption", text, page_no + 1))
                 pt.caption_boxes.append(tuple(block["bbox"]))
                 continue
+            sideways = _sideways_caption(block)
+            if sideways is not None:  # a landscape table's caption, turned with it: the table is named, not read
+                pt.captions.append(Block("caption", sideways[0], page_no + 1))
+                pt.caption_boxes.append(sideways[1])
             pt.lines.extend(lines)
         pages.append(pt)
     return pages

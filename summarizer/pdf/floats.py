@@ -181,14 +181,28 @@ def _why_no_cells(page, caption: Box) -> str:
     on a portrait page), an image sits at the caption (a table pasted as a picture, or a scanned page under its
     recognised text), or the cells were not found."""
     try:
-        lines = [line for block in page.get_text("dict").get("blocks", []) for line in block.get("lines", [])]
         images = [tuple(info["bbox"]) for info in page.get_image_info()]
     except Exception:  # a page that cannot be read again: say only that the cells were not found
         return NOT_FOUND
-    at_caption = [line for line in lines if _meets(tuple(line.get("bbox", (0, 0, 0, 0))), caption)]
-    if page.rotation in (90, 270) or any(abs(line.get("dir", (1, 0))[1]) > 0.7 for line in at_caption):
+    if page.rotation in (90, 270) or _sideways(_lines_at(page, caption)):
         return SIDEWAYS
     return AN_IMAGE if _nearest(caption, images) is not None else NOT_FOUND
+
+
+def _lines_at(page, caption: Box | None) -> list[dict]:
+    """The page's text lines (PyMuPDF's dicts) that meet the caption's box."""
+    if caption is None:
+        return []
+    try:
+        lines = [line for block in page.get_text("dict").get("blocks", []) for line in block.get("lines", [])]
+    except Exception:
+        return []
+    return [line for line in lines if _meets(tuple(line.get("bbox", (0, 0, 0, 0))), caption)]
+
+
+def _sideways(lines: list[dict]) -> bool:
+    """A caption that runs up or down the page: its table is turned with it."""
+    return any(abs(line.get("dir", (1, 0))[1]) > 0.7 for line in lines)
 
 
 def _meets(a: Box, b: Box) -> bool:
