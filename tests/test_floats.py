@@ -95,6 +95,32 @@ def test_a_number_read_from_a_table_cell_is_traced_and_an_invented_one_is_still_
     assert "91.4" in result.unverified_numbers
 
 
+def test_a_claim_whose_numbers_stand_in_a_table_row_points_at_the_tables_page_and_an_invented_one_does_not():
+    from summarizer.output.render import marked_summary
+    from summarizer.verify.section_checks import check_section
+
+    doc = _with_table()
+    doc.sections[0].text += " On papers it reaches 88.9 where the baseline stops at 80.1."
+    doc.sections[0].page_start = doc.sections[0].page_end = 5
+    result = SectionResult(0, "4 Results", "results", 1, status="done", cached=True)
+    result.summary = ("- The parser scores 91.4 on news against 87.2 for the baseline.\n"
+                      "- On papers the parser reaches 88.9 where the baseline stops at 80.1.\n"
+                      "- It scores 95.3 on the web corpus.")
+    memo = {}
+    cache = type("Memo", (), {"get": lambda self, k: memo.get(k), "set": lambda self, k, v: memo.__setitem__(k, v)})()
+    rows, doc.floats[0].rows = doc.floats[0].rows, []
+    check_section(result, doc, cache)  # before anyone read the table's cells: no table to point at
+    assert result.bullets[0].pages != [6] and memo
+    doc.floats[0].rows = rows
+    check_section(result, doc, cache)  # the cells read since: the checks' memo of the run before is not reused
+    table_row, sentence, invented = result.bullets
+    assert table_row.found and table_row.pages == [6] and table_row.support.sentence == \
+        "Table 2: Corpus | Ours | Baseline / News | 91.4 | 87.2"
+    assert sentence.pages == [5] and "88.9" in sentence.support.sentence  # its own sentence holds its numbers: kept
+    assert not invented.found and invented.pages == []
+    assert "87.2 for the baseline (p. 6)." in marked_summary(result)
+
+
 def test_tables_show_under_their_section_in_the_markdown_as_data():
     doc = _with_table()
     doc.floats[0].rows[1][0] = "<img src=x onerror=alert(1)>"

@@ -6,6 +6,10 @@ by lexical similarity within the section: the section's sentences are ranked wit
 bullet's terms (stemmed English words, Chinese character bigrams), and the score recorded is the
 IDF-weighted share of the bullet's terms that the best sentence (with a second one when the bullet
 joins two) contains. Below ``SUPPORT_THRESHOLD`` the bullet is "not found in the section".
+
+A claim whose numbers are not in its best sentence but all stand in one row of a table the section cites (its
+cells read: ``--tables``) is supported by that row, and points at the table's page: a results section's numbers
+are mostly in its tables.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.model.document import Section
+from summarizer.model.document import Float, Section
 from summarizer.model.results import NOT_FOUND, SUPPORT_THRESHOLD, Bullet, Support
 from summarizer.text.language import HAN_CHAR
 from summarizer.text.retrieval import BM25
@@ -119,15 +124,45 @@ class SectionGrounder:
         return Bullet(text, pages if best_cov >= SUPPORT_THRESHOLD else [], support, line)
 
 
-def ground_summary(summary: str, section: Section, lang: str) -> list[Bullet]:
-    """Every claim of ``summary`` with its supporting sentence(s), score and page(s)."""
+def ground_summary(summary: str, section: Section, lang: str, tables: Sequence[Float] = ()) -> list[Bullet]:
+    """Every claim of ``summary`` with its supporting sentence(s) or table row, score and page(s); ``tables``: the
+    section's tables whose cells were read."""
     units = summary_units(summary)
     if not units:
         return []
     grounder = SectionGrounder(section, lang)
     bullets = [grounder.ground(text, line) for line, text in units]
+    if tables:
+        bullets = [_from_table(b, tables) for b in bullets]
     log.debug("section %r: %d of %d claims supported", section.title, sum(b.found for b in bullets), len(bullets))
     return bullets
+
+
+def _claimed_numbers(text: str) -> list[str]:
+    """The numbers a claim writes in digits, two or more of them or with a decimal point (a lone "3" matches too
+    many cells to point at one)."""
+    from summarizer.verify.faithfulness import numbers_in
+
+    return [m.text for m in numbers_in(text)
+            if sum(ch.isdigit() for ch in m.text) >= 2 and not re.fullmatch(r"(?:19|20)\d\d", m.text)]
+
+
+def _from_table(bullet: Bullet, tables: Sequence[Float]) -> Bullet:
+    """The bullet supported by the first table row holding every number it claims, where its own sentence does not
+    hold them; unchanged otherwise."""
+    from summarizer.verify.faithfulness import check_summary
+
+    claimed = _claimed_numbers(bullet.text)
+    if not claimed or (bullet.found and not check_summary(" ".join(claimed), bullet.support.sentence).numbers):
+        return bullet
+    for table in tables:
+        header = " | ".join(" ".join(c.split()) for c in table.rows[0])
+        for row in table.rows[1:]:
+            cells = " | ".join(" ".join(c.split()) for c in row)
+            if not check_summary(" ".join(claimed), cells).numbers:
+                support = Support(f"{table.label}: {header} / {cells}", 1.0, [table.page])
+                return Bullet(bullet.text, [table.page], support, bullet.line)
+    return bullet
 
 
 def page_mark(pages: list[int]) -> str:

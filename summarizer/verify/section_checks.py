@@ -43,8 +43,8 @@ def source_of(document: Document, index: int) -> str:
     text (so a title the summary repeats is not an invention) and the cells of the tables it cites (where they
     were read: ``--tables``)."""
     section = document.sections[index]
-    tables = "\n".join(f"{f.label}: {f.caption}\n{f.cells_text}" for f in document.floats
-                       if f.section == index and f.rows)  # a number read from the section's table is traced
+    tables = "\n".join(f"{f.label}: {f.caption}\n{f.cells_text}"
+                       for f in read_tables(document, index))  # a number read from the section's table is traced
     return f"{document.title}\n{section.title}\n{section.text}" + (f"\n{tables}" if tables else "")
 
 
@@ -60,13 +60,20 @@ def ground(result: SectionResult, document: Document) -> None:
     """Give each claim of the section's summary its supporting sentence and page(s)."""
     from summarizer.verify.grounding import ground_summary
 
-    result.bullets = ground_summary(result.summary, document.sections[result.index], document.language)
+    result.bullets = ground_summary(result.summary, document.sections[result.index], document.language,
+                                    read_tables(document, result.index))
+
+
+def read_tables(document: Document, index: int) -> list:
+    """The section's tables whose cells were read (``--tables``, or opened in the app)."""
+    return [f for f in document.floats if f.section == index and f.rows]
 
 
 def memo_key(result: SectionResult, document: Document) -> str:
     section = document.sections[result.index]
     payload = json.dumps({"code": code_digest(), "summary": result.summary, "title": document.title,
-                          "language": document.language, "section": asdict(section)},
+                          "language": document.language, "section": asdict(section),
+                          "tables": [f.to_json() for f in read_tables(document, result.index)]},
                          sort_keys=True, ensure_ascii=False, default=str)
     return "checks:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
