@@ -360,3 +360,34 @@ def test_a_title_ending_in_a_name_with_a_digit_is_whole_and_its_restatement_over
     # set over text, the restated title is that text's heading: kept
     kept = parse_pdf(_manuscript([*body, "Methods", *body]), "t.pdf")
     assert [s.title for s in kept.sections if s.kind != "abstract"][0].startswith("The Structure of Chaos")
+
+
+def test_a_numbered_run_in_heading_is_found_when_its_text_stresses_a_word_and_a_superscript_ends_no_lead():
+    """The Yellow Paper's "4.1. World State. The world state (*state*), is …": the number plain, the title bold, and
+    an italic word in the text after it; "4.2 M² (Dahlmeier and Ng, 2012)": a bold title with a plain superscript."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    writer = pymupdf.TextWriter(page.rect)
+    regular, bold, italic = pymupdf.Font("tiro"), pymupdf.Font("tibo"), pymupdf.Font("tiit")
+    writer.append((72, 80), "Run-in Headings in a Ledger", font=bold, fontsize=18)
+    writer.append((72, 120), "4. Blocks, State and Transactions", font=bold, fontsize=12)
+    text = "The state maps every address to its account, and the block records every change made to it."
+    for i in range(3):
+        writer.append((72, 140 + 12 * i), text, font=regular, fontsize=10)
+    _, end = writer.append((72, 190), "4.1. ", font=regular, fontsize=10)
+    _, end = writer.append(end, "World State. ", font=bold, fontsize=10)
+    _, end = writer.append(end, "The world state (", font=regular, fontsize=10)
+    _, end = writer.append(end, "state", font=italic, fontsize=10)
+    writer.append(end, "), is a mapping between addresses and account states.", font=regular, fontsize=10)
+    for i in range(3):
+        writer.append((72, 202 + 12 * i), text, font=regular, fontsize=10)
+    _, end = writer.append((72, 250), "4.2 M", font=bold, fontsize=10)
+    _, end = writer.append((end.x, end.y - 3), "2", font=regular, fontsize=7)
+    writer.append((end.x, 250), " (Dahlmeier and Ng, 2012)", font=bold, fontsize=10)
+    for i in range(3):
+        writer.append((72, 266 + 12 * i), text, font=regular, fontsize=10)
+    writer.write_text(page)
+    titles = [s.title for s in parse_pdf(doc.tobytes(), "ledger.pdf").sections]
+    assert "4.1. World State" in titles and any(t.startswith("4.2 M") and "Dahlmeier" in t for t in titles), titles

@@ -258,8 +258,9 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
             a = 1 if not any(_styled(visible[0])) and _LEAD_NUMBER.fullmatch(visible[0]["text"].strip()) else 0
             first = _styled(visible[a]) if a < len(visible) else (False, False)
             n = next((k for k in range(a, len(visible)) if _styled(visible[k]) != first), None)
-            if n is not None and any(first) and all(_styled(sp) == _styled(visible[n]) for sp in visible[n:]) \
-                    and not any(_styled(visible[n])):
+            uniform = n is not None and all(_styled(sp) == _styled(visible[n]) for sp in visible[n:])
+            if n is not None and any(first) and not any(_styled(visible[n])) and (uniform or a == 1 or bool(
+                    _LEAD_NUMBER.match(visible[a]["text"].split(" ")[0].strip()))):
                 lead_parts = []
                 for sp in spans:
                     if sp is visible[n]:
@@ -268,6 +269,11 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
                 lead = clean_text("".join(lead_parts))
                 if _LEAD_NUMBER.fullmatch(lead.strip()):
                     lead = ""  # a bold section number before a plain title ("1.1 问题背景"): a heading, not a run-in lead
+                elif not uniform and not re.search(r"[.:—]$", lead.strip()):
+                    # a numbered lead ("4.1. World State.") ends with its stop, and the text after it may stress a word
+                    # or set a symbol in italics ("The world state (*state*), is …"); a plain superscript inside a bold
+                    # title ("2.1 M² (Dahlmeier and Ng, 2012)") ends no lead
+                    lead = ""
         x0, y0, x1, y1 = spans[0]["_bbox"]
         line = Line(text, size, chars > 0 and bold_chars / chars >= 0.85, fonts.most_common(1)[0][0] if fonts else "",
                     x0, y0, x1, y1, page_no, block_no, style_break=bool(lead))
