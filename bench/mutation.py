@@ -187,6 +187,8 @@ MUTATIONS: list[Mutation] = [
     Mutation("models-key-number-unchecked", "summarizer/verify/key_results.py",
              r"if check_summary\(mention\.text, source_of\(document, index\)\)\.numbers:", "if False:",
              ("tests/test_floats.py",)),
+    Mutation("numbered-run-in-lead-needs-plain-text-to-the-end", "summarizer/pdf/extract.py",
+             r"\(uniform or a == 1 or bool\(", "(uniform or False and bool(", ("tests/test_pdf_steps.py",)),
     Mutation("restated-title-kept-as-sections", "summarizer/pdf/sections.py",
              r"headings = _without_restated_title\(headings, title\)", "pass", ("tests/test_pdf_steps.py",)),
     Mutation("checks-memo-never-used", "summarizer/verify/section_checks.py",
