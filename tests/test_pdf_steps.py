@@ -391,3 +391,25 @@ def test_a_numbered_run_in_heading_is_found_when_its_text_stresses_a_word_and_a_
     writer.write_text(page)
     titles = [s.title for s in parse_pdf(doc.tobytes(), "ledger.pdf").sections]
     assert "4.1. World State" in titles and any(t.startswith("4.2 M") and "Dahlmeier" in t for t in titles), titles
+
+
+def test_a_code_name_ending_a_bold_heading_is_part_of_its_title_not_the_text_after_a_lead():
+    """JSS's "3.2. Scoring forecasts with eval_forecasts()": the title bold, its function name monospaced."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    writer = pymupdf.TextWriter(page.rect)
+    regular, bold, code = pymupdf.Font("tiro"), pymupdf.Font("tibo"), pymupdf.Font("cour")
+    writer.append((72, 80), "Forecast Evaluation in R", font=bold, fontsize=18)
+    writer.append((72, 120), "3. Examples", font=bold, fontsize=12)
+    text = "The package scores forecasts against the observed values, whatever the type of the forecast."
+    for i in range(3):
+        writer.append((72, 140 + 12 * i), text, font=regular, fontsize=10)
+    _, end = writer.append((72, 194), "3.2. Scoring forecasts with ", font=bold, fontsize=12)
+    writer.append(end, "eval_forecasts()", font=code, fontsize=11)
+    for i in range(3):
+        writer.append((72, 214 + 12 * i), text, font=regular, fontsize=10)
+    writer.write_text(page)
+    titles = [s.title for s in parse_pdf(doc.tobytes(), "jss.pdf").sections]
+    assert "3.2. Scoring forecasts with eval_forecasts()" in titles, titles
