@@ -192,6 +192,8 @@ MUTATIONS: list[Mutation] = [
     Mutation("code-name-in-a-heading-ends-its-lead", "summarizer/pdf/extract.py",
              r'\n\s+and not _span_style\(visible\[k\]\.get\("font", ""\), visible\[k\]\["flags"\]\)\[2\]\), None\)',
              "), None)", ("tests/test_pdf_steps.py",)),
+    Mutation("appendix-numbered-in-lower-case-only", "summarizer/pdf/headings.py",
+             r"\(\?:\(\?i:appendix\)", "(?:(?:appendix)", ("tests/test_pdf_steps.py",)),
     Mutation("restated-title-kept-as-sections", "summarizer/pdf/sections.py",
              r"headings = _without_restated_title\(headings, title\)", "pass", ("tests/test_pdf_steps.py",)),
     Mutation("checks-memo-never-used", "summarizer/verify/section_checks.py",

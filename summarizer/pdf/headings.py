@@ -15,7 +15,7 @@ from summarizer.text.kinds import kind_from_title
 from summarizer.text.language import han_count, reading_length
 
 _NUMBERING = re.compile(
-    r"^(?P<num>(?:appendix\s+)?(?:[A-Z]|\d{1,2})(?:\x20?\.\x20?\d{1,2})*\.?|[IVX]{1,5}\.|第\s*[一二三四五六七八九十\d]+\s*[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])(?:\s+|(?=[\u4e00-\u9fff]))(?P<rest>\S.*)$"
+    r"^(?P<num>(?:(?i:appendix)\s+)?(?:[A-Z]|\d{1,2})(?:\x20?\.\x20?\d{1,2})*\.?|[IVX]{1,5}\.|第\s*[一二三四五六七八九十\d]+\s*[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])(?:\s+|(?=[\u4e00-\u9fff]))(?P<rest>\S.*)$"
 )
 
 @dataclass
