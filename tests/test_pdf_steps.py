@@ -362,56 +362,49 @@ def test_a_title_ending_in_a_name_with_a_digit_is_whole_and_its_restatement_over
     assert [s.title for s in kept.sections if s.kind != "abstract"][0].startswith("The Structure of Chaos")
 
 
-def test_a_numbered_run_in_heading_is_found_when_its_text_stresses_a_word_and_a_superscript_ends_no_lead():
-    """The Yellow Paper's "4.1. World State. The world state (*state*), is …": the number plain, the title bold, and
-    an italic word in the text after it; "4.2 M² (Dahlmeier and Ng, 2012)": a bold title with a plain superscript."""
+def _runs_pdf(title: str, section: str, text: str, heads: list[list[tuple[str, str, float]]]) -> bytes:
+    """One page: ``title``, the heading ``section``, a paragraph of ``text``; then per head its line of runs (text,
+    PyMuPDF font name, size; a run under 9 pt is set raised, a superscript) and a paragraph after it."""
     import pymupdf
 
     doc = pymupdf.open()
     page = doc.new_page()
     writer = pymupdf.TextWriter(page.rect)
-    regular, bold, italic = pymupdf.Font("tiro"), pymupdf.Font("tibo"), pymupdf.Font("tiit")
-    writer.append((72, 80), "Run-in Headings in a Ledger", font=bold, fontsize=18)
-    writer.append((72, 120), "4. Blocks, State and Transactions", font=bold, fontsize=12)
-    text = "The state maps every address to its account, and the block records every change made to it."
-    for i in range(3):
-        writer.append((72, 140 + 12 * i), text, font=regular, fontsize=10)
-    _, end = writer.append((72, 190), "4.1. ", font=regular, fontsize=10)
-    _, end = writer.append(end, "World State. ", font=bold, fontsize=10)
-    _, end = writer.append(end, "The world state (", font=regular, fontsize=10)
-    _, end = writer.append(end, "state", font=italic, fontsize=10)
-    writer.append(end, "), is a mapping between addresses and account states.", font=regular, fontsize=10)
-    for i in range(3):
-        writer.append((72, 202 + 12 * i), text, font=regular, fontsize=10)
-    _, end = writer.append((72, 250), "4.2 M", font=bold, fontsize=10)
-    _, end = writer.append((end.x, end.y - 3), "2", font=regular, fontsize=7)
-    writer.append((end.x, 250), " (Dahlmeier and Ng, 2012)", font=bold, fontsize=10)
-    for i in range(3):
-        writer.append((72, 266 + 12 * i), text, font=regular, fontsize=10)
+    writer.append((72, 80), title, font=pymupdf.Font("tibo"), fontsize=18)
+    writer.append((72, 120), section, font=pymupdf.Font("tibo"), fontsize=12)
+    y = 140.0
+    for runs in [[], *heads]:
+        if runs:
+            end = pymupdf.Point(72, y + 14)
+            for piece, font, size in runs:
+                _, end = writer.append((end.x, y + 14 - (3 if size < 9 else 0)), piece, font=pymupdf.Font(font),
+                                       fontsize=size)
+            y += 26
+        for i in range(3):
+            writer.append((72, y + 12 * i), text, font=pymupdf.Font("tiro"), fontsize=10)
+        y += 40
     writer.write_text(page)
-    titles = [s.title for s in parse_pdf(doc.tobytes(), "ledger.pdf").sections]
+    return doc.tobytes()
+
+
+def test_a_numbered_run_in_heading_is_found_when_its_text_stresses_a_word_and_a_superscript_ends_no_lead():
+    """The Yellow Paper's "4.1. World State. The world state (*state*), is …": the number plain, the title bold, and
+    an italic word in the text after it; "4.2 M² (Dahlmeier and Ng, 2012)": a bold title with a plain superscript."""
+    data = _runs_pdf("Run-in Headings in a Ledger", "4. Blocks, State and Transactions",
+                     "The state maps every address to its account, and the block records every change made to it.",
+                     [[("4.1. ", "tiro", 10), ("World State. ", "tibo", 10), ("The world state (", "tiro", 10),
+                       ("state", "tiit", 10), ("), is a mapping between addresses and account states.", "tiro", 10)],
+                      [("4.2 M", "tibo", 10), ("2", "tiro", 7), (" (Dahlmeier and Ng, 2012)", "tibo", 10)]])
+    titles = [s.title for s in parse_pdf(data, "ledger.pdf").sections]
     assert "4.1. World State" in titles and any(t.startswith("4.2 M") and "Dahlmeier" in t for t in titles), titles
 
 
 def test_a_code_name_ending_a_bold_heading_is_part_of_its_title_not_the_text_after_a_lead():
     """JSS's "3.2. Scoring forecasts with eval_forecasts()": the title bold, its function name monospaced."""
-    import pymupdf
-
-    doc = pymupdf.open()
-    page = doc.new_page()
-    writer = pymupdf.TextWriter(page.rect)
-    regular, bold, code = pymupdf.Font("tiro"), pymupdf.Font("tibo"), pymupdf.Font("cour")
-    writer.append((72, 80), "Forecast Evaluation in R", font=bold, fontsize=18)
-    writer.append((72, 120), "3. Examples", font=bold, fontsize=12)
-    text = "The package scores forecasts against the observed values, whatever the type of the forecast."
-    for i in range(3):
-        writer.append((72, 140 + 12 * i), text, font=regular, fontsize=10)
-    _, end = writer.append((72, 194), "3.2. Scoring forecasts with ", font=bold, fontsize=12)
-    writer.append(end, "eval_forecasts()", font=code, fontsize=11)
-    for i in range(3):
-        writer.append((72, 214 + 12 * i), text, font=regular, fontsize=10)
-    writer.write_text(page)
-    titles = [s.title for s in parse_pdf(doc.tobytes(), "jss.pdf").sections]
+    data = _runs_pdf("Forecast Evaluation in R", "3. Examples",
+                     "The package scores forecasts against the observed values, whatever the type of the forecast.",
+                     [[("3.2. Scoring forecasts with ", "tibo", 12), ("eval_forecasts()", "cour", 11)]])
+    titles = [s.title for s in parse_pdf(data, "jss.pdf").sections]
     assert "3.2. Scoring forecasts with eval_forecasts()" in titles, titles
 
 
