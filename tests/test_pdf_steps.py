@@ -411,8 +411,6 @@ def test_a_code_name_ending_a_bold_heading_is_part_of_its_title_not_the_text_aft
 def test_an_appendix_named_in_any_case_is_a_numbered_top_level_heading():
     """"Appendix A. On the existence of enough injective modules" in another family at the body's size (a long
     title no rule for unnumbered names takes): its "Appendix A." numbers it, whatever its case."""
-    from pdf_factory import lines_pdf
-
     from summarizer.pdf.headings import numbering
 
     assert numbering("Appendix A. On the existence of enough injective modules") == \
@@ -420,15 +418,5 @@ def test_an_appendix_named_in_any_case_is_a_numbered_top_level_heading():
     assert numbering("APPENDIX B PROOFS") == ("APPENDIX B", "PROOFS") and numbering("Appendix A")[0] is None
     body = ["An abelian group is divisible when every element can be divided by every natural number.",
             "Every abelian group embeds in a divisible one, which gives enough injective objects here."]
-    items, y = [("1 Introduction", 72, 80, 12, "hebo")], 100
-    for text in body * 3:
-        items.append((text, 72, y, 10, "tiro"))
-        y += 12
-    items.append(("Appendix A. On the existence of enough injective modules", 72, y + 14, 10, "helv"))
-    y += 38
-    for text in body * 3:
-        items.append((text, 72, y, 10, "tiro"))
-        y += 12
-    sections = parse_pdf(lines_pdf([items]), "t.pdf").sections
-    assert [(s.title, s.level) for s in sections] == [("1 Introduction", 1),
-                                                     ("Appendix A. On the existence of enough injective modules", 1)]
+    assert _titles_around("Appendix A. On the existence of enough injective modules", body, head_font="helv",
+                          body_font="tiro", below=38) == ["1 Introduction", "Appendix A. On the existence of enough injective modules"]
