@@ -185,7 +185,7 @@ MUTATIONS: list[Mutation] = [
     Mutation("claim-never-pointed-at-its-table-row", "summarizer/verify/grounding.py",
              r"bullets = \[_from_table\(b, tables\) for b in bullets\]", "pass", ("tests/test_floats.py",)),
     Mutation("models-key-number-unchecked", "summarizer/verify/key_results.py",
-             r"if check_summary\(mention\.text, source_of\(document, index\)\)\.numbers:", "if False:",
+             r"unsourced = check_summary\(item, source_of\(document, index\)\)\.numbers", "unsourced = []",
              ("tests/test_floats.py",)),
     Mutation("numbered-run-in-lead-needs-plain-text-to-the-end", "summarizer/pdf/extract.py",
              r"\(uniform or a == 1 or bool\(", "(uniform or False and bool(", ("tests/test_pdf_steps.py",)),

@@ -132,13 +132,15 @@ def model_rows(document: Document, sections: Sequence[SectionResult]) -> list[Ke
 def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
     """One of the model's key numbers as a row: its first number in digits (with its unit) as the value, the words
     around it as the measure, what follows "than"/"vs" as the comparison; None when that number is not in the
-    section's text or tables (a number the model made up or changed)."""
+    section's text or tables, nor when any other number of the line is not (a made-up "against" figure)."""
     mention = next((m for m in numbers_in(item) if any(ch.isdigit() for ch in m.text) and not _YEAR.match(m.text)), None)
     at = item.find(mention.text) if mention else -1
     if at < 0:
         return None
-    if check_summary(mention.text, source_of(document, index)).numbers:
-        log.info("key result %r left out: its number is not in the section %r", item, document.sections[index].title)
+    unsourced = check_summary(item, source_of(document, index)).numbers
+    if unsourced:
+        log.info("key result %r left out: %s not in the section %r", item, ", ".join(unsourced),
+                 document.sections[index].title)
         return None
     end = at + len(mention.text)
     after = _UNIT_AFTER.match(item, end)
