@@ -296,3 +296,21 @@ def test_editing_the_overall_summary_prompt_after_a_whole_paper_run_asks_only_fo
     assert _asked(llm_server) == ["synthesis"]  # every section's answer is the whole paper's, from the cache
     assert "Name the datasets." in llm_server.state.chat_requests[0].body["messages"][0]["content"]
     assert all(r.status == "cached" for r in again.sections if r.ok) and "Overall:" in again.overview
+
+
+def test_the_models_key_numbers_reach_the_key_results_checked_and_cited(llm_server):
+    """A served run's experiments answer carries ``key_numbers`` (the stand-in fills the schema's list with the
+    section's opening words): its number, found in the section, is a key result cited to the section; the JSON
+    and the Markdown show it as the model's."""
+    from summarizer.output.render import render_markdown
+    from summarizer.output.summary_json import summary_json
+
+    doc = parse_text(PAPER)
+    result = summarize_document(doc, llm_settings(llm_server, use_cache=False))
+    experiments = next(r for r in result.sections if r.title == "3 Experiments")
+    assert experiments.fields["key_numbers"] == ["On two corpora the index answers in 12"]
+    rows = summary_json(doc, result, "")["key_results"]
+    model = [r for r in rows if r["source"] == "model"]
+    assert [(r["measure"], r["value"], r["citation"]) for r in model] == [
+        ("On two corpora the index answers", "12", "[§3]")]
+    assert "| On two corpora the index answers | 12 | — | \\[§3\\] |" in render_markdown(result)

@@ -146,7 +146,7 @@ def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
     after = _UNIT_AFTER.match(item, end)
     unit = after.group(0) if after and _UNITS.match(after.group(1)) else ""
     against = _AGAINST.search(item, end)
-    before = re.sub(r"(?i)[\s:=,(]*(?:of|is|was|at|reached|reaches|achieved|achieves|by|with)?[\s:=,(]*$", "",
+    before = re.sub(r"(?i)[\s:=,(]*(?:of|is|was|are|were|at|in|on|to|for|reached|reaches|achieved|achieves|by|with)?[\s:=,(]*$", "",
                     item[:at]).strip(" -–:")
     rest = item[end + len(unit):against.start() if against else len(item)]
     measure = before or re.split(r"[,;(]", rest)[0].strip(" -–:")
