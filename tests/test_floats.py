@@ -326,10 +326,14 @@ def test_a_results_tables_own_row_is_read_against_the_best_other_and_a_garbled_t
     ours.rows[2][2] = "40"
     ours.rows[1][2] = "65"
     assert [(h.measure, h.value, h.against) for h in table_headlines(ours)] == [
-        ("BLEU (LinearNet (ours))", "26.9", "Transformer 27.3"), ("Params (LinearNet (ours))", "12", "")]
+        ("BLEU (LinearNet (ours))", "26.9", "Transformer 27.3")]  # "Params" says no better direction: no headline
     named = _results_table(["Method", "Accuracy"], ["LinearPartition", "0.71"], ["Vienna", "0.74"], ["CONTRAfold", "0.69"])
     names = system_names("LinearPartition: Linear-Time Approximation of RNA Folding Partition Function")
     assert names == ("LinearPartition",) and system_names("Compiling Files in Parallel with GCC") == ()
+    bert = _results_table(["Model", "F1"], ["RoBERTa", "84.0"], ["GPT", "88.3"], ["ELMo", "80.1"])
+    assert [h.measure for h in table_headlines(bert, ("BERT",))] == ["F1 (GPT)"]  # "RoBERTa" is not BERT's own row
+    thousands = _results_table(["System", "Throughput (tokens/s) ↑"], ["A", "1,234"], ["B", "987"], ["C", "850"])
+    assert [(h.measure, h.value) for h in table_headlines(thousands)] == [("Throughput (tokens/s) ↑ (A)", "1,234")]
     assert [(h.measure, h.value, h.against) for h in table_headlines(named, names)] == [
         ("Accuracy (LinearPartition)", "0.71", "Vienna 0.74")]
     garbled = _results_table(["", "CoNLL r ρ", "SEEDA r ρ"], ["", "Alignment-based F-", "87 0.616 0.51 87 0"],
@@ -344,18 +348,22 @@ def test_the_models_key_numbers_are_kept_only_where_the_paper_has_them_and_cited
 
     doc = parse_text("# Sparse Retrieval\n\n## Abstract\nWe present a sparse index for search.\n\n## 4 Results\n"
                      "Two coders agreed on most labels. The index answers queries in 12 ms, against 80 ms for the dense "
-                     "baseline. It reaches an F1 of 0.81 compared with 0.74 for BM25.", "paper.md")
+                     "baseline. It reaches an F1 of 0.81 compared with 0.74 for BM25. Section 2 gives the setup. "
+                     "Without pruning, recall changes by −2.3 points.", "paper.md")
     index = next(i for i, s in enumerate(doc.sections) if s.kind == "results")
     answer = {"summary": "- The index is fast.",
-              "key_numbers": ["F1 of 0.81 vs 0.70 for BM25", "F1 of 0.81 vs 0.74 for BM25", "Recall of 0.93 on MS MARCO",
-                              "query latency: 12 ms"]}
+              "key_numbers": ["F1 of 0.81 vs 0.70 for BM25", "F1 of 0.8 vs 0.74 for BM25", "latency of 2 s",
+                              "F1 of 0.81 vs 0.74 for BM25", "Recall of 0.93 on MS MARCO", "query latency: 12 ms",
+                              "GPT-4 answers in 80 ms", "a change of -12 ms", "recall change of -2.3 points"]}
     result = SectionResult(index, doc.sections[index].title, "results", 2, status="done", summary=answer["summary"],
                            fields=answer)
     rows = key_results(doc, [result])
     assert [(r.measure, r.value, r.against, r.citation, r.source) for r in rows] == [
-        ("F1", "0.81", "0.74 for BM25", "[§4]", "model"), ("query latency", "12 ms", "", "[§4]", "model")]
+        ("F1", "0.81", "0.74 for BM25", "[§4]", "model"), ("query latency", "12 ms", "", "[§4]", "model"),
+        ("GPT-4 answers", "80 ms", "", "[§4]", "model"), ("recall change", "-2.3 points", "", "[§4]", "model")]
     shown = json.dumps([r.as_json() for r in rows])
-    assert "0.93" not in shown and "0.70" not in shown  # a line with an invented number is no key result
+    # a line with an invented or rounded number ("0.8" for 0.81), or a reference's number ("Section 2"), is no key result
+    assert not re.search(r"0\.93|0\.70|0\.8\b|2 s|-12", shown)  # nor a sign the paper does not write
     failed = SectionResult(index, doc.sections[index].title, "results", 2, status="failed", fields=answer)
     assert {r.source for r in key_results(doc, [failed])} == {"text"}  # a failed answer's fields are not read
     assert r"| F1 | 0.81 | 0.74 for BM25 | \[§4\] |" in render_markdown(DocumentSummary(doc, "llm", "", [result]))

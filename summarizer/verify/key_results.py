@@ -27,7 +27,7 @@ from summarizer.model.results import SectionResult
 from summarizer.text.retrieval import cite, section_label
 from summarizer.text.sentences import block_sentences
 from summarizer.text.terms import terms
-from summarizer.verify.faithfulness import check_summary, numbers_in
+from summarizer.verify.faithfulness import numbers_in
 from summarizer.verify.section_checks import source_of
 from summarizer.verify.table_headlines import system_names, table_headlines
 
@@ -133,16 +133,23 @@ def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
     """One of the model's key numbers as a row: its first number in digits (with its unit) as the value, the words
     around it as the measure, what follows "than"/"vs" as the comparison; None when that number is not in the
     section's text or tables, nor when any other number of the line is not (a made-up "against" figure)."""
-    mention = next((m for m in numbers_in(item) if any(ch.isdigit() for ch in m.text) and not _YEAR.match(m.text)), None)
-    at = item.find(mention.text) if mention else -1
-    if at < 0:
+    mentions = [(m, item.find(m.text)) for m in numbers_in(item) if any(ch.isdigit() for ch in m.text)]
+    mentions = [(m, at) for m, at in mentions if at >= 0 and not _in_name(item, at)]
+    mention, at = next(((m, at) for m, at in mentions if not _YEAR.match(m.text)), (None, -1))
+    if mention is None:
         return None
-    unsourced = check_summary(item, source_of(document, index)).numbers
-    if unsourced:
-        log.info("key result %r left out: %s not in the section %r", item, ", ".join(unsourced),
+    source = source_of(document, index)
+    unsourced = [m.text for m, _ in mentions if not _written_in(m.text, source)]
+    if unsourced:  # as written, not rounded: a model's "0.8" is not the paper's "0.81"
+        log.info("key result %r left out: %s not in the section %r as written", item, ", ".join(unsourced),
                  document.sections[index].title)
         return None
     end = at + len(mention.text)
+    if at > 0 and item[at - 1] in "-−+" and (at == 1 or not item[at - 2].isalnum()):
+        at -= 1  # a signed change ("-2.3 points") keeps its sign, which the paper must write too
+        if not _written_in(item[at:end].replace("−", "-"), source.replace("−", "-")):
+            log.info("key result %r left out: its sign is not the section's", item)
+            return None
     after = _UNIT_AFTER.match(item, end)
     unit = after.group(0) if after and _UNITS.match(after.group(1)) else ""
     against = _AGAINST.search(item, end)
@@ -156,12 +163,26 @@ def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
                      ResultSource.MODEL)
 
 
+def _in_name(text: str, at: int) -> bool:
+    """The number at ``at`` is part of a name ("GPT-4", "ROUGE-1", "F1"), not a value."""
+    return bool(re.search(r"[A-Za-z][\-‑]?$", text[max(0, at - 2):at]))
+
+
+def _written_in(number: str, source: str) -> bool:
+    """``number`` stands in ``source`` as written (not the start of a longer one) and not as a reference
+    ("Table 2", "Section 3", "[12]")."""
+    for m in re.finditer(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", source):
+        if not _REFERENCE.search(source[max(0, m.start() - 12):m.start()]):
+            return True
+    return False
+
+
 def _found_at(document: Document, index: int, number: str) -> tuple[str, int | None]:
     """Where a number stands in a section: the first sentence holding it (its page), else the first of the
     section's tables holding it, else the section's first page."""
     section = document.sections[index]
     label = section_label(section.title)
-    pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?![\d])")
+    pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)")
     for block in section.paragraphs:
         for sentence, pages in block_sentences(block, document.language):
             if pattern.search(sentence):
@@ -209,7 +230,7 @@ def _headline(sentence: str, label: str, page: int | None) -> KeyResult | None:
     and either with a unit ("12 ms", "85%") or a metric named just before it ("an F1 of 0.81")."""
     for mention in numbers_in(sentence):
         at = sentence.find(mention.text)
-        if at < 0 or not any(ch.isdigit() for ch in mention.text) or _YEAR.match(mention.text):
+        if at < 0 or not any(ch.isdigit() for ch in mention.text) or _YEAR.match(mention.text) or _in_name(sentence, at):
             continue
         before = sentence[max(0, at - 40):at]
         if _REFERENCE.search(before[-12:]) or re.search(r"[=≤≥<>]\s*$", before):

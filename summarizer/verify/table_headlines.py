@@ -24,7 +24,7 @@ _UP = re.compile(r"↑|\b(?:higher|larger|more) is better\b|\b(?:accuracy|acc|pr
                  r"throughput|speed-?up|r2|r²|correlation|pearson|spearman)\b|准确率|精度|召回率|得分", re.I)
 _DOWN = re.compile(r"↓|\b(?:lower|smaller|less) is better\b|\b(?:error|err|loss|wer|cer|ter|perplexity|ppl|mae|rmse|"
                    r"mse|fid|latency|time|runtime|seconds?|ms|sec|memory|cost|distance|rank)\b|误差|耗时|时间|损失", re.I)
-_OURS = re.compile(r"\bours?\b|\bproposed\b|\bthis (?:work|paper)\b|本文|我们", re.I)
+_OURS = re.compile(r"\bours\b|\(our\)|\bproposed\b|\bthis (?:work|paper)\b|本文|我们", re.I)
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,11 @@ def number_cell(cell: str) -> tuple[float, str] | None:
     if not m:
         return None
     written = m.group(1).replace("−", "-")
-    return float(written.replace(",", ".") if written.count(",") == 1 and "." not in written else
-                 written.replace(",", "")), (m.group(1) + m.group(2)).strip()
+    if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+", written.lstrip("+")):
+        value = float(written.replace(",", ""))  # "1,234": thousands
+    else:
+        value = float(written.replace(",", ".") if written.count(",") == 1 and "." not in written else written)
+    return value, (m.group(1) + m.group(2)).strip()
 
 
 def direction(header: str) -> int:
@@ -85,7 +88,8 @@ def table_headlines(table: Float, names: tuple[str, ...] = ()) -> list[Headline]
     if header == 0 or len(clean) < 2 or 3 * len(clean) < 2 * len(body):
         return []
     columns, own_names = _columns(rows[:header], width), _columns(rows[header - 1:header], width)
-    ours = [r for r in clean if _OURS.search(r[0]) or any(n.lower() in r[0].lower() for n in names)]
+    ours = [r for r in clean if _OURS.search(r[0]) or any(
+        re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", r[0], re.I) for n in names)]  # "BERT", never "RoBERTa"
     out: list[Headline] = []
     for col in range(1, width):
         sign = direction(own_names[col]) or direction(columns[col])  # its own header first: "Latency (ms)" under
@@ -93,10 +97,10 @@ def table_headlines(table: Float, names: tuple[str, ...] = ()) -> list[Headline]
         values = [(number_cell(r[col]), " ".join(r[0].split())) for r in clean if r[col].strip()]
         if len(values) < 2 or not columns[col]:
             continue
-        if len(ours) == 1 and ours[0][col].strip():
+        if sign and len(ours) == 1 and ours[0][col].strip():
             own = number_cell(ours[0][col])
             others = [(v, label) for v, label in values if label != " ".join(ours[0][0].split())]
-            best = max(others, key=lambda x: sign * x[0][0]) if sign and others else None
+            best = max(others, key=lambda x: sign * x[0][0]) if others else None
             out.append(Headline(f"{columns[col]} ({' '.join(ours[0][0].split())})", own[1],
                                 f"{best[1]} {best[0][1]}" if best else ""))
         elif sign:
