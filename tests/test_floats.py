@@ -105,7 +105,8 @@ def test_a_claim_whose_numbers_stand_in_a_table_row_points_at_the_tables_page_an
     result = SectionResult(0, "4 Results", "results", 1, status="done", cached=True)
     result.summary = ("- The parser scores 91.4 on news against 87.2 for the baseline.\n"
                       "- On papers the parser reaches 88.9 where the baseline stops at 80.1.\n"
-                      "- It scores 95.3 on the web corpus.")
+                      "- It scores 95.3 on the web corpus.\n"
+                      "- The baseline beats ours by 87 points on every corpus.\n- It gets 91.4 overall.")
     memo = {}
     cache = type("Memo", (), {"get": lambda self, k: memo.get(k), "set": lambda self, k, v: memo.__setitem__(k, v)})()
     rows, doc.floats[0].rows = doc.floats[0].rows, []
@@ -113,11 +114,13 @@ def test_a_claim_whose_numbers_stand_in_a_table_row_points_at_the_tables_page_an
     assert result.bullets[0].pages != [6] and memo
     doc.floats[0].rows = rows
     check_section(result, doc, cache)  # the cells read since: the checks' memo of the run before is not reused
-    table_row, sentence, invented = result.bullets
+    table_row, sentence, invented, rounded, unnamed = result.bullets
     assert table_row.found and table_row.pages == [6] and table_row.support.sentence == \
         "Table 2: Corpus | Ours | Baseline / News | 91.4 | 87.2"
     assert sentence.pages == [5] and "88.9" in sentence.support.sentence  # its own sentence holds its numbers: kept
     assert not invented.found and invented.pages == []
+    # "87 points" is not the row's 87.2; "91.4 overall" names nothing of the table: neither points at it
+    assert rounded.pages != [6] and unnamed.pages != [6]
     assert "87.2 for the baseline (p. 6)." in marked_summary(result)
 
 

@@ -420,3 +420,13 @@ def test_an_appendix_named_in_any_case_is_a_numbered_top_level_heading():
             "Every abelian group embeds in a divisible one, which gives enough injective objects here."]
     assert _titles_around("Appendix A. On the existence of enough injective modules", body, head_font="helv",
                           body_font="tiro", below=38) == ["1 Introduction", "Appendix A. On the existence of enough injective modules"]
+
+
+def test_a_code_name_opening_the_text_after_a_run_in_lead_is_text():
+    """"Parameters." in bold, then the code name ``x`` opening its text: the lead ends at its stop."""
+    data = _runs_pdf("Forecast Evaluation in R", "3. Examples",
+                     "The package scores forecasts against the observed values, whatever the type of the forecast.",
+                     [[("3.3. Parameters. ", "tibo", 10), ("x", "cour", 10),
+                       (" is the data frame of forecasts and observations to score.", "tiro", 10)]])
+    titles = [s.title for s in parse_pdf(data, "jss.pdf").sections]
+    assert "3.3. Parameters" in titles, titles

@@ -257,9 +257,15 @@ def _block_lines(block: dict, page_no: int, block_no: int, page_width: float) ->
             # an optional plain number ("1.1."), then bold/italic spans, then plain text to the end
             a = 1 if not any(_styled(visible[0])) and _LEAD_NUMBER.fullmatch(visible[0]["text"].strip()) else 0
             first = _styled(visible[a]) if a < len(visible) else (False, False)
-            # a code name in the title ("3.2. Scoring forecasts with eval_forecasts()") is no text after a lead
-            n = next((k for k in range(a, len(visible)) if _styled(visible[k]) != first
-                      and not _span_style(visible[k].get("font", ""), visible[k]["flags"])[2]), None)
+            # a code name in the title ("3.2. Scoring forecasts with eval_forecasts()") is no text after a lead; once
+            # the lead has its stop ("Parameters." then the code name "x" opening the text), the text has begun
+            n, so_far = None, ""
+            for k in range(a, len(visible)):
+                mono = _span_style(visible[k].get("font", ""), visible[k]["flags"])[2]
+                if _styled(visible[k]) != first and not (mono and not re.search(r"[.:—]\s*$", so_far)):
+                    n = k
+                    break
+                so_far += visible[k]["text"]
             uniform = n is not None and all(_styled(sp) == _styled(visible[n]) for sp in visible[n:])
             if n is not None and any(first) and not any(_styled(visible[n])) and (uniform or a == 1 or bool(
                     _LEAD_NUMBER.match(visible[a]["text"].split(" ")[0].strip()))):

@@ -192,6 +192,19 @@ def numbers_in(text: str) -> list[NumberMention]:
     return found
 
 
+#: What a number right after it is the label of, not a value: "Table 2", "Section 3", "Eq. 4", "[12]".
+REFERENCE = re.compile(r"(?:section|sec\.|table|fig\.?|figure|eq\.?|equation|ref\.?|\[)\s*$", re.I)
+
+
+def written_in(number: str, text: str) -> bool:
+    """``number`` stands in ``text`` as written: not rounded, not the start of a longer number ("0.8" is not in
+    "0.81"), not a reference's label ("Section 2")."""
+    for m in re.finditer(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", text):
+        if not REFERENCE.search(text[max(0, m.start() - 12):m.start()]):
+            return True
+    return False
+
+
 def _traceable(mention: NumberMention, source_values: list[tuple[float, bool]]) -> bool:
     """True when some value the mention may stand for equals a source value, or is that value
     rounded to the precision the summary wrote it with. A source value read without its scale word

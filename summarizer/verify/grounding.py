@@ -133,7 +133,7 @@ def ground_summary(summary: str, section: Section, lang: str, tables: Sequence[F
     grounder = SectionGrounder(section, lang)
     bullets = [grounder.ground(text, line) for line, text in units]
     if tables:
-        bullets = [_from_table(b, tables) for b in bullets]
+        bullets = [_from_table(b, tables, lang) for b in bullets]
     log.debug("section %r: %d of %d claims supported", section.title, sum(b.found for b in bullets), len(bullets))
     return bullets
 
@@ -147,19 +147,22 @@ def _claimed_numbers(text: str) -> list[str]:
             if sum(ch.isdigit() for ch in m.text) >= 2 and not re.fullmatch(r"(?:19|20)\d\d", m.text)]
 
 
-def _from_table(bullet: Bullet, tables: Sequence[Float]) -> Bullet:
-    """The bullet supported by the first table row holding every number it claims, where its own sentence does not
-    hold them; unchanged otherwise."""
-    from summarizer.verify.faithfulness import check_summary
+def _from_table(bullet: Bullet, tables: Sequence[Float], lang: str) -> Bullet:
+    """The bullet supported by the first table row holding every number it claims as written, where its own sentence
+    does not hold them and the claim shares a word with the row, its header or the table's caption; unchanged
+    otherwise (a claim's "50 points" is not a row's 50.3, nor any row's 50 when nothing else of the row is named)."""
+    from summarizer.verify.faithfulness import written_in
 
     claimed = _claimed_numbers(bullet.text)
-    if not claimed or (bullet.found and not check_summary(" ".join(claimed), bullet.support.sentence).numbers):
+    if not claimed or (bullet.found and all(written_in(n, bullet.support.sentence) for n in claimed)):
         return bullet
+    words = set(terms(bullet.text, lang))
     for table in tables:
         header = " | ".join(" ".join(c.split()) for c in table.rows[0])
         for row in table.rows[1:]:
             cells = " | ".join(" ".join(c.split()) for c in row)
-            if not check_summary(" ".join(claimed), cells).numbers:
+            named = words & set(terms(f"{table.caption} {header} {cells}", lang))
+            if named and all(written_in(n, cells) for n in claimed):
                 support = Support(f"{table.label}: {header} / {cells}", 1.0, [table.page])
                 return Bullet(bullet.text, [table.page], support, bullet.line)
     return bullet

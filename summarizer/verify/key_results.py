@@ -27,7 +27,7 @@ from summarizer.model.results import SectionResult
 from summarizer.text.retrieval import cite, section_label
 from summarizer.text.sentences import block_sentences
 from summarizer.text.terms import terms
-from summarizer.verify.faithfulness import numbers_in
+from summarizer.verify.faithfulness import REFERENCE, numbers_in, written_in
 from summarizer.verify.section_checks import source_of
 from summarizer.verify.table_headlines import system_names, table_headlines
 
@@ -45,7 +45,6 @@ _RESULT = re.compile(r"\b(?:outperform\w*|improv\w*|achiev\w*|reach\w*|reduc\w*|
 _AGAINST = re.compile(r"\b(?:than|vs\.?|versus|compared (?:to|with)|over|against|from)\s+((?:[^,;.()]|\.(?=\d)){3,70})",
                       re.I)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_REFERENCE = re.compile(r"(?:section|sec\.|table|fig\.?|figure|eq\.?|equation|ref\.?|\[)\s*$", re.I)
 _UNIT_AFTER = re.compile(r"\s*(%|percent\b|[A-Za-zµ°][A-Za-zµ°/\-]*|[\u4e00-\u9fff]{1,3})")
 
 
@@ -139,7 +138,7 @@ def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
     if mention is None:
         return None
     source = source_of(document, index)
-    unsourced = [m.text for m, _ in mentions if not _written_in(m.text, source)]
+    unsourced = [m.text for m, _ in mentions if not written_in(m.text, source)]
     if unsourced:  # as written, not rounded: a model's "0.8" is not the paper's "0.81"
         log.info("key result %r left out: %s not in the section %r as written", item, ", ".join(unsourced),
                  document.sections[index].title)
@@ -147,7 +146,7 @@ def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
     end = at + len(mention.text)
     if at > 0 and item[at - 1] in "-−+" and (at == 1 or not item[at - 2].isalnum()):
         at -= 1  # a signed change ("-2.3 points") keeps its sign, which the paper must write too
-        if not _written_in(item[at:end].replace("−", "-"), source.replace("−", "-")):
+        if not written_in(item[at:end].replace("−", "-"), source.replace("−", "-")):
             log.info("key result %r left out: its sign is not the section's", item)
             return None
     after = _UNIT_AFTER.match(item, end)
@@ -166,15 +165,6 @@ def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
 def _in_name(text: str, at: int) -> bool:
     """The number at ``at`` is part of a name ("GPT-4", "ROUGE-1", "F1"), not a value."""
     return bool(re.search(r"[A-Za-z][\-‑]?$", text[max(0, at - 2):at]))
-
-
-def _written_in(number: str, source: str) -> bool:
-    """``number`` stands in ``source`` as written (not the start of a longer one) and not as a reference
-    ("Table 2", "Section 3", "[12]")."""
-    for m in re.finditer(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", source):
-        if not _REFERENCE.search(source[max(0, m.start() - 12):m.start()]):
-            return True
-    return False
 
 
 def _found_at(document: Document, index: int, number: str) -> tuple[str, int | None]:
@@ -233,7 +223,7 @@ def _headline(sentence: str, label: str, page: int | None) -> KeyResult | None:
         if at < 0 or not any(ch.isdigit() for ch in mention.text) or _YEAR.match(mention.text) or _in_name(sentence, at):
             continue
         before = sentence[max(0, at - 40):at]
-        if _REFERENCE.search(before[-12:]) or re.search(r"[=≤≥<>]\s*$", before):
+        if REFERENCE.search(before[-12:]) or re.search(r"[=≤≥<>]\s*$", before):
             continue
         end = at + len(mention.text)
         after = _UNIT_AFTER.match(sentence, end)
