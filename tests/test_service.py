@@ -355,6 +355,9 @@ def test_a_batch_in_the_openai_format_answers_by_custom_id(api):
         assert set(by_id) == {"a-1", "b-2", "c-3"}
         assert by_id["a-1"]["response"]["status_code"] == 200 and "council" in by_id["a-1"]["response"]["body"]["result"]["summary"]
         assert by_id["c-3"]["error"] and by_id["c-3"]["response"] is None
+        with http.stream("GET", f"/v1/summaries/{by_id['c-3']['id']}/events", timeout=10) as events:
+            told = "".join(events.iter_text())  # the line that could not run: its events end, never hang
+        assert "event: end" in told and '"failed"' in told
         bad = http.post("/v1/batches", content=b'{"custom_id": 1}\n', headers={"content-type": "application/jsonl"})
         assert bad.status_code == 422 and "Line 1" in bad.json()["detail"]
 

@@ -91,7 +91,7 @@ def _table_cells(table, words: list) -> list[list[str]]:
         cells = []
         for box in row[:MAX_COLS]:
             inside = [] if box is None else [
-                w for w in words if box[0] <= (w[0] + w[2]) / 2 <= box[2] and box[1] <= (w[1] + w[3]) / 2 <= box[3]]
+                w for w in words if box[0] <= (w[0] + w[2]) / 2 < box[2] and box[1] <= (w[1] + w[3]) / 2 < box[3]]
             cells.append(" ".join(w[4] for w in sorted(inside, key=lambda w: (w[5], w[6], w[7]))))
         out.append(cells)
     return out

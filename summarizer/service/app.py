@@ -515,7 +515,8 @@ def create_app(service: Service) -> FastAPI:
                 failed = Job(id=new_id("sum"), client=key.id, status=JobStatus.FAILED, parent=batch.id,
                              custom_id=custom_id, error=problem.detail, finished=time.time(),
                              options={"http_status": problem.status})
-                await run_in_threadpool(store.create_job, failed)
+                await run_in_threadpool(store.create_job, failed,  # born finished: its events end at once
+                                        ("end", {"status": str(JobStatus.FAILED), "error": problem.detail}))
         children = await run_in_threadpool(store.children, batch.id)
         return JSONResponse(batch_json(batch, children), status_code=202,
                             headers={"Location": f"/v1/batches/{batch.id}"})
