@@ -84,8 +84,11 @@ def _table_cells(table, words: list) -> list[list[str]]:
     period sits lower than its digits; words are what the rest of the parse reads."""
     try:
         grid = [list(row.cells) for row in table.rows[:MAX_ROWS]]
+        x0, y0, x1, y1 = table.bbox
     except Exception:
         return []
+    # the table's own words, once: each cell then looks through a few dozen, not the whole page
+    words = [w for w in words if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1]
     out = []
     for row in grid:
         cells = []
