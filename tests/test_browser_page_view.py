@@ -51,9 +51,14 @@ def test_a_page_mark_opens_its_page_in_a_dialog_where_the_reader_is(app_url, bro
     expected = int(re.search(r"\d+", mark.inner_text()).group())
     _idle(page)  # under load the page may still be drawing (and growing) after the summary shows
     mark.scroll_into_view_if_needed()
-    before = page.locator(MAIN).evaluate("node => node.scrollTop")
-    assert before > 0  # the reader is down the page
+    # Where the reader is when the button goes down: Playwright may scroll the mark again before it clicks
+    # (when something covers it for a moment under load, it retries with the mark at the top), so the
+    # position is the one the page had at the press itself, not one read before the click began.
+    page.evaluate(f"""() => document.addEventListener("mousedown",
+        () => {{ window.__scrollAtPress = document.querySelector("{MAIN}").scrollTop; }}, {{capture: true, once: true}})""")
     mark.click()
+    before = page.evaluate("() => window.__scrollAtPress")
+    assert before > 0  # the reader is down the page
     dialog = page.get_by_role("dialog")
     dialog.get_by_text(re.compile(rf"Page {expected} of \d+")).wait_for(timeout=30_000)
     dialog.get_by_text("sentence highlighted").wait_for(timeout=30_000)
