@@ -392,3 +392,23 @@ def test_a_summary_names_its_tables_and_figures_as_links_to_them_and_only_to_tho
     for anchor in ("#fr-figure-2", "#fr-table-9", "#fr-table-2; drop", "#pm-0-1", None, 3):
         assert float_target(doc.floats, anchor) is None
     assert "fr-" not in section_view(result)  # without a PDF to cut them from, no links
+
+
+def test_chinese_words_that_end_in_table_or_figure_are_not_references_to_one():
+    """代表 2 ("represents 2"), 发表 2 ("published 2"), 地图 3 ("map 3") name no table or figure; 如表 2 and 附表 1
+    do; 表 12 is not 表 1, and 表 2.1 is not 表 2."""
+    from summarizer.output.render import link_float_mentions
+    from summarizer.pdf.floats import assign_sections
+
+    link = lambda label: f"#{label}"  # noqa: E731
+    words = "这代表 2 种方法, 发表 2 篇, 地图 3 显示, 试图 2 次"
+    assert link_float_mentions(words, link) == words
+    assert link_float_mentions("如表 2 所示, 见图3, 附表 1", link) == (
+        '如[表 2](#Table 2 "show table 2") 所示, 见[图3](#Figure 3 "show figure 3"), 附[表 1](#Table 1 "show table 1")')
+    assert link_float_mentions("表 12 和表 2.1", lambda label: f"#{label}" if label == "Table 1" or label == "Table 2" else None) \
+        == "表 12 和表 2.1"
+    sections = [Section("引言", "本文代表 1 种新方法, 已发表 1 篇论文。", kind="introduction"),
+                Section("实验", "结果如表 1 所示, 图 1 为地图。", kind="results")]
+    floats = [Float(FloatKind.TABLE, "1", "表 1 结果", 3, None, []), Float(FloatKind.FIGURE, "1", "图 1 地图", 3, None, [])]
+    doc = Document("论文", "p.pdf", sections, floats=floats)
+    assert [f.section for f in assign_sections(doc, floats)] == [1, 1]  # cited by 实验, not by 代表 1 / 发表 1 of 引言

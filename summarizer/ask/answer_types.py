@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from summarizer.text.float_names import ZH_FIGURE, ZH_TABLE
 from summarizer.text.terms import terms
 
 
@@ -148,7 +149,7 @@ _REFERENCE_NUMBER = re.compile(
     r"\b(?:Fig(?:ure)?s?|Tab(?:le)?s?|Sec(?:tion)?s?|Eqs?|Equations?|Chapter|Appendix|Algorithm|Alg|Theorem|Lemma|Definition"
     r"|Corollary|Proposition|Step|Line|Lines|Ref|Refs|p|pp|page|pages|Listing|Example)\.?\s*~?\(?[A-Z]?\d+(?:\.\d+)*[a-z]?\)?"
     r"(?:\s*(?:,|and|–|-)\s*\(?[A-Z]?\d+(?:\.\d+)*[a-z]?\)?)*"
-    r"|\[\s*\d+(?:\s*[,–-]\s*\d+)*\s*\]|^\s*\d+(?:\.\d+)*\s|图\s*\d+|表\s*\d+|式\s*[（(]?\d+[)）]?|第\s*\d+\s*[章节]", _I)
+    rf"|\[\s*\d+(?:\s*[,–-]\s*\d+)*\s*\]|^\s*\d+(?:\.\d+)*\s|{ZH_FIGURE}\s*\d+|{ZH_TABLE}\s*\d+|式\s*[（(]?\d+[)）]?|第\s*\d+\s*[章节]", _I)
 _GRANT_CODE = re.compile(r"\b(?:[A-Z]{1,6}[-/]?)+\d[\w/-]{3,}\b|\b\d{5,}[-/]?\d*\b|\bNo\.?\s*\d+")  # grant and project codes
 
 

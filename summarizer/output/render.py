@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from summarizer.llm.answers import field_text
 from summarizer.model.results import NOT_SENT, DocumentSummary
 from summarizer.output.escape import escape_text, markdown_cell, safe_markdown
+from summarizer.text.float_names import ZH_FIGURE, ZH_TABLE
 
 _MARKERS = re.compile(r"^\s*(#+\s*)+")
 
@@ -288,7 +289,7 @@ def _link_title(text: str, limit: int = 300) -> str:
 
 #: A table or figure named in a summary: "Figure 2", "Fig. 3", "Table 1", "图 2", "表 1".
 _FLOAT_MENTION = re.compile(r"\b(?:(?P<fig>Fig(?:ure)?s?\.?)|(?P<tab>Tables?))\s?(?P<num>\d{1,3}[A-Za-z]?)\b"
-                            r"|(?:(?P<zfig>图)|(?P<ztab>表))\s?(?P<znum>\d{1,3})")
+                            rf"|(?:(?P<zfig>{ZH_FIGURE})|(?P<ztab>{ZH_TABLE}))\s?(?P<znum>\d{{1,3}})(?!\.?\d)")
 
 
 def link_float_mentions(line: str, link: Callable[[str], str | None]) -> str:

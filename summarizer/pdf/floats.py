@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from summarizer.model.document import Block, Document, Float, FloatKind
+from summarizer.text.float_names import ZH_FIGURE, ZH_TABLE
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +228,8 @@ def assign_sections(document: Document, floats: list[Float]) -> list[Float]:
     """Each float with the section that cites it first, else the section whose pages hold it."""
     for f in floats:
         word = r"(?:tables?|tab\.)" if f.kind == FloatKind.TABLE else r"(?:figures?|figs?\.)"
-        cites = re.compile(rf"\b{word}\s*{re.escape(f.number)}\b|{'表' if f.kind == FloatKind.TABLE else '图'}\s*{re.escape(f.number)}",
-                           re.I)
+        cites = re.compile(rf"\b{word}\s*{re.escape(f.number)}\b"
+                           rf"|{ZH_TABLE if f.kind == FloatKind.TABLE else ZH_FIGURE}\s*{re.escape(f.number)}(?!\.?\d)", re.I)
         f.section = next((i for i, s in enumerate(document.sections) if s.kind != "caption" and cites.search(s.text)), None)
         if f.section is None:
             f.section = next((i for i, s in enumerate(document.sections)
