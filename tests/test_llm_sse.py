@@ -74,6 +74,24 @@ def test_an_error_event_without_a_message_gets_a_general_one():
         list(iter_chunks(['data: {"error": "boom"}', ""]))
 
 
+def test_an_event_named_error_raises_whatever_its_data_holds_and_only_that_event():
+    """``event: error`` (as some gateways send it) with the message at the top level, as plain text, or empty; the
+    event name ends with its event and does not make the next one an error."""
+    named = ["event: error", 'data: {"message": "quota exceeded", "type": "rate_limit"}', ""]
+    with pytest.raises(StreamError) as caught:
+        list(iter_chunks([chunk("a"), "", *named, chunk("b"), ""]))
+    assert caught.value.message == "quota exceeded"
+    with pytest.raises(StreamError, match="^upstream timed out$"):
+        list(iter_chunks(["event: error", "data: upstream timed out", ""]))
+    with pytest.raises(StreamError, match="error occurred during streaming"):
+        list(iter_chunks(["event: error", "data: {}", ""]))
+    with pytest.raises(StreamError, match="^cut$"):  # a last event without its blank line
+        list(iter_chunks([chunk("a"), "", "event: error", 'data: {"error": {"message": "cut"}}']))
+    # named, not errors; an error event without data is not an event (SSE), and its name does not pass on
+    other = ["event: ping", "", "event: error", "", chunk("a"), "", chunk("b"), ""]
+    assert [c["choices"][0]["delta"]["content"] for c in iter_chunks(other)] == ["a", "b"]
+
+
 def test_usage_counts_with_cached_tokens_and_nonsense_as_zero():
     usage = StreamedUsage.from_json({"prompt_tokens": 120, "completion_tokens": 30,
                                      "prompt_tokens_details": {"cached_tokens": 100}})

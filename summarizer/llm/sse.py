@@ -45,25 +45,33 @@ class StreamError(Exception):
 def iter_chunks(lines: Iterable[str]) -> Iterator[dict]:
     """The JSON chunks of a stream, from its text lines, up to ``[DONE]`` (the rest of the body is read, unused).
     An event's several ``data:`` lines are joined with newlines (as the SSE format says); comments (``:``) and
-    other fields are skipped; a chunk that is not a JSON object is skipped; an error event raises ``StreamError``."""
+    other fields are skipped; a chunk that is not a JSON object is skipped; an error raises ``StreamError``: a chunk
+    with an ``error`` member, or any event named ``error`` (``event: error``), whatever its data holds."""
     data: list[str] = []
+    event = ""
     lines = iter(lines)
     for line in lines:
         if line.startswith("data:"):
             data.append(line[6:] if line.startswith("data: ") else line[5:])
             continue
-        if line or not data:
+        if line.startswith("event:"):
+            event = line[6:].strip()
             continue
-        payload, data = "\n".join(data), []
+        if line or not data:
+            if not line:
+                event = ""  # a blank line ends the event, data or not
+            continue
+        payload, data, named = "\n".join(data), [], event
+        event = ""
         if payload.startswith("[DONE]"):
             for _ in lines:  # read to the body's end, as the SDK's stream does: the server has finished with this
                 pass  # request before the next leaves (a one-at-a-time server counts it still running until then)
             return
-        chunk = _object(payload)
+        chunk = _object(payload, named)
         if chunk is not None:
             yield chunk
     if data and not "\n".join(data).startswith("[DONE]"):  # a last event without its blank line
-        chunk = _object("\n".join(data))
+        chunk = _object("\n".join(data), event)
         if chunk is not None:
             yield chunk
 
@@ -79,18 +87,27 @@ def delta_pieces(choice: dict) -> tuple[str, str]:
     return (text if isinstance(text, str) else ""), (thought if isinstance(thought, str) else "")
 
 
-def _object(payload: str) -> dict | None:
+def _object(payload: str, event: str = "") -> dict | None:
     try:
         chunk = json.loads(payload)
     except ValueError:
-        return None
+        chunk = None
+    if event == "error":  # the server named the event an error: its message wherever it put it, else its text
+        error = chunk.get("error", chunk) if isinstance(chunk, dict) else payload.strip()
+        text = error[:300] if isinstance(error, str) else ""
+        raise StreamError(_message(error) or text or STREAM_ERROR, error)
     if not isinstance(chunk, dict):
         return None
     error = chunk.get("error")
     if error:
-        message = error.get("message") if isinstance(error, dict) else None
-        raise StreamError(message if isinstance(message, str) and message else STREAM_ERROR, error)
+        raise StreamError(_message(error) or STREAM_ERROR, error)
     return chunk
+
+
+def _message(error: object) -> str:
+    """The ``message`` of an error object, or ""."""
+    message = error.get("message") if isinstance(error, dict) else None
+    return message if isinstance(message, str) else ""
 
 
 def _count(value: object) -> int:
