@@ -252,12 +252,17 @@ def test_paste_article_in_a_browser(app_url, browser, tmp_path):
     page.goto(app_url)
     page.get_by_role("tab", name="Paste text").click()
     article = ("Council passes school budget\n\nThe city council approved a $3.5 million budget for school repairs on "
-               "Monday, after a 7-2 vote.\n\nParents welcomed the plan, which starts with heating in July.")
+               "Monday, up from $2 million last year, after a 7-2 vote.\n\nParents welcomed the plan, which starts with "
+               "heating in July.")
     page.get_by_label("Article or paper text").fill(article)
     page.get_by_role("button", name="Use this text").click()
     _wait_text(page, "Sections found")
     page.get_by_role("button", name="Summarize").click()
     _wait_text(page, "Download Markdown")
+    # two amounts on one line are money, not a formula: Streamlit's KaTeX follows Pandoc's rule (a closing "$" is never
+    # before a space or a digit), which the exports' math spans (output/escape.py, _MATH) follow too
+    assert page.locator(".katex").count() == 0
+    assert "a $3.5 million budget for school repairs on Monday, up from $2 million" in page.inner_text("body")
     _, markdown = _download(page, tmp_path)
     assert markdown.startswith("# Council passes school budget")
     assert "$3.5 million" in markdown
