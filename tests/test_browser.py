@@ -157,6 +157,18 @@ def _wait_text(page, text: str, timeout: float = 90_000) -> None:
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
 
 
+def _at_least(locator, n: int, timeout: float = 30_000) -> int:
+    """How many elements ``locator`` finds, once there are ``n`` or more (a page under load draws a rerun's elements
+    one after another, so a count read the moment another element shows can be short); the count on timeout."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.nth(n - 1).wait_for(state="attached", timeout=timeout)
+    except PlaywrightTimeout:
+        pass  # the assertion that reads the count says what fell short
+    return locator.count()
+
+
 def _idle(page, timeout: float = 90_000) -> None:
     """Wait until the app's rerun is over (Streamlit shows its status widget while running). On a loaded
     machine the rerun may start well after the click: wait for it to show first (a rerun too quick to be

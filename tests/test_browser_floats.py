@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import CORPUS
-from test_browser import REASON, _idle, _upload_and_summarize, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
+from test_browser import REASON, _at_least, _idle, _upload_and_summarize, _wait_text, app_log, app_url, browser, chromium  # noqa: F401
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
@@ -34,9 +34,9 @@ def test_a_table_and_figures_are_shown_beside_the_summary(app_url, app_log, brow
     _wait_text(page, "Figure 1, page 3")  # a figure's image caption
     _idle(page)
     frames = page.locator("[data-testid=stExpander] [data-testid=stDataFrame]")
-    assert frames.count() >= 1  # Table 1 as a data frame
+    assert _at_least(frames, 1) >= 1  # Table 1 as a data frame
     images = page.locator("[data-testid=stExpander] [data-testid=stImage] img")
-    assert images.count() >= 4  # the paper's five figures, cut from their pages
+    assert _at_least(images, 4) >= 4  # the paper's five figures, cut from their pages
     assert "Traceback" not in page.inner_text("body")
 
 
