@@ -139,3 +139,18 @@ def test_margin_line_numbers_are_removed():
     text = parsed.sections[0].text
     assert text.startswith("Body line 1 of the review copy says something.")
     assert "101" not in text and "\n5 " not in text
+
+
+def test_the_last_line_of_a_signature_set_large_is_no_heading_and_a_title_with_brackets_is():
+    """A manual sets a function's signature larger than the prose; its wrapped last line ("element_name)") was
+    read as a heading. A title's brackets close within it, and it stays."""
+    items = [("Reference Manual", 72, 50, 450, 18, "tibo"), ("1 Functions", 72, 90, 450, 14, "tibo")]
+    y = 120
+    for signature, tail in [("int asn1_read_value (asn1_node root, const char *", "element_name)"),
+                            ("int asn1_der_coding (asn1_node element, const char *", "name, void *ider, int *len)")]:
+        items += [(signature, 72, y, 450, 12, "cour"), (tail, 100, y + 15, 450, 12, "cour"),
+                  (prose("values"), 72, y + 35, 450, 10, "tiro")]
+        y += 130
+    items += [("2 Results (Main Findings)", 72, y, 450, 14, "tibo"), (prose("findings"), 72, y + 25, 450, 10, "tiro")]
+    titles = [t for t, _, _ in _titles(parse_pdf(build_pdf([items])))]
+    assert titles == ["1 Functions", "2 Results (Main Findings)"], titles

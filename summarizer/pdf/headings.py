@@ -80,6 +80,9 @@ def _looks_like_heading_text(text: str) -> bool:
         return False
     if text.endswith((",", ";", "，", "；", "-")) or re.match(r"^[\W\d_]", text) and not _NUMBERING.match(text):
         return False
+    if rest.count("(") != rest.count(")") or rest.count("（") != rest.count("）"):
+        return False  # a piece of a longer line: "element_name)" ends a function's signature set large; a title's
+        # brackets close within it
     first = rest.split()[0] if rest.split() else ""
     if not re.match(r"[A-Za-z\u4e00-\u9fff“\"'(]|\d+[A-Za-z]", rest) or first[:1].islower() and first.islower() \
             and not re.search(r"\w[._]\w", first):
