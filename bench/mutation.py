@@ -227,6 +227,8 @@ MUTATIONS: list[Mutation] = [
              r'ZH_TABLE = rf"\(\?<!\[\{_NOT_TABLE_BEFORE\}\]\)表"', 'ZH_TABLE = "表"', ("tests/test_floats.py",)),
     Mutation("stream-error-event-read-as-a-chunk", "summarizer/llm/sse.py",
              r'if event == "error":', "if False:", ("tests/test_llm_sse.py",)),
+    Mutation("labels-on-a-figure-taken-for-headings", "summarizer/pdf/parser.py",
+             r"drop_figure_labels, heading_levels,", "heading_levels,", ("tests/test_pdf_signals.py",)),
     Mutation("outline-numbering-not-checked", "summarizer/pdf/headings.py",
              r"if h\.index in covered or not _fits_outline\(h, numbered\):", "if h.index in covered:",
              ("tests/test_pdf_outline.py",)),

@@ -154,3 +154,34 @@ def test_the_last_line_of_a_signature_set_large_is_no_heading_and_a_title_with_b
     items += [("2 Results (Main Findings)", 72, y, 450, 14, "tibo"), (prose("findings"), 72, y + 25, 450, 10, "tiro")]
     titles = [t for t, _, _ in _titles(parse_pdf(build_pdf([items])))]
     assert titles == ["1 Functions", "2 Results (Main Findings)"], titles
+
+
+def _labelled_figure_pdf(cover_page: bool = False) -> bytes:
+    """A page of prose, a diagram set as four image tiles with its labels in large type on and beside them, its
+    caption, then an unnumbered heading and prose. ``cover_page``: the tiles cover the whole page (a background)."""
+    import pymupdf
+
+    doc = pymupdf.open(stream=build_pdf([[("Diagram Study", 72, 40, 450, 18, "tibo"), (prose("sources"), 72, 80, 450, 10, "tiro"),
+                                          ("Figure 1: The layers of the sample under the light.", 72, 420, 450, 10, "tiro"),
+                                          ("2 Method", 72, 470, 450, 14, "tibo"), (prose("method"), 72, 495, 450, 10, "tiro")]]),
+                         filetype="pdf")
+    page = doc[0]
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 8, 8), False)
+    pix.clear_with(200)
+    x0, y0, x1, y1 = (0, 0, 595, 842) if cover_page else (120, 200, 480, 400)
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    for rect in [(x0, y0, mx, my), (mx + 4, y0, x1, my), (x0, my + 4, mx, y1), (mx + 4, my + 4, x1, y1)]:
+        page.insert_image(pymupdf.Rect(*rect), pixmap=pix, overlay=False, keep_proportion=False)
+    for text, x, y in [("Light source", 130, 206), ("Substrate", 300, 300), ("Epitaxial layer", 130, 380)]:
+        page.insert_text((x, y + 12), text, fontsize=16, fontname="hebo")
+    return doc.tobytes()
+
+
+def test_the_labels_on_a_figure_set_as_image_tiles_are_no_headings():
+    """A diagram's labels in large type ("Light source", "Substrate") were three sections of an unseen Chinese
+    thesis (光源, 外延层, 衬底): words on a figure's images go back to the text; the heading after the caption stays.
+    Over an image that covers the page (a background, or the scan under an OCR layer) headings are found as ever."""
+    titles = [t for t, _, kind in _titles(parse_pdf(_labelled_figure_pdf())) if kind != "abstract"]
+    assert titles == ["2 Method"], titles
+    titles = [t for t, _, _ in _titles(parse_pdf(_labelled_figure_pdf(cover_page=True)))]
+    assert "2 Method" in titles and "Epitaxial layer" in titles, titles

@@ -24,7 +24,7 @@ def _state(data: bytes) -> ParseState:
 
 def test_steps_run_in_the_documented_order():
     assert [s.__name__ for s in STEPS] == ["read_pages", "drop_running_lines", "check_text_layer", "find_tables_and_figures",
-                                         "find_outline", "find_headings", "heading_levels", "merge_outline",
+                                         "find_outline", "find_headings", "drop_figure_labels", "heading_levels", "merge_outline",
                                          "keep_outline_shape"]
 
 

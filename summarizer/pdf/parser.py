@@ -4,9 +4,10 @@ The parser is an ordered tuple of small steps (``STEPS``) over one ``ParseState`
 returns a new state and never changes the objects an earlier step made:
 
 read pages (lines in reading order, captions set apart) → drop running lines → check the text
-layer (scanned or garbled pages) → tables and figures by their captions → outline → headings → levels → merge the outline → keep the
-numbering's shape; then ``build_document`` rebuilds paragraphs and typed blocks and finds title,
-authors and abstract. The steps live in ``summarizer.pdf``; this module keeps the names others import.
+layer (scanned or garbled pages) → tables and figures by their captions → outline → headings → drop the
+labels on figures → levels → merge the outline → keep the numbering's shape; then ``build_document``
+rebuilds paragraphs and typed blocks and finds title, authors and abstract. The steps live in
+``summarizer.pdf``; this module keeps the names others import.
 """
 
 from __future__ import annotations
@@ -109,6 +110,14 @@ def find_headings(state: ParseState) -> ParseState:
     return replace(state, headings=tuple(headings), lines=tuple(lines))
 
 
+def drop_figure_labels(state: ParseState) -> ParseState:
+    """Heading candidates that are words on a figure's image (``summarizer.pdf.figure_text``) go back to the text."""
+    from summarizer.pdf.figure_text import headings_off_figures
+
+    return replace(state, headings=tuple(headings_off_figures(state.doc, list(state.headings), list(state.lines),
+                                                              state.floats)))
+
+
 def heading_levels(state: ParseState) -> ParseState:
     return replace(state, headings=tuple(assign_levels(list(state.headings), list(state.lines))))
 
@@ -136,7 +145,7 @@ def find_tables_and_figures(state: ParseState) -> ParseState:
 
 #: The parser's steps, in order. Each takes and returns a ``ParseState``.
 STEPS = (read_pages, drop_running_lines, check_text_layer, find_tables_and_figures, find_outline, find_headings,
-         heading_levels, merge_outline, keep_outline_shape)
+         drop_figure_labels, heading_levels, merge_outline, keep_outline_shape)
 
 
 def parse_pdf(data: bytes, source: str = "document.pdf", max_pages: int = DEFAULT_MAX_PAGES,
