@@ -12,7 +12,7 @@ from summarizer.pdf.extract import LABEL_ONLY, Line
 from summarizer.pdf.front import RUN_IN_ABSTRACT, title_and_authors
 from summarizer.pdf.headings import Heading, body_style
 from summarizer.text.kinds import assign_kinds, kind_from_title
-from summarizer.text.language import detect_language
+from summarizer.text.language import detect_language, reading_length
 
 
 def _section(title: str, blocks: list[Block], level: int, kind: str, page: int | None = None) -> Section:
@@ -156,9 +156,9 @@ _AFFILIATION = re.compile(r"@|universit|institut|department|laborator|college|sc
 
 def _drop_author_lines(lines: list[Line]) -> list[Line]:
     """Author and affiliation lines that the reading order put under an abstract heading."""
-    k = 0
-    while k < len(lines) and len(lines[k].text.split()) < 9 and (_AFFILIATION.search(lines[k].text) or
-                                                                  lines[k].bold or len(lines[k].text.split()) <= 4):
+    k = 0  # lengths in words, two Chinese characters a word: a line of Chinese prose has no spaces to count
+    while k < len(lines) and reading_length(lines[k].text) < 9 and (_AFFILIATION.search(lines[k].text) or
+                                                                     lines[k].bold or reading_length(lines[k].text) <= 4):
         k += 1
     return lines[k:] if k < len(lines) else lines
 
