@@ -185,3 +185,30 @@ def test_the_labels_on_a_figure_set_as_image_tiles_are_no_headings():
     assert titles == ["2 Method"], titles
     titles = [t for t, _, _ in _titles(parse_pdf(_labelled_figure_pdf(cover_page=True)))]
     assert "2 Method" in titles and "Epitaxial layer" in titles, titles
+
+
+def test_a_chinese_abstract_keeps_its_first_lines_before_a_line_with_spaces():
+    """Lines of Chinese prose have no spaces: counted in words they looked like author lines (four words or fewer),
+    and an unseen thesis's abstract lost every line up to the first one with a formula's spaces in it."""
+    first = "碳化硅作为第三代宽禁带半导体材料，由于其优异的电学和热学性能，成为突破传统器件性能瓶颈的关键技术路径。" * 2
+    formula = "对于问题三, 建立 多光束 干涉 模型, 推导 方程 R = | r + t | 2, 其中 β 为 相位 因子, 精度 提升 明显。"
+    page = [("红外干涉法测定外延层厚度", 72, 50, 450, 18, "china-s"), ("摘要", 72, 90, 450, 14, "china-s"),
+            (first, 72, 112, 450, 10, "china-s"), (formula, 72, 170, 450, 10, "china-s"),
+            ("一、问题重述", 72, 220, 450, 14, "china-s"),
+            ("外延层厚度的测量是器件制备的核心环节，红外干涉法因其无损伤的优势成为主要手段。" * 2, 72, 242, 450, 10, "china-s")]
+    doc = parse_pdf(build_pdf([page]))
+    assert doc.abstract.startswith("碳化硅作为第三代宽禁带半导体材料"), doc.abstract[:60]
+    assert "对于问题三" in doc.abstract
+
+
+def test_the_rest_of_a_keyword_list_on_its_own_line_is_no_heading():
+    """"关键字：红外干涉法 碳化硅外延层厚度" over "修正算法 厚度反演公式 精度优化", in the same type, set tight: the second
+    line goes on with the list (it was read as a level-1 section of an unseen thesis)."""
+    page = [("红外干涉法测定外延层厚度", 72, 50, 450, 18, "china-s"), ("摘要", 72, 90, 450, 14, "china-s"),
+            ("本文围绕红外干涉法测定碳化硅外延层厚度展开研究，建立了适用于不同干涉条件的数学模型。" * 2, 72, 112, 450, 10, "china-s"),
+            ("关键字：红外干涉法 碳化硅外延层厚度 多光束干涉模型", 72, 170, 450, 12, "china-s"),
+            ("修正算法 厚度反演公式 精度优化", 72, 190, 450, 12, "china-s"),
+            ("一、问题重述", 72, 230, 450, 14, "china-s"),
+            ("外延层厚度的测量是器件制备的核心环节，红外干涉法因其无损伤的优势成为主要手段。" * 2, 72, 252, 450, 10, "china-s")]
+    titles = [t for t, _, _ in _titles(parse_pdf(build_pdf([page])))]
+    assert titles == ["摘要", "一、问题重述"], titles

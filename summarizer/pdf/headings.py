@@ -68,6 +68,18 @@ CITATION_KEYS = r"\[[A-Za-z][\w+\-]*\d{2,4}[a-z]?(?:\s*[,;]\s*[A-Za-z][\w+\-]*\d
 _CITED = re.compile(rf"\s*{CITATION_KEYS}$")
 
 
+#: The front matter's metadata lines, which open with their name: keywords, index terms, CCS concepts.
+_METADATA = re.compile(r"(keywords|key words|index terms|ccs concepts|acm reference format|关键词|关键字)\b", re.I)
+
+
+def _continues_metadata(previous: Line, line: Line) -> bool:
+    """True when ``line`` goes on with the metadata line just above it, in the same type and set tight under it: the
+    rest of a keyword list ("关键字：红外干涉法" over "修正算法 厚度反演公式 …"), not a heading."""
+    height = max(1.0, previous.y1 - previous.y0)
+    return previous.page == line.page and previous.style == line.style and _family(previous.font) == _family(line.font) \
+        and -1.0 <= line.y0 - previous.y1 <= height and bool(_METADATA.match(previous.text.strip()))
+
+
 def _looks_like_heading_text(text: str) -> bool:
     text = _CITED.sub("", text)
     words = text.split()
@@ -92,7 +104,7 @@ def _looks_like_heading_text(text: str) -> bool:
         return False  # an equation
     if re.search(r"[†‡§¶∗]|[A-Za-z] ?,\d{1,3}\b", text):
         return False  # an author name with its footnote marks or affiliation numbers
-    if re.match(r"(keywords|key words|index terms|ccs concepts|acm reference format|关键词|关键字)\b", rest, re.I):
+    if _METADATA.match(rest):
         return False  # metadata of the front matter, not a section
     if _TOC_ENTRY.search(text):
         return False  # a line of the table of contents: its title, a dot leader and its page
@@ -191,7 +203,7 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
                 and j - i < cfg.max_lines:
             split_at.add(j)  # the next heading starts inside this block
         text = " ".join(x.text for x in lines[i:j])
-        if not _looks_like_heading_text(text):
+        if not _looks_like_heading_text(text) or i > 0 and _continues_metadata(lines[i - 1], line):
             i += 1
             continue
         num, rest = numbering(text)
