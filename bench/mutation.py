@@ -234,6 +234,8 @@ MUTATIONS: list[Mutation] = [
     Mutation("chinese-abstract-lines-counted-in-spaces", "summarizer/pdf/sections.py",
              r"reading_length\(lines\[k\]\.text\) < 9(?P<mid>[\s\S]*?)reading_length\(lines\[k\]\.text\) <= 4",
              r"len(lines[k].text.split()) < 9\g<mid>len(lines[k].text.split()) <= 4", ("tests/test_pdf_signals.py",)),
+    Mutation("chinese-prose-eaten-by-the-title-block", "summarizer/pdf/front.py",
+             r"or reading_length\(line\.text\) > 16", "or words > 16", ("tests/test_pdf_signals.py",)),
     Mutation("outline-numbering-not-checked", "summarizer/pdf/headings.py",
              r"if h\.index in covered or not _fits_outline\(h, numbered\):", "if h.index in covered:",
              ("tests/test_pdf_outline.py",)),

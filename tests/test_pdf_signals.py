@@ -212,3 +212,19 @@ def test_the_rest_of_a_keyword_list_on_its_own_line_is_no_heading():
             ("外延层厚度的测量是器件制备的核心环节，红外干涉法因其无损伤的优势成为主要手段。" * 2, 72, 252, 450, 10, "china-s")]
     titles = [t for t, _, _ in _titles(parse_pdf(build_pdf([page])))]
     assert titles == ["摘要", "一、问题重述"], titles
+
+
+def test_a_chinese_paper_without_headings_keeps_its_first_lines_and_finds_its_abstract():
+    """Under the title, a line of Chinese prose counted as one word, so the front-matter reader took the first
+    paragraph's opening lines for a short line of the title block: the body began mid-sentence and no abstract was
+    found. In reading words (two characters a word) the prose ends the front matter and opens the abstract."""
+    first = "我们测量了城市公园对周边街道的降温作用，发现面积超过两公顷的公园在夏季午后使附近街道温度降低了一点八度。" * 2
+    page = [("城市公园如何为街道降温", 72, 50, 450, 18, "china-s"), (first, 72, 100, 450, 10, "china-s"),
+            ("城市比周围的土地更温暖。树木和草地通过遮荫和蒸发来冷却空气，我们想知道这种降温能延伸到多远的街道。" * 3,
+             72, 180, 450, 10, "china-s"),
+            ("我们在距离六个公园五十米到四百米的街道上放置了四十个传感器，从六月到八月每十分钟记录一次气温。" * 3,
+             72, 280, 450, 10, "china-s")]
+    doc = parse_pdf(build_pdf([page]))
+    assert doc.title == "城市公园如何为街道降温"
+    assert doc.abstract.startswith("我们测量了城市公园对周边街道的降温作用"), doc.abstract[:40]
+    assert [s.kind for s in doc.sections] == ["abstract", "body"]

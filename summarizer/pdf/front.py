@@ -9,7 +9,7 @@ from summarizer.pdf.blocks import ends_sentence
 from summarizer.pdf.extract import Line
 from summarizer.pdf.headings import numbering
 from summarizer.text.kinds import kind_from_title
-from summarizer.text.language import has_han
+from summarizer.text.language import has_han, reading_length
 
 #: Affiliation and footnote marks set after (or before) a name: digits, symbols, superscripts.
 _MARK = r"[\d∗*†‡§¶⊣⋆♯♮‖#\u00b9\u00b2\u00b3\u2070-\u209f\u1d43-\u1dbf]"
@@ -142,7 +142,9 @@ def title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str
     for j in range(k, min(k + 40, len(lines))):
         line = lines[j]
         words = len(line.text.split())
-        if line.page != 0 or RUN_IN_ABSTRACT.match(line.text) or words > 16 \
+        # a line of prose ends the block; its length in reading words (two Chinese characters a word), as a line of
+        # Chinese prose has no spaces to count
+        if line.page != 0 or RUN_IN_ABSTRACT.match(line.text) or reading_length(line.text) > 16 \
                 or (kind_from_title(line.text) is not None and words <= 4):  # a section heading
             break
         named = _WITH_EMAIL.sub("", line.text).strip(" ,;")

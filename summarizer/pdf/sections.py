@@ -85,7 +85,7 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
     explicit_abstract = any(kind_from_title(h.title) == "abstract" for h in headings)
     if preamble and explicit_abstract:
         blocks = blocks_of(preamble)
-        if len(prose_text(blocks).split()) > 12:
+        if reading_length(prose_text(blocks)) > 12:
             sections.append(_section("Front matter", blocks, 1, "other"))
     elif preamble:
         blocks = blocks_of(preamble)
@@ -101,7 +101,7 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
             sections.append(_section("Abstract", after, 1, "abstract"))
         elif not headings:
             prose = [b for b in blocks if b.prose]
-            first_words = len(prose[0].text.split()) if prose else 0
+            first_words = reading_length(prose[0].text) if prose else 0
             if len(prose) > 1 and 30 <= first_words <= 400:
                 abstract = prose[0].text
                 sections.append(_section("Abstract", [prose[0]], 1, "abstract"))
@@ -111,7 +111,7 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
             abstract = text if preamble[0].page == 0 else ""
             kind = "abstract" if abstract else "other"
             sections.append(_section("Abstract" if abstract else "Front matter", blocks, 1, kind))
-        elif len(text.split()) > 12:  # a few words are the author block, already read
+        elif reading_length(text) > 12:  # a few words are the author block, already read
             sections.append(_section("Front matter", blocks, 1, "other"))
 
     headings = [replace(h, level=1) if kind_from_title(h.title) == "abstract" else h for h in headings]
