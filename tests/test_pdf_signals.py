@@ -228,3 +228,37 @@ def test_a_chinese_paper_without_headings_keeps_its_first_lines_and_finds_its_ab
     assert doc.title == "城市公园如何为街道降温"
     assert doc.abstract.startswith("我们测量了城市公园对周边街道的降温作用"), doc.abstract[:40]
     assert [s.kind for s in doc.sections] == ["abstract", "body"]
+
+
+def test_three_unnumbered_heading_levels_under_a_title_stay_three_and_fine_print_back_matter_is_top_level():
+    """A PDF made from Word: a title, then Heading 1/2/3 in three styles, no numbers, no outline. The title's size
+    took the first rank, so the third level ranked fourth and was cut to the second; the abstract's heading, in a
+    style of its own, pushed every level one deeper. Acknowledgements in the journal's fine print are a top-level
+    part, not a subsection because they are small."""
+    items = [("Summarizing Regional News", 72, 40, 450, 22, "hebo"), ("Abstract", 72, 80, 450, 13, "tibo"),
+             (prose("summaries"), 72, 98, 450, 10, "tiro")]
+    y = 170
+    for text, size, font in [("Introduction", 14, "hebo"), ("Method", 14, "hebo"), ("Data Collection", 12, "hebo"),
+                             ("Annotation Protocol", 11, "hebi"), ("Results", 14, "hebo")]:
+        items += [(text, 72, y, 450, size, font), (prose(text.split()[0].lower(), 2), 72, y + 20, 450, 10, "tiro")]
+        y += 95
+    items += [("Acknowledgements", 72, y, 450, 7, "tibo"), ("We thank the newsroom for its archive.", 72, y + 10, 450, 7, "tiro")]
+    doc = parse_pdf(build_pdf([items]))
+    levels = {t: level for t, level, _ in _titles(doc)}
+    assert levels == {"Abstract": 1, "Introduction": 1, "Method": 1, "Data Collection": 2, "Annotation Protocol": 3,
+                      "Results": 1, "Acknowledgements": 1}, levels
+
+
+def test_the_abstracts_own_heading_style_takes_no_rank():
+    """Sections in 12 pt bold, the abstract's heading in 11.5 pt bold, subsections in 11 pt bold italic (GigaScience's
+    template has the same order). Ranked with the others, the abstract's style put every subsection a level deeper."""
+    items = [("Deeply Sequenced Metagenomes", 72, 40, 450, 22, "hebo"), ("Abstract", 72, 80, 450, 11.5, "tibo"),
+             (prose("digesters"), 72, 95, 450, 10, "tiro")]
+    y = 170
+    for text, size, font in [("Data description", 12, "hebo"), ("Sampling and libraries", 11, "hebi"),
+                             ("Metagenome assembly", 11, "hebi"), ("Discussion", 12, "hebo")]:
+        items += [(text, 72, y, 450, size, font), (prose(text.split()[0].lower(), 2), 72, y + 18, 450, 10, "tiro")]
+        y += 95
+    levels = {t: level for t, level, _ in _titles(parse_pdf(build_pdf([items])))}
+    assert levels == {"Abstract": 1, "Data description": 1, "Sampling and libraries": 2, "Metagenome assembly": 2,
+                      "Discussion": 1}, levels

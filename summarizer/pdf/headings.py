@@ -278,7 +278,10 @@ def assign_levels(headings: list[Heading], lines: list[Line]) -> list[Heading]:
             h.level = _number_depth(num)
             style_level.setdefault(lines[h.index].style, Counter())[h.level] += 1
             shape_level.setdefault(shape(h), Counter())[h.level] += 1
-    sizes = sorted({lines[h.index].style for h in headings}, key=lambda s: (-s[0], not s[1]))
+    # the styles rank the way the body's headings use them: the abstract's heading, often in a style of its own, takes
+    # no rank (it is a top-level part whatever its size), or every subsection below it would rank one deeper
+    ranked = {lines[h.index].style for h in headings if kind_from_title(h.title) != "abstract"}
+    sizes = sorted(ranked, key=lambda s: (-s[0], not s[1]))
     rank = {s: i + 1 for i, s in enumerate(sizes)}
     for h in headings:
         if h.level:
@@ -299,7 +302,8 @@ def assign_levels(headings: list[Heading], lines: list[Line]) -> list[Heading]:
             elif smaller:
                 h.level = max(1, min(smaller) - 1)
             else:
-                h.level = min(rank[style], 3)
+                # not capped yet: a title read as a heading takes the first rank (sections.py)
+                h.level = rank.get(style, 1)
     # numbering letters after roman sections are IEEE subsections ("I." then "A."); after an arabic section
     # ("3. Results" then "A. Efficiency"), letters set smaller than it are its subsections (PNAS), while letters
     # in its own size are appendices ("A. Details of the Implementation")

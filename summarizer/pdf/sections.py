@@ -60,6 +60,10 @@ def _without_restated_title(headings: list[Heading], title: str) -> list[Heading
     return [h for i, h in enumerate(headings) if i not in drop]
 
 
+#: The deepest heading level a section keeps (the authors' structure is read to level 3).
+MAX_LEVEL = 3
+
+
 def build_document(lines: list[Line], headings: list[Heading], captions: list[Block], source: str,
                    meta_title: str, page_count: int, notices: list[str]) -> Document:
     """Cut the lines at the headings into sections of typed blocks; find title, authors and abstract."""
@@ -70,10 +74,15 @@ def build_document(lines: list[Line], headings: list[Heading], captions: list[Bl
     headings = _without_restated_title(headings, title)
     # the title read as the top heading put every section a level below it: the body's top heading is level 1
     top = min((h.level for h in headings if kind_from_title(h.title) != "abstract"), default=1)
-    if top > 1:
-        headings = [replace(h, level=max(1, h.level - top + 1)) for h in headings]
+    # three levels at most, counted from the body's top: a title's size took the first rank, so a third level
+    # below it ranks fourth until the title is set aside
+    headings = [replace(h, level=min(MAX_LEVEL, max(1, h.level - top + 1))) for h in headings]
     first_heading = headings[0].index if headings else len(lines)
     body_size = body_style(lines)[0]
+    # the back matter in small print (a journal's 7 pt "Acknowledgements" under 10 pt prose) is a top-level part:
+    # its size says it is fine print, not that it is a subsection
+    headings = [replace(h, level=1) if not h.numbered and lines[h.index].size < body_size - 0.5
+                and kind_from_title(h.title) in ("references", "acknowledgements") else h for h in headings]
     geo = measure(lines, body_size)
 
     def blocks_of(part: list[Line]) -> list[Block]:
