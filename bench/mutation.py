@@ -243,6 +243,8 @@ MUTATIONS: list[Mutation] = [
     Mutation("fine-print-back-matter-a-subsection", "summarizer/pdf/sections.py",
              r'in \("references", "acknowledgements"\) else h for h in headings\]', 'in () else h for h in headings]',
              ("tests/test_pdf_signals.py",)),
+    Mutation("research-question-code-refused-as-a-title", "summarizer/pdf/headings.py",
+             r" or code\)", ")", ("tests/test_pdf_signals.py",)),
     Mutation("outline-numbering-not-checked", "summarizer/pdf/headings.py",
              r"if h\.index in covered or not _fits_outline\(h, numbered\):", "if h.index in covered:",
              ("tests/test_pdf_outline.py",)),

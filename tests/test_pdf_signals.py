@@ -262,3 +262,14 @@ def test_the_abstracts_own_heading_style_takes_no_rank():
     levels = {t: level for t, level, _ in _titles(parse_pdf(build_pdf([items])))}
     assert levels == {"Abstract": 1, "Data description": 1, "Sampling and libraries": 2, "Metagenome assembly": 2,
                       "Discussion": 1}, levels
+
+
+def test_a_numbered_research_question_code_is_a_heading():
+    """"4.1 RQ1" (a results section answering research questions) has no word of three letters, which the heading
+    rules asked of every title; a numbered code of capitals and a digit is a title."""
+    items = [("Sentiment Tools on Developer Discussions", 72, 40, 450, 18, "tibo"), ("4 Results", 72, 90, 450, 13, "tibo"),
+             (prose("results", 2), 72, 110, 450, 10, "tiro"), ("4.1 RQ1", 72, 200, 450, 11, "tibo"),
+             (prose("agreement", 2), 72, 218, 450, 10, "tiro"), ("4.2 RQ2", 72, 300, 450, 11, "tibo"),
+             (prose("tools", 2), 72, 318, 450, 10, "tiro")]
+    titles = [(t, level) for t, level, _ in _titles(parse_pdf(build_pdf([items])))]
+    assert ("4.1 RQ1", 2) in titles and ("4.2 RQ2", 2) in titles, titles

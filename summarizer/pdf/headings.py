@@ -83,8 +83,10 @@ def _continues_metadata(previous: Line, line: Line) -> bool:
 def _looks_like_heading_text(text: str) -> bool:
     text = _CITED.sub("", text)
     words = text.split()
-    _, rest = numbering(text)
-    if not re.search(r"[A-Za-z]{3}|[\u4e00-\u9fff]{2}", rest) or len(text) > 140 or len(words) > 18:
+    num, rest = numbering(text)
+    # a title has a word in it; a numbered one may be a research question's or hypothesis's code ("4.1 RQ1")
+    code = bool(num) and re.fullmatch(r"[A-Z]{2,4}\d{1,2}[a-z]?", rest.strip()) is not None
+    if not (re.search(r"[A-Za-z]{3}|[\u4e00-\u9fff]{2}", rest) or code) or len(text) > 140 or len(words) > 18:
         return False
     if CAPTION.match(text) or re.match(r"^(proof|definition|theorem|lemma|corollary|remark|example|proposition|claim|note)\b", text, re.I):
         return False
