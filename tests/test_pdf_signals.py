@@ -156,7 +156,7 @@ def test_the_last_line_of_a_signature_set_large_is_no_heading_and_a_title_with_b
     assert titles == ["1 Functions", "2 Results (Main Findings)"], titles
 
 
-def _labelled_figure_pdf(cover_page: bool = False) -> bytes:
+def _labelled_figure_pdf(cover_page: bool = False, label: str = "Substrate") -> bytes:
     """A page of prose, a diagram set as four image tiles with its labels in large type on and beside them, its
     caption, then an unnumbered heading and prose. ``cover_page``: the tiles cover the whole page (a background)."""
     import pymupdf
@@ -172,7 +172,8 @@ def _labelled_figure_pdf(cover_page: bool = False) -> bytes:
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
     for rect in [(x0, y0, mx, my), (mx + 4, y0, x1, my), (x0, my + 4, mx, y1), (mx + 4, my + 4, x1, y1)]:
         page.insert_image(pymupdf.Rect(*rect), pixmap=pix, overlay=False, keep_proportion=False)
-    for text, x, y in [("Light source", 130, 206), ("Substrate", 300, 300), ("Epitaxial layer", 130, 380)]:
+    labels = [("Light source", 130, 206), ("Substrate", 300, 300), ("Epitaxial layer", 130, 380)]
+    for text, x, y in labels + ([(label, 300, 250)] if label != "Substrate" else []):
         page.insert_text((x, y + 12), text, fontsize=16, fontname="hebo")
     return doc.tobytes()
 
@@ -183,6 +184,10 @@ def test_the_labels_on_a_figure_set_as_image_tiles_are_no_headings():
     Over an image that covers the page (a background, or the scan under an OCR layer) headings are found as ever."""
     titles = [t for t, _, kind in _titles(parse_pdf(_labelled_figure_pdf())) if kind != "abstract"]
     assert titles == ["2 Method"], titles
+    # a heading that names a section's kind stays wherever it lies: a watermark's or a cropped image's box can reach
+    # under a real "Discussion"
+    titles = [t for t, _, kind in _titles(parse_pdf(_labelled_figure_pdf(label="Discussion"))) if kind != "abstract"]
+    assert "Discussion" in titles and "Substrate" not in titles, titles
     titles = [t for t, _, _ in _titles(parse_pdf(_labelled_figure_pdf(cover_page=True)))]
     assert "2 Method" in titles and "Epitaxial layer" in titles, titles
 
@@ -273,3 +278,14 @@ def test_a_numbered_research_question_code_is_a_heading():
              (prose("tools", 2), 72, 318, 450, 10, "tiro")]
     titles = [(t, level) for t, level, _ in _titles(parse_pdf(build_pdf([items])))]
     assert ("4.1 RQ1", 2) in titles and ("4.2 RQ2", 2) in titles, titles
+
+
+def test_a_lettered_label_with_one_bracket_is_still_a_heading():
+    """The bracket rule refuses a line whose brackets do not close ("element_name)"), not "A) Data Collection"."""
+    items = [("Field Notes on Parks", 72, 40, 450, 18, "tibo"), (prose("parks", 2), 72, 70, 450, 10, "tiro")]
+    y = 150
+    for head in ("A) Data Collection", "B) Results"):
+        items += [(head, 72, y, 450, 13, "tibo"), (prose(head.split()[-1].lower(), 2), 72, y + 20, 450, 10, "tiro")]
+        y += 100
+    titles = [t for t, _, _ in _titles(parse_pdf(build_pdf([items])))]
+    assert "A) Data Collection" in titles and "B) Results" in titles, titles

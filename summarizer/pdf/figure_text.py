@@ -10,6 +10,7 @@ import logging
 from summarizer.model.document import FloatKind
 from summarizer.pdf.extract import Line
 from summarizer.pdf.headings import Heading
+from summarizer.text.kinds import kind_from_title
 
 log = logging.getLogger(__name__)
 
@@ -19,16 +20,20 @@ BACKGROUND_SHARE = 0.6
 SLACK = 6.0
 #: Images this close (points) belong to one figure: a diagram is often set as many tiles.
 GAP = 8.0
+#: A page with more images than this (a picture cut into pieces) is not searched for labels: merging is quadratic.
+MAX_IMAGES = 300
 
 
 def headings_off_figures(doc, headings: list[Heading], lines: list[Line], floats) -> list[Heading]:
-    """``headings`` without the unnumbered ones whose lines lie on a figure's image, on pages with a figure caption."""
+    """``headings`` without the unnumbered ones whose lines lie on a figure's image, on pages with a figure caption; a
+    heading that names a section's kind ("References", "Conclusion") stays wherever it lies (a watermark or a
+    cropped image's full box may reach under it)."""
     figure_pages = {f.page - 1 for f in floats if f.kind == FloatKind.FIGURE}
     boxes: dict[int, list[tuple[float, float, float, float]]] = {}
     kept = []
     for h in headings:
         first = lines[h.index] if 0 <= h.index < len(lines) else None
-        if h.numbered or first is None or first.page not in figure_pages:
+        if h.numbered or first is None or first.page not in figure_pages or kind_from_title(h.title) is not None:
             kept.append(h)
             continue
         if first.page not in boxes:
@@ -47,6 +52,8 @@ def _figure_images(page) -> list[tuple[float, float, float, float]]:
     try:
         boxes = [tuple(info["bbox"]) for info in page.get_image_info()]
     except Exception:  # a damaged image list: no labels found, nothing dropped
+        return []
+    if len(boxes) > MAX_IMAGES:
         return []
     merged = True
     while merged:

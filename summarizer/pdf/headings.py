@@ -94,7 +94,8 @@ def _looks_like_heading_text(text: str) -> bool:
         return False
     if text.endswith((",", ";", "，", "；", "-")) or re.match(r"^[\W\d_]", text) and not _NUMBERING.match(text):
         return False
-    if rest.count("(") != rest.count(")") or rest.count("（") != rest.count("）"):
+    bracketed = re.sub(r"^(?:[A-Za-z]|\d{1,2}|[ivxlcIVXLC]{1,5})\)\s*", "", rest)  # "A) Data", "2) Results": a label
+    if bracketed.count("(") != bracketed.count(")") or bracketed.count("（") != bracketed.count("）"):
         return False  # a piece of a longer line: "element_name)" ends a function's signature set large; a title's
         # brackets close within it
     first = rest.split()[0] if rest.split() else ""
@@ -205,7 +206,7 @@ def detect_headings(lines: list[Line], body: tuple[float, bool, bool],
                 and j - i < cfg.max_lines:
             split_at.add(j)  # the next heading starts inside this block
         text = " ".join(x.text for x in lines[i:j])
-        if not _looks_like_heading_text(text) or i > 0 and _continues_metadata(lines[i - 1], line):
+        if not _looks_like_heading_text(text) or not numbered and i > 0 and _continues_metadata(lines[i - 1], line):
             i += 1
             continue
         num, rest = numbering(text)
