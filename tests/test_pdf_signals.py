@@ -289,3 +289,18 @@ def test_a_lettered_label_with_one_bracket_is_still_a_heading():
         y += 100
     titles = [t for t, _, _ in _titles(parse_pdf(build_pdf([items])))]
     assert "A) Data Collection" in titles and "B) Results" in titles, titles
+
+
+def test_a_long_chinese_address_under_the_authors_stays_in_the_front_matter():
+    """A Chinese address line is long in reading words, as prose is; it is an affiliation, and it stays with the
+    authors instead of opening a "Front matter" section of its own."""
+    page = [("城市公园如何为街道降温", 72, 50, 450, 18, "china-s"), ("张三 李四", 72, 80, 450, 11, "china-s"),
+            ("中国科学技术大学网络空间安全学院，安徽省合肥市包河区金寨路九十六号 230026", 72, 96, 450, 9, "china-s"),
+            ("摘要", 72, 130, 450, 14, "china-s"),
+            ("我们测量了城市公园对周边街道的降温作用，发现面积超过两公顷的公园在夏季午后使附近街道温度降低了一点八度。" * 2,
+             72, 150, 450, 10, "china-s"), ("一、引言", 72, 220, 450, 14, "china-s"),
+            ("城市比周围的土地更温暖。树木和草地通过遮荫和蒸发来冷却空气，我们想知道这种降温能延伸到多远的街道。" * 3,
+             72, 240, 450, 10, "china-s")]
+    doc = parse_pdf(build_pdf([page]))
+    assert doc.authors == ["张三", "李四"]
+    assert [(s.title, s.kind) for s in doc.sections] == [("摘要", "abstract"), ("一、引言", "introduction")]

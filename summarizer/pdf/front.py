@@ -143,8 +143,9 @@ def title_and_authors(lines: list[Line], meta_title: str) -> tuple[str, list[str
         line = lines[j]
         words = len(line.text.split())
         # a line of prose ends the block; its length in reading words (two Chinese characters a word), as a line of
-        # Chinese prose has no spaces to count
-        if line.page != 0 or RUN_IN_ABSTRACT.match(line.text) or reading_length(line.text) > 16 \
+        # Chinese prose has no spaces to count, but a long Chinese address ("中国科学技术大学网络空间安全学院，…") is not prose
+        prose_line = words > 16 or reading_length(line.text) > 16 and not is_affiliation(line.text)
+        if line.page != 0 or RUN_IN_ABSTRACT.match(line.text) or prose_line \
                 or (kind_from_title(line.text) is not None and words <= 4):  # a section heading
             break
         named = _WITH_EMAIL.sub("", line.text).strip(" ,;")
