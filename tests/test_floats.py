@@ -412,3 +412,20 @@ def test_chinese_words_that_end_in_table_or_figure_are_not_references_to_one():
     floats = [Float(FloatKind.TABLE, "1", "表 1 结果", 3, None, []), Float(FloatKind.FIGURE, "1", "图 1 地图", 3, None, [])]
     doc = Document("论文", "p.pdf", sections, floats=floats)
     assert [f.section for f in assign_sections(doc, floats)] == [1, 1]  # cited by 实验, not by 代表 1 / 发表 1 of 引言
+
+
+def test_a_model_key_number_is_cited_where_it_stands_as_written_not_where_a_longer_number_starts_with_it():
+    """The model's "0.81" points at the sentence that writes 0.81 (p. 2), not at an earlier 0.815."""
+    from pdf_factory import build_pdf
+
+    from summarizer.pdf.parser import parse_pdf
+    from summarizer.verify.key_results import _found_at
+
+    first = [("Sparse Retrieval for News", 72, 40, 450, 18, "tibo"), ("4 Results", 72, 90, 450, 13, "tibo"),
+             ("On news the index reaches an F1 of 0.815 after tuning, and the dense baseline stays far behind it in "
+              "every run we made this year.", 72, 110, 450, 10, "tiro")]
+    second = [("On papers the index reaches an F1 of 0.81 against 0.74 for the dense baseline in every run we made.",
+               72, 60, 450, 10, "tiro")]
+    doc = parse_pdf(build_pdf([first, second]))
+    index = next(i for i, s in enumerate(doc.sections) if s.kind == "results")
+    assert _found_at(doc, index, "0.81")[1] == 2

@@ -83,6 +83,8 @@ def test_an_event_named_error_raises_whatever_its_data_holds_and_only_that_event
     assert caught.value.message == "quota exceeded"
     with pytest.raises(StreamError, match="^upstream timed out$"):
         list(iter_chunks(["event: error", "data: upstream timed out", ""]))
+    with pytest.raises(StreamError, match="^upstream timed out$"):  # a JSON string: its text, not its quotes
+        list(iter_chunks(["event: error", 'data: "upstream timed out"', ""]))
     with pytest.raises(StreamError, match="error occurred during streaming"):
         list(iter_chunks(["event: error", "data: {}", ""]))
     with pytest.raises(StreamError, match="^cut$"):  # a last event without its blank line

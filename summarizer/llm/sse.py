@@ -93,7 +93,7 @@ def _object(payload: str, event: str = "") -> dict | None:
     except ValueError:
         chunk = None
     if event == "error":  # the server named the event an error: its message wherever it put it, else its text
-        error = chunk.get("error", chunk) if isinstance(chunk, dict) else payload.strip()
+        error = chunk.get("error", chunk) if isinstance(chunk, dict) else chunk if isinstance(chunk, str) else payload.strip()
         text = error[:300] if isinstance(error, str) else ""
         raise StreamError(_message(error) or text or STREAM_ERROR, error)
     if not isinstance(chunk, dict):

@@ -120,15 +120,16 @@ def model_rows(document: Document, sections: Sequence[SectionResult]) -> list[Ke
         if not result.ok or result.kind not in FIRST or not 0 <= result.index < len(document.sections):
             continue
         items = result.fields.get("key_numbers") or []
+        source = source_of(document, result.index)  # the section's text and its read tables, once per section
         for item in items if isinstance(items, list) else [items]:
             text = " ".join((" ".join(map(str, item.values())) if isinstance(item, dict) else str(item)).split())
-            row = _model_row(text, document, result.index)
+            row = _model_row(text, document, result.index, source)
             if row is not None:
                 rows.append(row)
     return rows
 
 
-def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
+def _model_row(item: str, document: Document, index: int, source: str) -> KeyResult | None:
     """One of the model's key numbers as a row: its first number in digits (with its unit) as the value, the words
     around it as the measure, what follows "than"/"vs" as the comparison; None when that number is not in the
     section's text or tables, nor when any other number of the line is not (a made-up "against" figure)."""
@@ -137,7 +138,6 @@ def _model_row(item: str, document: Document, index: int) -> KeyResult | None:
     mention, at = next(((m, at) for m, at in mentions if not _YEAR.match(m.text)), (None, -1))
     if mention is None:
         return None
-    source = source_of(document, index)
     unsourced = [m.text for m, _ in mentions if not written_in(m.text, source)]
     if unsourced:  # as written, not rounded: a model's "0.8" is not the paper's "0.81"
         log.info("key result %r left out: %s not in the section %r as written", item, ", ".join(unsourced),
@@ -168,16 +168,15 @@ def _in_name(text: str, at: int) -> bool:
 
 
 def _found_at(document: Document, index: int, number: str) -> tuple[str, int | None]:
-    """Where a number stands in a section: the first sentence holding it (its page), else the first of the
-    section's tables holding it, else the section's first page."""
+    """Where a number stands in a section: the first sentence holding it as written (``written_in``: not rounded, not
+    a reference's label), its page; else the first of the section's tables holding it; else the section's first page."""
     section = document.sections[index]
     label = section_label(section.title)
-    pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)")
     for block in section.paragraphs:
         for sentence, pages in block_sentences(block, document.language):
-            if pattern.search(sentence):
+            if written_in(number, sentence):
                 return cite(label, pages[0] if pages else block.page), pages[0] if pages else block.page
-    table: Float | None = next((f for f in document.floats if f.section == index and pattern.search(f.cells_text)),
+    table: Float | None = next((f for f in document.floats if f.section == index and written_in(number, f.cells_text)),
                                None)
     if table is not None:
         return cite(table.label, table.page), table.page
