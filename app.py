@@ -72,6 +72,8 @@ def load_paste(text: str) -> None:
         return
     doc = load_text(text, "pasted text")
     _set_document(doc, digest)
+    if ui_session.release_upload(st):
+        st.rerun()  # the uploader, drawn above in this run, is shown empty at once
 
 
 def load_link(link: str, settings) -> None:
@@ -98,6 +100,8 @@ def load_link(link: str, settings) -> None:
     doc, pdf = found
     _set_document(doc, hashlib.sha256(link.encode()).hexdigest())
     st.session_state["doc_pdf"] = pdf  # a linked PDF gets the page view too
+    if ui_session.release_upload(st):
+        st.rerun()  # the uploader, drawn above in this run, is shown empty at once
 
 
 def _set_document(doc, digest: str) -> None:
@@ -604,7 +608,7 @@ def main() -> None:
     with upload_tab:
         upload = st.file_uploader(
             "A paper or article: PDF, Word (.docx), PowerPoint (.pptx), EPUB, OpenDocument (.odt), text, Markdown or HTML",
-            type=["pdf", "docx", "pptx", "epub", "odt", "txt", "md", "html", "htm", "mmd"], key="upload",
+            type=["pdf", "docx", "pptx", "epub", "odt", "txt", "md", "html", "htm", "mmd"], key=ui_session.uploader_key(st),
             help="Up to 100 MB. If an upload fails with error 403 after the page sat idle (the server restarted and "
                  "your session token expired), reload the page and upload again.")
         if upload is None:

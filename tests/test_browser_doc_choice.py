@@ -17,6 +17,7 @@ HEADLINE = "# Harbour ferry returns after repairs"
 def _choose_file(page, tmp_path, name: str, data: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(data)
+    page.get_by_role("tab", name="Upload a file").click()  # as a user does: the uploader is on its own tab
     page.locator("input[type=file]").first.set_input_files(str(path))
 
 
@@ -28,7 +29,7 @@ def _paste(page, text: str) -> None:
 
 def _summarize_and_download(page, tmp_path, shows: str) -> str:
     """Wait for the chosen document's sections (its title ``shows``), summarize, download the Markdown."""
-    _wait_text(page, shows)
+    page.get_by_role("heading", name=shows).first.wait_for(timeout=90_000)  # not the pasted text in its tab
     page.get_by_role("button", name="Summarize").click()
     page.get_by_text("Summarized with").first.wait_for(timeout=90_000)
     _wait_text(page, "Download Markdown")
@@ -44,6 +45,9 @@ def test_the_last_choice_is_summarized_upload_paste_upload_and_history(app_url, 
     _choose_file(page, tmp_path, paper.name, paper.data)  # upload, then paste: the pasted text
     _wait_text(page, paper.title)
     _paste(page, ARTICLE)
+    # the uploader is emptied once the paste replaced its file: it never shows a file that is not the document
+    page.get_by_role("tab", name="Upload a file").click()
+    page.get_by_test_id("stFileUploader").get_by_text(paper.name).wait_for(state="detached", timeout=60_000)
     markdown = _summarize_and_download(page, tmp_path, "Harbour ferry returns after repairs")
     assert markdown.startswith(HEADLINE), markdown[:200]
     assert "$2.1 million" in markdown and paper.title not in markdown

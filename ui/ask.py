@@ -165,7 +165,11 @@ def ask_panel(st, doc, settings, pdf: bytes | None = None, with_view: bool = Fal
             st.markdown(escape_text(turn.question))
         with st.chat_message("assistant"):
             _answer_body(st, turn, n)
-    question = st.chat_input("Ask a question about this document", key="ask_input")
+    # In a container, the input is drawn here, under the conversation. At the page's root Streamlit pins it to
+    # the window's bottom and makes the whole page stick to its end: a rerun that briefly shortened the page
+    # (a page mark opening its dialog, a pop-over under load) threw the reader to the end of the summary.
+    with st.container():
+        question = st.chat_input("Ask a question about this document", key="ask_input")
     if not question:
         return
     with st.chat_message("user"):

@@ -46,6 +46,10 @@ COOKIE_DAYS = 365
 KEEP_KEY = "hist_keep_key"
 SEALED_KEY = "api_key_sealed"
 _SID = re.compile(r"^[0-9a-f]{32}$")
+#: How many times a document that is not the uploader's file took its place (a paste, a link, a run reopened
+#: from History). The uploader's key carries it, so the uploader is emptied then: it never shows a file that is
+#: not the document, and choosing that file again is a new choice, not one the uploader already holds.
+UPLOAD_ROUND = "upload_round"
 
 
 def store() -> SQLiteHistory:
@@ -175,6 +179,21 @@ def run_provenance(st):
     return record.provenance() if record is not None else None
 
 
+def uploader_key(st) -> str:
+    """The main page's file uploader's key in this round (see ``UPLOAD_ROUND``)."""
+    n = st.session_state.get(UPLOAD_ROUND, 0)
+    return f"upload_{n}" if n else "upload"
+
+
+def release_upload(st) -> bool:
+    """Empty the uploader from the next run on, where it holds a file: a document from elsewhere replaced that
+    file. True when it held one (the caller reruns, so the page shows the uploader empty at once)."""
+    held = st.session_state.get(uploader_key(st)) is not None
+    if held:
+        st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
+    return held
+
+
 def show_run(st, history: SQLiteHistory, sid: str, run_id: str, keep_document: bool = False) -> bool:
     """Put a stored run on the main page as if it had just run (its document too, unless kept)."""
     from summarizer.output.render import render_markdown
@@ -188,6 +207,7 @@ def show_run(st, history: SQLiteHistory, sid: str, run_id: str, keep_document: b
         state["doc"] = history.load_document(record.info.doc_hash) or summary.document
         state["doc_digest"] = record.info.doc_hash
         state["doc_pdf"] = history.load_source(record.info.doc_hash)  # the page view of the summary
+        release_upload(st)  # shown from the next run of the main page on
     state["result"], state["result_digest"], state["run_id"] = summary, record.info.doc_hash, run_id
     state["run_digest"] = record.info.doc_hash
     state["markdown"] = record.markdown or render_markdown(summary, bool(record.settings.get("include_reasoning")))
