@@ -401,8 +401,11 @@ def test_chinese_words_that_end_in_table_or_figure_are_not_references_to_one():
     from summarizer.pdf.floats import assign_sections
 
     link = lambda label: f"#{label}"  # noqa: E731
-    words = "这代表 2 种方法, 发表 2 篇, 地图 3 显示, 试图 2 次"
+    words = "这代表 2 种方法, 发表 2 篇, 地图 3 显示, 试图 2 次, 外表 2 处"
     assert link_float_mentions(words, link) == words
+    # 此外 / 另外 ("besides") end in 外, yet 此外表 2 is "besides, table 2", not 外表 ("appearance")
+    assert link_float_mentions("此外表 2 和另外表 3", link) == (
+        '此外[表 2](#Table 2 "show table 2") 和另外[表 3](#Table 3 "show table 3")')
     assert link_float_mentions("如表 2 所示, 见图3, 附表 1", link) == (
         '如[表 2](#Table 2 "show table 2") 所示, 见[图3](#Figure 3 "show figure 3"), 附[表 1](#Table 1 "show table 1")')
     assert link_float_mentions("表 12 和表 2.1", lambda label: f"#{label}" if label == "Table 1" or label == "Table 2" else None) \
