@@ -344,6 +344,9 @@ with model_tab:
             page_settings(st).validate()
             if st.session_state.get(REFUSED_KEY):  # an endpoint inside the server's network (a shared server)
                 raise ConfigError(st.session_state.pop(REFUSED_KEY))
+            # stored before "Saved" is shown, not only at the page's end: a reload or another page opened the
+            # moment it shows (the prompt editor below still drawing) restored the settings from before
+            ui_session.save_session(st)
             st.success(f"Saved. Backend in use: {page_settings(st).backend_label}")
             show_connection(page_settings(st), after_save=True)
         except ConfigError as exc:

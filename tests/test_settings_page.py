@@ -158,3 +158,19 @@ def test_test_connection_shows_a_servers_model_ids_as_text(llm_server):
     said = at.warning[0].value
     assert "does not list the model" in said
     assert "[open me](" not in said and "![x](" not in said
+
+
+def test_saved_settings_are_stored_before_saved_is_shown(monkeypatch):
+    """A reload the moment "Saved" shows ends the page's run before its last line (the session saved at the end of
+    every page): the settings are stored when Save is handled, so the reload finds them, not the ones before."""
+    import ui.literature_table
+    from ui.browser_session import store
+
+    at = _page()
+    at.number_input(key="set_workers").set_value(3)
+    monkeypatch.setattr(ui.literature_table, "column_sets_editor", lambda st: st.stop())  # the run cut after Save
+    at.button[0].click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Saved.") for s in at.success)
+    saved = store().load_session(at.session_state["sid"])
+    assert saved and saved["settings"]["workers"] == 3, saved
