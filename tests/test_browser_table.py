@@ -121,6 +121,8 @@ def test_stop_keeps_the_papers_filled_and_asks_nothing_more(browser, tmp_path): 
         _wait_text(page, "stopped: papers not started are missing", 60_000)
         asked = len(server.state.chat_requests)
         page.wait_for_timeout(3_000)
-        assert len(server.state.chat_requests) == asked <= 2  # the paper in flight at the Stop, at most
+        # nothing is asked once the page says stopped, and the papers not started were never asked (how many had
+        # started when the Stop landed depends on the machine's load: one, or two on a loaded one)
+        assert len(server.state.chat_requests) == asked < len(texts)
         assert not any("<table>" in r.body["messages"][-1]["content"] for r in server.state.chat_requests)
         assert "Traceback" not in page.inner_text("body")
