@@ -118,11 +118,38 @@ def chromium():
         b.close()
 
 
+#: How long a page waits for an element or an action unless a test says otherwise (Playwright's own default is
+#: 30 s): on a loaded 2-core runner (four test workers, Streamlit servers, llama.cpp) a click has been seen to
+#: take more than 30 s to go through.
+PAGE_WAIT_MS = 60_000
+
+
+class PatientBrowser:
+    """The module's Chromium, whose new pages and contexts wait ``PAGE_WAIT_MS`` by default."""
+
+    def __init__(self, chromium) -> None:
+        self._chromium = chromium
+
+    def new_context(self, **options):
+        context = self._chromium.new_context(**options)
+        context.set_default_timeout(PAGE_WAIT_MS)
+        return context
+
+    def new_page(self, **options):
+        page = self._chromium.new_page(**options)
+        page.context.set_default_timeout(PAGE_WAIT_MS)
+        page.set_default_timeout(PAGE_WAIT_MS)
+        return page
+
+    def __getattr__(self, name: str):
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture
 def browser(chromium):
     """The module's Chromium for one test: its pages and contexts share no cookies or storage with another
     test's, and are closed after it (a page left open keeps reconnecting to its test's stopped server)."""
-    yield chromium
+    yield PatientBrowser(chromium)
     for context in chromium.contexts:
         context.close()
 
