@@ -60,8 +60,7 @@ def load_upload(upload, settings) -> None:
         return
     with st.spinner(f"Reading {upload.name} …"):
         doc = load_bytes(data, upload.name, settings.parser, settings.max_pages, settings.nougat_checkpoint)
-    _set_document(doc, digest)
-    st.session_state["doc_pdf"] = data if data[:5] == b"%PDF-" else None  # for the page view
+    _set_document(doc, digest, data if data[:5] == b"%PDF-" else None, uploaded=True)
 
 
 def load_paste(text: str) -> None:
@@ -72,8 +71,6 @@ def load_paste(text: str) -> None:
         return
     doc = load_text(text, "pasted text")
     _set_document(doc, digest)
-    if ui_session.release_upload(st):
-        st.rerun()  # the uploader, drawn above in this run, is shown empty at once
 
 
 def load_link(link: str, settings) -> None:
@@ -98,17 +95,19 @@ def load_link(link: str, settings) -> None:
         fail("That is neither a web address nor an arXiv id; paste the text in the 'Paste text' tab instead.")
         return
     doc, pdf = found
-    _set_document(doc, hashlib.sha256(link.encode()).hexdigest())
-    st.session_state["doc_pdf"] = pdf  # a linked PDF gets the page view too
-    if ui_session.release_upload(st):
-        st.rerun()  # the uploader, drawn above in this run, is shown empty at once
+    _set_document(doc, hashlib.sha256(link.encode()).hexdigest(), pdf)  # a linked PDF gets the page view too
 
 
-def _set_document(doc, digest: str) -> None:
+def _set_document(doc, digest: str, pdf: bytes | None = None, uploaded: bool = False) -> None:
+    """The session's document from now on (``pdf``: its PDF, for the page view); a document that is not the
+    uploader's file empties the uploader, and the page reruns so it shows empty at once."""
     st.session_state["doc"] = doc
     st.session_state["doc_digest"] = digest
-    for key in ("result", "markdown", "result_digest", "doc_pdf"):
+    for key in ("result", "markdown", "result_digest"):
         st.session_state.pop(key, None)
+    st.session_state["doc_pdf"] = pdf
+    if not uploaded and ui_session.release_upload(st):
+        st.rerun()
 
 
 def review_sections(doc, settings):

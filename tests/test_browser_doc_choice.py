@@ -64,5 +64,7 @@ def test_the_last_choice_is_summarized_upload_paste_upload_and_history(app_url, 
     page.get_by_role("button", name="Reopen on the main page").click()
     _wait_text(page, "Sections found")
     page.get_by_role("heading", name="Harbour ferry returns after repairs").first.wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Upload a file").click()  # the reopened run replaced the file: none is shown
+    page.get_by_test_id("stFileUploader").get_by_text(paper.name).wait_for(state="detached", timeout=60_000)
     markdown = _summarize_and_download(page, tmp_path, "Harbour ferry returns after repairs")
     assert markdown.startswith(HEADLINE), markdown[:200]

@@ -46,9 +46,10 @@ COOKIE_DAYS = 365
 KEEP_KEY = "hist_keep_key"
 SEALED_KEY = "api_key_sealed"
 _SID = re.compile(r"^[0-9a-f]{32}$")
-#: How many times a document that is not the uploader's file took its place (a paste, a link, a run reopened
-#: from History). The uploader's key carries it, so the uploader is emptied then: it never shows a file that is
-#: not the document, and choosing that file again is a new choice, not one the uploader already holds.
+#: How many times a document that is not the uploader's file took its place on the main page (a paste, a link; a
+#: run reopened from History needs none: leaving the main page drops its widgets). The uploader's key carries it,
+#: so the uploader is emptied then: it never shows a file that is not the document, and choosing that file again
+#: is a new choice, not one the uploader already holds.
 UPLOAD_ROUND = "upload_round"
 
 
@@ -207,7 +208,6 @@ def show_run(st, history: SQLiteHistory, sid: str, run_id: str, keep_document: b
         state["doc"] = history.load_document(record.info.doc_hash) or summary.document
         state["doc_digest"] = record.info.doc_hash
         state["doc_pdf"] = history.load_source(record.info.doc_hash)  # the page view of the summary
-        release_upload(st)  # shown from the next run of the main page on
     state["result"], state["result_digest"], state["run_id"] = summary, record.info.doc_hash, run_id
     state["run_digest"] = record.info.doc_hash
     state["markdown"] = record.markdown or render_markdown(summary, bool(record.settings.get("include_reasoning")))
